@@ -1,0 +1,56 @@
+"""The scenario library: every YAML file under a root, loaded and validated together."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scenarios.loader import PACKAGE_ROOT, find_files, load_file
+from scenarios.model import Scenario
+from scenarios.problems import Problem
+from scenarios.validate import validate
+
+
+@dataclass
+class Library:
+    scenarios: dict[str, Scenario] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def by_context(self, context: str) -> list[Scenario]:
+        found = [s for s in self.scenarios.values() if s.context == context]
+        return sorted(found, key=lambda s: (s.difficulty, s.title))
+
+    def get(self, scenario_id: str) -> Scenario | None:
+        return self.scenarios.get(scenario_id)
+
+
+def load_library(paths: Iterable[Path] | None = None, root: Path | None = None) -> Library:
+    """Load and validate; a file with errors is reported and left out, never half-loaded."""
+    paths = list(paths) if paths is not None else [PACKAGE_ROOT]
+    if root is None and len(paths) == 1 and paths[0].is_dir():
+        root = paths[0]
+    lib = Library()
+    for path in find_files(paths):
+        loaded = load_file(path, root)
+        problems = loaded.problems + validate(loaded)
+        lib.problems.extend(problems)
+        sc = loaded.scenario
+        if sc is None or any(p.severity == "error" for p in problems):
+            continue
+        if sc.id in lib.scenarios:
+            lib.problems.append(
+                Problem(str(path), 1, "error",
+                        f"scenario id {sc.id!r} is also used by {lib.scenarios[sc.id].source}",
+                        "duplicate-id"))
+            continue
+        lib.scenarios[sc.id] = sc
+    return lib

@@ -1,0 +1,383 @@
+"""The scenario engine: a pure step from (scenario, run state, input) to (new state, outputs).
+
+One `transitions` machine is built per scenario, once, and shared by every run; each step drives
+it with a throw-away light model whose state comes from the stored run. No I/O, no clock, and the
+only randomness (which wording of a line) is seeded from the run state.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from transitions import Machine, MachineError
+
+from scenarios.expr import Compiled, parse
+from scenarios.limits import choice_token
+from scenarios.model import Choice, Scenario
+from scenarios.skills import COMPONENTS, FRAMEWORKS, Style
+
+# ---- run state -------------------------------------------------------------------------------
+
+
+@dataclass
+class RunState:
+    """Everything needed to continue a run; plain JSON-able data, saved and restored exactly."""
+
+    scenario_id: str
+    content_hash: str
+    node: str
+    seed: int = 0
+    step: int = 0
+    status: Literal["active", "ended"] = "active"
+    outcome: str | None = None
+    vars: dict[str, Any] = field(default_factory=dict)
+    visits: dict[str, int] = field(default_factory=dict)
+    used: list[str] = field(default_factory=list)  # once-only choices taken, as "node/choice"
+    path: list[str] = field(default_factory=list)  # every choice taken, as "node/choice"
+    styles: dict[str, int] = field(default_factory=dict)
+    skills: dict[str, int] = field(default_factory=dict)
+    cautions: dict[str, int] = field(default_factory=dict)  # anti-patterns shown (excuse, blame…)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def copy(self) -> RunState:
+        """A copy whose containers are new, so a step never mutates its input."""
+        return RunState(
+            self.scenario_id, self.content_hash, self.node, self.seed, self.step, self.status,
+            self.outcome, dict(self.vars), dict(self.visits), list(self.used), list(self.path),
+            dict(self.styles), dict(self.skills), dict(self.cautions),
+        )
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunState:
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+# ---- inputs and outputs ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Choose:
+    choice_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """Typed text in place of a button; the coach decides which choice it is nearest to."""
+
+    text: str
+
+
+Input = Choose | Reply
+
+
+@dataclass(frozen=True, slots=True)
+class Say:
+    speaker: str
+    name: str  # "" for the narrator
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    node: str
+    options: tuple[Option, ...]
+    prompt: str | None = None  # an invitation to type a reply
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    choice_id: str
+    said: str
+    style: str
+    skills: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Debrief:
+    outcome: str
+    title: str
+    text: str
+    try_this_week: str
+    styles: dict[str, int]
+    skills: dict[str, int]
+    missing: tuple[str, ...]
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    kind: Literal["invalid-choice", "ended", "not-understood", "scenario-changed"]
+    text: str
+
+
+Output = Say | Ask | Feedback | Debrief | Notice
+# A coach maps typed text at a node to (choice id or None, outputs to show first).
+Matcher = Callable[[Scenario, str, list[Choice], str], tuple[str | None, list[Output]]]
+
+# ---- compiled scenario -----------------------------------------------------------------------
+
+
+class _Model:
+    """The light model a shared machine drives for one step."""
+
+    __slots__ = ("state", "vars", "visits", "used")
+
+    def __init__(self, state: RunState) -> None:
+        self.state = state.node
+        self.vars = state.vars
+        self.visits = state.visits
+        self.used = state.used
+
+
+@dataclass
+class Compiled_:
+    machine: Machine
+    conditions: dict[str, Compiled]  # by choice token
+    line_conditions: dict[tuple[str, int], Compiled]
+    effects: dict[str, list[tuple[str, Compiled | Any]]]
+    available: frozenset[str]  # positive components of trained frameworks on offer
+
+
+def prepare(scenario: Scenario) -> Compiled_:
+    """Build (once) the scenario's machine and compiled expressions; cached on the scenario."""
+    private = scenario.__pydantic_private__
+    cached = private.get("_compiled") if private else None
+    if cached is not None:
+        return cached
+    variables = {k: v.default for k, v in scenario.variables.items()}
+    nodes = set(scenario.nodes)
+    conditions: dict[str, Compiled] = {}
+    line_conditions: dict[tuple[str, int], Compiled] = {}
+    effects: dict[str, list[tuple[str, Compiled | Any]]] = {}
+    transitions = []
+    available: set[str] = set()
+    for nid, node in scenario.nodes.items():
+        for i, line in enumerate(node.lines):
+            if line.when:
+                line_conditions[(nid, i)] = parse(line.when, variables, nodes)
+        for c in node.choices:
+            token = choice_token(nid, c.id)
+            if c.when:
+                conditions[token] = parse(c.when, variables, nodes)
+            eff = []
+            for var, value in c.set.items():
+                is_expr = isinstance(value, str) and scenario.variables[var].type != "str"
+                eff.append((var, parse(value, variables, nodes) if is_expr else value))
+            effects[token] = eff
+            transitions.append({"trigger": token, "source": nid, "dest": c.target,
+                                "conditions": [_guard(token, conditions.get(token))]})
+            for comp in c.skills:
+                meta = COMPONENTS.get(comp)
+                if meta and not meta.negative and meta.framework in scenario.skills:
+                    available.add(comp)
+    machine = Machine(model=None, states=list(scenario.nodes), transitions=transitions,
+                      initial=scenario.start, auto_transitions=False, send_event=True,
+                      ignore_invalid_triggers=False)
+    compiled = Compiled_(machine, conditions, line_conditions, effects, frozenset(available))
+    scenario.__pydantic_private__["_compiled"] = compiled
+    return compiled
+
+
+def _guard(token: str, cond: Compiled | None) -> Callable[[Any], bool]:
+    def allowed(event: Any) -> bool:
+        model: _Model = event.model
+        return (cond is None or bool(cond(model.vars, model.visits)))
+
+    return allowed
+
+
+# ---- the step --------------------------------------------------------------------------------
+
+
+def start(scenario: Scenario, seed: int = 0) -> tuple[RunState, list[Output]]:
+    """A new run at the start node."""
+    prepare(scenario)
+    state = RunState(
+        scenario_id=scenario.id,
+        content_hash=scenario.content_hash,
+        node=scenario.start,
+        seed=seed,
+        vars={k: v.default for k, v in scenario.variables.items()},
+    )
+    outputs: list[Output] = []
+    _enter(scenario, state, outputs)
+    return state, outputs
+
+
+def visible_choices(
+    scenario: Scenario, state: RunState, compiled: Compiled_ | None = None
+) -> list[Choice]:
+    """The choices on offer now: conditions hold, once-only ones not taken; else the fallbacks."""
+    compiled = compiled or prepare(scenario)
+    node = scenario.nodes[state.node]
+    normal, fallback = [], []
+    for c in node.choices:
+        token = choice_token(state.node, c.id)
+        cond = compiled.conditions.get(token)
+        if cond is not None and not cond(state.vars, state.visits):
+            continue
+        if c.once and token in state.used:
+            continue
+        (fallback if c.fallback else normal).append(c)
+    return normal or fallback
+
+
+def current(scenario: Scenario, state: RunState) -> list[Output]:
+    """What to show to pick a run up again: the current node's lines and choices."""
+    if state.status == "ended":
+        return [Notice("ended", "This run is finished.")]
+    outputs: list[Output] = []
+    _show_node(scenario, state, outputs)
+    return outputs
+
+
+def step(
+    scenario: Scenario, state: RunState, inp: Input, matcher: Matcher | None = None
+) -> tuple[RunState, list[Output]]:
+    """Apply one input; the given state is not modified (a new one is returned)."""
+    if state.status == "ended":
+        return state, [Notice("ended", "This run is finished.")]
+    if state.node not in scenario.nodes:
+        return state, [Notice("scenario-changed",
+                              "This scenario has changed since you started it.")]
+    compiled = prepare(scenario)
+    offered = visible_choices(scenario, state, compiled)
+    pre: list[Output] = []
+    if isinstance(inp, Reply):
+        if matcher is None:
+            return state, [Notice("not-understood",
+                                  "Typed replies aren't read here yet: please pick one of the "
+                                  "options."), _ask(scenario, state, offered)]
+        choice_id, pre = matcher(scenario, state.node, offered, inp.text)
+        if choice_id is None:
+            return state, [*pre, _ask(scenario, state, offered)]
+    else:
+        choice_id = inp.choice_id
+    choice = next((c for c in offered if c.id == choice_id), None)
+    if choice is None:
+        return state, [Notice("invalid-choice", "That option isn't available here."),
+                       _ask(scenario, state, offered)]
+    new = state.copy()
+    token = choice_token(new.node, choice.id)
+    model = _Model(new)
+    try:
+        moved = compiled.machine.events[token].trigger(model)
+    except MachineError:
+        moved = False
+    if not moved:
+        return state, [Notice("invalid-choice", "That option isn't available here."),
+                       _ask(scenario, state, offered)]
+    for var, value in compiled.effects.get(token, []):
+        new.vars[var] = value(new.vars, new.visits) if callable(value) else value
+    new.node = model.state
+    new.step += 1
+    new.path.append(token)
+    if choice.once:
+        new.used.append(token)
+    # A typed reply is judged on its own words: the coach's feedback replaces the button's.
+    coached = next((o for o in pre if isinstance(o, Feedback)), None)
+    feedback = coached or Feedback(choice.id, choice.spoken, choice.style.value,
+                                   tuple(choice.skills), choice.feedback)
+    new.styles[feedback.style] = new.styles.get(feedback.style, 0) + 1
+    for comp in feedback.skills:
+        meta = COMPONENTS.get(comp)
+        bucket = new.cautions if meta and meta.negative else new.skills
+        bucket[comp] = bucket.get(comp, 0) + 1
+    outputs: list[Output] = [o for o in pre if o is not coached]
+    outputs.append(feedback)
+    _enter(scenario, new, outputs, compiled)
+    return new, outputs
+
+
+def _enter(
+    scenario: Scenario, state: RunState, outputs: list[Output], compiled: Compiled_ | None = None
+) -> None:
+    state.visits[state.node] = state.visits.get(state.node, 0) + 1
+    _show_node(scenario, state, outputs, compiled)
+
+
+def _show_node(
+    scenario: Scenario, state: RunState, outputs: list[Output], compiled: Compiled_ | None = None
+) -> None:
+    compiled = compiled or prepare(scenario)
+    node = scenario.nodes[state.node]
+    visit = state.visits.get(state.node, 1)
+    for i, line in enumerate(node.lines):
+        cond = compiled.line_conditions.get((state.node, i))
+        if cond is not None and not cond(state.vars, state.visits):
+            continue
+        texts = line.texts
+        pick = zlib.crc32(f"{state.seed}:{state.node}:{visit}:{i}".encode()) % len(texts)
+        outputs.append(Say(line.speaker, scenario.speaker_name(line.speaker), texts[pick]))
+    if node.ending is not None:
+        state.status = "ended"
+        state.outcome = node.ending.outcome
+        outputs.append(debrief(scenario, state))
+        return
+    offered = visible_choices(scenario, state, compiled)
+    if not offered:  # validation warns about this; never leave someone stuck
+        state.status = "ended"
+        state.outcome = "mixed"
+        outputs.append(Notice("ended", "This conversation has run its course."))
+        outputs.append(debrief(scenario, state))
+        return
+    outputs.append(_ask(scenario, state, offered))
+
+
+def _ask(scenario: Scenario, state: RunState, offered: list[Choice]) -> Ask:
+    node = scenario.nodes[state.node]
+    return Ask(state.node, tuple(Option(c.id, c.text) for c in offered),
+               node.prompt.ask if node.prompt else None)
+
+
+def debrief(scenario: Scenario, state: RunState) -> Debrief:
+    """Tally the run's styles and skills and name what a trained skill never showed."""
+    node = scenario.nodes.get(state.node)
+    ending = node.ending if node else None
+    used = set(state.skills)
+    trained = prepare(scenario).available
+    available = {
+        comp
+        for nid in state.visits
+        if nid in scenario.nodes
+        for c in scenario.nodes[nid].choices
+        for comp in c.skills
+        if comp in trained
+    }
+    missing = tuple(
+        COMPONENTS[c].missing or COMPONENTS[c].label
+        for c in sorted(available - used)
+        if COMPONENTS[c].missing
+    )[:3]
+    total = sum(state.styles.values())
+    assertive = state.styles.get(Style.ASSERTIVE.value, 0)
+    parts = [f"You answered assertively {assertive} of {total} times."] if total else []
+    if state.cautions:
+        named = ", ".join(COMPONENTS[c].label.lower() for c in sorted(state.cautions)
+                          if c in COMPONENTS)
+        parts.append(f"Watch for: {named}.")
+    trained = ", ".join(FRAMEWORKS.get(f, f) for f in scenario.skills)
+    parts.append(f"This scenario trains {trained}.")
+    return Debrief(
+        outcome=ending.outcome if ending else (state.outcome or "mixed"),
+        title=ending.title if ending else "The end",
+        text=ending.debrief if ending else "The conversation ended here.",
+        try_this_week=ending.try_this_week if ending else "",
+        styles=dict(state.styles),
+        skills=dict(state.skills),
+        missing=missing,
+        summary=" ".join(parts),
+    )
