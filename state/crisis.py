@@ -1,0 +1,627 @@
+"""Crisis-language detector run on every message a participant types.
+
+Why a lexicon and not a model: it must run before anything else, in every state, in well
+under a millisecond, with no network and no ML dependency, and clinicians must be able to
+read, review and version every rule (clinical.md 3.8: "keep the detector lexicon versioned
+and tested"). It is tuned for recall: a false alarm pauses a role-play, a miss can cost a
+life. It never returns or logs any of the user's text, only rule ids.
+
+Pipeline: ``normalise`` (NFKC, lower case, strip zero-width/control chars, unify
+apostrophes, expand contractions, undo leetspeak, collapse repeated letters, fix frequent
+typos and slang) -> neutralise "safe figures of speech" -> try rules from the most to the
+least severe tier, skipping matches that are negated ("I don't want to die").
+
+Because repeated letters are collapsed ("diieee" -> "die", but also "kill" -> "kil"), every
+pattern below is written in ordinary spelling and collapsed the same way by ``_rx`` at import.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+LEXICON_VERSION = "2026.11.1"
+CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisResult:
+    crisis: bool
+    category: str | None
+    tier: int | None
+    rule: str | None
+
+    def as_dict(self) -> dict:
+        return {
+            "crisis": self.crisis,
+            "category": self.category,
+            "tier": self.tier,
+            "rule": self.rule,
+        }
+
+
+NO_CRISIS = CrisisResult(False, None, None, None)
+
+# --------------------------------------------------------------------------- normalisation
+
+_RUN = re.compile(r"(?<!\\)([a-z])\1+")
+
+
+def _collapse(s: str) -> str:
+    """Collapse runs of one letter to a single letter (skipping regex escapes like \\bb)."""
+    return _RUN.sub(r"\1", s)
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(_collapse(pattern))
+
+
+_APOSTROPHES = str.maketrans({c: "'" for c in "\u2018\u2019\u201b\u02bc\u02b9\u0060\u00b4\u2032"})
+_CONTRACTIONS = [
+    (re.compile(r"\bcan't\b"), "can not"),
+    (re.compile(r"\bwon't\b"), "will not"),
+    (re.compile(r"\bain't\b"), "am not"),
+    (re.compile(r"n't\b"), " not"),
+    (re.compile(r"'m\b"), " am"),
+    (re.compile(r"'re\b"), " are"),
+    (re.compile(r"'ve\b"), " have"),
+    (re.compile(r"'ll\b"), " will"),
+    (re.compile(r"'d\b"), " would"),
+]
+_LEET_TOKEN = re.compile(r"(?=[a-z0-9@$]*[a-z])(?=[a-z0-9@$]*[013457@$])[a-z0-9@$]+")
+_LEET = str.maketrans(
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
+)
+_NON_TEXT = re.compile(r"[^a-z0-9.,!?;:\s]+")
+_SPACES = re.compile(r"\s+")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_FORMAT = re.compile(  # Unicode category Cf (format) plus surrogates
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
+)
+
+# Apostrophe-less contractions, texting slang and frequent typos (keys/values are collapsed).
+_WORDS = {
+    "wanna": "want to",
+    "wana": "want to",
+    "gonna": "going to",
+    "guna": "going to",
+    "finna": "going to",
+    "imma": "i am going to",
+    "ima": "i am going to",
+    "gotta": "got to",
+    "tryna": "trying to",
+    "kms": "kill myself",
+    "kys": "kill yourself",
+    "myslef": "myself",
+    "mysef": "myself",
+    "myslf": "myself",
+    "sucide": "suicide",
+    "suicde": "suicide",
+    "suiside": "suicide",
+    "sucidal": "suicidal",
+    "suicdal": "suicidal",
+    "wnat": "want",
+    "wnt": "want",
+    "tonite": "tonight",
+    "2nite": "tonight",
+    "rn": "right now",
+    "u": "you",
+    "ur": "your",
+    "im": "i am",
+    "ive": "i have",
+    "dont": "do not",
+    "cant": "can not",
+    "cannot": "can not",
+    "wont": "will not",
+    "didnt": "did not",
+    "doesnt": "does not",
+    "isnt": "is not",
+    "arent": "are not",
+    "wasnt": "was not",
+    "werent": "were not",
+    "havent": "have not",
+    "hasnt": "has not",
+    "wouldnt": "would not",
+    "couldnt": "could not",
+    "shouldnt": "should not",
+    "aint": "am not",
+    "hes": "he is",
+    "shes": "she is",
+    "theyre": "they are",
+    "youre": "you are",
+    "whats": "what is",
+    "thats": "that is",
+    "ill": "i will",
+    "alot": "a lot",
+    "selfharm": "self harm",
+    "overdosing": "overdose",
+}
+_WORDS = {_collapse(k): _collapse(v) for k, v in _WORDS.items()}
+_WORD_RE = re.compile(
+    r"\b(" + "|".join(sorted(map(re.escape, _WORDS), key=len, reverse=True)) + r")\b"
+)
+
+
+def normalise(text: str) -> str:
+    """Reduce a message to the canonical form every pattern is written against."""
+    t = unicodedata.normalize("NFKC", text)
+    # Drop format chars (zero-width, bidi marks) and lone surrogates; control chars -> space.
+    t = _CONTROL.sub(" ", _FORMAT.sub("", t))
+    t = t.lower().translate(_APOSTROPHES)
+    for pattern, repl in _CONTRACTIONS:
+        t = pattern.sub(repl, t)
+    t = t.replace("'", "")
+    t = _LEET_TOKEN.sub(lambda m: m.group(0).translate(_LEET), t)
+    t = _NON_TEXT.sub(" ", t)
+    t = _collapse(t)
+    t = _WORD_RE.sub(lambda m: _WORDS[m.group(1)], t)
+    return _SPACES.sub(" ", t).strip()
+
+
+# ------------------------------------------------------------------ safe figures of speech
+# Removed before matching: idioms that contain crisis words but are (almost) never crisis.
+# Deliberately narrow: anything with a first-person plan stays visible to the rules.
+_SAFE = [
+    _rx(r"\b(would|d) rather die than\b"),
+    _rx(r"\bdie (of|from) (embarrassment|laughter|laughing|boredom|shame|cringe|cuteness)"),
+    _rx(r"\b(dying|died|die) (laughing|of laughter)"),
+    _rx(r"\bdying (to|for)\b"),
+    _rx(r"\b(would|will|could) die for (my|you|her|him|them|this|that)\b"),
+    _rx(r"\bdead (tired|serious|on my feet|lol|ass)\b"),
+    _rx(r"\bdrop dead\b"),
+    _rx(r"\b(is|are|am|be|s|re|keeps|keep) killing (me|it)\b"),
+    _rx(r"\bkilling it\b"),
+    _rx(r"\b(kill|killed|kills) it\b(?! al)"),
+    _rx(r"\bkill (for|the lights|the music|time|two hours|an hour|some time|this)\b"),
+    _rx(
+        r"\b(kill|murder)( me| him| her| them| my \w+)? if (i|he|she|they|we|you) "
+        r"(am |is |are |was |were |s |m |re |get |gets )?late\b"
+    ),
+    _rx(r"\bkilled (it|me|two|an|some|the)\b"),
+    _rx(r"\b(joke|song|set|show|he|she|you) killed\b"),
+    _rx(r"\bthe death of me\b"),
+    _rx(
+        r"\b(overdose|overdosed|od|oded) on (coffee|caffeine|sugar|chocolate|candy|netflix|tv|"
+        r"memes|pizza|carbs|cake|sleep|cookies|work|screen time)"
+    ),
+    _rx(r"\bcut (back|down|the|costs|class|ties|it out|my hair|his hair|her hair)\b"),
+    _rx(r"\bhit (me )?up\b"),
+    _rx(r"\bhit the (nail|road|gym|sack|hay)\b"),
+    _rx(
+        r"\b(burn|burned|burnt|cut|hurt) myself (on the|on a|cooking|shaving|at the gym|"
+        r"at work|lifting|playing|by accident|accidentally|chopping)"
+    ),
+    _rx(r"\bshoot (my shot|a video|a photo|hoops|some hoops|pool|the breeze|me a text)"),
+    _rx(
+        r"\b(suicide|overdose) (prevention|awareness|hotline|lifeline|rates?|statistics|"
+        r"training|documentary|movie|film|book|song|podcast)"
+    ),
+    _rx(r"\b(life and death|life or death)\b"),
+    _rx(r"\b(end|ending) (it|things) (here|with)\b"),
+    _rx(r"\bcan not go on (with|to|a|the|vacation|holiday|tour|trip|like that about)\b"),
+]
+_SAFE_TOKEN = " ~ "
+_SAFE_ANY = re.compile("|".join(f"(?:{p.pattern})" for p in _SAFE))
+
+# Laughter markers defuse kill/murder talk about *other people* ("gonna kill my sponsor lol"),
+# never self-directed talk: people do type "i want to die lol" and mean it.
+_LAUGH = _rx(r"\b(lol|haha|hah|lmao|lmfao|jk|just kidding|kidding)\b")
+
+# A tier-2 hit plus an immediacy/means word is escalated to tier 1 (plan, means or now).
+_IMMINENT = _rx(
+    r"\b(tonight|today|right now|now|this weekend|tomorrow|in an hour|at once|ago|pills|gun|"
+    r"rope|knife|bridge|bottle|scared|terrified)\b"
+)
+
+# Words that, just before a hit in the same clause, negate it ("i am not going to hurt myself").
+_NEGATORS = frozenset({"not", "never", "no", "nobody"})
+_CLAUSE = re.compile(_collapse(r"[.,!?;:~]|\b(but|and|though|although|because|cause|so|yet)\b"))
+_PAST = _rx(
+    r"\b(used to|years ago|in the past|long time ago|when i was (a kid|young|younger|a "
+    r"teen|in school|in high school))\b"
+)
+
+# ------------------------------------------------------------------------------- the rules
+_ME = r"(my ?self|me self)"
+_I_INTENT = (
+    r"(going to|want to|will|about to|plan to|planning to|ready to|trying to|try to|need to|"
+    r"gonna|decided to|thinking about|thinking of|keep thinking about|fantasize about|"
+    r"urge to|urges to|could|wish i could|feel like)"
+)
+_VIOLENT = (
+    r"(kill|killing|murder|murdering|stab|stabbing|shoot|shooting|strangle|strangling|choke|"
+    r"choking|beat|beating|hurt|hurting|attack|attacking|run over|bash|smash)"
+)
+_VICTIM = (
+    r"(him|her|them|someone|somebody|everyone|everybody|anyone(?! s\b)|people|"
+    r"my (?!(chances|feelings|back|knee|career|reputation|recovery|progress|shot|buzz|vibe)\b)"
+    r"\w+|that (guy|man|woman|bitch|bastard|asshole)|the (guy|man|woman|dealer|landlord|boss))\b"
+)
+_DRUGS = (
+    r"(pills|pill|meds|medication|medications|tablets|bottle|xanax|oxy|oxys|percs|bars|"
+    r"painkillers|tylenol|advil|insulin|sleeping pills|heroin|fentanyl|dope|everything in the "
+    r"(medicine )?cabinet|cabinet)"
+)
+_THEM = r"(he|she|they|someone|somebody|some guy|a guy|this guy|my [a-z]+(?: [a-z]+)?|him|her)"
+
+# (rule id, category, tier, pattern, negatable). Tried in tier order; first match wins.
+RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
+    # ---- tier 1: plan, means, preparation, happening now
+    (
+        "s_method_search",
+        "suicide",
+        1,
+        _rx(
+            r"\b(ways?|how|methods?|best way|easiest way) to (end (it|things|my life)|kill "
+            + _ME
+            + r"|die|commit suicide)\b"
+        ),
+        True,
+    ),
+    (
+        "s_means",
+        "suicide",
+        1,
+        _rx(
+            r"\b(rope|noose) (is )?(ready|tied|up)\b|\b(have|got|bought|tied) (the|a) (rope|"
+            r"noose)\b|"
+            r"\b(i|going to|want to|will|about to|ready to|plan to|planning to) (jump|jumping) "
+            r"(off|from|in front of) (the|a|this|my)? ?(bridge|roof|building|balcony|ledge|cliff|"
+            r"train|overpass|car)"
+        ),
+        True,
+    ),
+    (
+        "s_last_night",
+        "suicide",
+        1,
+        _rx(r"\b(tonight|today) is my last (night|day)\b|\bmy last (night|day) (alive|on earth)\b"),
+        False,
+    ),
+    (
+        "s_preparation",
+        "suicide",
+        1,
+        _rx(
+            r"\b(wrote|writing|written|left|leaving|finished) (my |a |the )?(goodbye|suicide) "
+            r"(note|notes|letter|letters|message|messages)\b|"
+            r"\bgave away (all )?(my )?(things|stuff|belongings|possessions|everything)\b|"
+            r"\bgiving away (all )?(my )?(things|stuff|belongings|possessions|everything)\b"
+        ),
+        True,
+    ),
+    (
+        "od_take_all",
+        "overdose",
+        1,
+        _rx(
+            r"\b(take|taking|took|swallow|swallowed|swallowing|down|downed|pop|popped|popping|chug|"
+            r"chugged)( the| all)? (all|every|the whole|a whole|all of|the rest of|a bunch of|a "
+            r"handful of|a lot of|too many|way too many|a ton of|my whole|everything)\b"
+            r"( \w+){0,3}? " + _DRUGS + r"\b|\b(take|taking|took|swallow|swallowed) everything\b|"
+            r"\b(took|swallowed|downed) (the|a) (whole|entire) (bottle|pack|box)\b"
+        ),
+        True,
+    ),
+    (
+        "od_stockpile",
+        "overdose",
+        1,
+        _rx(
+            r"\b(saved|saving|stockpiled|stockpiling|hoarding|hoarded|collected|collecting) (up )?"
+            r"(enough )?(of )?(my )?" + _DRUGS + r"\b"
+        ),
+        True,
+    ),
+    (
+        "od_shoot_up_all",
+        "overdose",
+        1,
+        _rx(r"\bshoot up (everything|all|way more|a lot more|the whole|more than)"),
+        True,
+    ),
+    (
+        "dfo_threat_kill",
+        "danger-from-others",
+        1,
+        _rx(
+            r"\b" + _THEM + r"\b[^.!?;~]{0,40}?\b(kill|kills|murder|shoot|stab|strangle|choke|"
+            r"beat|hurt|rape|get) me\b"
+        ),
+        True,
+    ),
+    (
+        "dfo_threatened",
+        "danger-from-others",
+        1,
+        _rx(
+            r"\b(threaten|threatened|threatening|threatens) (me|to (kill|hurt|stab|shoot|beat|"
+            r"strangle) me)\b|\bthreatening me\b|\b(pointing|waving|pulled) (a|his|her) (gun|"
+            r"knife) "
+            r"at me\b|\b(is|s|are) (after|coming for|hunting) me\b"
+        ),
+        True,
+    ),
+    (
+        "dfo_unsafe",
+        "danger-from-others",
+        1,
+        _rx(
+            r"\b(not |un)safe (at home|here|with (him|her|them|my \w+)|in (my|this|our) (home|"
+            r"house|"
+            r"apartment|room))\b|\b(scared|afraid|terrified|too scared) to go (back )?home\b|"
+            r"\b(scared|afraid|fear|fearing|fearful) for my life\b"
+        ),
+        False,
+    ),
+    (
+        "dfo_confined",
+        "danger-from-others",
+        1,
+        _rx(r"\b(locked|locks|keeps|kept) me (in|inside|up)\b|\bwill not let me leave\b"),
+        True,
+    ),
+    (
+        "hto_weapon_revenge",
+        "harm-to-others",
+        1,
+        _rx(
+            r"^(?=.*\b(make (him|her|them|you|everyone) pay|revenge|get even|regret it|"
+            r"teach (him|her|"
+            r"them) a lesson)\b)(?=.*\b(gun|knife|weapon|rifle|pistol|machete)\b)"
+        ),
+        False,
+    ),
+    # ---- tier 2: explicit wish or intent, active self-harm, abuse
+    (
+        "od_intent",
+        "overdose",
+        2,
+        _rx(
+            r"\b" + _I_INTENT + r" (overdose|od|o d)\b|\b(overdose|od) (on|with) (my|all|the|these|"
+            r"those|some)\b|\bi (just )?(overdosed|oded)\b"
+        ),
+        True,
+    ),
+    (
+        "od_until",
+        "overdose",
+        2,
+        _rx(
+            r"\b(use|using|drink|drinking|shoot up|shooting up|take|taking|get high|getting high)"
+            r"[^.!?~]{0,30}?\b(until|till|til|so) i (do not|never|will not|can not|dont|pass out "
+            r"and never|pass out and not) (wake|wake up)\b"
+        ),
+        False,
+    ),
+    (
+        "od_to_death",
+        "overdose",
+        2,
+        _rx(r"\b(drink|drinking|use|using|drug|drugging|dose|dosing) " + _ME + r" to death\b"),
+        True,
+    ),
+    (
+        "s_kill_myself",
+        "suicide",
+        2,
+        _rx(
+            r"\b(kill|killing|killed|kil) " + _ME + r"\b|\bkill yourself " + _ME + r"\b|"
+            r"\bunalive\b|\b(take|taking|end|ending) my (own )?life\b|\bend (it all|everything)\b|"
+            r"\bending (it all|everything)\b|\bcommit(ting)? suicide\b"
+        ),
+        True,
+    ),
+    (
+        "s_want_die",
+        "suicide",
+        2,
+        _rx(
+            r"\b(want|wanted|wish|wishing|ready|going|planning|deserve|hope|need) (to )?(die|"
+            r"be dead)"
+            r"\b|\bwish (i was|i were|i am|to be|i could be) (dead|never born|gone)\b|\bbetter off "
+            r"dead\b|\bjust (want to )?be dead\b"
+        ),
+        True,
+    ),
+    (
+        "s_no_live",
+        "suicide",
+        2,
+        _rx(
+            r"\b(do not|not) want to (live|be alive|exist|wake up)\b|\b(not|"
+            r"never) want to (be alive|"
+            r"wake up)\b"
+        ),
+        False,
+    ),
+    (
+        "s_suicidal",
+        "suicide",
+        2,
+        _rx(
+            r"\bsuicidal\b|\b(suicide|suicidal) (thoughts|ideation|urges|feelings|plan)\b|"
+            r"\b(thinking|"
+            r"thought|think|thoughts) (about|of) (suicide|ending (it|things|my life))\b"
+        ),
+        True,
+    ),
+    (
+        "sh_act",
+        "self-harm",
+        2,
+        _rx(
+            r"\b(hurt|hurting|hurted|harm|harming|harmed|burn|burning|burned|burnt|hit|"
+            r"hitting|punish|"
+            r"punishing|punished|starve|starving|starved|scratch|scratching|scratched|cut|cutting|"
+            r"slit|slitting|carve|carving|carved|bruise|bruising) " + _ME + r"\b"
+        ),
+        True,
+    ),
+    (
+        "sh_body",
+        "self-harm",
+        2,
+        _rx(
+            r"\b(cut|cutting|slit|slitting|slice|slicing|sliced|carve|carved|carving|burn|"
+            r"burned|burnt"
+            r"|burning|scratch|scratched|scratching) (my|both) (wrists?|arms?|legs?|thighs?|skin|"
+            r"stomach|body|hips?)\b|\b(till|until|til) (it|they|i) (bled|bleed|bleeds|bleeding)\b"
+        ),
+        True,
+    ),
+    (
+        "sh_cutting",
+        "self-harm",
+        2,
+        _rx(
+            r"\b(started|start|back to|relapsed on|relapse on|been|stop|urge to|urges to|"
+            r"want to|going "
+            r"to|need to) (cutting|cut)\b(?! (back|down|off|the|out|it|ties|my hair|class|costs|"
+            r"corners|in))"
+        ),
+        True,
+    ),
+    (
+        "sh_self_harm",
+        "self-harm",
+        2,
+        _rx(
+            r"\bself (harm|harming|harmed|injury|injure|injuring|mutilation)\b|\bsh (urges?|again|"
+            r"relapse)\b"
+        ),
+        True,
+    ),
+    (
+        "dfo_abuse",
+        "danger-from-others",
+        2,
+        _rx(
+            r"\b" + _THEM + r" (hit|hits|beat|beats|choked|chokes|strangled|strangles|kicked|kicks|"
+            r"punched|punches|slapped|slaps|raped|attacked|attacks|hurt|hurts|pushed|shoved|threw|"
+            r"stabbed|burned) me\b(?! up)"
+        ),
+        True,
+    ),
+    (
+        "hto_intent",
+        "harm-to-others",
+        2,
+        _rx(r"\b" + _I_INTENT + r" " + _VIOLENT + r" " + _VICTIM),
+        True,
+    ),
+    (
+        "hto_conditional",
+        "harm-to-others",
+        2,
+        _rx(r"\bi (will|would|am going to) (kill|shoot|stab|murder|strangle) (him|her|them)\b"),
+        True,
+    ),
+    (
+        "s_bare_word",
+        "suicide",
+        2,
+        _rx(r"^(i am |i fel |feling )?(suicide|suicidal|kil myself)\W*$"),
+        False,
+    ),
+    # ---- tier 3: passive or indirect ideation
+    (
+        "s_burden",
+        "suicide",
+        3,
+        _rx(
+            r"\b(better|happier|easier|fine) (off )?without me\b|\b(better|happier|easier) (off )?"
+            r"(if|when) i (was|were|am|m|wasnt|was not|were not)? ?(gone|dead|not here|not around|"
+            r"never born)\b|\b(nobody|no one|noone) (would|will) (miss|care|notice)\b"
+        ),
+        False,
+    ),
+    (
+        "s_no_point",
+        "suicide",
+        3,
+        _rx(
+            r"\bno (point|reason|purpose) (in |of |to )?(living|live|being alive|going on|keep "
+            r"living|life)\b|\bwhat is the point (of|in) (living|life|being alive|going on)\b|"
+            r"\b(see|have) (a|any|no) (reason|point) to (keep )?(living|live|go on)\b|\breason to "
+            r"(keep )?(living|live)\b"
+        ),
+        False,
+    ),
+    (
+        "s_cant_go_on",
+        "suicide",
+        3,
+        _rx(r"\bcan not (go on|keep going|do this anymore|take it anymore|take this anymore)\b"),
+        False,
+    ),
+    (
+        "s_not_here",
+        "suicide",
+        3,
+        _rx(
+            r"\b(want|wanna) to be here (anymore|any longer|any more)\b|\b(not|never) (be )?here "
+            r"(anymore|any longer|much longer|for much longer|tomorrow)\b|\bnot (going to )?be "
+            r"(here|around) (much longer|for much longer|for long|anymore|tomorrow)\b|\bi will not "
+            r"be (here|around)\b"
+        ),
+        False,
+    ),
+    (
+        "s_disappear",
+        "suicide",
+        3,
+        _rx(
+            r"\bdisappear (forever|for good|permanently)\b|\b(never|not) wake up\b|\b(stop|end) "
+            r"(for good|forever|permanently)\b|\bsleep forever\b"
+        ),
+        False,
+    ),
+]
+RULES.sort(key=lambda r: r[2])
+
+
+def _negated(t: str, start: int) -> bool:
+    """True when a negator sits in the last few words of the same clause before `start`."""
+    clause = _CLAUSE.split(t[max(0, start - 60) : start])[-1]
+    words = clause.split()
+    return any(w in _NEGATORS for w in words[-4:]) or "no way" in " ".join(words[-7:])
+
+
+def _find(t: str, pattern: re.Pattern[str], negatable: bool) -> bool:
+    for m in pattern.finditer(t):
+        if not negatable:
+            return True
+        if _negated(t, m.start()):
+            continue
+        clause_start = max(t.rfind(c, 0, m.start()) for c in ".!?;~")
+        if _PAST.search(t, clause_start + 1, m.start()):
+            continue  # "i used to self harm years ago": history, not a current crisis
+        return True
+    return False
+
+
+def detect_crisis(text: str) -> CrisisResult:
+    """Classify one message. Never raises; never puts any of `text` in the result."""
+    if not isinstance(text, str) or not text:
+        return NO_CRISIS
+    try:
+        t = normalise(text)
+        if not t:
+            return NO_CRISIS
+        t = _SAFE_ANY.sub(_SAFE_TOKEN, t)
+        laugh = _LAUGH.search(t) is not None
+        for rule_id, category, tier, pattern, negatable in RULES:
+            if laugh and category in ("harm-to-others", "danger-from-others"):
+                continue
+            if _find(t, pattern, negatable):
+                if tier == 2 and _IMMINENT.search(t):
+                    tier = 1
+                return CrisisResult(True, category, tier, rule_id)
+    except Exception:  # pragma: no cover - defensive: the detector must never break a chat
+        return NO_CRISIS
+    return NO_CRISIS

@@ -1,0 +1,253 @@
+"""Tests for the crisis-language detector (state/crisis.py) and its labelled evaluation set."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from state.crisis import CATEGORIES, LEXICON_VERSION, RULES, CrisisResult, detect_crisis
+
+EVAL_SET = Path(__file__).parent / "data" / "crisis_eval.jsonl"
+
+POSITIVES = {
+    "suicide": [
+        "i want to die",
+        "i wanna die",
+        "kms",
+        "kys myself",
+        "unalive myself",
+        "i don't want to be here anymore",
+        "everyone would be better off without me",
+        "i gave away my things",
+        "i wrote my goodbye letters",
+        "no point in living",
+        "i can't go on",
+        "thinking of ending it all",
+        "i want to disappear forever",
+        "i wnat to die",
+        "sucide",
+        "kil myself",
+        "I don't want to live",
+        "i'm going to kill myself tonight",
+        "nobody would miss me if i was gone",
+    ],
+    "self-harm": [
+        "i cut myself again",
+        "i want to hurt myself",
+        "burning myself",
+        "i've been self harming again",
+        "i keep cutting my wrists",
+        "urge to cut is so strong",
+    ],
+    "overdose": [
+        "i'm going to take all my pills",
+        "gonna OD tonight",
+        "took the whole bottle",
+        "i want to use until i don't wake up",
+        "thinking about taking all my xanax at once",
+        "i'm going to drink myself to death",
+    ],
+    "danger-from-others": [
+        "he's going to kill me",
+        "my partner hit me and i'm scared to go home",
+        "someone is threatening me with a knife",
+        "i'm not safe at home",
+        "she threatened to kill me",
+    ],
+    "harm-to-others": [
+        "i'm going to kill him",
+        "i want to hurt my boss",
+        "i'll make them pay, i have a gun",
+        "i'm gonna stab my brother",
+        "i want to shoot everyone at work",
+    ],
+}
+
+NEGATIVES = [
+    "this deadline is killing me",
+    "my phone died",
+    "I need to cut back on drinking",
+    "I'm dying to see you",
+    "that joke killed",
+    "I could kill for a coffee",
+    "cut the cake",
+    "I'm dead tired",
+    "you're killing it",
+    "kill the lights",
+    "my mom would kill me if I was late",
+    "I'd rather die than sing karaoke",
+    "drop dead gorgeous",
+    "overdosed on coffee lol",
+    "my uncle died last year",
+    "the movie where he shoots himself was sad",
+    "no, I don't want a drink",
+    "I want to stop drinking",
+    "I feel guilty",
+    "I'm so tired of my manager",
+    "I'm going to kill this presentation",
+    "No thanks, I'm not drinking tonight",
+    "I feel hurt when you bring up my past in front of everyone",
+    "Can we talk about this privately?",
+    "Honestly I could kill for a nap",
+    "I'm sorry, I just can't lend you money again",
+    "rough day but I went to group",
+    # negation guards
+    "I don't want to die",
+    "I'm not going to hurt myself",
+    "i'm not suicidal",
+    "there is no way i'm going to kill myself",
+    "I'm not going to hurt anyone, I just need space",
+    "",
+]
+
+
+@pytest.mark.parametrize(
+    ("category", "text"),
+    [(cat, text) for cat, texts in POSITIVES.items() for text in texts],
+)
+def test_positive(category: str, text: str) -> None:
+    result = detect_crisis(text)
+    assert result.crisis, text
+    assert result.category == category
+    assert result.tier in (1, 2, 3)
+    assert result.rule
+
+
+@pytest.mark.parametrize("text", NEGATIVES)
+def test_negative(text: str) -> None:
+    assert detect_crisis(text) == CrisisResult(False, None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        ("i'm going to kill myself tonight", 1),
+        ("took the whole bottle", 1),
+        ("been looking up ways to kill myself", 1),
+        ("i want to die", 2),
+        ("everyone would be better off without me", 3),
+    ],
+)
+def test_tiers(text: str, tier: int) -> None:
+    assert detect_crisis(text).tier == tier
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i want to d\u200bie",  # zero-width space
+        "i\u2060 want\u200d to\ufeff die",  # word joiner, ZWJ, BOM
+        "i w4nt t0 d1e",  # leetspeak
+        "i want to diiiieeeee",  # stretched letters
+        "I WANT TO DIE!!!",
+        "ｉ ｗａｎｔ ｔｏ ｄｉｅ",  # fullwidth, folded by NFKC
+        "i don\u2019t want to live",  # curly apostrophe
+        "i don`t want to live",
+        "i dont want to live",
+        "k1ll myself",
+        "i want to\tdie",
+        "i want to\x00 die",
+    ],
+)
+def test_normalisation(text: str) -> None:
+    assert detect_crisis(text).category == "suicide"
+
+
+def test_curly_apostrophe_negation() -> None:
+    assert not detect_crisis("I don\u2019t want to die").crisis
+    assert not detect_crisis("I\u2019m not going to hurt myself").crisis
+
+
+def test_buried_in_long_message() -> None:
+    filler = "we talked about boundaries at group and the coffee was bad. " * 150
+    assert detect_crisis(filler + "honestly i want to kill myself. " + filler).crisis
+    assert not detect_crisis(filler).crisis
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", " ", "\n\t", "a" * 10_000, "😀" * 5_000, "\u200b" * 1000, "\x00\x01\x7f", "اكتب 你好 ёж"],
+)
+def test_robust_inputs(text: str) -> None:
+    assert isinstance(detect_crisis(text), CrisisResult)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_never_raises(text: str) -> None:
+    result = detect_crisis(text)
+    assert isinstance(result, CrisisResult)
+    assert result.crisis is (result.category is not None)
+
+
+def test_result_shape_and_no_user_text() -> None:
+    secret = "i want to kill myself zqxjvw"
+    result = detect_crisis(secret)
+    assert result.as_dict() == {
+        "crisis": True,
+        "category": "suicide",
+        "tier": result.tier,
+        "rule": result.rule,
+    }
+    for value in result.as_dict().values():
+        assert "zqxjvw" not in str(value)
+    for rows in POSITIVES.values():
+        for text in rows:
+            rule = detect_crisis(text).rule or ""
+            assert text.lower() not in rule
+
+
+def test_rules_are_data() -> None:
+    assert re.fullmatch(r"\d{4}\.\d{1,2}\.\d+", LEXICON_VERSION)
+    ids = [rule_id for rule_id, *_ in RULES]
+    assert len(ids) == len(set(ids))
+    for rule_id, category, tier, pattern, _negatable in RULES:
+        assert re.fullmatch(r"[a-z0-9_]+", rule_id)
+        assert category in CATEGORIES
+        assert tier in (1, 2, 3)
+        assert isinstance(pattern, re.Pattern)
+    assert {category for _, category, *_ in RULES} == set(CATEGORIES)
+
+
+# ------------------------------------------------------------------------ evaluation set
+
+
+def _load() -> list[dict]:
+    return [json.loads(line) for line in EVAL_SET.read_text(encoding="utf-8").splitlines() if line]
+
+
+def _rates(rows: list[dict]) -> tuple[float, float]:
+    pos = [r for r in rows if r["crisis"]]
+    neg = [r for r in rows if not r["crisis"]]
+    recall = sum(detect_crisis(r["text"]).crisis for r in pos) / len(pos)
+    fpr = sum(detect_crisis(r["text"]).crisis for r in neg) / len(neg)
+    return recall, fpr
+
+
+def test_eval_set_shape() -> None:
+    rows = _load()
+    for r in rows:
+        assert set(r) == {"text", "crisis", "category", "split"}
+        assert r["split"] in ("tune", "heldout")
+        assert (r["category"] in CATEGORIES) if r["crisis"] else r["category"] is None
+    pos = [r for r in rows if r["crisis"]]
+    assert len(pos) >= 60
+    assert len(rows) - len(pos) >= 100
+    assert {r["category"] for r in pos} == set(CATEGORIES)
+    assert len({r["text"] for r in rows}) == len(rows)
+    for split in ("tune", "heldout"):
+        assert any(r["split"] == split and r["crisis"] for r in rows)
+        assert any(r["split"] == split and not r["crisis"] for r in rows)
+
+
+@pytest.mark.parametrize("split", ["heldout", "all"])
+def test_eval_recall_and_false_positives(split: str) -> None:
+    rows = [r for r in _load() if split == "all" or r["split"] == split]
+    recall, fpr = _rates(rows)
+    assert recall >= 0.92, f"{split} recall {recall:.3f}"
+    assert fpr <= 0.08, f"{split} false-positive rate {fpr:.3f}"
