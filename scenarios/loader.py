@@ -7,6 +7,7 @@ to map each key path to its line; pydantic's error locations are then looked up 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,19 @@ from scenarios.model import Scenario
 from scenarios.problems import Problem
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
+
+
+class ScenarioLoader(yaml.SafeLoader):
+    """Safe YAML with 1.2 booleans: only true/false, so `id: no` stays the string "no"."""
+
+
+ScenarioLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+ScenarioLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 Loc = tuple[str | int, ...]
 MAX_FILE_BYTES = 1_000_000
 
@@ -94,7 +108,7 @@ def load_file(path: Path, root: Path | None = None) -> LoadedFile:
         line = raw[: exc.start].count(b"\n") + 1
         return fail(line, "file is not valid UTF-8", "encoding")
     try:
-        loader = yaml.SafeLoader(text)
+        loader = ScenarioLoader(text)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None

@@ -44,6 +44,7 @@ FRAMEWORKS: dict[str, str] = {
     "boundaries": "Setting and holding boundaries",
     "taking-criticism": "Taking criticism",
     "repair": "Repairing after a conflict",
+    "coping": "Coping in the moment",
 }
 
 
@@ -144,6 +145,12 @@ COMPONENTS: dict[str, Component] = {
         "repair", "Repair: own your part", "You never owned your part of what happened."),
     "repair.reconnect": Component(
         "repair", "Repair: reconnect", "You never invited the relationship back in."),
+    "coping.name-feeling": Component(
+        "coping", "Coping: name the feeling, slow breath",
+        "You never paused to name what you were feeling before answering."),
+    "coping.halt": Component(
+        "coping", "Coping: HALT check",
+        "You never checked in with HALT: hungry, angry, lonely, tired?"),
     # Anti-patterns: named in feedback, never counted as practice.
     "excuse": Component(
         "refusal", "A vague excuse", negative=True),
@@ -154,6 +161,7 @@ COMPONENTS: dict[str, Component] = {
     "sarcasm": Component("give", "Sarcasm", negative=True),
     "give-in": Component("boundaries", "Giving in", negative=True),
     "avoid": Component("dear-man", "Avoiding the issue", negative=True),
+    "advice": Component("oars", "Unasked-for advice or minimising", negative=True),
 }
 
 

@@ -49,6 +49,46 @@ def nodes_reaching_an_ending(scenario: Scenario) -> set[str]:
     return good
 
 
+def endless_loops(scenario: Scenario) -> list[list[str]]:
+    """Cycles a participant could repeat forever: no once-only or conditional choice breaks them."""
+    edges: dict[str, list[str]] = {n: [] for n in scenario.nodes}
+    for nid, node in scenario.nodes.items():
+        for c in node.choices:
+            if c.target in edges and not c.once and not c.when:
+                edges[nid].append(c.target)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    loops: list[list[str]] = []
+
+    def visit(v: str) -> None:  # Tarjan's strongly connected components
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in edges[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1 or v in edges[v]:
+                loops.append(sorted(comp))
+
+    for v in edges:
+        if v not in index:
+            visit(v)
+    return loops
+
+
 def validate(loaded: LoadedFile) -> list[Problem]:
     """Return the graph and content problems of an already-parsed scenario."""
     sc = loaded.scenario
@@ -163,6 +203,11 @@ def validate(loaded: LoadedFile) -> list[Problem]:
         for nid in sorted(reachable - finishing):
             add(("nodes", nid), "error", f"from node {nid!r} no ending can be reached",
                 "no-way-out")
+    for loop in endless_loops(sc):
+        add(("nodes", loop[0]), "warning",
+            f"nodes {', '.join(loop)} form a loop nothing limits: mark a choice in it `once: "
+            "true` or give it a condition, so no playthrough can go round forever",
+            "endless-loop")
     for fw in sc.skills:
         if fw in FRAMEWORKS and fw not in shown_frameworks:
             add(("skills",), "warning",
