@@ -1,0 +1,88 @@
+"""Settings from the environment and `.env`, validated once at start-up.
+
+A wrong setting becomes one readable line (see `load_settings`), never a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is safe to print (no secrets)."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_api_file_base_url: str = "https://api.telegram.org/file/bot"
+    database_url: str | None = None
+    admin_user_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    typing_pause: float = Field(default=0.6, ge=0, le=5)
+    typed_text_retention_days: int = Field(default=30, ge=0, le=3650)
+    crisis_resources: str | None = None  # JSON list of {"name", "contact"}; defaults are US lines
+    log_level: str = "INFO"
+
+    @field_validator("admin_user_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p for p in re.split(r"[,\s]+", value.strip()) if p]
+            try:
+                return [int(p) for p in parts]
+            except ValueError:
+                raise ValueError("ADMIN_USER_IDS must be Telegram user ids separated by commas")
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _blank_token(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @property
+    def token(self) -> str | None:
+        return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
+
+    def check_token(self) -> str:
+        """The token, or a SettingsError saying what is wrong with it (never echoing it)."""
+        token = self.token
+        if token is None:
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN is not set: get one from @BotFather and put it in .env"
+            )
+        if not TOKEN_PATTERN.match(token.strip()):
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN does not look like a bot token (expected 123456:ABC…)"
+            )
+        return token.strip()
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(p) for p in first["loc"]).upper() or "settings"
+        raise SettingsError(f"{name}: {first['msg'].removeprefix('Value error, ')}") from None
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,38 @@
+"""Shared fixtures: the shipped library, and small scenario files written per test."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from scenarios.library import Library, load_library
+from texts import MINI
+
+
+
+@pytest.fixture(scope="session")
+def library() -> Library:
+    lib = load_library()
+    assert lib.scenarios, "the shipped library should load"
+    return lib
+
+
+@pytest.fixture
+def write_scenario(tmp_path: Path) -> Callable[[str, str], Path]:
+    """Write YAML text as tmp/<context>/<name>.yaml and return the path."""
+
+    def write(text: str, name: str = "family/mini") -> Path:
+        path = tmp_path / f"{name}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def mini_text() -> str:
+    return MINI

@@ -1,0 +1,156 @@
+"""The engine: a pure, deterministic step over one shared machine per scenario."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scenarios.library import load_library
+from scenarios.limits import MAX_PATH_STEPS
+from state.engine import (
+    Ask,
+    Choose,
+    Debrief,
+    Feedback,
+    Notice,
+    Reply,
+    RunState,
+    Say,
+    current,
+    prepare,
+    start,
+    step,
+    visible_choices,
+)
+from texts import MINI
+
+SHIPPED = load_library()
+SCENARIO_IDS = sorted(SHIPPED.scenarios)
+
+
+@pytest.fixture
+def mini(write_scenario):
+    lib = load_library([write_scenario(MINI)])
+    return lib.scenarios["family/mini"]
+
+
+def ask_of(outputs) -> Ask:
+    asks = [o for o in outputs if isinstance(o, Ask)]
+    assert len(asks) == 1
+    return asks[0]
+
+
+def test_start_shows_lines_then_choices(mini):
+    state, outputs = start(mini, seed=1)
+    assert state.node == "offer" and state.visits == {"offer": 1}
+    assert isinstance(outputs[0], Say) and outputs[0].name == "Sam"
+    assert outputs[0].text in ("Want one?", "Go on, have one.")
+    assert [o.id for o in ask_of(outputs).options] == ["no", "maybe"]
+
+
+def test_variants_depend_on_seed_only(mini):
+    texts = {start(mini, seed=s)[1][0].text for s in range(20)}
+    assert texts == {"Want one?", "Go on, have one."}
+    assert start(mini, seed=7)[1] == start(mini, seed=7)[1]
+
+
+def test_step_is_pure_and_tallies(mini):
+    state, _ = start(mini, seed=1)
+    before = json.dumps(state.to_dict(), sort_keys=True)
+    new, outputs = step(mini, state, Choose("maybe"))
+    assert json.dumps(state.to_dict(), sort_keys=True) == before  # input untouched
+    assert new.vars["pushes"] == 1 and new.node == "again" and new.step == 1
+    fb = outputs[0]
+    assert isinstance(fb, Feedback) and fb.style == "passive" and "later yes" in fb.text
+    assert new.styles == {"passive": 1} and new.cautions == {"excuse": 1}
+    # the conditional narrator line shows because pushes >= 1
+    assert any(isinstance(o, Say) and o.text == "He keeps pushing." for o in outputs)
+
+
+def test_conditions_and_once_only(mini):
+    state, _ = start(mini, seed=1)
+    state, _ = step(mini, state, Choose("no"))
+    ids = [c.id for c in visible_choices(mini, state)]
+    assert ids == ["stop", "once"]  # "fine" needs pushes >= 1
+    state, _ = step(mini, state, Choose("once"))
+    assert [c.id for c in visible_choices(mini, state)] == ["stop"]  # once-only is spent
+    same, outputs = step(mini, state, Choose("once"))
+    assert same is state and isinstance(outputs[0], Notice)
+    assert outputs[0].kind == "invalid-choice"
+
+
+def test_unknown_or_forged_choice_changes_nothing(mini):
+    state, _ = start(mini, seed=1)
+    for bad in ["", "stop", "no' or 1=1", "x" * 1000, "\x00"]:
+        same, outputs = step(mini, state, Choose(bad))
+        assert same is state
+        assert outputs[0].kind == "invalid-choice" and isinstance(outputs[1], Ask)
+
+
+def test_typed_reply_without_coach_re_offers_buttons(mini):
+    state, _ = start(mini, seed=1)
+    same, outputs = step(mini, state, Reply("no thanks"))
+    assert same is state
+    assert outputs[0].kind == "not-understood" and isinstance(outputs[1], Ask)
+
+
+def test_ending_gives_debrief_with_missing_skill(mini):
+    state, _ = start(mini, seed=1)
+    state, _ = step(mini, state, Choose("maybe"))
+    state, outputs = step(mini, state, Choose("fine"))
+    debrief = outputs[-1]
+    assert isinstance(debrief, Debrief)
+    assert state.status == "ended" and state.outcome == "hard" and debrief.outcome == "hard"
+    assert debrief.styles == {"passive": 2}
+    # the participant was offered "ask them to stop" and "no first" and used neither
+    assert any("stop offering" in m for m in debrief.missing)
+    assert any("No" in m for m in debrief.missing)
+    assert "assertively 0 of 2" in debrief.summary
+    ended, outputs = step(mini, state, Choose("stop"))
+    assert ended is state and outputs[0].kind == "ended"
+
+
+def test_current_re_presents_the_node(mini):
+    state, _ = start(mini, seed=1)
+    state, _ = step(mini, state, Choose("no"))
+    again = current(mini, state)
+    assert isinstance(again[-1], Ask) and again[-1].node == "again"
+    assert state.visits["again"] == 1  # showing again is not a visit
+
+
+def test_one_machine_per_scenario(mini):
+    assert prepare(mini) is prepare(mini)
+    start(mini, seed=1)
+    assert prepare(mini).machine.models == []  # runs never add models to the shared machine
+
+
+def test_node_removed_under_a_run(mini):
+    state, _ = start(mini, seed=1)
+    moved = RunState.from_dict({**state.to_dict(), "node": "gone"})
+    same, outputs = step(mini, moved, Choose("no"))
+    assert same is moved and outputs[0].kind == "scenario-changed"
+
+
+@pytest.mark.parametrize("scenario_id", SCENARIO_IDS)
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_random_walk_save_restore(scenario_id, data):
+    """Every shipped scenario ends, never raises, and restores to the same continuation."""
+    scenario = SHIPPED.scenarios[scenario_id]
+    state, outputs = start(scenario, seed=data.draw(st.integers(0, 2**30)))
+    for _ in range(MAX_PATH_STEPS * 3):
+        if state.status == "ended":
+            break
+        ask = ask_of(outputs)
+        choice = data.draw(st.sampled_from([o.id for o in ask.options]))
+        restored = RunState.from_dict(json.loads(json.dumps(state.to_dict())))
+        assert restored == state
+        state, outputs = step(scenario, state, Choose(choice))
+        again, outputs_again = step(scenario, restored, Choose(choice))
+        assert again == state and outputs_again == outputs
+        assert isinstance(outputs[0], Feedback) and outputs[0].text.strip()
+    assert state.status == "ended", f"no ending within {MAX_PATH_STEPS * 3} steps"
+    assert isinstance(outputs[-1], Debrief) and outputs[-1].text and outputs[-1].try_this_week
