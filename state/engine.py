@@ -235,6 +235,18 @@ def visible_choices(
     return normal or fallback
 
 
+def _fallbacks(scenario: Scenario, state: RunState, compiled: Compiled_) -> list[Choice]:
+    out = []
+    for c in scenario.nodes[state.node].choices:
+        token = choice_token(state.node, c.id)
+        cond = compiled.conditions.get(token)
+        if c.fallback and (cond is None or cond(state.vars, state.visits)) and not (
+            c.once and token in state.used
+        ):
+            out.append(c)
+    return out
+
+
 def current(scenario: Scenario, state: RunState) -> list[Output]:
     """What to show to pick a run up again: the current node's lines and choices."""
     if state.status == "ended":
@@ -261,12 +273,16 @@ def step(
             return state, [Notice("not-understood",
                                   "Typed replies aren't read here yet: please pick one of the "
                                   "options."), _ask(scenario, state, offered)]
-        choice_id, pre = matcher(scenario, state.node, offered, inp.text)
+        # Typed text may also land on a fallback branch ("nothing close") that buttons hide.
+        hidden = [c for c in _fallbacks(scenario, state, compiled) if c not in offered]
+        candidates = offered + hidden
+        choice_id, pre = matcher(scenario, state.node, candidates, inp.text)
         if choice_id is None:
             return state, [*pre, _ask(scenario, state, offered)]
     else:
         choice_id = inp.choice_id
-    choice = next((c for c in offered if c.id == choice_id), None)
+        candidates = offered
+    choice = next((c for c in candidates if c.id == choice_id), None)
     if choice is None:
         return state, [Notice("invalid-choice", "That option isn't available here."),
                        _ask(scenario, state, offered)]
