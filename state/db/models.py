@@ -1,0 +1,160 @@
+"""The tables, as SQLAlchemy 2 declarative models.
+
+- Telegram ids are BIGINT (SQLite hides an overflow, PostgreSQL would fail "integer out of range").
+- Every datetime is timezone-aware UTC in Python, whatever the database stores (`UTCDateTime`).
+- Constraint and index names come from one naming convention, so Alembic can find them again on
+  both databases (SQLite batch migrations need names to drop or alter a constraint).
+- A change here needs a new migration under `state/migrations/versions/`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+RUN_STATUSES = ("active", "ended", "abandoned")
+NOW = text("CURRENT_TIMESTAMP")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend.
+
+    PostgreSQL stores `timestamptz`; SQLite has no time zones, so the value is stored as naive UTC
+    and UTC is attached again on the way out. A naive datetime from Python is refused.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: use datetime.now(UTC)")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
+
+
+class User(Base):
+    """One Telegram user. A new row holds only the Telegram id; the rest comes with consent."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    role: Mapped[str] = mapped_column(
+        String(20), default="participant", server_default="participant"
+    )
+    consented_at: Mapped[datetime | None]
+    consent_version: Mapped[str | None] = mapped_column(String(40))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    keep_typed_text: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
+
+
+class Run(Base):
+    """One play-through of a scenario; `state` is the engine's whole `RunState.to_dict()`."""
+
+    __tablename__ = "runs"
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'ended', 'abandoned')", name="status"),
+        # At most one active run per user, enforced by the database itself.
+        Index(
+            "uq_runs_user_id_active",
+            "user_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    scenario_id: Mapped[str] = mapped_column(String(200))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    node: Mapped[str] = mapped_column(String(100))
+    state: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
+    ended_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(
+        default=utcnow, onupdate=utcnow, server_default=NOW
+    )
+
+
+class Turn(Base):
+    """One applied choice. `typed_text` is kept only when the user allowed it."""
+
+    __tablename__ = "turns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("runs.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    step: Mapped[int] = mapped_column(Integer)
+    node: Mapped[str] = mapped_column(String(100))
+    choice_id: Mapped[str] = mapped_column(String(100))
+    style: Mapped[str | None] = mapped_column(String(32))
+    skills: Mapped[list[str]]
+    typed_text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
+
+
+class ProcessedUpdate(Base):
+    """A Telegram update already applied, so a redelivery is recognised and skipped."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    processed_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)

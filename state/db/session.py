@@ -1,0 +1,98 @@
+"""The engine factory: one place that knows how to talk to SQLite and to PostgreSQL.
+
+SQLite (the embedded default, via aiosqlite) gets, on every connection: WAL, a 30 s busy timeout,
+foreign keys ON. Its driver's own transaction handling is switched off and every transaction
+starts with `BEGIN IMMEDIATE`, the SQLAlchemy-documented recipe
+(https://docs.sqlalchemy.org/en/20/dialects/sqlite.html#serializable-isolation-savepoints-transactional-ddl):
+the write lock is taken at the start, so two read-modify-write transactions can never
+interleave (the deferred `BEGIN` loses updates or fails with "database is locked" on upgrade).
+
+PostgreSQL URLs (`postgresql://`, `postgres://`) are rewritten to use asyncpg. A
+`?search_path=name` query parameter puts the tables in that schema (several deployments, or
+isolated tests, sharing one database).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+STATE_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = STATE_DIR / "rehearse.db"
+BUSY_TIMEOUT_MS = 30_000
+
+
+def default_url() -> str:
+    """`DATABASE_URL` if set, else the SQLite file `state/rehearse.db` beside the package."""
+    return os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def normalize_url(url: str | URL) -> URL:
+    """Pick the async driver: `postgres(ql)://` → asyncpg, `sqlite://` → aiosqlite."""
+    if isinstance(url, str):
+        if url.startswith("postgres://"):
+            url = "postgresql://" + url.removeprefix("postgres://")
+        url = make_url(url)
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+asyncpg")
+    elif url.drivername == "sqlite":
+        url = url.set(drivername="sqlite+aiosqlite")
+    return url
+
+
+def safe_url(url: str | URL) -> str:
+    """The URL for logs and messages, with any password masked."""
+    return normalize_url(url).render_as_string(hide_password=True)
+
+
+def is_sqlite(url: str | URL) -> bool:
+    return normalize_url(url).get_backend_name() == "sqlite"
+
+
+def make_engine(
+    url: str | URL | None = None, *, foreign_keys: bool = True, **kw: Any
+) -> AsyncEngine:
+    """An async engine for `url` (default: `default_url()`).
+
+    `foreign_keys=False` is only for migrations on SQLite: a batch migration copies and drops
+    tables, and a DROP with foreign keys on would cascade-delete the children.
+    """
+    url = normalize_url(url or default_url())
+    if url.get_backend_name() != "sqlite":
+        kw.setdefault("pool_pre_ping", True)
+        search_path = url.query.get("search_path")
+        if search_path:
+            url = url.difference_update_query(["search_path"])
+            connect_args = dict(kw.pop("connect_args", {}))
+            settings = dict(connect_args.get("server_settings", {}))
+            settings["search_path"] = str(search_path)
+            connect_args["server_settings"] = settings
+            kw["connect_args"] = connect_args
+        return create_async_engine(url, **kw)
+    database = url.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, **kw)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Stop the driver from issuing its own BEGIN (and COMMIT before DDL); see do_begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine

@@ -1,0 +1,201 @@
+"""Practice: the service both channels call (terminal player, Telegram bot).
+
+Each method is one user action and runs in ONE database transaction (`Store.run`, retried whole
+on a transient conflict): load the user's active run, step the pure engine, save the new run
+state and a turn row, mark the Telegram update processed, commit. The caller sends the returned
+outputs only after that commit. Bad input never raises; it comes back as a `Notice`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from scenarios.library import Library
+from scenarios.model import Scenario
+from state import engine
+from state.engine import Ask, Feedback, Input, Matcher, Notice, Output, Reply, RunState
+from state.store import RunRecord, Store, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+NO_RUN = Notice("ended", "You're not in a scenario right now. Pick one to start.")
+EXPIRED = Notice("invalid-choice", "That button has expired. Here is where you are now.")
+CHANGED = Notice(
+    "scenario-changed",
+    "This scenario was updated and the line you were on no longer exists. "
+    "You can start it again from the beginning.",
+)
+UNKNOWN = Notice("invalid-choice", "That scenario isn't available any more. Pick another one.")
+FAILED = Notice("invalid-choice", "Something went wrong with that step. Please pick an option.")
+
+
+@dataclass
+class Turn:
+    """What one action produced, for a channel to render after the commit."""
+
+    run_id: int | None
+    step: int
+    scenario_id: str | None
+    outputs: list[Output] = field(default_factory=list)
+    duplicate: bool = False  # the update was already applied: send nothing
+    ended: bool = False  # the run reached an ending (the outputs hold its debrief)
+
+
+class Practice:
+    def __init__(self, store: Store, library: Library, matcher: Matcher | None = None) -> None:
+        self.store = store
+        self.library = library
+        self.matcher = matcher
+
+    # ---- actions -----------------------------------------------------------------------------
+
+    async def begin(
+        self, user_id: int, scenario_id: str, seed: int, *, update_id: int | None = None
+    ) -> Turn:
+        """Abandon any active run and start `scenario_id` from its start node."""
+        scenario = self.library.get(scenario_id)
+
+        async def work(uow: UnitOfWork) -> Turn:
+            if update_id is not None and await uow.updates.seen(update_id):
+                return Turn(None, 0, scenario_id, [], duplicate=True)
+            await _mark(uow, update_id, user_id)
+            if scenario is None:
+                return Turn(None, 0, scenario_id, [UNKNOWN])
+            await uow.runs.abandon_active(user_id)
+            state, outputs = engine.start(scenario, seed)
+            run_id = await uow.runs.create(user_id, state)
+            ended = state.status == "ended"
+            if ended:
+                await uow.runs.end(run_id, state.outcome)
+            return Turn(run_id, state.step, scenario.id, outputs, ended=ended)
+
+        return await self.store.run(user_id, work)
+
+    async def act(
+        self,
+        user_id: int,
+        inp: Input,
+        *,
+        update_id: int | None = None,
+        expect_run: int | None = None,
+        expect_step: int | None = None,
+    ) -> Turn:
+        """Apply a choice or typed reply to the user's active run.
+
+        `expect_run`/`expect_step` are what the button was drawn for; a mismatch means the
+        button is from an older message and is refused without change.
+        """
+
+        async def work(uow: UnitOfWork) -> Turn:
+            if update_id is not None and await uow.updates.seen(update_id):
+                return Turn(None, 0, None, [], duplicate=True)
+            await _mark(uow, update_id, user_id)
+            run = await uow.runs.active(user_id)
+            if run is None:
+                return Turn(None, 0, None, [NO_RUN])
+            state = run.state
+            stale = (expect_run is not None and expect_run != run.id) or (
+                expect_step is not None and expect_step != state.step
+            )
+            scenario = self._scenario_for(run)
+            if stale:
+                ask = _current_ask(scenario, state) if scenario else []
+                return Turn(run.id, state.step, run.scenario_id, [EXPIRED, *ask])
+            if scenario is None:
+                await uow.runs.abandon(run.id)
+                return Turn(run.id, state.step, run.scenario_id, [CHANGED])
+            state = _adapt(scenario, state)
+            try:
+                new, outputs = engine.step(scenario, state, inp, self.matcher)
+            except Exception:  # a bug must not leave the user stuck or leak their words
+                log.exception("engine step failed in %s at %s", run.scenario_id, state.node)
+                return Turn(run.id, state.step, run.scenario_id, [FAILED])
+            if new.step == state.step:  # not applied (invalid choice, not understood)
+                return Turn(run.id, state.step, run.scenario_id, outputs)
+            await uow.runs.save(run.id, new)
+            feedback = next((o for o in outputs if isinstance(o, Feedback)), None)
+            typed = None
+            if isinstance(inp, Reply):
+                user = await uow.users.get(user_id)
+                typed = inp.text if user is not None and user.keep_typed_text else None
+            await uow.turns.add(
+                run.id,
+                user_id,
+                new.step,
+                state.node,
+                feedback.choice_id if feedback else new.path[-1].rsplit("/", 1)[-1],
+                feedback.style if feedback else None,
+                list(feedback.skills) if feedback else [],
+                typed,
+            )
+            ended = new.status == "ended"
+            if ended:
+                await uow.runs.end(run.id, new.outcome)
+            return Turn(run.id, new.step, run.scenario_id, outputs, ended=ended)
+
+        return await self.store.run(user_id, work)
+
+    async def resume(self, user_id: int) -> Turn | None:
+        """The active run's current node again (lines and choices), or None without one."""
+
+        async def work(uow: UnitOfWork) -> Turn | None:
+            run = await uow.runs.active(user_id)
+            if run is None:
+                return None
+            scenario = self._scenario_for(run)
+            if scenario is None:
+                await uow.runs.abandon(run.id)
+                return Turn(run.id, run.state.step, run.scenario_id, [CHANGED])
+            state = _adapt(scenario, run.state)
+            return Turn(run.id, state.step, run.scenario_id, engine.current(scenario, state))
+
+        return await self.store.run(user_id, work)
+
+    async def stop(self, user_id: int, *, update_id: int | None = None) -> bool:
+        """Leave the active scenario (kept, as abandoned); False if there was none."""
+
+        async def work(uow: UnitOfWork) -> bool:
+            if update_id is not None and await uow.updates.seen(update_id):
+                return False
+            await _mark(uow, update_id, user_id)
+            return await uow.runs.abandon_active(user_id) is not None
+
+        return await self.store.run(user_id, work)
+
+    # ---- helpers -----------------------------------------------------------------------------
+
+    def _scenario_for(self, run: RunRecord) -> Scenario | None:
+        """The run's scenario if it can carry on: None when gone or its node was removed."""
+        scenario = self.library.get(run.scenario_id)
+        if scenario is None:
+            return None
+        if scenario.content_hash != run.content_hash and run.state.node not in scenario.nodes:
+            return None
+        return scenario
+
+
+def _adapt(scenario: Scenario, state: RunState) -> RunState:
+    """Carry a run over to an edited scenario whose node still exists (new hash, new vars)."""
+    if state.content_hash == scenario.content_hash:
+        return state
+    new = state.copy()
+    new.content_hash = scenario.content_hash
+    for name, var in scenario.variables.items():
+        new.vars.setdefault(name, var.default)
+    return new
+
+
+def _current_ask(scenario: Scenario, state: RunState) -> list[Output]:
+    if state.node not in scenario.nodes or state.status != "active":
+        return []
+    try:
+        return [o for o in engine.current(scenario, state) if isinstance(o, Ask)]
+    except Exception:
+        log.exception("could not redraw %s at %s", scenario.id, state.node)
+        return []
+
+
+async def _mark(uow: UnitOfWork, update_id: int | None, user_id: int) -> None:
+    if update_id is not None:
+        await uow.updates.mark(update_id, user_id)

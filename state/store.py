@@ -1,0 +1,455 @@
+"""The store: repositories and one unit of work per user action. Channels never write SQL.
+
+Usage (the retrying form; prefer it)::
+
+    store = await Store.open()              # DATABASE_URL or state/rehearse.db; migrates to head
+    run_id = await store.run(user_id, lambda uow: uow.runs.create(user_id, state))
+    await store.close()
+
+`store.run(user_id, fn)` calls `await fn(uow)` inside ONE database transaction and commits; if
+the database reports a transient conflict (SQLite "database is locked"/busy, PostgreSQL
+serialization failure or deadlock, a dropped connection) the transaction is rolled back and the
+whole of `fn` is called again after a short backoff, so such errors never reach a user. `fn` must
+therefore only touch the database through `uow` (no sends, no other side effects).
+
+`store.transaction(user_id)` is the same transaction as an `async with` block, without retry
+(a `with` body cannot be re-run); use it in tests and one-off scripts.
+
+Every transaction for a user first makes sure the user's row exists (storing only the Telegram
+id) and then, on PostgreSQL, locks it (`SELECT … FOR UPDATE`) so one user's actions serialise
+across bot processes; on SQLite `BEGIN IMMEDIATE` already serialises all writers.
+
+Repositories return small frozen dataclasses (`UserRecord`, `RunRecord`, `TurnRecord`), never
+ORM objects, so nothing lazy-loads after the transaction ends and nothing is cached across
+transactions: memory does not grow with the number of stored users.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import delete, exists, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from state.db import migrate
+from state.db.models import Base, ProcessedUpdate, Run, Turn, User, utcnow
+from state.db.session import default_url, make_engine, safe_url
+from state.engine import RunState
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+MAX_ATTEMPTS = 10
+_RETRY_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+_SQLITE_BUSY_CODES = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED (primary codes)
+
+
+class StoreBusy(RuntimeError):
+    """The database stayed contended through every retry (should not happen in practice)."""
+
+
+# ---- records ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    id: int
+    role: str
+    consented_at: datetime | None
+    consent_version: str | None
+    timezone: str | None
+    active: bool
+    keep_typed_text: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    id: int
+    user_id: int
+    scenario_id: str
+    content_hash: str
+    node: str
+    state: RunState
+    status: str  # 'active' | 'ended' | 'abandoned'
+    outcome: str | None
+    started_at: datetime
+    ended_at: datetime | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TurnRecord:
+    id: int
+    run_id: int
+    user_id: int
+    step: int
+    node: str
+    choice_id: str
+    style: str | None
+    skills: tuple[str, ...]
+    typed_text: str | None
+    created_at: datetime
+
+
+def _user(u: User) -> UserRecord:
+    return UserRecord(
+        u.id,
+        u.role,
+        u.consented_at,
+        u.consent_version,
+        u.timezone,
+        u.active,
+        u.keep_typed_text,
+        u.created_at,
+    )
+
+
+def _run(r: Run) -> RunRecord:
+    return RunRecord(
+        r.id,
+        r.user_id,
+        r.scenario_id,
+        r.content_hash,
+        r.node,
+        RunState.from_dict(r.state),
+        r.status,
+        r.outcome,
+        r.started_at,
+        r.ended_at,
+        r.updated_at,
+    )
+
+
+def _turn(t: Turn) -> TurnRecord:
+    return TurnRecord(
+        t.id,
+        t.run_id,
+        t.user_id,
+        t.step,
+        t.node,
+        t.choice_id,
+        t.style,
+        tuple(t.skills or ()),
+        t.typed_text,
+        t.created_at,
+    )
+
+
+# ---- repositories ----------------------------------------------------------------------------
+
+
+class _Repo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def _insert(self, model: type[Base]):  # noqa: ANN202 - dialect-specific Insert
+        dialect = self.session.get_bind().dialect.name
+        return (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
+
+
+class Users(_Repo):
+    async def get(self, user_id: int) -> UserRecord | None:
+        row = await self.session.scalar(select(User).where(User.id == user_id))
+        return _user(row) if row else None
+
+    async def ensure(self, user_id: int) -> None:
+        """Create the row (Telegram id only) if it is missing; never overwrite."""
+        stmt = self._insert(User).values(id=user_id).on_conflict_do_nothing(index_elements=["id"])
+        await self.session.execute(stmt)
+
+    async def get_or_create(self, user_id: int) -> UserRecord:
+        await self.ensure(user_id)
+        user = await self.get(user_id)
+        assert user is not None
+        return user
+
+    async def set_consent(
+        self, user_id: int, version: str | None, at: datetime | None = None
+    ) -> None:
+        """Record consent to `version` (at `at`, default now); `None` withdraws it."""
+        await self.ensure(user_id)
+        when = (at or utcnow()) if version is not None else None
+        await self.session.execute(
+            update(User)
+            .where(User.id == user_id)
+            .values(consented_at=when, consent_version=version)
+        )
+
+    async def set_keep_typed_text(self, user_id: int, keep: bool) -> None:
+        await self.ensure(user_id)
+        await self.session.execute(
+            update(User).where(User.id == user_id).values(keep_typed_text=keep)
+        )
+
+    async def delete_everything(self, user_id: int) -> int:
+        """Delete every row about the user in every table; returns how many rows went.
+
+        Walks the metadata (children first), so a table added later that references `users`
+        is covered without touching this method; rows that hang off the user's rows only
+        indirectly go with them through ON DELETE CASCADE.
+        """
+        deleted = 0
+        for table in reversed(Base.metadata.sorted_tables):
+            if table.name == User.__tablename__:
+                continue
+            for column in table.columns:
+                if any(fk.column.table.name == User.__tablename__ for fk in column.foreign_keys):
+                    result = await self.session.execute(delete(table).where(column == user_id))
+                    deleted += result.rowcount or 0
+        result = await self.session.execute(delete(User).where(User.id == user_id))
+        return deleted + (result.rowcount or 0)
+
+
+class Runs(_Repo):
+    async def get(self, run_id: int) -> RunRecord | None:
+        row = await self.session.scalar(select(Run).where(Run.id == run_id))
+        return _run(row) if row else None
+
+    async def active(self, user_id: int) -> RunRecord | None:
+        row = await self.session.scalar(
+            select(Run).where(Run.user_id == user_id, Run.status == "active")
+        )
+        return _run(row) if row else None
+
+    async def latest(self, user_id: int) -> RunRecord | None:
+        row = await self.session.scalar(
+            select(Run).where(Run.user_id == user_id).order_by(Run.id.desc()).limit(1)
+        )
+        return _run(row) if row else None
+
+    async def for_user(self, user_id: int) -> list[RunRecord]:
+        rows = await self.session.scalars(
+            select(Run).where(Run.user_id == user_id).order_by(Run.id)
+        )
+        return [_run(r) for r in rows]
+
+    async def create(self, user_id: int, state: RunState) -> int:
+        """A new active run (the user must have no active run: abandon it first)."""
+        now = utcnow()
+        run = Run(
+            user_id=user_id,
+            scenario_id=state.scenario_id,
+            content_hash=state.content_hash,
+            node=state.node,
+            state=state.to_dict(),
+            status="active",
+            started_at=now,
+            updated_at=now,
+        )
+        self.session.add(run)
+        await self.session.flush()
+        return run.id
+
+    async def save(self, run_id: int, state: RunState) -> None:
+        """Store the run's new state (node, content hash and the whole RunState)."""
+        await self.session.execute(
+            update(Run)
+            .where(Run.id == run_id)
+            .values(
+                node=state.node,
+                content_hash=state.content_hash,
+                state=state.to_dict(),
+                updated_at=utcnow(),
+            )
+        )
+
+    async def end(self, run_id: int, outcome: str | None) -> None:
+        now = utcnow()
+        await self.session.execute(
+            update(Run)
+            .where(Run.id == run_id)
+            .values(status="ended", outcome=outcome, ended_at=now, updated_at=now)
+        )
+
+    async def abandon(self, run_id: int) -> None:
+        now = utcnow()
+        await self.session.execute(
+            update(Run)
+            .where(Run.id == run_id, Run.status == "active")
+            .values(status="abandoned", ended_at=now, updated_at=now)
+        )
+
+    async def abandon_active(self, user_id: int) -> int | None:
+        """Abandon the user's active run, if any; returns its id."""
+        run_id = await self.session.scalar(
+            select(Run.id).where(Run.user_id == user_id, Run.status == "active")
+        )
+        if run_id is not None:
+            await self.abandon(run_id)
+        return run_id
+
+
+class Turns(_Repo):
+    async def add(
+        self,
+        run_id: int,
+        user_id: int,
+        step: int,
+        node: str,
+        choice_id: str,
+        style: str | None = None,
+        skills: list[str] | tuple[str, ...] = (),
+        typed_text: str | None = None,
+    ) -> int:
+        turn = Turn(
+            run_id=run_id,
+            user_id=user_id,
+            step=step,
+            node=node,
+            choice_id=choice_id,
+            style=style,
+            skills=list(skills),
+            typed_text=typed_text,
+            created_at=utcnow(),
+        )
+        self.session.add(turn)
+        await self.session.flush()
+        return turn.id
+
+    async def for_user(self, user_id: int) -> list[TurnRecord]:
+        rows = await self.session.scalars(
+            select(Turn).where(Turn.user_id == user_id).order_by(Turn.id)
+        )
+        return [_turn(t) for t in rows]
+
+    async def for_run(self, run_id: int) -> list[TurnRecord]:
+        rows = await self.session.scalars(
+            select(Turn).where(Turn.run_id == run_id).order_by(Turn.id)
+        )
+        return [_turn(t) for t in rows]
+
+
+class Updates(_Repo):
+    async def seen(self, update_id: int) -> bool:
+        return bool(
+            await self.session.scalar(
+                select(exists().where(ProcessedUpdate.update_id == update_id))
+            )
+        )
+
+    async def mark(self, update_id: int, user_id: int | None) -> None:
+        stmt = (
+            self._insert(ProcessedUpdate)
+            .values(update_id=update_id, user_id=user_id, processed_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["update_id"])
+        )
+        await self.session.execute(stmt)
+
+
+class UnitOfWork:
+    """The repositories of one transaction. `session` is for new repositories only."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.users = Users(session)
+        self.runs = Runs(session)
+        self.turns = Turns(session)
+        self.updates = Updates(session)
+
+
+# ---- the store -------------------------------------------------------------------------------
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A conflict that a fresh attempt of the same transaction can get past."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if code in _RETRY_SQLSTATES:
+        return True
+    sqlite_code = getattr(orig, "sqlite_errorcode", None)
+    if isinstance(sqlite_code, int) and sqlite_code & 0xFF in _SQLITE_BUSY_CODES:
+        return True
+    message = str(orig).lower()
+    return "database is locked" in message or "database table is locked" in message
+
+
+class Store:
+    def __init__(self, engine: AsyncEngine, url: str) -> None:
+        self.engine = engine
+        self.url = url
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._postgres = engine.dialect.name == "postgresql"
+
+    @classmethod
+    async def open(cls, url: str | None = None, upgrade: bool = True) -> Store:
+        """Connect to `url` (default `DATABASE_URL` or `state/rehearse.db`); migrate to head."""
+        url = url or default_url()
+        store = cls(make_engine(url), url)
+        if upgrade:
+            try:
+                await store.upgrade()
+            except BaseException:
+                await store.close()
+                raise
+        return store
+
+    @property
+    def where(self) -> str:
+        """The database URL with any password masked, for logs and messages."""
+        return safe_url(self.url)
+
+    async def upgrade(self) -> None:
+        await migrate.upgrade(self.url, "head")
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @asynccontextmanager
+    async def transaction(self, user_id: int | None) -> AsyncIterator[UnitOfWork]:
+        """One transaction, no retry: commit on clean exit, roll back on an exception."""
+        async with self._sessions() as session, session.begin():
+            uow = UnitOfWork(session)
+            if user_id is not None:
+                await uow.users.ensure(user_id)
+                if self._postgres:
+                    await session.execute(
+                        select(User.id).where(User.id == user_id).with_for_update()
+                    )
+            yield uow
+
+    async def run(
+        self,
+        user_id: int | None,
+        fn: Callable[[UnitOfWork], Awaitable[T]],
+        *,
+        attempts: int = MAX_ATTEMPTS,
+    ) -> T:
+        """`await fn(uow)` in one committed transaction, retried whole on transient conflicts."""
+        for attempt in range(1, attempts + 1):
+            try:
+                async with self.transaction(user_id) as uow:
+                    return await fn(uow)
+            except DBAPIError as exc:
+                if not is_transient(exc):
+                    raise
+                if attempt == attempts:
+                    raise StoreBusy(f"database still busy after {attempts} attempts") from exc
+                delay = min(0.5, 0.005 * 2**attempt) * (0.5 + random.random())
+                log.info(
+                    "transient database conflict (attempt %d), retrying: %s",
+                    attempt,
+                    type(exc.orig).__name__,
+                )
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")

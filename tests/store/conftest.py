@@ -1,0 +1,177 @@
+"""Fixtures for the store tests: every test runs on SQLite, and on PostgreSQL too when
+`TEST_DATABASE_URL` is set (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test).
+
+Each PostgreSQL test gets a fresh schema (dropped afterwards), so tests are isolated from each
+other and from anyone else using the same database. A set but unreachable TEST_DATABASE_URL is a
+failure, not a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from scenarios.library import Library, load_library
+from state.db.session import make_engine, normalize_url
+from state.store import Store
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
+
+
+@pytest.fixture(params=BACKENDS)
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """The URL of an empty database (no tables yet)."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        return
+    assert TEST_DATABASE_URL
+    base = normalize_url(TEST_DATABASE_URL)
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    admin = make_engine(base)
+    try:
+        async with admin.begin() as conn:
+            await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    except Exception as exc:  # noqa: BLE001 - any failure to reach it is the same message
+        await admin.dispose()
+        pytest.fail(
+            f"TEST_DATABASE_URL is set ({base.render_as_string(hide_password=True)}) but the "
+            f"database cannot be used: {type(exc).__name__}: {exc}",
+            pytrace=False,
+        )
+    try:
+        url = base.update_query_dict({"search_path": schema})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        async with admin.begin() as conn:
+            await conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        await admin.dispose()
+
+
+@pytest.fixture
+async def store(db_url: str) -> AsyncIterator[Store]:
+    s = await Store.open(db_url)
+    try:
+        yield s
+    finally:
+        await s.close()
+
+
+@pytest.fixture(scope="session")
+def real_library() -> Library:
+    lib = load_library()
+    if lib.get("family/birthday-or-group") is None:
+        pytest.fail(
+            "the real scenario family/birthday-or-group did not load: "
+            + "; ".join(str(p) for p in lib.errors[:5])
+        )
+    return lib
+
+
+TINY = """\
+title: Tiny test scenario
+context: family
+difficulty: 1
+skills: [dear-man]
+summary: A small scenario for store tests.
+characters:
+  sam: {name: Sam}
+start: a
+nodes:
+  a:
+    lines:
+      - {speaker: sam, text: "Hello, this is node a."}
+    choices:
+      - {id: go, text: "Go to b", style: assertive, skills: [dear-man.describe],
+         feedback: "Clear.", target: b}
+      - {id: other, text: "Go to c", style: passive, feedback: "Hm.", target: c}
+  b:
+    lines:
+      - {speaker: sam, text: "B_LINE"}
+    choices:
+      - {id: finish, text: "Finish", style: assertive, feedback: "Done.", target: end}
+  c:
+    lines:
+      - {speaker: sam, text: "This is c."}
+    choices:
+      - {id: finish, text: "Finish", style: assertive, feedback: "Done.", target: end}
+  end:
+    ending: {outcome: good, title: The end, debrief: "Well done.", try_this_week: "Try it."}
+"""
+
+# Without node b (a's first choice now goes to c).
+TINY_WITHOUT_B = """\
+title: Tiny test scenario
+context: family
+difficulty: 1
+skills: [dear-man]
+summary: A small scenario for store tests.
+characters:
+  sam: {name: Sam}
+start: a
+nodes:
+  a:
+    lines:
+      - {speaker: sam, text: "Hello, this is node a."}
+    choices:
+      - {id: go, text: "Go to c", style: assertive, skills: [dear-man.describe],
+         feedback: "Clear.", target: c}
+  c:
+    lines:
+      - {speaker: sam, text: "This is c."}
+    choices:
+      - {id: finish, text: "Finish", style: assertive, feedback: "Done.", target: end}
+  end:
+    ending: {outcome: good, title: The end, debrief: "Well done.", try_this_week: "Try it."}
+"""
+
+# A loop long enough for many steps: `again` stays, `finish` ends.
+LOOP = """\
+title: Loop test scenario
+context: family
+difficulty: 1
+skills: [dear-man]
+summary: A looping scenario for concurrency tests.
+characters:
+  sam: {name: Sam}
+start: loop
+nodes:
+  loop:
+    lines:
+      - {speaker: sam, text: "Again?"}
+    choices:
+      - {id: again, text: "Again", style: assertive, skills: [dear-man.describe],
+         feedback: "Once more.", target: loop}
+      - {id: finish, text: "Finish", style: assertive, feedback: "Done.", target: end}
+  end:
+    ending: {outcome: good, title: The end, debrief: "Well done.", try_this_week: "Try it."}
+"""
+
+
+@pytest.fixture
+def write_library(tmp_path: Path) -> Callable[..., Library]:
+    """Write scenario files under tmp_path/scenarios and load them: write_library(id=yaml)."""
+    root = tmp_path / "scenarios"
+
+    def write(**files: str) -> Library:
+        for key, text in files.items():
+            context, name = key.split("__")
+            path = root / context / f"{name}.yaml"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text), encoding="utf-8")
+        lib = load_library([root])
+        assert not lib.errors, lib.errors
+        return lib
+
+    return write
+
+
+@pytest.fixture
+def texts() -> dict[str, str]:
+    """The scenario texts above, by name: tiny, tiny_without_b, loop."""
+    return {"tiny": TINY, "tiny_without_b": TINY_WITHOUT_B, "loop": LOOP}

@@ -1,0 +1,203 @@
+"""Users, runs, turns and processed updates through the repositories, on every database."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+
+from state.db.models import Base, Run, Turn, User
+from state.engine import RunState
+from state.store import Store, StoreBusy, UnitOfWork, is_transient
+
+BIG_ID = 8_123_456_789  # above 2**32: Telegram ids need BIGINT
+
+
+def _state(node: str = "a", step: int = 0) -> RunState:
+    return RunState(
+        scenario_id="family/tiny",
+        content_hash="h1",
+        node=node,
+        seed=3,
+        step=step,
+        vars={"warmth": 1},
+        visits={"a": 1},
+        path=["a/go"] * step,
+        styles={"assertive": step},
+    )
+
+
+async def test_users_runs_turns_round_trip(store: Store) -> None:
+    async with store.transaction(BIG_ID) as uow:
+        user = await uow.users.get_or_create(BIG_ID)
+    assert user.id == BIG_ID
+    assert (user.role, user.consented_at, user.consent_version, user.timezone) == (
+        "participant",
+        None,
+        None,
+        None,
+    )
+    assert user.active is True and user.keep_typed_text is False
+    assert user.created_at.tzinfo is not None and user.created_at.utcoffset().total_seconds() == 0
+
+    consent_at = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+    async with store.transaction(BIG_ID) as uow:
+        await uow.users.set_consent(BIG_ID, "v1", consent_at)
+        await uow.users.set_keep_typed_text(BIG_ID, True)
+        run_id = await uow.runs.create(BIG_ID, _state())
+        await uow.runs.save(run_id, _state("b", 1))
+        await uow.turns.add(
+            run_id, BIG_ID, 1, "a", "go", "assertive", ["dear-man.describe"], "typed words"
+        )
+
+    async with store.transaction(BIG_ID) as uow:
+        user = await uow.users.get(BIG_ID)
+        assert user is not None
+        assert user.consented_at == consent_at and user.consent_version == "v1"
+        assert user.keep_typed_text is True
+        run = await uow.runs.active(BIG_ID)
+        assert run is not None and run.id == run_id and run.status == "active"
+        assert run.node == "b" and run.state == _state("b", 1)
+        assert (await uow.runs.latest(BIG_ID)).id == run_id
+        [turn] = await uow.turns.for_user(BIG_ID)
+        assert (turn.run_id, turn.step, turn.node, turn.choice_id, turn.style) == (
+            run_id,
+            1,
+            "a",
+            "go",
+            "assertive",
+        )
+        assert turn.skills == ("dear-man.describe",) and turn.typed_text == "typed words"
+        assert turn.created_at.tzinfo is not None
+        await uow.runs.end(run_id, "good")
+        await uow.users.set_consent(BIG_ID, None)
+
+    async with store.transaction(BIG_ID) as uow:
+        assert await uow.runs.active(BIG_ID) is None
+        run = await uow.runs.latest(BIG_ID)
+        assert run is not None and run.status == "ended" and run.outcome == "good"
+        assert run.ended_at is not None and run.ended_at.tzinfo is not None
+        user = await uow.users.get(BIG_ID)
+        assert user is not None and user.consented_at is None and user.consent_version is None
+
+
+async def test_transaction_stores_only_the_telegram_id(store: Store) -> None:
+    async with store.transaction(42) as uow:
+        pass
+    async with store.transaction(None) as uow:
+        user = await uow.users.get(42)
+    assert user is not None and user.consent_version is None and user.timezone is None
+
+
+async def test_exception_rolls_back(store: Store) -> None:
+    with pytest.raises(RuntimeError):
+        async with store.transaction(7) as uow:
+            await uow.runs.create(7, _state())
+            raise RuntimeError("boom")
+    async with store.transaction(7) as uow:
+        assert await uow.runs.latest(7) is None
+
+
+async def test_one_active_run_per_user_is_enforced(store: Store) -> None:
+    with pytest.raises(Exception, match="(?i)unique|duplicate"):
+        async with store.transaction(7) as uow:
+            await uow.runs.create(7, _state())
+            await uow.runs.create(7, _state())
+    async with store.transaction(7) as uow:
+        first = await uow.runs.create(7, _state())
+        assert await uow.runs.abandon_active(7) == first
+        second = await uow.runs.create(7, _state())
+        assert [r.status for r in await uow.runs.for_user(7)] == ["abandoned", "active"]
+        assert (await uow.runs.active(7)).id == second
+
+
+async def test_updates_seen_and_mark(store: Store) -> None:
+    async with store.transaction(5) as uow:
+        assert not await uow.updates.seen(2**40)
+        await uow.updates.mark(2**40, 5)
+        await uow.updates.mark(2**40, 5)  # marking twice is harmless
+    async with store.transaction(5) as uow:
+        assert await uow.updates.seen(2**40)
+
+
+async def test_delete_everything_leaves_no_row_about_the_user(store: Store) -> None:
+    for uid in (BIG_ID, 99):
+        async with store.transaction(uid) as uow:
+            await uow.users.set_consent(uid, "v1")
+            old = await uow.runs.create(uid, _state())
+            await uow.turns.add(old, uid, 1, "a", "go", "assertive", [], None)
+            await uow.runs.abandon(old)
+            run_id = await uow.runs.create(uid, _state())
+            await uow.turns.add(run_id, uid, 1, "a", "go", "assertive", [], "words")
+            await uow.updates.mark(uid * 10 + 1, uid)
+
+    async with store.transaction(BIG_ID) as uow:
+        run_ids = [r.id for r in await uow.runs.for_user(BIG_ID)]
+        assert await uow.users.delete_everything(BIG_ID) == 6  # 2 turns, 1 update, 2 runs, user
+
+    async with store.engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            for column in table.columns:
+                about_user = column is User.__table__.c.id or any(
+                    fk.column is User.__table__.c.id for fk in column.foreign_keys
+                )
+                about_run = any(fk.column is Run.__table__.c.id for fk in column.foreign_keys)
+                if about_user:
+                    n = await conn.scalar(
+                        select(func.count()).select_from(table).where(column == BIG_ID)
+                    )
+                    assert n == 0, f"{table.name}.{column.name} still has rows"
+                if about_run:
+                    n = await conn.scalar(
+                        select(func.count()).select_from(table).where(column.in_(run_ids))
+                    )
+                    assert n == 0, f"{table.name}.{column.name} still has rows"
+        # The other user is untouched.
+        assert (
+            await conn.scalar(select(func.count()).select_from(Turn).where(Turn.user_id == 99)) == 2
+        )
+        assert await conn.scalar(select(func.count()).select_from(User)) == 1
+
+
+def _locked() -> OperationalError:
+    return OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
+
+
+async def test_run_retries_a_transient_conflict(store: Store) -> None:
+    calls = 0
+
+    async def work(uow: UnitOfWork) -> int:
+        nonlocal calls
+        calls += 1
+        run_id = await uow.runs.create(3, _state())
+        if calls < 3:
+            raise _locked()
+        return run_id
+
+    run_id = await store.run(3, work)
+    assert calls == 3
+    async with store.transaction(3) as uow:
+        assert [r.id for r in await uow.runs.for_user(3)] == [run_id]  # earlier tries rolled back
+
+
+async def test_run_gives_up_with_store_busy_and_passes_real_errors(store: Store) -> None:
+    async def always_locked(uow: UnitOfWork) -> None:
+        raise _locked()
+
+    with pytest.raises(StoreBusy):
+        await store.run(3, always_locked, attempts=2)
+
+    async def bug(uow: UnitOfWork) -> None:
+        raise KeyError("not a database problem")
+
+    with pytest.raises(KeyError):
+        await store.run(3, bug)
+
+
+def test_is_transient() -> None:
+    assert is_transient(_locked())
+    assert not is_transient(OperationalError("x", {}, sqlite3.OperationalError("no such table")))
+    assert not is_transient(ValueError("database is locked"))
