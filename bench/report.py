@@ -14,7 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
-HEADER = "# Benchmarks\n\nFigures written by the scripts under `bench/`; rerun a script to refresh its section.\n"
+HEADER = (
+    "# Benchmarks\n\nFigures written by the scripts under `bench/`; "
+    "rerun a script to refresh its section.\n"
+)
 
 
 def machine() -> str:
@@ -25,9 +28,7 @@ def write_section(name: str, command: str, body: str, path: Path = BENCHMARKS) -
     """Replace (or append) the section called `name` with `body`."""
     start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    block = (
-        f"{start}\n## {name}\n\n`{command}` — {stamp}, {machine()}\n\n{body.strip()}\n{end}"
-    )
+    block = f"{start}\n## {name}\n\n`{command}` — {stamp}, {machine()}\n\n{body.strip()}\n{end}"
     text = path.read_text(encoding="utf-8") if path.exists() else HEADER
     if start in text and end in text:
         before, rest = text.split(start, 1)

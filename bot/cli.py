@@ -70,18 +70,25 @@ def validate(
     lib = load_library(targets)
     failed = bool(lib.errors) or (strict and bool(lib.warnings))
     if as_json:
-        typer.echo(json.dumps({
-            "ok": not failed,
-            "scenarios": sorted(lib.scenarios),
-            "errors": len(lib.errors),
-            "warnings": len(lib.warnings),
-            "problems": [p.as_dict() for p in lib.problems],
-        }, indent=2))
+        typer.echo(
+            json.dumps(
+                {
+                    "ok": not failed,
+                    "scenarios": sorted(lib.scenarios),
+                    "errors": len(lib.errors),
+                    "warnings": len(lib.warnings),
+                    "problems": [p.as_dict() for p in lib.problems],
+                },
+                indent=2,
+            )
+        )
     else:
         for p in lib.problems:
             typer.echo(str(p))
-        typer.echo(f"{len(lib.scenarios)} scenario(s) valid, {len(lib.errors)} error(s), "
-                   f"{len(lib.warnings)} warning(s)")
+        typer.echo(
+            f"{len(lib.scenarios)} scenario(s) valid, {len(lib.errors)} error(s), "
+            f"{len(lib.warnings)} warning(s)"
+        )
     raise typer.Exit(1 if failed else 0)
 
 
@@ -97,8 +104,14 @@ def list_scenarios(
 
     lib = load_library()
     rows = [
-        {"id": s.id, "context": s.context, "title": s.title, "difficulty": s.difficulty,
-         "skills": list(s.skills), "nodes": len(s.nodes)}
+        {
+            "id": s.id,
+            "context": s.context,
+            "title": s.title,
+            "difficulty": s.difficulty,
+            "skills": list(s.skills),
+            "nodes": len(s.nodes),
+        }
         for s in sorted(lib.scenarios.values(), key=lambda s: (s.context, s.difficulty, s.id))
     ]
     if as_json:
@@ -106,12 +119,20 @@ def list_scenarios(
         return
     table = Table("id", "context", "title", "difficulty", "skills", "nodes")
     for r in rows:
-        table.add_row(r["id"], r["context"], r["title"], str(r["difficulty"]),
-                      ", ".join(r["skills"]), str(r["nodes"]))
+        table.add_row(
+            r["id"],
+            r["context"],
+            r["title"],
+            str(r["difficulty"]),
+            ", ".join(r["skills"]),
+            str(r["nodes"]),
+        )
     Console().print(table)
     if lib.errors:
-        typer.echo(f"{len(lib.errors)} file(s) have errors and are left out: "
-                   "run `rehearse validate`.", err=True)
+        typer.echo(
+            f"{len(lib.errors)} file(s) have errors and are left out: run `rehearse validate`.",
+            err=True,
+        )
 
 
 class GraphFormat(StrEnum):
@@ -133,8 +154,9 @@ def graph(
 
     scenario = load_library().get(scenario_id)
     if scenario is None:
-        raise fail(f"no valid scenario {scenario_id!r}: see `rehearse list` and "
-                   "`rehearse validate`")
+        raise fail(
+            f"no valid scenario {scenario_id!r}: see `rehearse list` and `rehearse validate`"
+        )
     if fmt in (GraphFormat.mermaid, GraphFormat.dot):
         text = to_mermaid(scenario) if fmt is GraphFormat.mermaid else to_dot(scenario)
         if output:
@@ -145,10 +167,13 @@ def graph(
         return
     dot = shutil.which("dot")
     if dot is None:
-        raise fail("svg and png need Graphviz's `dot`, which is not installed "
-                   "(apt-get install graphviz); `--format mermaid` needs nothing")
-    result = subprocess.run([dot, f"-T{fmt.value}"], input=to_dot(scenario).encode(),
-                            capture_output=True, check=False)
+        raise fail(
+            "svg and png need Graphviz's `dot`, which is not installed "
+            "(apt-get install graphviz); `--format mermaid` needs nothing"
+        )
+    result = subprocess.run(
+        [dot, f"-T{fmt.value}"], input=to_dot(scenario).encode(), capture_output=True, check=False
+    )
     if result.returncode != 0:
         raise fail(f"dot failed: {result.stderr.decode(errors='replace').strip()}")
     if output:
@@ -175,8 +200,9 @@ def play(
 
 @app.command()
 def analyze(
-    text: Annotated[str | None, typer.Argument(help="A message; omit to read lines from stdin")]
-    = None,
+    text: Annotated[
+        str | None, typer.Argument(help="A message; omit to read lines from stdin")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output (the default)")] = True,
 ) -> None:
     """Print what the core makes of a message: crisis check and coaching analysis."""
@@ -207,3 +233,7 @@ _register_subapps()
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

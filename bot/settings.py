@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Annotated
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
 
@@ -44,7 +44,9 @@ class Settings(BaseSettings):
             try:
                 return [int(p) for p in parts]
             except ValueError:
-                raise ValueError("ADMIN_USER_IDS must be Telegram user ids separated by commas")
+                raise ValueError(
+                    "ADMIN_USER_IDS must be Telegram user ids separated by commas"
+                ) from None
         if isinstance(value, int):
             return [value]
         return value

@@ -110,7 +110,7 @@ def _compile(node: ast.AST, variables: Mapping[str, Any], nodes: set[str] | None
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
         fname = node.func.id
         if fname not in FUNCTIONS or node.keywords or len(node.args) != 1:
-            raise ExprError(f"unknown function {fname!r}; use visited(\"node\") or visits(\"node\")")
+            raise ExprError(f'unknown function {fname!r}; use visited("node") or visits("node")')
         arg = node.args[0]
         if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
             raise ExprError(f"{fname}() takes a node id in quotes")

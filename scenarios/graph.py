@@ -33,8 +33,9 @@ def to_mermaid(scenario: Scenario) -> str:
     styles = []
     for nid, node in scenario.nodes.items():
         for c in node.choices:
-            out.append(f'    {_mid(nid)} -- "{_label(c.text)} ({c.style.value})" --> '
-                       f"{_mid(c.target)}")
+            out.append(
+                f'    {_mid(nid)} -- "{_label(c.text)} ({c.style.value})" --> {_mid(c.target)}'
+            )
             styles.append(f"    linkStyle {link} stroke:{STYLE_COLOURS[c.style.value]}")
             link += 1
     for nid, node in scenario.nodes.items():
@@ -45,19 +46,26 @@ def to_mermaid(scenario: Scenario) -> str:
 
 
 def to_dot(scenario: Scenario) -> str:
-    out = [f'digraph "{scenario.id}" {{', "  rankdir=TB;", '  node [fontname="Helvetica"];',
-           '  edge [fontname="Helvetica", fontsize=10];']
+    out = [
+        f'digraph "{scenario.id}" {{',
+        "  rankdir=TB;",
+        '  node [fontname="Helvetica"];',
+        '  edge [fontname="Helvetica", fontsize=10];',
+    ]
     for nid, node in scenario.nodes.items():
         if node.ending:
             colour = OUTCOME_COLOURS[node.ending.outcome]
-            out.append(f'  "{nid}" [shape=box, style="rounded,filled", fillcolor="{colour}", '
-                       f'label="{_label(nid)}\\n{_label(node.ending.title)}"];')
+            out.append(
+                f'  "{nid}" [shape=box, style="rounded,filled", fillcolor="{colour}", '
+                f'label="{_label(nid)}\\n{_label(node.ending.title)}"];'
+            )
         else:
             width = 3 if nid == scenario.start else 1
             out.append(f'  "{nid}" [shape=box, penwidth={width}];')
         for c in node.choices:
             colour = STYLE_COLOURS[c.style.value]
-            out.append(f'  "{nid}" -> "{c.target}" [color="{colour}", '
-                       f'label="{_label(c.text, 28)}"];')
+            out.append(
+                f'  "{nid}" -> "{c.target}" [color="{colour}", label="{_label(c.text, 28)}"];'
+            )
     out.append("}")
     return "\n".join(out) + "\n"

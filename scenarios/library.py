@@ -48,9 +48,14 @@ def load_library(paths: Iterable[Path] | None = None, root: Path | None = None) 
             continue
         if sc.id in lib.scenarios:
             lib.problems.append(
-                Problem(str(path), 1, "error",
-                        f"scenario id {sc.id!r} is also used by {lib.scenarios[sc.id].source}",
-                        "duplicate-id"))
+                Problem(
+                    str(path),
+                    1,
+                    "error",
+                    f"scenario id {sc.id!r} is also used by {lib.scenarios[sc.id].source}",
+                    "duplicate-id",
+                )
+            )
             continue
         lib.scenarios[sc.id] = sc
     return lib

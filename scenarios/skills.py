@@ -58,102 +58,137 @@ class Component:
 
 COMPONENTS: dict[str, Component] = {
     "dear-man.describe": Component(
-        "dear-man", "DEAR MAN: Describe",
-        "You never laid out the plain facts first: DEAR MAN's Describe."),
+        "dear-man",
+        "DEAR MAN: Describe",
+        "You never laid out the plain facts first: DEAR MAN's Describe.",
+    ),
     "dear-man.express": Component(
-        "dear-man", "DEAR MAN: Express",
-        "You never said how this feels for you: DEAR MAN's Express."),
+        "dear-man",
+        "DEAR MAN: Express",
+        "You never said how this feels for you: DEAR MAN's Express.",
+    ),
     "dear-man.assert": Component(
-        "dear-man", "DEAR MAN: Assert",
-        "You never asked clearly for what you want: DEAR MAN's Assert."),
+        "dear-man",
+        "DEAR MAN: Assert",
+        "You never asked clearly for what you want: DEAR MAN's Assert.",
+    ),
     "dear-man.reinforce": Component(
-        "dear-man", "DEAR MAN: Reinforce",
-        "You never said what's in it for them: DEAR MAN's Reinforce."),
+        "dear-man",
+        "DEAR MAN: Reinforce",
+        "You never said what's in it for them: DEAR MAN's Reinforce.",
+    ),
     "dear-man.mindful": Component(
-        "dear-man", "DEAR MAN: stay Mindful (broken record)",
-        "You let yourself be pulled off your point: DEAR MAN's Mindful (broken record)."),
+        "dear-man",
+        "DEAR MAN: stay Mindful (broken record)",
+        "You let yourself be pulled off your point: DEAR MAN's Mindful (broken record).",
+    ),
     "dear-man.confident": Component(
-        "dear-man", "DEAR MAN: Appear confident",
-        "Your wording hedged or shrank back: DEAR MAN's Appear confident."),
+        "dear-man",
+        "DEAR MAN: Appear confident",
+        "Your wording hedged or shrank back: DEAR MAN's Appear confident.",
+    ),
     "dear-man.negotiate": Component(
-        "dear-man", "DEAR MAN: Negotiate",
-        "You never offered anything in return: DEAR MAN's Negotiate."),
-    "give.gentle": Component(
-        "give", "GIVE: Gentle", "You never softened the edge: GIVE's Gentle."),
+        "dear-man",
+        "DEAR MAN: Negotiate",
+        "You never offered anything in return: DEAR MAN's Negotiate.",
+    ),
+    "give.gentle": Component("give", "GIVE: Gentle", "You never softened the edge: GIVE's Gentle."),
     "give.interested": Component(
-        "give", "GIVE: Interested",
-        "You never showed interest in their side: GIVE's Interested."),
+        "give", "GIVE: Interested", "You never showed interest in their side: GIVE's Interested."
+    ),
     "give.validate": Component(
-        "give", "GIVE: Validate",
-        "You never acknowledged how they feel: GIVE's Validate."),
+        "give", "GIVE: Validate", "You never acknowledged how they feel: GIVE's Validate."
+    ),
     "give.easy": Component(
-        "give", "GIVE: Easy manner", "The tone stayed tense throughout: GIVE's Easy manner."),
+        "give", "GIVE: Easy manner", "The tone stayed tense throughout: GIVE's Easy manner."
+    ),
     "fast.fair": Component("fast", "FAST: Fair", "You weren't fair to yourself too: FAST's Fair."),
     "fast.no-apologies": Component(
-        "fast", "FAST: no Apologies",
-        "You apologised for having a need: FAST's no Apologies."),
+        "fast", "FAST: no Apologies", "You apologised for having a need: FAST's no Apologies."
+    ),
     "fast.values": Component(
-        "fast", "FAST: Stick to values",
-        "You never named what matters to you: FAST's Stick to values."),
+        "fast",
+        "FAST: Stick to values",
+        "You never named what matters to you: FAST's Stick to values.",
+    ),
     "fast.truthful": Component(
-        "fast", "FAST: Truthful", "You never said the plain truth: FAST's Truthful."),
+        "fast", "FAST: Truthful", "You never said the plain truth: FAST's Truthful."
+    ),
     "i-statement": Component(
-        "i-statements", "I-statement",
-        "You never used an I-statement (\"I feel… I need…\")."),
+        "i-statements", "I-statement", 'You never used an I-statement ("I feel… I need…").'
+    ),
     "oars.open-question": Component(
-        "oars", "OARS: Open question",
-        "You never asked an open question (\"What…?\", \"How…?\"): OARS."),
+        "oars", "OARS: Open question", 'You never asked an open question ("What…?", "How…?"): OARS.'
+    ),
     "oars.affirm": Component(
-        "oars", "OARS: Affirmation",
-        "You never affirmed something specific they did: OARS."),
+        "oars", "OARS: Affirmation", "You never affirmed something specific they did: OARS."
+    ),
     "oars.reflect": Component(
-        "oars", "OARS: Reflection",
-        "You never reflected back what you heard (\"Sounds like…\"): OARS."),
+        "oars",
+        "OARS: Reflection",
+        'You never reflected back what you heard ("Sounds like…"): OARS.',
+    ),
     "oars.summarise": Component(
-        "oars", "OARS: Summary",
-        "You never summed up what you heard before moving on: OARS."),
+        "oars", "OARS: Summary", "You never summed up what you heard before moving on: OARS."
+    ),
     "refusal.no-first": Component(
-        "refusal", "Refusal: No first",
-        "\"No\" never came first: lead with it, then keep it short."),
+        "refusal", "Refusal: No first", '"No" never came first: lead with it, then keep it short.'
+    ),
     "refusal.alternative": Component(
-        "refusal", "Refusal: Suggest an alternative",
-        "You never suggested something else to do or drink."),
+        "refusal",
+        "Refusal: Suggest an alternative",
+        "You never suggested something else to do or drink.",
+    ),
     "refusal.ask-to-stop": Component(
-        "refusal", "Refusal: Ask them to stop",
-        "You never asked them to stop offering."),
+        "refusal", "Refusal: Ask them to stop", "You never asked them to stop offering."
+    ),
     "refusal.change-subject": Component(
-        "refusal", "Refusal: Change the subject",
-        "You never moved the conversation on."),
+        "refusal", "Refusal: Change the subject", "You never moved the conversation on."
+    ),
     "help.ask": Component(
-        "asking-for-help", "Asking for help: a specific ask",
-        "You never made a specific ask for help."),
+        "asking-for-help",
+        "Asking for help: a specific ask",
+        "You never made a specific ask for help.",
+    ),
     "help.reach-out": Component(
-        "asking-for-help", "Asking for help: reaching out",
-        "You never reached out to your support."),
+        "asking-for-help", "Asking for help: reaching out", "You never reached out to your support."
+    ),
     "boundary.set": Component(
-        "boundaries", "Setting a boundary", "You never named the limit out loud."),
+        "boundaries", "Setting a boundary", "You never named the limit out loud."
+    ),
     "boundary.hold": Component(
-        "boundaries", "Holding a boundary",
-        "When they pushed, the boundary moved: hold it (broken record)."),
+        "boundaries",
+        "Holding a boundary",
+        "When they pushed, the boundary moved: hold it (broken record).",
+    ),
     "criticism.clarify": Component(
-        "taking-criticism", "Taking criticism: ask what they mean",
-        "You never asked what exactly they want changed."),
+        "taking-criticism",
+        "Taking criticism: ask what they mean",
+        "You never asked what exactly they want changed.",
+    ),
     "criticism.acknowledge": Component(
-        "taking-criticism", "Taking criticism: acknowledge what's fair",
-        "You never acknowledged the part of the criticism that was fair."),
+        "taking-criticism",
+        "Taking criticism: acknowledge what's fair",
+        "You never acknowledged the part of the criticism that was fair.",
+    ),
     "repair.own-part": Component(
-        "repair", "Repair: own your part", "You never owned your part of what happened."),
+        "repair", "Repair: own your part", "You never owned your part of what happened."
+    ),
     "repair.reconnect": Component(
-        "repair", "Repair: reconnect", "You never invited the relationship back in."),
+        "repair", "Repair: reconnect", "You never invited the relationship back in."
+    ),
     "coping.name-feeling": Component(
-        "coping", "Coping: name the feeling, slow breath",
-        "You never paused to name what you were feeling before answering."),
+        "coping",
+        "Coping: name the feeling, slow breath",
+        "You never paused to name what you were feeling before answering.",
+    ),
     "coping.halt": Component(
-        "coping", "Coping: HALT check",
-        "You never checked in with HALT: hungry, angry, lonely, tired?"),
+        "coping",
+        "Coping: HALT check",
+        "You never checked in with HALT: hungry, angry, lonely, tired?",
+    ),
     # Anti-patterns: named in feedback, never counted as practice.
-    "excuse": Component(
-        "refusal", "A vague excuse", negative=True),
+    "excuse": Component("refusal", "A vague excuse", negative=True),
     "over-apology": Component("fast", "Over-apologising", negative=True),
     "hedge": Component("dear-man", "Hedging", negative=True),
     "blame": Component("i-statements", "Blame or absolutes", negative=True),

@@ -104,8 +104,12 @@ def validate(loaded: LoadedFile) -> list[Problem]:
         add((), "error", f"scenario id {sc.id!r} is too long for a 64-byte button", "id-too-long")
     for fw in sc.skills:
         if fw not in FRAMEWORKS:
-            add(("skills",), "error", f"unknown skill {fw!r}; known: {', '.join(FRAMEWORKS)}",
-                "unknown-skill")
+            add(
+                ("skills",),
+                "error",
+                f"unknown skill {fw!r}; known: {', '.join(FRAMEWORKS)}",
+                "unknown-skill",
+            )
     if sc.start not in sc.nodes:
         add(("start",), "error", f"start node {sc.start!r} does not exist", "unknown-start")
 
@@ -117,20 +121,35 @@ def validate(loaded: LoadedFile) -> list[Problem]:
         if node.ending is not None and node.choices:
             add(base, "error", f"node {nid!r} has both choices and an ending", "choices-and-ending")
         if node.ending is None and not node.choices:
-            add(base, "error", f"node {nid!r} is a dead end: give it choices or an ending",
-                "dead-end")
+            add(
+                base,
+                "error",
+                f"node {nid!r} is a dead end: give it choices or an ending",
+                "dead-end",
+            )
         if node.prompt is not None and not node.choices:
-            add(base + ("prompt",), "error",
+            add(
+                base + ("prompt",),
+                "error",
                 f"node {nid!r} asks for a typed reply but has no choices to match it to",
-                "prompt-without-choices")
+                "prompt-without-choices",
+            )
         for comp in node.prompt.looks_for if node.prompt else []:
             if comp not in COMPONENTS:
-                add(base + ("prompt", "looks_for"), "error", f"unknown skill component {comp!r}",
-                    "unknown-component")
+                add(
+                    base + ("prompt", "looks_for"),
+                    "error",
+                    f"unknown skill component {comp!r}",
+                    "unknown-component",
+                )
         for i, line in enumerate(node.lines):
             if line.speaker != NARRATOR and line.speaker not in sc.characters:
-                add(base + ("lines", i, "speaker"), "error",
-                    f"speaker {line.speaker!r} is not in characters", "unknown-speaker")
+                add(
+                    base + ("lines", i, "speaker"),
+                    "error",
+                    f"speaker {line.speaker!r} is not in characters",
+                    "unknown-speaker",
+                )
             if line.when:
                 _check_expr(line.when, variables, node_ids, base + ("lines", i, "if"), add)
         seen_choice: dict[str, int] = {}
@@ -138,31 +157,54 @@ def validate(loaded: LoadedFile) -> list[Problem]:
         for i, choice in enumerate(node.choices):
             cbase = base + ("choices", i)
             if choice.id in seen_choice:
-                add(cbase + ("id",), "error",
-                    f"duplicate choice id {choice.id!r} in node {nid!r}", "duplicate-id")
+                add(
+                    cbase + ("id",),
+                    "error",
+                    f"duplicate choice id {choice.id!r} in node {nid!r}",
+                    "duplicate-id",
+                )
             seen_choice.setdefault(choice.id, i)
             if choice.target not in sc.nodes:
-                add(cbase + ("target",), "error",
+                add(
+                    cbase + ("target",),
+                    "error",
                     f"choice {choice.id!r} goes to unknown node {choice.target!r}",
-                    "unknown-target")
+                    "unknown-target",
+                )
             if len(choice.text) > BUTTON_TEXT_MAX:
-                add(cbase + ("text",), "error",
+                add(
+                    cbase + ("text",),
+                    "error",
                     f"button text is {len(choice.text)} characters; at most {BUTTON_TEXT_MAX} fit "
-                    "a button (put the full line in 'says')", "button-too-long")
+                    "a button (put the full line in 'says')",
+                    "button-too-long",
+                )
             elif len(choice.text) > BUTTON_TEXT_WARN:
-                add(cbase + ("text",), "warning",
+                add(
+                    cbase + ("text",),
+                    "warning",
                     f"button text is {len(choice.text)} characters; over {BUTTON_TEXT_WARN} wraps "
-                    "on a phone (put the full line in 'says')", "button-long")
+                    "on a phone (put the full line in 'says')",
+                    "button-long",
+                )
             if choice_callback_bytes(nid, choice.id) > CALLBACK_DATA_BYTES:
-                add(cbase + ("id",), "error",
+                add(
+                    cbase + ("id",),
+                    "error",
                     f"node id {nid!r} with choice id {choice.id!r} is too long for Telegram's "
-                    f"{CALLBACK_DATA_BYTES}-byte button data; shorten them", "id-too-long")
+                    f"{CALLBACK_DATA_BYTES}-byte button data; shorten them",
+                    "id-too-long",
+                )
             if not choice.feedback.strip():
                 add(cbase + ("feedback",), "error", "feedback is empty", "no-feedback")
             for comp in choice.skills:
                 if comp not in COMPONENTS:
-                    add(cbase + ("skills",), "error", f"unknown skill component {comp!r}",
-                        "unknown-component")
+                    add(
+                        cbase + ("skills",),
+                        "error",
+                        f"unknown skill component {comp!r}",
+                        "unknown-component",
+                    )
                 else:
                     shown_frameworks.add(COMPONENTS[comp].framework)
             if choice.when:
@@ -171,23 +213,34 @@ def validate(loaded: LoadedFile) -> list[Problem]:
                 unconditional = True
             for var, value in choice.set.items():
                 if var not in variables:
-                    add(cbase + ("set", var), "error", f"sets unknown variable {var!r}",
-                        "unknown-variable")
+                    add(
+                        cbase + ("set", var),
+                        "error",
+                        f"sets unknown variable {var!r}",
+                        "unknown-variable",
+                    )
                 elif isinstance(value, str) and sc.variables[var].type != "str":
                     _check_expr(value, variables, node_ids, cbase + ("set", var), add)
         if node.choices and not unconditional and not any(c.fallback for c in node.choices):
-            add(base + ("choices",), "warning",
+            add(
+                base + ("choices",),
+                "warning",
                 f"every choice in {nid!r} has a condition: add a fallback choice so it can never "
-                "dead-end", "may-dead-end")
+                "dead-end",
+                "may-dead-end",
+            )
         if (
             node.choices
             and all(c.once for c in node.choices)
             and not any(c.fallback for c in node.choices)
             and nid in {t for c in node.choices for t in reachable_from(sc, c.target)}
         ):
-            add(base + ("choices",), "warning",
+            add(
+                base + ("choices",),
+                "warning",
                 f"every choice in {nid!r} is once-only: add a fallback for a revisit",
-                "may-dead-end")
+                "may-dead-end",
+            )
         if node.ending is not None and not node.ending.debrief.strip():
             add(base + ("ending", "debrief"), "error", "ending has no debrief", "no-debrief")
 
@@ -195,28 +248,42 @@ def validate(loaded: LoadedFile) -> list[Problem]:
         reachable = reachable_from(sc, sc.start)
         for nid in sc.nodes:
             if nid not in reachable:
-                add(("nodes", nid), "error", f"node {nid!r} is unreachable from {sc.start!r}",
-                    "unreachable")
+                add(
+                    ("nodes", nid),
+                    "error",
+                    f"node {nid!r} is unreachable from {sc.start!r}",
+                    "unreachable",
+                )
         finishing = nodes_reaching_an_ending(sc)
         if not any(sc.nodes[n].ending for n in reachable):
             add(("start",), "error", "no ending is reachable from the start", "no-ending")
         for nid in sorted(reachable - finishing):
-            add(("nodes", nid), "error", f"from node {nid!r} no ending can be reached",
-                "no-way-out")
+            add(
+                ("nodes", nid), "error", f"from node {nid!r} no ending can be reached", "no-way-out"
+            )
     for loop in endless_loops(sc):
-        add(("nodes", loop[0]), "warning",
+        add(
+            ("nodes", loop[0]),
+            "warning",
             f"nodes {', '.join(loop)} form a loop nothing limits: mark a choice in it `once: "
             "true` or give it a condition, so no playthrough can go round forever",
-            "endless-loop")
+            "endless-loop",
+        )
     for fw in sc.skills:
         if fw in FRAMEWORKS and fw not in shown_frameworks:
-            add(("skills",), "warning",
+            add(
+                ("skills",),
+                "warning",
                 f"the scenario trains {fw!r} but no choice is tagged with one of its components",
-                "skill-not-shown")
+                "skill-not-shown",
+            )
     if sc.id and "/" in sc.id and sc.id.split("/")[0] != sc.context:
-        add(("context",), "warning",
+        add(
+            ("context",),
+            "warning",
             f"context {sc.context!r} differs from its folder {sc.id.split('/')[0]!r}",
-            "context-folder")
+            "context-folder",
+        )
     return problems
 
 

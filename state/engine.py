@@ -47,9 +47,20 @@ class RunState:
     def copy(self) -> RunState:
         """A copy whose containers are new, so a step never mutates its input."""
         return RunState(
-            self.scenario_id, self.content_hash, self.node, self.seed, self.step, self.status,
-            self.outcome, dict(self.vars), dict(self.visits), list(self.used), list(self.path),
-            dict(self.styles), dict(self.skills), dict(self.cautions),
+            self.scenario_id,
+            self.content_hash,
+            self.node,
+            self.seed,
+            self.step,
+            self.status,
+            self.outcome,
+            dict(self.vars),
+            dict(self.visits),
+            list(self.used),
+            list(self.path),
+            dict(self.styles),
+            dict(self.skills),
+            dict(self.cautions),
         )
 
     @classmethod
@@ -177,15 +188,27 @@ def prepare(scenario: Scenario) -> Compiled_:
                 is_expr = isinstance(value, str) and scenario.variables[var].type != "str"
                 eff.append((var, parse(value, variables, nodes) if is_expr else value))
             effects[token] = eff
-            transitions.append({"trigger": token, "source": nid, "dest": c.target,
-                                "conditions": [_guard(token, conditions.get(token))]})
+            transitions.append(
+                {
+                    "trigger": token,
+                    "source": nid,
+                    "dest": c.target,
+                    "conditions": [_guard(token, conditions.get(token))],
+                }
+            )
             for comp in c.skills:
                 meta = COMPONENTS.get(comp)
                 if meta and not meta.negative and meta.framework in scenario.skills:
                     available.add(comp)
-    machine = Machine(model=None, states=list(scenario.nodes), transitions=transitions,
-                      initial=scenario.start, auto_transitions=False, send_event=True,
-                      ignore_invalid_triggers=False)
+    machine = Machine(
+        model=None,
+        states=list(scenario.nodes),
+        transitions=transitions,
+        initial=scenario.start,
+        auto_transitions=False,
+        send_event=True,
+        ignore_invalid_triggers=False,
+    )
     compiled = Compiled_(machine, conditions, line_conditions, effects, frozenset(available))
     scenario.__pydantic_private__["_compiled"] = compiled
     return compiled
@@ -194,7 +217,7 @@ def prepare(scenario: Scenario) -> Compiled_:
 def _guard(token: str, cond: Compiled | None) -> Callable[[Any], bool]:
     def allowed(event: Any) -> bool:
         model: _Model = event.model
-        return (cond is None or bool(cond(model.vars, model.visits)))
+        return cond is None or bool(cond(model.vars, model.visits))
 
     return allowed
 
@@ -240,8 +263,10 @@ def _fallbacks(scenario: Scenario, state: RunState, compiled: Compiled_) -> list
     for c in scenario.nodes[state.node].choices:
         token = choice_token(state.node, c.id)
         cond = compiled.conditions.get(token)
-        if c.fallback and (cond is None or cond(state.vars, state.visits)) and not (
-            c.once and token in state.used
+        if (
+            c.fallback
+            and (cond is None or cond(state.vars, state.visits))
+            and not (c.once and token in state.used)
         ):
             out.append(c)
     return out
@@ -263,16 +288,21 @@ def step(
     if state.status == "ended":
         return state, [Notice("ended", "This run is finished.")]
     if state.node not in scenario.nodes:
-        return state, [Notice("scenario-changed",
-                              "This scenario has changed since you started it.")]
+        return state, [
+            Notice("scenario-changed", "This scenario has changed since you started it.")
+        ]
     compiled = prepare(scenario)
     offered = visible_choices(scenario, state, compiled)
     pre: list[Output] = []
     if isinstance(inp, Reply):
         if matcher is None:
-            return state, [Notice("not-understood",
-                                  "Typed replies aren't read here yet: please pick one of the "
-                                  "options."), _ask(scenario, state, offered)]
+            return state, [
+                Notice(
+                    "not-understood",
+                    "Typed replies aren't read here yet: please pick one of the options.",
+                ),
+                _ask(scenario, state, offered),
+            ]
         # Typed text may also land on a fallback branch ("nothing close") that buttons hide.
         hidden = [c for c in _fallbacks(scenario, state, compiled) if c not in offered]
         candidates = offered + hidden
@@ -284,8 +314,10 @@ def step(
         candidates = offered
     choice = next((c for c in candidates if c.id == choice_id), None)
     if choice is None:
-        return state, [Notice("invalid-choice", "That option isn't available here."),
-                       _ask(scenario, state, offered)]
+        return state, [
+            Notice("invalid-choice", "That option isn't available here."),
+            _ask(scenario, state, offered),
+        ]
     new = state.copy()
     token = choice_token(new.node, choice.id)
     model = _Model(new)
@@ -294,8 +326,10 @@ def step(
     except MachineError:
         moved = False
     if not moved:
-        return state, [Notice("invalid-choice", "That option isn't available here."),
-                       _ask(scenario, state, offered)]
+        return state, [
+            Notice("invalid-choice", "That option isn't available here."),
+            _ask(scenario, state, offered),
+        ]
     for var, value in compiled.effects.get(token, []):
         new.vars[var] = value(new.vars, new.visits) if callable(value) else value
     new.node = model.state
@@ -305,8 +339,9 @@ def step(
         new.used.append(token)
     # A typed reply is judged on its own words: the coach's feedback replaces the button's.
     coached = next((o for o in pre if isinstance(o, Feedback)), None)
-    feedback = coached or Feedback(choice.id, choice.spoken, choice.style.value,
-                                   tuple(choice.skills), choice.feedback)
+    feedback = coached or Feedback(
+        choice.id, choice.spoken, choice.style.value, tuple(choice.skills), choice.feedback
+    )
     new.styles[feedback.style] = new.styles.get(feedback.style, 0) + 1
     for comp in feedback.skills:
         meta = COMPONENTS.get(comp)
@@ -355,8 +390,11 @@ def _show_node(
 
 def _ask(scenario: Scenario, state: RunState, offered: list[Choice]) -> Ask:
     node = scenario.nodes[state.node]
-    return Ask(state.node, tuple(Option(c.id, c.text) for c in offered),
-               node.prompt.ask if node.prompt else None)
+    return Ask(
+        state.node,
+        tuple(Option(c.id, c.text) for c in offered),
+        node.prompt.ask if node.prompt else None,
+    )
 
 
 def debrief(scenario: Scenario, state: RunState) -> Debrief:
@@ -382,8 +420,9 @@ def debrief(scenario: Scenario, state: RunState) -> Debrief:
     assertive = state.styles.get(Style.ASSERTIVE.value, 0)
     parts = [f"You answered assertively {assertive} of {total} times."] if total else []
     if state.cautions:
-        named = ", ".join(COMPONENTS[c].label.lower() for c in sorted(state.cautions)
-                          if c in COMPONENTS)
+        named = ", ".join(
+            COMPONENTS[c].label.lower() for c in sorted(state.cautions) if c in COMPONENTS
+        )
         parts.append(f"Watch for: {named}.")
     trained = ", ".join(FRAMEWORKS.get(f, f) for f in scenario.skills)
     parts.append(f"This scenario trains {trained}.")

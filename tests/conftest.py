@@ -12,7 +12,6 @@ from scenarios.library import Library, load_library
 from texts import MINI
 
 
-
 @pytest.fixture(scope="session")
 def library() -> Library:
     lib = load_library()

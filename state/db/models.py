@@ -158,3 +158,37 @@ class ProcessedUpdate(Base):
         BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     processed_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
+
+
+class SafetyEvent(Base):
+    """Crisis language was detected. Never the text: the category, tier and rule only."""
+
+    __tablename__ = "safety_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    category: Mapped[str] = mapped_column(String(32))
+    tier: Mapped[int | None] = mapped_column(Integer)
+    rule: Mapped[str | None] = mapped_column(String(64))
+    lexicon_version: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
+
+
+class SafetyPlan(Base):
+    """A participant's own Stanley-Brown safety plan; `editing` is the step being answered."""
+
+    __tablename__ = "safety_plans"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger,
+        ForeignKey("users.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    answers: Mapped[dict[str, Any]]
+    editing: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(
+        default=utcnow, onupdate=utcnow, server_default=NOW
+    )

@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from texts import MINI
 from scenarios.library import load_library
+from texts import MINI
 
 runner = CliRunner()
 
@@ -40,13 +40,16 @@ def test_unknown_target_points_at_target_line(write_scenario):
     path = write_scenario(text)
     lib, problems = problems_for(path)
     line = line_of(text, "target: nowhere")
-    assert any(p.startswith(f"{path}:{line}: error") and "unknown node 'nowhere'" in p
-               for p in problems), problems
+    assert any(
+        p.startswith(f"{path}:{line}: error") and "unknown node 'nowhere'" in p for p in problems
+    ), problems
     assert lib.scenarios == {}
 
 
 def test_unreachable_node(write_scenario):
-    text = MINI + """\
+    text = (
+        MINI
+        + """\
   orphan:
     ending:
       outcome: mixed
@@ -54,6 +57,7 @@ def test_unreachable_node(write_scenario):
       debrief: Unreachable.
       try_this_week: Nothing.
 """
+    )
     path = write_scenario(text)
     _, problems = problems_for(path)
     line = line_of(text, "  orphan:")
@@ -65,8 +69,9 @@ def test_missing_feedback(write_scenario):
     path = write_scenario(text)
     _, problems = problems_for(path)
     line = line_of(text, "- id: stop")
-    assert any(p.startswith(f"{path}:{line}: error") and "feedback" in p for p in problems), \
+    assert any(p.startswith(f"{path}:{line}: error") and "feedback" in p for p in problems), (
         problems
+    )
 
 
 def test_yaml_syntax_error(write_scenario):
@@ -89,7 +94,9 @@ def test_id_too_long_for_callback_data(write_scenario):
 
 
 def test_duplicate_node_key(write_scenario):
-    text = MINI + """\
+    text = (
+        MINI
+        + """\
   good:
     ending:
       outcome: good
@@ -97,17 +104,24 @@ def test_duplicate_node_key(write_scenario):
       debrief: Dup.
       try_this_week: Dup.
 """
+    )
     path = write_scenario(text)
     _, problems = problems_for(path)
     line = line_of(text, "  good:", 2)
-    assert any(p.startswith(f"{path}:{line}: error") and "duplicate key 'good'" in p
-               for p in problems)
+    assert any(
+        p.startswith(f"{path}:{line}: error") and "duplicate key 'good'" in p for p in problems
+    )
 
 
 def test_dead_end_and_no_way_out(write_scenario):
-    text = MINI.replace("""        target: good
-""", """        target: limbo
-""") + """\
+    text = (
+        MINI.replace(
+            """        target: good
+""",
+            """        target: limbo
+""",
+        )
+        + """\
   limbo:
     choices:
       - id: loop
@@ -116,6 +130,7 @@ def test_dead_end_and_no_way_out(write_scenario):
         feedback: Going round.
         target: limbo
 """
+    )
     path = write_scenario(text)
     _, problems = problems_for(path)
     assert any("no ending can be reached" in p for p in problems)
@@ -124,15 +139,31 @@ def test_dead_end_and_no_way_out(write_scenario):
 @pytest.mark.parametrize(
     ("old", "new", "needle", "message"),
     [
-        ("skills: [refusal.ask-to-stop]", "skills: [refusal.ask-to-stpo]", "ask-to-stpo",
-         "unknown skill component"),
-        ('if: visited("again") and pushes >= 1', "if: __import__('os')", "__import__",
-         "bad expression"),
-        ("style: assertive\n        skills: [refusal.ask-to-stop]",
-         "style: bold\n        skills: [refusal.ask-to-stop]", "style: bold", "style"),
+        (
+            "skills: [refusal.ask-to-stop]",
+            "skills: [refusal.ask-to-stpo]",
+            "ask-to-stpo",
+            "unknown skill component",
+        ),
+        (
+            'if: visited("again") and pushes >= 1',
+            "if: __import__('os')",
+            "__import__",
+            "bad expression",
+        ),
+        (
+            "style: assertive\n        skills: [refusal.ask-to-stop]",
+            "style: bold\n        skills: [refusal.ask-to-stop]",
+            "style: bold",
+            "style",
+        ),
         ("text: Please stop offering", "text: " + "x" * 70, "x" * 70, "button text"),
-        ("      - speaker: sam\n        text: You sure?",
-         "      - speaker: tom\n        text: You sure?", "speaker: tom", "not in characters"),
+        (
+            "      - speaker: sam\n        text: You sure?",
+            "      - speaker: tom\n        text: You sure?",
+            "speaker: tom",
+            "not in characters",
+        ),
     ],
 )
 def test_other_errors_point_at_their_line(write_scenario, old, new, needle, message):
@@ -145,7 +176,9 @@ def test_other_errors_point_at_their_line(write_scenario, old, new, needle, mess
 
 
 def test_long_button_is_a_warning_that_strict_fails(write_scenario):
-    text = MINI.replace("text: Please stop offering", "text: Please stop offering me drinks, okay, Sam?")
+    text = MINI.replace(
+        "text: Please stop offering", "text: Please stop offering me drinks, okay, Sam?"
+    )
     path = write_scenario(text)
     ok = runner.invoke(app, ["validate", str(path)])
     assert ok.exit_code == 0, ok.output

@@ -1,0 +1,194 @@
+"""Build and run the python-telegram-bot Application over the core."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.handlers import info, onboarding, other, practice, privacy, safety, safety_plan
+from bot.logs import error_summary, setup_logging
+from bot.processor import PerUserUpdateProcessor
+from bot.services import Services
+from bot.settings import Settings, SettingsError
+from scenarios.library import Library, load_library
+from state.coach import match_reply
+from state.practice import Practice
+from state.safety import ResourcesError, parse_resources
+from state.store import Store
+
+log = logging.getLogger(__name__)
+
+COMMANDS = [
+    BotCommand("practice", "Rehearse a conversation"),
+    BotCommand("progress", "What you've practised"),
+    BotCommand("skills", "The skills behind the feedback"),
+    BotCommand("stop", "Leave the current scenario"),
+    BotCommand("safety", "Crisis lines, any time"),
+    BotCommand("safetyplan", "Build or see your safety plan"),
+    BotCommand("mydata", "Download your data"),
+    BotCommand("delete", "Erase your data"),
+    BotCommand("help", "How this works"),
+]
+
+
+def build_application(
+    settings: Settings,
+    services: Services | None = None,
+    request=None,
+    updates_request=None,
+    rate_limit: bool = True,
+    concurrency: int = 256,
+) -> Application:
+    """The Application; `request`s let tests drive PTB's real stack against a stub."""
+    builder = (
+        ApplicationBuilder()
+        .token(settings.check_token())
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_api_file_base_url)
+        .concurrent_updates(PerUserUpdateProcessor(concurrency))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    if request is not None:
+        builder = builder.request(request)
+    if updates_request is not None:
+        builder = builder.get_updates_request(updates_request)
+    else:
+        builder = builder.connection_pool_size(concurrency).pool_timeout(10)
+    app = builder.build()
+    app.bot_data["settings"] = settings
+    if services is not None:
+        app.bot_data["services"] = services
+    add_handlers(app)
+    return app
+
+
+def add_handlers(app: Application) -> None:
+    private = filters.ChatType.PRIVATE
+    # Group chats: a pointer to the private chat for commands, silence otherwise.
+    app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, other.in_group))
+    app.add_handler(CommandHandler("start", onboarding.start, filters=private))
+    app.add_handler(CommandHandler(["practice", "scenarios"], practice.practice, filters=private))
+    app.add_handler(CommandHandler("stop", practice.stop, filters=private))
+    app.add_handler(CommandHandler("help", info.help_command, filters=private))
+    app.add_handler(CommandHandler("skills", info.skills, filters=private))
+    app.add_handler(CommandHandler("progress", info.progress, filters=private))
+    app.add_handler(CommandHandler(["safety", "crisis"], safety.safety, filters=private))
+    app.add_handler(CommandHandler("safetyplan", safety_plan.command, filters=private))
+    app.add_handler(CommandHandler("mydata", privacy.mydata, filters=private))
+    app.add_handler(CommandHandler("delete", privacy.delete, filters=private))
+    app.add_handler(CallbackQueryHandler(practice.on_button))
+    app.add_handler(
+        MessageHandler(
+            private & filters.UpdateType.MESSAGE & filters.COMMAND, other.unknown_command
+        )
+    )
+    app.add_handler(
+        MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT, practice.on_text)
+    )
+    app.add_handler(
+        MessageHandler(
+            private & filters.UpdateType.EDITED_MESSAGE & filters.TEXT, other.edited_text
+        )
+    )
+    app.add_handler(
+        MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.TEXT, other.not_text)
+    )
+    app.add_error_handler(on_error)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the update id and the error's type and stack, never its message or the user's text."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    error = context.error
+    log.error("update %s failed: %s", update_id, error_summary(error) if error else "unknown error")
+    if (
+        isinstance(update, Update)
+        and update.effective_chat is not None
+        and update.effective_chat.type == "private"
+    ):
+        try:
+            if update.callback_query is not None:
+                await update.callback_query.answer()
+            await context.bot.send_message(
+                update.effective_chat.id,
+                "Sorry, something went wrong on my side. Your progress is saved; "
+                "please try again, or /practice to start over.",
+            )
+        except Exception as exc:  # the error handler must never raise
+            log.error("could not tell user about error: %s", type(exc).__name__)
+
+
+async def _post_init(app: Application) -> None:
+    if "services" not in app.bot_data:
+        app.bot_data["services"] = await open_services(app.bot_data["settings"])
+    try:
+        await app.bot.set_my_commands(COMMANDS)
+    except Exception as exc:
+        log.warning("could not register commands: %s", type(exc).__name__)
+
+
+async def _post_shutdown(app: Application) -> None:
+    svc = app.bot_data.get("services")
+    if svc is not None and app.bot_data.get("owns_store", True):
+        await svc.store.close()
+
+
+async def open_services(settings: Settings, library: Library | None = None) -> Services:
+    library = library or load_library()
+    for problem in library.errors:
+        log.error("scenario left out: %s", problem)
+    try:
+        resources = parse_resources(settings.crisis_resources)
+    except ResourcesError as exc:
+        raise SettingsError(str(exc)) from None
+    store = await Store.open(settings.database_url)
+    return Services(
+        settings, store, library, Practice(store, library, matcher=match_reply), resources
+    )
+
+
+def run_bot(settings: Settings) -> int:
+    setup_logging(settings.log_level, [settings.token or ""])
+    try:
+        parse_resources(settings.crisis_resources)
+        app = build_application(settings)
+    except SettingsError as exc:
+        log.error("%s", exc)
+        print(f"rehearse: {exc}")
+        return 1
+    if settings.webhook_url:
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        if not secret:
+            print("rehearse: WEBHOOK_SECRET must be set with WEBHOOK_URL")
+            return 1
+        path = "telegram"
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=path,
+            webhook_url=f"{settings.webhook_url.rstrip('/')}/{path}",
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    asyncio.run(asyncio.sleep(0))

@@ -1,0 +1,93 @@
+"""Compact, checked button data (Telegram allows 1-64 bytes per button).
+
+A choice button names the run and the step it was shown at, so a button from an old message or
+from another run is recognised as expired; anything that does not parse is treated as forged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from scenarios.limits import CALLBACK_DATA_BYTES
+
+_ID = r"[a-z0-9][a-z0-9_-]*"
+_CHOICE = re.compile(rf"^c:([0-9a-z]{{1,8}})\.([0-9a-z]{{1,4}}):({_ID})/({_ID})$")
+_SCENARIO = re.compile(rf"^s:({_ID}/{_ID})$")
+_CONTEXT = re.compile(rf"^x:({_ID})$")
+_SIMPLE = re.compile(r"^([a-z]{1,12})(?::([A-Za-z0-9_-]{1,40}))?$")
+
+
+def b36(n: int) -> str:
+    if n < 0:
+        raise ValueError("negative")
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = digits[r] + out
+        if n == 0:
+            return out
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceData:
+    run_id: int
+    step: int
+    node: str
+    choice: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioData:
+    scenario_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContextData:
+    context: str
+
+
+@dataclass(frozen=True, slots=True)
+class ActionData:
+    action: str  # e.g. "consent", "menu", "retry"
+    arg: str | None = None
+
+
+Parsed = ChoiceData | ScenarioData | ContextData | ActionData
+
+
+def choice(run_id: int, step: int, node: str, choice_id: str) -> str:
+    data = f"c:{b36(run_id)}.{b36(step)}:{node}/{choice_id}"
+    if len(data.encode()) > CALLBACK_DATA_BYTES:
+        raise ValueError("choice button data over 64 bytes: the validator should have caught it")
+    return data
+
+
+def scenario(scenario_id: str) -> str:
+    return f"s:{scenario_id}"
+
+
+def context(name: str) -> str:
+    return f"x:{name}"
+
+
+def action(name: str, arg: str | None = None) -> str:
+    return f"{name}:{arg}" if arg else name
+
+
+def parse(data: object) -> Parsed | None:
+    """The button's meaning, or None for anything we did not make."""
+    if not isinstance(data, str) or not data or len(data.encode()) > CALLBACK_DATA_BYTES:
+        return None
+    if m := _CHOICE.match(data):
+        return ChoiceData(int(m[1], 36), int(m[2], 36), m[3], m[4])
+    if m := _SCENARIO.match(data):
+        return ScenarioData(m[1])
+    if m := _CONTEXT.match(data):
+        return ContextData(m[1])
+    if m := _SIMPLE.match(data):
+        if m[1] in ("c", "s", "x"):
+            return None
+        return ActionData(m[1], m[2])
+    return None

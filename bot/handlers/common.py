@@ -1,0 +1,40 @@
+"""Helpers shared by the handlers: who is asking, have they consented, answer a button."""
+
+from __future__ import annotations
+
+import contextlib
+
+from telegram import CallbackQuery, Update
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot.render import Outgoing
+from bot.send import send_all
+from bot.services import services
+
+EXPIRED = "That button has expired."
+
+
+async def has_consented(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> bool:
+    svc = services(context)
+
+    async def work(uow):
+        user = await uow.users.get(user_id)
+        return user is not None and user.consented_at is not None
+
+    return await svc.store.run(user_id, work)
+
+
+async def reply(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, messages: list[Outgoing]
+) -> None:
+    chat = update.effective_chat
+    if chat is None:
+        return
+    await send_all(context.bot, chat.id, messages, services(context).settings.typing_pause)
+
+
+async def answer(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
+    """Always answer a button press, or the phone shows a spinner; never fail on a stale one."""
+    with contextlib.suppress(BadRequest):
+        await query.answer(text, show_alert=alert)

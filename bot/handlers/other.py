@@ -1,0 +1,69 @@
+"""Everything that isn't a command, a button or text: answered on purpose, never an exception."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from bot.handlers.common import reply
+from bot.render import Outgoing
+from state.safety import screen_text
+
+
+async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice, files, locations…: a short pointer back to words and buttons."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.caption:
+        result = screen_text(message.caption)
+        if result.crisis:
+            from bot.handlers import safety
+
+            await safety.crisis_response(update, context, result)
+            return
+    await reply(
+        update,
+        context,
+        [
+            Outgoing(
+                "I can only read text and buttons, so I can't take that in. "
+                "Type your reply or tap a button — or /help."
+            )
+        ],
+    )
+
+
+async def edited_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edit isn't a new reply (deliberate silence), but crisis language is never ignored."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    result = screen_text(message.text)
+    if result.crisis:
+        from bot.handlers import safety
+
+        await safety.crisis_response(update, context, result)
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reply(
+        update, context, [Outgoing("I don't know that command. /help lists what I can do.")]
+    )
+
+
+async def in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Practice is private: in a group, point to the private chat without revealing anything."""
+    username = context.bot.username
+    keyboard = (
+        InlineKeyboardMarkup(
+            [[InlineKeyboardButton("Open a private chat", url=f"https://t.me/{username}")]]
+        )
+        if username
+        else None
+    )
+    await reply(
+        update,
+        context,
+        [Outgoing("I work in private chats, so what you practise stays between us. ", keyboard)],
+    )

@@ -1,0 +1,244 @@
+"""Practising: menus, opening a scenario, choices, typed replies and /stop."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot import callbacks
+from bot.handlers.common import EXPIRED, answer, has_consented, reply
+from bot.handlers.onboarding import WELCOME, consent, consent_keyboard, decline
+from bot.render import (
+    Outgoing,
+    contexts_message,
+    intro_message,
+    scenarios_message,
+    turn_messages,
+)
+from bot.services import services
+from state.engine import Choose, Notice, Reply
+from state.safety import crisis_card, screen_text
+
+log = logging.getLogger(__name__)
+
+
+async def require_consent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    user = update.effective_user
+    if user is None:
+        return False
+    if await has_consented(context, user.id):
+        return True
+    await reply(update, context, [Outgoing(WELCOME, consent_keyboard(None))])
+    return False
+
+
+async def practice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not await require_consent(update, context):
+        return
+    await reply(update, context, [contexts_message(services(context).library)])
+
+
+async def open_scenario(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, scenario_id: str
+) -> None:
+    svc, user = services(context), update.effective_user
+    scenario = svc.library.get(scenario_id)
+    if user is None:
+        return
+    if scenario is None:
+        await reply(
+            update,
+            context,
+            [Outgoing("That scenario isn't available any more."), contexts_message(svc.library)],
+        )
+        return
+    turn = await svc.practice.begin(
+        user.id, scenario_id, random.randrange(1 << 30), update_id=update.update_id
+    )
+    if turn.duplicate:
+        return
+    await reply(
+        update,
+        context,
+        [
+            intro_message(scenario),
+            *turn_messages(turn.outputs, turn.run_id, turn.step, turn.scenario_id),
+        ],
+    )
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every inline button lands here; unknown or forged data changes nothing."""
+    query = update.callback_query
+    if query is None:
+        return
+    data = callbacks.parse(query.data)
+    if data is None:
+        await answer(query, EXPIRED)
+        return
+    if isinstance(data, callbacks.ActionData):
+        if data.action == "consent":
+            await consent(update, context, data.arg)
+            return
+        if data.action == "decline":
+            await decline(update, context)
+            return
+        from bot.handlers import privacy, safety_plan
+
+        if data.action in privacy.ACTIONS:
+            await privacy.on_action(update, context, data)
+            return
+        if data.action in safety_plan.ACTIONS:
+            await safety_plan.on_action(update, context, data)
+            return
+    user = update.effective_user
+    if user is None or not await has_consented(context, user.id):
+        await answer(query)
+        await reply(update, context, [Outgoing(WELCOME, consent_keyboard(None))])
+        return
+    svc = services(context)
+    if isinstance(data, callbacks.ActionData) and data.action == "menu":
+        await answer(query)
+        await reply(update, context, [contexts_message(svc.library)])
+    elif isinstance(data, callbacks.ContextData):
+        await answer(query)
+        if not svc.library.by_context(data.context):
+            await reply(update, context, [contexts_message(svc.library)])
+            return
+        await reply(update, context, [scenarios_message(svc.library, data.context)])
+    elif isinstance(data, callbacks.ScenarioData):
+        await answer(query)
+        await open_scenario(update, context, data.scenario_id)
+    elif isinstance(data, callbacks.ChoiceData):
+        await on_choice(update, context, data)
+    else:
+        await answer(query, EXPIRED)
+
+
+async def on_choice(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ChoiceData
+) -> None:
+    query, user, svc = update.callback_query, update.effective_user, services(context)
+    assert query is not None and user is not None
+    turn = await svc.practice.act(
+        user.id,
+        Choose(data.choice),
+        update_id=update.update_id,
+        expect_run=data.run_id,
+        expect_step=data.step,
+    )
+    if turn.duplicate:
+        await answer(query)
+        return
+    expired = (
+        turn.outputs
+        and isinstance(turn.outputs[0], Notice)
+        and turn.outputs[0].kind in ("invalid-choice", "ended")
+    )
+    if expired:
+        await answer(query, EXPIRED)
+        return
+    await answer(query)
+    await mark_chosen(update)
+    await reply(
+        update, context, turn_messages(turn.outputs, turn.run_id, turn.step, turn.scenario_id)
+    )
+
+
+async def mark_chosen(update: Update) -> None:
+    """Take the buttons off the message that was answered and show what was chosen."""
+    query = update.callback_query
+    message = query.message if query else None
+    if query is None or message is None or not getattr(message, "text", None):
+        return
+    label = next(
+        (
+            b.text
+            for row in (message.reply_markup.inline_keyboard if message.reply_markup else [])
+            for b in row
+            if b.callback_data == query.data
+        ),
+        None,
+    )
+    text = message.text_html + (f"\n\n➜ <i>{escape(label)}</i>" if label else "")
+    # Too old to edit, or unchanged: the choice itself has been applied either way.
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_text(text[:4096], parse_mode=ParseMode.HTML, reply_markup=None)
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Typed text in a private chat: the crisis check first, always; then the coach."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or message.text is None:
+        return
+    svc = services(context)
+    result = screen_text(message.text)
+    if result.crisis:
+        await on_crisis(update, context, result)
+        return
+    if not await has_consented(context, user.id):
+        await reply(update, context, [Outgoing(WELCOME, consent_keyboard(None))])
+        return
+    from bot.handlers import safety_plan
+    from state.safety_store import editing_step
+
+    if await editing_step(svc.store, user.id) is not None:
+        await safety_plan.on_text(update, context, message.text)
+        return
+    turn = await svc.practice.act(user.id, Reply(message.text), update_id=update.update_id)
+    if turn.duplicate:
+        return
+    if turn.run_id is None:
+        await reply(
+            update,
+            context,
+            [
+                Outgoing("I read what you type during a role-play. To start one, pick a topic:"),
+                contexts_message(svc.library),
+            ],
+        )
+        return
+    await reply(
+        update, context, turn_messages(turn.outputs, turn.run_id, turn.step, turn.scenario_id)
+    )
+
+
+async def on_crisis(update: Update, context: ContextTypes.DEFAULT_TYPE, result) -> None:
+    """Stop the role-play and show help; never stay in character."""
+    from bot.handlers import safety
+
+    await safety.crisis_response(update, context, result)
+
+
+async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user = update.effective_user
+    if user is None:
+        return
+    stopped = await services(context).practice.stop(user.id)
+    text = (
+        "Stopped. Your progress is kept. /practice when you'd like another go."
+        if stopped
+        else "You're not in a scenario right now. /practice to start one."
+    )
+    await reply(
+        update,
+        context,
+        [
+            Outgoing(
+                text,
+                InlineKeyboardMarkup(
+                    [[InlineKeyboardButton("Practise", callback_data=callbacks.action("menu"))]]
+                ),
+            )
+        ],
+    )
+
+
+__all__ = ["practice", "open_scenario", "on_button", "on_text", "stop", "crisis_card"]

@@ -1,0 +1,63 @@
+"""The crisis response and /safety: stop the role-play, show help, keep a way back."""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from bot import callbacks
+from bot.handlers.common import reply
+from bot.render import Outgoing
+from bot.services import services
+from state.crisis import CrisisResult
+from state.safety import crisis_card
+
+log = logging.getLogger(__name__)
+
+
+def card_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton("Chat with 988 (US)", url="https://988lifeline.org/chat/")],
+            [InlineKeyboardButton("My safety plan", callback_data=callbacks.action("plan"))],
+            [InlineKeyboardButton("Back to the bot", callback_data=callbacks.action("menu"))],
+        ]
+    )
+
+
+async def crisis_response(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, result: CrisisResult
+) -> None:
+    user = update.effective_user
+    svc = services(context)
+    plan = None
+    if user is not None:
+        from state.safety_store import record_crisis
+
+        plan = await record_crisis(svc.store, user.id, result)
+        log.warning(
+            "crisis language detected for update %s (category %s, tier %s)",
+            update.update_id,
+            result.category,
+            result.tier,
+        )
+    text = escape(crisis_card(svc.resources, plan))
+    await reply(update, context, [Outgoing(text, card_keyboard())])
+
+
+async def safety(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user, svc = update.effective_user, services(context)
+    plan = None
+    if user is not None:
+        from state.safety_store import get_plan_text
+
+        plan = await get_plan_text(svc.store, user.id)
+    card = crisis_card(svc.resources, plan).replace(
+        "It sounds like you may be going through something really painful right now. "
+        "I've paused the role-play.",
+        "If you are struggling, you don't have to wait.",
+    )
+    await reply(update, context, [Outgoing(escape(card), card_keyboard())])

@@ -1,0 +1,138 @@
+"""/safetyplan: a Stanley-Brown style plan, one step at a time, in the participant's words."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from bot import callbacks
+from bot.handlers.common import answer, reply
+from bot.handlers.practice import require_consent
+from bot.render import Outgoing
+from bot.services import services
+from state import safety_store
+
+INTRO = (
+    "<b>Your safety plan</b>\n"
+    "A short plan, in your own words, for when things get hard: six steps, each optional. "
+    "Only you can see it; it's shown with the crisis lines when you need them. "
+    "You can change or delete it any time."
+)
+
+
+def step_message(key: str) -> Outgoing:
+    number, title, question = safety_store.step_prompt(key)
+    keyboard = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton("Skip this step", callback_data=callbacks.action("planskip"))],
+            [InlineKeyboardButton("Finish later", callback_data=callbacks.action("planpause"))],
+        ]
+    )
+    return Outgoing(
+        f"<b>Step {number} of {len(safety_store.STEP_KEYS)}: {escape(title)}</b>\n"
+        f"{escape(question)}\n\nType your answer.",
+        keyboard,
+    )
+
+
+async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user = update.effective_user
+    if user is None or not await require_consent(update, context):
+        return
+    await show(update, context)
+
+
+async def show(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user = update.effective_user
+    assert user is not None
+    text = await safety_store.get_plan_text(services(context).store, user.id)
+    if text:
+        keyboard = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        "Update my plan", callback_data=callbacks.action("planstart")
+                    )
+                ],
+                [InlineKeyboardButton("Delete my plan", callback_data=callbacks.action("plandel"))],
+            ]
+        )
+        await reply(
+            update, context, [Outgoing(f"<b>Your safety plan</b>\n\n{escape(text)}", keyboard)]
+        )
+        return
+    keyboard = InlineKeyboardMarkup(
+        [[InlineKeyboardButton("Start my plan", callback_data=callbacks.action("planstart"))]]
+    )
+    await reply(update, context, [Outgoing(INTRO, keyboard)])
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+    """A typed answer to the step being edited (the crisis check has already run)."""
+    user = update.effective_user
+    assert user is not None
+    nxt = await safety_store.answer_step(services(context).store, user.id, text)
+    await after_step(update, context, nxt)
+
+
+async def after_step(update: Update, context: ContextTypes.DEFAULT_TYPE, nxt: str | None) -> None:
+    if nxt is not None:
+        await reply(update, context, [Outgoing("Saved."), step_message(nxt)])
+    else:
+        await reply(
+            update,
+            context,
+            [
+                Outgoing(
+                    "Your plan is saved. /safetyplan shows it; "
+                    "/safety shows it with the crisis lines."
+                )
+            ],
+        )
+        await show(update, context)
+
+
+ACTIONS = ("plan", "planstart", "planskip", "planpause", "plandel")
+
+
+async def on_action(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
+) -> None:
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    store = services(context).store
+    await answer(query)
+    if data.action == "plan":
+        await show(update, context)
+    elif data.action == "planstart":
+        await reply(
+            update,
+            context,
+            [Outgoing(INTRO), step_message(await safety_store.start_plan(store, user.id))],
+        )
+    elif data.action == "planskip":
+        if await safety_store.editing_step(store, user.id) is None:
+            return
+        await after_step(update, context, await safety_store.answer_step(store, user.id, None))
+    elif data.action == "planpause":
+        await pause(store, user.id)
+        await reply(update, context, [Outgoing("Paused. /safetyplan picks it up again.")])
+    elif data.action == "plandel":
+        await safety_store.delete_plan(store, user.id)
+        await reply(update, context, [Outgoing("Your safety plan is deleted.")])
+
+
+async def pause(store, user_id: int) -> None:
+    from sqlalchemy import update as sql_update
+
+    from state.db.models import SafetyPlan
+
+    async def work(uow):
+        await uow.session.execute(
+            sql_update(SafetyPlan).where(SafetyPlan.user_id == user_id).values(editing=None)
+        )
+
+    await store.run(user_id, work)

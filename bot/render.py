@@ -1,0 +1,175 @@
+"""Turn engine outputs into Telegram messages (HTML) with inline keyboards.
+
+Rendering is pure: it returns `Outgoing` values, and the handlers send them after the commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import MessageLimit
+
+from bot import callbacks
+from scenarios.library import Library
+from scenarios.model import Scenario
+from scenarios.skills import COMPONENTS, CONTEXT_LABELS, FRAMEWORKS
+from state.engine import Ask, Debrief, Feedback, Notice, Output, Say
+
+STYLE_MARK = {"assertive": "🟢", "passive": "🔵", "aggressive": "🔴", "passive-aggressive": "🟣"}
+OUTCOME_MARK = {"good": "🌱", "mixed": "🌤", "hard": "🌧"}
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    text: str
+    keyboard: InlineKeyboardMarkup | None = None
+    typing: bool = False  # show "typing…" first: a character is speaking
+
+
+def clip(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def difficulty(level: int) -> str:
+    return "●" * level + "○" * (3 - level)
+
+
+def turn_messages(
+    outputs: list[Output], run_id: int | None, step: int, scenario_id: str | None
+) -> list[Outgoing]:
+    """One message per spoken line, the feedback on its own, the choices on the last message."""
+    messages: list[Outgoing] = []
+    for out in outputs:
+        if isinstance(out, Say):
+            text = (
+                f"<b>{escape(out.name)}:</b> {escape(out.text)}"
+                if out.name
+                else f"<i>{escape(out.text)}</i>"
+            )
+            messages.append(Outgoing(clip(text), typing=bool(out.name)))
+        elif isinstance(out, Feedback):
+            mark = STYLE_MARK.get(out.style, "•")
+            skills = [
+                COMPONENTS[s].label
+                for s in out.skills
+                if s in COMPONENTS and not COMPONENTS[s].negative
+            ]
+            text = (
+                f"<i>You: {escape(out.said)}</i>\n\n{mark} <b>{escape(out.style)}</b> — "
+                f"{escape(out.text)}"
+            )
+            if skills:
+                text += f"\n<i>Skills: {escape(', '.join(skills))}</i>"
+            messages.append(Outgoing(clip(text)))
+        elif isinstance(out, Notice):
+            messages.append(Outgoing(escape(out.text)))
+        elif isinstance(out, Debrief):
+            messages.append(debrief_message(out, scenario_id))
+        elif isinstance(out, Ask):
+            keyboard = choices_keyboard(out, run_id, step)
+            prompt = f"✍️ {escape(out.prompt)}" if out.prompt else None
+            if prompt:
+                messages.append(Outgoing(prompt, keyboard))
+            elif messages and messages[-1].keyboard is None and not messages[-1].typing:
+                messages[-1] = Outgoing(messages[-1].text, keyboard)
+            elif messages and messages[-1].keyboard is None:
+                messages[-1] = Outgoing(messages[-1].text, keyboard, typing=True)
+            else:
+                messages.append(Outgoing("What do you say? (or type your own reply)", keyboard))
+    return messages
+
+
+def choices_keyboard(ask: Ask, run_id: int | None, step: int) -> InlineKeyboardMarkup | None:
+    if run_id is None:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    o.text, callback_data=callbacks.choice(run_id, step, ask.node, o.id)
+                )
+            ]
+            for o in ask.options
+        ]
+    )
+
+
+def debrief_message(d: Debrief, scenario_id: str | None) -> Outgoing:
+    lines = [
+        f"{OUTCOME_MARK.get(d.outcome, '')} <b>Debrief: {escape(d.title)}</b>",
+        "",
+        escape(d.text),
+        "",
+        escape(d.summary),
+    ]
+    if d.styles:
+        mix = "  ".join(
+            f"{STYLE_MARK.get(k, '•')} {escape(k)} {v}"
+            for k, v in sorted(d.styles.items(), key=lambda kv: -kv[1])
+        )
+        lines += ["", mix]
+    if d.missing:
+        lines += ["", "<b>To add next time</b>"] + [f"• {escape(m)}" for m in d.missing]
+    if d.try_this_week:
+        lines += ["", f"<b>Try this week:</b> {escape(d.try_this_week)}"]
+    buttons = [[InlineKeyboardButton("Another scenario", callback_data=callbacks.action("menu"))]]
+    if scenario_id:
+        buttons.insert(
+            0, [InlineKeyboardButton("Try again", callback_data=callbacks.scenario(scenario_id))]
+        )
+    return Outgoing(clip("\n".join(lines)), InlineKeyboardMarkup(buttons))
+
+
+def contexts_message(library: Library) -> Outgoing:
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"{label} ({len(library.by_context(key))})", callback_data=callbacks.context(key)
+            )
+        ]
+        for key, label in CONTEXT_LABELS.items()
+        if library.by_context(key)
+    ]
+    if not rows:
+        return Outgoing("No scenarios are available right now. Please tell your group leader.")
+    return Outgoing("What would you like to practise?", InlineKeyboardMarkup(rows))
+
+
+def scenarios_message(library: Library, context: str) -> Outgoing:
+    items = library.by_context(context)
+    label = CONTEXT_LABELS.get(context, context)
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"{difficulty(s.difficulty)} {s.title}", callback_data=callbacks.scenario(s.id)
+            )
+        ]
+        for s in items
+    ]
+    rows.append([InlineKeyboardButton("‹ Back", callback_data=callbacks.action("menu"))])
+    lines = [f"<b>{escape(label)}</b>", ""]
+    for s in items:
+        skills = ", ".join(FRAMEWORKS.get(k, k) for k in s.skills)
+        lines.append(
+            f"{difficulty(s.difficulty)} <b>{escape(s.title)}</b>\n"
+            f"{escape(s.summary)}\n<i>{escape(skills)}</i>\n"
+        )
+    return Outgoing(clip("\n".join(lines)), InlineKeyboardMarkup(rows))
+
+
+def intro_message(scenario: Scenario) -> Outgoing:
+    skills = ", ".join(FRAMEWORKS.get(k, k) for k in scenario.skills)
+    lines = [
+        f"<b>{escape(scenario.title)}</b>  {difficulty(scenario.difficulty)}",
+        f"<i>{escape(skills)}</i>",
+        "",
+        escape(scenario.summary),
+    ]
+    if scenario.intro:
+        lines += ["", escape(scenario.intro)]
+    if scenario.content_warnings:
+        lines += ["", f"Content note: {escape(', '.join(scenario.content_warnings))}"]
+    lines += ["", "Pick a button, or type your own reply. /stop leaves at any time."]
+    return Outgoing(clip("\n".join(lines)))

@@ -1,0 +1,28 @@
+"""What the handlers share: settings, store, library and the practice service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram.ext import ContextTypes
+
+from bot.settings import Settings
+from scenarios.library import Library
+from state.practice import Practice
+from state.safety import Resource
+from state.store import Store
+
+CONSENT_VERSION = "2026-11"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    library: Library
+    practice: Practice
+    resources: tuple[Resource, ...]
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    return context.application.bot_data["services"]

@@ -1,0 +1,223 @@
+"""The terminal player: the same core as the Telegram bot, rendered with rich.
+
+It reads one answer per line, so it plays from a keyboard or from piped input alike, saves after
+every step, and exits 0 at the end of input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sys
+from collections.abc import Callable
+
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+
+from bot.settings import Settings
+from scenarios.library import Library, load_library
+from scenarios.skills import CONTEXT_LABELS, FRAMEWORKS
+from state.engine import Ask, Choose, Debrief, Feedback, Notice, Output, Reply, Say
+from state.safety import crisis_card, screen_text
+
+TERMINAL_USER_ID = 0  # Telegram ids are positive; the local player is user 0
+STYLE_COLOURS = {
+    "assertive": "green",
+    "passive": "blue",
+    "aggressive": "red",
+    "passive-aggressive": "magenta",
+}
+
+
+class EndOfInput(Exception):
+    """Standard input is exhausted: leave quietly with everything saved."""
+
+
+class Player:
+    def __init__(
+        self,
+        practice,
+        library: Library,
+        console: Console,
+        read: Callable[[], str | None],
+        seed: int | None,
+    ) -> None:
+        self.practice = practice
+        self.library = library
+        self.console = console
+        self._read = read
+        self.seed = seed
+
+    # ---- input ---------------------------------------------------------------------------
+
+    def ask(self, prompt: str) -> str:
+        self.console.print(f"[bold]{escape(prompt)}[/bold] ", end="")
+        line = self._read()
+        if line is None:
+            self.console.print()
+            raise EndOfInput
+        return line.strip()
+
+    # ---- output --------------------------------------------------------------------------
+
+    def show(self, outputs: list[Output]) -> Ask | None:
+        """Print outputs; return the pending question, if any."""
+        pending = None
+        for out in outputs:
+            if isinstance(out, Say):
+                if out.name:
+                    self.console.print(f"[bold cyan]{escape(out.name)}:[/] {escape(out.text)}")
+                else:
+                    self.console.print(f"[italic]{escape(out.text)}[/]")
+            elif isinstance(out, Feedback):
+                colour = STYLE_COLOURS.get(out.style, "white")
+                self.console.print(f"  [dim]You:[/] {escape(out.said)}")
+                self.console.print(f"  [{colour}]● {out.style}[/] {escape(out.text)}")
+            elif isinstance(out, Notice):
+                self.console.print(f"[yellow]{escape(out.text)}[/]")
+            elif isinstance(out, Debrief):
+                self.show_debrief(out)
+            elif isinstance(out, Ask):
+                pending = out
+        return pending
+
+    def show_debrief(self, d: Debrief) -> None:
+        body = [escape(d.text), "", escape(d.summary)]
+        if d.missing:
+            body += ["", "[bold]To add next time:[/]"] + [f"• {escape(m)}" for m in d.missing]
+        body += ["", f"[bold]Try this week:[/] {escape(d.try_this_week)}"]
+        self.console.print(
+            Panel("\n".join(body), title=f"Debrief: {escape(d.title)}", subtitle=d.outcome)
+        )
+
+    def show_choices(self, ask: Ask) -> None:
+        for i, opt in enumerate(ask.options, 1):
+            self.console.print(f"  [bold]{i}[/]. {escape(opt.text)}")
+        hint = ask.prompt or "Pick a number, or type your own reply."
+        self.console.print(f"[dim]{escape(hint)} (q to pause and quit)[/]")
+
+    # ---- flow ----------------------------------------------------------------------------
+
+    async def menu(self) -> str | None:
+        contexts = [c for c in CONTEXT_LABELS if self.library.by_context(c)]
+        if not contexts:
+            self.console.print("[red]No valid scenarios found: run `rehearse validate`.[/]")
+            return None
+        self.console.print("[bold]What would you like to practise?[/]")
+        for i, c in enumerate(contexts, 1):
+            self.console.print(f"  {i}. {CONTEXT_LABELS[c]}")
+        ctx = contexts[self.pick(len(contexts)) - 1]
+        items = self.library.by_context(ctx)
+        for i, s in enumerate(items, 1):
+            skills = ", ".join(FRAMEWORKS.get(k, k) for k in s.skills)
+            self.console.print(
+                f"  {i}. {escape(s.title)} [dim](level {s.difficulty}; {escape(skills)})[/]"
+            )
+        return items[self.pick(len(items)) - 1].id
+
+    def pick(self, n: int) -> int:
+        while True:
+            answer = self.ask(f"Choose 1-{n}:")
+            if answer.isdigit() and 1 <= int(answer) <= n:
+                return int(answer)
+            if answer.lower() in ("q", "quit"):
+                raise EndOfInput
+            self.console.print(f"[yellow]Please type a number from 1 to {n}.[/]")
+
+    async def play_turns(self, turn) -> str:
+        """Play until the run ends ('ended'), the player quits ('quit') or a crisis ('crisis')."""
+        pending = self.show(turn.outputs)
+        while pending is not None and not turn.ended:
+            self.show_choices(pending)
+            answer = self.ask(">")
+            if answer.lower() in ("q", "quit", "/stop"):
+                self.console.print("[dim]Saved. Run `rehearse play` to pick up where you left.[/]")
+                return "quit"
+            if answer.isdigit() and 1 <= int(answer) <= len(pending.options):
+                inp = Choose(pending.options[int(answer) - 1].id)
+            elif not answer:
+                continue
+            else:
+                screened = screen_text(answer)
+                if screened.crisis:
+                    await self.practice.stop(TERMINAL_USER_ID)
+                    self.console.print(Panel(crisis_card(), title="You matter", border_style="red"))
+                    return "crisis"
+                inp = Reply(answer)
+            turn = await self.practice.act(TERMINAL_USER_ID, inp)
+            new_pending = self.show(turn.outputs)
+            pending = new_pending or (None if turn.ended else pending)
+        return "ended"
+
+    async def session(self, scenario_id: str | None) -> int:
+        turn = None
+        if scenario_id is None:
+            resumed = await self.practice.resume(TERMINAL_USER_ID)
+            if resumed is not None and resumed.scenario_id in self.library.scenarios:
+                title = self.library.scenarios[resumed.scenario_id].title
+                answer = self.ask(f"You were in the middle of “{title}”. Resume? [Y/n]")
+                if answer.lower() in ("", "y", "yes"):
+                    turn = resumed
+        elif scenario_id not in self.library.scenarios:
+            self.console.print(
+                f"[red]There is no valid scenario {escape(scenario_id)!s}. See `rehearse list`.[/]"
+            )
+            return 1
+        while True:
+            if turn is None:
+                sid = scenario_id or await self.menu()
+                if sid is None:
+                    return 1
+                turn = await self.begin(sid)
+            result = await self.play_turns(turn)
+            if result in ("quit", "crisis"):
+                return 0
+            answer = self.ask("[r]eplay, [m]enu or [q]uit?").lower()
+            if answer.startswith("r"):
+                turn = await self.begin(turn.scenario_id or scenario_id or "")
+            elif answer.startswith("m"):
+                scenario_id, turn = None, None
+            else:
+                return 0
+
+    async def begin(self, scenario_id: str):
+        sc = self.library.scenarios[scenario_id]
+        self.console.rule(escape(sc.title))
+        if sc.content_warnings:
+            self.console.print(f"[dim]Content note: {escape(', '.join(sc.content_warnings))}[/]")
+        if sc.intro:
+            self.console.print(f"[dim]{escape(sc.intro)}[/]")
+        seed = self.seed if self.seed is not None else random.randrange(1 << 30)
+        return await self.practice.begin(TERMINAL_USER_ID, scenario_id, seed)
+
+
+async def _main(settings: Settings, scenario_id: str | None, seed: int | None) -> int:
+    from state.coach import match_reply
+    from state.practice import Practice
+    from state.store import Store
+
+    library = load_library()
+    store = await Store.open(settings.database_url)
+    try:
+        practice = Practice(store, library, matcher=match_reply)
+        console = Console(highlight=False)
+
+        def read() -> str | None:
+            line = sys.stdin.readline()
+            return None if line == "" else line
+
+        player = Player(practice, library, console, read, seed)
+        try:
+            return await player.session(scenario_id)
+        except EndOfInput:
+            return 0
+    finally:
+        await store.close()
+
+
+def run_player(settings: Settings, scenario_id: str | None, seed: int | None) -> int:
+    try:
+        return asyncio.run(_main(settings, scenario_id, seed))
+    except KeyboardInterrupt:
+        return 0

@@ -1,0 +1,145 @@
+"""Safety events and safety plans in the store.
+
+An event records that crisis language was seen (category, tier, rule), never the words. A plan
+follows the Stanley-Brown steps and is the participant's own text, kept until they delete it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from state.crisis import LEXICON_VERSION, CrisisResult
+from state.db.models import SafetyEvent, SafetyPlan
+from state.store import Store, UnitOfWork
+
+PLAN_STEPS: tuple[tuple[str, str, str], ...] = (
+    (
+        "warning_signs",
+        "Warning signs",
+        "What tells you a crisis might be building? Thoughts, moods, situations, things you do.",
+    ),
+    (
+        "coping",
+        "Things I can do on my own",
+        "What can you do by yourself to take your mind off things? (a walk, music, a shower…)",
+    ),
+    (
+        "distractions",
+        "People and places that help",
+        "Which people and places help you feel better or take your mind off things?",
+    ),
+    (
+        "people",
+        "People I can ask for help",
+        "Who can you ask for help? Names and how to reach them.",
+    ),
+    (
+        "professionals",
+        "Professionals and services",
+        "Which professionals or services can you contact? Your counsellor or clinic; 988.",
+    ),
+    (
+        "safe_place",
+        "Making my surroundings safer",
+        "How can you make the place you are safer? (e.g. asking someone to hold medication)",
+    ),
+)
+STEP_KEYS = tuple(k for k, _, _ in PLAN_STEPS)
+
+
+async def record_crisis(store: Store, user_id: int, result: CrisisResult) -> str | None:
+    """Store the event (no text) and stop any role-play; return the user's plan to show."""
+
+    async def work(uow: UnitOfWork) -> str | None:
+        uow.session.add(
+            SafetyEvent(
+                user_id=user_id,
+                category=result.category or "unknown",
+                tier=result.tier,
+                rule=result.rule,
+                lexicon_version=LEXICON_VERSION,
+            )
+        )
+        await uow.runs.abandon_active(user_id)
+        return plan_text(await _plan(uow, user_id))
+
+    return await store.run(user_id, work)
+
+
+async def _plan(uow: UnitOfWork, user_id: int) -> SafetyPlan | None:
+    return await uow.session.scalar(select(SafetyPlan).where(SafetyPlan.user_id == user_id))
+
+
+def plan_text(plan: SafetyPlan | None) -> str | None:
+    if plan is None or not plan.answers:
+        return None
+    lines = []
+    for key, title, _ in PLAN_STEPS:
+        answer = (plan.answers or {}).get(key)
+        if answer:
+            lines.append(f"{title}: {answer}")
+    return "\n".join(lines) or None
+
+
+async def get_plan_text(store: Store, user_id: int) -> str | None:
+    async def work(uow: UnitOfWork) -> str | None:
+        return plan_text(await _plan(uow, user_id))
+
+    return await store.run(user_id, work)
+
+
+async def editing_step(store: Store, user_id: int) -> str | None:
+    async def work(uow: UnitOfWork) -> str | None:
+        plan = await _plan(uow, user_id)
+        return plan.editing if plan else None
+
+    return await store.run(user_id, work)
+
+
+async def start_plan(store: Store, user_id: int) -> str:
+    """Begin (or redo) the plan at its first step; existing answers stay until replaced."""
+
+    async def work(uow: UnitOfWork) -> str:
+        plan = await _plan(uow, user_id)
+        if plan is None:
+            uow.session.add(SafetyPlan(user_id=user_id, answers={}, editing=STEP_KEYS[0]))
+        else:
+            plan.editing = STEP_KEYS[0]
+        return STEP_KEYS[0]
+
+    return await store.run(user_id, work)
+
+
+async def answer_step(store: Store, user_id: int, text: str | None) -> str | None:
+    """Save the answer to the step being edited (None skips it); return the next step or None."""
+
+    async def work(uow: UnitOfWork) -> str | None:
+        plan = await _plan(uow, user_id)
+        if plan is None or plan.editing not in STEP_KEYS:
+            return None
+        answers = dict(plan.answers or {})
+        if text is not None and text.strip():
+            answers[plan.editing] = text.strip()[:1000]
+        index = STEP_KEYS.index(plan.editing)
+        plan.answers = answers
+        plan.editing = STEP_KEYS[index + 1] if index + 1 < len(STEP_KEYS) else None
+        return plan.editing
+
+    return await store.run(user_id, work)
+
+
+async def delete_plan(store: Store, user_id: int) -> bool:
+    async def work(uow: UnitOfWork) -> bool:
+        plan = await _plan(uow, user_id)
+        if plan is None:
+            return False
+        await uow.session.delete(plan)
+        return True
+
+    return await store.run(user_id, work)
+
+
+def step_prompt(key: str) -> tuple[int, str, str]:
+    index = STEP_KEYS.index(key)
+    _, title, question = PLAN_STEPS[index]
+    return index + 1, title, question

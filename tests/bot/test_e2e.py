@@ -1,0 +1,152 @@
+"""End to end: `rehearse run` as a subprocess against the Bot API stub over HTTP.
+
+Plays a scenario with buttons, kills the bot with SIGKILL in the middle, starts it again and
+finishes the scenario from the same place, with no step applied twice.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from stub_api import BotApiStub
+
+REPO = Path(__file__).resolve().parents[2]
+TOKEN = "7000001:AAEexampleexampleexampleexampleexam"
+USER = 4242
+SCENARIO = "family/birthday-or-group"
+
+
+@pytest.fixture
+def stub():
+    api = BotApiStub().start()
+    yield api
+    api.stop()
+
+
+def start_bot(stub: BotApiStub, tmp_path: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": stub.base_url,
+        "TELEGRAM_API_FILE_BASE_URL": stub.file_url,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}",
+        "TYPING_PAUSE": "0.05",
+        "WEBHOOK_URL": "",
+    }
+    with open(tmp_path / "bot.log", "ab") as log:  # the child keeps its own descriptor
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run"],
+            cwd=tmp_path,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def keyboard_with(stub: BotApiStub, label: str):
+    def find():
+        for sent in reversed(stub.sent_to(USER)):
+            for text, data in sent.buttons:
+                if text.startswith(label):
+                    return sent, data
+        return None
+
+    return stub.wait_for(find)
+
+
+def press(stub: BotApiStub, label: str) -> None:
+    message, data = keyboard_with(stub, label)
+    stub.press(USER, data, message)
+
+
+def count_texts(stub: BotApiStub, needle: str) -> int:
+    return sum(needle in str(s.params.get("text", "")) for s in stub.sent_to(USER))
+
+
+@pytest.mark.slow
+def test_play_kill_restart_finish(stub, tmp_path):
+    bot = start_bot(stub, tmp_path)
+    try:
+        stub.wait_for(lambda: [c for c in stub.calls if c.method == "setMyCommands"], 60)
+        stub.send_text(USER, "/start")
+        press(stub, "I agree")
+        press(stub, "Family")
+        press(stub, "●●○ The birthday on group night")
+        press(stub, "Tomorrow is my group night")
+        stub.wait_for(lambda: count_texts(stub, "Describe"))
+        assert stub.sent_to(USER, "sendChatAction"), "lines arrive with a typing pause"
+        press(stub, "I feel torn, and group matters")
+        stub.wait_for(lambda: count_texts(stub, "I-statement"))
+        keyboard_with(stub, "My recovery is for us too")
+    finally:
+        bot.send_signal(signal.SIGKILL)
+        bot.wait(10)
+
+    bot = start_bot(stub, tmp_path)
+    try:
+        press(stub, "My recovery is for us too")
+        stub.wait_for(lambda: count_texts(stub, "Reinforce"))
+        press(stub, "I'll take Dana to lunch Saturday")
+        stub.wait_for(lambda: count_texts(stub, "Debrief: Group kept, relationship kept"))
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        try:
+            bot.wait(20)
+        except subprocess.TimeoutExpired:
+            bot.kill()
+    assert count_texts(stub, "Debrief") == 1
+    # every choice's feedback arrived exactly once, across the kill
+    assert count_texts(stub, "<i>You: ") == 4
+    you = [
+        str(s.params.get("text"))
+        for s in stub.sent_to(USER)
+        if str(s.params.get("text", "")).startswith("<i>You: ")
+    ]
+    for said in (
+        "Mom, tomorrow is Thursday",
+        "I hear that this matters to you",
+        "My recovery matters to me and to us",
+        "Tell her I love her",
+    ):
+        assert sum(said in t for t in you) == 1, said
+    assert {
+        "getMe",
+        "getUpdates",
+        "sendMessage",
+        "editMessageText",
+        "answerCallbackQuery",
+        "sendChatAction",
+        "setMyCommands",
+    } <= {c.method for c in stub.calls}
+    log = (tmp_path / "bot.log").read_text(errors="replace")
+    assert "Traceback" not in log
+    assert TOKEN.split(":")[1] not in log
+
+
+def test_missing_and_malformed_token_are_one_line(tmp_path):
+    for token in ("", "not-a-token"):
+        env = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": token,
+            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}",
+        }
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "run"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 1
+        assert "Traceback" not in result.stderr + result.stdout
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and "TELEGRAM_BOT_TOKEN" in lines[0]
+        if token:
+            assert token not in lines[0]

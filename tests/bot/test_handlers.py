@@ -1,0 +1,308 @@
+"""Participant flows through the real handlers, offline (see offline.py)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from sqlalchemy import func, select
+
+from bot import callbacks
+from offline import keyboard
+from state.db.models import Base, Run, SafetyEvent, User
+
+SCENARIO = "family/birthday-or-group"
+
+
+@pytest.fixture(autouse=True)
+def no_errors(caplog):
+    caplog.set_level(logging.INFO)
+    yield
+    failures = [r for r in caplog.records if r.name == "bot.app" and r.levelno >= logging.ERROR]
+    assert not failures, [r.getMessage() for r in failures]
+
+
+async def rows(store, model, **where):
+    async with store.transaction(None) as uow:
+        stmt = select(func.count()).select_from(model)
+        for key, value in where.items():
+            stmt = stmt.where(getattr(model, key) == value)
+        return await uow.session.scalar(stmt)
+
+
+async def open_scenario(chat, scenario_id=SCENARIO):
+    await chat.press(callbacks.scenario(scenario_id))
+
+
+async def test_start_asks_consent_and_keeps_only_the_id(chat, bot_env):
+    _, request, store = bot_env
+    await chat.send("/start")
+    text = request.texts()[-1]
+    assert "What it is not:</b> therapy" in text and "HIPAA" in text and "/delete" in text
+    assert [b for b, _ in keyboard(request.sent()[-1])] == ["I agree", "Not now"]
+    async with store.transaction(None) as uow:
+        user = await uow.users.get(chat.user_id)
+    assert user is not None and user.consented_at is None and user.timezone is None
+    assert await rows(store, Run) == 0
+    await chat.press_button("Not now")
+    assert "Nothing is stored except your Telegram id" in request.texts()[-1]
+
+
+async def test_practice_requires_consent(chat, bot_env):
+    await chat.send("/practice")
+    assert "Do you agree" in chat.request.texts()[-1]
+    await chat.press(callbacks.scenario(SCENARIO))
+    assert await rows(bot_env[2], Run) == 0
+
+
+async def test_consent_then_menu_then_play(consented, bot_env):
+    chat, request = consented, consented.request
+    await chat.send("/practice")
+    labels = [t for t, _ in chat.last_buttons()]
+    assert any(t.startswith("Family") for t in labels) and len(labels) == 5
+    await chat.press_button("Family")
+    assert "The birthday on group night" in request.texts()[-1]
+    await chat.press_button("●●○ The birthday on group night")
+    texts = request.texts()
+    assert any("Content note" in t for t in texts)
+    assert any(t.startswith("<b>Mom:</b>") for t in texts)
+    buttons = chat.last_buttons()
+    assert all(d.startswith("c:") and len(d.encode()) <= 64 for _, d in buttons)
+    request.clear()
+    await chat.press_button("Tomorrow is my group night")
+    assert request.sent("answerCallbackQuery")
+    edits = request.sent("editMessageText")
+    assert edits and "Tomorrow is my group night" in edits[0]["text"]
+    texts = request.texts()
+    assert "assertive" in texts[0] and "Describe" in texts[0]
+    assert any("Mom:" in t for t in texts[1:])
+
+
+async def play_to_end(chat):
+    for label in (
+        "Tomorrow is my group night",
+        "I feel torn, and group matters",
+        "My recovery is for us too",
+        "I'll take Dana to lunch Saturday",
+    ):
+        await chat.press_button(label)
+
+
+async def test_debrief_and_progress(consented, bot_env):
+    chat = consented
+    await open_scenario(chat)
+    await play_to_end(chat)
+    debrief = chat.request.texts()[-1]
+    assert "Debrief: Group kept, relationship kept" in debrief and "Try this week" in debrief
+    assert [t for t, _ in chat.last_buttons()] == ["Try again", "Another scenario"]
+    await chat.send("/progress")
+    progress = chat.request.texts()[-1]
+    assert "Scenarios finished: 1" in progress and "assertive: 4 (100%)" in progress
+    assert "Streak: 1 day" in progress
+    await chat.press_button("Try again")
+    assert any("Mom:" in t for t in chat.request.texts()[-3:])
+
+
+async def test_old_forged_and_foreign_buttons_change_nothing(consented, bot_env):
+    chat, request, store = consented, consented.request, bot_env[2]
+    await open_scenario(chat)
+    first = dict(chat.last_buttons())
+    await chat.press(first["Tomorrow is my group night"])
+    async with store.transaction(None) as uow:
+        run = await uow.runs.active(chat.user_id)
+    step = run.state.step
+    for data in [
+        first["Tomorrow is my group night"],  # an old message's button
+        callbacks.choice(run.id + 99, step, "guilt", "express"),  # someone else's run
+        "c:zz.0:guilt/express",
+        "garbage",
+        "",
+        "x:nope",
+        "s:../../etc/passwd",
+        "consent:" + "x" * 70,
+    ]:
+        request.clear()
+        await chat.press(data)
+        answers = request.sent("answerCallbackQuery")
+        assert answers, data
+        if data.startswith(("c:", "garbage")) or data == "":
+            assert answers[0].get("text") == "That button has expired.", data
+        assert not request.sent("editMessageText")
+    async with store.transaction(None) as uow:
+        again = await uow.runs.active(chat.user_id)
+    assert again.id == run.id and again.state.step == step and again.node == "guilt"
+
+
+async def test_redelivered_update_is_not_applied_twice(consented, bot_env):
+    chat, store = consented, bot_env[2]
+    await open_scenario(chat)
+    data = dict(chat.last_buttons())["Tomorrow is my group night"]
+    await chat.press(data, update_id=900001)
+    chat.request.clear()
+    await chat.press(data, update_id=900001)
+    assert chat.request.texts() == []
+    async with store.transaction(None) as uow:
+        run = await uow.runs.active(chat.user_id)
+    assert run.state.step == 1
+
+
+async def test_typed_reply_is_coached(consented):
+    chat = consented
+    await open_scenario(chat)
+    await chat.press_button("Tomorrow is my group night")
+    chat.request.clear()
+    await chat.send(
+        "I know it matters to you Mom, and I feel torn. But group keeps me well, "
+        "so I'm not going to miss it."
+    )
+    texts = chat.request.texts()
+    assert texts[0].startswith("<i>You: I know it matters")
+    assert "assertive" in texts[0]
+
+
+async def test_typed_text_without_a_run_points_to_the_menu(consented):
+    await consented.send("hello there")
+    assert "To start one, pick a topic" in consented.request.texts()[0]
+
+
+async def test_crisis_mid_scenario_stops_and_shows_card(consented, bot_env):
+    chat, store = consented, bot_env[2]
+    await open_scenario(chat)
+    chat.request.clear()
+    await chat.send("honestly everyone would be better off without me")
+    texts = chat.request.texts()
+    assert len(texts) == 1
+    assert "988" in texts[0] and "741741" in texts[0] and "911" in texts[0]
+    assert "paused the role-play" in texts[0]
+    labels = [t for t, _ in keyboard(chat.request.sent()[0])]
+    assert "Back to the bot" in labels
+    async with store.transaction(None) as uow:
+        assert await uow.runs.active(chat.user_id) is None
+        events = (await uow.session.scalars(select(SafetyEvent))).all()
+    assert len(events) == 1 and events[0].category == "suicide"
+    assert "better off" not in json.dumps([c.name for c in SafetyEvent.__table__.columns])
+
+
+async def test_crisis_before_consent_still_shows_card(chat):
+    await chat.send("i want to kill myself")
+    assert "988" in chat.request.texts()[-1]
+
+
+async def test_other_inputs_are_handled_on_purpose(consented, bot_env):
+    chat = consented
+    await chat.send(
+        None,
+        sticker={
+            "file_id": "s",
+            "file_unique_id": "s",
+            "type": "regular",
+            "width": 1,
+            "height": 1,
+            "is_animated": False,
+            "is_video": False,
+        },
+    )
+    assert "only read text and buttons" in chat.request.texts()[-1]
+    await chat.send(
+        None,
+        photo=[{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}],
+        caption="look",
+    )
+    await chat.send(None, voice={"file_id": "v", "file_unique_id": "v", "duration": 1})
+    await chat.send(None, document={"file_id": "d", "file_unique_id": "d"})
+    await chat.send(None, location={"latitude": 1.0, "longitude": 2.0})
+    assert chat.request.texts().count(chat.request.texts()[-1]) == 5
+    chat.request.clear()
+    await chat.edit("an edited message")
+    assert chat.request.texts() == []  # deliberate silence
+    await chat.edit("actually i want to die")
+    assert "988" in chat.request.texts()[-1]
+    chat.request.clear()
+    await chat.send("x" * 4096)
+    await chat.send("\u202e\u200b🙂 ｆｕｌｌｗｉｄｔｈ \x00 \U0001f9d1\u200d\U0001f9af")
+    await chat.send("/nonsense")
+    assert "don't know that command" in chat.request.texts()[-1]
+
+
+async def test_group_chats_get_a_pointer_not_a_conversation(bot_env):
+    from offline import Chat
+
+    app, request, store = bot_env
+    group = Chat(app, request, user_id=77, chat_type="group")
+    await group.send("/practice")
+    assert "private chats" in request.texts()[-1]
+    request.clear()
+    await group.send("just chatting")
+    assert request.texts() == []
+    assert await rows(store, Run) == 0
+
+
+async def test_help_skills_stop(consented):
+    chat = consented
+    await chat.send("/help")
+    assert "/practice" in chat.request.texts()[-1]
+    await chat.send("/skills")
+    skills = chat.request.texts()[-1]
+    for name in ("DEAR MAN", "GIVE", "FAST", "I-statements", "OARS", "Refusal"):
+        assert name in skills
+    await chat.send("/stop")
+    assert "not in a scenario" in chat.request.texts()[-1]
+    await open_scenario(chat)
+    await chat.send("/stop")
+    assert "progress is kept" in chat.request.texts()[-1]
+
+
+async def test_deep_links(consented):
+    chat = consented
+    await chat.send("/start p_family_birthday-or-group")
+    assert any("The birthday on group night" in t for t in chat.request.texts())
+    chat.request.clear()
+    await chat.send("/start p_family_no-such-scenario")
+    assert "isn't available" in chat.request.texts()[0]
+    await chat.send("/start bad*payload")
+    assert "doesn't look right" in chat.request.texts()[-2]
+
+
+async def test_deep_link_survives_consent(chat):
+    await chat.send("/start p_family_birthday-or-group")
+    await chat.press_button("I agree")
+    assert any("The birthday on group night" in t for t in chat.request.texts())
+
+
+async def test_mydata_and_delete(consented, bot_env):
+    chat, store = consented, bot_env[2]
+    await open_scenario(chat)
+    await chat.press_button("Tomorrow is my group night")
+    await chat.send("i want to kill myself")  # leaves a safety event
+    await chat.send("/mydata")
+    docs = chat.request.sent("sendDocument")
+    assert docs
+    assert chat.request.calls[-1].method == "sendDocument"
+    await chat.send("/delete")
+    assert "can't be undone" in chat.request.texts()[-1]
+    await chat.press_button("Yes, erase everything")
+    async with store.transaction(None) as uow:
+        for table in Base.metadata.sorted_tables:
+            for column in table.columns:
+                if column.name in ("user_id",) or (table.name == "users" and column.name == "id"):
+                    count = await uow.session.scalar(
+                        select(func.count()).select_from(table).where(column == chat.user_id)
+                    )
+                    assert count == 0, table.name
+    assert await rows(store, User) == 0
+
+
+async def test_logs_never_contain_typed_text_or_token(consented, caplog):
+    from offline import TOKEN
+
+    chat = consented
+    secret = "my sister Rosalind said the thing about the wedding"
+    await open_scenario(chat)
+    await chat.send(secret)
+    await chat.press_button("Tomorrow")
+    await chat.send("i want to die rosalind")
+    await chat.send("/mydata")
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "Rosalind" not in logged and "rosalind" not in logged
+    assert TOKEN not in logged and TOKEN.split(":")[1] not in logged

@@ -1,0 +1,111 @@
+"""`rehearse play` from piped input: plays to the debrief, saves as it goes, resumes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def play(tmp_path: Path, stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'play.db'}",
+        "TELEGRAM_BOT_TOKEN": "",
+        "COLUMNS": "200",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "play", *args],
+        input=stdin,
+        text=True,
+        capture_output=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
+
+
+def choose_by_text(output: str, wanted: str) -> str:
+    """The number printed before the option starting with `wanted` in the last menu shown."""
+    for line in reversed(output.splitlines()):
+        line = line.strip()
+        number, _, text = line.partition(". ")
+        if number.isdigit() and text.startswith(wanted):
+            return number
+    raise AssertionError(f"{wanted!r} not offered in:\n{output[-800:]}")
+
+
+@pytest.fixture(autouse=True)
+def _cli_module_runs():
+    assert (REPO / "bot" / "cli.py").exists()
+
+
+PATH = [
+    "Tomorrow is my group night",
+    "I feel torn, and group matters",
+    "My recovery is for us too",
+    "I'll take Dana to lunch Saturday",
+]
+
+
+def test_play_to_debrief_from_piped_input(tmp_path):
+    # The menus are fixed by the seed; learn each option's number, then play it in one go.
+    answers: list[str] = []
+    for wanted in PATH:
+        shown = play(
+            tmp_path / f"probe{len(answers)}",
+            "\n".join(answers) + "\n",
+            "family/birthday-or-group",
+            "--seed",
+            "5",
+        )
+        answers.append(choose_by_text(shown.stdout, wanted))
+    result = play(tmp_path, "\n".join(answers) + "\nq\n", "family/birthday-or-group", "--seed", "5")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.count("You: ") == len(PATH)
+    assert "Debrief: Group kept, relationship kept" in out
+    assert "Try this week" in out and "To add next time" in out
+    assert "[r]eplay, [m]enu or [q]uit?" in out
+
+
+def test_quit_and_resume_at_the_same_line(tmp_path):
+    first = play(tmp_path, "q\n", "family/birthday-or-group", "--seed", "5")
+    assert first.returncode == 0
+    number = choose_by_text(first.stdout, "Tomorrow is my group night")
+    second = play(tmp_path, f"{number}\nq\n", "family/birthday-or-group", "--seed", "5")
+    assert "Saved. Run `rehearse play`" in second.stdout
+    line = second.stdout.split("You: ", 1)[1]
+    third = play(tmp_path, "y\n")
+    assert third.returncode == 0
+    assert "You were in the middle of “The birthday on group night”" in third.stdout
+    # the resumed node is the one after the choice: the guilt trip, not the opening call
+    assert "Mom:" in third.stdout and "washing up" not in third.stdout
+    assert line  # the choice was shown before quitting
+
+
+def test_end_of_input_exits_zero_and_menu_works(tmp_path):
+    result = play(tmp_path, "1\n1\n")
+    assert result.returncode == 0
+    assert "What would you like to practise?" in result.stdout
+
+
+def test_unknown_scenario_is_a_kind_error(tmp_path):
+    result = play(tmp_path, "", "family/does-not-exist")
+    assert result.returncode == 1
+    assert "There is no valid scenario" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_crisis_text_stops_the_role_play(tmp_path):
+    result = play(tmp_path, "i dont want to be here anymore\n", "family/birthday-or-group")
+    assert result.returncode == 0
+    assert "988" in result.stdout and "paused the role-play" in result.stdout
+    again = play(tmp_path, "")
+    assert "You were in the middle" not in again.stdout  # the run was stopped

@@ -1,0 +1,214 @@
+"""Offline handler tests the way PTB tests itself: a BaseRequest that records and answers.
+
+Updates are built from dicts with `Update.de_json`, and go through `Application.process_update`,
+so the real handlers, filters and (de)serialisation run; only the network is replaced.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+from telegram.request import BaseRequest, RequestData
+
+BOT_ID = 7000001
+TOKEN = f"{BOT_ID}:AAEexampleexampleexampleexampleexam"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class RecordingRequest(BaseRequest):
+    calls: list[Call] = field(default_factory=list)
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(100))
+    fail: dict[str, tuple[int, dict]] = field(default_factory=dict)
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 1.0
+
+    async def do_request(
+        self,
+        url,
+        method,
+        request_data: RequestData | None = None,
+        read_timeout=None,
+        write_timeout=None,
+        connect_timeout=None,
+        pool_timeout=None,
+    ) -> tuple[int, bytes]:
+        name = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data else {}
+        self.calls.append(Call(name, params))
+        if name in self.fail:
+            status, body = self.fail[name]
+            return status, json.dumps(body).encode()
+        return 200, json.dumps({"ok": True, "result": self.result(name, params)}).encode()
+
+    def result(self, name: str, params: dict[str, Any]) -> Any:
+        if name == "getMe":
+            return {
+                "id": BOT_ID,
+                "is_bot": True,
+                "first_name": "Rehearse",
+                "username": "rehearse_test_bot",
+                "can_join_groups": False,
+            }
+        if name in ("sendMessage", "editMessageText", "sendDocument", "sendPhoto"):
+            chat_id = int(params.get("chat_id", 1))
+            msg: dict[str, Any] = {
+                "message_id": int(params.get("message_id") or next(self._ids)),
+                "date": 0,
+                "chat": {"id": chat_id, "type": "private"},
+                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Rehearse"},
+            }
+            if "text" in params:
+                msg["text"] = params["text"]
+            if "reply_markup" in params:
+                markup = params["reply_markup"]
+                msg["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup
+            if name == "sendDocument":
+                msg["document"] = {"file_id": "f1", "file_unique_id": "u1"}
+            return msg
+        if name == "getUpdates":
+            return []
+        return True
+
+    # ---- what tests read ----------------------------------------------------------------
+
+    def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
+        return [c.params for c in self.calls if c.method == method]
+
+    def texts(self) -> list[str]:
+        return [str(p.get("text", "")) for p in self.sent()]
+
+    def clear(self) -> None:
+        self.calls.clear()
+
+
+def keyboard(params: dict[str, Any]) -> list[tuple[str, str]]:
+    """(text, callback_data) of every button in a sent message."""
+    markup = params.get("reply_markup")
+    if markup is None:
+        return []
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    if hasattr(markup, "to_dict"):
+        markup = markup.to_dict()
+    return [
+        (b["text"], b.get("callback_data") or b.get("url", ""))
+        for row in markup.get("inline_keyboard", [])
+        for b in row
+    ]
+
+
+class Chat:
+    """One participant talking to the bot: builds updates, keeps ids increasing."""
+
+    _update_ids = itertools.count(1)
+
+    def __init__(
+        self,
+        app: Application,
+        request: RecordingRequest,
+        user_id: int = 42,
+        chat_type: str = "private",
+    ) -> None:
+        self.app, self.request, self.user_id = app, request, user_id
+        self.chat = {"id": user_id if chat_type == "private" else -100123, "type": chat_type}
+        self.user = {"id": user_id, "is_bot": False, "first_name": "Pat"}
+        self.last_update_id = 0
+
+    def _next_id(self) -> int:
+        self.last_update_id = next(self._update_ids)
+        return self.last_update_id
+
+    async def feed(self, data: dict[str, Any]) -> Update:
+        update = Update.de_json(data, self.app.bot)
+        await self.app.process_update(update)
+        return update
+
+    async def send(self, text: str | None = None, **extra: Any) -> Update:
+        message: dict[str, Any] = {
+            "message_id": next(self._update_ids),
+            "date": 0,
+            "chat": self.chat,
+            "from": self.user,
+            **extra,
+        }
+        if text is not None:
+            message["text"] = text
+            if text.startswith("/"):
+                command = text.split()[0]
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return await self.feed({"update_id": self._next_id(), "message": message})
+
+    async def edit(self, text: str) -> Update:
+        message = {
+            "message_id": 1,
+            "date": 0,
+            "edit_date": 1,
+            "chat": self.chat,
+            "from": self.user,
+            "text": text,
+        }
+        return await self.feed({"update_id": self._next_id(), "edited_message": message})
+
+    async def press(
+        self,
+        data: str,
+        message_text: str = "…",
+        buttons: list[tuple[str, str]] | None = None,
+        update_id: int | None = None,
+    ) -> Update:
+        markup = {
+            "inline_keyboard": [
+                [{"text": t, "callback_data": d}] for t, d in (buttons or [("b", data)])
+            ]
+        }
+        query = {
+            "id": str(next(self._update_ids)),
+            "from": self.user,
+            "chat_instance": "ci",
+            "data": data,
+            "message": {
+                "message_id": 555,
+                "date": 0,
+                "chat": self.chat,
+                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Rehearse"},
+                "text": message_text,
+                "reply_markup": markup,
+            },
+        }
+        uid = update_id if update_id is not None else self._next_id()
+        return await self.feed({"update_id": uid, "callback_query": query})
+
+    def last_buttons(self) -> list[tuple[str, str]]:
+        """The newest keyboard sent (remembered across `request.clear()`)."""
+        for params in reversed(self.request.sent()):
+            buttons = keyboard(params)
+            if buttons:
+                self._keyboard = buttons
+                return buttons
+        return getattr(self, "_keyboard", [])
+
+    async def press_button(self, label_start: str) -> Update:
+        buttons = self.last_buttons()
+        for text, data in buttons:
+            if text.startswith(label_start):
+                return await self.press(data, buttons=buttons)
+        raise AssertionError(f"no button starting {label_start!r} in {buttons}")

@@ -1,0 +1,275 @@
+"""A small Telegram Bot API stub served over HTTP on 127.0.0.1, for end-to-end tests and benches.
+
+It speaks enough of the Bot API for python-telegram-bot's real HTTP stack: getMe, getUpdates
+with offsets and long polling, sendMessage, editMessageText, editMessageReplyMarkup,
+answerCallbackQuery, sendChatAction, setMyCommands, deleteWebhook, sendDocument, sendPhoto.
+Tests play users by queueing updates and read what the bot sent from `calls`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP as HTTP_POLICY
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+BOT_ID = 7000001
+BOT_USERNAME = "rehearse_test_bot"
+
+
+@dataclass
+class Sent:
+    method: str
+    params: dict[str, Any]
+    message_id: int | None = None
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def chat_id(self) -> int | None:
+        value = self.params.get("chat_id")
+        return int(value) if value is not None else None
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        markup = self.params.get("reply_markup")
+        if not markup:
+            return []
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        return [
+            (b["text"], b.get("callback_data") or b.get("url", ""))
+            for row in markup.get("inline_keyboard", [])
+            for b in row
+        ]
+
+
+class BotApiStub:
+    def __init__(self, latency: float = 0.0) -> None:
+        self.latency = latency
+        self.calls: list[Sent] = []
+        self.updates: list[dict[str, Any]] = []
+        self.cond = threading.Condition()
+        self._ids = itertools.count(1000)
+        self._update_ids = itertools.count(1)
+        self.blocked: set[int] = set()
+        self.confirmed_offset = 0
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.server.handle_error = lambda *args: None  # a killed client is part of the drill
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    # ---- lifecycle ------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    @property
+    def file_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/file/bot"
+
+    def start(self) -> BotApiStub:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        with self.cond:
+            self.cond.notify_all()
+        self.server.shutdown()
+        self.server.server_close()
+
+    # ---- playing users --------------------------------------------------------------------
+
+    def _user(self, user_id: int) -> dict[str, Any]:
+        return {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
+
+    def push(self, kind: str, payload: dict[str, Any]) -> int:
+        with self.cond:
+            update_id = next(self._update_ids)
+            self.updates.append({"update_id": update_id, kind: payload})
+            self.cond.notify_all()
+            return update_id
+
+    def send_text(self, user_id: int, text: str) -> int:
+        message = {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private"},
+            "from": self._user(user_id),
+            "text": text,
+        }
+        if text.startswith("/"):
+            message["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
+            ]
+        return self.push("message", message)
+
+    def press(self, user_id: int, data: str, message: Sent | None = None) -> int:
+        query: dict[str, Any] = {
+            "id": str(next(self._ids)),
+            "from": self._user(user_id),
+            "chat_instance": "ci",
+            "data": data,
+        }
+        if message is not None and message.message_id is not None:
+            query["message"] = {
+                "message_id": message.message_id,
+                "date": int(time.time()),
+                "chat": {"id": user_id, "type": "private"},
+                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Rehearse"},
+                "text": message.params.get("text", ""),
+            }
+            if message.params.get("reply_markup"):
+                markup = message.params["reply_markup"]
+                query["message"]["reply_markup"] = (
+                    json.loads(markup) if isinstance(markup, str) else markup
+                )
+        return self.push("callback_query", query)
+
+    # ---- reading what the bot did ---------------------------------------------------------
+
+    def sent_to(self, chat_id: int, method: str = "sendMessage") -> list[Sent]:
+        with self.cond:
+            return [c for c in self.calls if c.method == method and c.chat_id == chat_id]
+
+    def wait_for(self, predicate, timeout: float = 20.0) -> Any:
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                result = predicate()
+                if result:
+                    return result
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError("the bot did not do what was expected in time")
+                self.cond.wait(min(remaining, 0.2))
+
+    def last_keyboard(self, chat_id: int) -> Sent | None:
+        for c in reversed(self.sent_to(chat_id)):
+            if c.buttons:
+                return c
+        return None
+
+    # ---- the HTTP side --------------------------------------------------------------------
+
+    def _handler(self):
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                return
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                params = stub._parse(self.headers.get("Content-Type", ""), body)
+                method = self.path.rsplit("/", 1)[-1]
+                status, result = stub.answer(method, params)
+                data = json.dumps(result).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST
+
+        return Handler
+
+    @staticmethod
+    def _parse(content_type: str, body: bytes) -> dict[str, Any]:
+        if not body:
+            return {}
+        if content_type.startswith("application/json"):
+            return json.loads(body)
+        if content_type.startswith("multipart/form-data"):
+            msg = BytesParser(policy=HTTP_POLICY).parsebytes(
+                b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
+            )
+            out: dict[str, Any] = {}
+            for part in msg.iter_parts():
+                name = part.get_param("name", header="content-disposition")
+                payload = part.get_payload(decode=True)
+                if part.get_filename():
+                    out[name] = {
+                        "filename": part.get_filename(),
+                        "size": len(payload or b""),
+                        "content": payload,
+                    }
+                else:
+                    out[name] = (payload or b"").decode()
+            return out
+        return dict(parse_qsl(body.decode(), keep_blank_values=True))
+
+    def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if method == "getUpdates":
+            return 200, {"ok": True, "result": self._get_updates(params)}
+        if self.latency:
+            time.sleep(self.latency)
+        chat_id = params.get("chat_id")
+        if chat_id is not None and int(chat_id) in self.blocked:
+            with self.cond:
+                self.calls.append(Sent(method + ":blocked", params))
+                self.cond.notify_all()
+            return 403, {
+                "ok": False,
+                "error_code": 403,
+                "description": "Forbidden: bot was blocked by the user",
+            }
+        result: Any = True
+        message_id = None
+        if method == "getMe":
+            result = {
+                "id": BOT_ID,
+                "is_bot": True,
+                "first_name": "Rehearse",
+                "username": BOT_USERNAME,
+                "can_join_groups": False,
+            }
+        elif method in ("sendMessage", "sendDocument", "sendPhoto", "editMessageText"):
+            message_id = int(params.get("message_id") or next(self._ids))
+            result = {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": {"id": int(chat_id or 0), "type": "private"},
+                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Rehearse"},
+            }
+            if "text" in params:
+                result["text"] = params["text"]
+            if method == "sendDocument":
+                result["document"] = {"file_id": "doc", "file_unique_id": "doc"}
+            if method == "sendPhoto":
+                result["photo"] = [
+                    {"file_id": "ph", "file_unique_id": "ph", "width": 1, "height": 1}
+                ]
+        elif method in ("getMyCommands",):
+            result = []
+        with self.cond:
+            self.calls.append(Sent(method, params, message_id))
+            self.cond.notify_all()
+        return 200, {"ok": True, "result": result}
+
+    def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        timeout = min(float(params.get("timeout") or 0), 2.0)
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            self.calls.append(Sent("getUpdates", params))
+            if offset:
+                self.confirmed_offset = max(self.confirmed_offset, offset)
+                self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            while not self.updates and time.monotonic() < deadline:
+                self.cond.wait(deadline - time.monotonic())
+            return list(self.updates[:100])
