@@ -39,6 +39,7 @@ COMMANDS = [
     BotCommand("safetyplan", "Build or see your safety plan"),
     BotCommand("mydata", "Download your data"),
     BotCommand("delete", "Erase your data"),
+    BotCommand("privacy", "What is kept, and your choices"),
     BotCommand("help", "How this works"),
 ]
 
@@ -91,6 +92,10 @@ def add_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("safetyplan", safety_plan.command, filters=private))
     app.add_handler(CommandHandler("mydata", privacy.mydata, filters=private))
     app.add_handler(CommandHandler("delete", privacy.delete, filters=private))
+    app.add_handler(CommandHandler("privacy", privacy.settings_command, filters=private))
+    # Feature packages (groups, check-ins…) add their commands here, before the catch-alls.
+    for module in feature_modules():
+        module.register(app)
     app.add_handler(CallbackQueryHandler(practice.on_button))
     app.add_handler(
         MessageHandler(
@@ -109,6 +114,28 @@ def add_handlers(app: Application) -> None:
         MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.TEXT, other.not_text)
     )
     app.add_error_handler(on_error)
+
+
+def feature_modules() -> list:
+    """Modules in bot/features/ with a `register(app)`; each may list `COMMANDS` and `JOBS`."""
+    import importlib
+    import pkgutil
+
+    import bot.features as features
+
+    found = []
+    for info_ in sorted(pkgutil.iter_modules(features.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"bot.features.{info_.name}")
+        if hasattr(module, "register"):
+            found.append(module)
+    return found
+
+
+def all_commands() -> list[BotCommand]:
+    commands = list(COMMANDS)
+    for module in feature_modules():
+        commands.extend(getattr(module, "COMMANDS", []))
+    return commands
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -137,7 +164,7 @@ async def _post_init(app: Application) -> None:
     if "services" not in app.bot_data:
         app.bot_data["services"] = await open_services(app.bot_data["settings"])
     try:
-        await app.bot.set_my_commands(COMMANDS)
+        await app.bot.set_my_commands(all_commands())
     except Exception as exc:
         log.warning("could not register commands: %s", type(exc).__name__)
 

@@ -404,7 +404,7 @@ class Store:
         return safe_url(self.url)
 
     async def upgrade(self) -> None:
-        await migrate.upgrade(self.url, "head")
+        await migrate.upgrade(self.url, "heads")
 
     async def close(self) -> None:
         await self.engine.dispose()

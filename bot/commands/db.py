@@ -31,7 +31,7 @@ def _target(url: str | None) -> str:
 @app.command()
 def upgrade(
     url: str | None = typer.Option(None, "--url", help=URL_HELP),
-    revision: str = typer.Option("head", help="Alembic revision to upgrade to."),
+    revision: str = typer.Option("heads", help="Alembic revision to upgrade to."),
 ) -> None:
     """Apply the database migrations (create or update the tables)."""
     target = _target(url)

@@ -98,6 +98,12 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if data.action in safety_plan.ACTIONS:
             await safety_plan.on_action(update, context, data)
             return
+        from bot.app import feature_modules
+
+        for module in feature_modules():
+            if data.action in getattr(module, "ACTIONS", ()):
+                await module.on_action(update, context, data)
+                return
     user = update.effective_user
     if user is None or not await has_consented(context, user.id):
         await answer(query)
@@ -192,6 +198,12 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if await editing_step(svc.store, user.id) is not None:
         await safety_plan.on_text(update, context, message.text)
         return
+    from bot.app import feature_modules
+
+    for module in feature_modules():
+        hook = getattr(module, "on_text", None)
+        if hook is not None and await hook(update, context, message.text):
+            return
     turn = await svc.practice.act(user.id, Reply(message.text), update_id=update.update_id)
     if turn.duplicate:
         return

@@ -14,7 +14,19 @@ from bot.render import Outgoing
 from bot.services import services
 from state.privacy import delete_user, export_user
 
-ACTIONS = ("delete", "keep")
+ACTIONS = ("delete", "keep", "typed")
+
+PRIVACY = (
+    "<b>What this bot keeps</b>\n"
+    "• Your Telegram id, and when you agreed to this.\n"
+    "• Which scenarios you played and which buttons you chose (style and skills).\n"
+    "• If you type a reply during a role-play, it is read to give you feedback. It is kept "
+    "only if you switch that on below, and then for {days} days at most.\n"
+    "• Moments when you wrote about being in crisis are noted (that it happened and its kind), "
+    "never your words.\n"
+    "• Your safety plan, if you make one, in your own words.\n\n"
+    "Telegram is not a HIPAA-covered service. /mydata downloads everything, /delete erases it."
+)
 
 
 async def mydata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -29,6 +41,35 @@ async def mydata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         filename="my-rehearsal-data.json",
         caption="Everything this bot stores about you. /delete erases it.",
     )
+
+
+async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user = update.effective_user
+    if user is None:
+        return
+    svc = services(context)
+
+    async def work(uow):
+        return await uow.users.get(user.id)
+
+    record = await svc.store.run(user.id, work)
+    keep = bool(record and record.keep_typed_text)
+    label = (
+        "Keeping my typed replies: ON (turn off)"
+        if keep
+        else ("Keeping my typed replies: OFF (turn on)")
+    )
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    label, callback_data=callbacks.action("typed", "off" if keep else "on")
+                )
+            ]
+        ]
+    )
+    days = svc.settings.typed_text_retention_days
+    await reply(update, context, [Outgoing(PRIVACY.format(days=days), keyboard)])
 
 
 async def delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -63,6 +104,35 @@ async def on_action(
         return
     if data.action == "keep":
         await answer(query, "Kept.")
+        return
+    if data.action == "typed":
+        keep = data.arg == "on"
+        svc = services(context)
+
+        async def work(uow):
+            await uow.users.set_keep_typed_text(user.id, keep)
+            if not keep:
+                from sqlalchemy import update as sql_update
+
+                from state.db.models import Turn
+
+                await uow.session.execute(
+                    sql_update(Turn).where(Turn.user_id == user.id).values(typed_text=None)
+                )
+
+        await svc.store.run(user.id, work)
+        await answer(query, "Saved.")
+        await reply(
+            update,
+            context,
+            [
+                Outgoing(
+                    "Your typed replies will be kept for reviewing your progress."
+                    if keep
+                    else "Your typed replies will not be kept, and any kept so far are erased."
+                )
+            ],
+        )
         return
     await delete_user(services(context).store, user.id)
     await answer(query, "Erased.")

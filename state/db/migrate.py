@@ -35,7 +35,7 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
-async def upgrade(url: str, revision: str = "head") -> None:
+async def upgrade(url: str, revision: str = "heads") -> None:
     await _run(url, lambda cfg: command.upgrade(cfg, revision))
 
 
