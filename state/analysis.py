@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from state.crisis import detect_crisis
+from state.coach import analyse
+from state.safety import screen_text
 
 
 def analyse_message(text: str) -> dict[str, Any]:
-    """Crisis check first; the coaching fields are only meaningful when there is no crisis."""
-    result: dict[str, Any] = detect_crisis(text).as_dict()
-    try:
-        from state.coach import analyse
-    except ImportError:  # the coach is optional until it lands
+    """Crisis check first; a crisis message is never coached, so its style fields are empty."""
+    result: dict[str, Any] = screen_text(text).as_dict()
+    if result["crisis"]:
+        result.update({"style": None, "confidence": 0.0, "markers": []})
         return result
     result.update(analyse(text).as_dict())
     return result

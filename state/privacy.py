@@ -62,3 +62,34 @@ async def delete_user(store: Store, user_id: int) -> int:
         return await uow.users.delete_everything(user_id)
 
     return await store.run(None, work)
+
+
+async def purge_expired(
+    store: Store, now: datetime, typed_text_days: int, update_ids_days: int = 7
+) -> tuple[int, int]:
+    """Erase typed text past its retention, and forget old processed update ids.
+
+    Typed replies are kept only for participants who allowed it, and only this long; update ids
+    are needed only while Telegram might redeliver (a day at most), so a week is generous.
+    """
+    from datetime import timedelta
+
+    from sqlalchemy import delete, update
+
+    from state.db.models import ProcessedUpdate, Turn
+
+    async def work(uow: UnitOfWork) -> tuple[int, int]:
+        text = await uow.session.execute(
+            update(Turn)
+            .where(Turn.typed_text.is_not(None))
+            .where(Turn.created_at < now - timedelta(days=typed_text_days))
+            .values(typed_text=None)
+        )
+        ids = await uow.session.execute(
+            delete(ProcessedUpdate).where(
+                ProcessedUpdate.processed_at < now - timedelta(days=update_ids_days)
+            )
+        )
+        return text.rowcount or 0, ids.rowcount or 0
+
+    return await store.run(None, work)

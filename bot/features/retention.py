@@ -1,0 +1,27 @@
+"""An hourly job that enforces TYPED_TEXT_RETENTION_DAYS and prunes old update ids."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from telegram.ext import Application, ContextTypes
+
+from bot.services import services
+from state.privacy import purge_expired
+
+log = logging.getLogger(__name__)
+
+
+async def purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    texts, ids = await purge_expired(
+        svc.store, datetime.now(UTC), svc.settings.typed_text_retention_days
+    )
+    if texts or ids:
+        log.info("retention: erased %d typed replies, forgot %d update ids", texts, ids)
+
+
+def register(app: Application) -> None:
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(purge_job, interval=3600, first=60, name="retention")
