@@ -11,6 +11,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -97,6 +98,7 @@ def add_handlers(app: Application) -> None:
     for module in feature_modules():
         module.register(app)
     app.add_handler(CallbackQueryHandler(practice.on_button))
+    app.add_handler(ChatMemberHandler(other.membership, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(
         MessageHandler(
             private & filters.UpdateType.MESSAGE & filters.COMMAND, other.unknown_command

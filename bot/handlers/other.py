@@ -67,3 +67,22 @@ async def in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         context,
         [Outgoing("I work in private chats, so what you practise stays between us. ", keyboard)],
     )
+
+
+async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The participant blocked (or unblocked) the bot: stop sending them anything until back."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != "private":
+        return
+    active = change.new_chat_member.status not in ("kicked", "left")
+    from sqlalchemy import update as sql_update
+
+    from bot.services import services
+    from state.db.models import User
+
+    async def work(uow) -> None:
+        await uow.session.execute(
+            sql_update(User).where(User.id == change.from_user.id).values(active=active)
+        )
+
+    await services(context).store.run(change.from_user.id, work)

@@ -187,6 +187,11 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     result = screen_text(message.text)
     if result.crisis:
+        # A safety-plan answer may name the very thoughts it plans for: keep it, then help.
+        from state.safety_store import answer_step, editing_step
+
+        if await editing_step(svc.store, user.id) is not None:
+            await answer_step(svc.store, user.id, message.text)
         await on_crisis(update, context, result)
         return
     if not await has_consented(context, user.id):

@@ -306,3 +306,87 @@ async def test_logs_never_contain_typed_text_or_token(consented, caplog):
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "Rosalind" not in logged and "rosalind" not in logged
     assert TOKEN not in logged and TOKEN.split(":")[1] not in logged
+
+
+async def test_typed_text_is_kept_only_when_allowed(consented, bot_env):
+    from state.db.models import Turn
+
+    chat, store = consented, bot_env[2]
+    await open_scenario(chat)
+    await chat.send("Mom, tomorrow is Thursday and that is my group night, I can't come.")
+
+    async def typed(uow):
+        return (await uow.session.scalars(select(Turn.typed_text))).all()
+
+    assert await store.run(None, typed) == [None]
+    await chat.send("/privacy")
+    assert "not a HIPAA-covered service" in chat.request.texts()[-1]
+    await chat.press_button("Keeping my typed replies: OFF")
+    await chat.send("I hear you, and I feel torn. Group keeps me well, so I'm going.")
+    kept = await store.run(None, typed)
+    assert kept[-1] == "I hear you, and I feel torn. Group keeps me well, so I'm going."
+    await chat.send("/privacy")
+    await chat.press_button("Keeping my typed replies: ON")
+    assert await store.run(None, typed) == [None, None]
+
+
+async def test_blocking_the_bot_marks_the_user_inactive(consented, bot_env):
+    chat, store = consented, bot_env[2]
+
+    def change(status):
+        return {
+            "update_id": chat._next_id(),
+            "my_chat_member": {
+                "chat": chat.chat,
+                "from": chat.user,
+                "date": 0,
+                "old_chat_member": {
+                    "status": "member",
+                    "user": {"id": 7000001, "is_bot": True, "first_name": "R"},
+                },
+                "new_chat_member": {
+                    "status": status,
+                    "user": {
+                        "id": 7000001,
+                        "is_bot": True,
+                        "first_name": "R",
+                    },
+                    "until_date": 0,
+                },
+            },
+        }
+
+    async def active(uow):
+        return (await uow.users.get(chat.user_id)).active
+
+    await chat.feed(change("kicked"))
+    assert await store.run(None, active) is False
+    await chat.feed(change("member"))
+    assert await store.run(None, active) is True
+
+
+async def test_safety_plan_steps_and_card(consented, bot_env):
+    chat = consented
+    await chat.send("/safetyplan")
+    await chat.press_button("Start my plan")
+    assert "Step 1 of 6" in chat.request.texts()[-1]
+    await chat.send("when I stop answering my phone and stay in bed")
+    assert "Step 2 of 6" in chat.request.texts()[-1]
+    await chat.press_button("Skip this step")
+    await chat.send("my sister Ana, 555-0100")
+    assert "Step 4 of 6" in chat.request.texts()[-1]
+    await chat.press_button("Finish later")
+    await chat.send("/safety")
+    card = chat.request.texts()[-1]
+    assert "Warning signs: when I stop answering my phone" in card
+    assert "my sister Ana" in card
+
+
+async def test_crisis_words_in_a_safety_plan_answer_are_kept_and_answered(consented):
+    chat = consented
+    await chat.send("/safetyplan")
+    await chat.press_button("Start my plan")
+    await chat.send("when I start thinking everyone would be better off without me")
+    card = chat.request.texts()[-1]
+    assert "988" in card
+    assert "Warning signs: when I start thinking everyone would be better off" in card
