@@ -15,10 +15,11 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
-from bot.handlers import info, onboarding, other, practice, privacy, safety, safety_plan
+from bot.handlers import gate, info, onboarding, other, practice, privacy, safety, safety_plan
 from bot.logs import error_summary, setup_logging
 from bot.processor import PerUserUpdateProcessor
 from bot.services import Services
@@ -81,6 +82,8 @@ def build_application(
 
 def add_handlers(app: Application) -> None:
     private = filters.ChatType.PRIVATE
+    app.add_handler(TypeHandler(Update, gate.before), group=-10)
+    app.add_handler(TypeHandler(Update, gate.after), group=100)
     # Group chats: a pointer to the private chat for commands, silence otherwise.
     app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, other.in_group))
     app.add_handler(CommandHandler("start", onboarding.start, filters=private))

@@ -16,6 +16,9 @@ EXPIRED = "That button has expired."
 
 
 async def has_consented(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> bool:
+    known = getattr(context, "consented", None)
+    if known is not None:  # read by the gate at the start of this update
+        return bool(known)
     svc = services(context)
 
     async def work(uow):

@@ -17,6 +17,7 @@ from bot.handlers.common import EXPIRED, answer, has_consented, reply
 from bot.handlers.onboarding import WELCOME, consent, consent_keyboard, decline
 from bot.render import (
     Outgoing,
+    clip,
     contexts_message,
     intro_message,
     scenarios_message,
@@ -62,6 +63,7 @@ async def open_scenario(
     turn = await svc.practice.begin(
         user.id, scenario_id, random.randrange(1 << 30), update_id=update.update_id
     )
+    context.marked = True  # type: ignore[attr-defined]
     if turn.duplicate:
         return
     await reply(
@@ -140,6 +142,7 @@ async def on_choice(
         expect_run=data.run_id,
         expect_step=data.step,
     )
+    context.marked = True  # type: ignore[attr-defined]
     if turn.duplicate:
         await answer(query)
         return
@@ -176,7 +179,7 @@ async def mark_chosen(update: Update) -> None:
     text = message.text_html + (f"\n\n➜ <i>{escape(label)}</i>" if label else "")
     # Too old to edit, or unchanged: the choice itself has been applied either way.
     with contextlib.suppress(BadRequest):
-        await query.edit_message_text(text[:4096], parse_mode=ParseMode.HTML, reply_markup=None)
+        await query.edit_message_text(clip(text), parse_mode=ParseMode.HTML, reply_markup=None)
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -210,6 +213,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if hook is not None and await hook(update, context, message.text):
             return
     turn = await svc.practice.act(user.id, Reply(message.text), update_id=update.update_id)
+    context.marked = True  # type: ignore[attr-defined]
     if turn.duplicate:
         return
     if turn.run_id is None:

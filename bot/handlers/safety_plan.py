@@ -41,6 +41,10 @@ async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     if user is None or not await require_consent(update, context):
         return
+    step = await safety_store.editing_step(services(context).store, user.id)
+    if step is not None:  # pick up where they left off
+        await reply(update, context, [step_message(step)])
+        return
     await show(update, context)
 
 

@@ -390,3 +390,20 @@ async def test_crisis_words_in_a_safety_plan_answer_are_kept_and_answered(consen
     card = chat.request.texts()[-1]
     assert "988" in card
     assert "Warning signs: when I start thinking everyone would be better off" in card
+
+
+async def test_redelivered_non_step_updates_are_skipped(consented, bot_env):
+    """A redelivered safety-plan answer is not saved as the next step's answer."""
+    chat = consented
+    await chat.send("/safetyplan")
+    await chat.press_button("Start my plan")
+    update = await chat.send("when I stop sleeping")
+    chat.request.clear()
+    await chat.feed(update.to_dict())  # the same update_id again
+    assert chat.request.texts() == []
+    await chat.send("/safetyplan")
+    await chat.press_button("Finish later")
+    await chat.send("/safety")
+    card = chat.request.texts()[-1]
+    assert "Warning signs: when I stop sleeping" in card
+    assert "Things I can do on my own" not in card

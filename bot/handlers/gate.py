@@ -1,0 +1,52 @@
+"""Before and after every update: skip a redelivered one, and remember it once handled.
+
+Telegram redelivers an update when the bot restarted before confirming it (polling) or a worker
+died before answering (webhook). Steps of a run mark their update inside their own transaction
+(exactly once); everything else is marked here after its handler ran, so a redelivered
+safety-plan answer, check-in tap or command is not applied a second time. The gate also reads
+the user's consent once, so handlers don't each open a transaction to ask.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot.services import services
+
+
+async def before(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user = update.effective_user
+    context.consented = None  # type: ignore[attr-defined]
+    context.marked = False  # type: ignore[attr-defined]
+    if user is None:
+        return
+
+    async def work(uow) -> tuple[bool, bool]:
+        if await uow.updates.seen(update.update_id):
+            return True, False
+        record = await uow.users.get(user.id)
+        return False, bool(record and record.consented_at)
+
+    seen, consented = await services(context).store.run(user.id, work)
+    if seen:
+        if update.callback_query is not None:
+            # An old query may no longer be answerable; the update is skipped either way.
+            with contextlib.suppress(Exception):
+                await update.callback_query.answer()
+        raise ApplicationHandlerStop
+    context.consented = consented  # type: ignore[attr-defined]
+
+
+async def after(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user = update.effective_user
+    if user is None or getattr(context, "marked", False):
+        return
+
+    async def work(uow) -> None:
+        if await uow.users.get(user.id) is not None:  # not after /delete erased them
+            await uow.updates.mark(update.update_id, user.id)
+
+    await services(context).store.run(None, work)
