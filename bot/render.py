@@ -5,6 +5,7 @@ Rendering is pure: it returns `Outgoing` values, and the handlers send them afte
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from html import escape
 
@@ -28,8 +29,31 @@ class Outgoing:
     typing: bool = False  # show "typing…" first: a character is speaking
 
 
+QUOTE_LIMIT = 600  # how much of a typed reply the feedback quotes back
+_TAG = re.compile(r"<(/?)([a-z-]+)[^>]*>")
+_CLOSING_ROOM = 64  # room kept for the closing tags of our own (shallow) markup
+
+
 def clip(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """Cut HTML to Telegram's length without breaking it: Telegram refuses the whole message
+    when a cut leaves half a tag, half an entity or an unclosed tag."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1 - _CLOSING_ROOM]
+    cut = re.sub(r"<[^>]*$", "", cut)
+    cut = re.sub(r"&#?\w*$", "", cut)
+    open_tags: list[str] = []
+    for m in _TAG.finditer(cut):
+        if not m[1]:
+            open_tags.append(m[2])
+        elif open_tags and open_tags[-1] == m[2]:
+            open_tags.pop()
+    return cut + "…" + "".join(f"</{tag}>" for tag in reversed(open_tags))
+
+
+def shorten(plain: str, limit: int) -> str:
+    """Plain text (before escaping) cut to `limit` characters."""
+    return plain if len(plain) <= limit else plain[: limit - 1] + "…"
 
 
 def difficulty(level: int) -> str:
@@ -57,7 +81,8 @@ def turn_messages(
                 if s in COMPONENTS and not COMPONENTS[s].negative
             ]
             text = (
-                f"<i>You: {escape(out.said)}</i>\n\n{mark} <b>{escape(out.style)}</b> — "
+                f"<i>You: {escape(shorten(out.said, QUOTE_LIMIT))}</i>\n\n"
+                f"{mark} <b>{escape(out.style)}</b> — "
                 f"{escape(out.text)}"
             )
             if skills:

@@ -1,27 +1,61 @@
-"""Send rendered messages in order, with a short typing pause before a character speaks."""
+"""Send rendered messages in order, with a short typing pause before a character speaks.
+
+A send that fails on the way (a timeout, a dropped connection, a 5xx from the Bot API) is tried
+again a few times with a growing pause: the participant's step is already committed, and a
+lost reply would leave them without the next line or its buttons. Python-telegram-bot retries
+only 429 `RetryAfter` (the rate limiter); a 400 or 403 is final and never retried. The price is
+honest: a timeout after Telegram did deliver the message means the retry delivers it twice
+(the chaos drill in bench/drills/ measures how often).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 
 from telegram import Bot
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, NetworkError
 
+from bot.metrics import SEND_RETRIES, timed_send
 from bot.render import Outgoing
+
+log = logging.getLogger(__name__)
+
+SEND_ATTEMPTS = 4
+RETRY_PAUSE = 0.5  # seconds before the first retry; doubles each time
+
+
+def transient(exc: BaseException) -> bool:
+    """A failure a second try can get past: network trouble, not a refusal."""
+    return isinstance(exc, NetworkError) and not isinstance(exc, BadRequest)
+
+
+async def send_one(bot: Bot, chat_id: int, msg: Outgoing) -> None:
+    with timed_send("sendMessage"):
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            try:
+                await bot.send_message(
+                    chat_id,
+                    msg.text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=msg.keyboard,
+                    disable_web_page_preview=True,
+                )
+                return
+            except NetworkError as exc:
+                if not transient(exc) or attempt == SEND_ATTEMPTS:
+                    raise
+                SEND_RETRIES.labels("sendMessage").inc()
+                log.info("send failed (%s), retry %d", type(exc).__name__, attempt)
+                await asyncio.sleep(RETRY_PAUSE * 2 ** (attempt - 1))
 
 
 async def send_all(bot: Bot, chat_id: int, messages: list[Outgoing], pause: float = 0.0) -> None:
     for msg in messages:
         if msg.typing and pause > 0:
-            with contextlib.suppress(BadRequest, Forbidden):
+            with contextlib.suppress(NetworkError, Forbidden):  # "typing…" is a nicety
                 await bot.send_chat_action(chat_id, ChatAction.TYPING)
             await asyncio.sleep(pause)
-        await bot.send_message(
-            chat_id,
-            msg.text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=msg.keyboard,
-            disable_web_page_preview=True,
-        )
+        await send_one(bot, chat_id, msg)

@@ -35,6 +35,14 @@ class Settings(BaseSettings):
     typed_text_retention_days: int = Field(default=30, ge=0, le=3650)
     crisis_resources: str | None = None  # JSON list of {"name", "contact"}; defaults are US lines
     log_level: str = "INFO"
+    # Prometheus metrics and /healthz over HTTP; off unless a port is set.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_listen: str = "127.0.0.1"
+
+    @field_validator("metrics_port", mode="before")
+    @classmethod
+    def _blank_port(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("admin_user_ids", mode="before")
     @classmethod

@@ -21,7 +21,12 @@ from scenarios.problems import Problem
 PACKAGE_ROOT = Path(__file__).resolve().parent
 
 
-class ScenarioLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (about ten times faster), else pure Python;
+# both keep the line marks the problems need.
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class ScenarioLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     """Safe YAML with 1.2 booleans: only true/false, so `id: no` stays the string "no"."""
 
 
@@ -116,7 +121,9 @@ def load_file(path: Path, root: Path | None = None) -> LoadedFile:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
+        # PyYAML marks an error at the end of the stream on the line after the last newline;
+        # point at the file's last line instead, where an editor can go.
+        line = min(mark.line + 1, max(1, len(text.splitlines()))) if mark else 1
         return fail(line, f"YAML syntax error: {exc.problem or exc}", "yaml")
     except yaml.YAMLError as exc:
         return fail(1, f"YAML error: {exc}", "yaml")

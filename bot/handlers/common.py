@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 
 from telegram import CallbackQuery, Update
-from telegram.error import BadRequest
+from telegram.error import NetworkError
 from telegram.ext import ContextTypes
 
 from bot.render import Outgoing
@@ -38,6 +38,10 @@ async def reply(
 
 
 async def answer(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
-    """Always answer a button press, or the phone shows a spinner; never fail on a stale one."""
-    with contextlib.suppress(BadRequest):
+    """Always answer a button press, or the phone shows a spinner; never fail on a stale one.
+
+    A network failure here must not cost the reply that follows (the step is already
+    committed): the worst a lost answer does is a spinner that times out on its own.
+    """
+    with contextlib.suppress(NetworkError):  # BadRequest (a stale query) is one
         await query.answer(text, show_alert=alert)

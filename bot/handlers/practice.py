@@ -9,7 +9,7 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import NetworkError
 from telegram.ext import ContextTypes
 
 from bot import callbacks
@@ -177,8 +177,9 @@ async def mark_chosen(update: Update) -> None:
         None,
     )
     text = message.text_html + (f"\n\n➜ <i>{escape(label)}</i>" if label else "")
-    # Too old to edit, or unchanged: the choice itself has been applied either way.
-    with contextlib.suppress(BadRequest):
+    # Too old to edit, unchanged, or the network failed: the choice has been applied either way,
+    # and the reply that follows matters more than this mark.
+    with contextlib.suppress(NetworkError):  # BadRequest is one
         await query.edit_message_text(clip(text), parse_mode=ParseMode.HTML, reply_markup=None)
 
 

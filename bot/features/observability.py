@@ -1,0 +1,85 @@
+"""Counting what the bot does for Prometheus, and answering /healthz (METRICS_PORT).
+
+Updates are counted by a handler in a group before every other (so a redelivered update that
+the gate skips still counts), errors by a second error handler beside the app's own. A
+repeating job reads the outbox depth from the database; it doubles as the health probe: the
+process is healthy while those reads succeed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from sqlalchemy import func, select
+from telegram import Update
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from bot import metrics
+from bot.services import services
+from state.db.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+INTERVAL = 15.0  # seconds between outbox reads
+STALE_AFTER = 3 * INTERVAL + 5  # /healthz turns 503 when the database hasn't answered this long
+GROUP = -20  # before the gate (group -10) and every handler
+
+
+class Probe:
+    """What /healthz reports: when the database last answered, and the last error if any."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.ok_at: float | None = None
+        self.error: str | None = None
+        self.depth = 0
+
+    def __call__(self) -> tuple[bool, str]:
+        now = time.monotonic()
+        last = self.ok_at if self.ok_at is not None else self.started
+        if now - last <= STALE_AFTER:
+            seen = "never yet" if self.ok_at is None else f"{now - self.ok_at:.0f} s ago"
+            return True, f"ok: database read {seen}, outbox {self.depth} queued"
+        return False, f"unhealthy: database not read for {now - last:.0f} s ({self.error})"
+
+
+async def count_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    metrics.UPDATES.labels(metrics.update_kind(update)).inc()
+
+
+async def count_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    metrics.ERRORS.labels(type(context.error).__name__ if context.error else "unknown").inc()
+
+
+async def outbox_depth(context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    """Refresh the outbox gauge; None (and a warning) when the database can't be read."""
+    probe: Probe = context.application.bot_data.setdefault("health_probe", Probe())
+
+    async def work(uow) -> int:
+        stmt = select(func.count()).select_from(OutboxMessage)
+        return int(await uow.session.scalar(stmt.where(OutboxMessage.status == "queued")) or 0)
+
+    try:
+        depth = await services(context).store.run(None, work, attempts=2)
+    except Exception as exc:  # noqa: BLE001 - a monitor must keep running when the DB doesn't
+        probe.error = type(exc).__name__
+        log.warning("metrics: could not read the outbox depth: %s", type(exc).__name__)
+        return None
+    metrics.OUTBOX_DEPTH.set(depth)
+    metrics.OUTBOX_CHECKED.set_to_current_time()
+    probe.ok_at, probe.error, probe.depth = time.monotonic(), None, depth
+    return depth
+
+
+def register(app: Application) -> None:
+    app.add_handler(TypeHandler(Update, count_update), group=GROUP)
+    app.add_error_handler(count_error)
+    probe = app.bot_data.setdefault("health_probe", Probe())
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(outbox_depth, interval=INTERVAL, first=1, name="metrics")
+    settings = app.bot_data.get("settings")
+    port = getattr(settings, "metrics_port", None)
+    if port:
+        app.bot_data["metrics_server"] = metrics.serve(port, settings.metrics_listen, probe)
+        log.info("metrics and /healthz on %s:%d", settings.metrics_listen, port)
