@@ -3,7 +3,10 @@
 It speaks enough of the Bot API for python-telegram-bot's real HTTP stack: getMe, getUpdates
 with offsets and long polling, sendMessage, editMessageText, editMessageReplyMarkup,
 answerCallbackQuery, sendChatAction, setMyCommands, deleteWebhook, sendDocument, sendPhoto.
-Tests play users by queueing updates and read what the bot sent from `calls`.
+Tests play users by queueing updates and read what the bot sent from `calls`. `block(user)`
+makes a chat answer 403 like a user who blocked the bot; `limits=Limits()` enforces Telegram's
+flood limits (30 messages a second overall, one a second per chat), answering 429 and recording
+each violation, for the push benchmark.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import itertools
 import json
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP as HTTP_POLICY
@@ -49,9 +53,23 @@ class Sent:
         ]
 
 
+@dataclass
+class Limits:
+    """Telegram's flood limits, enforced: a send over them gets a 429 and is recorded."""
+
+    overall_per_second: int = 30
+    per_chat_interval: float = 1.0
+    retry_after: int = 1
+
+
 class BotApiStub:
-    def __init__(self, latency: float = 0.0) -> None:
+    def __init__(self, latency: float = 0.0, limits: Limits | None = None) -> None:
         self.latency = latency
+        self.limits = limits
+        self.accepted: list[tuple[float, int]] = []  # (arrival, chat) of messages let through
+        self.violations: list[str] = []  # every send that broke a limit (answered 429)
+        self._recent: deque[float] = deque()
+        self._last_in_chat: dict[int, float] = {}
         self.calls: list[Sent] = []
         self.updates: list[dict[str, Any]] = []
         self.cond = threading.Condition()
@@ -89,6 +107,11 @@ class BotApiStub:
         self.server.server_close()
 
     # ---- playing users --------------------------------------------------------------------
+
+    def block(self, user_id: int) -> None:
+        """The user blocks the bot: from now on every call to their chat gets a 403."""
+        with self.cond:
+            self.blocked.add(user_id)
 
     def _user(self, user_id: int) -> dict[str, Any]:
         return {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
@@ -216,6 +239,10 @@ class BotApiStub:
     def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if method == "getUpdates":
             return 200, {"ok": True, "result": self._get_updates(params)}
+        if self.limits is not None and method.startswith("send") and method != "sendChatAction":
+            refused = self._over_limit(int(params.get("chat_id") or 0))
+            if refused is not None:
+                return 429, refused
         if self.latency:
             time.sleep(self.latency)
         chat_id = params.get("chat_id")
@@ -260,6 +287,32 @@ class BotApiStub:
             self.calls.append(Sent(method, params, message_id))
             self.cond.notify_all()
         return 200, {"ok": True, "result": result}
+
+    def _over_limit(self, chat_id: int) -> dict[str, Any] | None:
+        """Count a message against the limits at its arrival; the 429 body if it broke one."""
+        assert self.limits is not None
+        now = time.monotonic()
+        with self.cond:
+            while self._recent and self._recent[0] <= now - 1.0:
+                self._recent.popleft()
+            broke = None
+            if len(self._recent) >= self.limits.overall_per_second:
+                broke = f"overall: {len(self._recent) + 1} messages within one second"
+            last = self._last_in_chat.get(chat_id)
+            if broke is None and last is not None and now - last < self.limits.per_chat_interval:
+                broke = f"chat {chat_id}: two messages {now - last:.3f} s apart"
+            if broke is not None:
+                self.violations.append(broke)
+                return {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": f"Too Many Requests: retry after {self.limits.retry_after}",
+                    "parameters": {"retry_after": self.limits.retry_after},
+                }
+            self._recent.append(now)
+            self._last_in_chat[chat_id] = now
+            self.accepted.append((now, chat_id))
+            return None
 
     def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)

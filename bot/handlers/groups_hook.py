@@ -1,4 +1,4 @@
-"""Where group and leader invitations plug into /start (built by the leaders issue)."""
+"""Where group and leader invitations plug into /start (after consent)."""
 
 from __future__ import annotations
 
@@ -6,20 +6,16 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.deeplinks import Link
-from bot.handlers.common import reply
-from bot.render import Outgoing
 
 
 async def follow(update: Update, context: ContextTypes.DEFAULT_TYPE, link: Link) -> bool:
-    """Handle a group or leader invitation; True when handled."""
-    await reply(
-        update,
-        context,
-        [
-            Outgoing(
-                "Group invitations aren't available on this bot yet. Please check with your group "
-                "leader. Meanwhile, you can practise on your own: /practice"
-            )
-        ],
-    )
-    return True
+    """Show the join screen of a group link, or the offer behind a leader link; True if handled."""
+    from bot.features import groups
+
+    if link.kind == "group":
+        await groups.show_join(update, context, link.value)
+        return True
+    if link.kind == "leader":
+        await groups.show_leader_invite(update, context, link.value)
+        return True
+    return False

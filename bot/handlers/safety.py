@@ -13,6 +13,7 @@ from bot.handlers.common import reply
 from bot.render import Outgoing
 from bot.services import services
 from state.crisis import CrisisResult
+from state.groups import alert_leaders
 from state.safety import crisis_card
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ async def crisis_response(
         )
     text = escape(crisis_card(svc.resources, plan))
     await reply(update, context, [Outgoing(text, card_keyboard())])
+    if user is not None:  # after the card: nothing may delay or stop it
+        await alert_leaders(svc.store, user.id)
 
 
 async def safety(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -225,3 +225,6 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
     sent_at: Mapped[datetime | None] = mapped_column()
     error: Mapped[str | None] = mapped_column(String(200))
+
+
+from state.db import groups as _groups  # noqa: E402,F401

@@ -1,0 +1,76 @@
+"""`rehearse leaders …`: who may run groups, managed on the server (registered by bot/cli.py).
+
+Admins (ADMIN_USER_IDS) can also do this from the bot with /leaders; this is for the first
+leader, for scripts, and for when the bot isn't running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import typer
+
+from bot.commands.db import URL_HELP, _target
+from state import groups as core
+from state.store import Store
+
+app = typer.Typer(help="Group leaders: add, remove, list", no_args_is_help=True)
+
+
+def _run(url: str | None, fn) -> object:  # noqa: ANN001 - a coroutine function over a uow
+    async def go() -> object:
+        store = await Store.open(_target(url))
+        try:
+            return await store.run(None, fn)
+        finally:
+            await store.close()
+
+    try:
+        return asyncio.run(go())
+    except Exception as exc:  # noqa: BLE001 - one readable line, never a traceback
+        typer.echo(
+            f"rehearse: {type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}", err=True
+        )
+        raise typer.Exit(1) from None
+
+
+def _check(telegram_id: int) -> None:
+    if telegram_id <= 0:
+        typer.echo("rehearse: a Telegram user id is a positive number", err=True)
+        raise typer.Exit(2)
+
+
+@app.command()
+def add(
+    telegram_id: int = typer.Argument(..., help="The leader's numeric Telegram user id"),
+    url: str | None = typer.Option(None, "--url", help=URL_HELP),
+) -> None:
+    """Make someone a group leader (they can then /newgroup in the bot)."""
+    _check(telegram_id)
+    changed = _run(url, lambda uow: core.set_role(uow, telegram_id, core.LEADER))
+    typer.echo(f"{telegram_id} is {'now' if changed else 'already'} a group leader.")
+
+
+@app.command()
+def remove(
+    telegram_id: int = typer.Argument(..., help="The leader's numeric Telegram user id"),
+    url: str | None = typer.Option(None, "--url", help=URL_HELP),
+) -> None:
+    """Stop someone being a leader; their groups are kept until they are added back."""
+    _check(telegram_id)
+    changed = _run(url, lambda uow: core.set_role(uow, telegram_id, core.PARTICIPANT))
+    typer.echo(f"{telegram_id} {'is no longer' if changed else 'was not'} a group leader.")
+
+
+@app.command("list")
+def list_leaders(url: str | None = typer.Option(None, "--url", help=URL_HELP)) -> None:
+    """Print the group leaders' Telegram ids, one a line."""
+
+    async def work(uow) -> list[tuple[int, int]]:  # noqa: ANN001
+        return [(i, len(await core.leader_groups(uow, i))) for i in await core.leader_ids(uow)]
+
+    rows = _run(url, work)
+    if not rows:
+        typer.echo("No group leaders yet: rehearse leaders add TELEGRAM_ID")
+    for leader, groups in rows:  # type: ignore[union-attr]
+        typer.echo(f"{leader}\t{groups} group(s)")

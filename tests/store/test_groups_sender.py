@@ -1,0 +1,226 @@
+"""The outbox sender against the real store (SQLite and PostgreSQL) and PTB's real Bot, with a
+scripted wire: what each Telegram answer does to a row, recovery after a crash, pacing per chat
+(with a fake clock, no timing asserts), a graceful stop, and two senders sharing one outbox."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+from telegram import Bot
+from telegram.request import BaseRequest, RequestData
+
+from bot.outbox_sender import Sender, drain_once, render
+from state import outbox
+from state.db.models import OutboxMessage, utcnow
+
+TOKEN = "7000001:AAEexampleexampleexampleexampleexam"
+ERRORS = {
+    "blocked": (403, "Forbidden: bot was blocked by the user"),
+    "bad": (400, "Bad Request: chat not found"),
+    "network": (502, "Bad Gateway"),
+    "retry": (429, "Too Many Requests: retry after 7"),
+}
+
+
+class Scripted(BaseRequest):
+    """Answers each chat as `answers[chat_id]` says (default: accepted); counts deliveries."""
+
+    def __init__(self, answers: dict[int, str] | None = None) -> None:
+        self.answers = answers or {}
+        self.delivered: Counter[int] = Counter()
+        self.texts: list[str] = []
+        self.gate: asyncio.Event | None = None  # when set, calls wait for it
+        self.entered = asyncio.Event()
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 1.0
+
+    async def do_request(
+        self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kw: Any
+    ) -> tuple[int, bytes]:
+        name = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data else {}
+        if name == "getMe":
+            me = {"id": 7000001, "is_bot": True, "first_name": "R", "username": "r_bot"}
+            return 200, json.dumps({"ok": True, "result": me}).encode()
+        chat = int(params["chat_id"])
+        self.entered.set()
+        if self.gate is not None:
+            await self.gate.wait()
+        answer = self.answers.get(chat)
+        if answer in ERRORS:
+            code, text = ERRORS[answer]
+            body: dict[str, Any] = {"ok": False, "error_code": code, "description": text}
+            if answer == "retry":
+                body["parameters"] = {"retry_after": 7}
+            return code, json.dumps(body).encode()
+        self.delivered[chat] += 1
+        self.texts.append(str(params.get("text")))
+        message = {"message_id": 1, "date": 0, "chat": {"id": chat, "type": "private"}}
+        return 200, json.dumps({"ok": True, "result": message}).encode()
+
+
+async def make_bot(wire: Scripted) -> Bot:
+    bot = Bot(TOKEN, request=wire, get_updates_request=wire)
+    await bot.initialize()
+    return bot
+
+
+async def queue(store, *chats: int, users: bool = False) -> None:
+    async with store.transaction(None) as uow:
+        for i, chat in enumerate(chats):
+            if users:
+                await uow.users.ensure(chat)
+            await outbox.enqueue(
+                uow,
+                chat_id=chat,
+                user_id=chat if users else None,
+                kind="test",
+                text=f"<b>m{i}</b> to {chat}",
+                dedupe_key=f"t:{i}:{chat}",
+                buttons=[[{"text": "Open", "callback_data": "s:family/x"}]],
+            )
+
+
+async def rows(store) -> dict[int, OutboxMessage]:
+    async with store.transaction(None) as uow:
+        found = (await uow.session.scalars(select(OutboxMessage))).all()
+    return {r.chat_id: r for r in found}
+
+
+FAST = {"rate": 0, "per_chat_interval": 0, "backoff": 60}
+
+
+async def test_each_answer_settles_its_row(store):
+    await queue(store, 1, 2, 3, 4, 5, users=True)
+    wire = Scripted({2: "blocked", 3: "bad", 4: "network", 5: "retry"})
+    sender = Sender(await make_bot(wire), store, **FAST)
+    assert await sender.drain() == 5
+    by = await rows(store)
+    assert by[1].status == "sent" and by[1].sent_at is not None and wire.delivered[1] == 1
+    assert (by[2].status, by[2].error) == ("failed", "blocked")
+    assert by[3].status == "failed" and by[3].error == "bad-request: Chat not found"
+    # network trouble: back in the queue for later, one attempt counted
+    assert by[4].status == "queued" and by[4].attempts == 1
+    assert by[4].not_before > utcnow() + timedelta(seconds=30)
+    # flood control: back in the queue for when Telegram said, not counted as an attempt
+    assert by[5].status == "queued" and by[5].attempts == 0
+    assert by[5].not_before > utcnow() + timedelta(seconds=5)
+    assert sender.stats.rate_limited == 1 and sender.stats.blocked == 1
+    async with store.transaction(None) as uow:
+        assert (await uow.users.get(2)).active is False
+        assert (await uow.users.get(1)).active is True
+    assert "<b>m0</b>" in wire.texts[0]
+
+
+async def test_network_errors_fail_after_max_attempts(store):
+    await queue(store, 9)
+    wire = Scripted({9: "network"})
+    bot = await make_bot(wire)
+    for _ in range(3):
+        await drain_once(bot, store, rate=0, per_chat_interval=0, backoff=0, max_attempts=3)
+    row = (await rows(store))[9]
+    assert (row.status, row.error, row.attempts) == ("failed", "network: NetworkError", 3)
+    assert wire.delivered[9] == 0
+
+
+async def test_rows_left_sending_by_a_crash_are_failed_not_resent(store):
+    await queue(store, 1, 2)
+    async with store.transaction(None) as uow:
+        await uow.session.execute(
+            update(OutboxMessage).where(OutboxMessage.chat_id == 1).values(status="sending")
+        )
+    wire = Scripted()
+    sender = Sender(await make_bot(wire), store, lease=0, **FAST)
+    assert await sender.recover() == 1
+    await sender.drain()
+    by = await rows(store)
+    assert (by[1].status, by[1].error) == ("failed", "interrupted") and wire.delivered[1] == 0
+    assert by[2].status == "sent"
+    async with store.transaction(None) as uow:
+        assert (await outbox.counts(uow)) == {"failed": 1, "sent": 1}
+
+
+async def test_recovery_leaves_another_workers_fresh_claims_alone(store):
+    await queue(store, 1)
+    async with store.transaction(None) as uow:
+        await uow.session.execute(
+            update(OutboxMessage).values(status="sending", not_before=utcnow())
+        )
+    sender = Sender(await make_bot(Scripted()), store, lease=120, **FAST)
+    assert await sender.recover() == 0
+    assert (await rows(store))[1].status == "sending"
+
+
+async def test_one_message_per_chat_per_interval(store):
+    await queue(store, 1, 1, 2)
+    now = [1000.0]
+    wire = Scripted()
+    sender = Sender(
+        await make_bot(wire), store, rate=0, per_chat_interval=1.0, clock=lambda: now[0]
+    )
+    assert await sender.drain() == 2  # chat 1 once, chat 2 once; chat 1's second waits
+    assert wire.delivered == Counter({1: 1, 2: 1})
+    assert await sender.drain() == 0
+    now[0] += 1.0
+    assert await sender.drain() == 1
+    assert wire.delivered == Counter({1: 2, 2: 1})
+    assert sender._next_chat.keys() == {1}  # the map is pruned as chats cool down
+
+
+async def test_stop_finishes_the_message_in_flight_and_claims_no_more(store):
+    await queue(store, 1, 2, 3)
+    wire = Scripted()
+    wire.gate = asyncio.Event()
+    sender = Sender(await make_bot(wire), store, max_in_flight=1, **FAST)
+    sender.start()
+    await asyncio.wait_for(wire.entered.wait(), 10)
+    stopping = asyncio.create_task(sender.stop())
+    await asyncio.sleep(0.05)
+    assert not stopping.done()  # waiting for the message in flight
+    wire.gate.set()
+    await asyncio.wait_for(stopping, 10)
+    by = await rows(store)
+    assert sorted(r.status for r in by.values()) == ["queued", "queued", "sent"]
+    assert sum(wire.delivered.values()) == 1
+
+
+async def test_two_senders_share_one_outbox_without_duplicates(store):
+    chats = list(range(1, 41))
+    await queue(store, *chats)
+    wire = Scripted()
+    bot = await make_bot(wire)
+    a, b = (Sender(bot, store, max_in_flight=4, **FAST) for _ in range(2))
+    handled = await asyncio.gather(a.drain(), b.drain())
+    assert sum(handled) == 40
+    assert wire.delivered == Counter({c: 1 for c in chats})
+    assert all(r.status == "sent" for r in (await rows(store)).values())
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"text": "hi", "buttons": []},
+        {"text": "hi", "buttons": [[{"text": "Go", "url": "https://example.org"}]]},
+    ],
+)
+def test_render_payload(payload):
+    text, markup = render(payload)
+    assert text == "hi"
+    if payload["buttons"]:
+        assert markup.inline_keyboard[0][0].url == "https://example.org"
+    else:
+        assert markup is None
