@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html import escape
 
 from telegram import Update
@@ -13,7 +13,10 @@ from bot.handlers.practice import require_consent
 from bot.render import STYLE_MARK, Outgoing
 from bot.services import services
 from scenarios.skills import COMPONENTS
+from state import checkins
 from state.progress import summarise
+
+CHART_DAYS = 14
 
 HELP = (
     "<b>How this works</b>\n"
@@ -21,6 +24,7 @@ HELP = (
     "/stop — leave the current scenario (your progress is kept)\n"
     "/progress — what you've practised so far\n"
     "/skills — short cards on the skills behind the feedback\n"
+    "/checkin — a one-minute daily check-in at a time you choose\n"
     "/safety — crisis lines, any time\n"
     "/safetyplan — build or see your safety plan\n"
     "/mydata — download everything stored about you\n"
@@ -62,24 +66,33 @@ async def skills(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    user = update.effective_user
-    if user is None or not await require_consent(update, context):
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or not await require_consent(update, context):
         return
     svc = services(context)
+    now = datetime.now(UTC)
 
     async def work(uow):
-        return await uow.runs.for_user(user.id), await uow.turns.for_user(user.id)
+        return (
+            await uow.runs.for_user(user.id),
+            await uow.turns.for_user(user.id),
+            await checkins.overview(uow, user.id, now, CHART_DAYS),
+        )
 
-    runs, turns = await svc.store.run(user.id, work)
-    p = summarise(runs, turns, datetime.now(UTC).date())
-    if not p.started:
+    runs, turns, checked = await svc.store.run(user.id, work)
+    p = summarise(runs, turns, now.date())
+    if not p.started and not checked.total:
         await reply(
             update,
             context,
             [Outgoing("Nothing yet — your first scenario is one tap away: /practice")],
         )
         return
-    lines = ["<b>Your practice</b>", f"Scenarios finished: {p.finished} (started {p.started})"]
+    lines = ["<b>Your practice</b>"]
+    if p.started:
+        lines.append(f"Scenarios finished: {p.finished} (started {p.started})")
+    else:
+        lines.append("No scenarios yet: /practice")
     if p.streak_days:
         lines.append(f"Streak: {p.streak_days} day{'s' if p.streak_days != 1 else ''} in a row")
     total = sum(p.styles.values())
@@ -93,4 +106,50 @@ async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         lines += ["", "<b>Skills you've practised</b>"]
         for comp, n in sorted(p.skills.items(), key=lambda kv: -kv[1])[:8]:
             lines.append(f"• {escape(COMPONENTS[comp].label)} ×{n}")
+    if checked.total:
+        lines += ["", *checkin_lines(checked)]
     await reply(update, context, [Outgoing("\n".join(lines))])
+    if checked.recent:
+        await send_chart(context, chat.id, checked)
+
+
+def checkin_lines(ov: checkins.Overview) -> list[str]:
+    """The daily check-in part of /progress: streak, and the last two weeks' averages."""
+    lines = ["<b>Daily check-ins</b>"]
+    recent = ov.recent
+    lines.append(f"Check-ins: {len(recent)} in the last {CHART_DAYS} days ({ov.total} in all)")
+    if ov.streak_days:
+        s = "s" if ov.streak_days != 1 else ""
+        lines.append(f"Check-in streak: {ov.streak_days} day{s} in a row")
+    moods = [r.mood for r in recent if r.mood is not None]
+    if moods:
+        lines.append(f"Mood: average {sum(moods) / len(moods):.1f} of 5 (latest {moods[-1]})")
+    urges = [r.urge for r in recent if r.urge is not None]
+    if urges:
+        acted = sum(1 for r in recent if r.acted)
+        lines.append(
+            f"Urges: average {sum(urges) / len(urges):.1f} of 5; acted on {acted} "
+            f"day{'s' if acted != 1 else ''}"
+        )
+    return lines
+
+
+async def send_chart(context: ContextTypes.DEFAULT_TYPE, chat_id: int, ov) -> None:
+    """The 14-day mood (and urge) chart; drawn off the event loop, it takes ~50 ms."""
+    import asyncio
+
+    from bot.charts import mood_chart
+
+    days = [ov.today - timedelta(days=CHART_DAYS - 1 - i) for i in range(CHART_DAYS)]
+    by_day = {r.local_date: r for r in ov.recent}
+    moods = [by_day[d].mood if d in by_day else None for d in days]
+    tracks_urges = any(r.urge is not None for r in ov.recent) or bool(
+        ov.settings and ov.settings.recovery_track
+    )
+    urges = [by_day[d].urge if d in by_day else None for d in days] if tracks_urges else None
+    png = await asyncio.to_thread(mood_chart, days, moods, urges)
+    await context.bot.send_photo(
+        chat_id,
+        png,
+        caption="Mood" + (" and urges" if urges else "") + f", last {CHART_DAYS} days (0–5)",
+    )

@@ -227,4 +227,5 @@ class OutboxMessage(Base):
     error: Mapped[str | None] = mapped_column(String(200))
 
 
+from state.db import checkins as _checkins  # noqa: E402,F401
 from state.db import groups as _groups  # noqa: E402,F401

@@ -1,0 +1,664 @@
+"""Daily check-ins: /checkin (set up, check in now, pause, stop), the button flow, the due job.
+
+Handlers are thin: the schedule rules live in state/schedule.py, the database side (and what a
+queued check-in looks like) in state/checkins.py. Everything about a check-in in progress is in
+the database, so a restart, a second worker or a redelivered update changes nothing.
+
+The due job runs every CHECKIN_INTERVAL_SECONDS (default 30; a hidden setting tests use) and
+only queues messages in the outbox; the outbox sender (bot/outbox_sender.py) delivers them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from datetime import UTC, date, datetime, time, timedelta
+from html import escape
+
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
+
+from bot import callbacks
+from bot.handlers.common import EXPIRED, answer, has_consented, reply
+from bot.handlers.practice import require_consent
+from bot.logs import error_summary
+from bot.outbox_sender import install, notify
+from bot.render import Outgoing
+from bot.services import services
+from scenarios.skills import FRAMEWORKS
+from state import checkins as core
+from state.schedule import Rule, describe, local_today, parse_time, parse_zone, zone
+
+log = logging.getLogger(__name__)
+
+COMMANDS = [BotCommand("checkin", "Daily check-in: set up, pause or stop")]
+STEP_ACTIONS = {
+    "ci": "mood",
+    "ciemo": "emotion",
+    "ciurge": "urge",
+    "ciact": "acted",
+    "cihalt": "halt",
+    "ciskill": "skills",
+    "cinote": "note",
+}
+SETUP_ACTIONS = ("cisetup", "cizone", "citime", "ciquiet", "cirec", "cishr")
+MENU_ACTIONS = ("cinow", "cisnz", "cishare", "cipause", "ciresume", "cistop", "ciweek", "ciopt")
+ACTIONS = (*STEP_ACTIONS, *SETUP_ACTIONS, *MENU_ACTIONS)
+
+COMMON_ZONES = (
+    "America/Los_Angeles",
+    "America/Denver",
+    "America/Chicago",
+    "America/New_York",
+    "Europe/London",
+    "Europe/Berlin",
+    "Asia/Kolkata",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+    "UTC",
+)
+TIMES = ("0800", "0900", "1200", "1800", "2000", "2100")
+QUIET = ("2200-0700", "2300-0800", "2100-0900")
+INTRO = (
+    "<b>Daily check-in</b>\n"
+    "A one-minute check-in once a day, at a time you choose: your mood, your strongest "
+    "feeling, HALT (hungry, angry, lonely, tired), the skills you used, and a note if you "
+    "like. All buttons. It never arrives in your quiet hours, and you can pause or stop it "
+    "any time. /progress shows a chart of the last two weeks."
+)
+ZONE_HELP = (
+    "Which time zone are you in? Tap one, or type it: a place like <code>Europe/Madrid</code> "
+    "or <code>America/Chicago</code>, or an offset like <code>UTC+2</code> or <code>-5:30</code>."
+)
+TIME_HELP = "What time should the check-in come? Tap one, or type a time like <code>19:30</code>."
+
+
+def interval_seconds() -> float:
+    try:
+        return max(0.5, float(os.environ.get("CHECKIN_INTERVAL_SECONDS", "30")))
+    except ValueError:
+        return 30.0
+
+
+def _button(text: str, action: str, arg: str | None = None) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=callbacks.action(action, arg))
+
+
+def _rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
+    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
+
+
+def keyboard_from(rows: list[list[dict[str, str]]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in r]
+            for r in rows
+        ]
+    )
+
+
+# ---- the questions -----------------------------------------------------------------------
+
+
+def question(step: str, record: core.CheckinRecord, options: tuple[str, ...]) -> Outgoing:
+    """The message asking `step` of this check-in (multi-selects show their picks)."""
+    d = core.ymd(record.local_date)
+    if step == "mood":
+        text, rows = core.checkin_message(record.local_date, snoozed=True)
+        return Outgoing(text, keyboard_from(rows))
+    if step == "emotion":
+        buttons = [_button(label, "ciemo", f"{d}-{key}") for key, label in core.EMOTIONS.items()]
+        return Outgoing(
+            "What is the strongest feeling today?", InlineKeyboardMarkup(_rows(buttons, 3))
+        )
+    if step == "urge":
+        buttons = [_button(str(n), "ciurge", f"{d}-{n}") for n in range(6)]
+        return Outgoing(
+            "How strong was any urge to use today? 0 is none, 5 is very strong.",
+            InlineKeyboardMarkup(_rows(buttons, 6)),
+        )
+    if step == "acted":
+        return Outgoing(
+            "Did you act on it? Whatever the answer, checking in is what counts.",
+            InlineKeyboardMarkup(
+                [[_button("No", "ciact", f"{d}-n"), _button("Yes", "ciact", f"{d}-y")]]
+            ),
+        )
+    if step in ("halt", "skills"):
+        labels = core.HALT if step == "halt" else {k: FRAMEWORKS[k] for k in options}
+        action = "cihalt" if step == "halt" else "ciskill"
+        picked = set(record.pending)
+        buttons = [
+            _button(("✓ " if key in picked else "") + label, action, f"{d}-{key}")
+            for key, label in labels.items()
+        ]
+        rows = _rows(buttons, 2)
+        done = "Done" if picked else ("None of these" if step == "halt" else "None today")
+        rows.append([_button(done, action, f"{d}-done")])
+        text = (
+            "HALT: are you any of these right now? Tap all that apply, then Done."
+            if step == "halt"
+            else "Which skills did you use today? Tap all that apply, then Done."
+        )
+        return Outgoing(text, InlineKeyboardMarkup(rows))
+    if step == "note":
+        return Outgoing(
+            "Anything you'd like to note about today? Type a sentence, or tap Skip.\n"
+            "<i>Only you see it, unless you choose to share it with your group leader.</i>",
+            InlineKeyboardMarkup([[_button("Skip", "cinote", f"{d}-skip")]]),
+        )
+    return Outgoing("✅ Check-in saved.")
+
+
+async def _finished(update: Update, context: ContextTypes.DEFAULT_TYPE, record) -> None:
+    user = update.effective_user
+    assert user is not None
+    now = datetime.now(UTC)
+
+    async def work(uow):
+        return await core.overview(uow, user.id, now)
+
+    ov = await services(context).store.run(user.id, work)
+    days = ov.streak_days
+    text = "✅ <b>Check-in saved.</b> Thank you for taking the minute."
+    if days:
+        text += f"\nCheck-in streak: {days} day{'s' if days != 1 else ''}."
+    text += "\n/progress shows your last two weeks."
+    keyboard = None
+    if record.note:
+        keyboard = InlineKeyboardMarkup(
+            [
+                [
+                    _button(
+                        "Share this note with my group leader",
+                        "cishare",
+                        core.ymd(record.local_date),
+                    )
+                ]
+            ]
+        )
+    await reply(update, context, [Outgoing(text, keyboard)])
+
+
+# ---- /checkin ----------------------------------------------------------------------------
+
+
+def _menu(settings: core.SettingsRecord | None, now: datetime) -> Outgoing:
+    if settings is None or not settings.configured or settings.rule is None:
+        keyboard = InlineKeyboardMarkup(
+            [[_button("Set up daily check-ins", "cisetup")], [_button("Check in now", "cinow")]]
+        )
+        return Outgoing(INTRO, keyboard)
+    rule: Rule = settings.rule
+    lines = ["<b>Daily check-in</b>", f"Every day at {escape(describe(rule))}."]
+    rows = [[_button("Check in now", "cinow")]]
+    paused = settings.paused_until is not None and settings.paused_until > now
+    if not settings.active:
+        lines.append("Stopped: no check-ins are sent.")
+        rows.append([_button("Turn back on", "ciresume")])
+    else:
+        if paused:
+            assert settings.paused_until is not None
+            until = settings.paused_until.astimezone(zone(rule.zone))
+            lines.append(f"Paused until {until:%a %d %b %H:%M}.")
+            rows.append([_button("Resume now", "ciresume")])
+        else:
+            rows.append(
+                [_button("Pause 1 day", "cipause", "1"), _button("Pause 7 days", "cipause", "7")]
+            )
+        if settings.next_due_at is not None:
+            nxt = settings.next_due_at.astimezone(zone(rule.zone))
+            lines.append(f"Next: {nxt:%a %d %b %H:%M}.")
+        rows.append([_button("Stop check-ins", "cistop")])
+    lines.append(
+        "Urge questions: " + ("on" if settings.recovery_track else "off")
+        + " · Weekly summary: " + ("on" if settings.weekly_summary else "off")
+        + " · Shared with your leader: " + ("averages only" if settings.share_with_leader else "no")
+    )  # fmt: skip
+    rows.append(
+        [
+            _button("Weekly summary: " + ("turn off" if settings.weekly_summary else "turn on"),
+                    "ciweek", "off" if settings.weekly_summary else "on"),
+        ]
+    )  # fmt: skip
+    rows.append(
+        [
+            _button("Sharing: " + ("turn off" if settings.share_with_leader else "turn on"),
+                    "ciopt", "shareoff" if settings.share_with_leader else "shareon"),
+        ]
+    )  # fmt: skip
+    rows.append([_button("Change time, zone or questions", "cisetup")])
+    return Outgoing("\n".join(lines), InlineKeyboardMarkup(rows))
+
+
+async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user = update.effective_user
+    if user is None or not await require_consent(update, context):
+        return
+
+    async def work(uow):
+        return await core.get_settings(uow, user.id)
+
+    settings = await services(context).store.run(user.id, work)
+    await reply(update, context, [_menu(settings, datetime.now(UTC))])
+
+
+def _setup_question(step: str) -> Outgoing:
+    if step == "zone":
+        buttons = [
+            _button(name.replace("_", " "), "cizone", str(i)) for i, name in enumerate(COMMON_ZONES)
+        ]
+        return Outgoing(ZONE_HELP, InlineKeyboardMarkup(_rows(buttons, 2)))
+    if step == "time":
+        buttons = [_button(f"{t[:2]}:{t[2:]}", "citime", t) for t in TIMES]
+        return Outgoing(TIME_HELP, InlineKeyboardMarkup(_rows(buttons, 3)))
+    if step == "quiet":
+        buttons = [_button(f"{q[:2]}:{q[2:4]}–{q[5:7]}:{q[7:]}", "ciquiet", q) for q in QUIET]
+        rows = [*_rows(buttons, 3), [_button("No quiet hours", "ciquiet", "none")]]
+        return Outgoing(
+            "Quiet hours: when should I never message you? A check-in that falls in them waits "
+            "until they end.",
+            InlineKeyboardMarkup(rows),
+        )
+    if step == "recovery":
+        return Outgoing(
+            "Would you like to track urges to use? (For people in recovery: two extra taps, "
+            "how strong any urge was and whether you acted on it.)",
+            InlineKeyboardMarkup([[_button("Yes", "cirec", "y"), _button("No", "cirec", "n")]]),
+        )
+    return Outgoing(
+        "If you're in a group, may your group leader see how often you check in and your "
+        "averages? Never your notes, unless you share a note yourself.",
+        InlineKeyboardMarkup([[_button("Yes", "cishr", "y"), _button("No", "cishr", "n")]]),
+    )
+
+
+def _setup_value(action: str, arg: str | None):
+    """The setup answer a button carries, or raises ValueError for anything we did not make."""
+    if action == "cizone":
+        if arg is None or not arg.isdigit() or int(arg) >= len(COMMON_ZONES):
+            raise ValueError(arg)
+        return "zone", COMMON_ZONES[int(arg)]
+    if action == "citime":
+        if arg not in TIMES:
+            raise ValueError(arg)
+        return "time", time(int(arg[:2]), int(arg[2:]))
+    if action == "ciquiet":
+        if arg == "none":
+            return "quiet", None
+        if arg not in QUIET:
+            raise ValueError(arg)
+        return "quiet", (time(int(arg[:2]), int(arg[2:4])), time(int(arg[5:7]), int(arg[7:])))
+    if action in ("cirec", "cishr") and arg in ("y", "n"):
+        return ("recovery" if action == "cirec" else "share"), arg == "y"
+    raise ValueError(arg)
+
+
+async def _apply_setup(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, step: str, value
+) -> bool:
+    user = update.effective_user
+    assert user is not None
+    now = datetime.now(UTC)
+
+    async def work(uow):
+        return await core.setup_answer(uow, user.id, step, value, now)
+
+    settings = await services(context).store.run(user.id, work)
+    if settings is None:
+        return False
+    if settings.setup_step is not None:
+        await reply(update, context, [_setup_question(settings.setup_step)])
+        return True
+    rule = settings.rule
+    assert rule is not None and settings.next_due_at is not None
+    nxt = settings.next_due_at.astimezone(zone(rule.zone))
+    when = "today" if nxt.date() == local_today(rule.zone, now) else f"{nxt:%A}"
+    await reply(
+        update,
+        context,
+        [
+            Outgoing(
+                f"All set: a check-in every day at {escape(describe(rule))}.\n"
+                f"The first one comes {when} at {nxt:%H:%M}. /checkin to pause, stop or change it."
+            )
+        ],
+    )
+    return True
+
+
+# ---- buttons -----------------------------------------------------------------------------
+
+
+async def on_action(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
+) -> None:
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    if not await has_consented(context, user.id):
+        await answer(query)
+        await require_consent(update, context)
+        return
+    try:
+        if data.action in STEP_ACTIONS:
+            await _on_step(update, context, STEP_ACTIONS[data.action], data.arg)
+        elif data.action in SETUP_ACTIONS:
+            await _on_setup(update, context, data)
+        else:
+            await _on_menu(update, context, data)
+    except ValueError:
+        await answer(query, EXPIRED)
+
+
+def _split(arg: str | None) -> tuple[date, str | None]:
+    """`<yyyymmdd>[-value]` → (date, value); ValueError for anything else."""
+    if not arg:
+        raise ValueError("no argument")
+    head, _, value = arg.partition("-")
+    day = core.parse_ymd(head)
+    if day is None:
+        raise ValueError(head)
+    return day, value or None
+
+
+async def _on_step(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, step: str, arg: str | None
+) -> None:
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    day, value = _split(arg)
+    if value is None:
+        raise ValueError(arg)
+    now = datetime.now(UTC)
+
+    async def work(uow):
+        return await core.answer(uow, user.id, day, step, value, now)
+
+    result = await services(context).store.run(user.id, work)
+    if result.status == "invalid":
+        await answer(query, EXPIRED)
+        return
+    if result.status == "expired":
+        await answer(query, "That check-in has passed. /checkin lets you check in now.")
+        return
+    record = result.checkin
+    assert record is not None
+    if result.status == "already":
+        if record.done:
+            await answer(query, "Already saved. Thank you!")
+            return
+        await answer(query, "Already saved; here's where you were.")
+        await reply(update, context, [question(record.step, record, result.skill_options)])
+        return
+    await answer(query)
+    if record.step == step:  # a multi-select toggle: redraw its buttons in place
+        markup = question(step, record, result.skill_options).keyboard
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_reply_markup(reply_markup=markup)
+        return
+    await _mark_chosen(update)
+    if record.done:
+        await _finished(update, context, record)
+    else:
+        await reply(update, context, [question(record.step, record, result.skill_options)])
+
+
+async def _mark_chosen(update: Update) -> None:
+    """Take the buttons off the answered question and show what was chosen."""
+    query = update.callback_query
+    message = query.message if query else None
+    if query is None or message is None or not getattr(message, "text", None):
+        return
+    chosen = [
+        b.text
+        for row in (message.reply_markup.inline_keyboard if message.reply_markup else ())
+        for b in row
+        if b.callback_data == query.data or b.text.startswith("✓ ")
+    ]
+    text = message.text_html + (f"\n➜ <i>{escape(', '.join(chosen))}</i>" if chosen else "")
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_text(text[:4096], parse_mode=ParseMode.HTML, reply_markup=None)
+
+
+async def _on_setup(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
+) -> None:
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    if data.action == "cisetup":
+        await answer(query)
+        now = datetime.now(UTC)
+
+        async def work(uow):
+            return await core.start_setup(uow, user.id, now)
+
+        await services(context).store.run(user.id, work)
+        await reply(update, context, [_setup_question("zone")])
+        return
+    step, value = _setup_value(data.action, data.arg)
+    if await _apply_setup(update, context, step, value):
+        await answer(query)
+        await _mark_chosen(update)
+    else:
+        await answer(query, "That question has been answered already. /checkin to change it.")
+
+
+async def _on_menu(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
+) -> None:
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    store, now = services(context).store, datetime.now(UTC)
+    action, arg = data.action, data.arg
+    if action == "cinow":
+        await _check_in_now(update, context)
+        return
+    if action == "cisnz":
+        day, _ = _split(arg)
+
+        async def snooze(uow):
+            settings = await core.get_settings(uow, user.id)
+            if not core.answerable_day(settings, day, now):
+                return "expired"
+            return await core.snooze(uow, user.id, day, now)
+
+        when = await store.run(user.id, snooze)
+        if when == "expired" or when is None:
+            await answer(
+                query,
+                "Already snoozed or answered." if when is None else "That check-in has passed.",
+            )
+            return
+        await answer(query, "I'll ask again in an hour.")
+        await _mark_chosen(update)
+        return
+    if action == "cishare":
+        day, _ = _split(arg)
+
+        async def share(uow):
+            return await core.share_note(uow, user.id, day, True)
+
+        if await store.run(user.id, share):
+            await answer(query, "Shared.")
+            await reply(
+                update,
+                context,
+                [Outgoing("Your note from that day is shared with your group leader.")],
+            )
+        else:
+            await answer(query, EXPIRED)
+        return
+    if action == "cipause":
+        if arg not in ("1", "7"):
+            raise ValueError(arg)
+        until = now + timedelta(days=int(arg))
+
+        async def pause(uow):
+            if (await core.get_settings(uow, user.id)) is None:
+                return None
+            return await core.pause(uow, user.id, until, now)
+
+        settings = await store.run(user.id, pause)
+        await answer(query, "Paused." if settings else None)
+        await reply(update, context, [_menu(settings, now)])
+        return
+    if action == "ciresume":
+
+        async def resume(uow):
+            return await core.resume(uow, user.id, now)
+
+        settings = await store.run(user.id, resume)
+        await answer(query, "Check-ins are on." if settings else None)
+        await reply(update, context, [_menu(settings, now)])
+        return
+    if action == "cistop":
+
+        async def stop(uow):
+            stopped = await core.stop(uow, user.id)
+            return stopped, await core.get_settings(uow, user.id)
+
+        stopped, settings = await store.run(user.id, stop)
+        await answer(query, "Stopped." if stopped else None)
+        await reply(
+            update,
+            context,
+            [
+                Outgoing(
+                    "Check-ins are stopped; nothing more will be sent. Your past answers are "
+                    "kept (/delete erases them). /checkin turns them back on."
+                ),
+            ],
+        )
+        return
+    if action in ("ciweek", "ciopt"):
+        choices = {
+            ("ciweek", "on"): ("weekly_summary", True),
+            ("ciweek", "off"): ("weekly_summary", False),
+            ("ciopt", "shareon"): ("share_with_leader", True),
+            ("ciopt", "shareoff"): ("share_with_leader", False),
+        }
+        if (action, arg) not in choices:
+            raise ValueError(arg)
+        name, on = choices[(action, arg)]
+
+        async def toggle(uow):
+            return await core.set_option(uow, user.id, name, on)
+
+        settings = await store.run(user.id, toggle)
+        await answer(query, "Saved.")
+        await reply(update, context, [_menu(settings, now)])
+        return
+    raise ValueError(action)
+
+
+async def _check_in_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query, user = update.callback_query, update.effective_user
+    assert user is not None
+    now = datetime.now(UTC)
+
+    async def work(uow):
+        settings = await core.get_settings(uow, user.id)
+        today = local_today(settings.timezone if settings and settings.timezone else "UTC", now)
+        return today, await core.current(uow, user.id, today)
+
+    today, result = await services(context).store.run(user.id, work)
+    if query is not None:
+        await answer(query)
+    record = result.checkin
+    if record is None:
+        text, rows = core.checkin_message(today, snoozed=True)
+        await reply(update, context, [Outgoing(text, keyboard_from(rows))])
+    elif record.done:
+        await reply(
+            update,
+            context,
+            [Outgoing("You've checked in today already. /progress shows how it's going.")],
+        )
+    else:
+        await reply(update, context, [question(record.step, record, result.skill_options)])
+
+
+# ---- typed answers -----------------------------------------------------------------------
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> bool:
+    """A typed time zone, time or note, when one was just asked for (crisis check already ran)."""
+    user = update.effective_user
+    if user is None:
+        return False
+    store, now = services(context).store, datetime.now(UTC)
+
+    async def get(uow):
+        return await core.get_settings(uow, user.id)
+
+    settings = await store.run(user.id, get)
+    awaiting = settings.awaiting_now(now) if settings else None
+    if awaiting is None:
+        return False
+    if awaiting == "zone":
+        name = parse_zone(text)
+        if name is None:
+            await reply(
+                update,
+                context,
+                [Outgoing("I couldn't read that as a time zone. " + ZONE_HELP)],
+            )
+            return True
+        return await _apply_setup(update, context, "zone", name)
+    if awaiting == "time":
+        at = parse_time(text)
+        if at is None:
+            await reply(update, context, [Outgoing("I couldn't read that as a time. " + TIME_HELP)])
+            return True
+        return await _apply_setup(update, context, "time", at)
+    if awaiting.startswith("note:"):
+
+        async def note(uow):
+            return await core.save_note(uow, user.id, text, now)
+
+        result = await store.run(user.id, note)
+        if result.status != "ok" or result.checkin is None:
+            return False
+        if result.checkin.done:
+            await _finished(update, context, result.checkin)
+        else:
+            await reply(
+                update,
+                context,
+                [question(result.checkin.step, result.checkin, result.skill_options)],
+            )
+        return True
+    return False
+
+
+# ---- the due job -------------------------------------------------------------------------
+
+
+async def due_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Queue every check-in that has come due (the outbox sender delivers them)."""
+    try:
+        result = await core.run_due(services(context).store, datetime.now(UTC))
+    except Exception as exc:  # the next run tries again; never let the job die
+        log.error("check-in job failed: %s", error_summary(exc))
+        return
+    if result.queued or result.weekly:
+        notify(context.application)
+    if result.queued or result.skipped or result.weekly:
+        log.info(
+            "check-ins: queued %d, skipped %d, weekly summaries %d",
+            result.queued,
+            result.skipped,
+            result.weekly,
+        )
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("checkin", command, filters=filters.ChatType.PRIVATE))
+    install(app)  # the one outbox sender delivers what the job queues (installs once)
+    if app.job_queue is not None:
+        every = interval_seconds()
+        app.job_queue.run_repeating(due_job, interval=every, first=min(every, 5), name="checkins")

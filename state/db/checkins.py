@@ -1,0 +1,85 @@
+"""Tables for daily check-ins: each participant's schedule, and their answers.
+
+`next_due_at` is indexed so the one repeating job finds who is due with a range scan, however
+many participants are stored. Both tables reference `users.id` ON DELETE CASCADE, so /mydata
+exports them and /delete erases them without either knowing they exist.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from state.db.models import NOW, Base, utcnow
+
+FALSE = text("false")
+
+
+class CheckinSettings(Base):
+    """One participant's check-in schedule. `active` false means stopped (or not set up yet);
+    `next_due_at` is NULL whenever nothing is scheduled."""
+
+    __tablename__ = "checkin_settings"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger,
+        ForeignKey("users.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    local_time: Mapped[time | None] = mapped_column(Time)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    quiet_start: Mapped[time | None] = mapped_column(Time)
+    quiet_end: Mapped[time | None] = mapped_column(Time)
+    paused_until: Mapped[datetime | None]
+    active: Mapped[bool] = mapped_column(Boolean, default=False, server_default=FALSE)
+    recovery_track: Mapped[bool] = mapped_column(Boolean, default=False, server_default=FALSE)
+    weekly_summary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=FALSE)
+    share_with_leader: Mapped[bool] = mapped_column(Boolean, default=False, server_default=FALSE)
+    next_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    setup_step: Mapped[str | None] = mapped_column(String(16))
+    awaiting: Mapped[str | None] = mapped_column(String(24))  # typed input expected next
+    awaiting_since: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
+    updated_at: Mapped[datetime] = mapped_column(
+        default=utcnow, onupdate=utcnow, server_default=NOW
+    )
+
+
+class Checkin(Base):
+    """One day's check-in, filled one button at a time; `step` is the question being asked
+    ('done' once complete), `pending` the picks of a multi-select question in progress."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (UniqueConstraint("user_id", "local_date", name="uq_checkins_user_id_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    local_date: Mapped[date] = mapped_column(Date)
+    step: Mapped[str] = mapped_column(String(16))
+    mood: Mapped[int | None] = mapped_column(Integer)
+    emotion: Mapped[str | None] = mapped_column(String(16))
+    urge: Mapped[int | None] = mapped_column(Integer)
+    acted: Mapped[bool | None] = mapped_column(Boolean)
+    halt: Mapped[list[str] | None]
+    skills: Mapped[list[str] | None]
+    pending: Mapped[list[str] | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    shared_note: Mapped[bool] = mapped_column(Boolean, default=False, server_default=FALSE)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
+    completed_at: Mapped[datetime | None]

@@ -1,0 +1,246 @@
+"""/checkin and the check-in buttons through the real handlers, offline (see offline.py)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from bot.charts import mood_chart
+from bot.features import checkins as feature
+from offline import keyboard
+from state import checkins
+from state.db.checkins import Checkin
+from state.db.models import OutboxMessage
+
+START = datetime(2026, 6, 1, 3, 0, 30, tzinfo=UTC)  # 08:30 in Kolkata
+
+
+@pytest.fixture(autouse=True)
+def no_errors(caplog):
+    caplog.set_level(logging.INFO)
+    yield
+    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not failures, [r.getMessage() for r in failures]
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+async def settings_of(store, user_id):
+    async with store.transaction(None) as uow:
+        return await checkins.get_settings(uow, user_id)
+
+
+async def checkin_rows(store, user_id):
+    async with store.transaction(None) as uow:
+        return list(await uow.session.scalars(select(Checkin).where(Checkin.user_id == user_id)))
+
+
+async def set_up(chat, zone_text="asia/kolkata", at_text="8:31", recovery="Yes"):
+    await chat.send("/checkin")
+    await chat.press_button("Set up daily check-ins")
+    await chat.send(zone_text)
+    await chat.send(at_text)
+    await chat.press_button("No quiet hours")
+    await chat.press_button(recovery)
+    await chat.press_button("Yes")  # share averages with a leader
+
+
+async def queued_buttons(store, user_id):
+    async with store.transaction(None) as uow:
+        row = await uow.session.scalar(
+            select(OutboxMessage)
+            .where(OutboxMessage.user_id == user_id, OutboxMessage.kind == "checkin")
+            .order_by(OutboxMessage.id.desc())
+        )
+    return row, [(b["text"], b["callback_data"]) for r in row.payload["buttons"] for b in r]
+
+
+async def test_checkin_needs_consent(chat, bot_env):
+    await chat.send("/checkin")
+    assert "Do you agree" in chat.request.texts()[-1]
+    await chat.press("ci:20260601-3")
+    assert "Do you agree" in chat.request.texts()[-1]
+    assert await checkin_rows(bot_env[2], chat.user_id) == []
+
+
+async def test_setup_with_typed_zone_and_time_then_a_full_check_in(consented, bot_env, clock):
+    chat, request, store = consented, consented.request, bot_env[2]
+    await chat.send("/checkin")
+    assert "one-minute check-in" in request.texts()[-1]
+    await chat.press_button("Set up daily check-ins")
+    assert "Which time zone" in request.texts()[-1]
+    assert ("Asia/Kolkata", "cizone:6") in chat.last_buttons()
+    await chat.send("Mars/Olympus")
+    assert "couldn't read that as a time zone" in request.texts()[-1]
+    await chat.send("asia/kolkata")
+    assert "What time" in request.texts()[-1]
+    await chat.send("half past eight")
+    assert "couldn't read that as a time" in request.texts()[-1]
+    await chat.send("8:31")
+    await chat.press_button("22:00–07:00")
+    assert "track urges" in request.texts()[-1]
+    await chat.press_button("Yes")
+    assert "group leader" in request.texts()[-1]
+    await chat.press_button("No")
+    done = request.texts()[-1]
+    assert "every day at 08:31 Asia/Kolkata, quiet hours 22:00–07:00" in done
+    assert "today at 08:31" in done
+    settings = await settings_of(store, chat.user_id)
+    assert settings.active and settings.recovery_track and not settings.share_with_leader
+    assert settings.next_due_at == datetime(2026, 6, 1, 3, 1, tzinfo=UTC)
+
+    clock.move_to(datetime(2026, 6, 1, 3, 1, 20, tzinfo=UTC))
+    await feature.due_job(_JobContext(chat.app))
+    row, buttons = await queued_buttons(store, chat.user_id)
+    assert row.dedupe_key == f"checkin:{chat.user_id}:20260601" and row.chat_id == chat.user_id
+    assert buttons[-1] == ("⏰ In an hour", "cisnz:20260601")
+    assert all(len(d.encode()) <= 64 for _, d in buttons)
+
+    request.clear()
+    await chat.press(dict(buttons)["3 🙂"], message_text=row.payload["text"], buttons=buttons)
+    assert request.sent("answerCallbackQuery")
+    assert "➜ <i>3 🙂</i>" in request.sent("editMessageText")[-1]["text"]
+    assert "strongest feeling" in request.texts()[-1]
+    await chat.press_button("Anxious")
+    assert "urge to use" in request.texts()[-1]
+    await chat.press_button("2")
+    await chat.press_button("No")
+    assert "HALT" in request.texts()[-1]
+    await chat.press_button("Tired")
+    markup = request.sent("editMessageReplyMarkup")[-1]
+    assert ("✓ Tired", "cihalt:20260601-tired") in keyboard(markup)
+    assert ("Done", "cihalt:20260601-done") in keyboard(markup)  # was "None of these"
+    await chat.press("cihalt:20260601-done", buttons=keyboard(markup))
+    assert "Anything you'd like to note" in request.texts()[-1]
+    await chat.send("Went to a meeting after work.")
+    saved = request.texts()[-1]
+    assert "Check-in saved" in saved and "streak: 1 day" in saved
+    [record] = await checkin_rows(store, chat.user_id)
+    assert (record.mood, record.emotion, record.urge, record.acted) == (3, "anxious", 2, False)
+    assert record.halt == ["tired"] and record.note == "Went to a meeting after work."
+    assert not record.shared_note
+    await chat.press_button("Share this note")
+    [record] = await checkin_rows(store, chat.user_id)
+    assert record.shared_note
+
+    request.clear()
+    await chat.send("/progress")
+    text = request.texts()[-1]
+    assert (
+        "Daily check-ins" in text and "Mood: average 3.0" in text and "Urges: average 2.0" in text
+    )
+    assert "Check-in streak: 1 day" in text
+    [photo] = request.sent("sendPhoto")
+    assert "Mood and urges, last 14 days" in photo["caption"]
+
+
+async def test_old_forged_and_out_of_turn_buttons_change_nothing(consented, bot_env, clock):
+    chat, request, store = consented, consented.request, bot_env[2]
+    await set_up(chat, "UTC", "3:00", recovery="No")
+    for data in (
+        "ci:20260501-3",  # a month-old check-in
+        "ci:20260601-9",  # no such mood
+        "ci:2026061-3",
+        "ci:notadate",
+        "ciemo:20260601-sad",  # no check-in started
+        "cihalt:20260601-bored",
+        "cizone:99",
+        "citime:0930",
+        "ciquiet:0000-2359",
+        "cipause:30",
+        "ciweek:maybe",
+        "cishare:20260601",  # nothing to share
+    ):
+        request.clear()
+        await chat.press(data)
+        answers = request.sent("answerCallbackQuery")
+        assert answers and answers[-1].get("text"), data
+        assert not request.sent(), data
+    assert await checkin_rows(store, chat.user_id) == []
+    await chat.press("ci:20260601-4")
+    await chat.press("ci:20260601-1")  # the same check-in from an older message
+    assert "here's where you were" in request.sent("answerCallbackQuery")[-1]["text"]
+    [record] = await checkin_rows(store, chat.user_id)
+    assert record.mood == 4 and record.step == "emotion"
+
+
+async def test_crisis_language_in_a_note_shows_help_and_is_not_saved(consented, bot_env, clock):
+    chat, request, store = consented, consented.request, bot_env[2]
+    await set_up(chat, "UTC", "3:00", recovery="No")
+    for data in ("ci:20260601-1", "ciemo:20260601-numb", "cihalt:20260601-done"):
+        await chat.press(data)
+    assert "Anything you'd like to note" in request.texts()[-1]
+    await chat.send("I want to kill myself")
+    assert "988" in request.texts()[-1]
+    [record] = await checkin_rows(store, chat.user_id)
+    assert record.note is None and record.step == "note"
+
+
+async def test_menu_pause_resume_stop_and_check_in_now(consented, bot_env, clock):
+    chat, request, store = consented, consented.request, bot_env[2]
+    await set_up(chat, "+5:30", "20:00")
+    await chat.send("/checkin")
+    menu = request.texts()[-1]
+    assert "Every day at 20:00 UTC+05:30" in menu and "Next: Mon 01 Jun 20:00" in menu
+    await chat.press_button("Pause 7 days")
+    assert "Paused until Mon 08 Jun" in request.texts()[-1]
+    assert (await settings_of(store, chat.user_id)).next_due_at == datetime(
+        2026, 6, 8, 14, 30, tzinfo=UTC
+    )
+    await chat.press_button("Resume now")
+    assert (await settings_of(store, chat.user_id)).next_due_at == datetime(
+        2026, 6, 1, 14, 30, tzinfo=UTC
+    )
+    await chat.press_button("Weekly summary: turn on")
+    assert (await settings_of(store, chat.user_id)).weekly_summary
+    await chat.press_button("Stop check-ins")
+    assert "stopped" in request.texts()[-1]
+    settings = await settings_of(store, chat.user_id)
+    assert not settings.active and settings.next_due_at is None
+    await chat.send("/checkin")
+    assert "Stopped: no check-ins are sent." in request.texts()[-1]
+    await chat.press_button("Check in now")
+    assert "How is your mood" in request.texts()[-1]
+    assert not any(d.startswith("cisnz") for _, d in chat.last_buttons())
+    await chat.press_button("5")
+    assert "strongest feeling" in request.texts()[-1]
+    assert not (await settings_of(store, chat.user_id)).active  # checking in stays possible
+
+
+async def test_snooze_button_queues_once(consented, bot_env, clock):
+    chat, request, store = consented, consented.request, bot_env[2]
+    await set_up(chat, "UTC", "3:00", recovery="No")
+    await chat.press("cisnz:20260601")
+    assert "in an hour" in request.sent("answerCallbackQuery")[-1]["text"]
+    await chat.press("cisnz:20260601")
+    assert "Already snoozed" in request.sent("answerCallbackQuery")[-1]["text"]
+    row, buttons = await queued_buttons(store, chat.user_id)
+    assert row.not_before == START + timedelta(hours=1)
+    assert not any(d.startswith("cisnz") for _, d in buttons)
+
+
+def test_chart_is_a_png_with_gaps():
+    days = [date(2026, 6, 1) + timedelta(days=i) for i in range(14)]
+    png = mood_chart(days, [None] * 10 + [1, 2, None, 4], [None] * 13 + [3])
+    assert png.startswith(b"\x89PNG") and len(png) > 1000
+
+
+def test_setup_question_times_parse():
+    assert feature._setup_value("citime", "0900") == ("time", time(9))
+    with pytest.raises(ValueError):
+        feature._setup_value("citime", "0930")
+
+
+class _JobContext:
+    """What a JobQueue callback receives, as far as the job reads it."""
+
+    def __init__(self, app) -> None:
+        self.application = app

@@ -1,0 +1,208 @@
+"""Answering a check-in, history, the leaders' summary and /mydata, on both databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import time_machine
+
+from state import checkins
+from state.privacy import delete_user, export_user
+from state.store import Store
+
+DAY = date(2026, 6, 1)
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def configure(
+    store: Store, user_id: int, zone: str, at: time, recovery: bool = False
+) -> checkins.SettingsRecord:
+    """Answer the setup questions the way the buttons do (sharing averages with the leader)."""
+
+    async def work(uow):
+        await uow.users.set_consent(user_id, "test")
+        await checkins.start_setup(uow, user_id, now())
+        answers = (("zone", zone), ("time", at), ("quiet", None), ("recovery", recovery))
+        for step, value in (*answers, ("share", True)):
+            record = await checkins.setup_answer(uow, user_id, step, value, now())
+        return record
+
+    return await store.run(user_id, work)
+
+
+async def press(store: Store, user_id: int, step: str, value: str, day: date = DAY):
+    async def work(uow):
+        return await checkins.answer(uow, user_id, day, step, value, now())
+
+    return await store.run(user_id, work)
+
+
+async def practise(store: Store, user_id: int, skills: list[str]) -> None:
+    from state.engine import RunState
+
+    async def work(uow):
+        state = RunState(scenario_id="family/x", content_hash="h", node="a", step=0, seed=1)
+        run_id = await uow.runs.create(user_id, state)
+        await uow.turns.add(run_id, user_id, 0, "a", "go", "assertive", skills)
+
+    await store.run(user_id, work)
+
+
+async def test_recovery_track_full_flow_with_typed_note(store: Store) -> None:
+    with time_machine.travel(utc(2026, 6, 1, 8), tick=False):
+        await configure(store, 1, "UTC", time(9), recovery=True)
+        await practise(store, 1, ["dear-man.describe", "refusal.no-first"])
+        r = await press(store, 1, "mood", "3")
+        assert r.status == "ok" and r.checkin.step == "emotion" and r.checkin.mood == 3
+        assert (await press(store, 1, "mood", "5")).status == "already"  # no second start
+        assert (await press(store, 1, "emotion", "furious")).status == "invalid"
+        assert (await press(store, 1, "urge", "2")).status == "already"  # out of turn
+        assert (await press(store, 1, "emotion", "anxious")).checkin.step == "urge"
+        assert (await press(store, 1, "urge", "9")).status == "invalid"
+        assert (await press(store, 1, "urge", "4")).checkin.step == "acted"
+        assert (await press(store, 1, "acted", "n")).checkin.step == "halt"
+        for pick in ("tired", "lonely", "tired", "hungry"):  # toggles: tired off again
+            r = await press(store, 1, "halt", pick)
+            assert r.status == "ok" and r.checkin.step == "halt"
+        assert r.checkin.pending == ("hungry", "lonely")
+        r = await press(store, 1, "halt", "done")
+        assert r.checkin.halt == ("hungry", "lonely") and r.checkin.step == "skills"
+        assert r.skill_options == ("dear-man", "refusal")
+        assert (await press(store, 1, "skills", "give")).status == "invalid"  # not practised
+        await press(store, 1, "skills", "refusal")
+        r = await press(store, 1, "skills", "done")
+        assert r.checkin.skills == ("refusal",) and r.checkin.step == "note"
+
+        async def typed(uow):
+            return await checkins.save_note(uow, 1, "  Called my sponsor instead.  ", now())
+
+        r = await store.run(1, typed)
+        assert (
+            r.status == "ok" and r.checkin.done and r.checkin.note == "Called my sponsor instead."
+        )
+        assert (await store.run(1, typed)).status == "expired"  # the note was taken once
+        async with store.transaction(None) as uow:
+            settings = await checkins.get_settings(uow, 1)
+            ov = await checkins.overview(uow, 1, now())
+        assert settings.awaiting is None
+        assert ov.total == 1 and ov.streak_days == 1 and ov.recent[0].urge == 4
+
+
+async def test_short_flow_without_recovery_or_practice(store: Store) -> None:
+    with time_machine.travel(utc(2026, 6, 1, 20), tick=False):
+        await configure(store, 2, "UTC", time(9))
+        assert (await press(store, 2, "mood", "4")).checkin.step == "emotion"
+        assert (await press(store, 2, "emotion", "calm")).checkin.step == "halt"
+        assert (await press(store, 2, "halt", "done")).checkin.step == "note"
+        r = await press(store, 2, "note", "skip")
+        assert r.checkin.done and r.checkin.halt == () and r.checkin.urge is None
+        assert (await press(store, 2, "halt", "tired")).status == "already"
+
+
+async def test_urge_of_zero_skips_the_acted_question(store: Store) -> None:
+    with time_machine.travel(utc(2026, 6, 1, 20), tick=False):
+        await configure(store, 3, "UTC", time(9), recovery=True)
+        await press(store, 3, "mood", "2")
+        await press(store, 3, "emotion", "sad")
+        r = await press(store, 3, "urge", "0")
+        assert r.checkin.step == "halt" and r.checkin.acted is None
+
+
+async def test_days_outside_today_and_yesterday_are_expired(store: Store) -> None:
+    with time_machine.travel(utc(2026, 6, 3, 1), tick=False):
+        await configure(store, 4, "Asia/Kolkata", time(9))  # 06:30 on the 3rd in Kolkata
+        assert (await press(store, 4, "mood", "3", date(2026, 6, 1))).status == "expired"
+        assert (await press(store, 4, "mood", "3", date(2026, 6, 4))).status == "expired"
+        assert (await press(store, 4, "emotion", "sad", date(2026, 6, 2))).status == "expired"
+        assert (await press(store, 4, "mood", "3", date(2026, 6, 2))).status == "ok"
+
+
+async def test_streak_history_and_typed_note_timeout(store: Store) -> None:
+    with time_machine.travel(utc(2026, 6, 1, 20), tick=False) as clock:
+        await configure(store, 5, "UTC", time(9))
+        for day in range(1, 5):
+            clock.move_to(utc(2026, 6, day, 20))
+            d = date(2026, 6, day)
+            await press(store, 5, "mood", str(day), d)
+            await press(store, 5, "emotion", "hopeful", d)
+            await press(store, 5, "halt", "done", d)
+            if day < 4:
+                await press(store, 5, "note", "skip", d)
+        # The 4th waits for a note; an hour later typed text is no longer taken as one.
+        clock.move_to(utc(2026, 6, 4, 21, 1))
+
+        async def typed(uow):
+            return await checkins.save_note(uow, 5, "late words", now())
+
+        assert (await store.run(5, typed)).status == "expired"
+        async with store.transaction(None) as uow:
+            ov = await checkins.overview(uow, 5, now())
+        assert ov.total == 3 and ov.streak_days == 3  # the 4th is not finished
+        assert [r.mood for r in ov.recent] == [1, 2, 3]
+
+
+async def test_group_summary_has_averages_and_only_shared_notes(store: Store) -> None:
+    with time_machine.travel(utc(2026, 6, 2, 20), tick=False):
+        for uid in (11, 12, 13):
+            await configure(store, uid, "UTC", time(9), recovery=True)
+
+        async def private(uow):
+            return await checkins.set_option(uow, 13, "share_with_leader", False)
+
+        await store.run(13, private)
+        for uid, mood, urge, note, share in (
+            (11, 4, 1, "good day", True),
+            (12, 2, 3, "secret", False),
+            (13, 0, 5, "not sharing at all", True),
+        ):
+            for day in (date(2026, 6, 1), date(2026, 6, 2)) if uid == 11 else (date(2026, 6, 2),):
+                await press(store, uid, "mood", str(mood), day)
+                await press(store, uid, "emotion", "calm", day)
+                await press(store, uid, "urge", str(urge), day)
+                await press(store, uid, "acted", "y" if uid == 12 else "n", day)
+                await press(store, uid, "halt", "done", day)
+
+                async def typed(uow, uid=uid, note=note):
+                    return await checkins.save_note(uow, uid, note, now())
+
+                assert (await store.run(uid, typed)).checkin.done
+            if share:
+
+                async def share_it(uow, uid=uid):
+                    return await checkins.share_note(uow, uid, date(2026, 6, 2), True)
+
+                assert await store.run(uid, share_it)
+
+        async def summary(uow):
+            return await checkins.group_checkin_summary(
+                uow, [11, 12, 13, 14], date(2026, 6, 1), date(2026, 6, 2)
+            )
+
+        s = await store.run(None, summary)
+    assert (s.members, s.sharing, s.days, s.completed) == (4, 2, 2, 3)
+    assert s.completion == 3 / 4
+    assert s.avg_mood == (4 + 4 + 2) / 3 and s.avg_urge == (1 + 1 + 3) / 3
+    assert s.acted_days == 1
+    # 12's note was not shared; 13 shared a note but not their check-ins with the leader.
+    assert s.shared_notes == ((11, date(2026, 6, 2), "good day"),)
+    assert "secret" not in repr(s) and "not sharing" not in repr(s)
+
+
+async def test_mydata_exports_and_delete_erases_check_ins(store: Store) -> None:
+    with time_machine.travel(utc(2026, 6, 1, 20), tick=False):
+        await configure(store, 21, "UTC", time(9))
+        await press(store, 21, "mood", "5")
+    data = await export_user(store, 21)
+    assert data["tables"]["checkins"][0]["mood"] == 5
+    assert data["tables"]["checkin_settings"][0]["timezone"] == "UTC"
+    await delete_user(store, 21)
+    data = await export_user(store, 21)
+    assert "checkins" not in data["tables"] and "checkin_settings" not in data["tables"]
+    assert (await checkins.run_due(store, now() + timedelta(days=30))).scanned == 0
