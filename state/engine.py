@@ -7,6 +7,7 @@ only randomness (which wording of a line) is seeded from the run state.
 
 from __future__ import annotations
 
+import logging
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -18,6 +19,10 @@ from scenarios.expr import Compiled, parse
 from scenarios.limits import choice_token
 from scenarios.model import Choice, Scenario
 from scenarios.skills import COMPONENTS, FRAMEWORKS, Style
+
+# transitions traces every event at DEBUG level; we never read those traces, and formatting the
+# calls costs about a tenth of a step. Its warnings and errors concern options we don't use.
+logging.getLogger("transitions.core").disabled = True
 
 # ---- run state -------------------------------------------------------------------------------
 
@@ -160,6 +165,19 @@ class Compiled_:
     line_conditions: dict[tuple[str, int], Compiled]
     effects: dict[str, list[tuple[str, Compiled | Any]]]
     available: frozenset[str]  # positive components of trained frameworks on offer
+    # Per node, precomputed so a step does no string building or model lookups:
+    # (choice, its "node/choice" token, its condition, its button Option)
+    choices: dict[str, list[tuple[Choice, str, Compiled | None, Option]]] = field(
+        default_factory=dict
+    )
+    # by node and choice id: (token, the button's Feedback, its skills, its anti-patterns)
+    scripted: dict[str, dict[str, tuple[str, Feedback, tuple[str, ...], tuple[str, ...]]]] = field(
+        default_factory=dict
+    )
+    # (speaker, speaker's name, wordings, condition) for each line
+    lines: dict[str, list[tuple[str, str, tuple[str, ...], Compiled | None]]] = field(
+        default_factory=dict
+    )
 
 
 def prepare(scenario: Scenario) -> Compiled_:
@@ -193,7 +211,8 @@ def prepare(scenario: Scenario) -> Compiled_:
                     "trigger": token,
                     "source": nid,
                     "dest": c.target,
-                    "conditions": [_guard(token, conditions.get(token))],
+                    # Only conditional choices need a guard; the rest always fire.
+                    "conditions": [_guard(token, conditions[token])] if token in conditions else [],
                 }
             )
             for comp in c.skills:
@@ -210,8 +229,41 @@ def prepare(scenario: Scenario) -> Compiled_:
         ignore_invalid_triggers=False,
     )
     compiled = Compiled_(machine, conditions, line_conditions, effects, frozenset(available))
+    for nid, node in scenario.nodes.items():
+        compiled.choices[nid] = [
+            (
+                c,
+                choice_token(nid, c.id),
+                conditions.get(choice_token(nid, c.id)),
+                Option(c.id, c.text),
+            )
+            for c in node.choices
+        ]
+        compiled.scripted[nid] = {
+            c.id: (
+                choice_token(nid, c.id),
+                Feedback(c.id, c.spoken, c.style.value, tuple(c.skills), c.feedback),
+                tuple(k for k in c.skills if not _negative(k)),
+                tuple(k for k in c.skills if _negative(k)),
+            )
+            for c in node.choices
+        }
+        compiled.lines[nid] = [
+            (
+                line.speaker,
+                scenario.speaker_name(line.speaker),
+                tuple(line.texts),
+                line_conditions.get((nid, i)),
+            )
+            for i, line in enumerate(node.lines)
+        ]
     scenario.__pydantic_private__["_compiled"] = compiled
     return compiled
+
+
+def _negative(component: str) -> bool:
+    meta = COMPONENTS.get(component)
+    return bool(meta and meta.negative)
 
 
 def _guard(token: str, cond: Compiled | None) -> Callable[[Any], bool]:
@@ -245,11 +297,8 @@ def visible_choices(
 ) -> list[Choice]:
     """The choices on offer now: conditions hold, once-only ones not taken; else the fallbacks."""
     compiled = compiled or prepare(scenario)
-    node = scenario.nodes[state.node]
     normal, fallback = [], []
-    for c in node.choices:
-        token = choice_token(state.node, c.id)
-        cond = compiled.conditions.get(token)
+    for c, token, cond, _ in compiled.choices[state.node]:
         if cond is not None and not cond(state.vars, state.visits):
             continue
         if c.once and token in state.used:
@@ -319,7 +368,7 @@ def step(
             _ask(scenario, state, offered),
         ]
     new = state.copy()
-    token = choice_token(new.node, choice.id)
+    token, scripted, positive, negative = compiled.scripted[new.node][choice.id]
     model = _Model(new)
     try:
         moved = compiled.machine.events[token].trigger(model)
@@ -338,16 +387,17 @@ def step(
     if choice.once:
         new.used.append(token)
     # A typed reply is judged on its own words: the coach's feedback replaces the button's.
-    coached = next((o for o in pre if isinstance(o, Feedback)), None)
-    feedback = coached or Feedback(
-        choice.id, choice.spoken, choice.style.value, tuple(choice.skills), choice.feedback
-    )
+    coached = next((o for o in pre if isinstance(o, Feedback)), None) if pre else None
+    feedback = coached or scripted
+    if coached is not None:
+        positive = tuple(k for k in coached.skills if not _negative(k))
+        negative = tuple(k for k in coached.skills if _negative(k))
     new.styles[feedback.style] = new.styles.get(feedback.style, 0) + 1
-    for comp in feedback.skills:
-        meta = COMPONENTS.get(comp)
-        bucket = new.cautions if meta and meta.negative else new.skills
-        bucket[comp] = bucket.get(comp, 0) + 1
-    outputs: list[Output] = [o for o in pre if o is not coached]
+    for comp in positive:
+        new.skills[comp] = new.skills.get(comp, 0) + 1
+    for comp in negative:
+        new.cautions[comp] = new.cautions.get(comp, 0) + 1
+    outputs: list[Output] = [o for o in pre if o is not coached] if pre else []
     outputs.append(feedback)
     _enter(scenario, new, outputs, compiled)
     return new, outputs
@@ -366,13 +416,13 @@ def _show_node(
     compiled = compiled or prepare(scenario)
     node = scenario.nodes[state.node]
     visit = state.visits.get(state.node, 1)
-    for i, line in enumerate(node.lines):
-        cond = compiled.line_conditions.get((state.node, i))
+    for i, (speaker, name, texts, cond) in enumerate(compiled.lines[state.node]):
         if cond is not None and not cond(state.vars, state.visits):
             continue
-        texts = line.texts
-        pick = zlib.crc32(f"{state.seed}:{state.node}:{visit}:{i}".encode()) % len(texts)
-        outputs.append(Say(line.speaker, scenario.speaker_name(line.speaker), texts[pick]))
+        pick = 0
+        if len(texts) > 1:
+            pick = zlib.crc32(f"{state.seed}:{state.node}:{visit}:{i}".encode()) % len(texts)
+        outputs.append(Say(speaker, name, texts[pick]))
     if node.ending is not None:
         state.status = "ended"
         state.outcome = node.ending.outcome
@@ -385,14 +435,17 @@ def _show_node(
         outputs.append(Notice("ended", "This conversation has run its course."))
         outputs.append(debrief(scenario, state))
         return
-    outputs.append(_ask(scenario, state, offered))
+    outputs.append(_ask(scenario, state, offered, compiled))
 
 
-def _ask(scenario: Scenario, state: RunState, offered: list[Choice]) -> Ask:
+def _ask(
+    scenario: Scenario, state: RunState, offered: list[Choice], compiled: Compiled_ | None = None
+) -> Ask:
     node = scenario.nodes[state.node]
+    options = {c.id: opt for c, _, _, opt in (compiled or prepare(scenario)).choices[state.node]}
     return Ask(
         state.node,
-        tuple(Option(c.id, c.text) for c in offered),
+        tuple(options[c.id] for c in offered),
         node.prompt.ask if node.prompt else None,
     )
 
