@@ -51,6 +51,7 @@ from typing import Any
 
 from aiolimiter import AsyncLimiter
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import DBAPIError
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import (
@@ -196,20 +197,31 @@ class Sender:
         """Drain until stopped; recover orphaned rows first (and, on PostgreSQL, every minute)."""
         await self.recover(startup=True)
         last_recovery = self.clock()
+        failures = 0
         try:
             while not self._stopping.is_set():
-                pause = self._paused_until - self.clock()
-                if pause > 0:  # Telegram said RetryAfter: nobody gets a message until then
+                try:
+                    pause = self._paused_until - self.clock()
+                    if pause > 0:  # Telegram said RetryAfter: nobody gets a message until then
+                        await self._flush()
+                        await self._idle(pause)
+                        continue
+                    if await self._claim_next():
+                        failures = 0
+                        continue
                     await self._flush()
-                    await self._idle(pause)
-                    continue
-                if await self._claim_next():
-                    continue
-                await self._flush()
-                if self._postgres and self.clock() - last_recovery > RECOVER_EVERY:
-                    await self.recover()
-                    last_recovery = self.clock()
-                await self._idle(self.poll_interval)
+                    if self._postgres and self.clock() - last_recovery > RECOVER_EVERY:
+                        await self.recover()
+                        last_recovery = self.clock()
+                    failures = 0
+                    await self._idle(self.poll_interval)
+                except (DBAPIError, OSError) as exc:
+                    # The database restarting must not end the sender for good: wait, go on.
+                    failures += 1
+                    log.warning(
+                        "outbox sender: database unavailable (%s), retrying", type(exc).__name__
+                    )
+                    await self._idle(min(30.0, 0.5 * 2 ** min(failures, 6)))
         finally:
             await self._finish_in_flight()
 

@@ -1,0 +1,447 @@
+"""Drill: participants play while the bot is killed with SIGKILL at random moments.
+
+    .venv/bin/python -m bench.drills.kill9 [--users 200] [--kills 5] [--seed 1] [--db URL]
+
+`rehearse run` (long polling; a SQLite file by default, `--db` for PostgreSQL, in a private
+schema dropped afterwards) plays against tests/stub_api.py's Bot API stub over HTTP. Every
+participant plays `family/birthday-or-group` to its debrief, pressing the newest button it
+received; a press with no new message within `--timeout` seconds is pressed again, and a
+participant whose newest keyboard stays dead after two retries (its reply was lost with the
+process after the step was committed, so the button has expired) opens the scenario again.
+Meanwhile the bot gets SIGKILL `--kills` times, 2–6 s apart, and is started again each time.
+
+Then the drill reads the database (runs, turns, processed_updates through state.store.Store) and
+the stub's record. Each feedback message (`<i>You: …`) is attributed to the keyboard it answers
+(the newest keyboard before it offering the quoted choice: run, node, choice in its callback
+data). Lost = a feedback the participant saw whose step is not stored; duplicate = a second
+feedback for the same (chat, run step). Stored steps whose feedback never arrived (killed between
+commit and reply) are counted too: that is the honest cost of a crash, not lost progress.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
+
+from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from bench.report import write_section  # noqa: E402
+from state.db.models import ProcessedUpdate, Turn  # noqa: E402
+from state.db.session import make_engine  # noqa: E402
+from state.store import Store  # noqa: E402
+from stub_api import BotApiStub, Sent  # noqa: E402
+
+TOKEN = "7000001:AAEexampleexampleexampleexampleexam"
+SCENARIO = "family/birthday-or-group"
+CHOICES = [  # (button label, words the feedback quotes)
+    ("Tomorrow is my group night", "Mom, tomorrow is Thursday"),
+    ("I feel torn, and group matters", "I hear that this matters to you"),
+    ("My recovery is for us too", "My recovery matters to me and to us"),
+    ("I'll take Dana to lunch Saturday", "Tell her I love her"),
+]
+FEEDBACK = "<i>You: "
+SORRY = "Sorry, something went wrong"
+COMMAND = ".venv/bin/python -m bench.drills.kill9 --users 200"
+
+
+class RecordingStub(BotApiStub):
+    """BotApiStub that also indexes every delivered message by chat, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_chat: dict[int, list[Sent]] = defaultdict(list)
+        self.answers: dict[str, str] = {}  # callback query id -> the toast text it got
+        self.pressed_at: dict[str, float] = {}  # callback query id -> when it was pressed
+
+    def press_query(self, user_id: int, data: str, message: Sent | None) -> str:
+        """Press a button; the callback query's id, to see later whether it was answered."""
+        update_id = self.press(user_id, data, message)
+        with self.cond:
+            update = next(u for u in reversed(self.updates) if u["update_id"] == update_id)
+            query = str(update["callback_query"]["id"])
+            self.pressed_at[query] = time.monotonic()
+        return query
+
+    def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        status, body = super().answer(method, params)
+        if method == "answerCallbackQuery" and status == 200:
+            with self.cond:
+                self.answers[str(params.get("callback_query_id"))] = str(params.get("text") or "")
+        if method == "sendMessage" and status == 200:
+            message_id = body["result"]["message_id"]
+            with self.cond:
+                sent = next(
+                    c
+                    for c in reversed(self.calls)
+                    if c.message_id == message_id and c.method == method
+                )
+                self.by_chat[int(params["chat_id"])].append(sent)
+        return status, body
+
+
+def bot_env(stub: BotApiStub, url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": stub.base_url,
+        "TELEGRAM_API_FILE_BASE_URL": stub.file_url,
+        "DATABASE_URL": url,
+        "TYPING_PAUSE": "0",
+        "WEBHOOK_URL": "",
+        "METRICS_PORT": "",
+    }
+
+
+def start_bot(stub: BotApiStub, url: str, workdir: Path) -> subprocess.Popen:
+    with open(workdir / "bot.log", "ab") as out:  # the child keeps its own descriptor
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run"],
+            cwd=workdir,
+            env=bot_env(stub, url),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def stop_bot(bot: subprocess.Popen) -> None:
+    bot.send_signal(signal.SIGTERM)
+    try:
+        bot.wait(30)
+    except subprocess.TimeoutExpired:
+        bot.kill()
+        bot.wait(10)
+
+
+@dataclass
+class Participant:
+    """Presses the newest button it received; presses again when nothing comes back."""
+
+    user_id: int
+    rng: random.Random
+    started: bool = False
+    done: bool = False
+    pressed_kb: int | None = None  # message id of the keyboard last pressed
+    query: str | None = None  # id of the last press's callback query
+    pressed_at: float = 0.0
+    last_activity: float = 0.0
+    seen: int = 0
+    think_until: float = 0.0
+    presses: int = 0
+    retries: int = 0
+    reopened: int = 0
+
+    def act(self, stub: RecordingStub, now: float, timeout: float, think: float) -> None:
+        if self.done:
+            return
+        with stub.cond:
+            received = list(stub.by_chat.get(self.user_id, ()))
+            toast = stub.answers.get(self.query or "")
+        if len(received) > self.seen:
+            self.seen, self.last_activity = len(received), now
+            self.think_until = now + self.rng.uniform(0, think)
+        if any("Debrief:" in str(s.params.get("text", "")) for s in received):
+            self.done = True
+            return
+        if now < self.think_until:
+            return
+        if not self.started:
+            stub.send_text(self.user_id, "/start")
+            self.started, self.last_activity = True, now
+            return
+        kb = next((s for s in reversed(received) if s.buttons), None)
+        if kb is None:  # /start not answered yet
+            if now - self.last_activity > timeout:
+                stub.send_text(self.user_id, "/start")
+                self.retries += 1
+                self.last_activity = now
+            return
+        if kb.message_id != self.pressed_kb:
+            self._press(stub, kb, button_for(kb), now)
+            self.presses += 1
+            return
+        quiet = now - max(self.last_activity, self.pressed_at)
+        if toast is not None and "expired" in toast and quiet > 3.0:
+            # Its step was applied but the reply died with the process: start the scenario over.
+            self.reopened += 1
+            self._press(stub, kb, f"s:{SCENARIO}", now)
+        elif (toast is None and quiet > timeout) or quiet > 3 * timeout:
+            self.retries += 1  # no answer at all: press the newest keyboard again
+            self._press(stub, kb, button_for(kb), now)
+
+    def _press(self, stub: RecordingStub, kb: Sent, data: str, now: float) -> None:
+        self.query = stub.press_query(self.user_id, data, kb)
+        self.pressed_kb, self.pressed_at = kb.message_id, now
+
+
+def button_for(kb: Sent) -> str:
+    """What this participant presses on a keyboard: consent, its next choice, or the scenario."""
+    for text, data in kb.buttons:
+        if text.startswith("I agree"):
+            return data
+    for label, _ in CHOICES:
+        for text, data in kb.buttons:
+            if text.startswith(label):
+                return data
+    return f"s:{SCENARIO}"
+
+
+def parse_choice(data: str) -> tuple[int, str, str] | None:
+    """(run id, node, choice id) from `c:{run36}.{step36}:{node}/{choice}`."""
+    if not data.startswith("c:"):
+        return None
+    ids, _, rest = data[2:].partition(":")
+    run36, _, _ = ids.partition(".")
+    node, _, choice = rest.rpartition("/")
+    return int(run36, 36), node, choice
+
+
+def attribute_feedback(messages: list[Sent]) -> list[tuple[int, str, str]]:
+    """The (run, node, choice) each feedback message answers, in the order they arrived."""
+    out = []
+    for i, sent in enumerate(messages):
+        text = str(sent.params.get("text", ""))
+        if not text.startswith(FEEDBACK):
+            continue
+        label = next((lab for lab, said in CHOICES if said in text), None)
+        key = None
+        for earlier in reversed(messages[:i]):
+            data = next((d for t, d in earlier.buttons if label and t.startswith(label)), None)
+            if data is not None:
+                key = parse_choice(data)
+                break
+        out.append(key or (-1, "?", text[:40]))
+    return out
+
+
+async def read_database(url: str) -> dict[str, Any]:
+    store = await Store.open(url, upgrade=False)
+    try:
+
+        async def fn(uow: Any) -> dict[str, Any]:
+            rows = (
+                await uow.session.execute(
+                    select(Turn.user_id, Turn.run_id, Turn.node, Turn.choice_id)
+                )
+            ).all()
+            handled = await uow.session.scalar(select(func.count()).select_from(ProcessedUpdate))
+            return {"turns": [tuple(r) for r in rows], "handled": int(handled or 0)}
+
+        return await store.run(None, fn)
+    finally:
+        await store.close()
+
+
+def verify(stub: RecordingStub, people: list[Participant], url: str) -> dict[str, Any]:
+    db = asyncio.run(read_database(url))
+    stored: dict[int, Counter] = defaultdict(Counter)
+    for user_id, run_id, node, choice in db["turns"]:
+        stored[user_id][(run_id, node, choice)] += 1
+    lost = duplicates = unanswered = sorry = traced = twice = 0
+    for p in people:
+        messages = list(stub.by_chat.get(p.user_id, ()))
+        sorry += sum(SORRY in str(s.params.get("text", "")) for s in messages)
+        traced += sum("Traceback" in str(s.params.get("text", "")) for s in messages)
+        seen = Counter(attribute_feedback(messages))
+        lost += sum(1 for key in seen if key not in stored[p.user_id])
+        duplicates += sum(n - 1 for n in seen.values())
+        unanswered += sum(1 for key in stored[p.user_id] if key not in seen)
+        twice += sum(n - 1 for n in stored[p.user_id].values())
+    return {
+        "steps stored": len(db["turns"]),
+        "feedback seen": sum(
+            str(s.params.get("text", "")).startswith(FEEDBACK)
+            for p in people
+            for s in stub.by_chat.get(p.user_id, ())
+        ),
+        "lost": lost,
+        "duplicates": duplicates,
+        "stored without reply": unanswered,
+        "applied twice": twice,
+        "updates handled": db["handled"],
+        "sorry": sorry,
+        "tracebacks to users": traced,
+    }
+
+
+def private_schema(url: str | None, tag: str) -> tuple[str, Callable[[], None]]:
+    """A fresh database for this drill: a temp SQLite file, or a schema of its own on PostgreSQL."""
+    if url is None:
+        path = Path(tempfile.mkdtemp(prefix=f"{tag}-")) / "drill.db"
+        return f"sqlite+aiosqlite:///{path}", lambda: None
+    schema = f"drill_{tag}_{os.getpid()}"
+
+    async def ddl(sql: str) -> None:
+        engine = make_engine(url)
+        try:
+            async with engine.begin() as conn:
+                await conn.exec_driver_sql(sql)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(ddl(f'CREATE SCHEMA "{schema}"'))
+    joined = make_url(url).update_query_dict({"search_path": schema})
+    return joined.render_as_string(hide_password=False), lambda: asyncio.run(
+        ddl(f'DROP SCHEMA "{schema}" CASCADE')
+    )
+
+
+def play(
+    stub: RecordingStub,
+    people: list[Participant],
+    timeout: float,
+    think: float,
+    patience: float,
+    deadline: float,
+) -> float:
+    """Drive every participant until all finished, nothing moves for `patience` s, or deadline."""
+    t0 = last_progress = time.monotonic()
+    finished = delivered = 0
+    while time.monotonic() < deadline:
+        now = time.monotonic()
+        for p in people:
+            p.act(stub, now, timeout, think)
+        done = sum(p.done for p in people)
+        if done == len(people):
+            break
+        with stub.cond:
+            calls = len(stub.calls)
+        if done != finished or calls != delivered:
+            finished, delivered, last_progress = done, calls, now
+        elif now - last_progress > patience:
+            break
+        time.sleep(0.05)
+    return time.monotonic() - t0
+
+
+def drill(args: argparse.Namespace) -> dict[str, Any]:
+    rng = random.Random(args.seed)
+    url, drop = private_schema(args.db, "kill9")
+    workdir = Path(tempfile.mkdtemp(prefix="kill9-"))
+    stub = RecordingStub().start()
+    people = [
+        Participant(200_000 + i, random.Random(args.seed * 1000 + i)) for i in range(args.users)
+    ]
+    state: dict[str, Any] = {"bot": start_bot(stub, url, workdir), "kills": [], "up": []}
+    stop = threading.Event()
+
+    def killer() -> None:
+        for _ in range(args.kills):
+            if stop.wait(rng.uniform(2.0, 6.0)):
+                return
+            bot = state["bot"]
+            bot.send_signal(signal.SIGKILL)
+            bot.wait(10)
+            state["kills"].append(time.monotonic())
+            state["bot"] = start_bot(stub, url, workdir)
+
+    try:
+        stub.wait_for(lambda: [c for c in stub.calls if c.method == "setMyCommands"], 120)
+        thread = threading.Thread(target=killer, daemon=True)
+        thread.start()
+        elapsed = play(stub, people, args.timeout, args.think, 60.0, time.monotonic() + args.budget)
+        stop.set()
+        thread.join()
+        time.sleep(2)  # replies still in flight land before counting
+    finally:
+        stop.set()
+        stop_bot(state["bot"])
+        stub.stop()
+    calls = list(stub.calls)
+    survived = sum(
+        any(c.method == "sendMessage" and c.at > k for c in calls) for k in state["kills"]
+    )
+    try:
+        found = verify(stub, people, url)
+    finally:
+        drop()
+    logged = (workdir / "bot.log").read_text(errors="replace")
+    return {
+        **found,
+        "users": args.users,
+        "finished": sum(p.done for p in people),
+        "presses": sum(p.presses for p in people),
+        "retries": sum(p.retries for p in people),
+        "reopened": sum(p.reopened for p in people),
+        "kills": len(state["kills"]),
+        "survived": survived,
+        "seconds": elapsed,
+        "handler errors": logged.count("ERROR bot.app: update "),
+        "log tracebacks": logged.count("Traceback"),
+        "database": "PostgreSQL" if args.db else "SQLite file",
+        "log": str(workdir / "bot.log"),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--kills", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--db", default=None, help="PostgreSQL URL (default: a SQLite file)")
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds before a re-press")
+    parser.add_argument("--think", type=float, default=2.0, help="max pause before acting, s")
+    parser.add_argument("--budget", type=float, default=200.0, help="seconds of play at most")
+    parser.add_argument("--no-write", action="store_true", help="don't touch BENCHMARKS.md")
+    args = parser.parse_args()
+    print(
+        f"kill -9 drill: {args.users} participants, {args.kills} SIGKILLs 2-6 s apart, "
+        f"seed {args.seed}, {'PostgreSQL' if args.db else 'SQLite file'}",
+        flush=True,
+    )
+    r = drill(args)
+    print(
+        f"did: {r['kills']} kills + restarts, {r['presses']} presses ({r['retries']} re-presses, "
+        f"{r['reopened']} scenario reopens), {r['updates handled']} updates handled; "
+        f"{r['seconds']:.0f} s"
+    )
+    print(
+        f"found: finished {r['finished']}/{r['users']}, kills survived {r['survived']}/"
+        f"{r['kills']}, feedback seen {r['feedback seen']}, steps stored {r['steps stored']}, "
+        f"messages lost {r['lost']}, duplicates {r['duplicates']}, steps applied twice "
+        f"{r['applied twice']}, stored without reply "
+        f"{r['stored without reply']}, error replies {r['sorry']}, tracebacks to users "
+        f"{r['tracebacks to users']} (log: {r['log tracebacks']} tracebacks, "
+        f"{r['handler errors']} handler errors)"
+    )
+    if args.no_write:
+        return
+    command = COMMAND + (" --db <postgres URL>" if args.db else "")
+    body = f"""\
+`rehearse run` (polling, {r["database"]}) against the Bot API stub; {r["users"]} participants
+play `{SCENARIO}` to its debrief at once (each pauses up to {args.think:g} s before acting,
+re-presses the newest keyboard after {args.timeout:g} s without a reply) while the bot is
+killed with SIGKILL {r["kills"]} times, 2–6 s apart (seed {args.seed}), and started again each
+time. Feedback messages (`<i>You: …`) are attributed to the (run, node, choice) of the keyboard
+they answer and compared with the `turns` table.
+
+| participants | finished | kills survived | updates handled | presses (re-presses) | feedback seen | steps stored | messages lost | duplicates | stored, reply lost | reopened | error replies | tracebacks to users | wall time |
+|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+| {r["users"]} | {r["finished"]} | {r["survived"]}/{r["kills"]} | {r["updates handled"]} | {r["presses"]} ({r["retries"]}) | {r["feedback seen"]} | {r["steps stored"]} | {r["lost"]} | {r["duplicates"]} | {r["stored without reply"]} | {r["reopened"]} | {r["sorry"]} | {r["tracebacks to users"]} | {r["seconds"]:.0f} s |
+
+A step and its update's "processed" mark commit in one transaction, so a redelivered update
+(the killed process had fetched it but not confirmed the offset) is recognised and not applied
+twice, and a re-press of an already-applied button expires instead of advancing. The price of a
+crash between the commit and the reply is "stored, reply lost": the participant's button then
+expires, and it reopens the scenario (no resume command in the chat today).
+"""  # noqa: E501
+    write_section("Drills: kill -9", command, body)
+
+
+if __name__ == "__main__":
+    main()
