@@ -67,3 +67,13 @@ async def postgres_url():
         async with admin.begin() as conn:
             await conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
         await admin.dispose()
+
+
+@pytest.fixture
+def stub():
+    """A Bot API stub served on 127.0.0.1 for the length of one test."""
+    from stub_api import BotApiStub
+
+    api = BotApiStub().start()
+    yield api
+    api.stop()

@@ -326,3 +326,38 @@ class BotApiStub:
             while not self.updates and time.monotonic() < deadline:
                 self.cond.wait(deadline - time.monotonic())
             return list(self.updates[:100])
+
+
+TOKEN = f"{BOT_ID}:AAEexampleexampleexampleexampleexam"
+
+
+def bot_env(stub: BotApiStub, database_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a `rehearse run` subprocess that talks to `stub`."""
+    import os
+
+    return {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": stub.base_url,
+        "TELEGRAM_API_FILE_BASE_URL": stub.file_url,
+        "DATABASE_URL": database_url,
+        "TYPING_PAUSE": "0",
+        "WEBHOOK_URL": "",
+        **extra,
+    }
+
+
+def start_bot(stub: BotApiStub, cwd: Any, database_url: str, log: str = "bot.log", **extra: str):
+    """`rehearse run` as a subprocess against `stub`, its output appended to cwd/log."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    with open(Path(cwd) / log, "ab") as out:  # the child keeps its own descriptor
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run"],
+            cwd=cwd,
+            env=bot_env(stub, database_url, **extra),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )

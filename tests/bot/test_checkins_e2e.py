@@ -8,50 +8,18 @@ minute; the participant answers with buttons and a typed note; /progress and /my
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
-from stub_api import BotApiStub
+from stub_api import BotApiStub, start_bot
 
-TOKEN = "7000001:AAEexampleexampleexampleexampleexam"
 USER = 5151
 NOTE = "Walked with a friend after work."
-
-
-@pytest.fixture
-def stub():
-    api = BotApiStub().start()
-    yield api
-    api.stop()
-
-
-def start_bot(stub: BotApiStub, tmp_path: Path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": stub.base_url,
-        "TELEGRAM_API_FILE_BASE_URL": stub.file_url,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}",
-        "TYPING_PAUSE": "0",
-        "WEBHOOK_URL": "",
-        "CHECKIN_INTERVAL_SECONDS": "1",
-    }
-    with open(tmp_path / "bot.log", "ab") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"],
-            cwd=tmp_path,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
 
 
 def message_with(stub: BotApiStub, needle: str, after: int = 0):
@@ -73,7 +41,9 @@ def press(stub: BotApiStub, message, label: str) -> None:
 
 @pytest.mark.slow
 def test_check_in_arrives_at_its_minute_and_shows_in_progress_and_mydata(stub, tmp_path):
-    bot = start_bot(stub, tmp_path)
+    bot = start_bot(
+        stub, tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}", CHECKIN_INTERVAL_SECONDS="1"
+    )
     try:
         stub.wait_for(lambda: [c for c in stub.calls if c.method == "setMyCommands"], 60)
         stub.send_text(USER, "/start")

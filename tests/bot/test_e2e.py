@@ -14,39 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from stub_api import BotApiStub
+from stub_api import TOKEN, BotApiStub, start_bot
 
 REPO = Path(__file__).resolve().parents[2]
-TOKEN = "7000001:AAEexampleexampleexampleexampleexam"
 USER = 4242
+
+
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}"
+
+
 SCENARIO = "family/birthday-or-group"
-
-
-@pytest.fixture
-def stub():
-    api = BotApiStub().start()
-    yield api
-    api.stop()
-
-
-def start_bot(stub: BotApiStub, tmp_path: Path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": stub.base_url,
-        "TELEGRAM_API_FILE_BASE_URL": stub.file_url,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}",
-        "TYPING_PAUSE": "0.05",
-        "WEBHOOK_URL": "",
-    }
-    with open(tmp_path / "bot.log", "ab") as log:  # the child keeps its own descriptor
-        return subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"],
-            cwd=tmp_path,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
 
 
 def keyboard_with(stub: BotApiStub, label: str):
@@ -71,7 +49,7 @@ def count_texts(stub: BotApiStub, needle: str) -> int:
 
 @pytest.mark.slow
 def test_play_kill_restart_finish(stub, tmp_path):
-    bot = start_bot(stub, tmp_path)
+    bot = start_bot(stub, tmp_path, db_url(tmp_path), TYPING_PAUSE="0.05")
     try:
         stub.wait_for(lambda: [c for c in stub.calls if c.method == "setMyCommands"], 60)
         stub.send_text(USER, "/start")
@@ -88,7 +66,7 @@ def test_play_kill_restart_finish(stub, tmp_path):
         bot.send_signal(signal.SIGKILL)
         bot.wait(10)
 
-    bot = start_bot(stub, tmp_path)
+    bot = start_bot(stub, tmp_path, db_url(tmp_path), TYPING_PAUSE="0.05")
     try:
         press(stub, "My recovery is for us too")
         stub.wait_for(lambda: count_texts(stub, "Reinforce"))

@@ -9,7 +9,6 @@ the scenario and /group shows it.
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
@@ -18,10 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from stub_api import BotApiStub
+from stub_api import TOKEN, BotApiStub, bot_env
 
 REPO = Path(__file__).resolve().parents[2]
-TOKEN = "7000001:AAEexampleexampleexampleexampleexam"
 LEADER = 9000
 P1, P2, P3 = 9101, 9102, 9103
 PLAY = (
@@ -32,24 +30,8 @@ PLAY = (
 )
 
 
-@pytest.fixture
-def stub():
-    api = BotApiStub().start()
-    yield api
-    api.stop()
-
-
 def environment(stub: BotApiStub, tmp_path: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": stub.base_url,
-        "TELEGRAM_API_FILE_BASE_URL": stub.file_url,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'groups.db'}",
-        "TYPING_PAUSE": "0",
-        "WEBHOOK_URL": "",
-        "ADMIN_USER_IDS": "",
-    }
+    return bot_env(stub, f"sqlite+aiosqlite:///{tmp_path / 'groups.db'}", ADMIN_USER_IDS="")
 
 
 def button(stub: BotApiStub, user: int, label: str):

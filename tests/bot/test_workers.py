@@ -9,20 +9,17 @@ presses alternating between workers is applied in full, each answered exactly on
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from stub_api import BotApiStub
+from stub_api import BotApiStub, start_bot
 
-TOKEN = "7000001:AAEexampleexampleexampleexampleexam"
 SECRET = "worker-test-secret"
 USER = 5151
 
@@ -34,26 +31,16 @@ def free_port() -> int:
 
 
 def start_worker(stub: BotApiStub, db_url: str, port: int, tmp_path: Path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": stub.base_url,
-        "TELEGRAM_API_FILE_BASE_URL": stub.file_url,
-        "DATABASE_URL": db_url,
-        "TYPING_PAUSE": "0",
-        "WEBHOOK_URL": f"https://bot.example.org/{port}",
-        "WEBHOOK_SECRET": SECRET,
-        "WEBHOOK_LISTEN": "127.0.0.1",
-        "WEBHOOK_PORT": str(port),
-    }
-    with open(tmp_path / f"worker-{port}.log", "ab") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"],
-            cwd=tmp_path,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    return start_bot(
+        stub,
+        tmp_path,
+        db_url,
+        log=f"worker-{port}.log",
+        WEBHOOK_URL=f"https://bot.example.org/{port}",
+        WEBHOOK_SECRET=SECRET,
+        WEBHOOK_LISTEN="127.0.0.1",
+        WEBHOOK_PORT=str(port),
+    )
 
 
 def post(port: int, update: dict) -> int:
