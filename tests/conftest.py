@@ -41,32 +41,16 @@ def mini_text() -> str:
 async def postgres_url():
     """A fresh PostgreSQL schema's URL; skipped without TEST_DATABASE_URL (but failed in CI)."""
     import os
-    import uuid
 
-    from state.db.session import make_engine, normalize_url
+    from pg import fresh_schema
 
     raw = os.environ.get("TEST_DATABASE_URL")
     if not raw:
         if os.environ.get("CI"):
             pytest.fail("CI must set TEST_DATABASE_URL (see .ci/run)", pytrace=False)
         pytest.skip("TEST_DATABASE_URL is not set")
-    base = normalize_url(raw)
-    schema = f"test_{uuid.uuid4().hex[:16]}"
-    admin = make_engine(base)
-    try:
-        async with admin.begin() as conn:
-            await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    except Exception as exc:  # noqa: BLE001 - any failure to reach it is the same message
-        await admin.dispose()
-        pytest.fail(
-            f"TEST_DATABASE_URL is set but unusable: {type(exc).__name__}: {exc}", pytrace=False
-        )
-    try:
-        yield base.update_query_dict({"search_path": schema}).render_as_string(hide_password=False)
-    finally:
-        async with admin.begin() as conn:
-            await conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        await admin.dispose()
+    async with fresh_schema(raw) as url:
+        yield url
 
 
 @pytest.fixture

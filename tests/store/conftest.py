@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import os
 import textwrap
-import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 
+from pg import fresh_schema
 from scenarios.library import Library, load_library
-from state.db.session import make_engine, normalize_url
 from state.store import Store
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -31,26 +30,8 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
         return
     assert TEST_DATABASE_URL
-    base = normalize_url(TEST_DATABASE_URL)
-    schema = f"test_{uuid.uuid4().hex[:16]}"
-    admin = make_engine(base)
-    try:
-        async with admin.begin() as conn:
-            await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    except Exception as exc:  # noqa: BLE001 - any failure to reach it is the same message
-        await admin.dispose()
-        pytest.fail(
-            f"TEST_DATABASE_URL is set ({base.render_as_string(hide_password=True)}) but the "
-            f"database cannot be used: {type(exc).__name__}: {exc}",
-            pytrace=False,
-        )
-    try:
-        url = base.update_query_dict({"search_path": schema})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        async with admin.begin() as conn:
-            await conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        await admin.dispose()
+    async with fresh_schema(TEST_DATABASE_URL) as url:
+        yield url
 
 
 @pytest.fixture
