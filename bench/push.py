@@ -63,12 +63,12 @@ SCENARIO = "family/birthday-or-group"
 
 async def worker(db: str, api: str) -> None:
     from telegram import Bot
-    from telegram.request import HTTPXRequest
 
+    from bot.http import AiohttpRequest
     from bot.outbox_sender import Sender
 
     store = await Store.open(db)
-    bot = Bot(TOKEN, base_url=api, request=HTTPXRequest(connection_pool_size=16))
+    bot = Bot(TOKEN, base_url=api, request=AiohttpRequest(16))
     await bot.initialize()
     sender = Sender(bot, store, poll_interval=0.2)
     loop = asyncio.get_running_loop()

@@ -20,6 +20,7 @@ from telegram.ext import (
 )
 
 from bot.handlers import gate, info, onboarding, other, practice, privacy, safety, safety_plan
+from bot.http import AiohttpRequest
 from bot.logs import error_summary, setup_logging
 from bot.processor import PerUserUpdateProcessor
 from bot.services import Services
@@ -54,7 +55,10 @@ def build_application(
     rate_limit: bool = True,
     concurrency: int = 256,
 ) -> Application:
-    """The Application; `request`s let tests drive PTB's real stack against a stub."""
+    """The Application; `request`s let tests drive PTB's real stack against a stub.
+
+    Bot API calls go through aiohttp (bot/http.py says why), `concurrency` of them at once.
+    """
     builder = (
         ApplicationBuilder()
         .token(settings.check_token())
@@ -66,12 +70,8 @@ def build_application(
     )
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
-    if request is not None:
-        builder = builder.request(request)
-    if updates_request is not None:
-        builder = builder.get_updates_request(updates_request)
-    else:
-        builder = builder.connection_pool_size(concurrency).pool_timeout(10)
+    builder = builder.request(request or AiohttpRequest(concurrency, pool_timeout=10))
+    builder = builder.get_updates_request(updates_request or AiohttpRequest(1))
     app = builder.build()
     app.bot_data["settings"] = settings
     if services is not None:

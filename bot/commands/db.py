@@ -261,23 +261,25 @@ async def _database_health(target: str, timeout: float) -> str:
 
 async def _telegram_health(timeout: float) -> str:
     from telegram import Bot
-    from telegram.request import HTTPXRequest
 
+    from bot.http import AiohttpRequest
     from bot.settings import load_settings
 
     settings = load_settings()
     token = settings.check_token()
-    request = HTTPXRequest(connect_timeout=timeout, read_timeout=timeout)
+    request = AiohttpRequest(connect_timeout=timeout, read_timeout=timeout)
     bot = Bot(
         token,
         base_url=settings.telegram_api_base_url,
         base_file_url=settings.telegram_api_file_base_url,
         request=request,
-        get_updates_request=HTTPXRequest(),
+        get_updates_request=AiohttpRequest(),
     )
-    async with asyncio.timeout(timeout * 2):
-        me = await bot.get_me()
-        await bot.shutdown()
+    try:
+        async with asyncio.timeout(timeout * 2):
+            me = await bot.get_me()
+    finally:
+        await request.shutdown()  # the bot was never initialised, so it won't close it
     return f"telegram ok (@{me.username})"
 
 
