@@ -57,9 +57,8 @@ class Practice:
         scenario = self.library.get(scenario_id)
 
         async def work(uow: UnitOfWork) -> Turn:
-            if update_id is not None and await uow.updates.seen(update_id):
+            if not await _claim(uow, update_id, user_id):
                 return Turn(None, 0, scenario_id, [], duplicate=True)
-            await _mark(uow, update_id, user_id)
             if scenario is None:
                 return Turn(None, 0, scenario_id, [UNKNOWN])
             await uow.runs.abandon_active(user_id)
@@ -88,9 +87,8 @@ class Practice:
         """
 
         async def work(uow: UnitOfWork) -> Turn:
-            if update_id is not None and await uow.updates.seen(update_id):
+            if not await _claim(uow, update_id, user_id):
                 return Turn(None, 0, None, [], duplicate=True)
-            await _mark(uow, update_id, user_id)
             run = await uow.runs.active(user_id)
             if run is None:
                 return Turn(None, 0, None, [NO_RUN])
@@ -156,9 +154,8 @@ class Practice:
         """Leave the active scenario (kept, as abandoned); False if there was none."""
 
         async def work(uow: UnitOfWork) -> bool:
-            if update_id is not None and await uow.updates.seen(update_id):
+            if not await _claim(uow, update_id, user_id):
                 return False
-            await _mark(uow, update_id, user_id)
             return await uow.runs.abandon_active(user_id) is not None
 
         return await self.store.run(user_id, work)
@@ -196,6 +193,6 @@ def _current_ask(scenario: Scenario, state: RunState) -> list[Output]:
         return []
 
 
-async def _mark(uow: UnitOfWork, update_id: int | None, user_id: int) -> None:
-    if update_id is not None:
-        await uow.updates.mark(update_id, user_id)
+async def _claim(uow: UnitOfWork, update_id: int | None, user_id: int) -> bool:
+    """Mark the update applied in this transaction; False when it already was."""
+    return update_id is None or await uow.updates.claim(update_id, user_id)

@@ -43,7 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from state.db import migrate
 from state.db.models import Base, ProcessedUpdate, Run, Turn, User, utcnow
-from state.db.session import default_url, make_engine, safe_url
+from state.db.session import READ_ONLY, default_url, make_engine, safe_url
 from state.engine import RunState
 
 log = logging.getLogger(__name__)
@@ -339,12 +339,26 @@ class Updates(_Repo):
         )
 
     async def mark(self, update_id: int, user_id: int | None) -> None:
+        await self.claim(update_id, user_id)
+
+    async def claim(self, update_id: int, user_id: int | None) -> bool:
+        """Mark the update processed; False if it already was (one statement, not two)."""
         stmt = (
             self._insert(ProcessedUpdate)
             .values(update_id=update_id, user_id=user_id, processed_at=utcnow())
             .on_conflict_do_nothing(index_elements=["update_id"])
+            .returning(ProcessedUpdate.update_id)
         )
-        await self.session.execute(stmt)
+        return (await self.session.scalar(stmt)) is not None
+
+    async def gate(self, update_id: int, user_id: int) -> tuple[bool, bool]:
+        """(already processed, has consented), in one read for the update gate."""
+        seen = exists().where(ProcessedUpdate.update_id == update_id)
+        consented = (
+            select(User.consented_at.is_not(None)).where(User.id == user_id).scalar_subquery()
+        )
+        row = (await self.session.execute(select(seen, consented))).one()
+        return bool(row[0]), bool(row[1])
 
 
 class UnitOfWork:
@@ -414,6 +428,19 @@ class Store:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+    async def read(self, fn: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+        """`await fn(uow)` in a read-only transaction: no user row, no write lock.
+
+        On SQLite it begins with a plain (deferred) `BEGIN`, so a read doesn't queue behind the
+        writers for the one write lock; `fn` must not write.
+        """
+        async with self._sessions() as session:
+            await session.connection(execution_options={READ_ONLY: True})
+            try:
+                return await fn(UnitOfWork(session))
+            finally:
+                await session.rollback()
 
     @asynccontextmanager
     async def transaction(self, user_id: int | None) -> AsyncIterator[UnitOfWork]:

@@ -4,7 +4,8 @@ Telegram redelivers an update when the bot restarted before confirming it (polli
 died before answering (webhook). Steps of a run mark their update inside their own transaction
 (exactly once); everything else is marked here after its handler ran, so a redelivered
 safety-plan answer, check-in tap or command is not applied a second time. The gate also reads
-the user's consent once, so handlers don't each open a transaction to ask.
+the user's consent once, so handlers don't each open a transaction to ask. Both in one read
+that takes no write lock; a step re-checks the update id inside its own transaction.
 """
 
 from __future__ import annotations
@@ -24,13 +25,9 @@ async def before(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if user is None:
         return
 
-    async def work(uow) -> tuple[bool, bool]:
-        if await uow.updates.seen(update.update_id):
-            return True, False
-        record = await uow.users.get(user.id)
-        return False, bool(record and record.consented_at)
-
-    seen, consented = await services(context).store.run(user.id, work)
+    seen, consented = await services(context).store.read(
+        lambda uow: uow.updates.gate(update.update_id, user.id)
+    )
     if seen:
         if update.callback_query is not None:
             # An old query may no longer be answerable; the update is skipped either way.

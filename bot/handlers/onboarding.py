@@ -60,6 +60,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         payload = None
     if not await has_consented(context, user.id):
+        # The Telegram id alone, so the update gate can recognise this user's redeliveries.
+        await services(context).store.run(user.id, lambda uow: uow.users.ensure(user.id))
         await reply(
             update, context, [Outgoing(WELCOME, consent_keyboard(payload if link else None))]
         )

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 STATE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = STATE_DIR / "rehearse.db"
 BUSY_TIMEOUT_MS = 30_000
+READ_ONLY = "rehearse_read_only"  # execution option: begin with a deferred BEGIN (Store.read)
 
 
 def default_url() -> str:
@@ -93,6 +94,7 @@ def make_engine(
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = conn.get_execution_options().get(READ_ONLY)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from datetime import UTC, datetime
 
@@ -121,6 +122,25 @@ async def test_updates_seen_and_mark(store: Store) -> None:
         await uow.updates.mark(2**40, 5)  # marking twice is harmless
     async with store.transaction(5) as uow:
         assert await uow.updates.seen(2**40)
+
+
+async def test_claim_is_true_once_and_the_gate_reads_seen_and_consent(store: Store) -> None:
+    update_id = 2**40 + 1
+    assert await store.read(lambda uow: uow.updates.gate(update_id, 5)) == (False, False)
+    async with store.transaction(5) as uow:
+        assert await uow.updates.claim(update_id, 5)
+        assert not await uow.updates.claim(update_id, 5)
+    assert await store.read(lambda uow: uow.updates.gate(update_id, 5)) == (True, False)
+    await store.run(5, lambda uow: uow.users.set_consent(5, "v1"))
+    assert await store.read(lambda uow: uow.updates.gate(update_id + 1, 5)) == (False, True)
+
+
+async def test_a_read_does_not_queue_behind_an_open_write(store: Store) -> None:
+    await store.run(5, lambda uow: uow.users.set_consent(5, "v1"))
+    async with store.transaction(6) as uow:  # holds SQLite's write lock until the block ends
+        await uow.users.set_consent(6, "v1")
+        seen = await asyncio.wait_for(store.read(lambda u: u.updates.gate(1, 5)), timeout=5)
+    assert seen == (False, True)
 
 
 async def test_delete_everything_leaves_no_row_about_the_user(store: Store) -> None:
