@@ -25,7 +25,7 @@ async def has_consented(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> boo
         user = await uow.users.get(user_id)
         return user is not None and user.consented_at is not None
 
-    return await svc.store.run(user_id, work)
+    return await svc.store.read(work)
 
 
 async def reply(

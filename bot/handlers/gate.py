@@ -5,7 +5,8 @@ died before answering (webhook). Steps of a run mark their update inside their o
 (exactly once); everything else is marked here after its handler ran, so a redelivered
 safety-plan answer, check-in tap or command is not applied a second time. The gate also reads
 the user's consent once, so handlers don't each open a transaction to ask. Both in one read
-that takes no write lock; a step re-checks the update id inside its own transaction.
+that takes no write lock; a step re-checks the update id inside its own transaction, and a
+choice press skips the read altogether.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import contextlib
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot import callbacks
 from bot.services import services
 
 
@@ -23,6 +25,11 @@ async def before(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     context.consented = None  # type: ignore[attr-defined]
     context.marked = False  # type: ignore[attr-defined]
     if user is None:
+        return
+    query = update.callback_query
+    if query is not None and isinstance(callbacks.parse(query.data), callbacks.ChoiceData):
+        # A choice press, the hot path: its step transaction claims the update id itself and
+        # needs an active run, which exists only after consent. No read here.
         return
 
     seen, consented = await services(context).store.read(

@@ -106,6 +106,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             if data.action in getattr(module, "ACTIONS", ()):
                 await module.on_action(update, context, data)
                 return
+    if isinstance(data, callbacks.ChoiceData):  # only a consented user has a run to step
+        await on_choice(update, context, data)
+        return
     user = update.effective_user
     if user is None or not await has_consented(context, user.id):
         await answer(query)
@@ -124,8 +127,6 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     elif isinstance(data, callbacks.ScenarioData):
         await answer(query)
         await open_scenario(update, context, data.scenario_id)
-    elif isinstance(data, callbacks.ChoiceData):
-        await on_choice(update, context, data)
     else:
         await answer(query, EXPIRED)
 

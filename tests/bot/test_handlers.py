@@ -274,6 +274,7 @@ async def test_mydata_and_delete(consented, bot_env):
     chat, store = consented, bot_env[2]
     await open_scenario(chat)
     await chat.press_button("Tomorrow is my group night")
+    later_choice = chat.last_buttons()[0][1]
     await chat.send("i want to kill myself")  # leaves a safety event
     await chat.send("/mydata")
     docs = chat.request.sent("sendDocument")
@@ -291,6 +292,13 @@ async def test_mydata_and_delete(consented, bot_env):
                     )
                     assert count == 0, table.name
     assert await rows(store, User) == 0
+    chat.request.clear()  # a choice button from before the erasure: expired, nothing back
+    await chat.press(later_choice)
+    assert chat.request.sent("answerCallbackQuery")[0].get("text") == "That button has expired."
+    assert await rows(store, Run) == 0
+    async with store.transaction(None) as uow:  # at most the bare id, as before consent
+        user = await uow.users.get(chat.user_id)
+    assert user is None or user.consented_at is None
 
 
 async def test_logs_never_contain_typed_text_or_token(consented, caplog):
