@@ -2,6 +2,7 @@
 
 Updates are built from dicts with `Update.de_json`, and go through `Application.process_update`,
 so the real handlers, filters and (de)serialisation run; only the network is replaced.
+`OfflineRequest` is that replacement, and `SendWire` its form for the outbox sender's tests.
 """
 
 from __future__ import annotations
@@ -11,25 +12,36 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
 BOT_ID = 7000001
 TOKEN = f"{BOT_ID}:AAEexampleexampleexampleexampleexam"
+ME = {
+    "id": BOT_ID,
+    "is_bot": True,
+    "first_name": "Rehearse",
+    "username": "rehearse_test_bot",
+    "can_join_groups": False,
+}
 
 
-@dataclass
-class Call:
-    method: str
-    params: dict[str, Any]
+def ok(result: Any) -> tuple[int, bytes]:
+    """A successful Bot API answer."""
+    return 200, json.dumps({"ok": True, "result": result}).encode()
 
 
-@dataclass
-class RecordingRequest(BaseRequest):
-    calls: list[Call] = field(default_factory=list)
-    _ids: itertools.count = field(default_factory=lambda: itertools.count(100))
-    fail: dict[str, tuple[int, dict]] = field(default_factory=dict)
+def refused(code: int, description: str, retry_after: int | None = None) -> tuple[int, bytes]:
+    """A Bot API error as Telegram words it; `retry_after` makes it flood control (429)."""
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if retry_after is not None:
+        body["parameters"] = {"retry_after": retry_after}
+    return code, json.dumps(body).encode()
+
+
+class OfflineRequest(BaseRequest):
+    """A BaseRequest without a network: subclasses only say how each Bot API method answers."""
 
     async def initialize(self) -> None:
         return None
@@ -42,32 +54,58 @@ class RecordingRequest(BaseRequest):
         return 1.0
 
     async def do_request(
-        self,
-        url,
-        method,
-        request_data: RequestData | None = None,
-        read_timeout=None,
-        write_timeout=None,
-        connect_timeout=None,
-        pool_timeout=None,
+        self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kw: Any
     ) -> tuple[int, bytes]:
         name = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
+        return await self.answer(name, params)
+
+    async def answer(self, name: str, params: dict[str, Any]) -> tuple[int, bytes]:
+        """(HTTP status, body) for the Bot API method `name` called with `params`."""
+        raise NotImplementedError
+
+
+class SendWire(OfflineRequest):
+    """For the outbox sender: answers getMe, and every send with `send(chat_id, params)`."""
+
+    async def answer(self, name: str, params: dict[str, Any]) -> tuple[int, bytes]:
+        if name == "getMe":
+            return ok(ME)
+        return await self.send(int(params["chat_id"]), params)
+
+    async def send(self, chat: int, params: dict[str, Any]) -> tuple[int, bytes]:
+        raise NotImplementedError
+
+
+async def make_bot(wire: BaseRequest) -> Bot:
+    """PTB's real Bot over an offline wire, initialised (getMe answered) and ready to send."""
+    bot = Bot(TOKEN, request=wire, get_updates_request=wire)
+    await bot.initialize()
+    return bot
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class RecordingRequest(OfflineRequest):
+    calls: list[Call] = field(default_factory=list)
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(100))
+    fail: dict[str, tuple[int, dict]] = field(default_factory=dict)
+
+    async def answer(self, name: str, params: dict[str, Any]) -> tuple[int, bytes]:
         self.calls.append(Call(name, params))
         if name in self.fail:
             status, body = self.fail[name]
             return status, json.dumps(body).encode()
-        return 200, json.dumps({"ok": True, "result": self.result(name, params)}).encode()
+        return ok(self.result(name, params))
 
     def result(self, name: str, params: dict[str, Any]) -> Any:
         if name == "getMe":
-            return {
-                "id": BOT_ID,
-                "is_bot": True,
-                "first_name": "Rehearse",
-                "username": "rehearse_test_bot",
-                "can_join_groups": False,
-            }
+            return ME
         if name in ("sendMessage", "editMessageText", "sendDocument", "sendPhoto"):
             chat_id = int(params.get("chat_id", 1))
             msg: dict[str, Any] = {

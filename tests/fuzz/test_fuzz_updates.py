@@ -33,7 +33,7 @@ from bot.app import all_commands, build_application, feature_modules
 from bot.handlers import privacy, safety_plan
 from bot.services import CONSENT_VERSION, Services
 from bot.settings import Settings
-from offline import BOT_ID, TOKEN, RecordingRequest
+from offline import BOT_ID, TOKEN, RecordingRequest, refused
 from scenarios.library import load_library
 from state.coach import match_reply
 from state.practice import Practice
@@ -147,15 +147,12 @@ class TelegramLikeRequest(RecordingRequest):
             return "caption is too long"
         return None
 
-    async def do_request(self, url, method, request_data=None, *args, **kwargs):
-        name = url.rsplit("/", 1)[-1]
-        params = dict(request_data.parameters) if request_data else {}
+    async def answer(self, name: str, params: dict[str, Any]) -> tuple[int, bytes]:
         found = self.problem(name, params)
         if found is not None:
             self.refused.append((name, found))
-            body = {"ok": False, "error_code": 400, "description": f"Bad Request: {found}"}
-            return 400, json.dumps(body).encode()
-        return await super().do_request(url, method, request_data, *args, **kwargs)
+            return refused(400, f"Bad Request: {found}")
+        return await super().answer(name, params)
 
 
 def test_the_telegram_like_request_refuses_what_telegram_refuses():

@@ -5,21 +5,18 @@ scripted wire: what each Telegram answer does to a row, recovery after a crash, 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections import Counter
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select, update
-from telegram import Bot
-from telegram.request import BaseRequest, RequestData
 
 from bot.outbox_sender import Sender, drain_once, render
+from offline import SendWire, make_bot, ok, refused
 from state import outbox
 from state.db.models import OutboxMessage, utcnow
 
-TOKEN = "7000001:AAEexampleexampleexampleexampleexam"
 ERRORS = {
     "blocked": (403, "Forbidden: bot was blocked by the user"),
     "bad": (400, "Bad Request: chat not found"),
@@ -28,7 +25,7 @@ ERRORS = {
 }
 
 
-class Scripted(BaseRequest):
+class Scripted(SendWire):
     """Answers each chat as `answers[chat_id]` says (default: accepted); counts deliveries."""
 
     def __init__(self, answers: dict[int, str] | None = None) -> None:
@@ -38,45 +35,16 @@ class Scripted(BaseRequest):
         self.gate: asyncio.Event | None = None  # when set, calls wait for it
         self.entered = asyncio.Event()
 
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    @property
-    def read_timeout(self) -> float | None:
-        return 1.0
-
-    async def do_request(
-        self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kw: Any
-    ) -> tuple[int, bytes]:
-        name = url.rsplit("/", 1)[-1]
-        params = dict(request_data.parameters) if request_data else {}
-        if name == "getMe":
-            me = {"id": 7000001, "is_bot": True, "first_name": "R", "username": "r_bot"}
-            return 200, json.dumps({"ok": True, "result": me}).encode()
-        chat = int(params["chat_id"])
+    async def send(self, chat: int, params: dict[str, Any]) -> tuple[int, bytes]:
         self.entered.set()
         if self.gate is not None:
             await self.gate.wait()
         answer = self.answers.get(chat)
         if answer in ERRORS:
-            code, text = ERRORS[answer]
-            body: dict[str, Any] = {"ok": False, "error_code": code, "description": text}
-            if answer == "retry":
-                body["parameters"] = {"retry_after": 7}
-            return code, json.dumps(body).encode()
+            return refused(*ERRORS[answer], retry_after=7 if answer == "retry" else None)
         self.delivered[chat] += 1
         self.texts.append(str(params.get("text")))
-        message = {"message_id": 1, "date": 0, "chat": {"id": chat, "type": "private"}}
-        return 200, json.dumps({"ok": True, "result": message}).encode()
-
-
-async def make_bot(wire: Scripted) -> Bot:
-    bot = Bot(TOKEN, request=wire, get_updates_request=wire)
-    await bot.initialize()
-    return bot
+        return ok({"message_id": 1, "date": 0, "chat": {"id": chat, "type": "private"}})
 
 
 async def queue(store, *chats: int, users: bool = False) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import uuid
 from collections import Counter
 from typing import Any
@@ -23,14 +22,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 from telegram import Bot
-from telegram.request import BaseRequest, RequestData
 
 from bot.outbox_sender import Sender
+from offline import SendWire, make_bot, ok, refused
 from state import outbox
 from state.db.models import OutboxMessage
 from state.store import Store
 
-TOKEN = "7000001:AAEexampleexampleexampleexampleexam"
 ACTIONS = ("crash-before", "crash-after", "network", "retry", "blocked", "bad")
 
 
@@ -38,31 +36,14 @@ class Crash(BaseException):
     """The process died: nothing after this point of it runs."""
 
 
-class Wire(BaseRequest):
+class Wire(SendWire):
     def __init__(self, plan: dict[int, str]) -> None:
         self.plan = plan
         self.calls = 0
         self.delivered: Counter[str] = Counter()
         self.dead = False
 
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    @property
-    def read_timeout(self) -> float | None:
-        return 1.0
-
-    async def do_request(
-        self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kw: Any
-    ) -> tuple[int, bytes]:
-        name = url.rsplit("/", 1)[-1]
-        params = dict(request_data.parameters) if request_data else {}
-        if name == "getMe":
-            me = {"id": 7000001, "is_bot": True, "first_name": "R", "username": "r_bot"}
-            return 200, json.dumps({"ok": True, "result": me}).encode()
+    async def send(self, chat: int, params: dict[str, Any]) -> tuple[int, bytes]:
         if self.dead:
             raise Crash
         action = self.plan.get(self.calls, "ok")
@@ -72,32 +53,25 @@ class Wire(BaseRequest):
             self.dead = True
             raise Crash
         if action == "network":
-            return 502, b'{"ok": false, "error_code": 502, "description": "Bad Gateway"}'
+            return refused(502, "Bad Gateway")
         if action == "retry":
-            body = {
-                "ok": False,
-                "error_code": 429,
-                "description": "Too Many Requests: retry after 0",
-                "parameters": {"retry_after": 0},
-            }
-            return 429, json.dumps(body).encode()
+            return refused(429, "Too Many Requests: retry after 0", retry_after=0)
         if action == "blocked":
-            body = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked"}
-            return 403, json.dumps(body).encode()
+            return refused(403, "Forbidden: bot was blocked")
         if action == "bad":
-            body = {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
-            return 400, json.dumps(body).encode()
+            return refused(400, "Bad Request: chat not found")
         self.delivered[str(params.get("text"))] += 1
         if action == "crash-after":
             self.dead = True
             raise Crash
-        message = {
-            "message_id": self.calls,
-            "date": 0,
-            "chat": {"id": int(params["chat_id"]), "type": "private"},
-            "text": params.get("text"),
-        }
-        return 200, json.dumps({"ok": True, "result": message}).encode()
+        return ok(
+            {
+                "message_id": self.calls,
+                "date": 0,
+                "chat": {"id": chat, "type": "private"},
+                "text": params.get("text"),
+            }
+        )
 
 
 async def kill(sender: Sender, task: asyncio.Task) -> None:
@@ -179,8 +153,7 @@ async def example(
                     uow, chat_id=chat, kind="test", text=f"m{i}", dedupe_key=f"{run}:{i}"
                 )
         wire = Wire(plan)
-        bot = Bot(TOKEN, request=wire, get_updates_request=wire)
-        await bot.initialize()
+        bot = await make_bot(wire)
         await run_until_settled(store, bot, wire, cancel_after, in_flight)
         async with store.transaction(None) as uow:
             rows = (
