@@ -22,7 +22,6 @@ import asyncio
 import json
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,10 +29,10 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, select, text, update
 
+from bench import common
 from bench.report import write_section
-from bench.store import pg_schema, postgres_base, rss_kib
 from state import checkins
 from state.db.checkins import CheckinSettings
 from state.db.models import OutboxMessage, User
@@ -55,39 +54,33 @@ ZONES = (
     "UTC+05:30",
 )
 NOW = datetime(2026, 6, 1, 12, 0, 30, tzinfo=UTC)
-CHUNK = 10_000
 
 
 async def populate(url: str, users: int) -> None:
     """N consented users with active check-in settings, in bulk; none due yet."""
-    store = await Store.open(url)
-    await store.close()
-    eng = make_engine(url)
-    try:
-        for lo in range(1, users + 1, CHUNK):
-            ids = range(lo, min(lo + CHUNK, users + 1))
-            async with eng.begin() as conn:
-                await conn.execute(
-                    insert(User), [{"id": i, "created_at": NOW, "consented_at": NOW} for i in ids]
-                )
-                await conn.execute(
-                    insert(CheckinSettings),
-                    [
-                        {
-                            "user_id": i,
-                            "local_time": clock_time(i % 24, (i * 7) % 60),
-                            "timezone": ZONES[i % len(ZONES)],
-                            "active": True,
-                            # Spread over the next day, never due before `reset` says so.
-                            "next_due_at": NOW + timedelta(minutes=5 + i % 1400),
-                            "created_at": NOW,
-                            "updated_at": NOW,
-                        }
-                        for i in ids
-                    ],
-                )
-    finally:
-        await eng.dispose()
+    await common.bulk_load(
+        url,
+        users,
+        lambda ids: [
+            (User, [{"id": i, "created_at": NOW, "consented_at": NOW} for i in ids]),
+            (
+                CheckinSettings,
+                [
+                    {
+                        "user_id": i,
+                        "local_time": clock_time(i % 24, (i * 7) % 60),
+                        "timezone": ZONES[i % len(ZONES)],
+                        "active": True,
+                        # Spread over the next day, never due before `reset` says so.
+                        "next_due_at": NOW + timedelta(minutes=5 + i % 1400),
+                        "created_at": NOW,
+                        "updated_at": NOW,
+                    }
+                    for i in ids
+                ],
+            ),
+        ],
+    )
 
 
 async def reset(url: str, due: int, users: int) -> None:
@@ -103,10 +96,10 @@ async def reset(url: str, due: int, users: int) -> None:
                 .values(next_due_at=NOW + timedelta(days=2))
             )
             ids = list(range(1, users + 1, step))[:due]
-            for lo in range(0, len(ids), CHUNK):
+            for lo in range(0, len(ids), common.CHUNK):
                 await conn.execute(
                     update(CheckinSettings)
-                    .where(CheckinSettings.user_id.in_(ids[lo : lo + CHUNK]))
+                    .where(CheckinSettings.user_id.in_(ids[lo : lo + common.CHUNK]))
                     .values(next_due_at=NOW - timedelta(seconds=20))
                 )
     finally:
@@ -160,71 +153,41 @@ async def time_due(url: str, due: int, users: int, repeats: int) -> tuple[float,
 async def child(url: str) -> dict[str, int]:
     store = await Store.open(url, upgrade=False)
     try:
-        opened = rss_kib()["VmRSS"]
+        opened = common.rss_kib()["VmRSS"]
         result = await checkins.run_due(store, NOW)
-        after = rss_kib()
+        return {"queued": result.queued, **common.rss_since(opened)}
     finally:
         await store.close()
-    return {
-        "queued": result.queued,
-        "opened": opened,
-        "after": after["VmRSS"],
-        "peak": after["VmHWM"],
-    }
-
-
-def run_child(url: str) -> dict[str, int]:
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.checkins", "--child", url],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).resolve().parent.parent,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 async def bench(
     users: int, dues: list[int], repeats: int, mem_sizes: list[int], mem_due: int
 ) -> str:
-    pg = await postgres_base()
-    backends = ["sqlite"] + (["postgresql"] if pg else [])
+    measured = await common.backends()
     rows_time, rows_mem, plans = [], [], {}
     with tempfile.TemporaryDirectory() as tmp:
-        for backend in backends:
-
-            async def fresh(name: str, backend: str = backend) -> tuple[str, str | None]:
-                if backend == "sqlite":
-                    return f"sqlite+aiosqlite:///{Path(tmp) / name}.db", None
-                url = await pg_schema(pg)
-                return url, normalize_url(url).query["search_path"]
-
-            url, schema = await fresh("time")
-            t0 = time.perf_counter()
-            await populate(url, users)
-            load = time.perf_counter() - t0
-            plans[backend] = await plan(url)
-            for due in dues:
-                med, times = await time_due(url, due, users, repeats)
-                rows_time.append((backend, users, due, load, med, min(times), max(times)))
-                print(f"{backend} {due}/{users}: median {med * 1000:.0f} ms", file=sys.stderr)
-            if schema:
-                await pg_schema(pg, drop=schema)
+        for backend, pg in measured:
+            async with common.fresh_database(Path(tmp), pg, "time") as url:
+                t0 = time.perf_counter()
+                await populate(url, users)
+                load = time.perf_counter() - t0
+                plans[backend] = await plan(url)
+                for due in dues:
+                    med, times = await time_due(url, due, users, repeats)
+                    rows_time.append((backend, users, due, load, med, min(times), max(times)))
+                    print(f"{backend} {due}/{users}: median {med * 1000:.0f} ms", file=sys.stderr)
 
             for size in mem_sizes:
-                url, schema = await fresh(f"mem{size}")
-                await populate(url, size)
-                runs = []
-                for _ in range(repeats):
-                    await reset(url, min(mem_due, size), size)
-                    runs.append(run_child(url))
-                if schema:
-                    await pg_schema(pg, drop=schema)
-                med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-                rows_mem.append((backend, size, med))
-                print(f"{backend} memory {size}: {med}", file=sys.stderr)
+                async with common.fresh_database(Path(tmp), pg, f"mem{size}") as url:
+                    await populate(url, size)
+                    runs = []
+                    for _ in range(repeats):
+                        await reset(url, min(mem_due, size), size)
+                        runs.append(common.run_child("bench.checkins", url))
+                mem = common.median_of(runs)
+                rows_mem.append((backend, size, mem))
+                print(f"{backend} memory {size}: {mem}", file=sys.stderr)
 
-    mib = 1024
     lines = [
         "Goal: with 100,000 participants stored, finding who is due and queueing them takes "
         "under one second, and memory stays flat in the number stored. One repeating job asks "
@@ -254,13 +217,10 @@ async def bench(
         "| database | stored | RSS after open (MiB) | RSS after run (MiB) | peak RSS (MiB) |",
         "|---|---:|---:|---:|---:|",
     ]
-    for backend, size, med in rows_mem:
-        lines.append(
-            f"| {backend} | {size:,} | {med['opened'] / mib:.1f} | {med['after'] / mib:.1f} | "
-            f"{med['peak'] / mib:.1f} |"
-        )
-    if not pg:
-        lines += ["", "PostgreSQL was not reachable, so only SQLite was measured."]
+    for backend, size, mem in rows_mem:
+        lines.append(f"| {backend} | {size:,} | {common.rss_cells(mem)} |")
+    if len(measured) == 1:
+        lines += ["", common.NO_PG]
     return "\n".join(lines)
 
 

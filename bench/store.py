@@ -18,87 +18,31 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from sqlalchemy import insert
-
+from bench import common
 from bench.report import write_section
 from scenarios.library import Library, load_library
 from state import engine
 from state.db.models import Run, User, utcnow
-from state.db.session import make_engine, normalize_url
 from state.engine import Ask, Choose, Feedback
 from state.practice import Practice
 from state.store import Store
 
 SCENARIO = "family/birthday-or-group"
-LOCAL_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 COMMAND = ".venv/bin/python -m bench.store"
 WARMUP = 10
-
-
-def rss_kib() -> dict[str, int]:
-    """Current (VmRSS) and peak (VmHWM) resident memory of this process, in KiB."""
-    out = {}
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
-                out[key] = int(value.split()[0])
-    except OSError:
-        pass
-    out.setdefault("VmHWM", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-    out.setdefault("VmRSS", out["VmHWM"])
-    return out
 
 
 def pick_scenario(library: Library) -> str:
     if library.get(SCENARIO) is not None:
         return SCENARIO
     return sorted(library.scenarios)[0]
-
-
-# ---- databases ------------------------------------------------------------------------------
-
-
-async def postgres_base() -> str | None:
-    url = os.environ.get("TEST_DATABASE_URL") or LOCAL_PG
-    eng = make_engine(url)
-    try:
-        async with asyncio.timeout(5), eng.connect() as conn:
-            await conn.exec_driver_sql("SELECT 1")
-        return url
-    except Exception as exc:  # noqa: BLE001
-        if os.environ.get("TEST_DATABASE_URL"):
-            raise SystemExit(f"TEST_DATABASE_URL is set but unusable: {exc}") from exc
-        return None
-    finally:
-        await eng.dispose()
-
-
-async def pg_schema(base: str, drop: str | None = None) -> str:
-    """Create a fresh schema and return a URL that uses it (or drop `drop`)."""
-    eng = make_engine(base)
-    try:
-        async with eng.begin() as conn:
-            if drop:
-                await conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{drop}" CASCADE')
-                return ""
-            schema = f"bench_{uuid.uuid4().hex[:12]}"
-            await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    finally:
-        await eng.dispose()
-    url = normalize_url(base).update_query_dict({"search_path": schema})
-    return url.render_as_string(hide_password=False)
 
 
 # ---- 1. throughput --------------------------------------------------------------------------
@@ -142,33 +86,24 @@ async def populate(url: str, users: int) -> None:
     library = load_library()
     state, _ = engine.start(library.get(pick_scenario(library)), seed=1)
     data = state.to_dict()
-    store = await Store.open(url)
-    await store.close()
-    eng = make_engine(url)
     now = utcnow()
-    try:
-        for lo in range(1, users + 1, 10_000):
-            ids = range(lo, min(lo + 10_000, users + 1))
-            async with eng.begin() as conn:
-                await conn.execute(insert(User), [{"id": i, "created_at": now} for i in ids])
-                await conn.execute(
-                    insert(Run),
-                    [
-                        {
-                            "user_id": i,
-                            "scenario_id": state.scenario_id,
-                            "content_hash": state.content_hash,
-                            "node": state.node,
-                            "state": data,
-                            "status": "active",
-                            "started_at": now,
-                            "updated_at": now,
-                        }
-                        for i in ids
-                    ],
-                )
-    finally:
-        await eng.dispose()
+    run = {
+        "scenario_id": state.scenario_id,
+        "content_hash": state.content_hash,
+        "node": state.node,
+        "state": data,
+        "status": "active",
+        "started_at": now,
+        "updated_at": now,
+    }
+    await common.bulk_load(
+        url,
+        users,
+        lambda ids: [
+            (User, [{"id": i, "created_at": now} for i in ids]),
+            (Run, [{"user_id": i, **run} for i in ids]),
+        ],
+    )
 
 
 async def child(url: str, users: int, steps: int) -> dict[str, int]:
@@ -180,73 +115,39 @@ async def child(url: str, users: int, steps: int) -> dict[str, int]:
     store = await Store.open(url)
     try:
         practice = Practice(store, library)
-        opened = rss_kib()["VmRSS"]
+        opened = common.rss_kib()["VmRSS"]
         for uid in random.Random(7).sample(range(1, users + 1), steps):
             turn = await practice.act(uid, Choose(first))
             assert turn.step == 1, turn
-        after = rss_kib()
+        return common.rss_since(opened)
     finally:
         await store.close()
-    return {"opened": opened, "after": after["VmRSS"], "peak": after["VmHWM"]}
-
-
-def run_child(url: str, users: int, steps: int) -> dict[str, int]:
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.store",
-            "--child",
-            url,
-            "--users",
-            str(users),
-            "--steps",
-            str(steps),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).resolve().parent.parent,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 # ---- main -----------------------------------------------------------------------------------
 
 
 async def bench(steps: int, repeats: int, mem_steps: int, sizes: list[int]) -> str:
-    pg = await postgres_base()
-    backends = ["sqlite"] + (["postgresql"] if pg else [])
+    measured = await common.backends()
     rows_tp, rows_mem = [], []
     with tempfile.TemporaryDirectory() as tmp:
-        for backend in backends:
-
-            async def fresh(name: str, backend: str = backend) -> tuple[str, str | None]:
-                if backend == "sqlite":
-                    return f"sqlite+aiosqlite:///{Path(tmp) / name}.db", None
-                url = await pg_schema(pg)
-                return url, normalize_url(url).query["search_path"]
-
-            url, schema = await fresh("throughput")
-            rates = [await throughput(url, steps, 1_000_000 + i) for i in range(repeats)]
-            if schema:
-                await pg_schema(pg, drop=schema)
+        for backend, pg in measured:
+            async with common.fresh_database(Path(tmp), pg, "throughput") as url:
+                rates = [await throughput(url, steps, 1_000_000 + i) for i in range(repeats)]
             rows_tp.append((backend, statistics.median(rates), min(rates), max(rates)))
             print(f"{backend}: {statistics.median(rates):.0f} steps/s", file=sys.stderr)
 
             for users in sizes:
-                url, schema = await fresh(f"users{users}")
-                t0 = time.perf_counter()
-                await populate(url, users)
-                load_s = time.perf_counter() - t0
-                runs = [run_child(url, users, mem_steps) for _ in range(repeats)]
-                if schema:
-                    await pg_schema(pg, drop=schema)
-                med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+                async with common.fresh_database(Path(tmp), pg, f"users{users}") as url:
+                    t0 = time.perf_counter()
+                    await populate(url, users)
+                    load_s = time.perf_counter() - t0
+                    args = (url, "--users", str(users), "--steps", str(mem_steps))
+                    runs = [common.run_child("bench.store", *args) for _ in range(repeats)]
+                    med = common.median_of(runs)
                 rows_mem.append((backend, users, load_s, med))
                 print(f"{backend} {users}: {med}", file=sys.stderr)
 
-    mib = 1024
     lines = [
         "Goal: every step is one durable commit (one transaction per user action), and memory "
         "does not grow with the number of stored users (per-user state lives in the database).",
@@ -274,12 +175,9 @@ async def bench(steps: int, repeats: int, mem_steps: int, sizes: list[int]) -> s
         "|---|---:|---:|---:|---:|---:|",
     ]
     for backend, users, load_s, med in rows_mem:
-        lines.append(
-            f"| {backend} | {users:,} | {load_s:.1f} | {med['opened'] / mib:.1f} | "
-            f"{med['after'] / mib:.1f} | {med['peak'] / mib:.1f} |"
-        )
-    if not pg:
-        lines += ["", "PostgreSQL was not reachable, so only SQLite was measured."]
+        lines.append(f"| {backend} | {users:,} | {load_s:.1f} | {common.rss_cells(med)} |")
+    if len(measured) == 1:
+        lines += ["", common.NO_PG]
     return "\n".join(lines)
 
 
