@@ -22,13 +22,11 @@ from html import escape
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from scenarios.skills import COMPONENTS, FRAMEWORKS
 from state import outbox
 from state.db.checkins import Checkin, CheckinSettings
-from state.db.models import OutboxMessage, Turn, User
+from state.db.models import Turn, User
 from state.progress import streak
 from state.schedule import (
     GRACE,
@@ -391,7 +389,7 @@ async def queue_due_batch(
         else:
             result.skipped += 1
     answered = await _answered(uow, [(r.user_id, d.local_date) for r, d in decisions])
-    messages: list[dict[str, Any]] = []
+    messages: list[outbox.Message] = []
     weekly: list[tuple[int, date]] = []
     for row, decision in decisions:
         day = decision.local_date
@@ -401,11 +399,19 @@ async def queue_due_batch(
             continue
         text, buttons = checkin_message(day)
         messages.append(
-            _outbox_row(row.user_id, KIND, text, buttons, dedupe_key(row.user_id, day), day, now)
+            outbox.Message(
+                chat_id=row.user_id,
+                user_id=row.user_id,
+                kind=KIND,
+                ref=ymd(day),
+                text=text,
+                buttons=buttons,
+                dedupe_key=dedupe_key(row.user_id, day),
+            )
         )
         if row.weekly_summary and day.isoweekday() == 7:
             weekly.append((row.user_id, day))
-    result.queued = await _enqueue_many(uow, messages)
+    result.queued = await outbox.enqueue_many(uow, messages, now=now)
     for user_id, day in weekly:
         result.weekly += int(await _queue_weekly(uow, user_id, day, now))
     await uow.session.execute(
@@ -415,48 +421,6 @@ async def queue_due_batch(
         moves,
     )
     return result
-
-
-def _outbox_row(
-    user_id: int,
-    kind: str,
-    text: str,
-    buttons: outbox.Buttons,
-    key: str,
-    day: date,
-    now: datetime,
-) -> dict[str, Any]:
-    """One outbox row, shaped exactly as `state.outbox.enqueue` writes it."""
-    return {
-        "user_id": user_id,
-        "chat_id": user_id,
-        "kind": kind,
-        "ref": ymd(day),
-        "payload": {"text": text, "buttons": buttons},
-        "dedupe_key": key,
-        "status": "queued",
-        "attempts": 0,
-        "not_before": now,
-        "created_at": now,
-    }
-
-
-async def _enqueue_many(uow: UnitOfWork, rows: list[dict[str, Any]]) -> int:
-    """`outbox.enqueue` for a whole batch in one statement; how many were new.
-
-    The same INSERT … ON CONFLICT (dedupe_key) DO NOTHING, executed once for all rows (one
-    `enqueue` call per row costs ~2.5 ms, mostly building and caching a statement per row).
-    """
-    if not rows:
-        return 0
-    insert = pg_insert if uow.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = (
-        insert(OutboxMessage.__table__)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(OutboxMessage.__table__.c.id)
-    )
-    result = await uow.session.execute(stmt, rows)
-    return len(result.all())
 
 
 async def _answered(uow: UnitOfWork, pairs: list[tuple[int, date | None]]) -> set[tuple[int, date]]:

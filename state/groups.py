@@ -558,10 +558,8 @@ async def create_push(
     await uow.session.flush()
     text = push_text(group, title, summary)
     buttons = push_buttons(scenario_id, title)
-    queued = 0
-    for member in reachable:
-        queued += await outbox.enqueue(
-            uow,
+    messages = [
+        outbox.Message(
             chat_id=member.user_id,
             user_id=member.user_id,
             kind=PUSH_KIND,
@@ -571,6 +569,9 @@ async def create_push(
             dedupe_key=f"push:{push.id}:{member.user_id}",
             not_before=now,
         )
+        for member in reachable
+    ]
+    queued = await outbox.enqueue_many(uow, messages)
     return PushResult("ok", _push(push), queued, len(people) - len(reachable))
 
 
@@ -648,23 +649,25 @@ async def settle_reports(
     if not waiting:
         return []
     counts = await delivery(uow, [p.id for p, _ in waiting])
-    done = []
+    reports, done = [], []
     for push, group in waiting:
         d = counts.get(push.id, Delivery())
         if d.pending:
             continue
-        await outbox.enqueue(
-            uow,
-            chat_id=group.leader_id,
-            user_id=group.leader_id,
-            kind=REPORT_KIND,
-            ref=str(push.id),
-            text=delivery_text(group.name, title_of(push.scenario_id), d),
-            dedupe_key=f"push-report:{push.id}",
-            not_before=now,
+        reports.append(
+            outbox.Message(
+                chat_id=group.leader_id,
+                user_id=group.leader_id,
+                kind=REPORT_KIND,
+                ref=str(push.id),
+                text=delivery_text(group.name, title_of(push.scenario_id), d),
+                dedupe_key=f"push-report:{push.id}",
+                not_before=now,
+            )
         )
         push.reported_at = now
         done.append(push.id)
+    await outbox.enqueue_many(uow, reports)
     return done
 
 
@@ -701,23 +704,22 @@ async def alert_leaders(store: Store, user_id: int, now: datetime | None = None)
                 Membership.alert_leader.is_(True),
             )
         )
-        queued = 0
-        for member, group, timezone in rows:
-            text = (
-                f"🔔 A member of <b>{escape(group.name)}</b>, {escape(member.display_name)}, "
-                f"may need support: the bot showed them crisis resources at "
-                f"{_local(now, timezone)}. It did not store what they wrote."
-            )
-            queued += await outbox.enqueue(
-                uow,
+        alerts = [
+            outbox.Message(
                 chat_id=group.leader_id,
                 user_id=group.leader_id,
                 kind=ALERT_KIND,
                 ref=str(group.id),
-                text=text,
+                text=(
+                    f"🔔 A member of <b>{escape(group.name)}</b>, {escape(member.display_name)}, "
+                    f"may need support: the bot showed them crisis resources at "
+                    f"{_local(now, timezone)}. It did not store what they wrote."
+                ),
                 dedupe_key=f"crisis:{group.id}:{user_id}:{bucket}",
                 not_before=now,
             )
-        return queued
+            for member, group, timezone in rows
+        ]
+        return await outbox.enqueue_many(uow, alerts)
 
     return await store.run(user_id, work)

@@ -7,6 +7,8 @@ The sender (bot/outbox_sender.py) drains it within Telegram's limits. A payload 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +20,39 @@ from state.db.models import OutboxMessage, utcnow
 from state.store import UnitOfWork
 
 Buttons = list[list[dict[str, str]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message to queue: what `enqueue` takes as keywords, for `enqueue_many`."""
+
+    chat_id: int
+    kind: str
+    text: str
+    dedupe_key: str
+    buttons: Buttons | None = None
+    user_id: int | None = None
+    ref: str | None = None
+    not_before: datetime | None = None
+    extra: dict[str, Any] | None = None
+
+    def row(self, now: datetime) -> dict[str, Any]:
+        """The outbox row, as the sender (bot/outbox_sender.py) reads it."""
+        payload: dict[str, Any] = {"text": self.text, "buttons": self.buttons or []}
+        if self.extra:
+            payload.update(self.extra)
+        return {
+            "user_id": self.user_id,
+            "chat_id": self.chat_id,
+            "kind": self.kind,
+            "ref": self.ref,
+            "payload": payload,
+            "dedupe_key": self.dedupe_key,
+            "status": "queued",
+            "attempts": 0,
+            "not_before": self.not_before or now,
+            "created_at": now,
+        }
 
 
 async def enqueue(
@@ -35,31 +70,33 @@ async def enqueue(
 ) -> bool:
     """Queue one message; False when a message with this dedupe key was already queued.
 
-    INSERT … ON CONFLICT DO NOTHING, so two workers deciding the same message at once still
-    queue one, without an error that would roll back the deciding transaction.
+    The same statement as `enqueue_many`, so one message and a batch are queued alike.
     """
-    payload: dict[str, Any] = {"text": text, "buttons": buttons or []}
-    if extra:
-        payload.update(extra)
-    values: dict[str, Any] = {
-        "user_id": user_id,
-        "chat_id": chat_id,
-        "kind": kind,
-        "ref": ref,
-        "payload": payload,
-        "dedupe_key": dedupe_key,
-        "status": "queued",
-        "attempts": 0,
-        "not_before": not_before or utcnow(),
-        "created_at": utcnow(),
-    }
-    dialect = uow.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = (
-        insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    )
-    result = await uow.session.execute(stmt)
-    return bool(result.rowcount)
+    message = Message(chat_id, kind, text, dedupe_key, buttons, user_id, ref, not_before, extra)
+    return await enqueue_many(uow, [message]) == 1
+
+
+async def enqueue_many(
+    uow: UnitOfWork, messages: Sequence[Message], *, now: datetime | None = None
+) -> int:
+    """Queue messages in one statement; how many were new (the others were already queued).
+
+    INSERT … ON CONFLICT (dedupe_key) DO NOTHING, so two workers deciding the same message at
+    once still queue one, without an error that would roll back the deciding transaction. One
+    statement for the whole list: a statement per row costs ~2.5 ms, mostly building it.
+    `now` (default: the clock) is each row's created_at, and its not_before unless it has one.
+    """
+    if not messages:
+        return 0
+    now = now or utcnow()
+    # A Core statement does not autoflush: flush pending ORM rows (the push or user a message
+    # refers to) first, as the ORM would.
+    await uow.session.flush()
+    table = OutboxMessage.__table__
+    insert = pg_insert if uow.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+    result = await uow.session.execute(stmt, [m.row(now) for m in messages])
+    return len(result.all())
 
 
 async def counts(
