@@ -126,7 +126,7 @@ class Env:
     async def settle(self) -> list[int]:
         return await self.store.run(
             None,
-            lambda uow: core.settle_reports(uow, lambda sid: feature._title(LIBRARY, sid)),
+            lambda uow: core.settle_reports(uow, lambda sid: feature.scenario_title(LIBRARY, sid)),
         )
 
 

@@ -1,0 +1,131 @@
+"""Group leaders in Telegram: groups, invitation links, pushing scenarios, the group at a glance.
+
+Leaders: /newgroup NAME, /invite, /push [GROUP SCENARIO_ID], /group, /export; admins also
+/leaders. Participants: the join screen behind an invitation link, /mygroups, /leave.
+
+Handlers stay thin: every decision (who may do what, what a leader may see) is in
+`state.groups` and `state.group_report`; this package renders and sends (`leader`, `member`,
+`reports`, with what they share in `common`). Each refusal is a plain sentence and changes
+nothing. Messages to other people (pushes, delivery reports, crisis alerts) are queued in the
+outbox in the deciding transaction and sent by `bot.outbox_sender`, which this feature
+installs; a repeating job queues each push's delivery report once it has settled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from telegram import BotCommand, Update
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
+
+from bot import callbacks
+from bot.features.groups import leader, member, reports
+from bot.features.groups.common import (
+    BAD_LEADER_LINK,
+    BAD_LINK,
+    LEADER_COMMANDS,
+    NOT_ADMIN,
+    NOT_LEADER,
+    NOT_YOURS,
+    consented_user,
+    scenario_key,
+    scenario_title,
+)
+from bot.features.groups.member import show_join, show_leader_invite
+from bot.outbox_sender import install
+
+__all__ = [
+    "ACTIONS",
+    "BAD_LEADER_LINK",
+    "BAD_LINK",
+    "COMMANDS",
+    "LEADER_COMMANDS",
+    "NOT_ADMIN",
+    "NOT_LEADER",
+    "NOT_YOURS",
+    "on_action",
+    "register",
+    "scenario_key",
+    "scenario_title",
+    "show_join",
+    "show_leader_invite",
+]
+
+COMMANDS = [
+    BotCommand("mygroups", "Your groups, and what your leader sees"),
+    BotCommand("leave", "Leave a group"),
+]
+ACTIONS = (
+    "gjoin",
+    "gopt",
+    "gno",
+    "gleave",
+    "gset",
+    "lacc",
+    "lno",
+    "lnew",
+    "ldel",
+    "ggrp",
+    "ginv",
+    "ginew",
+    "girev",
+    "gpush",
+    "gpctx",
+    "gpsc",
+    "gpgo",
+    "gprep",
+    "gchart",
+    "gcsv",
+)
+ConsentedHandler = Callable[
+    [Update, ContextTypes.DEFAULT_TYPE, callbacks.ActionData, int], Awaitable[None]
+]
+# Buttons anyone who agreed to the terms may press (their id is passed on); each checks the rest.
+_CONSENTED: dict[str, ConsentedHandler] = {
+    "gjoin": member.on_join,
+    "gopt": member.on_join,
+    "lacc": member.on_leader_invite,
+    "gleave": member.on_member,
+    "gset": member.on_member,
+    "lnew": leader.on_leader_admin,
+    "ldel": leader.on_leader_admin,
+}
+REPORT_EVERY = 3.0  # seconds between looks for pushes whose delivery has settled
+
+
+def register(app: Application) -> None:
+    private = filters.ChatType.PRIVATE
+    for name, handler in (
+        ("leaders", leader.leaders_command),
+        ("newgroup", leader.newgroup),
+        ("invite", leader.invite_command),
+        ("push", leader.push_command),
+        ("group", reports.group_command),
+        ("export", reports.export_command),
+        ("mygroups", member.mygroups),
+        ("leave", member.leave_command),
+    ):
+        app.add_handler(CommandHandler(name, handler, filters=private))
+    install(app)
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(
+            reports.report_job, interval=REPORT_EVERY, first=REPORT_EVERY, name="push-reports"
+        )
+
+
+async def on_action(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
+) -> None:
+    """Every group button. Each one re-checks rights: a forged button changes nothing."""
+    if update.callback_query is None or update.effective_user is None:
+        return
+    if data.action in member.NO_THANKS:
+        await member.no_thanks(update, context, data)
+        return
+    handler = _CONSENTED.get(data.action)
+    if handler is None:  # a leader's screen: `on_group_button` checks leadership itself
+        await leader.on_group_button(update, context, data)
+        return
+    user_id = await consented_user(update, context)
+    if user_id is not None:
+        await handler(update, context, data, user_id)

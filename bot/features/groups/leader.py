@@ -1,0 +1,399 @@
+"""The leader's side: /newgroup, /invite, /push and the buttons on their group's screens;
+and the admins' /leaders, which makes and removes leaders.
+
+Every button re-checks that the group is the leader's own (`own_group`): a forged or stale
+button changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from html import escape
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from bot import callbacks
+from bot.callbacks import b36
+from bot.features.groups import reports
+from bot.features.groups.common import (
+    LINK_DAYS,
+    NOT_ADMIN,
+    NOT_YOURS,
+    admins,
+    button,
+    consented_user,
+    day_text,
+    invite_link,
+    keyboard,
+    own_group,
+    parse_group_arg,
+    pick_group,
+    pressed,
+    refuse,
+    remove_buttons,
+    require_leader,
+    say,
+    scenario_by_key,
+    scenario_key,
+    send_qr,
+    set_leader_menu,
+    unexpired,
+)
+from bot.handlers.common import EXPIRED, answer
+from bot.outbox_sender import notify
+from bot.services import services
+from scenarios.model import Scenario
+from scenarios.skills import CONTEXT_LABELS
+from state import groups as core
+from state.groups import GroupRecord
+
+# ---- admins: /leaders --------------------------------------------------------------------------
+
+
+async def leaders_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user_id = await consented_user(update, context)
+    if user_id is None:
+        return
+    if not core.is_admin(user_id, admins(context)):
+        await say(update, context, NOT_ADMIN)
+        return
+    ids = await services(context).store.run(user_id, core.leader_ids)
+    lines = ["<b>Group leaders</b>"]
+    lines += [f"• <code>{i}</code>" for i in ids] or ["None yet."]
+    lines += [
+        "",
+        "Admins (from ADMIN_USER_IDS) can lead groups too. Add a leader with a one-time link "
+        "below, or on the server: <code>rehearse leaders add TELEGRAM_ID</code>.",
+    ]
+    rows = [[button("New leader invitation link", "lnew")]]
+    rows += [[button(f"Remove {i}", "ldel", b36(i))] for i in ids[:30]]
+    await say(update, context, "\n".join(lines), InlineKeyboardMarkup(rows))
+
+
+async def on_leader_admin(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData, user_id: int
+) -> None:
+    query = pressed(update)
+    if not core.is_admin(user_id, admins(context)):
+        await refuse(update, context, NOT_ADMIN)
+        return
+    store = services(context).store
+    if data.action == "lnew":
+        invite = await store.run(
+            user_id,
+            lambda uow: core.create_invite(
+                uow, kind="leader", created_by=user_id, expires_in=timedelta(days=LINK_DAYS)
+            ),
+        )
+        await answer(query)
+        await say(
+            update,
+            context,
+            "Send this link to the new group leader. It works <b>once</b>, for "
+            f"{LINK_DAYS} days:\n{escape(invite_link(context, invite))}",
+        )
+        return
+    try:
+        target = int(data.arg or "", 36)
+    except ValueError:
+        await answer(query, EXPIRED)
+        return
+    changed = await store.run(user_id, lambda uow: core.set_role(uow, target, core.PARTICIPANT))
+    await answer(query, "Removed." if changed else "Not a leader.")
+    await say(
+        update,
+        context,
+        f"<code>{target}</code> is no longer a group leader. Their groups are kept "
+        "but they can't manage them unless they are added again."
+        if changed
+        else f"<code>{target}</code> isn't a group leader.",
+    )
+
+
+# ---- /newgroup, /invite ------------------------------------------------------------------------
+
+
+async def newgroup(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    leader_id = await require_leader(update, context)
+    if leader_id is None:
+        return
+    name = core.clean_name(" ".join(context.args or []))
+    if name is None:
+        await say(update, context, "Give the group a name, e.g. /newgroup Tuesday evening IOP")
+        return
+    user = update.effective_user
+    leader_name = user.full_name if user is not None else ""
+
+    async def work(uow):
+        group = await core.create_group(uow, leader_id, name, leader_name)
+        invite = await core.create_invite(
+            uow, kind="group", created_by=leader_id, group_id=group.id
+        )
+        return group, invite
+
+    group, invite = await services(context).store.run(leader_id, work)
+    link = invite_link(context, invite)
+    await say(
+        update,
+        context,
+        f"Your group <b>{escape(group.name)}</b> is ready.\n\n"
+        "Share this link with your participants (in your group chat or by email), or "
+        "show the QR code on screen:\n"
+        f"{escape(link)}\n\n"
+        "Whoever opens it sees the group's name, your name and exactly what you will "
+        "see of their practice, and then chooses. /invite shows the link again or "
+        "replaces it; /push sends everyone a scenario; /group shows how it's going.",
+    )
+    await send_qr(update, context, group, link)
+    if update.effective_chat is not None:
+        await set_leader_menu(context, update.effective_chat.id)
+
+
+async def invite_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    group = await pick_group(update, context, "ginv", "Which group's link?")
+    if group is not None:
+        await show_invite(update, context, group)
+
+
+async def show_invite(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, group: GroupRecord
+) -> None:
+    invite = await services(context).store.run(
+        group.leader_id, lambda uow: core.current_invite(uow, group.id)
+    )
+    arg = b36(group.id)
+    renew = [
+        button("New link", "ginew", f"{arg}_0"),
+        button(f"New {LINK_DAYS}-day link", "ginew", f"{arg}_{LINK_DAYS}"),
+    ]
+    if invite is None:
+        text = (
+            f"No invitation link works for <b>{escape(group.name)}</b> right now, so nobody new "
+            "can join. Make a new one when you're ready:"
+        )
+        await say(update, context, text, keyboard(renew))
+        return
+    link = invite_link(context, invite)
+    expiry = (
+        f"It works until {day_text(invite.expires_at)}."
+        if invite.expires_at
+        else "It doesn't expire; revoke it if it reaches the wrong people."
+    )
+    text = (
+        f"Invitation link for <b>{escape(group.name)}</b>:\n{escape(link)}\n\n{expiry}\n"
+        "A new link replaces this one: the old one stops working."
+    )
+    await say(update, context, text, keyboard(renew, [button("Revoke link", "girev", arg)]))
+    await send_qr(update, context, group, link)
+
+
+# ---- /push -------------------------------------------------------------------------------------
+
+
+async def push_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    args = context.args or []
+    if not args:
+        group = await pick_group(update, context, "gpush", "Send a scenario to which group?")
+        if group is not None:
+            await push_contexts(update, context, group)
+        return
+    leader_id = await require_leader(update, context)
+    if leader_id is None:
+        return
+    svc = services(context)
+    scenario_id, group_ref = args[-1], " ".join(args[:-1])
+    scenario = svc.library.get(scenario_id)
+    if scenario is None:
+        await say(
+            update,
+            context,
+            f"I don't know the scenario “{escape(scenario_id[:80])}”. Send /push on "
+            "its own to pick one from a list.",
+        )
+        return
+
+    async def find(uow):
+        if group_ref:
+            return await core.find_leader_group(uow, leader_id, group_ref)
+        mine = await core.leader_groups(uow, leader_id)
+        return mine[0] if len(mine) == 1 else None
+
+    group = await svc.store.run(leader_id, find)
+    if group is None:
+        await say(
+            update,
+            context,
+            "I couldn't tell which of your groups you mean. Use its number or exact "
+            "name, e.g. /push 3 family/birthday-or-group, or send /push on its own."
+            if group_ref
+            else "Which group? e.g. /push Tuesday group family/birthday-or-group",
+        )
+        return
+    await do_push(update, context, leader_id, group, scenario)
+
+
+async def push_contexts(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, group: GroupRecord
+) -> None:
+    library = services(context).library
+    arg = b36(group.id)
+    rows = [
+        [button(label, "gpctx", f"{arg}_{key}")]
+        for key, label in CONTEXT_LABELS.items()
+        if library.by_context(key)
+    ]
+    text = f"What would you like <b>{escape(group.name)}</b> to practise?"
+    await say(update, context, text, InlineKeyboardMarkup(rows))
+
+
+async def push_scenarios(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, group: GroupRecord, context_key: str
+) -> None:
+    library = services(context).library
+    items = library.by_context(context_key)
+    if not items:
+        await push_contexts(update, context, group)
+        return
+    arg = b36(group.id)
+    rows = [[button(s.title, "gpsc", f"{arg}_{scenario_key(s.id)}")] for s in items]
+    rows.append([button("‹ Back", "gpush", arg)])
+    text = f"<b>{escape(CONTEXT_LABELS.get(context_key, context_key))}</b>: which one?"
+    await say(update, context, text, InlineKeyboardMarkup(rows))
+
+
+async def push_confirm(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, group: GroupRecord, scenario: Scenario
+) -> None:
+    people = await services(context).store.run(
+        group.leader_id, lambda uow: core.members(uow, group.id)
+    )
+    reachable = sum(m.active for m in people)
+    arg = b36(group.id)
+    text = (
+        f"Send <b>{escape(scenario.title)}</b> to the {reachable} member(s) of "
+        f"<b>{escape(group.name)}</b>?\n<i>{escape(scenario.summary)}</i>\n\n"
+        "Each gets a private message with a button that opens it."
+    )
+    markup = keyboard(
+        [button("Send it", "gpgo", f"{arg}_{scenario_key(scenario.id)}")],
+        [button("‹ Back", "gpctx", f"{arg}_{scenario.context}")],
+    )
+    await say(update, context, text, markup)
+
+
+async def do_push(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    leader_id: int,
+    group: GroupRecord,
+    scenario: Scenario,
+) -> None:
+    svc = services(context)
+    result = await svc.store.run(
+        leader_id,
+        lambda uow: core.create_push(
+            uow,
+            group,
+            scenario.id,
+            title=scenario.title,
+            summary=scenario.summary,
+            created_by=leader_id,
+        ),
+    )
+    if result.status == "repeat":
+        text = (
+            f"You sent <b>{escape(scenario.title)}</b> to {escape(group.name)} a few minutes "
+            "ago, so I haven't sent it again."
+        )
+        await say(update, context, text)
+        return
+    if result.status == "empty" or result.push is None:
+        text = (
+            f"Nobody in <b>{escape(group.name)}</b> can receive it yet"
+            + (f" ({result.inactive} blocked the bot)" if result.inactive else "")
+            + ". Share the invitation link first: /invite"
+        )
+        await say(update, context, text)
+        return
+    notify(context.application)
+    skipped = (
+        f" {result.inactive} member(s) who blocked the bot were skipped." if result.inactive else ""
+    )
+    text = (
+        f"On its way: <b>{escape(scenario.title)}</b> to {result.queued} member(s) of "
+        f"<b>{escape(group.name)}</b>.{skipped} I'll send you a delivery report when it's done."
+    )
+    markup = keyboard([button("Delivery so far", "gprep", b36(result.push.id))])
+    await say(update, context, text, markup)
+
+
+# ---- the buttons on a group's screens ----------------------------------------------------------
+
+
+async def on_group_button(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
+) -> None:
+    """A button of the leader's screens: it names a group (or a push) that must be theirs."""
+    query = pressed(update)
+    leader_id = await require_leader(update, context)
+    if leader_id is None:
+        return
+    svc = services(context)
+    if data.action == "gprep":
+        await answer(query)
+        try:
+            push_id = int(data.arg or "", 36)
+        except ValueError:
+            await say(update, context, NOT_YOURS)
+            return
+        await reports.delivery_now(update, context, leader_id, push_id)
+        return
+    parsed = await unexpired(update, parse_group_arg(data.arg))
+    if parsed is None:
+        return
+    group_id, part, _ = parsed
+    await answer(query)
+    group = await own_group(update, context, leader_id, group_id)
+    if group is None:
+        return
+    if data.action == "ggrp":
+        await reports.show_group(update, context, group)
+    elif data.action == "ginv":
+        await show_invite(update, context, group)
+    elif data.action == "ginew":
+        days = int(part) if part in ("0", str(LINK_DAYS)) else 0
+        await svc.store.run(
+            leader_id,
+            lambda uow: core.renew_invite(
+                uow, group, expires_in=timedelta(days=days) if days else None
+            ),
+        )
+        await show_invite(update, context, group)
+    elif data.action == "girev":
+        await svc.store.run(leader_id, lambda uow: core.revoke_invites(uow, group.id))
+        await say(
+            update,
+            context,
+            f"Revoked: the link to <b>{escape(group.name)}</b> no longer works, and "
+            "members who joined stay in the group. Make a new one with /invite.",
+        )
+    elif data.action == "gpush":
+        await push_contexts(update, context, group)
+    elif data.action == "gpctx":
+        await push_scenarios(update, context, group, part or "")
+    elif data.action in ("gpsc", "gpgo"):
+        scenario = scenario_by_key(svc.library, part)
+        if scenario is None:
+            await say(
+                update, context, "That scenario isn't available any more. /push to pick another."
+            )
+        elif data.action == "gpsc":
+            await push_confirm(update, context, group, scenario)
+        else:
+            await remove_buttons(update)
+            await do_push(update, context, leader_id, group, scenario)
+    elif data.action == "gchart":
+        await reports.send_chart(update, context, group)
+    elif data.action == "gcsv":
+        await reports.send_csv(update, context, group)

@@ -1,0 +1,206 @@
+"""What a leader sees of a group: /group at a glance, the style chart, /export as CSV, and
+delivery reports of pushes (now on a button, and queued by a job once a push has settled).
+
+Only what members agreed to share reaches these screens: `state.group_report` decides it.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import UTC, date, datetime, timedelta
+from html import escape
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.callbacks import b36
+from bot.features.groups.common import (
+    NOT_YOURS,
+    button,
+    day_text,
+    keyboard,
+    pick_group,
+    say,
+    scenario_title,
+    send_photo,
+)
+from bot.outbox_sender import notify
+from bot.render import STYLE_MARK, clip
+from bot.services import services
+from scenarios.library import Library
+from state import group_images
+from state import groups as core
+from state.group_report import GroupReport, export_csv, group_report, percentages
+from state.groups import GroupRecord
+
+
+async def group_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    group = await pick_group(update, context, "ggrp", "Which group?")
+    if group is not None:
+        await show_group(update, context, group)
+
+
+async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    group = await pick_group(update, context, "gcsv", "Export which group?")
+    if group is not None:
+        await send_csv(update, context, group)
+
+
+def _style_line(styles: dict[str, int]) -> str:
+    return " · ".join(f"{STYLE_MARK.get(s, '•')} {escape(s)} {p}%" for s, p in percentages(styles))
+
+
+def group_text(report: GroupReport, library: Library, checkins: str | None = None) -> str:
+    g = report.group
+    people = report.members
+    blocked = sum(not m.member.active for m in people)
+    lines = [
+        f"<b>{escape(g.name)}</b> · since {day_text(g.created_at)}",
+        f"Members: {len(people)}" + (f" ({blocked} blocked the bot)" if blocked else ""),
+    ]
+    if report.pushes:
+        lines += ["", "<b>Pushed scenarios</b>"]
+        for line in report.pushes[-8:]:
+            d = line.delivery
+            delivered = f"sent {d.sent}, blocked {d.blocked}"
+            if d.failed:
+                delivered += f", not delivered {d.failed}"
+            if d.pending:
+                delivered += f", pending {d.pending}"
+            title = scenario_title(library, line.push.scenario_id)
+            lines.append(
+                f"• {line.push.created_at:%d %b} {escape(title)}"
+                f": {delivered} · started {line.started}/{len(people)}"
+                f" · finished {line.finished}/{len(people)}"
+            )
+    else:
+        lines += ["", "No scenarios pushed yet: /push"]
+    if people:
+        lines += ["", "<b>Members</b>"]
+        n = len(report.pushes)
+        for line in people:
+            m = line.member
+            mark = "" if m.active else " 🚫 blocked the bot"
+            mix = " ".join(f"{STYLE_MARK.get(s, '•')}{c}" for s, c in sorted(line.styles.items()))
+            progress = f"started {line.started}/{n}, finished {line.finished}/{n}" if n else ""
+            lines.append(
+                f"• {escape(m.display_name)}{mark}"
+                + (f": {progress}" if progress else "")
+                + (f" · {mix}" if mix else "")
+            )
+    else:
+        lines += ["", "Nobody has joined yet: share the link from /invite."]
+    if report.styles:
+        lines += ["", f"<b>Style mix</b> in pushed scenarios: {_style_line(report.styles)}"]
+    if checkins:
+        lines += ["", checkins]
+    return clip("\n".join(lines))
+
+
+async def _checkin_line(context: ContextTypes.DEFAULT_TYPE, report: GroupReport) -> str | None:
+    """Check-in completion over the last 7 days, for members who chose to share check-ins."""
+    try:
+        from state.checkins import group_checkin_summary
+    except ImportError:  # check-ins not installed in this deployment
+        return None
+    ids = [m.member.user_id for m in report.members]
+    if not ids:
+        return None
+    since = datetime.now(UTC).date() - timedelta(days=6)
+    summary = await services(context).store.run(
+        None, lambda uow: group_checkin_summary(uow, ids, since)
+    )
+    if not summary.sharing:
+        return "<b>Check-ins</b>: nobody shares their check-ins with you."
+    text = (
+        f"<b>Check-ins</b>, last 7 days ({summary.sharing} of {summary.members} share them): "
+        f"{round(100 * summary.completion)}% done"
+    )
+    if summary.avg_mood is not None:
+        text += f" · average mood {summary.avg_mood:.1f}/5"
+    return text
+
+
+async def show_group(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, group: GroupRecord
+) -> None:
+    svc = services(context)
+    report = await svc.store.run(group.leader_id, lambda uow: group_report(uow, group))
+    checkins = await _checkin_line(context, report)
+    arg = b36(group.id)
+    markup = keyboard(
+        [button("Style chart", "gchart", arg), button("Export CSV", "gcsv", arg)],
+        [button("Push a scenario", "gpush", arg), button("Invitation link", "ginv", arg)],
+    )
+    await say(update, context, group_text(report, svc.library, checkins), markup)
+
+
+async def send_chart(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, group: GroupRecord
+) -> None:
+    report = await services(context).store.run(
+        group.leader_id, lambda uow: group_report(uow, group)
+    )
+    if not report.weeks:
+        await say(
+            update, context, "No choices in pushed scenarios yet, so there is nothing to chart."
+        )
+        return
+    png = group_images.style_chart_png(f"{group.name}: style mix by week", report.weeks)
+    await send_photo(
+        update,
+        context,
+        png,
+        f"<b>{escape(group.name)}</b>: share of each style in pushed scenarios, by week.",
+    )
+
+
+async def send_csv(update: Update, context: ContextTypes.DEFAULT_TYPE, group: GroupRecord) -> None:
+    svc = services(context)
+    report = await svc.store.run(
+        group.leader_id, lambda uow: group_report(uow, group, with_transcripts=True)
+    )
+    chat = update.effective_chat
+    if chat is None:
+        return
+    data = export_csv(report, svc.library).encode("utf-8-sig")
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", group.name).strip("-").lower() or "group"
+    await context.bot.send_document(
+        chat.id,
+        io.BytesIO(data),
+        filename=f"{slug}-{date.today():%Y-%m-%d}.csv",
+        caption="One row per member and pushed scenario. Transcripts only for members who "
+        "chose to share them.",
+    )
+
+
+async def delivery_now(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, leader_id: int, push_id: int
+) -> None:
+    svc = services(context)
+
+    async def work(uow):
+        push = await core.get_push(uow, push_id)
+        group = await core.leader_group(uow, leader_id, push.group_id) if push else None
+        if push is None or group is None:
+            return None
+        return push, group, (await core.delivery(uow, [push.id]))[push.id]
+
+    found = await svc.store.run(leader_id, work)
+    if found is None:
+        await say(update, context, NOT_YOURS)
+        return
+    push, group, d = found
+    title = scenario_title(svc.library, push.scenario_id)
+    await say(update, context, core.delivery_text(group.name, title, d))
+
+
+async def report_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Queue the delivery report of every push whose messages have all been sent or failed."""
+    svc = services(context)
+    done = await svc.store.run(
+        None, lambda uow: core.settle_reports(uow, lambda sid: scenario_title(svc.library, sid))
+    )
+    if done:
+        notify(context.application)
