@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from scenarios.library import Library
 from scenarios.model import Scenario
 from state import engine
-from state.engine import Ask, Feedback, Input, Matcher, Notice, Output, Reply, RunState
+from state.engine import Feedback, Input, Matcher, Notice, Output, Reply, RunState
 from state.store import RunRecord, Store, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -97,9 +97,9 @@ class Practice:
                 expect_step is not None and expect_step != state.step
             )
             scenario = self._scenario_for(run)
-            if stale:
-                ask = _current_ask(scenario, state) if scenario else []
-                return Turn(run.id, state.step, run.scenario_id, [EXPIRED, *ask])
+            if stale:  # where the run is now, for the channel to show if it wants
+                here = _current(scenario, state) if scenario else []
+                return Turn(run.id, state.step, run.scenario_id, [EXPIRED, *here])
             if scenario is None:
                 await uow.runs.abandon(run.id)
                 return Turn(run.id, state.step, run.scenario_id, [CHANGED])
@@ -183,11 +183,12 @@ def _adapt(scenario: Scenario, state: RunState) -> RunState:
     return new
 
 
-def _current_ask(scenario: Scenario, state: RunState) -> list[Output]:
+def _current(scenario: Scenario, state: RunState) -> list[Output]:
+    """The current node's lines and choices again; nothing if it can't be redrawn."""
     if state.node not in scenario.nodes or state.status != "active":
         return []
     try:
-        return [o for o in engine.current(scenario, state) if isinstance(o, Ask)]
+        return engine.current(scenario, state)
     except Exception:
         log.exception("could not redraw %s at %s", scenario.id, state.node)
         return []

@@ -154,6 +154,14 @@ async def on_choice(
     )
     if expired:
         await answer(query, EXPIRED)
+        if turn.run_id == data.run_id and turn.step == data.step + 1 and len(turn.outputs) > 1:
+            # The press before this one was applied, but its reply never came (the bot died
+            # between commit and send): the old keyboard is still there. Show where they are.
+            await reply(
+                update,
+                context,
+                turn_messages(turn.outputs, turn.run_id, turn.step, turn.scenario_id),
+            )
         return
     await answer(query)
     await mark_chosen(update)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from bot import callbacks
 from offline import keyboard
 from state.db.models import Base, Run, SafetyEvent, User
+from state.engine import Choose
 
 SCENARIO = "family/birthday-or-group"
 
@@ -145,6 +146,35 @@ async def test_redelivered_update_is_not_applied_twice(consented, bot_env):
     async with store.transaction(None) as uow:
         run = await uow.runs.active(chat.user_id)
     assert run.state.step == 1
+
+
+async def test_a_press_whose_reply_was_lost_shows_where_the_run_is_now(consented, bot_env):
+    chat, request, store = consented, consented.request, bot_env[2]
+    practice = bot_env[0].bot_data["services"].practice
+    await open_scenario(chat)
+    data = dict(chat.last_buttons())["Tomorrow is my group night"]
+    pressed = callbacks.parse(data)
+    # The step commits, then the bot dies before replying: the old keyboard is still there.
+    await practice.act(
+        chat.user_id,
+        Choose(pressed.choice),
+        update_id=777,
+        expect_run=pressed.run_id,
+        expect_step=pressed.step,
+    )
+    request.clear()
+    await chat.press(data)
+    assert request.sent("answerCallbackQuery")[0].get("text") == "That button has expired."
+    assert "Here is where you are now" in request.texts()[0]
+    now = [callbacks.parse(d) for _, d in chat.last_buttons()]
+    assert now and all(c.run_id == pressed.run_id and c.step == pressed.step + 1 for c in now)
+    async with store.transaction(None) as uow:
+        assert (await uow.runs.active(chat.user_id)).state.step == 1  # shown, not applied
+    await chat.press_button(chat.last_buttons()[0][0])
+    request.clear()
+    await chat.press(data)  # two steps old by now: the toast alone
+    assert request.sent("answerCallbackQuery")[0].get("text") == "That button has expired."
+    assert request.texts() == []
 
 
 async def test_typed_reply_is_coached(consented):
