@@ -27,6 +27,7 @@ transactions: memory does not grow with the number of stored users.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -392,12 +393,40 @@ def is_transient(exc: BaseException) -> bool:
     return "database is locked" in message or "database table is locked" in message
 
 
+class _Turns:
+    """SQLite has one writer: this process's transactions take turns here, on the event loop.
+
+    Otherwise each waits on SQLite's lock inside the driver (see InlineConnection in
+    state/db/session.py), blocking the loop. A task that already has the turn keeps it, so a
+    transaction opened inside another (before the outer one has touched the database, as
+    SQLAlchemy begins lazily) goes ahead as it did before.
+    """
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._holder: asyncio.Task | None = None
+
+    @asynccontextmanager
+    async def take(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        if task is not None and task is self._holder:
+            yield
+            return
+        async with self._lock:
+            self._holder = task
+            try:
+                yield
+            finally:
+                self._holder = None
+
+
 class Store:
     def __init__(self, engine: AsyncEngine, url: str) -> None:
         self.engine = engine
         self.url = url
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._postgres = engine.dialect.name == "postgresql"
+        self._writers = None if self._postgres else _Turns()
 
     @classmethod
     async def open(cls, url: str | None = None, upgrade: bool = True) -> Store:
@@ -445,7 +474,8 @@ class Store:
     @asynccontextmanager
     async def transaction(self, user_id: int | None) -> AsyncIterator[UnitOfWork]:
         """One transaction, no retry: commit on clean exit, roll back on an exception."""
-        async with self._sessions() as session, session.begin():
+        turn = self._writers.take() if self._writers else contextlib.nullcontext()
+        async with turn, self._sessions() as session, session.begin():
             uow = UnitOfWork(session)
             if user_id is not None:
                 await uow.users.ensure(user_id)

@@ -15,17 +15,42 @@ isolated tests, sharing one database).
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import event
+from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 STATE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = STATE_DIR / "rehearse.db"
-BUSY_TIMEOUT_MS = 30_000
+BUSY_TIMEOUT_MS = 30_000  # other tools' connections (backup, restore)
+# Our own connections wait on the event loop (see InlineConnection): briefly, then the store
+# retries the whole transaction with an awaited pause, so the loop is never held for long.
+INLINE_BUSY_TIMEOUT_MS = 250
 READ_ONLY = "rehearse_read_only"  # execution option: begin with a deferred BEGIN (Store.read)
+
+
+class InlineConnection(aiosqlite.Connection):
+    """aiosqlite's connection, but each call runs at once on the event loop's thread.
+
+    SQLite answers a statement in microseconds; a round trip to aiosqlite's worker thread costs
+    the loop an iteration, and SQLAlchemy makes about four per statement. Under load (hundreds of
+    updates in flight) each iteration is slow, so a transaction held SQLite's one write lock for
+    tens of milliseconds and the bot managed ~50 steps a second (`python -m bench.bot`). Safe
+    because Store makes this process's writers take turns on an asyncio lock, so a call here
+    never waits on SQLite's lock for another of our own connections; another process's writer
+    costs at most INLINE_BUSY_TIMEOUT_MS before the store retries. The worker thread still opens
+    and closes the connection (and serves SQLAlchemy's rare direct use of its queue).
+    """
+
+    async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")
+        return fn(*args, **kwargs)
 
 
 def default_url() -> str:
@@ -78,7 +103,15 @@ def make_engine(
     database = url.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, **kw)
+    connect_args, connect_kw = SQLiteDialect_aiosqlite().create_connect_args(url)
+
+    async def connect() -> InlineConnection:
+        def open_sqlite() -> sqlite3.Connection:
+            return sqlite3.connect(*connect_args, **connect_kw)
+
+        return await InlineConnection(open_sqlite, iter_chunk_size=64)
+
+    engine = create_async_engine(url, async_creator=connect, **kw)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -86,7 +119,7 @@ def make_engine(
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            cursor.execute(f"PRAGMA busy_timeout = {INLINE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
         finally:

@@ -10,7 +10,7 @@ from sqlalchemy import inspect
 
 from state.db import migrate
 from state.db.models import Base
-from state.db.session import make_engine
+from state.db.session import InlineConnection, make_engine
 from state.store import Store
 
 HEAD = ScriptDirectory.from_config(migrate.alembic_config()).get_current_head()
@@ -76,8 +76,10 @@ async def test_sqlite_connections_are_configured(tmp_path) -> None:
         async with engine.connect() as conn:
             mode = await conn.exec_driver_sql("PRAGMA journal_mode")
             assert mode.scalar() == "wal"
-            assert (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar() == 30_000
+            assert (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar() == 250
             assert (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert isinstance(driver, InlineConnection)  # no worker-thread hop per call
     finally:
         await engine.dispose()
 

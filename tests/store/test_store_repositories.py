@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from datetime import UTC, datetime
 
@@ -141,6 +142,28 @@ async def test_a_read_does_not_queue_behind_an_open_write(store: Store) -> None:
         await uow.users.set_consent(6, "v1")
         seen = await asyncio.wait_for(store.read(lambda u: u.updates.gate(1, 5)), timeout=5)
     assert seen == (False, True)
+
+
+async def test_many_writers_at_once_take_turns_without_conflicts(store: Store, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="state.store")
+
+    async def claim(uow: UnitOfWork, update_id: int) -> bool:
+        await asyncio.sleep(0)  # let the others in while this transaction is open
+        return await uow.updates.claim(update_id, None)
+
+    claimed = await asyncio.gather(
+        *(store.run(1000 + i % 7, lambda uow, i=i: claim(uow, 5000 + i)) for i in range(200))
+    )
+    assert all(claimed)
+    assert await store.read(lambda uow: uow.updates.gate(5199, 1000)) == (True, False)
+    assert not [r for r in caplog.records if "transient" in r.getMessage()]
+
+
+async def test_a_transaction_opened_inside_another_still_runs(store: Store) -> None:
+    async with store.transaction(None) as outer:
+        async with store.transaction(8) as inner:  # the outer hasn't touched the database yet
+            await inner.users.set_consent(8, "v1")
+        assert (await outer.users.get(8)).consent_version == "v1"
 
 
 async def test_delete_everything_leaves_no_row_about_the_user(store: Store) -> None:
