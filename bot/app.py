@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 
 from telegram import BotCommand, Update
@@ -121,8 +122,12 @@ def add_handlers(app: Application) -> None:
     app.add_error_handler(on_error)
 
 
-def feature_modules() -> list:
-    """Modules in bot/features/ with a `register(app)`; each may list `COMMANDS` and `JOBS`."""
+@functools.cache
+def feature_modules() -> tuple:
+    """Modules in bot/features/ with a `register(app)`; each may list `COMMANDS` and `JOBS`.
+
+    Found once: buttons and typed text ask on every update.
+    """
     import importlib
     import pkgutil
 
@@ -133,7 +138,7 @@ def feature_modules() -> list:
         module = importlib.import_module(f"bot.features.{info_.name}")
         if hasattr(module, "register"):
             found.append(module)
-    return found
+    return tuple(found)
 
 
 def all_commands() -> list[BotCommand]:
