@@ -21,7 +21,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-LEXICON_VERSION = "2026.11.1"
+LEXICON_VERSION = "2026.11.2"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -539,6 +539,19 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
             r"never born)\b|\b(nobody|no one|noone) (would|will) (miss|care|notice)\b"
         ),
         False,
+    ),
+    (
+        # Perceived burdensomeness, a recognised warning sign. Negatable: "I don't want to be a
+        # burden to you" is a request a role-play rehearses, not a risk statement.
+        "s_burden_self",
+        "suicide",
+        3,
+        _rx(
+            r"\bi (am|m|feel|fel|have become|became|will always be|am always)( like)?( such| just|"
+            r" only| nothing but| always| a huge| a big)? (a )?(burden|burdens)\b(?! of)|"
+            r"\b(tired|sick) of (being|feeling like) (such )?a burden\b"
+        ),
+        True,
     ),
     (
         "s_no_point",

@@ -23,6 +23,9 @@ POSITIVES = {
         "unalive myself",
         "i don't want to be here anymore",
         "everyone would be better off without me",
+        "i feel like i'm a burden",
+        "I'm just a burden to my family",
+        "i'm so tired of being a burden",
         "i gave away my things",
         "i wrote my goodbye letters",
         "no point in living",
@@ -69,6 +72,8 @@ POSITIVES = {
 }
 
 NEGATIVES = [
+    "I don't want to be a burden to you, Mom",  # a request a family role-play rehearses
+    "it's a burden of proof thing",
     "this deadline is killing me",
     "my phone died",
     "I need to cut back on drinking",
