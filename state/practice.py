@@ -91,7 +91,8 @@ class Practice:
                 return Turn(None, 0, None, [], duplicate=True)
             run = await uow.runs.active(user_id)
             if run is None:
-                return Turn(None, 0, None, [NO_RUN])
+                again = await self._debrief_again(uow, user_id, expect_run, expect_step)
+                return again or Turn(None, 0, None, [NO_RUN])
             state = run.state
             stale = (expect_run is not None and expect_run != run.id) or (
                 expect_step is not None and expect_step != state.step
@@ -161,6 +162,25 @@ class Practice:
         return await self.store.run(user_id, work)
 
     # ---- helpers -----------------------------------------------------------------------------
+
+    async def _debrief_again(
+        self, uow: UnitOfWork, user_id: int, run_id: int | None, step: int | None
+    ) -> Turn | None:
+        """The debrief again, for a re-press of the choice that ended this run.
+
+        If the bot died between committing the last step and sending the debrief, the old
+        keyboard is all the participant has; without this they would have to replay.
+        """
+        if run_id is None or step is None:
+            return None
+        run = await uow.runs.get(run_id)
+        if run is None or run.user_id != user_id or run.status != "ended":
+            return None
+        scenario = self.library.get(run.scenario_id)
+        if scenario is None or run.state.step != step + 1:
+            return None
+        debrief = engine.debrief(scenario, run.state)
+        return Turn(run.id, run.state.step, run.scenario_id, [EXPIRED, debrief], ended=True)
 
     def _scenario_for(self, run: RunRecord) -> Scenario | None:
         """The run's scenario if it can carry on: None when gone or its node was removed."""

@@ -177,6 +177,32 @@ async def test_a_press_whose_reply_was_lost_shows_where_the_run_is_now(consented
     assert request.texts() == []
 
 
+async def test_a_lost_debrief_comes_again_when_the_last_choice_is_pressed_again(consented, bot_env):
+    chat, request = consented, consented.request
+    practice = bot_env[0].bot_data["services"].practice
+    await open_scenario(chat)
+    for label in ("Tomorrow is my group night", "I feel torn", "My recovery is for us too"):
+        await chat.press_button(next(t for t, _ in chat.last_buttons() if t.startswith(label)))
+    data = next(d for t, d in chat.last_buttons() if t.startswith("I'll take Dana"))
+    last = callbacks.parse(data)
+    ended = await practice.act(  # the run ends, then the bot dies before the debrief goes out
+        chat.user_id,
+        Choose(last.choice),
+        update_id=778,
+        expect_run=last.run_id,
+        expect_step=last.step,
+    )
+    assert ended.ended
+    request.clear()
+    await chat.press(data)
+    assert request.sent("answerCallbackQuery")[0].get("text") == "That button has expired."
+    assert any("Debrief" in t for t in request.texts())
+    assert "Try again" in [t for t, _ in chat.last_buttons()]
+    request.clear()
+    await chat.press(callbacks.choice(last.run_id, last.step - 1, "x", "y"))  # older: toast only
+    assert request.texts() == []
+
+
 async def test_typed_reply_is_coached(consented):
     chat = consented
     await open_scenario(chat)
