@@ -11,12 +11,15 @@ calls at random with one of:
 - a timeout *before* the stub handles the call (it hangs past the bot's 5 s read timeout, then
   answers 504; the message was not delivered, a retry delivers it),
 - a timeout *after* the stub handled it (delivered, then it hangs: the bot can't know, and its
-  retry delivers the message a second time — the honest cost of retrying).
+  retry delivers the message a second time — the honest cost of retrying; the Bot API has no
+  idempotency key, so no client can make this case exactly-once).
 
 Every participant taps through the same scenario (/start, consent, the scenario, four
 choices, the debrief). Then the drill counts, per participant: each choice's feedback and the
 debrief should arrive exactly once (lost = never, duplicate = more than once), and the steps
-stored in the database should equal the choices pressed (no progress lost).
+stored in the database should equal the choices pressed (no progress lost). Each duplicate is
+attributed to how the stub answered the copy delivered just before it: hung after delivery
+(timeout-after), or answered in time (no fault).
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ class ChaosStub(BotApiStub):
         self.faults: Counter[str] = Counter()
         self.by_chat: dict[int, list[Sent]] = defaultdict(list)
         self.requests: Counter[str] = Counter()
+        self.hung_after: set[int] = set()  # message ids delivered, then answered too late
 
     def _fault(self, method: str) -> str | None:
         if method not in CHAOTIC:
@@ -102,6 +106,8 @@ class ChaosStub(BotApiStub):
                     if c.message_id == message_id and c.method == method
                 )
                 self.by_chat[int(params["chat_id"])].append(sent)
+                if fault == "timeout-after":
+                    self.hung_after.add(message_id)
         if fault == "timeout-after":
             time.sleep(HANG)
         return status, body
@@ -217,14 +223,17 @@ def drill(users: int, fault_rate: float, seed: int, patience: float) -> dict[str
     steps = stored_steps(db)
     lost = duplicates = 0
     lost_progress = 0
+    after: Counter[str] = Counter()  # duplicates by how the copy before them was answered
     for p in people:
-        texts = [str(s.params.get("text", "")) for s in stub.by_chat.get(p.user_id, ())]
+        received = list(stub.by_chat.get(p.user_id, ()))
         expected = [said for _, said in CHOICES[: p.pressed]]
         expected += ["Debrief:"] if p.pressed == len(CHOICES) else []
         for needle in expected:
-            n = sum(needle in t for t in texts)
-            lost += n == 0
-            duplicates += max(0, n - 1)
+            copies = [s for s in received if needle in str(s.params.get("text", ""))]
+            lost += not copies
+            duplicates += max(0, len(copies) - 1)
+            for before in copies[:-1]:
+                after["timeout-after" if before.message_id in stub.hung_after else "in time"] += 1
         lost_progress += p.pressed != steps.get(p.user_id, 0)
     logged = log.read_text(errors="replace")
     traceback_lines = logged.count("Traceback")
@@ -236,6 +245,8 @@ def drill(users: int, fault_rate: float, seed: int, patience: float) -> dict[str
         "steps stored": sum(steps.values()),
         "lost": lost,
         "duplicates": duplicates,
+        "duplicates after": after,
+        "hung sends": len(stub.hung_after),
         "lost progress": lost_progress,
         "faults": dict(stub.faults),
         "requests": sum(stub.requests.values()),
@@ -261,13 +272,16 @@ def main() -> None:
     )
     r = drill(args.users, args.fault_rate, args.seed, args.patience)
     faults = ", ".join(f"{k}: {v}" for k, v in sorted(r["faults"].items()))
+    hung, in_time = r["duplicates after"]["timeout-after"], r["duplicates after"]["in time"]
     print(
         f"did: {r['users']} participants, {r['presses']} choices pressed, "
         f"{r['requests']} Bot API requests, faults injected: {faults}; {r['seconds']:.0f} s"
     )
     print(
         f"found: finished {r['finished']}/{r['users']}, steps stored {r['steps stored']} "
-        f"(pressed {r['presses']}), replies lost {r['lost']}, duplicates {r['duplicates']}, "
+        f"(pressed {r['presses']}), replies lost {r['lost']}, duplicates {r['duplicates']} "
+        f"({hung} after a copy answered with timeout-after, {in_time} after one answered in "
+        f"time; {r['hung sends']} sendMessage calls hung after delivery), "
         f"participants with lost progress {r['lost progress']}, handler errors "
         f"{r['handler errors']}, tracebacks {r['tracebacks']}"
     )
@@ -288,8 +302,17 @@ debrief are expected exactly once.
 Retries: python-telegram-bot's rate limiter retries a 429 (3 times); bot/send.py retries a
 reply after a 5xx, a dropped connection or a timeout (4 attempts, 0.5/1/2 s apart); a failed
 answerCallbackQuery, "typing…" or button-mark edit is let go (cosmetic) so it never costs the
-reply. A timeout *after* Telegram delivered is indistinguishable from one before, so its retry
-is a duplicate: that is where the duplicates above come from.
+reply.
+
+Where the duplicates come from: only from "timeout after delivery". Of the {r["duplicates"]}
+duplicates, {hung} follow a copy the stub delivered and then answered too late (timeout-after;
+{r["hung sends"]} sendMessage calls in all were hit by it, counting every message, not only the
+feedback and debrief counted here) and {in_time} follow a copy answered in time. A 429, a 500
+or a timeout *before* delivery delivers nothing, so their retries deliver the message once; an
+answer that comes within the 5 s read timeout, however slow, is a success for the bot and is
+never retried, so it cannot duplicate. A timeout after Telegram delivered looks exactly like one
+before it, and the Bot API has no idempotency key, so no client can make that case
+exactly-once: a retry risks a duplicate, not retrying risks losing the reply; the bot retries.
 """  # noqa: E501
     write_section("Drills: chaos Bot API", COMMAND, body)
 

@@ -190,10 +190,11 @@ def drill(args: argparse.Namespace) -> dict[str, Any]:
     with stub.cond:
         pressed = dict(stub.pressed_at)
         answered = set(stub.answers)
-        sorry_times = [
-            s.at
-            for chat in stub.by_chat.values()
-            for s in chat
+        # each error reply answers its chat's latest press (or text) before it: when was that?
+        sorry_to = [
+            max((t for t in stub.acted_at.get(chat, ()) if t < s.at), default=s.at)
+            for chat, sent in stub.by_chat.items()
+            for s in sent
             if SORRY in str(s.params.get("text", ""))
         ]
     after = [q for q, at in pressed.items() if at > end]
@@ -208,13 +209,14 @@ def drill(args: argparse.Namespace) -> dict[str, Any]:
         "presses": sum(p.presses for p in people),
         "retries": sum(p.retries for p in people),
         "reopened": sum(p.reopened for p in people),
+        "recovered": sum(p.recovered for p in people),
         "outage": outage.get("down", 0.0),
         "restarts": int(outage.get("count", 0)),
         "restarted": "end" in outage,
         "presses after": len(after),
         "answered after": sum(q in answered for q in after),
-        "sorry during": sum(t <= end + 1.0 for t in sorry_times),
-        "sorry after": sum(t > end + 1.0 for t in sorry_times),
+        "sorry during": sum(t <= end for t in sorry_to),
+        "sorry after": sum(t > end for t in sorry_to),
         "errors": errors,
         "log tracebacks": logged.count("Traceback"),
         "outbox before": probes["before"],
@@ -250,13 +252,15 @@ def main() -> None:
     exited = r["exit traceback"] or "none"
     print(
         f"did: {r['restarts']} restart(s) ({r['outage']:.1f} s down in all), "
-        f"{r['presses']} presses ({r['retries']} re-presses, {r['reopened']} reopens), "
+        f"{r['presses']} presses ({r['retries']} re-presses, {r['recovered']} recovered from "
+        f"'where you are now', {r['reopened']} reopens), "
         f"{r['updates handled']} updates handled; {r['seconds']:.0f} s"
     )
     print(
         f"found: finished {r['finished']}/{r['users']}, presses after the restart answered "
         f"{r['answered after']}/{r['presses after']}, feedback seen {r['feedback seen']}, steps "
         f"stored {r['steps stored']}, messages lost {r['lost']}, duplicates {r['duplicates']}, "
+        f"stored without reply {r['stored without reply']}, "
         f"'{SORRY}' {r['sorry during']} during / {r['sorry after']} after the outage, "
         f"tracebacks to users {r['tracebacks to users']} (log: {r['log tracebacks']} "
         f"tracebacks); handler errors: {errors}"
@@ -269,12 +273,18 @@ A private PostgreSQL cluster (initdb in a temp dir, its own port; never the shar
 `rehearse run` (polling) and the Bot API stub; {r["users"]} participants play `{SCENARIO}` to its
 debrief (newest button; re-press after {args.timeout:g} s without an answer). {args.restart_after:g} s
 into the play, `pg_ctl restart -m fast` drops every pooled connection; {r["restarts"]} restarts 4 s
-apart ({r["outage"]:.1f} s down in all, seed {args.seed}). "During" counts the error replies
-up to 1 s after the last restart; presses "after" are those made after the last restart.
+apart ({r["outage"]:.1f} s down in all, seed {args.seed}). Presses "after" are those made after
+the last restart ended; an error reply counts "during" when the press (or text) it answers, the
+chat's latest before it, was made before the last restart ended, "after" otherwise. (The
+reply itself can come seconds later: python-telegram-bot's rate limiter holds the bot to 30
+messages a second overall, and the error reply waits behind the other participants' replies.)
+"Recovered" and "reopened" are as in the kill -9 drill (a re-press of the step just applied
+brings "Here is where you are now" and a fresh keyboard; reopened = an expired button and
+nothing else).
 
-| participants | finished | presses after restart answered | feedback seen | steps stored | messages lost | duplicates | "Sorry, something went wrong" (during / after) | tracebacks to users | wall time |
-|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
-| {r["users"]} | {r["finished"]} | {r["answered after"]}/{r["presses after"]} | {r["feedback seen"]} | {r["steps stored"]} | {r["lost"]} | {r["duplicates"]} | {r["sorry during"]} / {r["sorry after"]} | {r["tracebacks to users"]} | {r["seconds"]:.0f} s |
+| participants | finished | presses after restart answered | feedback seen | steps stored | messages lost | duplicates | stored, reply lost | recovered | reopened | "Sorry, something went wrong" (during / after) | tracebacks to users | wall time |
+|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+| {r["users"]} | {r["finished"]} | {r["answered after"]}/{r["presses after"]} | {r["feedback seen"]} | {r["steps stored"]} | {r["lost"]} | {r["duplicates"]} | {r["stored without reply"]} | {r["recovered"]} | {r["reopened"]} | {r["sorry during"]} / {r["sorry after"]} | {r["tracebacks to users"]} | {r["seconds"]:.0f} s |
 
 Handler errors logged (type and stack, never the message): {errors}.
 
