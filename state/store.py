@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import Row, delete, exists, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
@@ -116,7 +116,11 @@ def _user(u: User) -> UserRecord:
     )
 
 
-def _run(r: Run) -> RunRecord:
+_RUNS_T = Run.__table__
+_RUNS = select(_RUNS_T)
+
+
+def _run(r: Run | Row) -> RunRecord:
     return RunRecord(
         r.id,
         r.user_id,
@@ -156,7 +160,8 @@ class _Repo:
 
     def _insert(self, model: type[Base]):  # noqa: ANN202 - dialect-specific Insert
         dialect = self.session.get_bind().dialect.name
-        return (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
+        # On the table, not the ORM entity: a Core INSERT skips the ORM's bulk-insert path.
+        return (pg_insert if dialect == "postgresql" else sqlite_insert)(model.__table__)
 
 
 class Users(_Repo):
@@ -214,13 +219,13 @@ class Users(_Repo):
 
 class Runs(_Repo):
     async def get(self, run_id: int) -> RunRecord | None:
-        row = await self.session.scalar(select(Run).where(Run.id == run_id))
+        row = (await self.session.execute(_RUNS.where(_RUNS_T.c.id == run_id))).first()
         return _run(row) if row else None
 
     async def active(self, user_id: int) -> RunRecord | None:
-        row = await self.session.scalar(
-            select(Run).where(Run.user_id == user_id, Run.status == "active")
-        )
+        """The user's active run; a Core read (no ORM identity map), as every step does it."""
+        stmt = _RUNS.where(_RUNS_T.c.user_id == user_id, _RUNS_T.c.status == "active")
+        row = (await self.session.execute(stmt)).first()
         return _run(row) if row else None
 
     async def latest(self, user_id: int) -> RunRecord | None:
@@ -255,8 +260,8 @@ class Runs(_Repo):
     async def save(self, run_id: int, state: RunState) -> None:
         """Store the run's new state (node, content hash and the whole RunState)."""
         await self.session.execute(
-            update(Run)
-            .where(Run.id == run_id)
+            update(_RUNS_T)
+            .where(_RUNS_T.c.id == run_id)
             .values(
                 node=state.node,
                 content_hash=state.content_hash,
@@ -268,8 +273,8 @@ class Runs(_Repo):
     async def end(self, run_id: int, outcome: str | None) -> None:
         now = utcnow()
         await self.session.execute(
-            update(Run)
-            .where(Run.id == run_id)
+            update(_RUNS_T)
+            .where(_RUNS_T.c.id == run_id)
             .values(status="ended", outcome=outcome, ended_at=now, updated_at=now)
         )
 
@@ -303,20 +308,23 @@ class Turns(_Repo):
         skills: list[str] | tuple[str, ...] = (),
         typed_text: str | None = None,
     ) -> int:
-        turn = Turn(
-            run_id=run_id,
-            user_id=user_id,
-            step=step,
-            node=node,
-            choice_id=choice_id,
-            style=style,
-            skills=list(skills),
-            typed_text=typed_text,
-            created_at=utcnow(),
+        table = Turn.__table__
+        stmt = (
+            insert(table)  # Core, with RETURNING: no ORM flush on the hot path
+            .values(
+                run_id=run_id,
+                user_id=user_id,
+                step=step,
+                node=node,
+                choice_id=choice_id,
+                style=style,
+                skills=list(skills),
+                typed_text=typed_text,
+                created_at=utcnow(),
+            )
+            .returning(table.c.id)
         )
-        self.session.add(turn)
-        await self.session.flush()
-        return turn.id
+        return (await self.session.execute(stmt)).scalar_one()
 
     async def for_user(self, user_id: int) -> list[TurnRecord]:
         rows = await self.session.scalars(
