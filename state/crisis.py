@@ -21,7 +21,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-LEXICON_VERSION = "2026.11.2"
+LEXICON_VERSION = "2026.11.3"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -627,7 +627,9 @@ def detect_crisis(text: str) -> CrisisResult:
         if not t:
             return NO_CRISIS
         t = _SAFE_ANY.sub(_SAFE_TOKEN, t)
-        laugh = _LAUGH.search(t) is not None
+        # Laughter defuses hyperbole ("my mom will kill me lol"), not a threat with a time, a
+        # weapon or fear in it ("he says he'll shoot me tonight lol").
+        laugh = _LAUGH.search(t) is not None and _IMMINENT.search(t) is None
         for rule_id, category, tier, pattern, negatable in RULES:
             if laugh and category in ("harm-to-others", "danger-from-others"):
                 continue

@@ -61,6 +61,7 @@ POSITIVES = {
         "someone is threatening me with a knife",
         "i'm not safe at home",
         "she threatened to kill me",
+        "he has a gun and says he will shoot me tonight lol",  # laughter doesn't defuse this
     ],
     "harm-to-others": [
         "i'm going to kill him",
@@ -88,6 +89,7 @@ NEGATIVES = [
     "I'd rather die than sing karaoke",
     "drop dead gorgeous",
     "overdosed on coffee lol",
+    "my mom is going to kill me lol",  # hyperbole: no time, weapon or fear in it
     "my uncle died last year",
     "the movie where he shoots himself was sad",
     "no, I don't want a drink",
