@@ -79,11 +79,12 @@ class Practice:
         update_id: int | None = None,
         expect_run: int | None = None,
         expect_step: int | None = None,
+        expect_node: str | None = None,
     ) -> Turn:
         """Apply a choice or typed reply to the user's active run.
 
-        `expect_run`/`expect_step` are what the button was drawn for; a mismatch means the
-        button is from an older message and is refused without change.
+        `expect_run`/`expect_step`/`expect_node` are what the button was drawn for; a mismatch
+        means the button is from an older message (or forged) and is refused without change.
         """
 
         async def work(uow: UnitOfWork) -> Turn:
@@ -94,8 +95,10 @@ class Practice:
                 again = await self._debrief_again(uow, user_id, expect_run, expect_step)
                 return again or Turn(None, 0, None, [NO_RUN])
             state = run.state
-            stale = (expect_run is not None and expect_run != run.id) or (
-                expect_step is not None and expect_step != state.step
+            stale = (
+                (expect_run is not None and expect_run != run.id)
+                or (expect_step is not None and expect_step != state.step)
+                or (expect_node is not None and expect_node != state.node)
             )
             scenario = self._scenario_for(run)
             if stale:  # where the run is now, for the channel to show if it wants

@@ -142,6 +142,7 @@ async def on_choice(
         update_id=update.update_id,
         expect_run=data.run_id,
         expect_step=data.step,
+        expect_node=data.node,
     )
     context.marked = True  # type: ignore[attr-defined]
     if turn.duplicate:

@@ -116,6 +116,7 @@ async def test_old_forged_and_foreign_buttons_change_nothing(consented, bot_env)
     for data in [
         first["Tomorrow is my group night"],  # an old message's button
         callbacks.choice(run.id + 99, step, "guilt", "express"),  # someone else's run
+        callbacks.choice(run.id, step, "start", "express"),  # right run and step, wrong node
         "c:zz.0:guilt/express",
         "garbage",
         "",
