@@ -52,6 +52,7 @@ T = TypeVar("T")
 
 MAX_ATTEMPTS = 10
 _RETRY_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+_RETRY_CLASSES = ("08", "57P")  # connection exceptions; server shutting down or starting up
 _SQLITE_BUSY_CODES = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED (primary codes)
 
 
@@ -385,14 +386,21 @@ class UnitOfWork:
 
 
 def is_transient(exc: BaseException) -> bool:
-    """A conflict that a fresh attempt of the same transaction can get past."""
+    """A conflict, or a database restarting, that a fresh attempt of the transaction can get past.
+
+    A refused connection never reached the server, so nothing was applied. The PostgreSQL-restart
+    drill found presses answered "sorry" while the server was coming back: the store now waits
+    for it (about two seconds over its attempts) instead.
+    """
+    if isinstance(exc, ConnectionRefusedError):
+        return True
     if not isinstance(exc, DBAPIError):
         return False
     if exc.connection_invalidated:
         return True
     orig = exc.orig
     code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-    if code in _RETRY_SQLSTATES:
+    if code in _RETRY_SQLSTATES or (isinstance(code, str) and code.startswith(_RETRY_CLASSES)):
         return True
     sqlite_code = getattr(orig, "sqlite_errorcode", None)
     if isinstance(sqlite_code, int) and sqlite_code & 0xFF in _SQLITE_BUSY_CODES:
@@ -505,7 +513,7 @@ class Store:
             try:
                 async with self.transaction(user_id) as uow:
                     return await fn(uow)
-            except DBAPIError as exc:
+            except (DBAPIError, ConnectionRefusedError) as exc:
                 if not is_transient(exc):
                     raise
                 if attempt == attempts:
@@ -514,7 +522,7 @@ class Store:
                 log.info(
                     "transient database conflict (attempt %d), retrying: %s",
                     attempt,
-                    type(exc.orig).__name__,
+                    type(getattr(exc, "orig", exc)).__name__,
                 )
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from state.db.models import Base, Run, Turn, User
 from state.engine import RunState
@@ -244,3 +244,13 @@ def test_is_transient() -> None:
     assert is_transient(_locked())
     assert not is_transient(OperationalError("x", {}, sqlite3.OperationalError("no such table")))
     assert not is_transient(ValueError("database is locked"))
+    assert is_transient(ConnectionRefusedError())  # PostgreSQL restarting: never reached it
+
+    class Shutdown(Exception):
+        sqlstate = "57P01"  # admin_shutdown
+
+    class Unique(Exception):
+        sqlstate = "23505"
+
+    assert is_transient(DBAPIError("COMMIT", {}, Shutdown()))
+    assert not is_transient(DBAPIError("INSERT", {}, Unique()))
