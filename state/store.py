@@ -53,6 +53,7 @@ T = TypeVar("T")
 MAX_ATTEMPTS = 10
 _RETRY_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 _RETRY_CLASSES = ("08", "57P")  # connection exceptions; server shutting down or starting up
+_NOT_CONNECTED = (ConnectionRefusedError, ConnectionResetError)  # raw, from opening a connection
 _SQLITE_BUSY_CODES = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED (primary codes)
 
 
@@ -388,11 +389,12 @@ class UnitOfWork:
 def is_transient(exc: BaseException) -> bool:
     """A conflict, or a database restarting, that a fresh attempt of the transaction can get past.
 
-    A refused connection never reached the server, so nothing was applied. The PostgreSQL-restart
+    A connection refused or reset while opening never reached the server (SQLAlchemy wraps
+    failures on an open connection in DBAPIError), so nothing was applied. The PostgreSQL-restart
     drill found presses answered "sorry" while the server was coming back: the store now waits
     for it (about two seconds over its attempts) instead.
     """
-    if isinstance(exc, ConnectionRefusedError):
+    if isinstance(exc, _NOT_CONNECTED):
         return True
     if not isinstance(exc, DBAPIError):
         return False
@@ -478,14 +480,18 @@ class Store:
         """`await fn(uow)` in a read-only transaction: no user row, no write lock.
 
         On SQLite it begins with a plain (deferred) `BEGIN`, so a read doesn't queue behind the
-        writers for the one write lock; `fn` must not write.
+        writers for the one write lock; `fn` must not write. Retried like `run`.
         """
-        async with self._sessions() as session:
-            await session.connection(execution_options={READ_ONLY: True})
-            try:
-                return await fn(UnitOfWork(session))
-            finally:
-                await session.rollback()
+
+        async def once() -> T:
+            async with self._sessions() as session:
+                await session.connection(execution_options={READ_ONLY: True})
+                try:
+                    return await fn(UnitOfWork(session))
+                finally:
+                    await session.rollback()
+
+        return await self._retried(once, MAX_ATTEMPTS)
 
     @asynccontextmanager
     async def transaction(self, user_id: int | None) -> AsyncIterator[UnitOfWork]:
@@ -509,11 +515,18 @@ class Store:
         attempts: int = MAX_ATTEMPTS,
     ) -> T:
         """`await fn(uow)` in one committed transaction, retried whole on transient conflicts."""
+
+        async def once() -> T:
+            async with self.transaction(user_id) as uow:
+                return await fn(uow)
+
+        return await self._retried(once, attempts)
+
+    async def _retried(self, once: Callable[[], Awaitable[T]], attempts: int) -> T:
         for attempt in range(1, attempts + 1):
             try:
-                async with self.transaction(user_id) as uow:
-                    return await fn(uow)
-            except (DBAPIError, ConnectionRefusedError) as exc:
+                return await once()
+            except (DBAPIError, *_NOT_CONNECTED) as exc:
                 if not is_transient(exc):
                     raise
                 if attempt == attempts:

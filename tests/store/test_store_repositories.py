@@ -245,6 +245,7 @@ def test_is_transient() -> None:
     assert not is_transient(OperationalError("x", {}, sqlite3.OperationalError("no such table")))
     assert not is_transient(ValueError("database is locked"))
     assert is_transient(ConnectionRefusedError())  # PostgreSQL restarting: never reached it
+    assert is_transient(ConnectionResetError())
 
     class Shutdown(Exception):
         sqlstate = "57P01"  # admin_shutdown
