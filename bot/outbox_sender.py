@@ -64,7 +64,7 @@ from telegram.error import (
 from telegram.ext import Application
 
 from state.db.models import OutboxMessage, User, utcnow
-from state.store import Store, UnitOfWork
+from state.store import Store, StoreBusy, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -195,12 +195,15 @@ class Sender:
 
     async def run(self) -> None:
         """Drain until stopped; recover orphaned rows first (and, on PostgreSQL, every minute)."""
-        await self.recover(startup=True)
+        recovered = False
         last_recovery = self.clock()
         failures = 0
         try:
             while not self._stopping.is_set():
                 try:
+                    if not recovered:  # inside the loop: the database may be down at start
+                        await self.recover(startup=True)
+                        recovered, last_recovery = True, self.clock()
                     pause = self._paused_until - self.clock()
                     if pause > 0:  # Telegram said RetryAfter: nobody gets a message until then
                         await self._flush()
@@ -215,7 +218,7 @@ class Sender:
                         last_recovery = self.clock()
                     failures = 0
                     await self._idle(self.poll_interval)
-                except (DBAPIError, OSError) as exc:
+                except (DBAPIError, OSError, StoreBusy) as exc:
                     # The database restarting must not end the sender for good: wait, go on.
                     failures += 1
                     log.warning(

@@ -192,3 +192,29 @@ def test_render_payload(payload):
         assert markup.inline_keyboard[0][0].url == "https://example.org"
     else:
         assert markup is None
+
+
+async def test_the_sender_outlives_a_database_that_stays_busy(store):
+    """StoreBusy (the store gave up retrying: a long outage) must not end the sender's task."""
+    from state.store import Store, StoreBusy
+
+    class Outage(Store):  # the first calls fail as a database down for a while does
+        failures = 2
+
+        async def run(self, *args: Any, **kwargs: Any) -> Any:
+            if self.failures:
+                self.failures -= 1
+                raise StoreBusy("database still busy after 10 attempts")
+            return await super().run(*args, **kwargs)
+
+    await queue(store, 7)
+    wire = Scripted()
+    sender = Sender(await make_bot(wire), Outage(store.engine, store.url), **FAST)
+    task = sender.start()
+    for _ in range(200):
+        if wire.delivered[7]:
+            break
+        assert not task.done(), task
+        await asyncio.sleep(0.05)
+    await sender.stop()
+    assert wire.delivered[7] == 1
