@@ -27,10 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 STATE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = STATE_DIR / "rehearse.db"
-BUSY_TIMEOUT_MS = 30_000  # other tools' connections (backup, restore)
-# Our own connections wait on the event loop (see InlineConnection): briefly, then the store
-# retries the whole transaction with an awaited pause, so the loop is never held for long.
-INLINE_BUSY_TIMEOUT_MS = 250
+BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for another process's lock
 READ_ONLY = "rehearse_read_only"  # execution option: begin with a deferred BEGIN (Store.read)
 
 
@@ -40,17 +37,33 @@ class InlineConnection(aiosqlite.Connection):
     SQLite answers a statement in microseconds; a round trip to aiosqlite's worker thread costs
     the loop an iteration, and SQLAlchemy makes about four per statement. Under load (hundreds of
     updates in flight) each iteration is slow, so a transaction held SQLite's one write lock for
-    tens of milliseconds and the bot managed ~50 steps a second (`python -m bench.bot`). Safe
-    because Store makes this process's writers take turns on an asyncio lock, so a call here
-    never waits on SQLite's lock for another of our own connections; another process's writer
-    costs at most INLINE_BUSY_TIMEOUT_MS before the store retries. The worker thread still opens
-    and closes the connection (and serves SQLAlchemy's rare direct use of its queue).
+    tens of milliseconds and the bot managed ~50 steps a second (`python -m bench.bot`). Store
+    makes this process's writers take turns on an asyncio lock, so a call here never waits for
+    our own connections; with a busy timeout of 0 it fails at once when another process holds
+    the lock, and only then goes to the worker thread to wait (up to BUSY_TIMEOUT_MS), so the
+    loop is never frozen by someone else's lock. The worker thread also opens the connection.
     """
 
     async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
+        try:
+            return fn(*args, **kwargs)  # busy timeout 0: this never waits for a lock
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise
+        # Another process (the CLI, a migration) holds the lock: wait for it on aiosqlite's
+        # thread, as long as other tools wait, never on the event loop. Nothing was applied.
+        return await super()._execute(_waiting, self._conn, fn, *args, **kwargs)
+
+
+def _waiting(conn: sqlite3.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """`fn` with the long busy timeout, on aiosqlite's worker thread."""
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    try:
         return fn(*args, **kwargs)
+    finally:
+        conn.execute("PRAGMA busy_timeout = 0")
 
 
 def default_url() -> str:
@@ -119,7 +132,7 @@ def make_engine(
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute(f"PRAGMA busy_timeout = {INLINE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA busy_timeout = 0")  # waits go to a thread: InlineConnection
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
         finally:

@@ -76,7 +76,7 @@ async def test_sqlite_connections_are_configured(tmp_path) -> None:
         async with engine.connect() as conn:
             mode = await conn.exec_driver_sql("PRAGMA journal_mode")
             assert mode.scalar() == "wal"
-            assert (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar() == 250
+            assert (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar() == 0
             assert (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
             driver = (await conn.get_raw_connection()).driver_connection
             assert isinstance(driver, InlineConnection)  # no worker-thread hop per call
@@ -91,3 +91,35 @@ def test_urls_are_rewritten_and_passwords_hidden() -> None:
     assert normalize_url("postgresql://u:p@h/db").drivername == "postgresql+asyncpg"
     assert normalize_url("sqlite:///x.db").drivername == "sqlite+aiosqlite"
     assert "secret" not in safe_url("postgres://u:secret@h/db")
+
+
+async def test_another_process_holding_the_lock_does_not_freeze_the_loop(tmp_path) -> None:
+    """The write waits for the other connection on a thread; the event loop keeps running."""
+    import asyncio
+    import sqlite3
+
+    from state.store import Store
+
+    db = tmp_path / "locked.db"
+    store = await Store.open(f"sqlite+aiosqlite:///{db}")
+    other = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # as the CLI would, mid-write
+    asyncio.get_running_loop().call_later(0.6, other.execute, "COMMIT")
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    counting = asyncio.create_task(ticker())
+    try:
+        await store.run(5, lambda uow: uow.users.set_consent(5, "v1"))
+    finally:
+        counting.cancel()
+        other.close()
+    async with store.transaction(None) as uow:
+        assert (await uow.users.get(5)).consent_version == "v1"
+    await store.close()
+    assert ticks >= 30  # ~60 possible in 0.6 s; a frozen loop manages a handful
