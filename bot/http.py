@@ -18,13 +18,16 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+MEDIA_WRITE_TIMEOUT = 20.0  # seconds to upload a file, as PTB's HTTPXRequest allows
+
 
 class AiohttpRequest(BaseRequest):
     """One aiohttp session with a pool of `connection_pool_size` keep-alive connections.
 
     Timeouts mean what PTB's do: `connect` for the TCP/TLS handshake, `read` between bytes of
-    the answer, `pool` for waiting on a free connection. aiohttp has no separate write timeout;
-    a stalled upload ends at the read timeout instead.
+    the answer, `pool` for waiting on a free connection. aiohttp has no write timeout, so a
+    request with a file gets a total limit of write + read + connect + pool instead. Proxy
+    settings come from the environment (HTTPS_PROXY…), as with PTB's default client.
     """
 
     def __init__(
@@ -48,7 +51,7 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=0)
             self._session = aiohttp.ClientSession(
-                connector=connector, headers={"User-Agent": self.USER_AGENT}
+                connector=connector, headers={"User-Agent": self.USER_AGENT}, trust_env=True
             )
 
     async def shutdown(self) -> None:
@@ -77,18 +80,28 @@ class AiohttpRequest(BaseRequest):
         pool = self._pool_timeout if isinstance(pool_timeout, DefaultValue) else pool_timeout
         # aiohttp's `connect` covers waiting for a pooled connection plus opening one.
         waiting = None if connect is None or pool is None else connect + pool
+        total = None
+        if request_data is not None and request_data.contains_files:
+            # aiohttp starts its read timer only once the body is written: bound an upload.
+            write = (
+                MEDIA_WRITE_TIMEOUT if isinstance(write_timeout, DefaultValue) else write_timeout
+            )
+            parts = (write, read, waiting)
+            total = None if None in parts else sum(parts)  # type: ignore[arg-type]
         timeout = aiohttp.ClientTimeout(
-            total=None, connect=waiting, sock_connect=connect, sock_read=read
+            total=total, connect=waiting, sock_connect=connect, sock_read=read
         )
         try:
             async with self._session.request(
                 method, url, data=_body(request_data), timeout=timeout
             ) as response:
                 return response.status, await response.read()
+        # aiohttp's errors carry the URL, and the URL carries the token: neither the message
+        # nor the chained exception may reach a log or a traceback.
         except (TimeoutError, aiohttp.ServerTimeoutError) as err:
-            raise TimedOut from err
+            raise TimedOut(f"Timed out ({type(err).__name__})") from None
         except aiohttp.ClientError as err:
-            raise NetworkError(f"aiohttp.{type(err).__name__}: {err}") from err
+            raise NetworkError(f"aiohttp.{type(err).__name__}") from None
 
 
 def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:

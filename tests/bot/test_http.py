@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import traceback
 
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
@@ -46,6 +48,24 @@ async def test_a_slow_answer_is_timed_out():
         api.stop()
 
 
+async def test_waiting_for_a_busy_pool_times_out_without_the_token_in_the_traceback():
+    api = BotApiStub(latency=1.0).start()
+    request = AiohttpRequest(1, connect_timeout=0.1, pool_timeout=0.1)
+    bot = Bot(TOKEN, base_url=api.base_url, request=request)
+    try:
+        first = asyncio.create_task(bot.send_message(42, "holds the only connection"))
+        await asyncio.sleep(0.2)
+        with pytest.raises(TimedOut) as caught:
+            await bot.send_message(43, "waits for it")
+        # aiohttp's own error names the URL, and the URL holds the token: none of it comes along.
+        text = "".join(traceback.format_exception(caught.value))
+        assert TOKEN.split(":")[1] not in text
+        await first
+    finally:
+        await request.shutdown()
+        api.stop()
+
+
 async def test_a_refused_connection_is_a_network_error_not_a_timeout():
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
@@ -56,6 +76,7 @@ async def test_a_refused_connection_is_a_network_error_not_a_timeout():
         await bot.send_message(42, "hello")
     assert not isinstance(caught.value, TimedOut)
     assert "ClientConnectorError" in str(caught.value)
+    assert TOKEN.split(":")[1] not in "".join(traceback.format_exception(caught.value))
     await request.shutdown()
 
 
