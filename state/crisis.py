@@ -21,7 +21,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-LEXICON_VERSION = "2026.11.3"
+LEXICON_VERSION = "2026.11.4"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -218,6 +218,10 @@ _IMMINENT = _rx(
 )
 
 # Words that, just before a hit in the same clause, negate it ("i am not going to hurt myself").
+_REAL_THREAT = _rx(
+    r"\b(gun|guns|knife|knives|weapon|pistol|rifle|tonight|right now|scared|terrified|afraid|"
+    r"not safe)\b"
+)
 _NEGATORS = frozenset({"not", "never", "no", "nobody"})
 _CLAUSE = re.compile(_collapse(r"[.,!?;:~]|\b(but|and|though|although|because|cause|so|yet)\b"))
 _PAST = _rx(
@@ -547,8 +551,10 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         "suicide",
         3,
         _rx(
-            r"\bi (am|m|feel|fel|have become|became|will always be|am always)( like)?( such| just|"
-            r" only| nothing but| always| a huge| a big)? (a )?(burden|burdens)\b(?! of)|"
+            r"\bi( just| really| honestly)? (am|m|feel|fel|have become|became|have been|will "
+            r"always be|am always)( so much)?( like)?( i am| i have been)?( such| just| only| "
+            r"nothing but| always| a huge| a big| a total| a complete| so much of)? (a )?"
+            r"(burden|burdens)\b(?! of| (has|have|was|is) (ben )?lifted| lifted| sharing)|"
             r"\b(tired|sick) of (being|feeling like) (such )?a burden\b"
         ),
         True,
@@ -627,9 +633,9 @@ def detect_crisis(text: str) -> CrisisResult:
         if not t:
             return NO_CRISIS
         t = _SAFE_ANY.sub(_SAFE_TOKEN, t)
-        # Laughter defuses hyperbole ("my mom will kill me lol"), not a threat with a time, a
-        # weapon or fear in it ("he says he'll shoot me tonight lol").
-        laugh = _LAUGH.search(t) is not None and _IMMINENT.search(t) is None
+        # Laughter defuses hyperbole ("my mom will kill me lol"), not a threat with a weapon,
+        # "tonight" or fear in it ("he says he'll shoot me tonight lol").
+        laugh = _LAUGH.search(t) is not None and _REAL_THREAT.search(t) is None
         for rule_id, category, tier, pattern, negatable in RULES:
             if laugh and category in ("harm-to-others", "danger-from-others"):
                 continue

@@ -26,6 +26,8 @@ POSITIVES = {
         "i feel like i'm a burden",
         "I'm just a burden to my family",
         "i'm so tired of being a burden",
+        "I just feel like a total burden",
+        "I feel like I've been a burden",
         "i gave away my things",
         "i wrote my goodbye letters",
         "no point in living",
@@ -89,7 +91,10 @@ NEGATIVES = [
     "I'd rather die than sing karaoke",
     "drop dead gorgeous",
     "overdosed on coffee lol",
-    "my mom is going to kill me lol",  # hyperbole: no time, weapon or fear in it
+    "my mom is going to kill me lol",  # hyperbole: no weapon, "tonight" or fear in it
+    "haha my coach will kill me if I skip practice tomorrow",
+    "i'm gonna kill my roommate lol he ate my leftovers again today",
+    "I feel like a burden has been lifted",
     "my uncle died last year",
     "the movie where he shoots himself was sad",
     "no, I don't want a drink",
