@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from scenarios.library import Library
 from scenarios.model import Scenario
 from state import engine
+from state.db.models import utcnow
 from state.engine import Feedback, Input, Matcher, Notice, Output, Reply, RunState
 from state.store import RunRecord, Store, UnitOfWork
 
@@ -27,6 +29,7 @@ CHANGED = Notice(
     "You can start it again from the beginning.",
 )
 UNKNOWN = Notice("invalid-choice", "That scenario isn't available any more. Pick another one.")
+REDRAW_AFTER = timedelta(seconds=8)  # a re-press this long after the last step redraws it
 FAILED = Notice("invalid-choice", "Something went wrong with that step. Please pick an option.")
 
 
@@ -102,7 +105,7 @@ class Practice:
             )
             scenario = self._scenario_for(run)
             if stale:  # where the run is now, for the channel to show if it wants
-                here = _current(scenario, state) if scenario else []
+                here = _current(scenario, state) if scenario and _settled(run.updated_at) else []
                 return Turn(run.id, state.step, run.scenario_id, [EXPIRED, *here])
             if scenario is None:
                 await uow.runs.abandon(run.id)
@@ -180,7 +183,7 @@ class Practice:
         if run is None or run.user_id != user_id or run.status != "ended":
             return None
         scenario = self.library.get(run.scenario_id)
-        if scenario is None or run.state.step != step + 1:
+        if scenario is None or run.state.step != step + 1 or not _settled(run.updated_at):
             return None
         debrief = engine.debrief(scenario, run.state)
         return Turn(run.id, run.state.step, run.scenario_id, [EXPIRED, debrief], ended=True)
@@ -215,6 +218,15 @@ def _current(scenario: Scenario, state: RunState) -> list[Output]:
     except Exception:
         log.exception("could not redraw %s at %s", scenario.id, state.node)
         return []
+
+
+def _settled(updated_at: datetime) -> bool:
+    """Long enough since the run last moved that a re-press means "I never got the reply".
+
+    A double tap arrives within a second or two of the first, whose reply is on its way: it
+    gets the toast alone, not the step again.
+    """
+    return utcnow() - updated_at >= REDRAW_AFTER
 
 
 async def _claim(uow: UnitOfWork, update_id: int | None, user_id: int) -> bool:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from bot import callbacks
@@ -30,6 +32,11 @@ async def rows(store, model, **where):
         for key, value in where.items():
             stmt = stmt.where(getattr(model, key) == value)
         return await uow.session.scalar(stmt)
+
+
+def later():
+    """The clock 30 s on (and ticking): past Practice's REDRAW_AFTER."""
+    return time_machine.travel(datetime.now(UTC) + timedelta(seconds=30), tick=True)
 
 
 async def open_scenario(chat, scenario_id=SCENARIO):
@@ -164,7 +171,12 @@ async def test_a_press_whose_reply_was_lost_shows_where_the_run_is_now(consented
         expect_step=pressed.step,
     )
     request.clear()
-    await chat.press(data)
+    await chat.press(data)  # at once, as a double tap would: its reply is on the way
+    assert request.sent("answerCallbackQuery")[0].get("text") == "That button has expired."
+    assert request.texts() == []
+    request.clear()
+    with later():  # the participant waited and nothing came: show where they are
+        await chat.press(data)
     assert request.sent("answerCallbackQuery")[0].get("text") == "That button has expired."
     assert "Here is where you are now" in request.texts()[0]
     now = [callbacks.parse(d) for _, d in chat.last_buttons()]
@@ -195,7 +207,8 @@ async def test_a_lost_debrief_comes_again_when_the_last_choice_is_pressed_again(
     )
     assert ended.ended
     request.clear()
-    await chat.press(data)
+    with later():
+        await chat.press(data)
     assert request.sent("answerCallbackQuery")[0].get("text") == "That button has expired."
     assert any("Debrief" in t for t in request.texts())
     assert "Try again" in [t for t, _ in chat.last_buttons()]

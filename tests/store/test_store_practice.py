@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import time_machine
 
 from scenarios.library import Library
 from scenarios.model import Choice, Scenario
@@ -101,7 +104,10 @@ async def test_stale_button_is_refused_without_change(store: Store, real_library
 
     old = await practice.act(USER, Choose("maybe"), expect_run=first.run_id, expect_step=0)
     assert _notice(old).kind == "invalid-choice" and "expired" in _notice(old).text
-    assert old.step == 1 and _ask(old.outputs).node == "guilt"  # where they are now
+    assert old.outputs == [_notice(old)]  # right after the step: its reply is on the way
+    with time_machine.travel(datetime.now(UTC) + timedelta(seconds=30), tick=True):
+        old = await practice.act(USER, Choose("maybe"), expect_run=first.run_id, expect_step=0)
+    assert old.step == 1 and _ask(old.outputs).node == "guilt"  # later: where they are now
     assert await _snapshot(store, USER) == before
 
     restarted = await practice.begin(USER, BIRTHDAY, seed=2)
