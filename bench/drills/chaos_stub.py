@@ -25,7 +25,6 @@ attributed to how the stub answered the copy delivered just before it: hung afte
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import signal
 import sqlite3
@@ -40,18 +39,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
 
+from bench.drills.kill9 import CHOICES, SCENARIO  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from stub_api import BotApiStub, Sent  # noqa: E402
+from stub_api import start_bot as launch_bot  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
-TOKEN = "7000001:AAEexampleexampleexampleexampleexam"
-SCENARIO = "family/birthday-or-group"
-CHOICES = [  # (button label, words the feedback quotes)
-    ("Tomorrow is my group night", "Mom, tomorrow is Thursday"),
-    ("I feel torn, and group matters", "I hear that this matters to you"),
-    ("My recovery is for us too", "My recovery matters to me and to us"),
-    ("I'll take Dana to lunch Saturday", "Tell her I love her"),
-]
 CHAOTIC = {"sendMessage", "answerCallbackQuery", "editMessageText", "sendChatAction"}
 HANG = 6.0  # longer than python-telegram-bot's default 5 s read timeout
 COMMAND = ".venv/bin/python -m bench.drills.chaos_stub"
@@ -114,24 +107,8 @@ class ChaosStub(BotApiStub):
 
 
 def start_bot(stub: BotApiStub, db: Path, log: Path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": stub.base_url,
-        "TELEGRAM_API_FILE_BASE_URL": stub.file_url,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{db}",
-        "TYPING_PAUSE": "0",
-        "WEBHOOK_URL": "",
-        "METRICS_PORT": "",
-    }
-    with open(log, "ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"],
-            cwd=db.parent,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    """`rehearse run` on the SQLite file `db` (tests/stub_api.py's launcher), without metrics."""
+    return launch_bot(stub, db.parent, f"sqlite+aiosqlite:///{db}", log.name, METRICS_PORT="")
 
 
 class Participant:

@@ -53,8 +53,8 @@ from state.db.models import ProcessedUpdate, Turn  # noqa: E402
 from state.db.session import make_engine  # noqa: E402
 from state.store import Store  # noqa: E402
 from stub_api import BotApiStub, Sent  # noqa: E402
+from stub_api import start_bot as launch_bot  # noqa: E402
 
-TOKEN = "7000001:AAEexampleexampleexampleexampleexam"
 SCENARIO = "family/birthday-or-group"
 CHOICES = [  # (button label, words the feedback quotes)
     ("Tomorrow is my group night", "Mom, tomorrow is Thursday"),
@@ -112,28 +112,9 @@ class RecordingStub(BotApiStub):
         return status, body
 
 
-def bot_env(stub: BotApiStub, url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": stub.base_url,
-        "TELEGRAM_API_FILE_BASE_URL": stub.file_url,
-        "DATABASE_URL": url,
-        "TYPING_PAUSE": "0",
-        "WEBHOOK_URL": "",
-        "METRICS_PORT": "",
-    }
-
-
 def start_bot(stub: BotApiStub, url: str, workdir: Path) -> subprocess.Popen:
-    with open(workdir / "bot.log", "ab") as out:  # the child keeps its own descriptor
-        return subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"],
-            cwd=workdir,
-            env=bot_env(stub, url),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    """`rehearse run` against the stub (tests/stub_api.py's launcher), without metrics."""
+    return launch_bot(stub, workdir, url, METRICS_PORT="")
 
 
 def stop_bot(bot: subprocess.Popen) -> None:

@@ -46,14 +46,9 @@ from state.store import Store
 COMMAND = ".venv/bin/python -m bench.drills.pg_restart"
 PROBE_CHAT = 399_999
 OUTBOX_DIED = """\
-**Not recovered without an operator: the outbox sender.** Its task
-(`bot/outbox_sender.py` `Sender.run` → `_claim_next` → `_claim` → `Store.run`) has no exception
-handling, so a connection refused while the server is down ends the task for good; the bot
-keeps answering presses, but queued check-ins and group pushes are no longer sent until the
-process restarts, and the error only surfaces as a traceback at shutdown (`post_stop` awaits
-the dead task). It happens when the restart falls on one of its claims (1 s poll), so not on
-every run. Not fixed here (outside this drill's files): `run` should catch a transient database
-error, log it and carry on after a pause."""
+**Not recovered without an operator: the outbox sender.** A message queued around the restart
+was never delivered. `Sender.run` (bot/outbox_sender.py) is meant to wait out a database that
+is down (DBAPIError, OSError, StoreBusy) and carry on; look in the log for what ended its task."""
 
 
 def exit_traceback(logged: str) -> str:
