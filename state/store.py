@@ -342,13 +342,6 @@ class Turns(_Repo):
 
 
 class Updates(_Repo):
-    async def seen(self, update_id: int) -> bool:
-        return bool(
-            await self.session.scalar(
-                select(exists().where(ProcessedUpdate.update_id == update_id))
-            )
-        )
-
     async def mark(self, update_id: int, user_id: int | None) -> None:
         await self.claim(update_id, user_id)
 

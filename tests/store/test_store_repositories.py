@@ -116,13 +116,13 @@ async def test_one_active_run_per_user_is_enforced(store: Store) -> None:
         assert (await uow.runs.active(7)).id == second
 
 
-async def test_updates_seen_and_mark(store: Store) -> None:
+async def test_updates_mark_is_seen_by_the_gate(store: Store) -> None:
     async with store.transaction(5) as uow:
-        assert not await uow.updates.seen(2**40)
+        assert not (await uow.updates.gate(2**40, 5))[0]
         await uow.updates.mark(2**40, 5)
         await uow.updates.mark(2**40, 5)  # marking twice is harmless
     async with store.transaction(5) as uow:
-        assert await uow.updates.seen(2**40)
+        assert (await uow.updates.gate(2**40, 5))[0]
 
 
 async def test_claim_is_true_once_and_the_gate_reads_seen_and_consent(store: Store) -> None:
