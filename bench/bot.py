@@ -52,7 +52,7 @@ from state.safety import DEFAULT_RESOURCES
 from state.store import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from offline import BOT_ID, TOKEN, RecordingRequest, keyboard  # noqa: E402
+from offline import BOT_ID, TOKEN, RecordingRequest, keyboard, offline_app  # noqa: E402
 from stub_api import BotApiStub, Sent  # noqa: E402
 
 COMMAND = "python -m bench.bot"
@@ -162,14 +162,7 @@ class Users:
 
 async def offline_bot(library: Library, tmp: Path, users: int, updates: int, repeats: int) -> dict:
     settings = settings_for(tmp / "offline.db")
-    services = await open_services(settings, library)
-    request = RecordingRequest()
-    app = build_application(
-        settings, services, request=request, updates_request=RecordingRequest(), rate_limit=False
-    )
-    app.bot_data["owns_store"] = False
-    await app.initialize()
-    try:
+    async with offline_app(settings, library) as (app, request, store):
         people = Users(app, request, [FIRST_USER + i for i in range(users)])
         for uid in people.ids:  # consent, then open the scenario
             await people.send(uid, "/start")
@@ -185,7 +178,7 @@ async def offline_bot(library: Library, tmp: Path, users: int, updates: int, rep
             return n / (time.perf_counter() - t0)
 
         await presses(users)  # warm-up: statements prepared, pages cached
-        store_run = services.store.run
+        store_run = store.run
         in_store = {"seconds": 0.0, "calls": 0}
 
         async def timed_run(*a: Any, **kw: Any) -> Any:
@@ -196,17 +189,17 @@ async def offline_bot(library: Library, tmp: Path, users: int, updates: int, rep
                 in_store["seconds"] += time.perf_counter() - t0
                 in_store["calls"] += 1
 
-        services.store.run = timed_run  # type: ignore[method-assign]
+        store.run = timed_run  # type: ignore[method-assign]
         statements = {"n": 0}
 
         def count(*_: Any) -> None:
             statements["n"] += 1
 
-        event.listen(services.store.engine.sync_engine, "before_cursor_execute", count)
+        event.listen(store.engine.sync_engine, "before_cursor_execute", count)
         c0 = time.process_time()
         rates = [await presses(updates) for _ in range(repeats)]
         cpu = (time.process_time() - c0) / (updates * repeats)
-        event.remove(services.store.engine.sync_engine, "before_cursor_execute", count)
+        event.remove(store.engine.sync_engine, "before_cursor_execute", count)
         store_ms = in_store["seconds"] / (updates * repeats) * 1000
         transactions = in_store["calls"] / (updates * repeats)
         calls_per_update = await count_calls(people, rng)
@@ -219,9 +212,6 @@ async def offline_bot(library: Library, tmp: Path, users: int, updates: int, rep
             "transactions": transactions,
             "statements": statements["n"] / (updates * repeats),
         }
-    finally:
-        await app.shutdown()
-        await services.store.close()
 
 
 async def count_calls(people: Users, rng: random.Random, n: int = 100) -> float:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -250,3 +252,34 @@ class Chat:
             if text.startswith(label_start):
                 return await self.press(data, buttons=buttons)
         raise AssertionError(f"no button starting {label_start!r} in {buttons}")
+
+
+@asynccontextmanager
+async def offline_app(
+    settings: Any, library: Any, request: RecordingRequest | None = None
+) -> AsyncIterator[tuple[Application, RecordingRequest, Any]]:
+    """The bot as `rehearse run` builds it, over a fresh store, talking to `request` (offline).
+
+    Yields (app, request, store); the app is initialised, and shut down with the store after.
+    """
+    from bot.app import build_application
+    from bot.services import Services
+    from state.coach import match_reply
+    from state.practice import Practice
+    from state.safety import DEFAULT_RESOURCES
+    from state.store import Store
+
+    store = await Store.open(settings.database_url)
+    practice = Practice(store, library, match_reply)
+    services = Services(settings, store, library, practice, DEFAULT_RESOURCES)
+    request = request or RecordingRequest()
+    app = build_application(
+        settings, services, request=request, updates_request=RecordingRequest(), rate_limit=False
+    )
+    app.bot_data["owns_store"] = False
+    await app.initialize()
+    try:
+        yield app, request, store
+    finally:
+        await app.shutdown()
+        await store.close()

@@ -13,20 +13,15 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import callbacks
-from bot.app import build_application
 from bot.callbacks import b36
 from bot.features import groups as feature
 from bot.outbox_sender import drain_once
-from bot.services import Services
 from bot.settings import Settings
-from offline import TOKEN, Chat, RecordingRequest, keyboard
+from offline import TOKEN, Chat, RecordingRequest, keyboard, offline_app
 from scenarios.library import load_library
 from state import groups as core
-from state.coach import match_reply
 from state.db.groups import Group, Invite, Membership, Push
 from state.db.models import OutboxMessage, User, utcnow
-from state.practice import Practice
-from state.safety import DEFAULT_RESOURCES
 from state.store import Store
 
 LIBRARY = load_library()
@@ -147,21 +142,8 @@ async def env(tmp_path):
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'groups.db'}",
         admin_user_ids=[ADMIN],
     )
-    store = await Store.open(settings.database_url)
-    services = Services(
-        settings, store, LIBRARY, Practice(store, LIBRARY, match_reply), DEFAULT_RESOURCES
-    )
-    request = BlockingRequest()
-    app = build_application(
-        settings, services, request=request, updates_request=RecordingRequest(), rate_limit=False
-    )
-    app.bot_data["owns_store"] = False
-    await app.initialize()
-    try:
+    async with offline_app(settings, LIBRARY, BlockingRequest()) as (app, request, store):
         yield Env(app, request, store)
-    finally:
-        await app.shutdown()
-        await store.close()
 
 
 async def make_leader(env: Env, user_id: int = LEADER) -> None:
