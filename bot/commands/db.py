@@ -172,6 +172,16 @@ def sqlite_restore(backup: Path, target: Path) -> Path | None:
     return kept
 
 
+def _sqlite_or_exit(url: str | None, refusal: str, tool: str) -> Path:
+    """The SQLite file behind `url`, or exit 2 pointing a PostgreSQL operator to `tool`."""
+    target = _target(url)
+    path = _sqlite_path(target)
+    if path is None:
+        typer.echo(f"rehearse: {refusal}:\n  {_postgres_hint(target, tool)}", err=True)
+        raise typer.Exit(2)
+    return path
+
+
 @app.command()
 def backup(
     output: Annotated[
@@ -181,15 +191,9 @@ def backup(
     url: str | None = typer.Option(None, "--url", help=URL_HELP),
 ) -> None:
     """Back up the SQLite database while the bot runs (PostgreSQL: use pg_dump)."""
-    target = _target(url)
-    path = _sqlite_path(target)
-    if path is None:
-        typer.echo(
-            "rehearse: `db backup` copies SQLite files; for PostgreSQL use its own tool:\n"
-            f"  {_postgres_hint(target, 'pg_dump')}",
-            err=True,
-        )
-        raise typer.Exit(2)
+    path = _sqlite_or_exit(
+        url, "`db backup` copies SQLite files; for PostgreSQL use its own tool", "pg_dump"
+    )
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     output = output or path.with_name(f"{path.stem}-backup-{stamp}{path.suffix or '.db'}")
     try:
@@ -208,15 +212,9 @@ def restore(
     url: str | None = typer.Option(None, "--url", help=URL_HELP),
 ) -> None:
     """Replace the SQLite database with a backup (stop the bot first; the old one is kept)."""
-    target = _target(url)
-    path = _sqlite_path(target)
-    if path is None:
-        typer.echo(
-            "rehearse: `db restore` is for SQLite; for PostgreSQL restore a pg_dump file:\n"
-            f"  {_postgres_hint(target, 'pg_restore')}",
-            err=True,
-        )
-        raise typer.Exit(2)
+    path = _sqlite_or_exit(
+        url, "`db restore` is for SQLite; for PostgreSQL restore a pg_dump file", "pg_restore"
+    )
     try:
         counts = _check_sqlite(file)
     except (OSError, sqlite3.Error, ValueError) as exc:
