@@ -183,6 +183,23 @@ class BotApiStub:
                 return c
         return None
 
+    def wait_button(self, chat_id: int, label: str) -> tuple[Sent, str]:
+        """(message, data) of the newest button sent to the chat whose text starts with label."""
+
+        def find() -> tuple[Sent, str] | None:
+            for sent in reversed(self.sent_to(chat_id)):
+                for text, data in sent.buttons:
+                    if text.startswith(label):
+                        return sent, data
+            return None
+
+        return self.wait_for(find)
+
+    def press_button(self, user_id: int, label: str) -> int:
+        """Press the newest button labelled `label` in the user's chat, once it has arrived."""
+        message, data = self.wait_button(user_id, label)
+        return self.press(user_id, data, message)
+
     # ---- the HTTP side --------------------------------------------------------------------
 
     def _handler(self):

@@ -27,22 +27,6 @@ def db_url(tmp_path: Path) -> str:
 SCENARIO = "family/birthday-or-group"
 
 
-def keyboard_with(stub: BotApiStub, label: str):
-    def find():
-        for sent in reversed(stub.sent_to(USER)):
-            for text, data in sent.buttons:
-                if text.startswith(label):
-                    return sent, data
-        return None
-
-    return stub.wait_for(find)
-
-
-def press(stub: BotApiStub, label: str) -> None:
-    message, data = keyboard_with(stub, label)
-    stub.press(USER, data, message)
-
-
 def count_texts(stub: BotApiStub, needle: str) -> int:
     return sum(needle in str(s.params.get("text", "")) for s in stub.sent_to(USER))
 
@@ -53,24 +37,24 @@ def test_play_kill_restart_finish(stub, tmp_path):
     try:
         stub.wait_for(lambda: [c for c in stub.calls if c.method == "setMyCommands"], 60)
         stub.send_text(USER, "/start")
-        press(stub, "I agree")
-        press(stub, "Family")
-        press(stub, "●●○ The birthday on group night")
-        press(stub, "Tomorrow is my group night")
+        stub.press_button(USER, "I agree")
+        stub.press_button(USER, "Family")
+        stub.press_button(USER, "●●○ The birthday on group night")
+        stub.press_button(USER, "Tomorrow is my group night")
         stub.wait_for(lambda: count_texts(stub, "Describe"))
         assert stub.sent_to(USER, "sendChatAction"), "lines arrive with a typing pause"
-        press(stub, "I feel torn, and group matters")
+        stub.press_button(USER, "I feel torn, and group matters")
         stub.wait_for(lambda: count_texts(stub, "I-statement"))
-        keyboard_with(stub, "My recovery is for us too")
+        stub.wait_button(USER, "My recovery is for us too")
     finally:
         bot.send_signal(signal.SIGKILL)
         bot.wait(10)
 
     bot = start_bot(stub, tmp_path, db_url(tmp_path), TYPING_PAUSE="0.05")
     try:
-        press(stub, "My recovery is for us too")
+        stub.press_button(USER, "My recovery is for us too")
         stub.wait_for(lambda: count_texts(stub, "Reinforce"))
-        press(stub, "I'll take Dana to lunch Saturday")
+        stub.press_button(USER, "I'll take Dana to lunch Saturday")
         stub.wait_for(lambda: count_texts(stub, "Debrief: Group kept, relationship kept"))
     finally:
         bot.send_signal(signal.SIGTERM)

@@ -34,22 +34,6 @@ def environment(stub: BotApiStub, tmp_path: Path) -> dict[str, str]:
     return bot_env(stub, f"sqlite+aiosqlite:///{tmp_path / 'groups.db'}", ADMIN_USER_IDS="")
 
 
-def button(stub: BotApiStub, user: int, label: str):
-    def find():
-        for sent in reversed(stub.sent_to(user)):
-            for text, data in sent.buttons:
-                if text.startswith(label):
-                    return sent, data
-        return None
-
-    return stub.wait_for(find)
-
-
-def press(stub: BotApiStub, user: int, label: str) -> None:
-    message, data = button(stub, user, label)
-    stub.press(user, data, message)
-
-
 def text_to(stub: BotApiStub, user: int, needle: str) -> str:
     def find():
         for sent in reversed(stub.sent_to(user)):
@@ -87,7 +71,7 @@ def test_leader_and_three_participants(stub, tmp_path):
     try:
         stub.wait_for(lambda: [c for c in stub.calls if c.method == "setMyCommands"], 60)
         stub.send_text(LEADER, "/start")
-        press(stub, LEADER, "I agree")
+        stub.press_button(LEADER, "I agree")
         stub.send_text(LEADER, "/newgroup Tuesday group")
         link = text_to(stub, LEADER, "?start=g_")
         code = re.search(r"\?start=g_([A-Za-z0-9_-]+)", link)[1]
@@ -95,18 +79,19 @@ def test_leader_and_three_participants(stub, tmp_path):
 
         for p in (P1, P2, P3):
             stub.send_text(p, f"/start g_{code}")
-            press(stub, p, "I agree")
+            stub.press_button(p, "I agree")
             assert "will see" in text_to(stub, p, "Join “Tuesday group”?")
-            press(stub, p, "Join Tuesday group")
+            stub.press_button(p, "Join Tuesday group")
             text_to(stub, p, "You've joined")
 
         stub.block(P3)
         stub.send_text(LEADER, "/push")
         text_to(stub, LEADER, "What would you like <b>Tuesday group</b> to practise?")
-        press(stub, LEADER, "Family")  # the newest "Family" button: the push's, not /practice's
+        # The newest "Family" button: the push's, not /practice's.
+        stub.press_button(LEADER, "Family")
         text_to(stub, LEADER, "which one?")
-        press(stub, LEADER, "The birthday on group night")
-        press(stub, LEADER, "Send it")
+        stub.press_button(LEADER, "The birthday on group night")
+        stub.press_button(LEADER, "Send it")
         assert "3 member(s)" in text_to(stub, LEADER, "On its way")
 
         for p in (P1, P2):
@@ -117,9 +102,9 @@ def test_leader_and_three_participants(stub, tmp_path):
         assert "⏳ pending 0" in report
 
         for p in (P1, P2):
-            press(stub, p, "▶ Start")
+            stub.press_button(p, "▶ Start")
             for label in PLAY:
-                press(stub, p, label)
+                stub.press_button(p, label)
             text_to(stub, p, "Debrief")
 
         stub.send_text(LEADER, "/group")
