@@ -104,8 +104,13 @@ class Practice:
                 or (expect_node is not None and expect_node != state.node)
             )
             scenario = self._scenario_for(run)
-            if stale:  # where the run is now, for the channel to show if it wants
-                here = _current(scenario, state) if scenario and _settled(run.updated_at) else []
+            if stale:
+                # A re-press of the step just applied, a while after it, means its reply never
+                # came (the bot died between commit and send): redraw where the run is now.
+                # Anything older, or a double tap, gets the notice alone.
+                behind = expect_run == run.id and expect_step == state.step - 1
+                redraw = scenario is not None and behind and _settled(run.updated_at)
+                here = _current(scenario, state) if redraw else []
                 return Turn(run.id, state.step, run.scenario_id, [EXPIRED, *here])
             if scenario is None:
                 await uow.runs.abandon(run.id)

@@ -155,9 +155,7 @@ async def on_choice(
     )
     if expired:
         await answer(query, EXPIRED)
-        if turn.run_id == data.run_id and turn.step == data.step + 1 and len(turn.outputs) > 1:
-            # The press before this one was applied, but its reply never came (the bot died
-            # between commit and send): the old keyboard is still there. Show where they are.
+        if len(turn.outputs) > 1:  # Practice redraws a step whose reply was lost
             await reply(
                 update,
                 context,
