@@ -91,9 +91,11 @@ class Practice:
         """
 
         async def work(uow: UnitOfWork) -> Turn:
+            run = await uow.runs.active(user_id)
+            if run is None and await uow.users.get(user_id) is None:
+                return Turn(None, 0, None, [NO_RUN])  # unknown or deleted: keep nothing
             if not await _claim(uow, update_id, user_id):
                 return Turn(None, 0, None, [], duplicate=True)
-            run = await uow.runs.active(user_id)
             if run is None:
                 again = await self._debrief_again(uow, user_id, expect_run, expect_step)
                 return again or Turn(None, 0, None, [NO_RUN])
@@ -144,7 +146,8 @@ class Practice:
                 await uow.runs.end(run.id, new.outcome)
             return Turn(run.id, new.step, run.scenario_id, outputs, ended=ended)
 
-        return await self.store.run(user_id, work)
+        # A run exists only for a known user, so a step never creates the user row.
+        return await self.store.run(user_id, work, ensure_user=False)
 
     async def resume(self, user_id: int) -> Turn | None:
         """The active run's current node again (lines and choices), or None without one."""

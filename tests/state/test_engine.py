@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -125,6 +126,15 @@ def test_one_machine_per_scenario(mini):
     assert prepare(mini) is prepare(mini)
     start(mini, seed=1)
     assert prepare(mini).machine.models == []  # runs never add models to the shared machine
+
+
+def test_to_dict_is_every_field_as_asdict_gives_it(mini):
+    """to_dict is written out by hand for speed: it must not miss a field added later."""
+    state, _ = start(mini, seed=1)
+    state, _ = step(mini, state, Choose(ask_of(start(mini, seed=1)[1]).options[0].id))
+    assert state.path and state.visits  # containers filled, not only defaults
+    assert state.to_dict() == dataclasses.asdict(state)
+    assert set(state.to_dict()) == {f.name for f in dataclasses.fields(RunState)}
 
 
 def test_node_removed_under_a_run(mini):

@@ -116,6 +116,26 @@ async def test_stale_button_is_refused_without_change(store: Store, real_library
     assert other_run.run_id == restarted.run_id and other_run.step == 0
 
 
+async def test_old_button_after_delete_keeps_nothing(
+    store: Store, real_library: Library
+) -> None:
+    """After "delete everything", a press on an old keyboard must not bring the user back."""
+    practice = Practice(store, real_library)
+    first = await practice.begin(USER, BIRTHDAY, seed=1)
+    await store.run(USER, lambda uow: uow.users.delete_everything(USER))
+
+    old = await practice.act(
+        USER, Choose("facts"), update_id=4242, expect_run=first.run_id, expect_step=0
+    )
+    assert _notice(old).kind == "ended" and old.run_id is None and not old.duplicate
+
+    async def left(uow) -> tuple:
+        seen, _ = await uow.updates.gate(4242, USER)
+        return await uow.users.get(USER), seen
+
+    assert await store.read(left) == (None, False)
+
+
 async def test_bad_input_never_raises(store: Store, real_library: Library) -> None:
     practice = Practice(store, real_library)
     none = await practice.act(USER, Choose("facts"))
