@@ -722,4 +722,4 @@ async def alert_leaders(store: Store, user_id: int, now: datetime | None = None)
         ]
         return await outbox.enqueue_many(uow, alerts)
 
-    return await store.run(user_id, work)
+    return await store.run(user_id, work, ensure_user=False)  # no member, no row to create

@@ -48,9 +48,16 @@ STEP_KEYS = tuple(k for k, _, _ in PLAN_STEPS)
 
 
 async def record_crisis(store: Store, user_id: int, result: CrisisResult) -> str | None:
-    """Store the event (no text) and stop any role-play; return the user's plan to show."""
+    """Store the event (no text) and stop any role-play; return the user's plan to show.
+
+    Before consent nothing is stored, not even that the card was shown: the card itself never
+    depends on the database.
+    """
 
     async def work(uow: UnitOfWork) -> str | None:
+        user = await uow.users.get(user_id)
+        if user is None or user.consented_at is None:
+            return None
         uow.session.add(
             SafetyEvent(
                 user_id=user_id,
@@ -63,7 +70,7 @@ async def record_crisis(store: Store, user_id: int, result: CrisisResult) -> str
         await uow.runs.abandon_active(user_id)
         return plan_text(await _plan(uow, user_id))
 
-    return await store.run(user_id, work)
+    return await store.run(user_id, work, ensure_user=False)
 
 
 async def _plan(uow: UnitOfWork, user_id: int) -> SafetyPlan | None:
@@ -93,7 +100,7 @@ async def editing_step(store: Store, user_id: int) -> str | None:
         plan = await _plan(uow, user_id)
         return plan.editing if plan else None
 
-    return await store.run(user_id, work)
+    return await store.read(work)  # asked of every typed message: no user row, no write lock
 
 
 async def start_plan(store: Store, user_id: int) -> str:

@@ -254,9 +254,13 @@ async def test_crisis_mid_scenario_stops_and_shows_card(consented, bot_env):
     assert "better off" not in json.dumps([c.name for c in SafetyEvent.__table__.columns])
 
 
-async def test_crisis_before_consent_still_shows_card(chat):
+async def test_crisis_before_consent_still_shows_card(chat, bot_env):
+    store = bot_env[2]
     await chat.send("i want to kill myself")
     assert "988" in chat.request.texts()[-1]
+    async with store.transaction(None) as uow:  # nothing kept before consent, not even this
+        assert (await uow.session.scalars(select(SafetyEvent))).all() == []
+        assert await uow.users.get(chat.user_id) is None
 
 
 async def test_other_inputs_are_handled_on_purpose(consented, bot_env):
