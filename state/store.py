@@ -54,6 +54,7 @@ T = TypeVar("T")
 MAX_ATTEMPTS = 10
 _RETRY_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 _RETRY_CLASSES = ("08", "57P")  # connection exceptions; server shutting down or starting up
+_NEVER_RETRY = {"08P01"}  # protocol_violation: in class 08, but the same again every time
 _NOT_CONNECTED = (ConnectionRefusedError, ConnectionResetError)  # raw, from opening a connection
 _SQLITE_BUSY_CODES = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED (primary codes)
 
@@ -134,8 +135,7 @@ _ADD_TURN = insert(_TURNS_T).returning(_TURNS_T.c.id)  # VALUES: the params' col
 _LOCK_USER = select(_USERS_T.c.id).where(_USERS_T.c.id == bindparam("uid")).with_for_update()
 _INSERT = {"postgresql": pg_insert, "sqlite": sqlite_insert}
 _ENSURE_USER = {
-    name: fn(_USERS_T).on_conflict_do_nothing(index_elements=["id"])
-    for name, fn in _INSERT.items()
+    name: fn(_USERS_T).on_conflict_do_nothing(index_elements=["id"]) for name, fn in _INSERT.items()
 }
 _CLAIM_UPDATE = {
     name: fn(_UPDATES_T)
@@ -405,6 +405,8 @@ def is_transient(exc: BaseException) -> bool:
         return True
     orig = exc.orig
     code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if code in _NEVER_RETRY:
+        return False
     if code in _RETRY_SQLSTATES or (isinstance(code, str) and code.startswith(_RETRY_CLASSES)):
         return True
     sqlite_code = getattr(orig, "sqlite_errorcode", None)
@@ -483,12 +485,14 @@ class Store:
         """`await fn(uow)` in a read-only transaction: no user row, no write lock.
 
         On SQLite it begins with a plain (deferred) `BEGIN`, so a read doesn't queue behind the
-        writers for the one write lock; `fn` must not write. Retried like `run`.
+        writers for the one write lock. A write in `fn` fails (SQLite `query_only`, PostgreSQL
+        `READ ONLY`) instead of being silently rolled back. Retried like `run`.
         """
+        options = {READ_ONLY: True, **({"postgresql_readonly": True} if self._postgres else {})}
 
         async def once() -> T:
             async with self._sessions() as session:
-                await session.connection(execution_options={READ_ONLY: True})
+                await session.connection(execution_options=options)
                 try:
                     return await fn(UnitOfWork(session))
                 finally:

@@ -116,9 +116,7 @@ async def test_stale_button_is_refused_without_change(store: Store, real_library
     assert other_run.run_id == restarted.run_id and other_run.step == 0
 
 
-async def test_old_button_after_delete_keeps_nothing(
-    store: Store, real_library: Library
-) -> None:
+async def test_old_button_after_delete_keeps_nothing(store: Store, real_library: Library) -> None:
     """After "delete everything", a press on an old keyboard must not bring the user back."""
     practice = Practice(store, real_library)
     first = await practice.begin(USER, BIRTHDAY, seed=1)
