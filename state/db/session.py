@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 STATE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = STATE_DIR / "rehearse.db"
 BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for another process's lock
-READ_ONLY = "rehearse_read_only"  # execution option: begin with a deferred BEGIN (Store.read)
+READ_ONLY = "rehearse_read_only"  # execution option for Store.read: deferred BEGIN, no writes
 
 
 class InlineConnection(aiosqlite.Connection):
@@ -140,7 +140,17 @@ def make_engine(
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        read_only = conn.get_execution_options().get(READ_ONLY)
+        read_only = bool(conn.get_execution_options().get(READ_ONLY))
+        # A read refuses writes (query_only) rather than have them vanish at its rollback.
+        # The pragma outlives the transaction, so it is set only when the mode changes.
+        info = conn.connection.info
+        if info.get(READ_ONLY, False) != read_only:
+            cursor = conn.connection.cursor()
+            try:
+                cursor.execute(f"PRAGMA query_only = {int(read_only)}")
+            finally:
+                cursor.close()
+            info[READ_ONLY] = read_only
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine

@@ -144,6 +144,17 @@ async def test_a_read_does_not_queue_behind_an_open_write(store: Store) -> None:
     assert seen == (False, True)
 
 
+async def test_a_write_inside_a_read_fails_loudly_and_writes_still_work(store: Store) -> None:
+    """Store.read refuses writes instead of rolling them back in silence."""
+    with pytest.raises(DBAPIError):
+        await store.read(lambda uow: uow.users.set_consent(9, "v1"))
+    assert await store.read(lambda uow: uow.users.get(9)) is None
+    await store.run(9, lambda uow: uow.users.set_consent(9, "v1"))  # the same pooled connection
+    assert (await store.read(lambda uow: uow.users.get(9))).consent_version == "v1"
+    await store.run(9, lambda uow: uow.users.set_consent(9, "v2"))  # and back to writing again
+    assert (await store.read(lambda uow: uow.users.get(9))).consent_version == "v2"
+
+
 async def test_many_writers_at_once_take_turns_without_conflicts(store: Store, caplog) -> None:
     caplog.set_level(logging.INFO, logger="state.store")
 
@@ -253,5 +264,9 @@ def test_is_transient() -> None:
     class Unique(Exception):
         sqlstate = "23505"
 
+    class ProtocolViolation(Exception):
+        sqlstate = "08P01"  # class 08 like a dropped connection, but deterministic
+
     assert is_transient(DBAPIError("COMMIT", {}, Shutdown()))
     assert not is_transient(DBAPIError("INSERT", {}, Unique()))
+    assert not is_transient(DBAPIError("SELECT", {}, ProtocolViolation()))
