@@ -519,6 +519,47 @@ async def statement_cost(tmp: Path, n: int = 2000) -> dict[str, float]:
     return out
 
 
+async def ptb_cost(n: int = 1000) -> dict[str, float]:
+    """CPU µs per call in python-telegram-bot's object layer, with no network (RecordingRequest).
+
+    PTB turns every answer back into a `Message`; with a keyboard that is most of a send's cost.
+    The bot never reads those objects, but the public methods always build them.
+    """
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+    request = RecordingRequest()
+    bot = Bot(TOKEN, request=request, get_updates_request=request)
+    await bot.initialize()
+    text = "<b>Mum:</b> " + "So you're really not coming on Saturday? " * 2
+    markup = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(f"An answer of a few words, number {i}", callback_data=f"c{i}")]
+            for i in range(3)
+        ]
+    )
+    calls = {
+        "sendMessage, 3-button keyboard (the answer parsed into a Message)": lambda: (
+            bot.send_message(1, text, parse_mode="HTML", reply_markup=markup)
+        ),
+        "sendMessage, no keyboard": lambda: bot.send_message(1, text, parse_mode="HTML"),
+        "answerCallbackQuery (the answer is `true`)": lambda: bot.answer_callback_query("1"),
+    }
+    out: dict[str, float] = {}
+    for name, call in calls.items():
+        for _ in range(50):
+            await call()
+        samples = []
+        for _ in range(5):
+            request.calls.clear()
+            c0 = time.process_time()
+            for _ in range(n // 5):
+                await call()
+            samples.append((time.process_time() - c0) / (n // 5) * 1e6)
+        out[name] = statistics.median(samples)
+    await bot.shutdown()
+    return out
+
+
 # ---- report --------------------------------------------------------------------------------
 
 
@@ -552,8 +593,10 @@ async def run(args: argparse.Namespace) -> str:
         print("http CPU ms per call:", {f"{k[0]}/{k[1]}": round(v, 2) for k, v in http.items()})
         statements = await statement_cost(tmp)
         print("CPU µs per statement:", {k: round(v) for k, v in statements.items()}, flush=True)
+        ptb = await ptb_cost()
+        print("CPU µs per PTB call:", {k: round(v) for k, v in ptb.items()}, flush=True)
         elapsed = time.perf_counter() - started
-    return report(args, bot, echo, concurrent, sequential, limited, http, statements, elapsed)
+    return report(args, bot, echo, concurrent, sequential, limited, http, statements, ptb, elapsed)
 
 
 def report(
@@ -565,6 +608,7 @@ def report(
     limited: Online,
     http: dict[tuple[str, int], float],
     statements: dict[str, float],
+    ptb: dict[str, float],
     elapsed: float,
 ) -> str:
     ratio = bot["rate"] / echo
@@ -589,6 +633,7 @@ def report(
         )
     )
     statement_rows = "\n".join(f"| {name} | {us:,.0f} |" for name, us in statements.items())
+    ptb_rows = "\n".join(f"| {name} | {us:,.0f} |" for name, us in ptb.items())
     rates = ", ".join(f"{r:.0f}" for r in bot["rates"])
     cpu_online = concurrent.cpu / concurrent.users * 1000
     return f"""
@@ -640,7 +685,7 @@ limits; (b) measures the bot's own concurrency.
 CPU against the stub ({bot["cpu_ms"]:.1f} ms offline), so one event loop tops out near \
 {1000 / cpu_online:.0f} updates/s however many updates wait on the network; {GOAL_RATE:.0f}/s \
 needs under {1000 / GOAL_RATE:.1f} ms, and (a)'s ratio needs a step within \
-{2000 / echo:.2f} ms. Two floors, both measured in this run:
+{2000 / echo:.2f} ms. Three floors, all measured in this run:
 
 *The HTTP client*, process CPU per Bot API call against the same stub (ms):
 
@@ -650,6 +695,16 @@ needs under {1000 / GOAL_RATE:.1f} ms, and (a)'s ratio needs a step within \
 
 httpcore's pool scans every connection on each request (encode/httpcore#1035); this is why \
 the bot sends through aiohttp (bot/http.py), a python-telegram-bot `BaseRequest`.
+
+*python-telegram-bot's objects*, CPU µs per call with no network at all (RecordingRequest):
+
+| call | CPU µs per call (median) |
+|---|---:|
+{ptb_rows}
+
+Every send's answer is parsed back into a `Message`, keyboard and all, and the incoming \
+update's message (with the keyboard that was pressed) is parsed the same way. A press makes \
+{bot["calls"]:.1f} calls, so this layer alone is a large share of (a)'s budget.
 
 *The database*, process CPU per `INSERT .. ON CONFLICT DO NOTHING` on a SQLite file (µs), by \
 layer:
@@ -662,7 +717,9 @@ The store runs SQLAlchemy's async ORM session (the stack is fixed). Its SQLite e
 aiosqlite's thread hop (`InlineConnection` in state/db/session.py; this process's writers take \
 turns on an asyncio lock instead of in SQLite's busy handler), which matters most under load: \
 each hop waits for a loop iteration, and with hundreds of updates in flight a step held the \
-write lock for ~20 ms. The step's statements are Core, not ORM. Even so a press spends \
+write lock for ~20 ms. The step's statements are Core, built once with bound parameters \
+(constructing a statement per call cost as much again as running it), and a step doesn't \
+create the user row (a run exists only for a known user). Even so a press spends \
 {bot["store_ms"]:.1f} ms in `Store.run` offline, {bot["store_ms"] / (1000 / echo):.0f}× a \
 whole echo update, while (a)'s 0.5 needs the whole press within {2000 / echo:.2f} ms: a \
 transaction costs the rows above (about a tenth of a millisecond a statement in SQLAlchemy's \
