@@ -634,6 +634,8 @@ def report(
     )
     statement_rows = "\n".join(f"| {name} | {us:,.0f} |" for name, us in statements.items())
     ptb_rows = "\n".join(f"| {name} | {us:,.0f} |" for name, us in ptb.items())
+    per_statement = next(us for name, us in statements.items() if "as deployed" in name)
+    per_transaction = next(us for name, us in statements.items() if "whole transaction" in name)
     rates = ", ".join(f"{r:.0f}" for r in bot["rates"])
     cpu_online = concurrent.cpu / concurrent.users * 1000
     return f"""
@@ -722,9 +724,9 @@ write lock for ~20 ms. The step's statements are Core, built once with bound par
 create the user row (a run exists only for a known user). Even so a press spends \
 {bot["store_ms"]:.1f} ms in `Store.run` offline, {bot["store_ms"] / (1000 / echo):.0f}× a \
 whole echo update, while (a)'s 0.5 needs the whole press within {2000 / echo:.2f} ms: a \
-transaction costs the rows above (about a tenth of a millisecond a statement in SQLAlchemy's \
-async layer, half a millisecond for the transaction itself) plus building the statements and \
-the records. A step cannot drop a statement without dropping a guarantee: it claims the update \
+transaction costs the rows above ({per_statement / 1000:.2f} ms a statement in SQLAlchemy's \
+async layer, {per_transaction / 1000:.2f} ms for a transaction of one) plus building the \
+records. A step cannot drop a statement without dropping a guarantee: it claims the update \
 id (exactly once), loads the run, saves it and records the turn, in one transaction. So (a)'s \
 0.5 is out of reach for a store on this stack, and (b)'s 300/s would need the whole press \
 under 3.3 ms of one core, the database's share included. Past one process's CPU the way is \
