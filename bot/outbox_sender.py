@@ -18,7 +18,8 @@ sends them:
   (SQLite's single write lock and its fsyncs stay far below the sending rate). Rows are claimed
   a few at a time (`batch`, default 4, one per chat) just before their rate tokens come up, so
   only those few and the calls in flight are ever `sending`; a graceful stop puts claimed but
-  unsent rows back in the queue.
+  unsent rows back in the queue. A claim whose commit landed but whose answer was lost (the
+  connection dropped during COMMIT) is re-run by the store and takes its own rows back.
 - **Crashes.** At start-up, rows left in `sending` by a sender that died are marked
   `failed`/`interrupted`: Telegram may or may not have delivered them, and a message is never
   sent twice. (On PostgreSQL only rows claimed more than `lease` seconds ago are, so one worker's
@@ -353,15 +354,32 @@ class Sender:
         now = utcnow()
         outcomes, self._outcomes = self._outcomes, []
 
+        columns = (
+            OutboxMessage.id,
+            OutboxMessage.chat_id,
+            OutboxMessage.user_id,
+            OutboxMessage.payload,
+            OutboxMessage.attempts,
+        )
+        attempts = 0
+
         async def work(uow: UnitOfWork) -> list[Claimed]:
+            nonlocal attempts
+            attempts += 1
             await self._apply(uow, outcomes)
-            stmt = select(
-                OutboxMessage.id,
-                OutboxMessage.chat_id,
-                OutboxMessage.user_id,
-                OutboxMessage.payload,
-                OutboxMessage.attempts,
-            ).where(OutboxMessage.status == "queued", OutboxMessage.not_before <= now)
+            if attempts > 1:
+                # Store.run re-runs this when a commit's answer was lost (the connection dropped
+                # during COMMIT). If that commit did land, its rows carry this claim's time:
+                # take them back, or they would sit in 'sending' until recovery fails them.
+                landed = select(*columns).where(
+                    OutboxMessage.status == "sending", OutboxMessage.not_before == now
+                )
+                rows = (await uow.session.execute(landed)).all()
+                if rows:
+                    return [_claimed(r) for r in rows]
+            stmt = select(*columns).where(
+                OutboxMessage.status == "queued", OutboxMessage.not_before <= now
+            )
             if cooling:
                 stmt = stmt.where(OutboxMessage.chat_id.not_in(cooling))
             stmt = stmt.order_by(OutboxMessage.not_before, OutboxMessage.id).limit(4 * self.batch)
@@ -379,9 +397,7 @@ class Sender:
                 .where(OutboxMessage.id.in_([r.id for r in picked]))
                 .values(status="sending", not_before=now)
             )
-            return [
-                Claimed(r.id, r.chat_id, r.user_id, dict(r.payload), r.attempts) for r in picked
-            ]
+            return [_claimed(r) for r in picked]
 
         try:
             claimed = await self.store.run(None, work)
@@ -490,6 +506,10 @@ class Sender:
         key = error.split(":", 1)[0]
         self.stats.by_error[key] = self.stats.by_error.get(key, 0) + 1
         log.info("outbox: message %d not delivered (%s)", row.id, key)
+
+
+def _claimed(row: Any) -> Claimed:
+    return Claimed(row.id, row.chat_id, row.user_id, dict(row.payload), row.attempts)
 
 
 def _reason(exc: TelegramError) -> str:

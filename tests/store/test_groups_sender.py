@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 
 from bot.outbox_sender import Sender, drain_once, render
 from offline import SendWire, make_bot, ok, refused
@@ -218,3 +220,26 @@ async def test_the_sender_outlives_a_database_that_stays_busy(store):
         await asyncio.sleep(0.05)
     await sender.stop()
     assert wire.delivered[7] == 1
+
+
+async def test_a_claim_whose_commit_answer_was_lost_is_taken_back(store, monkeypatch):
+    """The claim committed, then the connection dropped before COMMIT's answer (a database
+    restart): Store.run runs the claim again. Its rows must be sent, not left in 'sending'."""
+    await queue(store, 1, 2, 3, 4, 5, 6, users=True)
+    wire = Scripted()
+    sender = Sender(await make_bot(wire), store, **FAST, batch=2)
+    real, lost = store.transaction, [True]
+
+    @asynccontextmanager
+    async def answer_lost(user_id, **kw):
+        async with real(user_id, **kw) as uow:
+            yield uow
+        if lost:  # committed; only the answer goes missing
+            lost.clear()
+            raise DBAPIError("COMMIT", {}, ConnectionResetError(), connection_invalidated=True)
+
+    monkeypatch.setattr(store, "transaction", answer_lost)
+    assert await sender.drain() == 6
+    assert not lost  # the fault did happen
+    assert wire.delivered == Counter({chat: 1 for chat in range(1, 7)})
+    assert {r.status for r in (await rows(store)).values()} == {"sent"}
