@@ -91,8 +91,9 @@ class Practice:
         """
 
         async def work(uow: UnitOfWork) -> Turn:
-            run = await uow.runs.active(user_id)
-            if run is None and await uow.users.get(user_id) is None:
+            known = uow.user_known  # PostgreSQL: the user row was locked; SQLite: None
+            run = None if known is False else await uow.runs.active(user_id)
+            if run is None and (known is False or await uow.users.get(user_id) is None):
                 return Turn(None, 0, None, [NO_RUN])  # unknown or deleted: keep nothing
             if not await _claim(uow, update_id, user_id):
                 return Turn(None, 0, None, [], duplicate=True)

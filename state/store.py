@@ -53,8 +53,10 @@ T = TypeVar("T")
 
 MAX_ATTEMPTS = 10
 _RETRY_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
-_RETRY_CLASSES = ("08", "57P")  # connection exceptions; server shutting down or starting up
-_NEVER_RETRY = {"08P01"}  # protocol_violation: in class 08, but the same again every time
+# Connection exceptions; server shutting down or starting up. Class 08 includes 08P01
+# (protocol_violation): usually deterministic, but PgBouncer reports its own passing failures
+# ("server conn crashed?", query_wait_timeout) with it, so it is retried like the rest.
+_RETRY_CLASSES = ("08", "57P")
 _NOT_CONNECTED = (ConnectionRefusedError, ConnectionResetError)  # raw, from opening a connection
 _SQLITE_BUSY_CODES = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED (primary codes)
 
@@ -380,6 +382,9 @@ class UnitOfWork:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # PostgreSQL: whether the user row was there to lock (no row, no lock: the caller
+        # must not go on as if serialised). None where nothing was looked up.
+        self.user_known: bool | None = None
         self.users = Users(session)
         self.runs = Runs(session)
         self.turns = Turns(session)
@@ -405,8 +410,6 @@ def is_transient(exc: BaseException) -> bool:
         return True
     orig = exc.orig
     code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-    if code in _NEVER_RETRY:
-        return False
     if code in _RETRY_SQLSTATES or (isinstance(code, str) and code.startswith(_RETRY_CLASSES)):
         return True
     sqlite_code = getattr(orig, "sqlite_errorcode", None)
@@ -516,7 +519,8 @@ class Store:
                 if ensure_user:
                     await uow.users.ensure(user_id)
                 if self._postgres:
-                    await session.execute(_LOCK_USER, {"uid": user_id})
+                    locked = await session.execute(_LOCK_USER, {"uid": user_id})
+                    uow.user_known = locked.first() is not None
             yield uow
 
     async def run(

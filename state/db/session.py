@@ -143,13 +143,9 @@ def make_engine(
         read_only = bool(conn.get_execution_options().get(READ_ONLY))
         # A read refuses writes (query_only) rather than have them vanish at its rollback.
         # The pragma outlives the transaction, so it is set only when the mode changes.
-        info = conn.connection.info
+        info = conn.connection.info  # cleared by the pool whenever it reconnects
         if info.get(READ_ONLY, False) != read_only:
-            cursor = conn.connection.cursor()
-            try:
-                cursor.execute(f"PRAGMA query_only = {int(read_only)}")
-            finally:
-                cursor.close()
+            conn.exec_driver_sql(f"PRAGMA query_only = {int(read_only)}")
             info[READ_ONLY] = read_only
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 

@@ -264,9 +264,9 @@ def test_is_transient() -> None:
     class Unique(Exception):
         sqlstate = "23505"
 
-    class ProtocolViolation(Exception):
-        sqlstate = "08P01"  # class 08 like a dropped connection, but deterministic
+    class PoolerHiccup(Exception):
+        sqlstate = "08P01"  # PgBouncer's "server conn crashed?": worth another attempt
 
     assert is_transient(DBAPIError("COMMIT", {}, Shutdown()))
     assert not is_transient(DBAPIError("INSERT", {}, Unique()))
-    assert not is_transient(DBAPIError("SELECT", {}, ProtocolViolation()))
+    assert is_transient(DBAPIError("SELECT", {}, PoolerHiccup()))
