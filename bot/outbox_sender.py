@@ -52,7 +52,6 @@ from typing import Any
 
 from aiolimiter import AsyncLimiter
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import DBAPIError
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import (
@@ -65,7 +64,7 @@ from telegram.error import (
 from telegram.ext import Application
 
 from state.db.models import OutboxMessage, User, utcnow
-from state.store import Store, StoreBusy, UnitOfWork
+from state.store import UNAVAILABLE, Store, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -219,7 +218,7 @@ class Sender:
                         last_recovery = self.clock()
                     failures = 0
                     await self._idle(self.poll_interval)
-                except (DBAPIError, OSError, StoreBusy) as exc:
+                except UNAVAILABLE as exc:
                     # The database restarting must not end the sender for good: wait, go on.
                     failures += 1
                     log.warning(

@@ -65,6 +65,10 @@ class StoreBusy(RuntimeError):
     """The database stayed contended through every retry (should not happen in practice)."""
 
 
+# What a caller sees when the database is down or failing, once the store's retries are spent.
+UNAVAILABLE = (StoreBusy, DBAPIError, OSError)
+
+
 # ---- records ---------------------------------------------------------------------------------
 
 

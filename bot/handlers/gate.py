@@ -12,12 +12,16 @@ choice press skips the read altogether.
 from __future__ import annotations
 
 import contextlib
+import logging
 
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import callbacks
 from bot.services import services
+from state.store import UNAVAILABLE
+
+log = logging.getLogger(__name__)
 
 
 async def before(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -32,9 +36,15 @@ async def before(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # needs an active run, which exists only after consent. No read here.
         return
 
-    seen, consented = await services(context).store.read(
-        lambda uow: uow.updates.gate(update.update_id, user.id)
-    )
+    try:
+        seen, consented = await services(context).store.read(
+            lambda uow: uow.updates.gate(update.update_id, user.id)
+        )
+    except UNAVAILABLE as exc:
+        # The database is down: let the update through unchecked. Crisis text must still get
+        # its card (it needs no database); anything else fails in its handler and says sorry.
+        log.error("update %s: gate skipped, store unavailable (%s)", update.update_id, _kind(exc))
+        return
     if seen:
         if update.callback_query is not None:
             # An old query may no longer be answerable; the update is skipped either way.
@@ -53,4 +63,13 @@ async def after(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if await uow.users.get(user.id) is not None:  # not after /delete erased them
             await uow.updates.mark(update.update_id, user.id)
 
-    await services(context).store.run(None, work)
+    try:
+        await services(context).store.run(None, work)
+    except UNAVAILABLE as exc:
+        # The handler has already answered; a "sorry" now would be wrong. Unmarked, a
+        # redelivery of this update (after a crash) is handled again.
+        log.error("update %s: not marked, store unavailable (%s)", update.update_id, _kind(exc))
+
+
+def _kind(exc: BaseException) -> str:
+    return type(exc).__name__  # never its message: a database error can quote parameters

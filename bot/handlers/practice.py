@@ -199,12 +199,9 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     result = screen_text(message.text)
     if result.crisis:
-        # A safety-plan answer may name the very thoughts it plans for: keep it, then help.
-        from state.safety_store import answer_step, editing_step
+        from bot.handlers import safety
 
-        if await editing_step(svc.store, user.id) is not None:
-            await answer_step(svc.store, user.id, message.text)
-        await on_crisis(update, context, result)
+        await safety.crisis_response(update, context, result, typed=message.text)
         return
     if not await has_consented(context, user.id):
         await reply(update, context, [Outgoing(WELCOME, consent_keyboard(None))])
@@ -238,13 +235,6 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(
         update, context, turn_messages(turn.outputs, turn.run_id, turn.step, turn.scenario_id)
     )
-
-
-async def on_crisis(update: Update, context: ContextTypes.DEFAULT_TYPE, result) -> None:
-    """Stop the role-play and show help; never stay in character."""
-    from bot.handlers import safety
-
-    await safety.crisis_response(update, context, result)
 
 
 async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

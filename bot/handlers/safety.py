@@ -15,6 +15,7 @@ from bot.services import services
 from state.crisis import CrisisResult
 from state.groups import alert_leaders
 from state.safety import crisis_card
+from state.store import UNAVAILABLE, Store
 
 log = logging.getLogger(__name__)
 
@@ -30,25 +31,50 @@ def card_keyboard() -> InlineKeyboardMarkup:
 
 
 async def crisis_response(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, result: CrisisResult
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    result: CrisisResult,
+    *,
+    typed: str | None = None,
 ) -> None:
+    """Stop the role-play and show the card; the card goes out whatever the database does.
+
+    `typed` is the message, kept only as the answer to a safety-plan step being edited (a plan
+    may name the very thoughts it plans for).
+    """
     user = update.effective_user
     svc = services(context)
     plan = None
     if user is not None:
-        from state.safety_store import record_crisis
-
-        plan = await record_crisis(svc.store, user.id, result)
         log.warning(
             "crisis language detected for update %s (category %s, tier %s)",
             update.update_id,
             result.category,
             result.tier,
         )
+        try:
+            plan = await _record(svc.store, user.id, result, typed)
+        except UNAVAILABLE as exc:  # help first; the bookkeeping can be missed
+            log.error("update %s: crisis not recorded (%s)", update.update_id, type(exc).__name__)
     text = escape(crisis_card(svc.resources, plan))
     await reply(update, context, [Outgoing(text, card_keyboard())])
     if user is not None:  # after the card: nothing may delay or stop it
-        await alert_leaders(svc.store, user.id)
+        try:
+            await alert_leaders(svc.store, user.id)
+        except UNAVAILABLE as exc:
+            kind = type(exc).__name__
+            log.error("update %s: leader alert not queued (%s)", update.update_id, kind)
+
+
+async def _record(
+    store: Store, user_id: int, result: CrisisResult, typed: str | None
+) -> str | None:
+    """Keep a safety-plan answer, record the event, end the role-play: the plan to show."""
+    from state.safety_store import answer_step, editing_step, record_crisis
+
+    if typed is not None and await editing_step(store, user_id) is not None:
+        await answer_step(store, user_id, typed)
+    return await record_crisis(store, user_id, result)
 
 
 async def safety(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

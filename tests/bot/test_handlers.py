@@ -254,6 +254,30 @@ async def test_crisis_mid_scenario_stops_and_shows_card(consented, bot_env):
     assert "better off" not in json.dumps([c.name for c in SafetyEvent.__table__.columns])
 
 
+async def test_crisis_card_goes_out_while_the_database_is_down(
+    consented, bot_env, monkeypatch, caplog
+):
+    """Every store call fails (retries spent): the card still comes, alone, and the log holds
+    neither the words nor a database error's message."""
+    from state.store import StoreBusy
+
+    chat, store = consented, bot_env[2]
+    await open_scenario(chat)
+    chat.request.clear()
+
+    async def down(*_a, **_kw):
+        raise StoreBusy("database still busy after 10 attempts: nobody wants to see me")
+
+    monkeypatch.setattr(store, "run", down)
+    monkeypatch.setattr(store, "read", down)
+    caplog.set_level(logging.INFO)
+    await chat.send("i can't do this anymore, i want to kill myself")
+    texts = chat.request.texts()
+    assert len(texts) == 1 and "988" in texts[0]  # the card, and no "Sorry" after it
+    assert "kill myself" not in caplog.text and "nobody wants" not in caplog.text
+    assert "crisis not recorded (StoreBusy)" in caplog.text
+
+
 async def test_crisis_before_consent_still_shows_card(chat, bot_env):
     store = bot_env[2]
     await chat.send("i want to kill myself")
