@@ -9,7 +9,9 @@ life. It never returns or logs any of the user's text, only rule ids.
 Pipeline: ``normalise`` (NFKC, lower case, strip zero-width/control chars, unify
 apostrophes, expand contractions, undo leetspeak, collapse repeated letters, fix frequent
 typos and slang) -> neutralise "safe figures of speech" -> try rules from the most to the
-least severe tier, skipping matches that are negated ("I don't want to die").
+least severe tier, skipping matches that are negated ("I don't want to die") or that speak
+of the past in their own clause ("my dad beat me as a kid": a participant may well rehearse
+telling a parent that) unless the message says it goes on or the danger is here now.
 
 Because repeated letters are collapsed ("diieee" -> "die", but also "kill" -> "kil"), every
 pattern below is written in ordinary spelling and collapsed the same way by ``_rx`` at import.
@@ -21,7 +23,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-LEXICON_VERSION = "2026.11.4"
+LEXICON_VERSION = "2026.11.5"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -224,9 +226,12 @@ _REAL_THREAT = _rx(
 )
 _NEGATORS = frozenset({"not", "never", "no", "nobody"})
 _CLAUSE = re.compile(_collapse(r"[.,!?;:~]|\b(but|and|though|although|because|cause|so|yet)\b"))
+# Words that keep a past marker from making a hit history ("as a kid i wanted to die, i still do").
+_ONGOING = _rx(r"\b(still|again|these days|lately|anymore|any more)\b")
 _PAST = _rx(
-    r"\b(used to|years ago|in the past|long time ago|when i was (a kid|young|younger|a "
-    r"teen|in school|in high school))\b"
+    r"\b(used to|years ago|in the past|long time ago|when i was (a kid|a child|little|small|"
+    r"young|younger|a teen|a teenager|in school|in high school)|as a (kid|child|teen|teenager)|"
+    r"growing up|in my childhood)\b"
 )
 
 # ------------------------------------------------------------------------------- the rules
@@ -505,9 +510,13 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         "danger-from-others",
         2,
         _rx(
-            r"\b" + _THEM + r" (hit|hits|beat|beats|choked|chokes|strangled|strangles|kicked|kicks|"
+            r"(?:\b" + _THEM + r" (still |always |often |sometimes )?"
+            r"(hit|hits|beat|beats|choked|chokes|strangled|strangles|kicked|kicks|"
             r"punched|punches|slapped|slaps|raped|attacked|attacks|hurt|hurts|pushed|shoved|threw|"
-            r"stabbed|burned) me\b(?! up)"
+            r"stabbed|burned) me\b(?! up))"
+            r"|(?:\b" + _THEM + r" (is|are|keeps|keep|has been|have been|was|were|starts|started) "
+            r"(still |always |again )?(hitting|beating|choking|strangling|kicking|punching|"
+            r"slapping|hurting|attacking|pushing|shoving|burning) me\b)"
         ),
         True,
     ),
@@ -617,11 +626,24 @@ def _find(t: str, pattern: re.Pattern[str], negatable: bool) -> bool:
             return True
         if _negated(t, m.start()):
             continue
-        clause_start = max(t.rfind(c, 0, m.start()) for c in ".!?;~")
-        if _PAST.search(t, clause_start + 1, m.start()):
+        if _history(t, m):
             continue  # "i used to self harm years ago": history, not a current crisis
         return True
     return False
+
+
+def _history(t: str, m: re.Match[str]) -> bool:
+    """The hit is about the past: a past marker in its own clause, before it, inside it ("he
+    used to beat me") or after it ("my dad beat me as a kid"); and nothing in the message
+    says it goes on ("still", "again") or that the danger is here now (a weapon, tonight,
+    fear). A later clause is not history: "i used to self harm but now i want to die"."""
+    if _REAL_THREAT.search(t) or _ONGOING.search(t):
+        return False
+    start = max(0, m.start() - 200)  # a bounded look back: long messages stay linear
+    for boundary in _CLAUSE.finditer(t, start, m.start()):
+        start = boundary.end()
+    after = _CLAUSE.search(t, m.end())
+    return _PAST.search(t, start, after.start() if after else len(t)) is not None
 
 
 def detect_crisis(text: str) -> CrisisResult:

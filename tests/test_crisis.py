@@ -64,6 +64,12 @@ POSITIVES = {
         "i'm not safe at home",
         "she threatened to kill me",
         "he has a gun and says he will shoot me tonight lol",  # laughter doesn't defuse this
+        "he still hits me",
+        "she's hitting me again",
+        "they keep hurting me",
+        "my dad beat me as a kid and he still hits me",  # history, then now
+        "he used to beat me and tonight he said he would kill me",
+        "he used to beat me and i'm scared he will again",
     ],
     "harm-to-others": [
         "i'm going to kill him",
@@ -108,6 +114,11 @@ NEGATIVES = [
     "Honestly I could kill for a nap",
     "I'm sorry, I just can't lend you money again",
     "rough day but I went to group",
+    # history, not a current danger: it must not stop a role-play about the past
+    "my dad beat me as a kid",
+    "he used to beat me",
+    "my mom hit me when I was little and I want her to hear that it hurt",
+    "growing up my dad would slap me",
     # negation guards
     "I don't want to die",
     "I'm not going to hurt myself",
