@@ -85,6 +85,13 @@ def add_handlers(app: Application) -> None:
     private = filters.ChatType.PRIVATE
     app.add_handler(TypeHandler(Update, gate.before), group=-10)
     app.add_handler(TypeHandler(Update, gate.after), group=100)
+    # Words after a command are screened before the command runs ("/stop i want to die").
+    app.add_handler(
+        MessageHandler(
+            private & filters.UpdateType.MESSAGE & filters.COMMAND, safety.command_words
+        ),
+        group=-5,
+    )
     # Group chats: a pointer to the private chat for commands, silence otherwise.
     app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, other.in_group))
     app.add_handler(CommandHandler("start", onboarding.start, filters=private))

@@ -6,7 +6,7 @@ import logging
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import callbacks
 from bot.handlers.common import reply
@@ -14,7 +14,7 @@ from bot.render import Outgoing
 from bot.services import services
 from state.crisis import CrisisResult
 from state.groups import alert_leaders
-from state.safety import crisis_card
+from state.safety import crisis_card, screen_text
 from state.store import UNAVAILABLE, Store
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,18 @@ async def crisis_response(
         except UNAVAILABLE as exc:
             kind = type(exc).__name__
             log.error("update %s: leader alert not queued (%s)", update.update_id, kind)
+
+
+async def command_words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Crisis language typed after a command gets the card instead of the command's answer."""
+    message = update.effective_message
+    words = (message.text or "").partition(" ")[2] if message is not None else ""
+    if not words.strip():
+        return
+    result = screen_text(words)
+    if result.crisis:
+        await crisis_response(update, context, result)
+        raise ApplicationHandlerStop  # not the command as well: the card is the answer
 
 
 async def _record(

@@ -278,6 +278,20 @@ async def test_crisis_card_goes_out_while_the_database_is_down(
     assert "crisis not recorded (StoreBusy)" in caplog.text
 
 
+async def test_crisis_words_after_a_command_get_the_card_instead(consented, bot_env):
+    chat, store = consented, bot_env[2]
+    await open_scenario(chat)
+    chat.request.clear()
+    await chat.send("/stop i can't go on, i want to die")
+    texts = chat.request.texts()
+    assert len(texts) == 1 and "988" in texts[0]  # the card, not "Stopped"
+    async with store.transaction(None) as uow:
+        assert await uow.runs.active(chat.user_id) is None  # the role-play ended all the same
+    chat.request.clear()
+    await chat.send("/stop")  # a command alone is the command
+    assert "not in a scenario" in chat.request.texts()[0]
+
+
 async def test_crisis_before_consent_still_shows_card(chat, bot_env):
     store = bot_env[2]
     await chat.send("i want to kill myself")
