@@ -63,7 +63,8 @@ def difficulty(level: int) -> str:
 def turn_messages(
     outputs: list[Output], run_id: int | None, step: int, scenario_id: str | None
 ) -> list[Outgoing]:
-    """One message per spoken line, the feedback on its own, the choices on the last message."""
+    """One message per spoken line, the feedback on its own (unless the handler folded it into
+    the answered message), the choices on the last message."""
     messages: list[Outgoing] = []
     for out in outputs:
         if isinstance(out, Say):
@@ -74,20 +75,7 @@ def turn_messages(
             )
             messages.append(Outgoing(clip(text), typing=bool(out.name)))
         elif isinstance(out, Feedback):
-            mark = STYLE_MARK.get(out.style, "•")
-            skills = [
-                COMPONENTS[s].label
-                for s in out.skills
-                if s in COMPONENTS and not COMPONENTS[s].negative
-            ]
-            text = (
-                f"<i>You: {escape(shorten(out.said, QUOTE_LIMIT))}</i>\n\n"
-                f"{mark} <b>{escape(out.style)}</b> — "
-                f"{escape(out.text)}"
-            )
-            if skills:
-                text += f"\n<i>Skills: {escape(', '.join(skills))}</i>"
-            messages.append(Outgoing(clip(text)))
+            messages.append(Outgoing(feedback_text(out)))
         elif isinstance(out, Notice):
             messages.append(Outgoing(escape(out.text)))
         elif isinstance(out, Debrief):
@@ -104,6 +92,35 @@ def turn_messages(
             else:
                 messages.append(Outgoing("What do you say? (or type your own reply)", keyboard))
     return messages
+
+
+def feedback_text(out: Feedback, *, quote: bool = True) -> str:
+    """The coach's note on a reply; `quote` repeats what was said (a typed reply, or a choice
+    whose message could not carry it)."""
+    mark = STYLE_MARK.get(out.style, "•")
+    skills = [
+        COMPONENTS[s].label for s in out.skills if s in COMPONENTS and not COMPONENTS[s].negative
+    ]
+    text = f"{mark} <b>{escape(out.style)}</b> — {escape(out.text)}"
+    if skills:
+        text += f"\n<i>Skills: {escape(', '.join(skills))}</i>"
+    if quote:
+        text = f"<i>You: {escape(shorten(out.said, QUOTE_LIMIT))}</i>\n\n{text}"
+    return clip(text)
+
+
+def chosen_text(message_html: str, label: str | None, feedback: Feedback | None = None) -> str:
+    """The answered message, its buttons taken off: what was said under it, then the feedback.
+
+    What was said is the choice's whole line (a button may show a shorter label). One edit
+    instead of an edit and a message: the note sits under the line it answers, and an edit can
+    be retried after a timeout without the participant ever seeing it twice.
+    """
+    said = shorten(feedback.said, QUOTE_LIMIT) if feedback is not None and feedback.said else label
+    text = message_html + (f"\n\n➜ <i>{escape(said)}</i>" if said else "")
+    if feedback is not None:
+        text += "\n\n" + feedback_text(feedback, quote=not said)
+    return clip(text)
 
 
 def choices_keyboard(ask: Ask, run_id: int | None, step: int) -> InlineKeyboardMarkup | None:

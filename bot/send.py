@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 
-from telegram import Bot
+from telegram import Bot, CallbackQuery
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError
 
@@ -32,24 +33,50 @@ def transient(exc: BaseException) -> bool:
     return isinstance(exc, NetworkError) and not isinstance(exc, BadRequest)
 
 
-async def send_one(bot: Bot, chat_id: int, msg: Outgoing) -> None:
-    with timed_send("sendMessage"):
+async def _retrying(method: str, call: Callable[[], Awaitable[object]]) -> None:
+    with timed_send(method):
         for attempt in range(1, SEND_ATTEMPTS + 1):
             try:
-                await bot.send_message(
-                    chat_id,
-                    msg.text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=msg.keyboard,
-                    disable_web_page_preview=True,
-                )
+                await call()
                 return
             except NetworkError as exc:
                 if not transient(exc) or attempt == SEND_ATTEMPTS:
                     raise
-                SEND_RETRIES.labels("sendMessage").inc()
-                log.info("send failed (%s), retry %d", type(exc).__name__, attempt)
+                SEND_RETRIES.labels(method).inc()
+                log.info("%s failed (%s), retry %d", method, type(exc).__name__, attempt)
                 await asyncio.sleep(RETRY_PAUSE * 2 ** (attempt - 1))
+
+
+async def send_one(bot: Bot, chat_id: int, msg: Outgoing) -> None:
+    await _retrying(
+        "sendMessage",
+        lambda: bot.send_message(
+            chat_id,
+            msg.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=msg.keyboard,
+            disable_web_page_preview=True,
+        ),
+    )
+
+
+async def edit_pressed(query: CallbackQuery, text: str) -> bool:
+    """Replace the pressed message's text and take its buttons off; False if that failed.
+
+    Retried like a send, and safely: an edit shown twice looks the same. "Not modified" means an
+    earlier try did land. Any other refusal (the message is gone or too old), or the network
+    still failing, returns False so the caller can send the words as a message instead.
+    """
+    try:
+        await _retrying(
+            "editMessageText",
+            lambda: query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=None),
+        )
+    except BadRequest as exc:
+        return "not modified" in str(exc).lower()
+    except NetworkError:
+        return False
+    return True
 
 
 async def send_all(bot: Bot, chat_id: int, messages: list[Outgoing], pause: float = 0.0) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import threading
 import time
 from collections import deque
@@ -51,6 +52,33 @@ class Sent:
             for row in markup.get("inline_keyboard", [])
             for b in row
         ]
+
+
+# The coach's note on a choice (bot/render.py's feedback_text): in the pressed message's edit,
+# or in a message of its own when that edit was refused, and always for a typed reply.
+FEEDBACK = re.compile(r"<b>(assertive|passive|aggressive|passive-aggressive)</b> — ")
+
+
+def is_feedback(sent: Sent) -> bool:
+    return sent.method in ("sendMessage", "editMessageText") and bool(
+        FEEDBACK.search(str(sent.params.get("text", "")))
+    )
+
+
+def distinct_feedback(calls: list[Sent]) -> list[Sent]:
+    """Each feedback as the participant sees it, once: an edit repeated (a retry after a
+    timeout) changes nothing on screen; a message sent twice is two messages."""
+    edited: set[int | None] = set()
+    out = []
+    for sent in calls:
+        if not is_feedback(sent):
+            continue
+        if sent.method == "editMessageText":
+            if sent.message_id in edited:
+                continue
+            edited.add(sent.message_id)
+        out.append(sent)
+    return out
 
 
 @dataclass
@@ -164,6 +192,12 @@ class BotApiStub:
     def sent_to(self, chat_id: int, method: str = "sendMessage") -> list[Sent]:
         with self.cond:
             return [c for c in self.calls if c.method == method and c.chat_id == chat_id]
+
+    def feedback_to(self, chat_id: int) -> list[Sent]:
+        """The feedback the chat has seen, each once (see `distinct_feedback`)."""
+        with self.cond:
+            calls = [c for c in self.calls if c.chat_id == chat_id]
+        return distinct_feedback(calls)
 
     def wait_for(self, predicate, timeout: float = 20.0) -> Any:
         deadline = time.monotonic() + timeout

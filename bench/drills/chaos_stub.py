@@ -15,8 +15,10 @@ calls at random with one of:
   idempotency key, so no client can make this case exactly-once).
 
 Every participant taps through the same scenario (/start, consent, the scenario, four
-choices, the debrief). Then the drill counts, per participant: each choice's feedback and the
-debrief should arrive exactly once (lost = never, duplicate = more than once), and the steps
+choices, the debrief). Then the drill counts, per participant: each choice's feedback (in the
+edit of the pressed message, where a repeated edit looks the same and counts once, or in a
+message of its own if that edit was refused) and the debrief should arrive exactly once
+(lost = never, duplicate = more than once), and the steps
 stored in the database should equal the choices pressed (no progress lost). Each duplicate is
 attributed to how the stub answered the copy delivered just before it: hung after delivery
 (timeout-after), or answered in time (no fault).
@@ -39,7 +41,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
 
-from bench.drills.kill9 import CHOICES, SCENARIO  # noqa: E402
+from bench.drills.kill9 import CHOICES, SCENARIO, seen_feedback  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from stub_api import BotApiStub, Sent  # noqa: E402
 from stub_api import start_bot as launch_bot  # noqa: E402
@@ -60,6 +62,7 @@ class ChaosStub(BotApiStub):
         self.rng_lock = threading.Lock()
         self.faults: Counter[str] = Counter()
         self.by_chat: dict[int, list[Sent]] = defaultdict(list)
+        self.edits_by_chat: dict[int, list[Sent]] = defaultdict(list)  # delivered edits
         self.requests: Counter[str] = Counter()
         self.hung_after: set[int] = set()  # message ids delivered, then answered too late
 
@@ -101,6 +104,10 @@ class ChaosStub(BotApiStub):
                 self.by_chat[int(params["chat_id"])].append(sent)
                 if fault == "timeout-after":
                     self.hung_after.add(message_id)
+        if method == "editMessageText" and status == 200:
+            edit = Sent(method, params, int(params["message_id"]))
+            with self.cond:
+                self.edits_by_chat[int(params["chat_id"])].append(edit)
         if fault == "timeout-after":
             time.sleep(HANG)
         return status, body
@@ -203,9 +210,16 @@ def drill(users: int, fault_rate: float, seed: int, patience: float) -> dict[str
     after: Counter[str] = Counter()  # duplicates by how the copy before them was answered
     for p in people:
         received = list(stub.by_chat.get(p.user_id, ()))
-        expected = [said for _, said in CHOICES[: p.pressed]]
-        expected += ["Debrief:"] if p.pressed == len(CHOICES) else []
-        for needle in expected:
+        feedback = seen_feedback(received, list(stub.edits_by_chat.get(p.user_id, ())))
+        for _, said in CHOICES[: p.pressed]:
+            # Under the choice in the pressed message's edit (an edit retried is one), or in a
+            # message of its own quoting what was said when that edit was refused.
+            copies = [s for s in feedback if said in str(s.params.get("text", ""))]
+            lost += not copies
+            duplicates += max(0, len(copies) - 1)
+            for before in copies[:-1]:
+                after["timeout-after" if before.message_id in stub.hung_after else "in time"] += 1
+        for needle in ["Debrief:"] if p.pressed == len(CHOICES) else []:
             copies = [s for s in received if needle in str(s.params.get("text", ""))]
             lost += not copies
             duplicates += max(0, len(copies) - 1)
@@ -277,9 +291,11 @@ debrief are expected exactly once.
 | {r["users"]} | {r["finished"]} | {r["presses"]} | {r["steps stored"]} | {r["lost"]} | {r["duplicates"]} | {r["lost progress"]} | {r["handler errors"]} | {faults} | {r["requests"]} | {r["seconds"]:.0f} s |
 
 Retries: python-telegram-bot's rate limiter retries a 429 (3 times); bot/send.py retries a
-reply after a 5xx, a dropped connection or a timeout (4 attempts, 0.5/1/2 s apart); a failed
-answerCallbackQuery, "typing…" or button-mark edit is let go (cosmetic) so it never costs the
-reply.
+reply after a 5xx, a dropped connection or a timeout (4 attempts, 0.5/1/2 s apart), and the
+edit that puts the choice and its feedback under the pressed message the same way (an edit
+repeated looks the same, so it cannot duplicate; refused or still failing, the feedback goes
+as a message instead); a failed answerCallbackQuery or "typing…" is let go (cosmetic) so it
+never costs the reply.
 
 Where the duplicates come from: only from "timeout after delivery". Of the {r["duplicates"]}
 duplicates, {hung} follow a copy the stub delivered and then answered too late (timeout-after;

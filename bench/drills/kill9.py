@@ -16,9 +16,11 @@ the participant open the scenario again ("reopened").
 Meanwhile the bot gets SIGKILL `--kills` times, 2–6 s apart, and is started again each time.
 
 Then the drill reads the database (runs, turns, processed_updates through state.store.Store) and
-the stub's record. Each feedback message (`<i>You: …`) is attributed to the keyboard it answers
-(the newest keyboard before it offering the quoted choice: run, node, choice in its callback
-data). Lost = a feedback the participant saw whose step is not stored; duplicate = a second
+the stub's record. Each feedback is attributed to the keyboard it answers. It comes in the edit
+of the pressed message (its buttons and the words written under it give run, node and choice),
+or, when the edit was refused, as a message quoting the choice (the newest keyboard before it
+offering that choice). An edit repeated by a retry is one feedback: it looks the same.
+Lost = a feedback the participant saw whose step is not stored; duplicate = a second
 feedback for the same (chat, run step). Stored steps whose feedback never arrived (killed between
 commit and reply) are counted too: that is the honest cost of a crash, not lost progress (the
 "where you are now" message re-sends the current step, not the lost feedback).
@@ -28,8 +30,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import html
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -52,7 +56,7 @@ from bench.report import write_section  # noqa: E402
 from state.db.models import ProcessedUpdate, Turn  # noqa: E402
 from state.db.session import make_engine  # noqa: E402
 from state.store import Store  # noqa: E402
-from stub_api import BotApiStub, Sent  # noqa: E402
+from stub_api import BotApiStub, Sent, distinct_feedback  # noqa: E402
 from stub_api import start_bot as launch_bot  # noqa: E402
 
 SCENARIO = "family/birthday-or-group"
@@ -62,7 +66,7 @@ CHOICES = [  # (button label, words the feedback quotes)
     ("My recovery is for us too", "My recovery matters to me and to us"),
     ("I'll take Dana to lunch Saturday", "Tell her I love her"),
 ]
-FEEDBACK = "<i>You: "
+CHOSEN = re.compile(r"➜ <i>(.*?)</i>")  # what was said, under the message it answered
 SORRY = "Sorry, something went wrong"
 RECOVERY = "That button has expired. Here is where you are now."
 COMMAND = ".venv/bin/python -m bench.drills.kill9 --users 200"
@@ -74,6 +78,7 @@ class RecordingStub(BotApiStub):
     def __init__(self) -> None:
         super().__init__()
         self.by_chat: dict[int, list[Sent]] = defaultdict(list)
+        self.edits_by_chat: dict[int, list[Sent]] = defaultdict(list)  # delivered edits
         self.answers: dict[str, str] = {}  # callback query id -> the toast text it got
         self.pressed_at: dict[str, float] = {}  # callback query id -> when it was pressed
         self.pressed_by: dict[str, int] = {}  # callback query id -> who pressed it
@@ -109,6 +114,10 @@ class RecordingStub(BotApiStub):
                     if c.message_id == message_id and c.method == method
                 )
                 self.by_chat[int(params["chat_id"])].append(sent)
+        if method == "editMessageText" and status == 200:
+            edit = Sent(method, params, int(params["message_id"]))
+            with self.cond:
+                self.edits_by_chat[int(params["chat_id"])].append(edit)
         return status, body
 
 
@@ -226,20 +235,38 @@ def parse_choice(data: str) -> tuple[int, str, str] | None:
     return int(run36, 36), node, choice
 
 
-def attribute_feedback(messages: list[Sent]) -> list[tuple[int, str, str]]:
-    """The (run, node, choice) each feedback message answers, in the order they arrived."""
+def seen_feedback(messages: list[Sent], edits: list[Sent]) -> list[Sent]:
+    """The feedback a participant saw, each once, in the order it arrived (stub_api)."""
+    return distinct_feedback(sorted([*messages, *edits], key=lambda s: s.at))
+
+
+def attribute_feedback(messages: list[Sent], edits: list[Sent]) -> list[tuple[int, str, str]]:
+    """The (run, node, choice) each feedback answers, in the order they arrived.
+
+    Feedback comes in the edit of the pressed message, whose keyboard and the words written
+    under it name the step; or, when that edit was refused, as a message of its own quoting
+    what was said, answering the newest earlier keyboard with that choice.
+    """
+    by_id = {m.message_id: m for m in messages}
     out = []
-    for i, sent in enumerate(messages):
+    for sent in seen_feedback(messages, edits):
         text = str(sent.params.get("text", ""))
-        if not text.startswith(FEEDBACK):
-            continue
-        label = next((lab for lab, said in CHOICES if said in text), None)
         key = None
-        for earlier in reversed(messages[:i]):
-            data = next((d for t, d in earlier.buttons if label and t.startswith(label)), None)
-            if data is not None:
-                key = parse_choice(data)
-                break
+        if sent.method == "editMessageText":
+            chosen = CHOSEN.search(text)
+            said = html.unescape(chosen[1]) if chosen else ""
+            label = next((lab for lab, words in CHOICES if words in said), None)
+            pressed = by_id.get(sent.message_id)
+            buttons = pressed.buttons if pressed and label else []
+            data = next((d for t, d in buttons if t.startswith(label or "\0")), None)
+            key = parse_choice(data) if data else None
+        else:
+            label = next((lab for lab, said in CHOICES if said in text), None)
+            for earlier in reversed([m for m in messages if m.at <= sent.at]):
+                data = next((d for t, d in earlier.buttons if label and t.startswith(label)), None)
+                if data is not None:
+                    key = parse_choice(data)
+                    break
         out.append(key or (-1, "?", text[:40]))
     return out
 
@@ -314,7 +341,8 @@ def verify(
         sorry += sum(SORRY in str(s.params.get("text", "")) for s in messages)
         recoveries += sum(str(s.params.get("text", "")).startswith(RECOVERY) for s in messages)
         traced += sum("Traceback" in str(s.params.get("text", "")) for s in messages)
-        seen = Counter(attribute_feedback(messages))
+        edits = list(stub.edits_by_chat.get(p.user_id, ()))
+        seen = Counter(attribute_feedback(messages, edits))
         lost += sum(1 for key in seen if key not in stored[p.user_id])
         duplicates += sum(n - 1 for n in seen.values())
         silent = [key for key in stored[p.user_id] if key not in seen]
@@ -327,9 +355,13 @@ def verify(
     return {
         "steps stored": len(db["turns"]),
         "feedback seen": sum(
-            str(s.params.get("text", "")).startswith(FEEDBACK)
+            len(
+                seen_feedback(
+                    list(stub.by_chat.get(p.user_id, ())),
+                    list(stub.edits_by_chat.get(p.user_id, ())),
+                )
+            )
             for p in people
-            for s in stub.by_chat.get(p.user_id, ())
         ),
         "lost": lost,
         "duplicates": duplicates,
@@ -530,9 +562,9 @@ def main() -> None:
 play `{SCENARIO}` to its debrief at once (each pauses up to {args.think:g} s before acting,
 re-presses the newest keyboard after {args.timeout:g} s without any answer, {3 * args.timeout:g} s when
 the toast came but no message) while the bot is killed with SIGKILL {r["kills"]} times, 2–6 s
-apart (seed {args.seed}), and started again each time. Feedback messages (`<i>You: …`) are
-attributed to the (run, node, choice) of the keyboard they answer and compared with the
-`turns` table.
+apart (seed {args.seed}), and started again each time. Each feedback (in the edit of the
+pressed message, or a message of its own if that edit was refused) is attributed to the
+(run, node, choice) of the keyboard it answers and compared with the `turns` table.
 
 | participants | finished | kills survived | updates handled | presses (re-presses) | feedback seen | steps stored | messages lost | duplicates | stored, reply lost | recovered | reopened | error replies | tracebacks to users | wall time |
 |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import random
-from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
-from telegram.error import NetworkError
 from telegram.ext import ContextTypes
 
 from bot import callbacks
@@ -17,14 +13,15 @@ from bot.handlers.common import EXPIRED, answer, has_consented, reply
 from bot.handlers.onboarding import WELCOME, consent, consent_keyboard, decline
 from bot.render import (
     Outgoing,
-    clip,
+    chosen_text,
     contexts_message,
     intro_message,
     scenarios_message,
     turn_messages,
 )
+from bot.send import edit_pressed
 from bot.services import services
-from state.engine import Choose, Notice, Reply
+from state.engine import Choose, Feedback, Notice, Reply
 from state.safety import crisis_card, screen_text
 
 log = logging.getLogger(__name__)
@@ -163,18 +160,20 @@ async def on_choice(
             )
         return
     await answer(query)
-    await mark_chosen(update)
-    await reply(
-        update, context, turn_messages(turn.outputs, turn.run_id, turn.step, turn.scenario_id)
-    )
+    feedback = next((o for o in turn.outputs if isinstance(o, Feedback)), None)
+    folded = await mark_chosen(update, feedback)
+    rest = [o for o in turn.outputs if not (folded and o is feedback)]
+    await reply(update, context, turn_messages(rest, turn.run_id, turn.step, turn.scenario_id))
 
 
-async def mark_chosen(update: Update) -> None:
-    """Take the buttons off the message that was answered and show what was chosen."""
+async def mark_chosen(update: Update, feedback: Feedback | None) -> bool:
+    """Take the buttons off the message that was answered; show what was chosen and the
+    feedback under it. False when the feedback couldn't go there (no text to edit, the edit
+    refused): the caller sends it as its own message, as for a typed reply."""
     query = update.callback_query
     message = query.message if query else None
     if query is None or message is None or not getattr(message, "text", None):
-        return
+        return False
     label = next(
         (
             b.text
@@ -184,11 +183,7 @@ async def mark_chosen(update: Update) -> None:
         ),
         None,
     )
-    text = message.text_html + (f"\n\n➜ <i>{escape(label)}</i>" if label else "")
-    # Too old to edit, unchanged, or the network failed: the choice has been applied either way,
-    # and the reply that follows matters more than this mark.
-    with contextlib.suppress(NetworkError):  # BadRequest is one
-        await query.edit_message_text(clip(text), parse_mode=ParseMode.HTML, reply_markup=None)
+    return await edit_pressed(query, chosen_text(message.text_html, label, feedback))
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

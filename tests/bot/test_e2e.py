@@ -31,6 +31,10 @@ def count_texts(stub: BotApiStub, needle: str) -> int:
     return sum(needle in str(s.params.get("text", "")) for s in stub.sent_to(USER))
 
 
+def feedback_says(stub: BotApiStub, needle: str) -> bool:
+    return any(needle in str(s.params.get("text", "")) for s in stub.feedback_to(USER))
+
+
 @pytest.mark.slow
 def test_play_kill_restart_finish(stub, tmp_path):
     bot = start_bot(stub, tmp_path, db_url(tmp_path), TYPING_PAUSE="0.05")
@@ -41,10 +45,10 @@ def test_play_kill_restart_finish(stub, tmp_path):
         stub.press_button(USER, "Family")
         stub.press_button(USER, "●●○ The birthday on group night")
         stub.press_button(USER, "Tomorrow is my group night")
-        stub.wait_for(lambda: count_texts(stub, "Describe"))
+        stub.wait_for(lambda: feedback_says(stub, "Describe"))
         assert stub.sent_to(USER, "sendChatAction"), "lines arrive with a typing pause"
         stub.press_button(USER, "I feel torn, and group matters")
-        stub.wait_for(lambda: count_texts(stub, "I-statement"))
+        stub.wait_for(lambda: feedback_says(stub, "I-statement"))
         stub.wait_button(USER, "My recovery is for us too")
     finally:
         bot.send_signal(signal.SIGKILL)
@@ -53,7 +57,7 @@ def test_play_kill_restart_finish(stub, tmp_path):
     bot = start_bot(stub, tmp_path, db_url(tmp_path), TYPING_PAUSE="0.05")
     try:
         stub.press_button(USER, "My recovery is for us too")
-        stub.wait_for(lambda: count_texts(stub, "Reinforce"))
+        stub.wait_for(lambda: feedback_says(stub, "Reinforce"))
         stub.press_button(USER, "I'll take Dana to lunch Saturday")
         stub.wait_for(lambda: count_texts(stub, "Debrief: Group kept, relationship kept"))
     finally:
@@ -63,20 +67,16 @@ def test_play_kill_restart_finish(stub, tmp_path):
         except subprocess.TimeoutExpired:
             bot.kill()
     assert count_texts(stub, "Debrief") == 1
-    # every choice's feedback arrived exactly once, across the kill
-    assert count_texts(stub, "<i>You: ") == 4
-    you = [
-        str(s.params.get("text"))
-        for s in stub.sent_to(USER)
-        if str(s.params.get("text", "")).startswith("<i>You: ")
-    ]
+    # every choice's feedback arrived exactly once, across the kill, under its choice
+    feedback = [str(s.params.get("text")) for s in stub.feedback_to(USER)]
+    assert len(feedback) == 4
     for said in (
         "Mom, tomorrow is Thursday",
         "I hear that this matters to you",
         "My recovery matters to me and to us",
         "Tell her I love her",
     ):
-        assert sum(said in t for t in you) == 1, said
+        assert sum("➜ <i>" in t and said in t for t in feedback) == 1, said
     assert {
         "getMe",
         "getUpdates",

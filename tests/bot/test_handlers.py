@@ -80,11 +80,29 @@ async def test_consent_then_menu_then_play(consented, bot_env):
     request.clear()
     await chat.press_button("Tomorrow is my group night")
     assert request.sent("answerCallbackQuery")
-    edits = request.sent("editMessageText")
-    assert edits and "Tomorrow is my group night" in edits[0]["text"]
+    [edit] = request.sent("editMessageText")  # the choice and its feedback, under the line
+    assert edit.get("reply_markup") is None
+    assert "➜ <i>Mom, tomorrow is Thursday, and Thursday evenings are my group." in edit["text"]
+    assert "assertive" in edit["text"] and "Describe" in edit["text"]
+    assert "You: " not in edit["text"]  # the line right above says it already
     texts = request.texts()
-    assert "assertive" in texts[0] and "Describe" in texts[0]
-    assert any("Mom:" in t for t in texts[1:])
+    assert texts and all("assertive" not in t for t in texts)  # no second copy as a message
+    assert any("Mom:" in t for t in texts)
+
+
+async def test_feedback_is_sent_when_the_pressed_message_cant_be_edited(consented):
+    chat, request = consented, consented.request
+    await open_scenario(chat)
+    chat.last_buttons()  # remembered across the clear
+    request.clear()
+    request.fail["editMessageText"] = (
+        400,
+        {"ok": False, "error_code": 400, "description": "Bad Request: message can't be edited"},
+    )
+    await chat.press_button("Tomorrow is my group night")
+    texts = request.texts()
+    assert texts[0].startswith("<i>You: Mom, tomorrow is Thursday")
+    assert "assertive" in texts[0] and any("Mom:" in t for t in texts[1:])
 
 
 async def play_to_end(chat):
