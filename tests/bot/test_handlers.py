@@ -254,12 +254,17 @@ async def test_typed_text_without_a_run_points_to_the_menu(consented):
     assert "To start one, pick a topic" in consented.request.texts()[0]
 
 
-async def test_crisis_mid_scenario_stops_and_shows_card(consented, bot_env):
-    chat, store = consented, bot_env[2]
+async def crisis_mid_scenario(chat, text: str) -> list[str]:
+    """Open the scenario, type `text`; what the bot sent back."""
     await open_scenario(chat)
     chat.request.clear()
-    await chat.send("honestly everyone would be better off without me")
-    texts = chat.request.texts()
+    await chat.send(text)
+    return chat.request.texts()
+
+
+async def test_crisis_mid_scenario_stops_and_shows_card(consented, bot_env):
+    chat, store = consented, bot_env[2]
+    texts = await crisis_mid_scenario(chat, "honestly everyone would be better off without me")
     assert len(texts) == 1
     assert "988" in texts[0] and "741741" in texts[0] and "911" in texts[0]
     assert "paused the role-play" in texts[0]
@@ -280,15 +285,15 @@ async def test_crisis_card_goes_out_while_the_database_is_down(
     from state.store import StoreBusy
 
     chat, store = consented, bot_env[2]
-    await open_scenario(chat)
-    chat.request.clear()
 
     async def down(*_a, **_kw):
         raise StoreBusy("database still busy after 10 attempts: nobody wants to see me")
 
+    await open_scenario(chat)
     monkeypatch.setattr(store, "run", down)
     monkeypatch.setattr(store, "read", down)
     caplog.set_level(logging.INFO)
+    chat.request.clear()
     await chat.send("i can't do this anymore, i want to kill myself")
     texts = chat.request.texts()
     assert len(texts) == 1 and "988" in texts[0]  # the card, and no "Sorry" after it
@@ -298,10 +303,7 @@ async def test_crisis_card_goes_out_while_the_database_is_down(
 
 async def test_crisis_words_after_a_command_get_the_card_instead(consented, bot_env):
     chat, store = consented, bot_env[2]
-    await open_scenario(chat)
-    chat.request.clear()
-    await chat.send("/stop i can't go on, i want to die")
-    texts = chat.request.texts()
+    texts = await crisis_mid_scenario(chat, "/stop i can't go on, i want to die")
     assert len(texts) == 1 and "988" in texts[0]  # the card, not "Stopped"
     async with store.transaction(None) as uow:
         assert await uow.runs.active(chat.user_id) is None  # the role-play ended all the same
