@@ -164,7 +164,8 @@ def debrief_message(d: Debrief, scenario_id: str | None) -> Outgoing:
     return Outgoing(clip("\n".join(lines)), InlineKeyboardMarkup(buttons))
 
 
-def contexts_message(library: Library) -> Outgoing:
+def contexts_message(library: Library, resume: str | None = None) -> Outgoing:
+    """The topics; with `resume` (the open scenario's title), a way back into it on top."""
     rows = [
         [
             InlineKeyboardButton(
@@ -176,6 +177,11 @@ def contexts_message(library: Library) -> Outgoing:
     ]
     if not rows:
         return Outgoing("No scenarios are available right now. Please tell your group leader.")
+    if resume:
+        continue_button = InlineKeyboardButton(
+            f"▶ Continue: {resume}", callback_data=callbacks.action("resume")
+        )
+        rows.insert(0, [continue_button])
     return Outgoing("What would you like to practise?", InlineKeyboardMarkup(rows))
 
 

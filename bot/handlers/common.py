@@ -8,7 +8,7 @@ from telegram import CallbackQuery, Update
 from telegram.error import NetworkError
 from telegram.ext import ContextTypes
 
-from bot.render import Outgoing
+from bot.render import Outgoing, contexts_message
 from bot.send import send_all
 from bot.services import services
 
@@ -26,6 +26,15 @@ async def has_consented(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> boo
         return user is not None and user.consented_at is not None
 
     return await svc.store.read(work)
+
+
+async def menu_message(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> Outgoing:
+    """The topics, with "Continue" on top while a scenario is open: a participant who left
+    mid-scenario (or whose reply a crash swallowed) can go on where they were."""
+    svc = services(context)
+    run = await svc.store.read(lambda uow: uow.runs.active(user_id))
+    scenario = svc.library.get(run.scenario_id) if run is not None else None
+    return contexts_message(svc.library, resume=scenario.title if scenario else None)
 
 
 async def reply(

@@ -20,7 +20,7 @@ CHART_DAYS = 14
 
 HELP = (
     "<b>How this works</b>\n"
-    "/practice — pick a conversation to rehearse\n"
+    "/practice — pick a conversation to rehearse, or continue the one you're in\n"
     "/stop — leave the current scenario (your progress is kept)\n"
     "/progress — what you've practised so far\n"
     "/skills — short cards on the skills behind the feedback\n"

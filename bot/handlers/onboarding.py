@@ -7,7 +7,7 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks
 from bot.deeplinks import Link, parse_payload, scenario_payload
-from bot.handlers.common import answer, has_consented, reply
+from bot.handlers.common import answer, has_consented, menu_message, reply
 from bot.render import Outgoing, contexts_message
 from bot.services import CONSENT_VERSION, services
 
@@ -89,7 +89,9 @@ async def follow_link(
 
         if await groups_hook.follow(update, context, link):
             return
-    await reply(update, context, [contexts_message(svc.library)])
+    user = update.effective_user
+    menu = await menu_message(context, user.id) if user else contexts_message(svc.library)
+    await reply(update, context, [menu])
 
 
 async def consent(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: str | None) -> None:

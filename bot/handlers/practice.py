@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot import callbacks
-from bot.handlers.common import EXPIRED, answer, has_consented, reply
+from bot.handlers.common import EXPIRED, answer, has_consented, menu_message, reply
 from bot.handlers.onboarding import WELCOME, consent, consent_keyboard, decline
 from bot.render import (
     Outgoing,
@@ -38,9 +38,10 @@ async def require_consent(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def practice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if not await require_consent(update, context):
+    user = update.effective_user
+    if user is None or not await require_consent(update, context):
         return
-    await reply(update, context, [contexts_message(services(context).library)])
+    await reply(update, context, [await menu_message(context, user.id)])
 
 
 async def open_scenario(
@@ -114,7 +115,16 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     if isinstance(data, callbacks.ActionData) and data.action == "menu":
         await answer(query)
-        await reply(update, context, [contexts_message(svc.library)])
+        await reply(update, context, [await menu_message(context, user.id)])
+    elif isinstance(data, callbacks.ActionData) and data.action == "resume":
+        await answer(query)
+        turn = await svc.practice.resume(user.id)
+        if turn is None:  # ended or stopped meanwhile
+            await reply(update, context, [await menu_message(context, user.id)])
+            return
+        await reply(
+            update, context, turn_messages(turn.outputs, turn.run_id, turn.step, turn.scenario_id)
+        )
     elif isinstance(data, callbacks.ContextData):
         await answer(query)
         if not svc.library.by_context(data.context):

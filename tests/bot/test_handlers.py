@@ -105,6 +105,30 @@ async def test_feedback_is_sent_when_the_pressed_message_cant_be_edited(consente
     assert "assertive" in texts[0] and any("Mom:" in t for t in texts[1:])
 
 
+async def test_practice_offers_to_continue_the_open_scenario(consented, bot_env):
+    """Left mid-scenario, or a crash ate the reply (the pressed message has no buttons left):
+    /practice leads back to where the run is, without a step applied or lost."""
+    chat, store = consented, bot_env[2]
+    await open_scenario(chat)
+    await chat.press_button("Tomorrow is my group night")
+    await chat.send("/practice")
+    buttons = chat.last_buttons()
+    assert buttons[0][0] == "▶ Continue: The birthday on group night"
+    chat.request.clear()
+    await chat.press_button("▶ Continue")
+    assert any(t.startswith("<b>Mom:</b>") for t in chat.request.texts())
+    choices = [d for _, d in chat.last_buttons() if d.startswith("c:")]
+    assert choices and all(callbacks.parse(d).step == 1 for d in choices)
+    async with store.transaction(None) as uow:
+        assert (await uow.runs.active(chat.user_id)).state.step == 1  # shown, not stepped
+    await chat.press(choices[0])  # the redrawn buttons work
+    async with store.transaction(None) as uow:
+        assert (await uow.runs.active(chat.user_id)).state.step == 2
+    await chat.send("/stop")
+    await chat.send("/practice")
+    assert not any(t.startswith("▶") for t, _ in chat.last_buttons())  # nothing open
+
+
 async def play_to_end(chat):
     for label in (
         "Tomorrow is my group night",
