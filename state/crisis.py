@@ -23,7 +23,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-LEXICON_VERSION = "2026.11.5"
+LEXICON_VERSION = "2026.11.6"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -226,13 +226,25 @@ _REAL_THREAT = _rx(
 )
 _NEGATORS = frozenset({"not", "never", "no", "nobody"})
 _CLAUSE = re.compile(_collapse(r"[.,!?;:~]|\b(but|and|though|although|because|cause|so|yet)\b"))
-# Words that keep a past marker from making a hit history ("as a kid i wanted to die, i still do").
+# Words that keep a past marker from making a hit history, anywhere in the message ("as a kid
+# i wanted to die, i still do"); and, in the hit's own clause, that it is now ("he beats me now").
 _ONGOING = _rx(r"\b(still|again|these days|lately|anymore|any more)\b")
+_NOW = _rx(r"\b(now|every|keeps|keep|always)\b")
+# A past marker before (or inside) the hit, in its clause. "i am used to it" is not one.
 _PAST = _rx(
-    r"\b(used to|years ago|in the past|long time ago|when i was (a kid|a child|little|small|"
-    r"young|younger|a teen|a teenager|in school|in high school)|as a (kid|child|teen|teenager)|"
-    r"growing up|in my childhood)\b"
+    r"(?<!\bam )(?<!\bbe )(?<!\bget )(?<!\bgot )(?<!\bso )\bused to\b|\b(years ago|in the past|"
+    r"long time ago|when i was (a kid|a child|little|small|young|younger|a teen|a teenager|in "
+    r"school|in high school)|as a (kid|child|teen|teenager)|growing up|in my childhood)\b"
 )
+# After the hit only childhood counts ("my dad beat me as a kid"), never "used to": "i want to
+# overdose like i used to" is now.
+_CHILDHOOD = _rx(
+    r"\b(when i was (a kid|a child|little|small|young|younger|a teen|a teenager)|as a (kid|"
+    r"child|teen|teenager)|growing up|in my childhood)\b"
+)
+# A hit that says what someone means to do is never history ("i'm going to end my life like
+# i almost did when i was a teen").
+_INTENT = _rx(r"\b(going to|gonna|want to|wanna|will|about to|plan to|planning to|ready to)\b")
 
 # ------------------------------------------------------------------------------- the rules
 _ME = r"(my ?self|me self)"
@@ -620,30 +632,40 @@ def _negated(t: str, start: int) -> bool:
     return any(w in _NEGATORS for w in words[-4:]) or "no way" in " ".join(words[-7:])
 
 
-def _find(t: str, pattern: re.Pattern[str], negatable: bool) -> bool:
+_MAX_PAST_HITS = 20  # more hits than this, all told as history, and the message counts anyway
+
+
+def _find(t: str, pattern: re.Pattern[str], negatable: bool, may_be_past: bool) -> bool:
+    past = 0
     for m in pattern.finditer(t):
         if not negatable:
             return True
         if _negated(t, m.start()):
             continue
-        if _history(t, m):
+        if may_be_past and past < _MAX_PAST_HITS and _history(t, m):
+            past += 1
             continue  # "i used to self harm years ago": history, not a current crisis
         return True
     return False
 
 
 def _history(t: str, m: re.Match[str]) -> bool:
-    """The hit is about the past: a past marker in its own clause, before it, inside it ("he
-    used to beat me") or after it ("my dad beat me as a kid"); and nothing in the message
-    says it goes on ("still", "again") or that the danger is here now (a weapon, tonight,
-    fear). A later clause is not history: "i used to self harm but now i want to die"."""
-    if _REAL_THREAT.search(t) or _ONGOING.search(t):
-        return False
-    start = max(0, m.start() - 200)  # a bounded look back: long messages stay linear
+    """The hit is about the past: a past marker in its own clause before it or inside it ("he
+    used to beat me"), or a childhood marker after it ("my dad beat me as a kid"); never when
+    its clause says what someone means to do ("i'm going to end my life like i did as a teen")
+    or that it is now ("he beats me now").
+    The caller has checked that the message says nothing of it going on or of danger now. A
+    later clause is not history: "i used to self harm but now i want to die"."""
+    start = max(0, m.start() - 200)  # bounded looks back and forward: long text stays linear
     for boundary in _CLAUSE.finditer(t, start, m.start()):
         start = boundary.end()
-    after = _CLAUSE.search(t, m.end())
-    return _PAST.search(t, start, after.start() if after else len(t)) is not None
+    if _INTENT.search(t, start, m.end()):
+        return False
+    after = _CLAUSE.search(t, m.end(), m.end() + 200)
+    end = after.start() if after else min(len(t), m.end() + 200)
+    if _NOW.search(t, start, end):
+        return False
+    return bool(_PAST.search(t, start, m.end()) or _CHILDHOOD.search(t, m.end(), end))
 
 
 def detect_crisis(text: str) -> CrisisResult:
@@ -657,11 +679,13 @@ def detect_crisis(text: str) -> CrisisResult:
         t = _SAFE_ANY.sub(_SAFE_TOKEN, t)
         # Laughter defuses hyperbole ("my mom will kill me lol"), not a threat with a weapon,
         # "tonight" or fear in it ("he says he'll shoot me tonight lol").
-        laugh = _LAUGH.search(t) is not None and _REAL_THREAT.search(t) is None
+        real_threat = _REAL_THREAT.search(t) is not None
+        laugh = _LAUGH.search(t) is not None and not real_threat
+        may_be_past = not real_threat and _ONGOING.search(t) is None  # once per message
         for rule_id, category, tier, pattern, negatable in RULES:
             if laugh and category in ("harm-to-others", "danger-from-others"):
                 continue
-            if _find(t, pattern, negatable):
+            if _find(t, pattern, negatable, may_be_past):
                 if tier == 2 and _IMMINENT.search(t):
                     tier = 1
                 return CrisisResult(True, category, tier, rule_id)

@@ -16,6 +16,9 @@ EVAL_SET = Path(__file__).parent / "data" / "crisis_eval.jsonl"
 
 POSITIVES = {
     "suicide": [
+        "i'm going to end my life like i almost did when i was a teen",  # intent is now
+        "i want to kill myself i used to think it would pass",
+        "I used to self harm years ago but now I want to kill myself",
         "i want to die",
         "i wanna die",
         "kms",
@@ -70,6 +73,9 @@ POSITIVES = {
         "my dad beat me as a kid and he still hits me",  # history, then now
         "he used to beat me and tonight he said he would kill me",
         "he used to beat me and i'm scared he will again",
+        "he hits me i'm used to it",  # "used to" that isn't the past
+        "my boyfriend hits me like my dad used to",
+        "he beats me now like when i was a kid",
     ],
     "harm-to-others": [
         "i'm going to kill him",
