@@ -117,10 +117,12 @@ def chosen_text(message_html: str, label: str | None, feedback: Feedback | None 
     be retried after a timeout without the participant ever seeing it twice.
     """
     said = shorten(feedback.said, QUOTE_LIMIT) if feedback is not None and feedback.said else label
-    text = message_html + (f"\n\n➜ <i>{escape(said)}</i>" if said else "")
+    tail = f"\n\n➜ <i>{escape(said)}</i>" if said else ""
     if feedback is not None:
-        text += "\n\n" + feedback_text(feedback, quote=not said)
-    return clip(text)
+        tail += "\n\n" + feedback_text(feedback, quote=not said)
+    tail = clip(tail, MessageLimit.MAX_TEXT_LENGTH // 2)
+    # A long line above is what gets cut, never the feedback under it.
+    return clip(message_html, MessageLimit.MAX_TEXT_LENGTH - len(tail)) + tail
 
 
 def choices_keyboard(ask: Ask, run_id: int | None, step: int) -> InlineKeyboardMarkup | None:
@@ -164,8 +166,8 @@ def debrief_message(d: Debrief, scenario_id: str | None) -> Outgoing:
     return Outgoing(clip("\n".join(lines)), InlineKeyboardMarkup(buttons))
 
 
-def contexts_message(library: Library, resume: str | None = None) -> Outgoing:
-    """The topics; with `resume` (the open scenario's title), a way back into it on top."""
+def contexts_message(library: Library, resume: tuple[str, int] | None = None) -> Outgoing:
+    """The topics; with `resume` (the open scenario's title and run), a way back on top."""
     rows = [
         [
             InlineKeyboardButton(
@@ -178,8 +180,9 @@ def contexts_message(library: Library, resume: str | None = None) -> Outgoing:
     if not rows:
         return Outgoing("No scenarios are available right now. Please tell your group leader.")
     if resume:
+        title, run_id = resume
         continue_button = InlineKeyboardButton(
-            f"▶ Continue: {resume}", callback_data=callbacks.action("resume")
+            f"▶ Continue: {title}", callback_data=callbacks.action("resume", str(run_id))
         )
         rows.insert(0, [continue_button])
     return Outgoing("What would you like to practise?", InlineKeyboardMarkup(rows))

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Bot, CallbackQuery
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 
 from bot.metrics import SEND_RETRIES, timed_send
 from bot.render import Outgoing
@@ -74,7 +74,7 @@ async def edit_pressed(query: CallbackQuery, text: str) -> bool:
         )
     except BadRequest as exc:
         return "not modified" in str(exc).lower()
-    except NetworkError:
+    except TelegramError:  # the network, flood control past the limiter's retries, a block
         return False
     return True
 

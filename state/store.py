@@ -41,6 +41,7 @@ from sqlalchemy import Row, bindparam, delete, exists, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from state.db import migrate
@@ -65,8 +66,9 @@ class StoreBusy(RuntimeError):
     """The database stayed contended through every retry (should not happen in practice)."""
 
 
-# What a caller sees when the database is down or failing, once the store's retries are spent.
-UNAVAILABLE = (StoreBusy, DBAPIError, OSError)
+# What a caller sees when the database is down or failing, once the store's retries are spent
+# (a pool with every connection stuck raises SQLAlchemy's TimeoutError).
+UNAVAILABLE = (StoreBusy, DBAPIError, OSError, PoolTimeout)
 
 
 # ---- records ---------------------------------------------------------------------------------

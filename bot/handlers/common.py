@@ -34,7 +34,8 @@ async def menu_message(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> Outg
     svc = services(context)
     run = await svc.store.read(lambda uow: uow.runs.active(user_id))
     scenario = svc.library.get(run.scenario_id) if run is not None else None
-    return contexts_message(svc.library, resume=scenario.title if scenario else None)
+    resume = (scenario.title, run.id) if run is not None and scenario is not None else None
+    return contexts_message(svc.library, resume=resume)
 
 
 async def reply(

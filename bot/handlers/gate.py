@@ -11,6 +11,7 @@ choice press skips the read altogether.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 
@@ -22,6 +23,7 @@ from bot.services import services
 from state.store import UNAVAILABLE
 
 log = logging.getLogger(__name__)
+GATE_TIMEOUT = 5.0  # seconds; a read takes milliseconds, so longer means the database is stuck
 
 
 async def before(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -37,12 +39,13 @@ async def before(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
 
     try:
-        seen, consented = await services(context).store.read(
-            lambda uow: uow.updates.gate(update.update_id, user.id)
+        seen, consented = await asyncio.wait_for(
+            services(context).store.read(lambda uow: uow.updates.gate(update.update_id, user.id)),
+            GATE_TIMEOUT,
         )
-    except UNAVAILABLE as exc:
-        # The database is down: let the update through unchecked. Crisis text must still get
-        # its card (it needs no database); anything else fails in its handler and says sorry.
+    except UNAVAILABLE as exc:  # TimeoutError is an OSError
+        # The database is down or hung: let the update through unchecked. Crisis text must
+        # still get its card (it needs no database); anything else fails in its handler.
         log.error("update %s: gate skipped, store unavailable (%s)", update.update_id, _kind(exc))
         return
     if seen:
@@ -64,7 +67,7 @@ async def after(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await uow.updates.mark(update.update_id, user.id)
 
     try:
-        await services(context).store.run(None, work)
+        await asyncio.wait_for(services(context).store.run(None, work), GATE_TIMEOUT)
     except UNAVAILABLE as exc:
         # The handler has already answered; a "sorry" now would be wrong. Unmarked, a
         # redelivery of this update (after a crash) is handled again.

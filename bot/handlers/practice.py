@@ -119,12 +119,13 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     elif isinstance(data, callbacks.ActionData) and data.action == "resume":
         await answer(query)
         turn = await svc.practice.resume(user.id)
-        if turn is None:  # ended or stopped meanwhile
+        if turn is None or str(turn.run_id) != data.arg:  # ended, or another run since
             await reply(update, context, [await menu_message(context, user.id)])
             return
-        await reply(
-            update, context, turn_messages(turn.outputs, turn.run_id, turn.step, turn.scenario_id)
-        )
+        messages = turn_messages(turn.outputs, turn.run_id, turn.step, turn.scenario_id)
+        if not any(m.keyboard for m in messages):  # the scenario changed under the run
+            messages.append(await menu_message(context, user.id))
+        await reply(update, context, messages)
     elif isinstance(data, callbacks.ContextData):
         await answer(query)
         if not svc.library.by_context(data.context):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from html import escape
 
@@ -9,15 +10,18 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import callbacks
+from bot.handlers import gate
 from bot.handlers.common import reply
 from bot.render import Outgoing
 from bot.services import services
 from state.crisis import CrisisResult
 from state.groups import alert_leaders
 from state.safety import crisis_card, screen_text
-from state.store import UNAVAILABLE, Store
+from state.store import Store
 
 log = logging.getLogger(__name__)
+RECORD_TIMEOUT = 5.0  # seconds the card may wait for the database (its plan, the event)
+NOT_SCREENED = frozenset({"newgroup"})  # a group's name ("Self-harm recovery") is not a crisis
 
 
 def card_keyboard() -> InlineKeyboardMarkup:
@@ -53,15 +57,17 @@ async def crisis_response(
             result.tier,
         )
         try:
-            plan = await _record(svc.store, user.id, result, typed)
-        except UNAVAILABLE as exc:  # help first; the bookkeeping can be missed
+            plan = await asyncio.wait_for(
+                _record(svc.store, user.id, result, typed), RECORD_TIMEOUT
+            )
+        except Exception as exc:  # noqa: BLE001 - whatever went wrong, the card goes out
             log.error("update %s: crisis not recorded (%s)", update.update_id, type(exc).__name__)
     text = escape(crisis_card(svc.resources, plan))
     await reply(update, context, [Outgoing(text, card_keyboard())])
     if user is not None:  # after the card: nothing may delay or stop it
         try:
-            await alert_leaders(svc.store, user.id)
-        except UNAVAILABLE as exc:
+            await asyncio.wait_for(alert_leaders(svc.store, user.id), RECORD_TIMEOUT)
+        except Exception as exc:  # noqa: BLE001 - logged; the card has gone out
             kind = type(exc).__name__
             log.error("update %s: leader alert not queued (%s)", update.update_id, kind)
 
@@ -69,12 +75,14 @@ async def crisis_response(
 async def command_words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Crisis language typed after a command gets the card instead of the command's answer."""
     message = update.effective_message
-    words = (message.text or "").partition(" ")[2] if message is not None else ""
-    if not words.strip():
+    parts = (message.text or "").split(None, 1) if message is not None else []
+    if len(parts) < 2:
         return
-    result = screen_text(words)
-    if result.crisis:
+    command = parts[0].lstrip("/").split("@", 1)[0].lower()
+    result = screen_text(parts[1])
+    if result.crisis and command not in NOT_SCREENED:
         await crisis_response(update, context, result)
+        await gate.after(update, context)  # stopping here skips the gate's own marking
         raise ApplicationHandlerStop  # not the command as well: the card is the answer
 
 

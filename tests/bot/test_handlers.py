@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from datetime import UTC, datetime, timedelta
@@ -114,6 +115,7 @@ async def test_practice_offers_to_continue_the_open_scenario(consented, bot_env)
     await chat.send("/practice")
     buttons = chat.last_buttons()
     assert buttons[0][0] == "▶ Continue: The birthday on group night"
+    stale = buttons[0][1]
     chat.request.clear()
     await chat.press_button("▶ Continue")
     assert any(t.startswith("<b>Mom:</b>") for t in chat.request.texts())
@@ -127,6 +129,10 @@ async def test_practice_offers_to_continue_the_open_scenario(consented, bot_env)
     await chat.send("/stop")
     await chat.send("/practice")
     assert not any(t.startswith("▶") for t, _ in chat.last_buttons())  # nothing open
+    await open_scenario(chat)  # a new run: the old Continue must not lead into it
+    chat.request.clear()
+    await chat.press(stale)
+    assert chat.request.texts() == ["What would you like to practise?"]
 
 
 async def play_to_end(chat):
@@ -325,6 +331,27 @@ async def test_crisis_card_goes_out_while_the_database_is_down(
     assert "crisis not recorded (StoreBusy)" in caplog.text
 
 
+async def test_crisis_card_goes_out_while_the_database_hangs(consented, bot_env, monkeypatch):
+    """A database that never answers holds the card back by the gate's and the record's
+    timeouts only (5 s each in production, shortened here)."""
+    from bot.handlers import gate, safety
+
+    chat, store = consented, bot_env[2]
+
+    async def hang(*_a, **_kw):
+        await asyncio.sleep(60)
+
+    await open_scenario(chat)
+    monkeypatch.setattr(gate, "GATE_TIMEOUT", 0.2)
+    monkeypatch.setattr(safety, "RECORD_TIMEOUT", 0.2)
+    monkeypatch.setattr(store, "run", hang)
+    monkeypatch.setattr(store, "read", hang)
+    chat.request.clear()
+    await asyncio.wait_for(chat.send("i want to kill myself"), 10)
+    texts = chat.request.texts()
+    assert len(texts) == 1 and "988" in texts[0]
+
+
 async def test_crisis_words_after_a_command_get_the_card_instead(consented, bot_env):
     chat, store = consented, bot_env[2]
     texts = await crisis_mid_scenario(chat, "/stop i can't go on, i want to die")
@@ -334,6 +361,14 @@ async def test_crisis_words_after_a_command_get_the_card_instead(consented, bot_
     chat.request.clear()
     await chat.send("/stop")  # a command alone is the command
     assert "not in a scenario" in chat.request.texts()[0]
+    chat.request.clear()
+    update = await chat.send("/help\nkms")  # any whitespace after the command
+    assert len(chat.request.texts()) == 1 and "988" in chat.request.texts()[0]
+    chat.request.clear()
+    await chat.feed(update.to_dict())  # marked as handled: a redelivery changes nothing
+    assert chat.request.texts() == []
+    await chat.send("/newgroup Self-harm recovery, Tuesdays")  # a group's name is not a crisis
+    assert not any("988" in t for t in chat.request.texts())
 
 
 async def test_crisis_before_consent_still_shows_card(chat, bot_env):

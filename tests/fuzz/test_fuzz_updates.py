@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from telegram import Update
 
@@ -766,3 +766,19 @@ def test_forged_and_foreign_choices_never_move_a_run(harness):
     valid = _choice_data(run_id, step, node, current[0])
     harness.feed("callback_query", {"id": "1", "from": player, "chat_instance": "c", "data": valid})
     assert _player_state(harness)[1] == step + 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(line=st.text(max_size=5000), said=st.text(min_size=1, max_size=800))
+@example(line="<b>&" * 1500, said="I'd rather not, thanks. " * 40)  # a line near the limit
+def test_the_choice_and_its_feedback_fit_under_any_line(line: str, said: str) -> None:
+    """The edit of a pressed message: Telegram takes it, and a long line is what gets cut."""
+    from html import escape
+
+    from bot.render import chosen_text
+    from state.engine import Feedback
+
+    feedback = Feedback("c", said, "assertive", ("dear-man.describe",), "Clear and kind.")
+    text = chosen_text(escape(line) or "…", "A label", feedback)
+    assert html_problem(text) is None, text[-200:]
+    assert "Clear and kind." in text
