@@ -39,10 +39,10 @@ async def before(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
 
     try:
-        seen, consented = await asyncio.wait_for(
-            services(context).store.read(lambda uow: uow.updates.gate(update.update_id, user.id)),
-            GATE_TIMEOUT,
-        )
+        async with asyncio.timeout(GATE_TIMEOUT):  # no task per update, unlike wait_for
+            seen, consented = await services(context).store.read(
+                lambda uow: uow.updates.gate(update.update_id, user.id)
+            )
     except UNAVAILABLE as exc:  # TimeoutError is an OSError
         # The database is down or hung: let the update through unchecked. Crisis text must
         # still get its card (it needs no database); anything else fails in its handler.
@@ -67,7 +67,8 @@ async def after(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await uow.updates.mark(update.update_id, user.id)
 
     try:
-        await asyncio.wait_for(services(context).store.run(None, work), GATE_TIMEOUT)
+        async with asyncio.timeout(GATE_TIMEOUT):
+            await services(context).store.run(None, work)
     except UNAVAILABLE as exc:
         # The handler has already answered; a "sorry" now would be wrong. Unmarked, a
         # redelivery of this update (after a crash) is handled again.

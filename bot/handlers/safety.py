@@ -57,16 +57,16 @@ async def crisis_response(
             result.tier,
         )
         try:
-            plan = await asyncio.wait_for(
-                _record(svc.store, user.id, result, typed), RECORD_TIMEOUT
-            )
+            async with asyncio.timeout(RECORD_TIMEOUT):
+                plan = await _record(svc.store, user.id, result, typed)
         except Exception as exc:  # noqa: BLE001 - whatever went wrong, the card goes out
             log.error("update %s: crisis not recorded (%s)", update.update_id, type(exc).__name__)
     text = escape(crisis_card(svc.resources, plan))
     await reply(update, context, [Outgoing(text, card_keyboard())])
     if user is not None:  # after the card: nothing may delay or stop it
         try:
-            await asyncio.wait_for(alert_leaders(svc.store, user.id), RECORD_TIMEOUT)
+            async with asyncio.timeout(RECORD_TIMEOUT):
+                await alert_leaders(svc.store, user.id)
         except Exception as exc:  # noqa: BLE001 - logged; the card has gone out
             kind = type(exc).__name__
             log.error("update %s: leader alert not queued (%s)", update.update_id, kind)
