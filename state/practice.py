@@ -91,9 +91,11 @@ class Practice:
         """
 
         async def work(uow: UnitOfWork) -> Turn:
-            known = uow.user_known  # PostgreSQL: the user row was locked; SQLite: None
+            known = uow.user_known  # PostgreSQL: whether the lock found the row; SQLite: None
             run = None if known is False else await uow.runs.active(user_id)
-            if run is None and (known is False or await uow.users.get(user_id) is None):
+            if run is None and known is None:  # a run implies its user; without one, ask
+                known = await uow.users.get(user_id) is not None
+            if run is None and not known:
                 return Turn(None, 0, None, [NO_RUN])  # unknown or deleted: keep nothing
             if not await _claim(uow, update_id, user_id):
                 return Turn(None, 0, None, [], duplicate=True)

@@ -459,6 +459,10 @@ class Store:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._postgres = engine.dialect.name == "postgresql"
         self._writers = None if self._postgres else _Turns()
+        self._read_options = {
+            READ_ONLY: True,
+            **({"postgresql_readonly": True} if self._postgres else {}),
+        }
 
     @classmethod
     async def open(cls, url: str | None = None, upgrade: bool = True) -> Store:
@@ -497,11 +501,10 @@ class Store:
         writers for the one write lock. A write in `fn` fails (SQLite `query_only`, PostgreSQL
         `READ ONLY`) instead of being silently rolled back. Retried like `run`.
         """
-        options = {READ_ONLY: True, **({"postgresql_readonly": True} if self._postgres else {})}
 
         async def once() -> T:
             async with self._sessions() as session:
-                await session.connection(execution_options=options)
+                await session.connection(execution_options=self._read_options)
                 try:
                     return await fn(UnitOfWork(session))
                 finally:

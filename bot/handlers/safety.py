@@ -76,11 +76,10 @@ async def command_words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     """Crisis language typed after a command gets the card instead of the command's answer."""
     message = update.effective_message
     parts = (message.text or "").split(None, 1) if message is not None else []
-    if len(parts) < 2:
+    if len(parts) < 2 or parts[0].lstrip("/").split("@", 1)[0].lower() in NOT_SCREENED:
         return
-    command = parts[0].lstrip("/").split("@", 1)[0].lower()
     result = screen_text(parts[1])
-    if result.crisis and command not in NOT_SCREENED:
+    if result.crisis:
         await crisis_response(update, context, result)
         await gate.after(update, context)  # stopping here skips the gate's own marking
         raise ApplicationHandlerStop  # not the command as well: the card is the answer
