@@ -6,6 +6,7 @@ typo in a scenario file is a validation error rather than a silently uncounted s
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -203,3 +204,71 @@ COMPONENTS: dict[str, Component] = {
 def component_label(key: str) -> str:
     comp = COMPONENTS.get(key)
     return comp.label if comp else key
+
+
+# ---- what a debrief's sentence claims the participant did ----------------------------------------
+# An ending is reached by many paths, and its text is written once. A sentence that claims a move
+# ("you used a broken record") is kept only when this run showed one of the components that make
+# the claim true, so the debrief never says a skill was used and, in the same breath, that it was
+# missing. A style claim ("without a fight") is kept only when no choice of the run had those
+# styles.
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    pattern: re.Pattern[str]
+    any_of: frozenset[str] = frozenset()  # components: one of them must have shown
+    not_styles: frozenset[str] = frozenset()  # styles no choice of the run may have had
+
+
+def _claim(pattern: str, any_of: str = "", not_styles: str = "") -> Claim:
+    return Claim(
+        re.compile(pattern, re.IGNORECASE),
+        frozenset(any_of.split()),
+        frozenset(not_styles.split()),
+    )
+
+
+_HOSTILE = "aggressive passive-aggressive"
+CLAIMS: tuple[Claim, ...] = (
+    _claim(r"\bbroken record\b", "dear-man.mindful boundary.hold"),
+    _claim(
+        r"\b(said|led with|opened with) (a |your )?no (first|early)\b|\bno came first\b",
+        "refusal.no-first",
+    ),
+    _claim(r"\b(suggested|offered) an? (alternative|other)\b", "refusal.alternative"),
+    _claim(r"\basked \w+ (not to|to stop) (offer|ask|push)", "refusal.ask-to-stop"),
+    _claim(r"\bchanged the subject\b", "refusal.change-subject"),
+    _claim(r"\basked (an |some |real |two |a couple of )?open questions?\b", "oars.open-question"),
+    _claim(r"\breflected\b", "oars.reflect"),
+    _claim(r"\bsummed up\b|\bsummari[sz]ed\b", "oars.summarise"),
+    _claim(r"\bvalidated\b", "give.validate"),
+    _claim(r"\bused an I-statement\b|\ban I-statement with\b", "i-statement"),
+    _claim(r"\b(described|stuck to|laid out) the (plain )?facts\b", "dear-man.describe"),
+    _claim(r"\bmade a specific ask\b", "help.ask dear-man.assert"),
+    _claim(r"\breached out to\b", "help.reach-out"),
+    _claim(r"\bowned (your part|what you did)\b", "repair.own-part"),
+    _claim(
+        r"\bwithout (a fight|turning [^.]{0,40} into a fight)\b|\binstead of a fight\b|"
+        r"\bstayed (calm|kind)\b|\bkept (the evening|it|things) calm\b",
+        "",
+        _HOSTILE,
+    ),
+)
+
+
+def unsupported(sentence: str, shown: set[str], styles: set[str]) -> bool:
+    """True when `sentence` claims a move the run never made (or a calm it didn't keep)."""
+    for claim in CLAIMS:
+        if not claim.pattern.search(sentence):
+            continue
+        if claim.any_of and not claim.any_of & shown:
+            return True
+        if claim.not_styles & styles:
+            return True
+    return False
+
+
+def claimed(text: str) -> set[str]:
+    """Every component some claim in `text` names: a debrief never lists these as missing."""
+    return {c for claim in CLAIMS if claim.pattern.search(text) for c in claim.any_of}

@@ -8,6 +8,7 @@ only randomness (which wording of a line) is seeded from the run state.
 from __future__ import annotations
 
 import logging
+import re
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from transitions import Machine, MachineError
 from scenarios.expr import Compiled, parse
 from scenarios.limits import choice_token
 from scenarios.model import Choice, Scenario
-from scenarios.skills import COMPONENTS, FRAMEWORKS, Style
+from scenarios.skills import COMPONENTS, FRAMEWORKS, Style, claimed, unsupported
 
 # transitions traces every event at DEBUG level; we never read those traces, and formatting the
 # calls costs about a tenth of a step. Its warnings and errors concern options we don't use.
@@ -466,6 +467,16 @@ def _ask(
     )
 
 
+_SENTENCES = re.compile(r"(?<=[.!?])\s+")
+
+
+def true_to_run(text: str, shown: set[str], styles: set[str]) -> str:
+    """The ending's text without the sentences that claim what this run didn't do."""
+    sentences = _SENTENCES.split(text.strip())
+    kept = [s for s in sentences if not unsupported(s, shown, styles)]
+    return " ".join(kept) if kept else "Here is how this conversation went."
+
+
 def debrief(scenario: Scenario, state: RunState) -> Debrief:
     """Tally the run's styles and skills and name what a trained skill never showed."""
     node = scenario.nodes.get(state.node)
@@ -480,9 +491,11 @@ def debrief(scenario: Scenario, state: RunState) -> Debrief:
         for comp in c.skills
         if comp in trained
     }
+    text = ending.debrief if ending else "The conversation ended here."
+    text = true_to_run(text, used, {s for s, n in state.styles.items() if n})
     missing = tuple(
         COMPONENTS[c].missing or COMPONENTS[c].label
-        for c in sorted(available - used)
+        for c in sorted(available - used - claimed(text))
         if COMPONENTS[c].missing
     )[:3]
     total = sum(state.styles.values())
@@ -498,7 +511,7 @@ def debrief(scenario: Scenario, state: RunState) -> Debrief:
     return Debrief(
         outcome=ending.outcome if ending else (state.outcome or "mixed"),
         title=ending.title if ending else "The end",
-        text=ending.debrief if ending else "The conversation ended here.",
+        text=text,
         try_this_week=ending.try_this_week if ending else "",
         styles=dict(state.styles),
         skills=dict(state.skills),

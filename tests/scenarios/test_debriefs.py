@@ -1,0 +1,58 @@
+"""Debriefs agree with themselves on every path: what the text says the participant did, what it
+says to add next time, and the styles of the choices actually made."""
+
+from __future__ import annotations
+
+import random
+import zlib
+
+import pytest
+
+from scenarios.library import load_library
+from scenarios.skills import COMPONENTS, claimed, unsupported
+from state.engine import Ask, Choose, Debrief, start, step, true_to_run
+
+SHIPPED = load_library()
+WALKS = 400  # per scenario: every path of the small ones, a large seeded sample of the big ones
+MISSING_TEXT = {c.missing: key for key, c in COMPONENTS.items() if c.missing}
+
+
+def walks(scenario, n: int, seed: int):
+    rng = random.Random(seed)
+    for _ in range(n):
+        state, outputs = start(scenario, seed=rng.randrange(1000))
+        for _ in range(80):
+            ask = next((o for o in outputs if isinstance(o, Ask)), None)
+            if ask is None:
+                break
+            state, outputs = step(scenario, state, Choose(rng.choice(ask.options).id))
+        yield state, outputs
+
+
+@pytest.mark.parametrize("scenario_id", sorted(SHIPPED.scenarios))
+def test_no_debrief_contradicts_itself(scenario_id):
+    scenario = SHIPPED.scenarios[scenario_id]
+    seen = 0
+    for state, outputs in walks(scenario, WALKS, seed=zlib.crc32(scenario_id.encode())):
+        debrief = outputs[-1]
+        assert isinstance(debrief, Debrief)
+        seen += 1
+        shown = set(state.skills)
+        styles = {s for s, n in state.styles.items() if n}
+        for sentence in debrief.text.split(". "):
+            assert not unsupported(sentence, shown, styles), (state.path, sentence)
+        said_done = claimed(debrief.text)
+        for line in debrief.missing:
+            assert MISSING_TEXT.get(line) not in said_done, (state.path, line)
+        assert debrief.text.strip()
+    assert seen == WALKS
+
+
+def test_a_claim_the_run_did_not_make_is_left_out():
+    text = "You used a broken record and changed the subject. The evening stayed warm."
+    assert true_to_run(text, {"refusal.change-subject"}, {"assertive"}) == "The evening stayed warm."
+    kept = true_to_run(text, {"dear-man.mindful", "refusal.change-subject"}, {"assertive"})
+    assert kept == text
+    calm = "You kept the evening calm."
+    assert true_to_run(calm, set(), {"aggressive"}) != calm
+    assert true_to_run(calm, set(), {"assertive", "passive"}) == calm
