@@ -249,6 +249,29 @@ def analyze(
 
 
 @app.command()
+def train(
+    only: Annotated[
+        list[str] | None, typer.Argument(help="crisis, style, or both when omitted")
+    ] = None,
+) -> None:
+    """Retrain the crisis and style models from the labelled data under tests/data/.
+
+    Deterministic; writes state/language/models/*.npz and prints the cross-validated figures.
+    """
+    try:
+        from state.language import train as training
+    except ImportError as exc:
+        raise fail(f"training needs scikit-learn ({exc.name}): run `make test` once") from None
+    which = only or list(training.TRAINERS)
+    unknown = [w for w in which if w not in training.TRAINERS]
+    if unknown:
+        raise fail(f"unknown model {', '.join(unknown)}: choose from crisis, style", 2)
+    for name, trained in training.main(which=which).items():
+        typer.echo(f"{name}: {trained.model.version}")
+        typer.echo(json.dumps(trained.report, indent=1))
+
+
+@app.command()
 def run() -> None:
     """Run the Telegram bot (long polling, or a webhook when WEBHOOK_URL is set)."""
     try:

@@ -23,23 +23,35 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-LEXICON_VERSION = "2026.11.6"
+LEXICON_VERSION = "2026.12.1"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
+
+
+CARD, ASK = "card", "ask"  # the two responses: the crisis card at once, or a direct question
 
 
 @dataclass(frozen=True, slots=True)
 class CrisisResult:
+    """What screening found. `crisis` is true for both actions; the rules alone set no action."""
+
     crisis: bool
     category: str | None
     tier: int | None
     rule: str | None
+    action: str | None = None  # CARD, ASK or None
+    score: float = 0.0  # the model's probability that the message is a crisis
+    model: str | None = None  # the model version that scored it
+    substances: bool = False  # alcohol or drugs named: the card adds a substance-use line
 
     def as_dict(self) -> dict:
         return {
             "crisis": self.crisis,
+            "action": self.action,
             "category": self.category,
             "tier": self.tier,
             "rule": self.rule,
+            "score": round(self.score, 3),
+            "model": self.model,
         }
 
 
@@ -427,6 +439,31 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         True,
     ),
     (
+        "s_method_self",
+        "suicide",
+        1,
+        _rx(
+            r"\b(going to|gonna|will|want to|about to|ready to|plan to|planning to|decided to|"
+            r"trying to|try to|need to) (shoot|hang|drown|poison|gas|electrocute|stab|suffocate) "
+            + _ME
+            + r"\b|\b(shoot|hang|drown|poison) "
+            + _ME
+            + r" (tonight|today|now|right now)\b"
+        ),
+        True,
+    ),
+    (
+        "s_only_way",
+        "suicide",
+        2,
+        _rx(
+            r"\b(suicide|killing " + _ME + r"|ending (it|my life|it all)|dying|death) (is|seems|"
+            r"feels|looks) (like )?(the|my) (only|last|best) (option|way|way out|answer|choice|"
+            r"solution)\b"
+        ),
+        True,
+    ),
+    (
         "s_kill_myself",
         "suicide",
         2,
@@ -668,14 +705,55 @@ def _history(t: str, m: re.Match[str]) -> bool:
     return bool(_PAST.search(t, start, m.end()) or _CHILDHOOD.search(t, m.end(), end))
 
 
+_DRUG_WORD = _rx(
+    r"\b" + _DRUGS + r"\b|\b(drunk|drinking|drank|alcohol|vodka|booze|high|using|used|"
+    r"relapse|relapsed|meth|coke|crack|weed|opioids?|percocet|benzos?|narcan|naloxone)\b"
+)
+_FIRST_PERSON = re.compile(r"\b(i|me|my|myself|im)\b")
+_CUES = {
+    "laugh": _LAUGH,
+    "real-threat": _REAL_THREAT,
+    "imminent": _IMMINENT,
+    "ongoing": _ONGOING,
+    "now": _NOW,
+    "past": _PAST,
+    "childhood": _CHILDHOOD,
+    "intent": _INTENT,
+    "drugs": _DRUG_WORD,
+    "first-person": _FIRST_PERSON,
+}
+
+
+def cues(t: str) -> dict[str, bool]:
+    """Context words of a normalised message (laughter, a time, a past marker, intent...).
+
+    Features for the trained model: the rules use the same words to decide negation and history.
+    """
+    found = {name: rx.search(t) is not None for name, rx in _CUES.items()}
+    found["negator"] = any(w in _NEGATORS for w in t.split())
+    return found
+
+
+def mentions_substances(text: str) -> bool:
+    """Alcohol or drugs named: the card then adds a substance-use helpline."""
+    return _DRUG_WORD.search(normalise(text)) is not None
+
+
 def detect_crisis(text: str) -> CrisisResult:
     """Classify one message. Never raises; never puts any of `text` in the result."""
     if not isinstance(text, str) or not text:
         return NO_CRISIS
     try:
-        t = normalise(text)
-        if not t:
-            return NO_CRISIS
+        return detect_normalised(normalise(text))
+    except Exception:  # pragma: no cover - defensive: the detector must never break a chat
+        return NO_CRISIS
+
+
+def detect_normalised(t: str) -> CrisisResult:
+    """`detect_crisis` on text `normalise` has already read (the model reads it too)."""
+    if not t:
+        return NO_CRISIS
+    try:
         t = _SAFE_ANY.sub(_SAFE_TOKEN, t)
         # Laughter defuses hyperbole ("my mom will kill me lol"), not a threat with a weapon,
         # "tonight" or fear in it ("he says he'll shoot me tonight lol").

@@ -8,21 +8,51 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 
-from state.crisis import CrisisResult, detect_crisis
+from state.crisis import CARD, CATEGORIES, CrisisResult
+from state.language.screen import screen
+
+SUBSTANCE_USE = "substance-use"  # a resource for any card whose message names alcohol or drugs
 
 
 @dataclass(frozen=True, slots=True)
 class Resource:
     name: str
     contact: str
+    categories: tuple[str, ...] = ()  # shown only for these crisis categories; () = always
 
 
 DEFAULT_RESOURCES: tuple[Resource, ...] = (
+    Resource(
+        "Overdose",
+        "call 911 now. If it may be opioids and you have naloxone (Narcan), use it, and stay "
+        "with the person",
+        ("overdose",),
+    ),
+    Resource("Poison Control (US)", "call 1-800-222-1222", ("overdose",)),
+    Resource(
+        "National Domestic Violence Hotline (US)",
+        "call 1-800-799-7233, or text START to 88788",
+        ("danger-from-others",),
+    ),
     Resource("988 Suicide & Crisis Lifeline (US)", "call or text 988, or chat at 988lifeline.org"),
     Resource("Crisis Text Line (US)", "text HOME to 741741"),
+    Resource(
+        "SAMHSA National Helpline (US)",
+        "call 1-800-662-4357, free and confidential, any hour",
+        ("overdose", SUBSTANCE_USE),
+    ),
     Resource("Immediate danger", "call 911 (or your local emergency number)"),
 )
+
+
+def resources_for(
+    resources: tuple[Resource, ...], category: str | None, substances: bool = False
+) -> tuple[Resource, ...]:
+    """The deployment's resources that fit this card, in the order the deployment lists them."""
+    wanted = {category} | ({SUBSTANCE_USE} if substances else set())
+    return tuple(r for r in resources if not r.categories or wanted & set(r.categories))
 
 
 class ResourcesError(ValueError):
@@ -35,40 +65,72 @@ def parse_resources(raw: str | None) -> tuple[Resource, ...]:
         return DEFAULT_RESOURCES
     try:
         data = json.loads(raw)
-        items = tuple(Resource(str(d["name"]), str(d["contact"])) for d in data)
-    except (ValueError, TypeError, KeyError) as exc:
+        items = tuple(
+            Resource(
+                str(d["name"]),
+                str(d["contact"]),
+                _categories(d.get("categories", [])),
+            )
+            for d in data
+        )
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise ResourcesError(
-            'CRISIS_RESOURCES must be a JSON list like [{"name": "...", "contact": "..."}]'
+            'CRISIS_RESOURCES must be a JSON list like [{"name": "...", "contact": "..."}], '
+            'each with an optional "categories" list (one of: '
+            + ", ".join((*CATEGORIES, SUBSTANCE_USE))
+            + ")"
         ) from exc
     if not items:
         raise ResourcesError("CRISIS_RESOURCES must list at least one resource")
     return items
 
 
+@lru_cache(maxsize=16)  # a channel and the coach screen the same reply within one update
+def _screen(text: str) -> CrisisResult:
+    return screen(text)
+
+
+def _categories(raw: object) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not all(c in (*CATEGORIES, SUBSTANCE_USE) for c in raw):
+        raise ValueError("unknown category")
+    return tuple(raw)
+
+
 def screen_text(text: str) -> CrisisResult:
     """The crisis check every typed message passes first; never raises."""
     try:
-        return detect_crisis(text if isinstance(text, str) else str(text))
+        return _screen(text if isinstance(text, str) else str(text))
     except Exception:  # a detector bug must fail safe, towards showing help
-        return CrisisResult(True, "suicide", 3, "detector-error")
+        return CrisisResult(True, "suicide", 1, "detector-error", action=CARD)
+
+
+ASK_TEXT = (
+    "I want to check in, outside the role-play: are you thinking about ending your life or "
+    "hurting yourself?"
+)
+OPENING = "It sounds like you may be going through something really painful right now."
+SCENE_STOPPED = "I've stopped the role-play. You can start it again from /practice any time."
+SCENE_KEPT = "Your scene is paused where you were; it will wait for you."
 
 
 def crisis_card(
-    resources: tuple[Resource, ...] = DEFAULT_RESOURCES, safety_plan: str | None = None
+    resources: tuple[Resource, ...] = DEFAULT_RESOURCES,
+    safety_plan: str | None = None,
+    scene: str | None = None,
+    opening: str = OPENING,
 ) -> str:
-    """Plain text; channels add their own formatting and buttons."""
-    lines = [
-        "It sounds like you may be going through something really painful right now. "
-        "I've paused the role-play.",
-        "",
-        "I'm a practice tool and can't help in an emergency, but people can, right now:",
-    ]
+    """Plain text; channels add their own formatting and buttons. `scene` says truthfully what
+    happened to the role-play (SCENE_STOPPED, SCENE_KEPT), or nothing when none was open."""
+    lines = [opening]
+    if scene:
+        lines.append(scene)
+    lines += ["", "I'm a practice tool and can't help in an emergency, but people can, right now:"]
     lines += [f"• {r.name}: {r.contact}" for r in resources]
     if safety_plan:
         lines += ["", "Your safety plan:", safety_plan]
     lines += [
         "",
-        "If you can, reach out to your counsellor or someone you trust today.",
-        "Whenever you're ready: /safety shows this again, /practice goes back to practising.",
+        "If you can, reach out to your counselor or someone you trust today.",
+        "Whenever you're ready: /safety shows this again, /practice goes back to practicing.",
     ]
     return "\n".join(lines)

@@ -6,6 +6,8 @@ follows the Stanley-Brown steps and is the participant's own text, kept until th
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from state.crisis import LEXICON_VERSION, CrisisResult
@@ -47,17 +49,23 @@ PLAN_STEPS: tuple[tuple[str, str, str], ...] = (
 STEP_KEYS = tuple(k for k, _, _ in PLAN_STEPS)
 
 
-async def record_crisis(store: Store, user_id: int, result: CrisisResult) -> str | None:
-    """Store the event (no text) and stop any role-play; return the user's plan to show.
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    plan: str | None  # the participant's plan, to show under the card
+    stopped: bool  # a role-play was open and has been ended
+
+
+async def record_crisis(store: Store, user_id: int, result: CrisisResult) -> Recorded:
+    """Store the event (no text) and stop any role-play; return the plan and what stopped.
 
     Before consent nothing is stored, not even that the card was shown: the card itself never
     depends on the database.
     """
 
-    async def work(uow: UnitOfWork) -> str | None:
+    async def work(uow: UnitOfWork) -> Recorded:
         user = await uow.users.get(user_id)
         if user is None or user.consented_at is None:
-            return None
+            return Recorded(None, False)
         uow.session.add(
             SafetyEvent(
                 user_id=user_id,
@@ -65,10 +73,12 @@ async def record_crisis(store: Store, user_id: int, result: CrisisResult) -> str
                 tier=result.tier,
                 rule=result.rule,
                 lexicon_version=LEXICON_VERSION,
+                action=result.action,
+                model_version=result.model,
             )
         )
-        await uow.runs.abandon_active(user_id)
-        return plan_text(await _plan(uow, user_id))
+        stopped = await uow.runs.abandon_active(user_id) is not None
+        return Recorded(plan_text(await _plan(uow, user_id)), stopped)
 
     return await store.run(user_id, work, ensure_user=False)
 

@@ -173,6 +173,9 @@ class SafetyEvent(Base):
     tier: Mapped[int | None] = mapped_column(Integer)
     rule: Mapped[str | None] = mapped_column(String(64))
     lexicon_version: Mapped[str] = mapped_column(String(32))
+    # "card" (shown at once), "ask" (the participant answered yes to the direct question)
+    action: Mapped[str | None] = mapped_column(String(16))
+    model_version: Mapped[str | None] = mapped_column(String(64))  # the model that scored it
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
 
 

@@ -1,0 +1,110 @@
+"""Turn a message into the sparse features both trained readers score.
+
+Each reader's function returns a `Features`: the set of n-grams present and a few indicator
+features from the rules. The same code builds the training matrix and scores a message at run
+time, so the shipped weights can't drift from the features they were learned on.
+
+N-grams are words (1-3) and characters inside words (2-5, robust to typos and texting) of the
+normalised text; the coach adds case- and emoji-preserving character 1-4-grams of the raw reply,
+where "FINE." and "fine 🙄" live. The model weighs them by idf and L2-normalises them together,
+so a long message doesn't outvote a short one. The indicators (a rule's hit, a negation, a past
+marker, the coach's skill markers) are not normalised: where a rule is certain, the model learns
+to trust it; where it misfires, it learns that too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from state import crisis
+
+WORD_NGRAMS = (1, 3)
+CHAR_NGRAMS = (2, 5)
+RAW_NGRAMS = (1, 4)
+CRISIS_WINDOW = 320  # characters per scored window of a long message (see windows())
+
+_TOKEN = re.compile(r"[a-z0-9']+|[!?]")
+_SENTENCE_END = re.compile(r"(?<=[.!?\n])\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    grams: frozenset[str]  # idf-weighted and L2-normalised by the model
+    flags: dict[str, float]  # used as they are
+
+
+def _ngrams(text: str, grams: set[str]) -> set[str]:
+    """Add the word and in-word character n-grams of already normalised text to `grams`."""
+    words = _TOKEN.findall(text)
+    lo, hi = WORD_NGRAMS
+    for n in range(lo, hi + 1):
+        for i in range(len(words) - n + 1):
+            grams.add("w:" + " ".join(words[i : i + n]))
+    clo, chi = CHAR_NGRAMS
+    for w in set(words):
+        padded = f" {w} "
+        size = len(padded)
+        for n in range(clo, min(chi, size) + 1):
+            for i in range(size - n + 1):
+                grams.add("c:" + padded[i : i + n])
+    return grams
+
+
+def crisis_features(text: str) -> Features:
+    """Features of one window of a message for the crisis model."""
+    t = crisis.normalise(text)
+    return crisis_features_of(t, crisis.detect_normalised(t))
+
+
+def crisis_features_of(t: str, hit: crisis.CrisisResult) -> Features:
+    """`crisis_features` from the normalised text and the rules' finding, when both are known."""
+    flags = {"cue:" + name: 1.0 for name, on in crisis.cues(t).items() if on}
+    if hit.crisis:
+        flags["rule:" + (hit.rule or "?")] = 1.0
+        flags[f"tier:{hit.tier}"] = 1.0
+        flags["cat:" + (hit.category or "?")] = 1.0
+    return Features(frozenset(_ngrams(t, set())), flags)
+
+
+def windows(text: str) -> list[str]:
+    """A message cut at sentence ends into windows of about CRISIS_WINDOW characters.
+
+    A bag of n-grams dilutes one alarming sentence in a long message; scoring each window and
+    keeping the highest doesn't, and keeps the cost linear in the length.
+    """
+    if len(text) <= CRISIS_WINDOW:
+        return [text]
+    out: list[str] = []
+    current = ""
+    for sentence in _SENTENCE_END.split(text):
+        while len(sentence) > CRISIS_WINDOW:  # one long run-on: cut at a space near the limit
+            cut = sentence.rfind(" ", CRISIS_WINDOW // 2, CRISIS_WINDOW)
+            cut = cut if cut > 0 else CRISIS_WINDOW
+            if current:
+                out.append(current)
+                current = ""
+            out.append(sentence[:cut])
+            sentence = sentence[cut:].lstrip()
+        if current and len(current) + 1 + len(sentence) > CRISIS_WINDOW:
+            out.append(current)
+            current = sentence
+        else:
+            current = f"{current} {sentence}" if current else sentence
+    if current:
+        out.append(current)
+    return out
+
+
+def style_features_of(raw: str, t: str, found: Iterable[str], cues: Iterable[str]) -> Features:
+    """Features of one typed reply for the style model: the reply as typed (`raw`, already cut
+    to what the coach reads), the coach's normalised text `t`, and its markers and cues."""
+    grams = _ngrams(t, set())
+    lo, hi = RAW_NGRAMS
+    for n in range(lo, hi + 1):
+        for i in range(len(raw) - n + 1):
+            grams.add("r:" + raw[i : i + n])
+    flags = {"m:" + m: 1.0 for m in found}
+    flags.update({"q:" + c: 1.0 for c in cues})
+    return Features(frozenset(grams), flags)

@@ -1,0 +1,103 @@
+"""A trained linear model shipped with the project, scored without scikit-learn.
+
+Training (``state.language.train``) fits scikit-learn's logistic regression and saves its weights
+here as a small ``.npz``: the vocabulary, each feature's idf (0 for indicator features, which are
+used as they are), one weight row per feature, the intercepts and a JSON header (version,
+classes, thresholds, the cross-validated figures). Scoring is a few dictionary look-ups and one
+small matrix product in numpy: no model download, no scikit-learn import at run time.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from state.language.features import Features
+
+MODELS = Path(__file__).resolve().parent / "models"
+
+
+class ModelMissing(RuntimeError):
+    """The shipped model file is absent or unreadable: run `rehearse train`."""
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    name: str
+    version: str
+    classes: tuple[str, ...]
+    index: dict[str, int] = field(repr=False)
+    idf: np.ndarray = field(repr=False)  # (features,): > 0 for n-grams, 0 for indicators
+    weights: np.ndarray = field(repr=False)  # (features, classes)
+    intercept: np.ndarray = field(repr=False)  # (classes,)
+    meta: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def vector(self, features: Features) -> tuple[list[int], np.ndarray]:
+        """The message's row of the design matrix, as (columns, values): what training fits."""
+        get = self.index.get
+        grams = [i for i in map(get, features.grams) if i is not None]
+        values = self.idf[grams]
+        norm = float(np.sqrt(values @ values)) if grams else 0.0
+        if norm:
+            values = values / norm
+        flags = [(get(k), v) for k, v in features.flags.items()]
+        flags = [(i, v) for i, v in flags if i is not None]
+        cols = grams + [i for i, _ in flags]
+        return cols, np.concatenate([values, np.array([v for _, v in flags], dtype=np.float64)])
+
+    def probabilities(self, features: Features) -> dict[str, float]:
+        """Softmax over the classes (multinomial logistic regression)."""
+        cols, values = self.vector(features)
+        logits = self.intercept + values @ self.weights[cols] if cols else self.intercept.copy()
+        logits = logits - logits.max()
+        exp = np.exp(logits)
+        exp /= exp.sum()
+        return dict(zip(self.classes, exp.tolist(), strict=True))
+
+    def save(self, path: Path) -> None:
+        vocab = sorted(self.index, key=self.index.__getitem__)
+        header = {"name": self.name, "version": self.version, "classes": list(self.classes)}
+        header.update(self.meta)
+        with path.open("wb") as fh:  # np.savez on a path would add ".npz" to other suffixes
+            np.savez_compressed(
+                fh,
+                vocab=np.array(vocab, dtype=np.str_),
+                idf=self.idf.astype(np.float64),
+                weights=self.weights.astype(np.float32),
+                intercept=self.intercept.astype(np.float64),
+                header=np.array(json.dumps(header, sort_keys=True)),
+            )
+
+
+def load(path: Path) -> LinearModel:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            header = json.loads(str(data["header"]))
+            vocab = data["vocab"].tolist()
+            idf, weights, intercept = data["idf"], data["weights"], data["intercept"]
+    except (OSError, KeyError, ValueError) as exc:
+        raise ModelMissing(
+            f"{path.name}: can't read the trained model; run `rehearse train`"
+        ) from exc
+    name, version, classes = header.pop("name"), header.pop("version"), header.pop("classes")
+    return LinearModel(
+        name=name,
+        version=version,
+        classes=tuple(classes),
+        index={w: i for i, w in enumerate(vocab)},
+        idf=idf,
+        weights=weights.astype(np.float64),
+        intercept=intercept,
+        meta=header,
+    )
+
+
+@cache
+def shipped(name: str) -> LinearModel:
+    """The model the project ships (`crisis` or `style`), loaded once per process."""
+    return load(MODELS / f"{name}.npz")

@@ -1,0 +1,88 @@
+"""Crisis screening: the rules where they are certain, the trained model for the rest.
+
+Two responses (DESIGN.md, "Safety and privacy"): explicit danger shows the crisis card at once;
+a probable signal steps out of the role-play and asks directly. `decide` is the one policy, used
+at run time and by training when it picks the thresholds on cross-validated probabilities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from state import crisis
+from state.crisis import ASK, CARD, NO_CRISIS, CrisisResult
+from state.language import features
+from state.language.data import NONE
+from state.language.model import LinearModel, shipped
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    card: float  # the model alone shows the card at or above this probability
+    ask: float  # the model alone asks at or above this one
+    veto: float  # a certain rule's card becomes a question when the model is below this
+    dismiss: float = 0.0  # and a rule's hit is let go when the model is below this
+
+
+def thresholds(model: LinearModel) -> Thresholds:
+    t = model.meta["thresholds"]
+    return Thresholds(card=t["card"], ask=t["ask"], veto=t["veto"], dismiss=t["dismiss"])
+
+
+def adjacent(result: CrisisResult) -> bool:
+    """Close to the line without crossing it: never coached as a style, never a scene's line."""
+    if result.model is None:
+        return False
+    return result.crisis or result.score >= thresholds(shipped("crisis")).ask / 2
+
+
+def decide(rule: CrisisResult, p: float, th: Thresholds) -> str | None:
+    """The response to a message the rules read as `rule` and the model scores `p`."""
+    if rule.crisis and p < th.dismiss:  # the model is sure the rule misfired ("kill me lol")
+        return None
+    if rule.crisis and rule.tier in (1, 2):
+        return CARD if p >= th.veto else ASK
+    if p >= th.card:
+        return CARD
+    if rule.crisis or p >= th.ask:
+        return ASK
+    return None
+
+
+def probability(
+    model: LinearModel, text: str, rule: CrisisResult | None = None
+) -> tuple[float, str]:
+    """(P(crisis), the likeliest category) of the message's most alarming window."""
+    best, category = -1.0, crisis.CATEGORIES[0]
+    parts = features.windows(text)
+    for part in parts:
+        t = crisis.normalise(part)
+        hit = rule if rule is not None and len(parts) == 1 else crisis.detect_normalised(t)
+        probs = model.probabilities(features.crisis_features_of(t, hit))
+        p = 1.0 - probs[NONE]
+        if p > best:
+            best = p
+            category = max((c for c in probs if c != NONE), key=probs.__getitem__)
+    return max(best, 0.0), category
+
+
+def screen(text: str, model: LinearModel | None = None) -> CrisisResult:
+    """Screen one message; never puts any of `text` in the result."""
+    if not isinstance(text, str) or not text.strip():
+        return NO_CRISIS
+    model = model or shipped("crisis")
+    rule = crisis.detect_crisis(text)
+    p, category = probability(model, text, rule)
+    action = decide(rule, p, thresholds(model))
+    if action is None:
+        return replace(NO_CRISIS, score=p, model=model.version)
+    return CrisisResult(
+        crisis=True,
+        category=rule.category if rule.crisis else category,
+        tier=rule.tier if rule.crisis else (1 if action == CARD else 3),
+        rule=rule.rule if rule.crisis else "model",
+        action=action,
+        score=p,
+        model=model.version,
+        substances=crisis.mentions_substances(text),
+    )
