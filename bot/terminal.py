@@ -18,8 +18,17 @@ from rich.panel import Panel
 from bot.settings import Settings
 from scenarios.library import Library, load_library
 from scenarios.skills import CONTEXT_LABELS, FRAMEWORKS
+from state.crisis import ASK, CrisisResult
 from state.engine import Ask, Choose, Debrief, Feedback, Notice, Output, Reply, Say
-from state.safety import crisis_card, screen_text
+from state.safety import (
+    ASK_TEXT,
+    DEFAULT_RESOURCES,
+    SCENE_KEPT,
+    SCENE_STOPPED,
+    crisis_card,
+    resources_for,
+    screen_text,
+)
 
 TERMINAL_USER_ID = 0  # Telegram ids are positive; the local player is user 0
 STYLE_COLOURS = {
@@ -125,6 +134,21 @@ class Player:
                 raise EndOfInput
             self.console.print(f"[yellow]Please type a number from 1 to {n}.[/]")
 
+    def safe_to_go_on(self, screened: CrisisResult) -> bool:
+        """The card for explicit danger; for a probable signal, ask first, as the bot does."""
+        if screened.action != ASK:
+            return False
+        self.console.print(Panel(ASK_TEXT, title="Checking in", border_style="yellow"))
+        self.console.print(
+            "  1. Yes\n  2. I'm safe, back to the scene\n  3. Show me support numbers"
+        )
+        answer = self.pick(3)
+        if answer == 3:
+            resources = resources_for(DEFAULT_RESOURCES, screened.category)
+            card = crisis_card(resources, scene=SCENE_KEPT)
+            self.console.print(Panel(card, title="You matter", border_style="red"))
+        return answer != 1
+
     async def play_turns(self, turn) -> str:
         """Play until the run ends ('ended'), the player quits ('quit') or a crisis ('crisis')."""
         pending = self.show(turn.outputs)
@@ -140,10 +164,15 @@ class Player:
                 continue
             else:
                 screened = screen_text(answer)
-                if screened.crisis:
+                if screened.crisis and not self.safe_to_go_on(screened):
                     await self.practice.stop(TERMINAL_USER_ID)
-                    self.console.print(Panel(crisis_card(), title="You matter", border_style="red"))
+                    resources = resources_for(DEFAULT_RESOURCES, screened.category)
+                    card = crisis_card(resources, scene=SCENE_STOPPED)
+                    self.console.print(Panel(card, title="You matter", border_style="red"))
                     return "crisis"
+                if screened.crisis:  # "I'm safe": the same moment again
+                    self.show_choices(pending)
+                    continue
                 inp = Reply(answer)
             turn = await self.practice.act(TERMINAL_USER_ID, inp)
             new_pending = self.show(turn.outputs)

@@ -684,12 +684,23 @@ def _local(moment: datetime, timezone: str | None) -> str:
     return f"{local:%H:%M} {label} on {local:%d %b}"
 
 
-async def alert_leaders(store: Store, user_id: int, now: datetime | None = None) -> int:
+ALERT_HOW = {  # what happened, by the response that fired (state.crisis.CARD / ASK)
+    "card": "the bot read crisis language and showed them crisis resources",
+    "ask": "they answered yes when the bot asked whether they were thinking of ending their life "
+    "or hurting themselves, and it showed them crisis resources",
+}
+
+
+async def alert_leaders(
+    store: Store, user_id: int, now: datetime | None = None, *, action: str | None = "card"
+) -> int:
     """Queue a no-text alert to the leader of each group where this member allowed alerts.
 
-    Called when crisis language was detected. The alert carries the group, the member's name
-    and the time, never what they wrote or the kind of crisis; one per group per 10 minutes.
+    Called when crisis language was detected. The alert carries the group, the member's name,
+    the time and which response fired (the card at once, or yes to the direct question), never
+    what they wrote or the kind of crisis; one per group per 10 minutes.
     """
+    how = ALERT_HOW.get(action or "card", ALERT_HOW["card"])
     now = now or utcnow()
     bucket = int(now.timestamp()) // ALERT_BUCKET_SECONDS
 
@@ -712,8 +723,8 @@ async def alert_leaders(store: Store, user_id: int, now: datetime | None = None)
                 ref=str(group.id),
                 text=(
                     f"🔔 A member of <b>{escape(group.name)}</b>, {escape(member.display_name)}, "
-                    f"may need support: the bot showed them crisis resources at "
-                    f"{_local(now, timezone)}. It did not store what they wrote."
+                    f"may need support: {how} at {_local(now, timezone)}. It did not store "
+                    "what they wrote."
                 ),
                 dedupe_key=f"crisis:{group.id}:{user_id}:{bucket}",
                 not_before=now,

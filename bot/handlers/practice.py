@@ -90,8 +90,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if data.action == "decline":
             await decline(update, context)
             return
-        from bot.handlers import privacy, safety_plan
+        from bot.handlers import privacy, safety, safety_plan
 
+        if data.action in safety.ACTIONS:  # before consent too: the question may come first
+            await safety.on_action(update, context, data)
+            return
         if data.action in privacy.ACTIONS:
             await privacy.on_action(update, context, data)
             return

@@ -7,16 +7,17 @@ import logging
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import ContextTypes
 
 from bot import callbacks
-from bot.handlers import gate
-from bot.handlers.common import reply
-from bot.render import Outgoing
+from bot.handlers.common import answer, reply
+from bot.render import Outgoing, turn_messages
+from bot.send import edit_pressed
 from bot.services import services
-from state.crisis import CrisisResult
+from state.crisis import ASK, CATEGORIES, CrisisResult
 from state.groups import alert_leaders
-from state.safety import crisis_card, screen_text
+from state.safety import ASK_TEXT, SCENE_KEPT, SCENE_STOPPED, crisis_card, resources_for
+from state.safety_store import Recorded, answer_step, editing_step, record_crisis
 from state.store import Store
 
 log = logging.getLogger(__name__)
@@ -41,58 +42,143 @@ async def crisis_response(
     *,
     typed: str | None = None,
 ) -> None:
-    """Stop the role-play and show the card; the card goes out whatever the database does.
+    """Answer crisis language: the card at once for explicit danger, a direct question for a
+    probable signal (`result.action`). The card goes out whatever the database does.
 
     `typed` is the message, kept only as the answer to a safety-plan step being edited (a plan
     may name the very thoughts it plans for).
     """
+    if result.action == ASK:
+        await ask(update, context, result, typed=typed)
+        return
+    await show_card(update, context, result, typed=typed)
+
+
+async def show_card(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    result: CrisisResult,
+    *,
+    typed: str | None = None,
+) -> None:
+    """Record the event, stop the role-play, show the card, alert opted-in leaders."""
     user = update.effective_user
     svc = services(context)
-    plan = None
+    recorded = Recorded(None, False)
     if user is not None:
         log.warning(
-            "crisis language detected for update %s (category %s, tier %s)",
+            "crisis language detected for update %s (category %s, tier %s, %s)",
             update.update_id,
             result.category,
             result.tier,
+            result.action,
         )
         try:
             async with asyncio.timeout(RECORD_TIMEOUT):
-                plan = await _record(svc.store, user.id, result, typed)
+                recorded = await _record(svc.store, user.id, result, typed)
         except Exception as exc:  # noqa: BLE001 - whatever went wrong, the card goes out
             log.error("update %s: crisis not recorded (%s)", update.update_id, type(exc).__name__)
-    text = escape(crisis_card(svc.resources, plan))
+    scene = SCENE_STOPPED if recorded.stopped else None
+    resources = resources_for(svc.resources, result.category, result.substances)
+    text = escape(crisis_card(resources, recorded.plan, scene))
     await reply(update, context, [Outgoing(text, card_keyboard())])
     if user is not None:  # after the card: nothing may delay or stop it
         try:
             async with asyncio.timeout(RECORD_TIMEOUT):
-                await alert_leaders(svc.store, user.id)
+                await alert_leaders(svc.store, user.id, action=result.action)
         except Exception as exc:  # noqa: BLE001 - logged; the card has gone out
             kind = type(exc).__name__
             log.error("update %s: leader alert not queued (%s)", update.update_id, kind)
 
 
-async def command_words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Crisis language typed after a command gets the card instead of the command's answer."""
-    message = update.effective_message
-    parts = (message.text or "").split(None, 1) if message is not None else []
-    if len(parts) < 2 or parts[0].lstrip("/").split("@", 1)[0].lower() in NOT_SCREENED:
+ACTIONS = ("cyes", "csafe", "cnum")  # the answers to the direct question
+
+
+def ask_keyboard(category: str | None) -> InlineKeyboardMarkup:
+    cat = category if category in CATEGORIES else None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton("Yes", callback_data=callbacks.action("cyes", cat))],
+            [
+                InlineKeyboardButton(
+                    "I'm safe, back to the scene", callback_data=callbacks.action("csafe")
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    "Show me support numbers", callback_data=callbacks.action("cnum", cat)
+                )
+            ],
+        ]
+    )
+
+
+async def ask(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    result: CrisisResult,
+    *,
+    typed: str | None = None,
+) -> None:
+    """A probable signal: step out of the role and ask directly; the scene waits where it is."""
+    user = update.effective_user
+    log.warning(
+        "possible crisis language for update %s (category %s): asked directly",
+        update.update_id,
+        result.category,
+    )
+    if user is not None and typed is not None:
+        try:
+            async with asyncio.timeout(RECORD_TIMEOUT):
+                await _keep_plan_answer(services(context).store, user.id, typed)
+        except Exception as exc:  # noqa: BLE001 - the question goes out whatever happened
+            log.error("update %s: plan answer not kept (%s)", update.update_id, type(exc).__name__)
+    await reply(update, context, [Outgoing(escape(ASK_TEXT), ask_keyboard(result.category))])
+
+
+ANSWERED = {"cyes": "Yes", "csafe": "I'm safe", "cnum": "Show me support numbers"}
+
+
+async def on_action(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
+) -> None:
+    """An answer to the direct question: yes, safe, or the numbers. The question's buttons go
+    with the first answer, so an old question can't fire later."""
+    query = update.callback_query
+    if query is not None:
+        await answer(query)
+        said = escape(f"{ASK_TEXT}\n\nYou answered: {ANSWERED[data.action]}")
+        await edit_pressed(query, said)
+    category = data.arg if data.arg in CATEGORIES else "suicide"
+    if data.action == "cyes":  # recorded and alerted as "yes to the question"
+        await show_card(update, context, CrisisResult(True, category, 1, "asked-yes", action=ASK))
         return
-    result = screen_text(parts[1])
-    if result.crisis:
-        await crisis_response(update, context, result)
-        await gate.after(update, context)  # stopping here skips the gate's own marking
-        raise ApplicationHandlerStop  # not the command as well: the card is the answer
+    user = update.effective_user
+    svc = services(context)
+    turn = await svc.practice.resume(user.id) if user is not None else None
+    if data.action == "cnum":
+        resources = resources_for(svc.resources, category)
+        text = escape(crisis_card(resources, None, SCENE_KEPT if turn else None))
+        await reply(update, context, [Outgoing(text, card_keyboard())])
+        return
+    if turn is None:
+        text = "Thank you for telling me. /practice when you're ready, and /safety any time."
+        await reply(update, context, [Outgoing(text)])
+        return
+    messages = [Outgoing("Thank you for telling me. Back to the scene, at the same moment:")]
+    messages += turn_messages(turn.outputs, turn.run_id, turn.step, turn.scenario_id)
+    await reply(update, context, messages)
 
 
-async def _record(
-    store: Store, user_id: int, result: CrisisResult, typed: str | None
-) -> str | None:
-    """Keep a safety-plan answer, record the event, end the role-play: the plan to show."""
-    from state.safety_store import answer_step, editing_step, record_crisis
-
-    if typed is not None and await editing_step(store, user_id) is not None:
+async def _keep_plan_answer(store: Store, user_id: int, typed: str) -> None:
+    if await editing_step(store, user_id) is not None:
         await answer_step(store, user_id, typed)
+
+
+async def _record(store: Store, user_id: int, result: CrisisResult, typed: str | None) -> Recorded:
+    """Keep a safety-plan answer, record the event, end the role-play: the plan to show."""
+    if typed is not None:
+        await _keep_plan_answer(store, user_id, typed)
     return await record_crisis(store, user_id, result)
 
 
@@ -103,9 +189,7 @@ async def safety(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         from state.safety_store import get_plan_text
 
         plan = await get_plan_text(svc.store, user.id)
-    card = crisis_card(svc.resources, plan).replace(
-        "It sounds like you may be going through something really painful right now. "
-        "I've paused the role-play.",
-        "If you are struggling, you don't have to wait.",
+    card = crisis_card(
+        svc.resources, plan, opening="If you are struggling, you don't have to wait."
     )
     await reply(update, context, [Outgoing(escape(card), card_keyboard())])
