@@ -2,8 +2,10 @@
 
 `analyse` reads one message for its communication style (assertive, passive, aggressive,
 passive-aggressive; clinical reference 3.4) and for markers of the skills the scenarios train
-(DEAR MAN, GIVE, FAST, OARS, refusal steps) and their anti-patterns. It is lexical rules plus a
-small hand-tuned linear scorer: pure Python, deterministic, well under a millisecond a message.
+(DEAR MAN, GIVE, FAST, OARS, refusal steps) and their anti-patterns. The markers are lexical rules
+(they quote what showed them, for feedback); the style is a trained linear model
+(`state.language`) whose features are the reply's n-grams and those markers, with one rule that
+is certain on top: offering to give up treatment or a boundary is never assertive.
 
 `match_reply` has the engine's `Matcher` signature: it maps a typed reply to the nearest offered
 choice and writes feedback on the participant's own words, or says honestly that it isn't sure.
@@ -20,6 +22,10 @@ from functools import lru_cache
 from scenarios.model import Choice, Scenario
 from scenarios.skills import COMPONENTS, Style
 from state.engine import Feedback, Notice, Output
+from state.language import features
+from state.language.model import shipped
+from state.language.screen import adjacent
+from state.safety import screen_text
 
 MAX_CHARS = 4096  # Telegram's message limit; `said` in feedback is cut here
 # The rules read a reply's first 300 characters: a role-play reply's stance is in its opening, and
@@ -72,6 +78,8 @@ MARKER_TO_COMPONENT: dict[str, str] = {
     "excuse": "excuse",
 }
 
+HOSTILE = ("sarcasm", "insult")  # markers that only a hostile reading can carry
+DETECTABLE = frozenset(MARKER_TO_COMPONENT.values())  # components a marker can show
 NEGATIVE = frozenset({"over-apology", "hedge", "blame", "insult", "sarcasm", "excuse"})
 STYLES: tuple[str, ...] = tuple(s.value for s in Style)
 A, P, G, PA = STYLES  # assertive, passive, aggressive, passive-aggressive
@@ -235,7 +243,7 @@ _CAPS_OK = frozenset(
 )
 
 
-def _normalise(text: str) -> str:
+def normalise(text: str) -> str:
     s = text[:MAX_READ].translate(_APOSTROPHES).lower().strip(' "')
     s = _REPEAT.sub(r"\1", s)  # "sooo" -> "so", "sorryyy" -> "sorry"
     s = _WORD.sub(lambda m: _SPELLING.get(m.group(0), m.group(0)), s)
@@ -557,6 +565,17 @@ CUES: dict[str, _Rule] = {
         r"\bforget (?:it|i asked|i said)\b|\bi promise\b|\bi'll (?:get it|see how)\b|"
         r"\bfine[.,] (?:fine,? )?(?:come|pour|one|go ahead|whatever you)\b|\bi'll do anything\b",
     ),
+    # Offering to give up treatment or a boundary to keep the peace: never assertive, however
+    # firmly it is worded ("You're right, I'll quit group then").
+    "gives-up-care": _rx(
+        r"\b(?:i'll|i will|i can|i could|i guess i'll|maybe i should|i should just|let me just)"
+        r" (?:just |probably |totally )?(?:quit|skip|miss|drop(?: out of)?|stop (?:going to|"
+        r"taking)|leave|give up(?: on)?|cancel|pause)(?: on)? (?:my |the |this |our |going to )?"
+        r"(?:group|treatment|meetings?|therapy|program|rehab|iop|sessions?|counseling|"
+        r"counselor|meds|medication|sobriety|recovery|aa|na|sponsor|appointment)\b",
+        r"\b(?:i'll|i will|fine,? i'll|ok(?:ay)?,? i'll) (?:just )?(?:have|take|do) (?:just )?"
+        r"(?:one|a (?:sip|drink|hit|little|couple))\b|\bforget my boundar(?:y|ies)\b",
+    ),
     "self-put-down": _rx(
         r"\bi(?:'m| am|'ve been) (?:such |so |a |just |the )?(?:a )?(?:terrible|useless|bad|"
         r"awful|failure|mess|disaster|buzzkill|burden|idiot|stupid|worst)\b",
@@ -615,49 +634,6 @@ CUES: dict[str, _Rule] = {
     ),
 }
 
-# The linear scorer: weight per style for each marker and cue (hand-tuned on the "tune" lines
-# of tests/data/coach_replies.jsonl and on the scripted choices; the "heldout" lines are not
-# used for tuning).
-WEIGHTS: dict[str, dict[str, float]] = {
-    "i-statement": {A: 1.4},
-    "feeling": {A: 1.0},
-    "facts": {A: 0.8},
-    "clear-request": {A: 1.5},
-    "clear-no": {A: 1.6},
-    "reinforce": {A: 1.0},
-    "offer": {A: 1.5},
-    "validation": {A: 1.6},
-    "open-question": {A: 1.5},
-    "reflection": {A: 1.6},
-    "refusal-no-first": {A: 1.2},
-    "refusal-alternative": {A: 1.0},
-    "refusal-ask-stop": {A: 1.0},
-    "over-apology": {P: 3.0},
-    "hedge": {P: 2.2},
-    "excuse": {P: 2.6},
-    "blame": {G: 3.2, PA: 0.6},
-    "insult": {G: 3.6},
-    "sarcasm": {PA: 4.6},
-    "scare-quotes": {PA: 2.0},
-    "repair": {A: 2.5},
-    "affirm": {A: 1.5},
-    "action": {A: 2.5},
-    "apology": {P: 1.2},
-    "give-in": {P: 2.2},
-    "self-put-down": {P: 2.0},
-    "command": {G: 2.6},
-    "hostile-question": {G: 2.4},
-    "profanity": {G: 2.0},
-    "shouting": {G: 1.0, PA: 0.4},
-    "exclaim": {G: 0.9},
-    "eyeroll": {PA: 3.5},
-    "smile-after-complaint": {PA: 4.5},
-    "sulk": {PA: 2.6},
-    "caps-irony": {PA: 1.6},
-    "bias": {P: 0.35, A: 0.25},
-}
-TEMPERATURE = 1.1
-
 
 _APOLOGY = _Rule(r"\bsorry\b|\bapologi[sz]e\b")
 _OTHERS = _Rule(r"\b(?:you|your|you're|yourself|you people|this|that|they|them|everyone)\b")
@@ -690,10 +666,10 @@ def _fragment(s: str, span: tuple[int, int]) -> str:
     return frag
 
 
-def _features(text: str) -> tuple[dict[str, str], set[str], int]:
+def read_markers(text: str) -> tuple[dict[str, str], set[str], int]:
     """(markers with a fragment each, cues, word count) for one reply."""
     raw = text[:MAX_READ]
-    s = _LEAD_DIRECTION.sub("", _normalise(raw))  # "(to Jess) Yes." reads as "Yes."
+    s = _LEAD_DIRECTION.sub("", normalise(raw))  # "(to Jess) Yes." reads as "Yes."
     s = _NOT_SORRY.sub("", s)  # "Don't be sorry" is not an apology
     words = len(_WORD.findall(s))
     found: dict[str, str] = {}
@@ -767,30 +743,27 @@ def _features(text: str) -> tuple[dict[str, str], set[str], int]:
     return found, cues, words
 
 
-def _scores(found: dict[str, str], cues: set[str]) -> dict[str, float]:
-    scores = dict.fromkeys(STYLES, 0.0)
-    for name in [*found, *cues, "bias"]:
-        for style, w in WEIGHTS.get(name, {}).items():
-            scores[style] += w
-    # Hostility outweighs the skills it is wrapped in ("No! Stop asking, you idiot").
-    if scores[G] >= 3.0 and scores[A] > 0:
-        scores[A] *= 0.5
-    if scores[PA] >= 4.0 and scores[A] > 0:
-        scores[A] *= 0.5
-    return scores
+def _style(found: dict[str, str], cues: set[str], text: str) -> tuple[str, float]:
+    """The trained model's reading over the rules' findings; rules that are certain decide."""
+    feats = features.style_features_of(text[:MAX_READ], normalise(text), found, cues)
+    probs = shipped("style").probabilities(feats)
+    if "gives-up-care" in cues and probs[A] > 0.0:  # giving up care is never assertive
+        probs = {k: (v if k != A else 0.0) for k, v in probs.items()}
+        total = sum(probs.values())
+        probs = {k: v / total for k, v in probs.items()}
+    style = max(STYLES, key=lambda k: (probs[k], -STYLES.index(k)))
+    return style, probs[style]
 
 
 def analyse(text: str) -> Analysis:
     """Read one typed reply for its communication style and skill markers."""
     if not isinstance(text, str):
         text = "" if text is None else str(text)
-    found, cues, words = _features(text)
-    scores = _scores(found, cues)
-    peak = max(scores.values())
-    exps = {k: math.exp((v - peak) / TEMPERATURE) for k, v in scores.items()}
-    total = sum(exps.values())
-    style = max(STYLES, key=lambda k: (scores[k], -STYLES.index(k)))
-    confidence = exps[style] / total
+    found, cues, words = read_markers(text)
+    style, confidence = _style(found, cues, text)
+    if style in (A, P):  # "I'd really appreciate it" read as sincere: no sarcasm to warn about
+        for marker in HOSTILE:
+            found.pop(marker, None)
     if words == 0:
         confidence = 0.0
     markers = tuple(m for m in MARKERS if m in found)
@@ -908,7 +881,8 @@ def coach_feedback(analysis: Analysis, looks_for: list[str] | None = None) -> st
             q = "'" + q[1:2].lower() + q[2:]
         sentences.append(_CAUTION[m].format(q=q))
     shown = set(components(analysis.markers))
-    missing = [c for c in looks_for if c not in shown and c in _ADD]
+    # Only what the coach can see, and never what the reply already has.
+    missing = [c for c in looks_for if c in DETECTABLE and c not in shown and c in _ADD]
     if missing:
         sentences.append(f"Next time you could add {_join([_ADD[c] for c in missing[:2]])}.")
     elif not cautions and analysis.style == A:
@@ -931,7 +905,7 @@ _STYLE_NEAR = {(P, PA): 0.35, (PA, P): 0.35, (G, PA): 0.35, (PA, G): 0.35}
 
 def _content(text: str) -> set[str]:
     out = set()
-    for w in _WORD.findall(_normalise(text)):
+    for w in _WORD.findall(normalise(text)):
         w = w.strip("'")
         if len(w) < 3 or w in _STOP:
             continue
@@ -1014,10 +988,19 @@ MIN_MARGIN = 0.25
 MIN_CONFIDENCE = 0.4
 
 
+ADJACENT = Notice(
+    "not-understood",
+    "That sounds heavy, and it isn't something I'll coach as a line in the scene. If you're "
+    "struggling, /safety shows people you can reach right now. To go on, pick one of the options.",
+)
+
+
 def match_reply(
     scenario: Scenario, node_id: str, choices: list[Choice], text: str
 ) -> tuple[str | None, list[Output]]:
     """The engine's Matcher: the nearest offered choice and feedback on the typed words."""
+    if adjacent(screen_text(text)):  # crisis-adjacent text is never coached as a style
+        return None, [ADJACENT]
     analysis = analyse(text)
     node = scenario.nodes.get(node_id)
     looks_for = list(node.prompt.looks_for) if node and node.prompt else []
@@ -1052,7 +1035,7 @@ def match_reply(
             chosen = best.choice
     # The fallback takes any readable reply; keyboard-mashing is never passed off as one.
     readable = bool(analysis.markers or topical) or any(
-        w in _STOP for w in _WORD.findall(_normalise(text))
+        w in _STOP for w in _WORD.findall(normalise(text))
     )
     if chosen is None and fallback is not None and readable:
         chosen = fallback
