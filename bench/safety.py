@@ -1,102 +1,168 @@
-"""Crisis-detection quality and speed on the labelled set tests/data/crisis_eval.jsonl.
+"""Crisis screening: how often it answers (the card, the question) and how fast, by construct.
 
-Run from the project root: ``python -m bench.safety``. Prints the figures and writes them to
-the "Safety: crisis detection" section of BENCHMARKS.md. No message text is printed.
+Run from the project root: ``python -m bench.safety``. Prints the figures and writes them to the
+"Safety: crisis detection" section of BENCHMARKS.md. No message text is printed.
+
+Three kinds of figure, never mixed:
+- **held-out**: ``tests/data/heldout/crisis.jsonl``, written by a separate helper from a written
+  specification, never read by whoever wrote the rules or trained the model. The goals are
+  judged here.
+- **cross-validated**: out-of-fold figures on the training data, measured by ``rehearse train``
+  and stored in the model's header.
+- **trained on**: the training data itself and every scenario line; optimistic by construction.
 """
 
 from __future__ import annotations
 
-import json
 import statistics
 import time
-from pathlib import Path
+from collections.abc import Callable, Iterable
 
 from bench.report import write_section
-from state.crisis import CATEGORIES, LEXICON_VERSION, detect_crisis
+from state.analysis import analyse_message
+from state.crisis import CARD
+from state.language.data import NONE, Example, crisis_examples, crisis_label, heldout
+from state.language.model import shipped
+from state.language.screen import screen, thresholds
 
-EVAL_SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "crisis_eval.jsonl"
-GOAL_RECALL, GOAL_FPR = 0.95, 0.05
-REPEATS = 21
+GOAL_RECALL, GOAL_CARD, GOAL_ANY = 0.95, 0.03, 0.10
+GOAL_MS, GOAL_MS_LONG = 1.0, 5.0
+REPEATS = 7
 
 
-def load() -> list[dict]:
-    lines = EVAL_SET.read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
+def actions(rows: Iterable[Example]) -> list[tuple[Example, str | None]]:
+    return [(ex, screen(ex.text).action) for ex in rows]
 
 
-def scores(rows: list[dict]) -> dict:
-    """Recall, false-positive rate, precision and per-category recall for `rows`."""
-    tp = fp = fn = tn = 0
-    per_cat: dict[str, list[int]] = {c: [0, 0] for c in CATEGORIES}  # [caught, total]
-    for row in rows:
-        hit = detect_crisis(row["text"]).crisis
-        if row["crisis"]:
-            tp, fn = tp + hit, fn + (not hit)
-            per_cat[row["category"]][0] += hit
-            per_cat[row["category"]][1] += 1
-        else:
-            fp, tn = fp + hit, tn + (not hit)
+def rates(rows: list[tuple[Example, str | None]]) -> dict:
+    pos = [a for ex, a in rows if ex.label != NONE]
+    neg = [a for ex, a in rows if ex.label == NONE]
+
+    def share(xs: list, pred: Callable[[str | None], bool]) -> float:
+        return sum(map(pred, xs)) / len(xs) if xs else float("nan")
+
     return {
-        "n_pos": tp + fn,
-        "n_neg": fp + tn,
-        "recall": tp / (tp + fn) if tp + fn else float("nan"),
-        "fpr": fp / (fp + tn) if fp + tn else float("nan"),
-        "precision": tp / (tp + fp) if tp + fp else float("nan"),
-        "per_cat": {c: (k, n) for c, (k, n) in per_cat.items() if n},
+        "n_crisis": len(pos),
+        "n_ordinary": len(neg),
+        "recall": share(pos, lambda a: a is not None),
+        "card_recall": share(pos, lambda a: a == CARD),
+        "card_fpr": share(neg, lambda a: a == CARD),
+        "any_fpr": share(neg, lambda a: a is not None),
     }
 
 
-def median_us_per_message(texts: list[str]) -> float:
-    """Median over REPEATS passes of the whole set, divided by the number of messages."""
-    times = []
+def row(name: str, r: dict) -> str:
+    def f(x: float) -> str:
+        return "–" if x != x else f"{x:.3f}"  # NaN: nothing of that kind in the set
+
+    return (
+        f"| {name} | {r['n_crisis']} / {r['n_ordinary']} | {f(r['recall'])} "
+        f"| {f(r['card_recall'])} | {f(r['card_fpr'])} | {f(r['any_fpr'])} |"
+    )
+
+
+HEAD = [
+    "| set | crisis / ordinary | recall (card or question) | card recall | card on ordinary "
+    "| any interruption on ordinary |",
+    "|---|---|---|---|---|---|",
+]
+
+
+def by_construct(rows: list[tuple[Example, str | None]]) -> list[str]:
+    groups: dict[str, list[tuple[Example, str | None]]] = {}
+    for ex, a in rows:
+        groups.setdefault(ex.group, []).append((ex, a))
+    out = ["| construct | n | caught (card or question) / interrupted | of which the card |"]
+    out.append("|---|---|---|---|")
+    for name, items in sorted(groups.items(), key=lambda kv: (kv[1][0][0].label == NONE, kv[0])):
+        n = len(items)
+        hit = sum(a is not None for _, a in items)
+        card = sum(a == CARD for _, a in items)
+        kind = "ordinary: " if items[0][0].label == NONE else ""
+        out.append(f"| {kind}{name} | {n} | {hit / n:.3f} | {card / n:.3f} |")
+    return out
+
+
+def median_ms(texts: list[str]) -> float:
+    """Median over REPEATS passes of the mean time per message: the whole analysis
+    (`rehearse analyze`: screening, then the coach when the message is not a crisis)."""
+    runs = []
     for _ in range(REPEATS):
         t0 = time.perf_counter()
         for text in texts:
-            detect_crisis(text)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) / len(texts) * 1e6
+            analyse_message(text)
+        runs.append((time.perf_counter() - t0) / len(texts) * 1000)
+    return statistics.median(runs)
 
 
 def main() -> None:
-    rows = load()
-    overall = scores(rows)
-    heldout = scores([r for r in rows if r["split"] == "heldout"])
-    long_text = " ".join(r["text"] for r in rows)[:10_000]
-    us = median_us_per_message([r["text"] for r in rows])
-    us_long = median_us_per_message([long_text])
-    met = heldout["recall"] >= GOAL_RECALL and heldout["fpr"] <= GOAL_FPR
+    model = shipped("crisis")
+    th = thresholds(model)
+    held = [Example(r["text"], *crisis_label(r), "heldout") for r in heldout("crisis")]
+    held_rows = actions(held)
+    held_r = rates(held_rows)
+    trained = crisis_examples()
+    trained_rows = actions(trained)
+    scenario_rows = [(ex, a) for ex, a in trained_rows if ex.group == "scenario-line"]
+    written_rows = [(ex, a) for ex, a in trained_rows if ex.group != "scenario-line"]
+    cv = model.meta["cross_validated"]
+    texts = [ex.text for ex in held]
+    ms = median_ms(texts)
+    long_text = " ".join(texts)[:4096]
+    ms_long = median_ms([long_text])
+    met = {
+        "recall": held_r["recall"] >= GOAL_RECALL,
+        "card": held_r["card_fpr"] <= GOAL_CARD,
+        "any": held_r["any_fpr"] <= GOAL_ANY,
+        "speed": ms <= GOAL_MS and ms_long <= GOAL_MS_LONG,
+    }
 
-    def row(name: str, s: dict) -> str:
-        return (
-            f"| {name} | {s['n_pos']} / {s['n_neg']} | {s['recall']:.3f} | {s['fpr']:.3f} "
-            f"| {s['precision']:.3f} |"
-        )
+    def verdict(key: str) -> str:
+        return "met" if met[key] else "**not met**"
 
     lines = [
-        f"Goal: recall >= {GOAL_RECALL} and false-positive rate <= {GOAL_FPR} on messages the "
-        f"lexicon was not tuned on (heldout split). **{'Met' if met else 'Not met'}** "
-        f"(heldout recall {heldout['recall']:.3f}, false positives {heldout['fpr']:.3f}).",
+        f"Goals, on the held-out split: recall (the card or the question) >= {GOAL_RECALL} "
+        f"({verdict('recall')}: {held_r['recall']:.3f}); the card on <= {GOAL_CARD:.0%} of "
+        f"ordinary messages ({verdict('card')}: {held_r['card_fpr']:.3f}); any interruption on "
+        f"<= {GOAL_ANY:.0%} ({verdict('any')}: {held_r['any_fpr']:.3f}); <= {GOAL_MS:g} ms a "
+        f"message median and <= {GOAL_MS_LONG:g} ms for 4,096 characters, the whole analysis "
+        f"({verdict('speed')}: {ms:.3f} ms; {ms_long:.2f} ms).",
         "",
-        f"Lexicon {LEXICON_VERSION}; set `tests/data/crisis_eval.jsonl` ({len(rows)} messages, "
-        "written by the lexicon's author, heldout part written before any rule; a small "
-        "synthetic set, not real participant messages).",
+        f"Model `{model.version}` (lexicon {model.meta.get('lexicon')}), thresholds: card at "
+        f"p >= {th.card}, question at p >= {th.ask}; a rule's card becomes the question below "
+        f"p = {th.veto}. Thresholds were chosen on cross-validated probabilities of the "
+        "training data only.",
         "",
-        "| split | crisis / non-crisis | recall | false-positive rate | precision |",
-        "|---|---|---|---|---|",
-        row("heldout", heldout),
-        row("all", overall),
+        *HEAD,
+        row("**held-out** (never read by the detector's author)", held_r),
+        row("cross-validated, written messages (training data, out of fold)", cv["tuned"]),
+        row("trained on: written messages (in-sample)", rates(written_rows)),
+        row("trained on: every scenario line (in-sample)", rates(scenario_rows)),
         "",
-        "| category | recall (all) | recall (heldout) |",
-        "|---|---|---|",
+        "The independent sets the project does not have (run against every release) are "
+        "reported by whoever holds them; they are not in this table.",
+        "",
+        "Held-out, by construct:",
+        "",
+        *by_construct(held_rows),
+        "",
+        "Cross-validated, by construct (training data, out of fold):",
+        "",
+        "| construct | n | caught / interrupted | of which the card |",
+        "|---|---|---|---|",
     ]
-    for cat in CATEGORIES:
-        k, n = overall["per_cat"].get(cat, (0, 0))
-        hk, hn = heldout["per_cat"].get(cat, (0, 0))
-        lines.append(f"| {cat} | {k}/{n} | {hk}/{hn} |")
+    for name, r in cv["by_construct"].items():
+        crisis_row = r["n_crisis"] > 0
+        n = r["n_crisis"] if crisis_row else r["n_ordinary"]
+        hit = r["recall"] if crisis_row else r["any_fpr"]
+        card = r["card_recall"] if crisis_row else r["card_fpr"]
+        lines.append(
+            f"| {'' if crisis_row else 'ordinary: '}{name} | {n} | {hit:.3f} | {card:.3f} |"
+        )
     lines += [
         "",
-        f"Time per message: median {us:.1f} µs over {REPEATS} passes of the whole set; "
-        f"{us_long:.0f} µs for one 10,000-character message.",
+        f"Time per message: median of {REPEATS} passes over the held-out messages, "
+        "`analyse_message` (screening, then coaching when not a crisis).",
     ]
     body = "\n".join(lines)
     print(body)
