@@ -211,7 +211,7 @@ def run_bot(settings: Settings) -> int:
     try:
         parse_resources(settings.crisis_resources)
         app = build_application(settings)
-    except SettingsError as exc:
+    except (SettingsError, ResourcesError) as exc:
         log.error("%s", exc)
         print(f"rehearse: {exc}")
         return 1

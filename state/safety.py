@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 
 from state.crisis import CrisisResult, detect_crisis
+from state.text import clean_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,11 @@ DEFAULT_RESOURCES: tuple[Resource, ...] = (
     Resource("Crisis Text Line (US)", "text HOME to 741741"),
     Resource("Immediate danger", "call 911 (or your local emergency number)"),
 )
+
+
+# The card is one message on every channel: Telegram's limit (4,096 characters, counted here in
+# UTF-16 code units, never fewer than Telegram counts) is the tightest. The defaults use a tenth.
+CARD_LIMIT = 4096
 
 
 class ResourcesError(ValueError):
@@ -42,6 +48,13 @@ def parse_resources(raw: str | None) -> tuple[Resource, ...]:
         ) from exc
     if not items:
         raise ResourcesError("CRISIS_RESOURCES must list at least one resource")
+    items = tuple(Resource(clean_text(r.name), clean_text(r.contact)) for r in items)
+    length = len(crisis_card(items).encode("utf-16-le")) // 2
+    if length > CARD_LIMIT:
+        raise ResourcesError(
+            f"CRISIS_RESOURCES makes the crisis card {length} characters long; "
+            f"it must fit in one message ({CARD_LIMIT})"
+        )
     return items
 
 
@@ -56,7 +69,11 @@ def screen_text(text: str) -> CrisisResult:
 def crisis_card(
     resources: tuple[Resource, ...] = DEFAULT_RESOURCES, safety_plan: str | None = None
 ) -> str:
-    """Plain text; channels add their own formatting and buttons."""
+    """Plain text; channels add their own formatting and buttons.
+
+    Telegram sends the card without the plan, and the plan after it (bot/handlers/safety.py):
+    a card that holds nothing anyone typed can't be refused for it.
+    """
     lines = [
         "It sounds like you may be going through something really painful right now. "
         "I've paused the role-play.",

@@ -7,11 +7,13 @@ import logging
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import callbacks
 from bot.handlers import gate
 from bot.handlers.common import reply
+from bot.handlers.safety_plan import plan_messages
 from bot.render import Outgoing
 from bot.services import services
 from state.crisis import CrisisResult
@@ -56,20 +58,40 @@ async def crisis_response(
             result.category,
             result.tier,
         )
+        # Both within one RECORD_TIMEOUT. The alert is queued before any send, so no send
+        # that fails can cost the leaders their alert.
+        deadline = asyncio.get_running_loop().time() + RECORD_TIMEOUT
         try:
-            async with asyncio.timeout(RECORD_TIMEOUT):
+            async with asyncio.timeout_at(deadline):
                 plan = await _record(svc.store, user.id, result, typed)
         except Exception as exc:  # noqa: BLE001 - whatever went wrong, the card goes out
             log.error("update %s: crisis not recorded (%s)", update.update_id, type(exc).__name__)
-    text = escape(crisis_card(svc.resources, plan))
-    await reply(update, context, [Outgoing(text, card_keyboard())])
-    if user is not None:  # after the card: nothing may delay or stop it
         try:
-            async with asyncio.timeout(RECORD_TIMEOUT):
+            async with asyncio.timeout_at(deadline):
                 await alert_leaders(svc.store, user.id)
-        except Exception as exc:  # noqa: BLE001 - logged; the card has gone out
+        except Exception as exc:  # noqa: BLE001 - logged; the card goes out
             kind = type(exc).__name__
             log.error("update %s: leader alert not queued (%s)", update.update_id, kind)
+    await send_card(update, context, crisis_card(svc.resources))
+    await send_plan(update, context, plan)
+
+
+async def send_card(update: Update, context: ContextTypes.DEFAULT_TYPE, card: str) -> None:
+    """The card alone: fixed text that fits one message (CRISIS_RESOURCES is checked at
+    start-up) and carries nothing anyone typed, so Telegram has no reason to refuse it."""
+    await reply(update, context, [Outgoing(escape(card), card_keyboard())])
+
+
+async def send_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, plan: str | None) -> None:
+    """After the card, the participant's plan, split to fit Telegram's limit. A plan that
+    still fails to go is logged, not apologised for: the card is there, with its button to
+    the plan."""
+    if not plan:
+        return
+    try:
+        await reply(update, context, plan_messages(plan))
+    except TelegramError as exc:
+        log.error("update %s: safety plan not sent (%s)", update.update_id, type(exc).__name__)
 
 
 async def command_words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -98,14 +120,13 @@ async def _record(
 
 async def safety(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user, svc = update.effective_user, services(context)
-    plan = None
-    if user is not None:
-        from state.safety_store import get_plan_text
-
-        plan = await get_plan_text(svc.store, user.id)
-    card = crisis_card(svc.resources, plan).replace(
+    card = crisis_card(svc.resources).replace(
         "It sounds like you may be going through something really painful right now. "
         "I've paused the role-play.",
         "If you are struggling, you don't have to wait.",
     )
-    await reply(update, context, [Outgoing(escape(card), card_keyboard())])
+    await send_card(update, context, card)  # first: the card never waits on the database
+    if user is not None:
+        from state.safety_store import get_plan_text
+
+        await send_plan(update, context, await get_plan_text(svc.store, user.id))
