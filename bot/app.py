@@ -20,7 +20,17 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import gate, info, onboarding, other, practice, privacy, safety, safety_plan
+from bot.handlers import (
+    flood,
+    gate,
+    info,
+    onboarding,
+    other,
+    practice,
+    privacy,
+    safety,
+    safety_plan,
+)
 from bot.http import AiohttpRequest
 from bot.logs import error_summary, setup_logging
 from bot.processor import PerUserUpdateProcessor
@@ -83,6 +93,8 @@ def build_application(
 
 def add_handlers(app: Application) -> None:
     private = filters.ChatType.PRIVATE
+    # Past a user's cap of pending updates: the crisis check, one "slow down", nothing else.
+    app.add_handler(TypeHandler(Update, flood.excess), group=-15)
     app.add_handler(TypeHandler(Update, gate.before), group=-10)
     app.add_handler(TypeHandler(Update, gate.after), group=100)
     # Words after a command are screened before the command runs ("/stop i want to die").
