@@ -129,4 +129,10 @@ async def safety(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if user is not None:
         from state.safety_store import get_plan_text
 
-        await send_plan(update, context, await get_plan_text(svc.store, user.id))
+        try:
+            async with asyncio.timeout(RECORD_TIMEOUT):
+                plan = await get_plan_text(svc.store, user.id)
+        except Exception as exc:  # noqa: BLE001 - the card is out; its button shows the plan later
+            log.error("update %s: safety plan not read (%s)", update.update_id, type(exc).__name__)
+            return
+        await send_plan(update, context, plan)

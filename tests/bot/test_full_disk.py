@@ -158,3 +158,13 @@ async def test_healthz_fails_while_writes_fail(bot):
     assert healthz()[0] == 503  # for a while after the last refusal (nothing says it's over)
     store.refused_at -= STALE_AFTER + 1
     assert healthz()[0] == 200
+
+
+async def test_safety_shows_the_card_while_writes_fail(bot):
+    """/safety sends the card before it reads the plan (that read can't run: a newcomer's row
+    can't be written), and says nothing else: the card's button shows the plan later."""
+    chat, request, _, _, disk = bot
+    await disk.fill()
+    await chat.send("/safety")
+    texts = request.texts()
+    assert len(texts) == 1 and "988" in texts[0]
