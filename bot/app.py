@@ -7,6 +7,7 @@ import functools
 import logging
 
 from telegram import BotCommand, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -20,7 +21,17 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import gate, info, onboarding, other, practice, privacy, safety, safety_plan
+from bot.handlers import (
+    flood,
+    gate,
+    info,
+    onboarding,
+    other,
+    practice,
+    privacy,
+    safety,
+    safety_plan,
+)
 from bot.http import AiohttpRequest
 from bot.logs import error_summary, setup_logging
 from bot.processor import PerUserUpdateProcessor
@@ -30,7 +41,7 @@ from scenarios.library import Library, load_library
 from state.coach import match_reply
 from state.practice import Practice
 from state.safety import ResourcesError, parse_resources
-from state.store import Store
+from state.store import UNAVAILABLE, Store
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +94,8 @@ def build_application(
 
 def add_handlers(app: Application) -> None:
     private = filters.ChatType.PRIVATE
+    # Past a user's cap of pending updates: the crisis check, one "slow down", nothing else.
+    app.add_handler(TypeHandler(Update, flood.excess), group=-15)
     app.add_handler(TypeHandler(Update, gate.before), group=-10)
     app.add_handler(TypeHandler(Update, gate.after), group=100)
     # Words after a command are screened before the command runs ("/stop i want to die").
@@ -155,6 +168,27 @@ def all_commands() -> list[BotCommand]:
     return commands
 
 
+NOT_SAVED = (
+    "Sorry, that couldn't be saved: something is wrong on my side. Please try again in a few "
+    "minutes."
+)
+NOT_SENT = (
+    "Sorry, something went wrong on my side. Your progress is saved; please try again, or "
+    "/practice to start over."
+)
+FAILED = "Sorry, something went wrong on my side. Please try again, or /practice to start over."
+
+
+def sorry(error: BaseException | None) -> str:
+    """What the participant is told, true to what failed: a write (the store), a send (every
+    handler commits before it sends, so the progress is saved), or something else."""
+    if isinstance(error, UNAVAILABLE):
+        return NOT_SAVED
+    if isinstance(error, TelegramError):
+        return NOT_SENT
+    return FAILED
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the update id and the error's type and stack, never its message or the user's text."""
     update_id = update.update_id if isinstance(update, Update) else None
@@ -168,11 +202,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
             if update.callback_query is not None:
                 await update.callback_query.answer()
-            await context.bot.send_message(
-                update.effective_chat.id,
-                "Sorry, something went wrong on my side. Your progress is saved; "
-                "please try again, or /practice to start over.",
-            )
+            await context.bot.send_message(update.effective_chat.id, sorry(error))
         except Exception as exc:  # the error handler must never raise
             log.error("could not tell user about error: %s", type(exc).__name__)
 
@@ -211,7 +241,7 @@ def run_bot(settings: Settings) -> int:
     try:
         parse_resources(settings.crisis_resources)
         app = build_application(settings)
-    except SettingsError as exc:
+    except (SettingsError, ResourcesError) as exc:
         log.error("%s", exc)
         print(f"rehearse: {exc}")
         return 1

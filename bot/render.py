@@ -51,6 +51,41 @@ def clip(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> str:
     return cut + "…" + "".join(f"</{tag}>" for tag in reversed(open_tags))
 
 
+def split_text(plain: str, head: str = "", limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """Plain text escaped into as many HTML messages as Telegram's limit needs, `head` (HTML)
+    opening the first: cut between lines, and inside a line only when it alone is too long.
+
+    Lengths are counted in UTF-16 code units, never fewer than Telegram counts (it counts the
+    text after parsing, where `&amp;` is one character), so every part is accepted.
+    """
+    pieces = [head] if head else []
+    for line in plain.split("\n"):
+        escaped = escape(line)
+        if _units(escaped) <= limit:
+            pieces.append(escaped)
+            continue
+        part, size = [], 0
+        for ch in line:
+            e = escape(ch)
+            if size + _units(e) > limit:
+                pieces.append("".join(part))
+                part, size = [], 0
+            part.append(e)
+            size += _units(e)
+        pieces.append("".join(part))
+    messages: list[str] = []
+    for piece in pieces:
+        if messages and _units(messages[-1]) + 1 + _units(piece) <= limit:
+            messages[-1] += "\n" + piece
+        else:
+            messages.append(piece)
+    return [m for m in messages if m.strip()]
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
 def shorten(plain: str, limit: int) -> str:
     """Plain text (before escaping) cut to `limit` characters."""
     return plain if len(plain) <= limit else plain[: limit - 1] + "…"

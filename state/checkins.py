@@ -38,6 +38,7 @@ from state.schedule import (
     snooze_until,
 )
 from state.store import UnitOfWork
+from state.text import clean_text
 
 BATCH = 1000
 AWAIT_FOR = timedelta(minutes=30)  # typed input is read as an answer only this long
@@ -611,7 +612,7 @@ async def save_note(uow: UnitOfWork, user_id: int, text: str, now: datetime) -> 
     if row is None or row.step != "note":
         await clear_awaiting(uow, user_id)
         return Answer("expired")
-    row.note = text.strip()[:NOTE_LIMIT]
+    row.note = clean_text(text).strip()[:NOTE_LIMIT]
     return await _advance(uow, row, bool(settings and settings.recovery_track), now)
 
 

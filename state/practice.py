@@ -18,6 +18,7 @@ from state import engine
 from state.db.models import utcnow
 from state.engine import Feedback, Input, Matcher, Notice, Output, Reply, RunState
 from state.store import RunRecord, Store, UnitOfWork
+from state.text import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,8 @@ class Practice:
         `expect_run`/`expect_step`/`expect_node` are what the button was drawn for; a mismatch
         means the button is from an older message (or forged) and is refused without change.
         """
+        if isinstance(inp, Reply):  # quoted back in the feedback, and kept if allowed
+            inp = Reply(clean_text(inp.text))
 
         async def work(uow: UnitOfWork) -> Turn:
             known = uow.user_known  # PostgreSQL: whether the lock found the row; SQLite: None

@@ -13,12 +13,13 @@ from sqlalchemy import select
 
 from state.db.models import Base, User
 from state.store import Store, UnitOfWork
+from state.text import clean_value
 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
-    return value
+    return clean_value(value)  # a row stored before text was cleaned must still export
 
 
 def user_columns():

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from state.crisis import CARD, CATEGORIES, CrisisResult
 from state.language.screen import screen
+from state.text import clean_text
 
 SUBSTANCE_USE = "substance-use"  # a resource for any card whose message names alcohol or drugs
 
@@ -55,6 +56,11 @@ def resources_for(
     return tuple(r for r in resources if not r.categories or wanted & set(r.categories))
 
 
+# The card is one message on every channel: Telegram's limit (4,096 characters, counted here in
+# UTF-16 code units, never fewer than Telegram counts) is the tightest. The defaults use a tenth.
+CARD_LIMIT = 4096
+
+
 class ResourcesError(ValueError):
     """CRISIS_RESOURCES is not a JSON list of {"name", "contact"} objects."""
 
@@ -82,6 +88,13 @@ def parse_resources(raw: str | None) -> tuple[Resource, ...]:
         ) from exc
     if not items:
         raise ResourcesError("CRISIS_RESOURCES must list at least one resource")
+    items = tuple(Resource(clean_text(r.name), clean_text(r.contact), r.categories) for r in items)
+    length = len(crisis_card(items).encode("utf-16-le")) // 2
+    if length > CARD_LIMIT:
+        raise ResourcesError(
+            f"CRISIS_RESOURCES makes the crisis card {length} characters long; "
+            f"it must fit in one message ({CARD_LIMIT})"
+        )
     return items
 
 
@@ -115,19 +128,20 @@ SCENE_KEPT = "Your scene is paused where you were; it will wait for you."
 
 def crisis_card(
     resources: tuple[Resource, ...] = DEFAULT_RESOURCES,
-    safety_plan: str | None = None,
     scene: str | None = None,
     opening: str = OPENING,
 ) -> str:
     """Plain text; channels add their own formatting and buttons. `scene` says truthfully what
-    happened to the role-play (SCENE_STOPPED, SCENE_KEPT), or nothing when none was open."""
+    happened to the role-play (SCENE_STOPPED, SCENE_KEPT), or nothing when none was open.
+
+    Telegram sends the card without the plan, and the plan after it (bot/handlers/safety.py):
+    a card that holds nothing anyone typed can't be refused for it.
+    """
     lines = [opening]
     if scene:
         lines.append(scene)
     lines += ["", "I'm a practice tool and can't help in an emergency, but people can, right now:"]
     lines += [f"• {r.name}: {r.contact}" for r in resources]
-    if safety_plan:
-        lines += ["", "Your safety plan:", safety_plan]
     lines += [
         "",
         "If you can, reach out to your counselor or someone you trust today.",

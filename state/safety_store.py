@@ -13,6 +13,7 @@ from sqlalchemy import select
 from state.crisis import LEXICON_VERSION, CrisisResult
 from state.db.models import SafetyEvent, SafetyPlan
 from state.store import Store, UnitOfWork
+from state.text import clean_text
 
 PLAN_STEPS: tuple[tuple[str, str, str], ...] = (
     (
@@ -93,8 +94,8 @@ def plan_text(plan: SafetyPlan | None) -> str | None:
     lines = []
     for key, title, _ in PLAN_STEPS:
         answer = (plan.answers or {}).get(key)
-        if answer:
-            lines.append(f"{title}: {answer}")
+        if answer:  # cleaned again: a row may predate the cleaning
+            lines.append(f"{title}: {clean_text(answer)}")
     return "\n".join(lines) or None
 
 
@@ -135,8 +136,9 @@ async def answer_step(store: Store, user_id: int, text: str | None) -> str | Non
         if plan is None or plan.editing not in STEP_KEYS:
             return None
         answers = dict(plan.answers or {})
-        if text is not None and text.strip():
-            answers[plan.editing] = text.strip()[:1000]
+        answer = clean_text(text).strip() if text is not None else ""
+        if answer:
+            answers[plan.editing] = answer[:1000]
         index = STEP_KEYS.index(plan.editing)
         plan.answers = answers
         plan.editing = STEP_KEYS[index + 1] if index + 1 < len(STEP_KEYS) else None

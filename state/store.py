@@ -31,6 +31,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -60,6 +61,11 @@ _RETRY_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detecte
 _RETRY_CLASSES = ("08", "57P")
 _NOT_CONNECTED = (ConnectionRefusedError, ConnectionResetError)  # raw, from opening a connection
 _SQLITE_BUSY_CODES = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED (primary codes)
+# The database can't take writes: SQLite READONLY, IOERR, FULL, CANTOPEN (primary codes);
+# PostgreSQL classes 53 (insufficient resources: disk full, out of memory) and 58 (system
+# error: I/O), and 25006 (read-only transaction: a standby).
+_SQLITE_REFUSED_CODES = {8, 10, 13, 14}
+_REFUSED_SQLSTATES = ("53", "58", "25006")
 
 
 class StoreBusy(RuntimeError):
@@ -425,6 +431,23 @@ def is_transient(exc: BaseException) -> bool:
     return "database is locked" in message or "database table is locked" in message
 
 
+def refused_write(exc: BaseException) -> str | None:
+    """What kind of refusal, when the database can't take writes at all (its disk is full, an
+    I/O error, it is read-only); None for anything else (a conflict, a bug in one statement).
+    The kind is a code (SQLITE_FULL, SQLSTATE 53100), never the message, which can quote data.
+    """
+    orig = exc.orig if isinstance(exc, DBAPIError) else None
+    if orig is None:
+        return None
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if isinstance(code, str) and code.startswith(_REFUSED_SQLSTATES):
+        return f"SQLSTATE {code}"
+    sqlite_code = getattr(orig, "sqlite_errorcode", None)
+    if isinstance(sqlite_code, int) and sqlite_code & 0xFF in _SQLITE_REFUSED_CODES:
+        return str(getattr(orig, "sqlite_errorname", sqlite_code))
+    return None
+
+
 class _Turns:
     """SQLite has one writer: this process's transactions take turns here, on the event loop.
 
@@ -463,6 +486,10 @@ class Store:
             READ_ONLY: True,
             **({"postgresql_readonly": True} if self._postgres else {}),
         }
+        # The last write the database refused (`refused_write`): when (time.monotonic()) and
+        # its kind. The health probe reports it; nothing clears it, it ages.
+        self.refused_at: float | None = None
+        self.refused: str | None = None
 
     @classmethod
     async def open(cls, url: str | None = None, upgrade: bool = True) -> Store:
@@ -546,7 +573,13 @@ class Store:
             async with self.transaction(user_id, ensure_user=ensure_user) as uow:
                 return await fn(uow)
 
-        return await self._retried(once, attempts)
+        try:
+            return await self._retried(once, attempts)
+        except DBAPIError as exc:
+            kind = refused_write(exc)
+            if kind is not None:
+                self.refused_at, self.refused = time.monotonic(), kind
+            raise
 
     async def _retried(self, once: Callable[[], Awaitable[T]], attempts: int) -> T:
         for attempt in range(1, attempts + 1):

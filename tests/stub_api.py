@@ -3,7 +3,9 @@
 It speaks enough of the Bot API for python-telegram-bot's real HTTP stack: getMe, getUpdates
 with offsets and long polling, sendMessage, editMessageText, editMessageReplyMarkup,
 answerCallbackQuery, sendChatAction, setMyCommands, deleteWebhook, sendDocument, sendPhoto.
-Tests play users by queueing updates and read what the bot sent from `calls`. `block(user)`
+Tests play users by queueing updates and read what the bot sent from `calls`. A text over
+4,096 characters (a caption over 1,024), counted after HTML parsing, is refused with a 400 as
+Telegram refuses it, and recorded as "<method>:refused". `block(user)`
 makes a chat answer 403 like a user who blocked the bot; `limits=Limits()` enforces Telegram's
 flood limits (30 messages a second overall, one a second per chat), answering 429 and recording
 each violation, for the push benchmark.
@@ -11,6 +13,7 @@ each violation, for the push benchmark.
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 import re
@@ -296,6 +299,12 @@ class BotApiStub:
                 return 429, refused
         if self.latency:
             time.sleep(self.latency)
+        refusal = self._refusal(method, params)
+        if refusal is not None:
+            with self.cond:
+                self.calls.append(Sent(method + ":refused", params))
+                self.cond.notify_all()
+            return 400, {"ok": False, "error_code": 400, "description": refusal}
         chat_id = params.get("chat_id")
         if chat_id is not None and int(chat_id) in self.blocked:
             with self.cond:
@@ -338,6 +347,19 @@ class BotApiStub:
             self.calls.append(Sent(method, params, message_id))
             self.cond.notify_all()
         return 200, {"ok": True, "result": result}
+
+    @staticmethod
+    def _refusal(method: str, params: dict[str, Any]) -> str | None:
+        """Telegram's answer to a text or caption over its limit, counted after parsing."""
+        for key, limit, name in (("text", 4096, "message"), ("caption", 1024, "message caption")):
+            value = params.get(key)
+            if not isinstance(value, str):
+                continue
+            if params.get("parse_mode") == "HTML":
+                value = html.unescape(re.sub(r"<[^>]*>", "", value))
+            if len(value) > limit:
+                return f"Bad Request: {name} is too long"
+        return None
 
     def _over_limit(self, chat_id: int) -> dict[str, Any] | None:
         """Count a message against the limits at its arrival; the 429 body if it broke one."""

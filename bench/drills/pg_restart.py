@@ -291,7 +291,8 @@ Traceback in the bot's log: {exited}.
 The engine pings a pooled connection before handing it out (`pool_pre_ping=True` for
 PostgreSQL in state/db/session.py), so connections killed by the restart are replaced instead of
 failing the next update; a press that arrives while the server is down gets the error handler's
-"Sorry, something went wrong … your progress is saved", and its re-press goes through.
+"Sorry, that couldn't be saved …" (until issue 16 it said "your progress is saved"), and its
+re-press goes through.
 """  # noqa: E501
     write_section("Drills: PostgreSQL restart", COMMAND, body)
 

@@ -3,7 +3,8 @@
 Updates are counted by a handler in a group before every other (so a redelivered update that
 the gate skips still counts), errors by a second error handler beside the app's own. A
 repeating job reads the outbox depth from the database; it doubles as the health probe: the
-process is healthy while those reads succeed.
+process is healthy while those reads succeed and no write was refused (a full disk, an I/O
+error, a read-only database) in the last STALE_AFTER seconds.
 """
 
 from __future__ import annotations
@@ -22,26 +23,37 @@ from state.db.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 INTERVAL = 15.0  # seconds between outbox reads
-STALE_AFTER = 3 * INTERVAL + 5  # /healthz turns 503 when the database hasn't answered this long
+# /healthz turns 503 when the database hasn't answered this long, and for this long after it
+# refused a write (nothing else says writes work again: the job only reads).
+STALE_AFTER = 3 * INTERVAL + 5
 GROUP = -20  # before the gate (group -10) and every handler
 
 
 class Probe:
-    """What /healthz reports: when the database last answered, and the last error if any."""
+    """What /healthz reports: when the database last answered, and the last error if any; and
+    unhealthy too while the database refuses writes (a full disk: reads still work)."""
 
-    def __init__(self) -> None:
+    def __init__(self, bot_data: dict | None = None) -> None:
         self.started = time.monotonic()
         self.ok_at: float | None = None
         self.error: str | None = None
         self.depth = 0
+        self.bot_data = bot_data if bot_data is not None else {}  # where the services appear
 
     def __call__(self) -> tuple[bool, str]:
         now = time.monotonic()
         last = self.ok_at if self.ok_at is not None else self.started
-        if now - last <= STALE_AFTER:
-            seen = "never yet" if self.ok_at is None else f"{now - self.ok_at:.0f} s ago"
-            return True, f"ok: database read {seen}, outbox {self.depth} queued"
-        return False, f"unhealthy: database not read for {now - last:.0f} s ({self.error})"
+        if now - last > STALE_AFTER:
+            return False, f"unhealthy: database not read for {now - last:.0f} s ({self.error})"
+        svc = self.bot_data.get("services")
+        refused_at = svc.store.refused_at if svc is not None else None
+        if refused_at is not None and now - refused_at <= STALE_AFTER:
+            return False, (
+                f"unhealthy: the database refused a write {now - refused_at:.0f} s ago "
+                f"({svc.store.refused})"
+            )
+        seen = "never yet" if self.ok_at is None else f"{now - self.ok_at:.0f} s ago"
+        return True, f"ok: database read {seen}, outbox {self.depth} queued"
 
 
 async def count_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -54,7 +66,8 @@ async def count_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def outbox_depth(context: ContextTypes.DEFAULT_TYPE) -> int | None:
     """Refresh the outbox gauge; None (and a warning) when the database can't be read."""
-    probe: Probe = context.application.bot_data.setdefault("health_probe", Probe())
+    bot_data = context.application.bot_data
+    probe: Probe = bot_data.setdefault("health_probe", Probe(bot_data))
 
     async def work(uow) -> int:
         stmt = select(func.count()).select_from(OutboxMessage)
@@ -75,7 +88,7 @@ async def outbox_depth(context: ContextTypes.DEFAULT_TYPE) -> int | None:
 def register(app: Application) -> None:
     app.add_handler(TypeHandler(Update, count_update), group=GROUP)
     app.add_error_handler(count_error)
-    probe = app.bot_data.setdefault("health_probe", Probe())
+    probe = app.bot_data.setdefault("health_probe", Probe(app.bot_data))
     if app.job_queue is not None:
         app.job_queue.run_repeating(outbox_depth, interval=INTERVAL, first=1, name="metrics")
     settings = app.bot_data.get("settings")

@@ -1,4 +1,5 @@
-"""The crisis response and /safety: stop the role-play, show help, keep a way back."""
+"""The crisis response and /safety: the card for explicit danger, a direct question for a
+probable signal, and a way back into the scene."""
 
 from __future__ import annotations
 
@@ -7,21 +8,31 @@ import logging
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ContextTypes
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import callbacks
+from bot.handlers import gate
 from bot.handlers.common import answer, reply
+from bot.handlers.safety_plan import plan_messages
 from bot.render import Outgoing, turn_messages
 from bot.send import edit_pressed
 from bot.services import services
 from state.crisis import ASK, CATEGORIES, CrisisResult
 from state.groups import alert_leaders
-from state.safety import ASK_TEXT, SCENE_KEPT, SCENE_STOPPED, crisis_card, resources_for
-from state.safety_store import Recorded, answer_step, editing_step, record_crisis
+from state.safety import (
+    ASK_TEXT,
+    SCENE_KEPT,
+    SCENE_STOPPED,
+    crisis_card,
+    resources_for,
+    screen_text,
+)
+from state.safety_store import Recorded, answer_step, editing_step, get_plan_text, record_crisis
 from state.store import Store
 
 log = logging.getLogger(__name__)
-RECORD_TIMEOUT = 5.0  # seconds the card may wait for the database (its plan, the event)
+RECORD_TIMEOUT = 5.0  # seconds the card may wait for the database (the event, the alert)
 NOT_SCREENED = frozenset({"newgroup"})  # a group's name ("Self-harm recovery") is not a crisis
 
 
@@ -61,7 +72,8 @@ async def show_card(
     *,
     typed: str | None = None,
 ) -> None:
-    """Record the event, stop the role-play, show the card, alert opted-in leaders."""
+    """Record the event and stop the role-play, queue the opted-in leaders' alert, then send
+    the card and, after it, the plan."""
     user = update.effective_user
     svc = services(context)
     recorded = Recorded(None, False)
@@ -73,22 +85,56 @@ async def show_card(
             result.tier,
             result.action,
         )
+        # Both within one RECORD_TIMEOUT. The alert is queued before any send, so no send
+        # that fails can cost the leaders their alert.
+        deadline = asyncio.get_running_loop().time() + RECORD_TIMEOUT
         try:
-            async with asyncio.timeout(RECORD_TIMEOUT):
+            async with asyncio.timeout_at(deadline):
                 recorded = await _record(svc.store, user.id, result, typed)
         except Exception as exc:  # noqa: BLE001 - whatever went wrong, the card goes out
             log.error("update %s: crisis not recorded (%s)", update.update_id, type(exc).__name__)
-    scene = SCENE_STOPPED if recorded.stopped else None
-    resources = resources_for(svc.resources, result.category, result.substances)
-    text = escape(crisis_card(resources, recorded.plan, scene))
-    await reply(update, context, [Outgoing(text, card_keyboard())])
-    if user is not None:  # after the card: nothing may delay or stop it
         try:
-            async with asyncio.timeout(RECORD_TIMEOUT):
+            async with asyncio.timeout_at(deadline):
                 await alert_leaders(svc.store, user.id, action=result.action)
-        except Exception as exc:  # noqa: BLE001 - logged; the card has gone out
+        except Exception as exc:  # noqa: BLE001 - logged; the card goes out
             kind = type(exc).__name__
             log.error("update %s: leader alert not queued (%s)", update.update_id, kind)
+    resources = resources_for(svc.resources, result.category, result.substances)
+    scene = SCENE_STOPPED if recorded.stopped else None
+    await send_card(update, context, crisis_card(resources, scene=scene))
+    await send_plan(update, context, recorded.plan)
+
+
+async def send_card(update: Update, context: ContextTypes.DEFAULT_TYPE, card: str) -> None:
+    """The card alone: fixed text that fits one message (CRISIS_RESOURCES is checked at
+    start-up) and carries nothing anyone typed, so Telegram has no reason to refuse it."""
+    await reply(update, context, [Outgoing(escape(card), card_keyboard())])
+
+
+async def send_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, plan: str | None) -> None:
+    """After the card, the participant's plan, split to fit Telegram's limit. A plan that
+    still fails to go is logged, not apologised for: the card is there, with its button to
+    the plan."""
+    if not plan:
+        return
+    try:
+        await reply(update, context, plan_messages(plan))
+    except TelegramError as exc:
+        log.error("update %s: safety plan not sent (%s)", update.update_id, type(exc).__name__)
+
+
+async def command_words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Crisis language typed after a command gets the card (or the question) instead of the
+    command's answer."""
+    message = update.effective_message
+    parts = (message.text or "").split(None, 1) if message is not None else []
+    if len(parts) < 2 or parts[0].lstrip("/").split("@", 1)[0].lower() in NOT_SCREENED:
+        return
+    result = screen_text(parts[1])
+    if result.crisis:
+        await crisis_response(update, context, result)
+        await gate.after(update, context)  # stopping here skips the gate's own marking
+        raise ApplicationHandlerStop  # not the command as well: the card is the answer
 
 
 ACTIONS = ("cyes", "csafe", "cnum")  # the answers to the direct question
@@ -158,7 +204,7 @@ async def on_action(
     turn = await svc.practice.resume(user.id) if user is not None else None
     if data.action == "cnum":
         resources = resources_for(svc.resources, category)
-        text = escape(crisis_card(resources, None, SCENE_KEPT if turn else None))
+        text = escape(crisis_card(resources, scene=SCENE_KEPT if turn else None))
         await reply(update, context, [Outgoing(text, card_keyboard())])
         return
     if turn is None:
@@ -183,13 +229,15 @@ async def _record(store: Store, user_id: int, result: CrisisResult, typed: str |
 
 
 async def safety(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/safety: every resource the deployment lists, then the participant's plan."""
     user, svc = update.effective_user, services(context)
-    plan = None
+    card = crisis_card(svc.resources, opening="If you are struggling, you don't have to wait.")
+    await send_card(update, context, card)  # first: the card never waits on the database
     if user is not None:
-        from state.safety_store import get_plan_text
-
-        plan = await get_plan_text(svc.store, user.id)
-    card = crisis_card(
-        svc.resources, plan, opening="If you are struggling, you don't have to wait."
-    )
-    await reply(update, context, [Outgoing(escape(card), card_keyboard())])
+        try:
+            async with asyncio.timeout(RECORD_TIMEOUT):
+                plan = await get_plan_text(svc.store, user.id)
+        except Exception as exc:  # noqa: BLE001 - the card is out; its button shows the plan later
+            log.error("update %s: safety plan not read (%s)", update.update_id, type(exc).__name__)
+            return
+        await send_plan(update, context, plan)

@@ -10,7 +10,7 @@ from telegram.ext import ContextTypes
 from bot import callbacks
 from bot.handlers.common import answer, reply
 from bot.handlers.practice import require_consent
-from bot.render import Outgoing
+from bot.render import Outgoing, split_text
 from bot.services import services
 from state import safety_store
 
@@ -63,14 +63,19 @@ async def show(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 [InlineKeyboardButton("Delete my plan", callback_data=callbacks.action("plandel"))],
             ]
         )
-        await reply(
-            update, context, [Outgoing(f"<b>Your safety plan</b>\n\n{escape(text)}", keyboard)]
-        )
+        await reply(update, context, plan_messages(text, keyboard))
         return
     keyboard = InlineKeyboardMarkup(
         [[InlineKeyboardButton("Start my plan", callback_data=callbacks.action("planstart"))]]
     )
     await reply(update, context, [Outgoing(INTRO, keyboard)])
+
+
+def plan_messages(text: str, keyboard: InlineKeyboardMarkup | None = None) -> list[Outgoing]:
+    """The plan under its heading, in as many messages as it takes, the keyboard on the last:
+    six long answers pass Telegram's limit for one message, and its buttons must be reached."""
+    parts = split_text(text, head="<b>Your safety plan</b>\n")
+    return [Outgoing(part) for part in parts[:-1]] + [Outgoing(parts[-1], keyboard)]
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:

@@ -1,1 +1,4 @@
-"""Reading what participants type: crisis screening and the coach's style, rules plus trained models."""
+"""Reading what participants type: crisis screening and the coach's style.
+
+Rules where they are certain, trained models (shipped in models/) for the rest.
+"""

@@ -557,6 +557,21 @@ async def test_crisis_alert_reaches_the_leader_only_with_consent_and_without_wor
     assert "better off" not in alert and "suicide" not in alert and f"P{P2}" not in alert
 
 
+async def test_the_alert_is_queued_before_the_card_is_sent(env, caplog):
+    """A send that fails (Telegram refusing it, the network) can't cost the leader the alert."""
+    await make_leader(env)
+    code = await new_group(env)
+    await join(env, P1, code, "☐ Crisis alerts")
+    refusal = {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"}
+    env.request.fail["sendMessage"] = (400, refusal)
+    await env.chat(P1).send("i want to kill myself")
+    del env.request.fail["sendMessage"]
+    assert await env.count(OutboxMessage, OutboxMessage.kind == core.ALERT_KIND) == 1
+    await env.drain()
+    assert "may need support" in env.last(LEADER)
+    caplog.clear()  # the refused card was logged by the error handler, as it should be
+
+
 async def test_users_rows_survive_no_group_leftovers_after_delete(env):
     await make_leader(env)
     code = await new_group(env)

@@ -586,9 +586,9 @@ async def test_crisis_words_in_a_safety_plan_answer_are_kept_and_answered(consen
     await chat.send("/safetyplan")
     await chat.press_button("Start my plan")
     await chat.send("when I start thinking everyone would be better off without me")
-    card = chat.request.texts()[-1]
-    assert "988" in card
-    assert "Warning signs: when I start thinking everyone would be better off" in card
+    card, plan = chat.request.texts()[-2:]  # the card first, then the plan
+    assert "988" in card and "Warning signs" not in card
+    assert "Warning signs: when I start thinking everyone would be better off" in plan
 
 
 async def test_redelivered_non_step_updates_are_skipped(consented, bot_env):

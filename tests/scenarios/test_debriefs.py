@@ -50,7 +50,9 @@ def test_no_debrief_contradicts_itself(scenario_id):
 
 def test_a_claim_the_run_did_not_make_is_left_out():
     text = "You used a broken record and changed the subject. The evening stayed warm."
-    assert true_to_run(text, {"refusal.change-subject"}, {"assertive"}) == "The evening stayed warm."
+    assert (
+        true_to_run(text, {"refusal.change-subject"}, {"assertive"}) == "The evening stayed warm."
+    )
     kept = true_to_run(text, {"dear-man.mindful", "refusal.change-subject"}, {"assertive"})
     assert kept == text
     calm = "You kept the evening calm."
