@@ -1,0 +1,237 @@
+"""The trained readers: the shipped models, the screening policy, and what the coach may say.
+
+Quality figures live in BENCHMARKS.md (bench.safety, bench.coach); these tests pin behaviour.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from state import coach
+from state.crisis import ASK, CARD, NO_CRISIS, CrisisResult
+from state.language import data, features, train
+from state.language.model import LinearModel, load, shipped
+from state.language.screen import Thresholds, adjacent, decide, screen
+from state.safety import (
+    DEFAULT_RESOURCES,
+    ResourcesError,
+    parse_resources,
+    resources_for,
+    screen_text,
+)
+
+SCRIPTED = [(t, s) for t, s in data.scenario_lines() if s]
+TH = Thresholds(card=0.8, ask=0.4, veto=0.2, dismiss=0.02)
+RULE = CrisisResult(True, "suicide", 2, "s_kill_myself")
+
+
+# ---- the shipped models ----------------------------------------------------------------
+
+
+def test_shipped_models_were_trained_on_the_data_in_the_repository():
+    """Data changed without `rehearse train`: the versions no longer match."""
+    assert shipped("crisis").version == train.version("crisis", data.crisis_examples())
+    assert shipped("style").version == train.version("style", data.style_examples())
+
+
+def test_training_never_reads_the_held_out_split():
+    source = "".join(
+        path.read_text() for path in (train.__file__, features.__file__, data.__file__)
+    )
+    assert "heldout(" not in source.replace("def heldout(", "")
+    for path in (*data.CRISIS_FILES, *data.STYLE_FILES):
+        assert data.HELDOUT not in path.parents
+
+
+def test_training_is_deterministic():
+    examples = data.style_examples()[:300]
+    feats = [train.style_features(ex.text) for ex in examples]
+    labels = [ex.label for ex in examples]
+    one = train._fit("style", feats, labels, 4.0)
+    two = train._fit("style", feats, labels, 4.0)
+    assert one.index == two.index
+    assert np.array_equal(one.weights, two.weights)
+    assert np.array_equal(one.intercept, two.intercept)
+
+
+def test_a_saved_model_scores_as_it_did_before_saving(tmp_path):
+    examples = data.style_examples()[:200]
+    feats = [train.style_features(ex.text) for ex in examples]
+    model = train._fit("style", feats, [ex.label for ex in examples], 4.0)
+    model = train._finish(model, "style-test", {"note": 1})
+    model.save(tmp_path / "m.npz")
+    back = load(tmp_path / "m.npz")
+    assert back.version == "style-test" and back.meta == {"note": 1}
+    for f in feats[:20]:
+        a, b = model.probabilities(f), back.probabilities(f)
+        assert a.keys() == b.keys()
+        assert all(abs(a[k] - b[k]) < 1e-5 for k in a)
+
+
+def test_an_unreadable_model_says_how_to_fix_it(tmp_path):
+    from state.language.model import ModelMissing
+
+    (tmp_path / "bad.npz").write_bytes(b"not a model")
+    with pytest.raises(ModelMissing, match="rehearse train"):
+        load(tmp_path / "bad.npz")
+
+
+# ---- screening ---------------------------------------------------------------------------
+
+
+def test_decide_follows_the_rules_where_certain_and_the_model_elsewhere():
+    assert decide(RULE, 0.9, TH) == CARD
+    assert decide(RULE, 0.1, TH) == ASK  # the model doubts the rule: ask, don't card
+    assert decide(RULE, 0.01, TH) is None  # the model is sure the rule misfired
+    assert decide(NO_CRISIS, 0.85, TH) == CARD
+    assert decide(NO_CRISIS, 0.5, TH) == ASK
+    assert decide(NO_CRISIS, 0.3, TH) is None
+    tier3 = CrisisResult(True, "suicide", 3, "s_disappear")
+    assert decide(tier3, 0.3, TH) == ASK
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I want to kill myself tonight", "i took all my pills an hour ago", "im going to shoot myself"],
+)
+def test_explicit_danger_gets_the_card(text):
+    result = screen(text)
+    assert result.crisis and result.action == CARD
+    assert result.model == shipped("crisis").version
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["See you at group on Tuesday!", "Can we talk about the schedule?", "No thanks, I'm good."],
+)
+def test_ordinary_text_is_let_be(text):
+    assert screen(text).action is None
+
+
+def test_screening_never_returns_the_text():
+    secret = "I want to kill myself with the pills in the blue cabinet"
+    assert "cabinet" not in json.dumps(screen(secret).as_dict())
+
+
+def test_a_long_message_is_screened_window_by_window():
+    filler = "We talked about the weekend plans and the groceries for the week. " * 60
+    text = filler + "I want to kill myself. " + filler
+    assert len(features.windows(text)) > 5
+    assert screen(text).action == CARD
+    assert screen(filler).action is None
+
+
+def test_every_scripted_line_reads_as_its_style_and_never_gets_the_card():
+    carded = [t for t, _ in SCRIPTED if screen_text(t).action == CARD]
+    assert not carded
+    right = sum(coach.analyse(t).style == s for t, s in SCRIPTED)
+    assert right / len(SCRIPTED) >= 0.9
+
+
+def test_no_scenario_line_gets_the_card():
+    lines = [t for t, _ in data.scenario_lines()]
+    assert not [t for t in lines if screen_text(t).action == CARD]
+
+
+def test_analyze_reports_the_action():
+    from state.analysis import analyse_message
+
+    assert analyse_message("I want to kill myself tonight")["action"] == CARD
+    calm = analyse_message("No thanks, I'd rather have a soda.")
+    assert calm["action"] is None and calm["crisis"] is False and calm["style"]
+
+
+# ---- resources by category ---------------------------------------------------------------
+
+
+def names(resources) -> list[str]:
+    return [r.name for r in resources]
+
+
+def test_the_card_fits_the_category():
+    overdose = names(resources_for(DEFAULT_RESOURCES, "overdose"))
+    assert any("Poison Control" in n for n in overdose)
+    assert any("SAMHSA" in n for n in overdose)
+    assert "Overdose" in overdose
+    danger = names(resources_for(DEFAULT_RESOURCES, "danger-from-others"))
+    assert any("Domestic Violence" in n for n in danger)
+    suicide = names(resources_for(DEFAULT_RESOURCES, "suicide"))
+    assert not any("Poison" in n or "Domestic" in n or "SAMHSA" in n for n in suicide)
+    assert any("988" in n for n in suicide) and any("911" in r.contact for r in DEFAULT_RESOURCES)
+    with_drink = names(resources_for(DEFAULT_RESOURCES, "suicide", substances=True))
+    assert any("SAMHSA" in n for n in with_drink)
+
+
+def test_resources_take_categories_from_the_setting():
+    raw = json.dumps(
+        [
+            {"name": "Local line", "contact": "call 555-0100"},
+            {"name": "Local poison", "contact": "555-0111", "categories": ["overdose"]},
+        ]
+    )
+    parsed = parse_resources(raw)
+    assert names(resources_for(parsed, "suicide")) == ["Local line"]
+    assert names(resources_for(parsed, "overdose")) == ["Local line", "Local poison"]
+    with pytest.raises(ResourcesError, match="categories"):
+        parse_resources(json.dumps([{"name": "x", "contact": "y", "categories": ["nope"]}]))
+
+
+# ---- the coach ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You're right, I'll quit group then",
+        "ok fine, i'll skip my meeting this week",
+        "I guess I'll just stop going to therapy",
+    ],
+)
+def test_giving_up_treatment_is_never_assertive(text):
+    assert coach.analyse(text).style != "assertive"
+
+
+@pytest.mark.parametrize(
+    "text", ["I'd really appreciate it.", "Thank you so much, I really appreciate it!"]
+)
+def test_sincere_thanks_is_not_coached_as_sarcasm(text):
+    analysis = coach.analyse(text)
+    assert "sarcasm" not in analysis.markers
+    assert "sarcasm" not in coach.coach_feedback(analysis)
+
+
+def test_suggestions_name_only_what_the_coach_can_see_and_the_reply_lacks():
+    analysis = coach.analyse("I feel hurt when plans change last minute. I need a heads-up.")
+    looks_for = ["dear-man.express", "i-statement", "dear-man.mindful", "oars.summarise"]
+    text = coach.coach_feedback(analysis, looks_for)
+    assert "I feel" not in text.split("Next time", 1)[-1]  # it already has the feeling
+    assert "main point" not in text and "summary" not in text  # the coach can't see these
+    assert adjacent(NO_CRISIS) is False
+
+
+def test_crisis_adjacent_text_is_not_coached():
+    from scenarios.library import load_library
+
+    lib = load_library()
+    scenario = next(iter(lib.scenarios.values()))
+    node = scenario.nodes[scenario.start]
+    near = next(
+        t
+        for t in ["i dont know how much longer i can do this", "i'm so done with everything"]
+        + ["what's even the point of trying anymore", "i just want everything to stop"]
+        if adjacent(screen_text(t))
+    )
+    choice_id, outputs = coach.match_reply(scenario, node.id, list(node.choices), near)
+    assert choice_id is None and outputs == [coach.ADJACENT]
+
+
+def test_model_vector_matches_the_training_row():
+    model = shipped("style")
+    f = train.style_features("no thanks, i'm good with a soda")
+    cols, values = model.vector(f)
+    grams = [i for i in cols if model.idf[i] > 0]
+    assert abs(float(np.linalg.norm(values[: len(grams)])) - 1.0) < 1e-9
+    assert isinstance(model, LinearModel)
