@@ -1,9 +1,14 @@
-# Two commands do all the set-up on a fresh clone: `make run` and `make test`.
+# Two commands do all the set-up on a fresh clone: `make run` and `make test`. They install the
+# dependencies' newest releases within pyproject.toml's ranges; a deployment installs the exact,
+# hash-checked versions of deploy/requirements.txt instead, which `make lock` regenerates.
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench clean
+TOOLS := .venv-tools
+LOCK := deploy/requirements.txt
+
+.PHONY: run test lint bench clean lock
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found %s)" % sys.version.split()[0])'
@@ -21,5 +26,14 @@ test: $(STAMP)
 lint: $(STAMP)
 	@$(VENV)/bin/ruff check .
 
+# pip-tools in a venv of its own resolves pyproject.toml's dependencies (and the setuptools that
+# builds the project) from PyPI for this Python, pinned with every file's sha256.
+lock:
+	@test -x $(TOOLS)/bin/pip-compile || { $(PYTHON) -m venv $(TOOLS) && $(TOOLS)/bin/python -m pip install --quiet pip-tools; }
+	@PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS= $(TOOLS)/bin/pip-compile --quiet --upgrade \
+		--generate-hashes --allow-unsafe --strip-extras --build-deps-for=wheel \
+		--no-emit-index-url --no-emit-find-links --output-file=$(LOCK) pyproject.toml
+	@echo "wrote $(LOCK)"
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache .hypothesis

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import signal
+import sys
 
 from telegram import BotCommand, Update
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -33,6 +35,7 @@ from bot.handlers import (
     safety_plan,
 )
 from bot.http import AiohttpRequest
+from bot.intake import ALLOWED_UPDATES, WEBHOOK_PATH, UpdatesBot, WebhookListener
 from bot.logs import error_summary, setup_logging
 from bot.processor import PerUserUpdateProcessor
 from bot.services import Services
@@ -69,21 +72,25 @@ def build_application(
 ) -> Application:
     """The Application; `request`s let tests drive PTB's real stack against a stub.
 
-    Bot API calls go through aiohttp (bot/http.py says why), `concurrency` of them at once.
+    Bot API calls go through aiohttp (bot/http.py says why), `concurrency` of them at once; the
+    bot reads each polled update on its own (bot/intake.py says why).
     """
+    limiter = AIORateLimiter(max_retries=3) if rate_limit else None
+    bot = UpdatesBot(
+        settings.check_token(),
+        base_url=settings.telegram_api_base_url,
+        base_file_url=settings.telegram_api_file_base_url,
+        request=request or AiohttpRequest(concurrency, pool_timeout=10),
+        get_updates_request=updates_request or AiohttpRequest(1),
+        rate_limiter=limiter,
+    )
     builder = (
         ApplicationBuilder()
-        .token(settings.check_token())
-        .base_url(settings.telegram_api_base_url)
-        .base_file_url(settings.telegram_api_file_base_url)
+        .bot(bot)
         .concurrent_updates(PerUserUpdateProcessor(concurrency))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
-    if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
-    builder = builder.request(request or AiohttpRequest(concurrency, pool_timeout=10))
-    builder = builder.get_updates_request(updates_request or AiohttpRequest(1))
     app = builder.build()
     app.bot_data["settings"] = settings
     if services is not None:
@@ -245,23 +252,70 @@ def run_bot(settings: Settings) -> int:
         log.error("%s", exc)
         print(f"rehearse: {exc}")
         return 1
+    secret = None
     if settings.webhook_url:
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
         if not secret:
             print("rehearse: WEBHOOK_SECRET must be set with WEBHOOK_URL")
             return 1
-        path = "telegram"
-        app.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=path,
-            webhook_url=f"{settings.webhook_url.rstrip('/')}/{path}",
-            secret_token=secret,
-            allowed_updates=Update.ALL_TYPES,
+    try:
+        asyncio.run(serve(app, settings, secret))
+    except InvalidToken:
+        # PTB's message quotes the token; the traceback would put it in the journal.
+        print(
+            "rehearse: Telegram refused the token (401 Unauthorized): check TELEGRAM_BOT_TOKEN",
+            file=sys.stderr,
         )
-    else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+        return 1
+    except (NetworkError, TimedOut) as exc:  # at start-up; later ones are retried
+        print(f"rehearse: could not reach the Bot API: {type(exc).__name__}", file=sys.stderr)
+        return 1
     return 0
+
+
+async def serve(app: Application, settings: Settings, secret: str | None) -> None:
+    """Run `app` until SIGINT/SIGTERM: long polling, or the webhook when `secret` is given.
+
+    The steps of PTB's run_polling/run_webhook (initialize, post_init, start, and in reverse on
+    the way out, post_stop and post_shutdown included), with the webhook served by
+    bot/intake.py and only ALLOWED_UPDATES asked for.
+    """
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    listener = None
+    try:
+        await app.initialize()  # getMe: InvalidToken when Telegram refuses the token
+        if app.post_init:
+            await app.post_init(app)
+        if secret:
+            listener = WebhookListener(app, secret, settings.webhook_listen, settings.webhook_port)
+            await listener.start()
+            await app.bot.set_webhook(
+                f"{(settings.webhook_url or '').rstrip('/')}{WEBHOOK_PATH}",
+                secret_token=secret,
+                allowed_updates=list(ALLOWED_UPDATES),
+            )
+        else:
+            assert app.updater is not None
+            await app.updater.start_polling(allowed_updates=list(ALLOWED_UPDATES))
+        await app.start()
+        await stop.wait()
+    finally:
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if listener is not None:
+            await listener.stop()
+        if app.running:
+            await app.stop()
+            if app.post_stop:
+                await app.post_stop(app)
+        await app.shutdown()
+        if app.post_shutdown:
+            await app.post_shutdown(app)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,12 +19,19 @@ class RedactToken(logging.Filter):
         if not self.secrets:
             return True
         message = record.getMessage()
-        clean = message
-        for secret in self.secrets:
-            clean = clean.replace(secret, "<token>")
+        clean = self.redact(message)
         if clean != message:
             record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            # A traceback can quote the token too (PTB's InvalidToken does): format it here,
+            # redacted; the formatter prints exc_text instead of formatting it again.
+            record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info))
         return True
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "<token>")
+        return text
 
 
 def setup_logging(level: str = "INFO", secrets: list[str] | None = None) -> None:

@@ -19,6 +19,11 @@ from prometheus_client import Counter, Gauge, Histogram, make_wsgi_app
 from telegram import Update
 
 UPDATES = Counter("rehearse_updates", "Telegram updates received, by kind", ["kind"])
+UNREADABLE = Counter(
+    "rehearse_unreadable_updates",
+    "Updates skipped because python-telegram-bot could not read them, by kind",
+    ["kind"],
+)
 ERRORS = Counter(
     "rehearse_update_errors", "Updates whose handler raised, by error class", ["error"]
 )

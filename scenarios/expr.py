@@ -2,15 +2,20 @@
 
 Authors write Python-looking expressions (`trust >= 2 and not visited("apology")`); we parse them
 with `ast` and walk a whitelist of node types, so nothing is ever passed to `eval` and a scenario
-file cannot reach attributes, imports or builtins.
+file cannot reach attributes, imports or builtins. Arithmetic works on numbers only (`"x" * 10**9`
+is refused when the file is checked, and text never takes part at run time), and every number it
+makes is kept within ±EXPR_NUMBER_LIMIT, so no expression can build a huge string or integer.
 """
 
 from __future__ import annotations
 
 import ast
+import math
 import operator
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from scenarios.limits import EXPR_NUMBER_LIMIT
 
 Value = bool | int | float | str
 Env = tuple[Mapping[str, Value], Mapping[str, int]]  # (variables, visit counts)
@@ -38,6 +43,28 @@ class ExprError(ValueError):
     """An expression is not in the language, or names something unknown."""
 
 
+def bounded(value: Any) -> Any:
+    """A number kept within ±EXPR_NUMBER_LIMIT (NaN becomes 0); anything else as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    if isinstance(value, float) and math.isnan(value):
+        return 0
+    return max(-EXPR_NUMBER_LIMIT, min(EXPR_NUMBER_LIMIT, value))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float)  # bool is an int: True + 1 is 2
+
+
+def _is_text(node: ast.AST, variables: Mapping[str, Any]) -> bool:
+    """Whether `node` is text whatever the run: a quoted string or a `str` variable."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.Name) and node.id in variables:
+        return isinstance(variables[node.id], str)
+    return False
+
+
 def parse(source: str, variables: Mapping[str, Any], nodes: set[str] | None = None) -> Compiled:
     """Compile `source` to a function of (variables, visits); raise ExprError if it is not valid."""
     if not isinstance(source, str) or not source.strip():
@@ -53,7 +80,7 @@ def parse(source: str, variables: Mapping[str, Any], nodes: set[str] | None = No
 
 def _compile(node: ast.AST, variables: Mapping[str, Any], nodes: set[str] | None) -> Compiled:
     if isinstance(node, ast.Constant) and isinstance(node.value, bool | int | float | str):
-        value = node.value
+        value = bounded(node.value)
         return lambda v, c: value
     if isinstance(node, ast.Name):
         if node.id in ("true", "True"):
@@ -74,16 +101,31 @@ def _compile(node: ast.AST, variables: Mapping[str, Any], nodes: set[str] | None
         if isinstance(node.op, ast.Not):
             return lambda v, c: not inner(v, c)
         if isinstance(node.op, ast.USub):
-            return lambda v, c: -inner(v, c)
+            if _is_text(node.operand, variables):
+                raise ExprError("'-' works on numbers only, not on text")
+
+            def negate(v: Mapping[str, Value], c: Mapping[str, int]) -> Value:
+                value = inner(v, c)
+                return bounded(-value) if _is_number(value) else 0
+
+            return negate
         raise ExprError("only 'not' and '-' are allowed as unary operators")
     if isinstance(node, ast.BinOp) and type(node.op) in _BIN:
         op = _BIN[type(node.op)]
+        if _is_text(node.left, variables) or _is_text(node.right, variables):
+            symbol = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "//"}.get(
+                type(node.op), "%"
+            )
+            raise ExprError(f"'{symbol}' works on numbers only, not on text")
         left, right = _compile(node.left, variables, nodes), _compile(node.right, variables, nodes)
 
         def binop(v: Mapping[str, Value], c: Mapping[str, int]) -> Value:
+            a, b = left(v, c), right(v, c)
+            if not (_is_number(a) and _is_number(b)):
+                return 0  # text (a variable set oddly) never takes part: no "x" * 10**9
             try:
-                return op(left(v, c), right(v, c))
-            except (TypeError, ZeroDivisionError):
+                return bounded(op(a, b))  # operands are bounded, so this is small too
+            except (ZeroDivisionError, OverflowError):
                 return 0
 
         return binop

@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from scenarios.limits import SCENARIO_FILE_BYTES, YAML_EXPANDED_NODES
 from scenarios.model import Scenario
 from scenarios.problems import Problem
 
@@ -38,7 +39,7 @@ ScenarioLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
 Loc = tuple[str | int, ...]
-MAX_FILE_BYTES = 1_000_000
+MAX_FILE_BYTES = SCENARIO_FILE_BYTES
 
 
 @dataclass
@@ -82,6 +83,53 @@ def _line_map(node: yaml.Node, loc: Loc, out: dict[Loc, int], problems: list[str
             _line_map(item, loc + (i,), out, problems)
 
 
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _alias_problem(root: yaml.Node) -> tuple[int, str] | None:
+    """(line, message) when aliases make the document loop or expand past the limit.
+
+    PyYAML resolves an alias to the very node its anchor marks, so the document is a graph:
+    one walk of it (each node once, however often it is repeated) finds a node that contains
+    itself and counts how many values the document holds with every repetition expanded.
+    """
+    expanded: dict[int, int] = {}  # id(node) -> values in it, expanded
+    open_nodes: set[int] = set()  # on the path from the root to the node being walked
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, closing = stack.pop()
+        key = id(node)
+        if closing:
+            open_nodes.discard(key)
+            size = 1 + sum(expanded[id(child)] for child in _children(node))
+            if size > YAML_EXPANDED_NODES:
+                return (
+                    node.start_mark.line + 1,
+                    f"aliases expand this to more than {YAML_EXPANDED_NODES:,} values; "
+                    "write the content out, or repeat less",
+                )
+            expanded[key] = size
+            continue
+        if key in expanded:
+            continue
+        open_nodes.add(key)
+        stack.append((node, True))
+        for child in _children(node):
+            if id(child) in open_nodes:
+                return (
+                    child.start_mark.line + 1,
+                    "an alias refers to the anchor that contains it: the value would never end",
+                )
+            if id(child) not in expanded:
+                stack.append((child, False))
+    return None
+
+
 def line_for(lines: dict[Loc, int], loc: Iterable[str | int]) -> int:
     """The line of the longest prefix of `loc` that exists in the file (1 when none does)."""
     best = lines.get((), 1)
@@ -94,6 +142,14 @@ def line_for(lines: dict[Loc, int], loc: Iterable[str | int]) -> int:
 
 
 def load_file(path: Path, root: Path | None = None) -> LoadedFile:
+    try:
+        return _load_file(path, root)
+    except RecursionError:  # nesting deeper than Python's stack, in the parser or after it
+        problem = Problem(str(path), 1, "error", "YAML nested too deeply", "yaml")
+        return LoadedFile(path=path, scenario=None, problems=[problem])
+
+
+def _load_file(path: Path, root: Path | None) -> LoadedFile:
     shown = str(path)
     result = LoadedFile(path=path, scenario=None)
 
@@ -102,11 +158,12 @@ def load_file(path: Path, root: Path | None = None) -> LoadedFile:
         return result
 
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as stream:  # never more than the limit into memory
+            raw = stream.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         return fail(1, f"cannot read file: {exc.strerror or exc}", "unreadable")
     if len(raw) > MAX_FILE_BYTES:
-        return fail(1, "file is larger than 1 MB", "too-large")
+        return fail(1, f"file is larger than {MAX_FILE_BYTES:,} bytes", "too-large")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -116,6 +173,10 @@ def load_file(path: Path, root: Path | None = None) -> LoadedFile:
         loader = ScenarioLoader(text)
         try:
             node = loader.get_single_node()
+            # Before anything walks the tree: aliases make it a graph that may loop or explode.
+            alias_problem = _alias_problem(node) if node is not None else None
+            if alias_problem is not None:
+                return fail(*alias_problem, "alias")
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()

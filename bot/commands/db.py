@@ -17,7 +17,14 @@ from typing import Annotated
 import typer
 
 from state.db import migrate
-from state.db.session import BUSY_TIMEOUT_MS, default_url, make_engine, normalize_url, safe_url
+from state.db.session import (
+    BUSY_TIMEOUT_MS,
+    create_private,
+    default_url,
+    make_engine,
+    normalize_url,
+    safe_url,
+)
 
 app = typer.Typer(help="Database commands", no_args_is_help=True)
 
@@ -122,14 +129,15 @@ def sqlite_backup(source: Path, output: Path) -> dict[str, int]:
 
     One backup step copies every page inside one read transaction, so the copy is a consistent
     snapshot even while the bot writes (WAL lets the writers go on meanwhile). The copy is
-    written beside `output` and renamed into place, and switched out of WAL so it is one
-    self-contained file.
+    written beside `output` (created 0600, like the database) and renamed into place, and
+    switched out of WAL so it is one self-contained file.
     """
     if not source.is_file():
         raise FileNotFoundError(f"no database file at {source}")
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(f".{output.name}.partial")
     partial.unlink(missing_ok=True)
+    create_private(partial)
     src = sqlite3.connect(source, timeout=BUSY_TIMEOUT_MS / 1000)
     dst = sqlite3.connect(partial)
     try:
@@ -160,6 +168,7 @@ def sqlite_restore(backup: Path, target: Path) -> Path | None:
         kept = target.with_name(f"{target.stem}.before-restore-{stamp}{target.suffix}")
         sqlite_backup(target, kept)
     target.parent.mkdir(parents=True, exist_ok=True)
+    create_private(target)
     src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
     dst = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000)
     try:

@@ -7,6 +7,9 @@ starts with `BEGIN IMMEDIATE`, the SQLAlchemy-documented recipe
 the write lock is taken at the start, so two read-modify-write transactions can never
 interleave (the deferred `BEGIN` loses updates or fails with "database is locked" on upgrade).
 
+A SQLite file is created private (0600) whatever the process umask, before SQLite first opens
+it; SQLite gives its `-wal` and `-shm` files the same permissions as the database file.
+
 PostgreSQL URLs (`postgresql://`, `postgres://`) are rewritten to use asyncpg. A
 `?search_path=name` query parameter puts the tables in that schema (several deployments, or
 isolated tests, sharing one database).
@@ -66,6 +69,22 @@ def _waiting(conn: sqlite3.Connection, fn: Any, *args: Any, **kwargs: Any) -> An
         conn.execute("PRAGMA busy_timeout = 0")
 
 
+PRIVATE_FILE_MODE = 0o600  # the database, its -wal/-shm and backups: the service user only
+
+
+def create_private(path: str | os.PathLike[str]) -> None:
+    """Create `path` empty with mode 0600 if it does not exist; leave an existing file alone.
+
+    An empty file is a valid, empty SQLite database. `os.open`'s mode can only be narrowed by
+    the umask, so the file is never readable by anyone else, whatever the umask.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
 def default_url() -> str:
     """`DATABASE_URL` if set, else the SQLite file `state/rehearse.db` beside the package."""
     return os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{DEFAULT_SQLITE_PATH}"
@@ -114,12 +133,15 @@ def make_engine(
             kw["connect_args"] = connect_args
         return create_async_engine(url, **kw)
     database = url.database or ""
-    if database and database != ":memory:" and not database.startswith("file:"):
+    on_disk = bool(database) and database != ":memory:" and not database.startswith("file:")
+    if on_disk:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     connect_args, connect_kw = SQLiteDialect_aiosqlite().create_connect_args(url)
 
     async def connect() -> InlineConnection:
         def open_sqlite() -> sqlite3.Connection:
+            if on_disk:
+                create_private(database)
             return sqlite3.connect(*connect_args, **connect_kw)
 
         return await InlineConnection(open_sqlite, iter_chunk_size=64)

@@ -8,6 +8,7 @@ over HTTP from the server METRICS_PORT starts.
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import sqlite3
 import threading
@@ -143,6 +144,54 @@ def test_restore_asks_for_yes_and_refuses_what_is_not_a_backup(tmp_path):
     assert result.exit_code == 1 and "can't be restored" in result.output
     assert "Traceback" not in result.output
     assert rows(db) == before
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o000])
+def test_database_its_wal_and_backups_are_private_whatever_the_umask(tmp_path, umask):
+    """`make run` keeps the shell's umask (often 022): nothing here may be world-readable."""
+
+    def mode(path: Path) -> int:
+        return path.stat().st_mode & 0o777
+
+    db = tmp_path / "private.db"
+    previous = os.umask(umask)
+    try:
+
+        async def write_while_open() -> dict[str, int]:
+            store = await Store.open(sqlite_url(db))
+            try:
+                await store.run(1, lambda uow: asyncio.sleep(0))
+                wal, shm = Path(f"{db}-wal"), Path(f"{db}-shm")
+                return {"db": mode(db), "wal": mode(wal), "shm": mode(shm)}
+            finally:
+                await store.close()
+
+        live = asyncio.run(write_while_open())
+        backup = tmp_path / "backups" / "copy.db"
+        result = runner.invoke(cli, ["db", "backup", "--url", sqlite_url(db), "-o", str(backup)])
+        assert result.exit_code == 0, result.output
+        default = runner.invoke(cli, ["db", "backup", "--url", sqlite_url(db)])
+        assert default.exit_code == 0, default.output
+        fresh = tmp_path / "restored.db"
+        result = runner.invoke(
+            cli, ["db", "restore", str(backup), "--url", sqlite_url(fresh), "--yes"]
+        )
+        assert result.exit_code == 0, result.output
+        result = runner.invoke(
+            cli, ["db", "restore", str(backup), "--url", sqlite_url(db), "--yes"]
+        )
+        assert result.exit_code == 0, result.output
+    finally:
+        os.umask(previous)
+    assert live == {"db": 0o600, "wal": 0o600, "shm": 0o600}
+    made = [
+        backup,
+        fresh,
+        *tmp_path.glob("private-backup-*.db"),
+        *tmp_path.glob("*before-restore*"),
+    ]
+    assert len(made) == 4
+    assert {p.name: mode(p) for p in made} == {p.name: 0o600 for p in made}
 
 
 def test_backup_and_restore_point_postgresql_to_its_own_tools():
