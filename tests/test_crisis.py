@@ -219,9 +219,12 @@ def test_result_shape_and_no_user_text() -> None:
     result = detect_crisis(secret)
     assert result.as_dict() == {
         "crisis": True,
+        "action": None,  # the rules alone decide no response: the screen does (state.language)
         "category": "suicide",
         "tier": result.tier,
         "rule": result.rule,
+        "score": 0.0,
+        "model": None,
     }
     for value in result.as_dict().values():
         assert "zqxjvw" not in str(value)

@@ -6,6 +6,7 @@ Quality figures live in BENCHMARKS.md (bench.safety, bench.coach); these tests p
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -38,16 +39,14 @@ def test_shipped_models_were_trained_on_the_data_in_the_repository():
 
 
 def test_training_never_reads_the_held_out_split():
-    source = "".join(
-        path.read_text() for path in (train.__file__, features.__file__, data.__file__)
-    )
+    source = "".join(Path(module.__file__).read_text() for module in (train, features, data))
     assert "heldout(" not in source.replace("def heldout(", "")
     for path in (*data.CRISIS_FILES, *data.STYLE_FILES):
         assert data.HELDOUT not in path.parents
 
 
 def test_training_is_deterministic():
-    examples = data.style_examples()[:300]
+    examples = data.style_examples()[::7][:300]  # every style
     feats = [train.style_features(ex.text) for ex in examples]
     labels = [ex.label for ex in examples]
     one = train._fit("style", feats, labels, 4.0)
@@ -58,7 +57,7 @@ def test_training_is_deterministic():
 
 
 def test_a_saved_model_scores_as_it_did_before_saving(tmp_path):
-    examples = data.style_examples()[:200]
+    examples = data.style_examples()[::9][:200]
     feats = [train.style_features(ex.text) for ex in examples]
     model = train._fit("style", feats, [ex.label for ex in examples], 4.0)
     model = train._finish(model, "style-test", {"note": 1})
@@ -95,7 +94,11 @@ def test_decide_follows_the_rules_where_certain_and_the_model_elsewhere():
 
 @pytest.mark.parametrize(
     "text",
-    ["I want to kill myself tonight", "i took all my pills an hour ago", "im going to shoot myself"],
+    [
+        "I want to kill myself tonight",
+        "i took all my pills an hour ago",
+        "im going to shoot myself",
+    ],
 )
 def test_explicit_danger_gets_the_card(text):
     result = screen(text)
@@ -217,14 +220,14 @@ def test_crisis_adjacent_text_is_not_coached():
 
     lib = load_library()
     scenario = next(iter(lib.scenarios.values()))
-    node = scenario.nodes[scenario.start]
     near = next(
         t
         for t in ["i dont know how much longer i can do this", "i'm so done with everything"]
         + ["what's even the point of trying anymore", "i just want everything to stop"]
         if adjacent(screen_text(t))
     )
-    choice_id, outputs = coach.match_reply(scenario, node.id, list(node.choices), near)
+    node = scenario.nodes[scenario.start]
+    choice_id, outputs = coach.match_reply(scenario, scenario.start, list(node.choices), near)
     assert choice_id is None and outputs == [coach.ADJACENT]
 
 
