@@ -1,4 +1,28 @@
-"""Scenario texts shared by tests."""
+"""Scenario texts and typed messages shared by tests."""
+
+# Messages a person might type mid-scene that mean probable, not explicit, danger. Tests use the
+# first one the shipped model puts in the question band, so they test the flow, not one model's
+# reading of one sentence.
+PROBABLE = [
+    "honestly what's even the point of any of this anymore",
+    "i just dont see a way out of this",
+    "everyone would be fine without me around",
+    "i dont want to be here anymore",
+    "some nights i think about just not being around",
+    "i'm so tired of everything, i want it all to stop",
+    "i keep thinking about disappearing for good",
+    "sometimes i wonder if anyone would notice if i was gone",
+]
+
+
+def probable_text() -> str:
+    from state.crisis import ASK
+    from state.safety import screen_text
+
+    asked = [t for t in PROBABLE if screen_text(t).action == ASK]
+    assert asked, "none of the probable messages reaches the question: review PROBABLE"
+    return asked[0]
+
 
 MINI = """\
 title: Mini

@@ -21,7 +21,9 @@ from bot.render import (
 )
 from bot.send import edit_pressed
 from bot.services import services
+from state.crisis import ASK
 from state.engine import Choose, Feedback, Notice, Reply
+from state.language.screen import MODEL
 from state.safety import crisis_card, screen_text
 
 log = logging.getLogger(__name__)
@@ -207,18 +209,23 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     svc = services(context)
     result = screen_text(message.text)
-    if result.crisis:
-        from bot.handlers import safety
+    from bot.handlers import safety, safety_plan
+    from state.safety_store import editing_step
 
+    if result.crisis and result.action != ASK and result.rule != MODEL:
+        await safety.crisis_response(update, context, result, typed=message.text)
+        return
+    # A safety plan names warning signs and what helps ("a long walk by the river", "my sister
+    # keeps the pills"): while a step is being answered, what only the model reads as danger is
+    # an answer. A rule's explicit danger still gets the card, above.
+    planning = result.crisis and await editing_step(svc.store, user.id) is not None
+    if result.crisis and not planning:
         await safety.crisis_response(update, context, result, typed=message.text)
         return
     if not await has_consented(context, user.id):
         await reply(update, context, [Outgoing(WELCOME, consent_keyboard(None))])
         return
-    from bot.handlers import safety_plan
-    from state.safety_store import editing_step
-
-    if await editing_step(svc.store, user.id) is not None:
+    if planning or await editing_step(svc.store, user.id) is not None:
         await safety_plan.on_text(update, context, message.text)
         return
     from bot.app import feature_modules

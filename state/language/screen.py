@@ -15,6 +15,8 @@ from state.language import features
 from state.language.data import NONE
 from state.language.model import LinearModel, shipped
 
+MODEL = "model"  # the rule id of a result only the model found
+
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
@@ -80,7 +82,7 @@ def screen(text: str, model: LinearModel | None = None) -> CrisisResult:
         crisis=True,
         category=rule.category if rule.crisis else category,
         tier=rule.tier if rule.crisis else (1 if action == CARD else 3),
-        rule=rule.rule if rule.crisis else "model",
+        rule=rule.rule if rule.crisis else MODEL,
         action=action,
         score=p,
         model=model.version,

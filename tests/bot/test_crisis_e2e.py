@@ -1,4 +1,5 @@
-"""End to end over HTTP: the crisis card arrives whatever the participant's safety plan holds.
+"""End to end over HTTP: the crisis card arrives whatever the participant's safety plan holds,
+and a probable signal gets the direct question instead.
 
 `rehearse run` against the Bot API stub, which refuses texts over Telegram's 4,096 characters.
 A member whose leader gets crisis alerts writes a plan of six answers of 1,000 characters (the
@@ -15,14 +16,17 @@ import asyncio
 import json
 import signal
 import subprocess
+from html import unescape
 from pathlib import Path
 
 import pytest
 
 from bot.services import CONSENT_VERSION
 from state import groups
+from state.safety import ASK_TEXT, SCENE_STOPPED
 from state.store import Store
 from stub_api import TOKEN, BotApiStub, Sent, start_bot
+from texts import probable_text
 
 LEADER, MEMBER = 9300, 9301
 LONE = "\ud83d"  # the first half of 😀, alone
@@ -144,3 +148,87 @@ def test_card_then_long_plan_sqlite(stub, tmp_path):
 @pytest.mark.slow
 def test_card_then_long_plan_postgresql(stub, tmp_path, postgres_url):
     crisis_card_and_plan(stub, tmp_path, postgres_url)
+
+
+# ---- the direct question ------------------------------------------------------------------
+# A member opens a scenario and types a message the screen reads as probable (not explicit)
+# danger. The bot steps out of the role-play and asks; "I'm safe, back to the scene" shows the
+# same step again, with buttons that still play; the same kind of message again, then "Yes",
+# gives the card, ends the role-play and alerts the leader, saying the member answered yes.
+
+
+def scene_line(stub: BotApiStub, after: int) -> Sent:
+    """The next message carrying the scenario's choice buttons."""
+
+    def find() -> Sent | None:
+        for sent in stub.sent_to(MEMBER)[after:]:
+            if any(data.startswith("c:") for _, data in sent.buttons):
+                return sent
+        return None
+
+    return stub.wait_for(find, 30)
+
+
+def question_flow(stub: BotApiStub, tmp_path, url: str) -> None:
+    text = probable_text()
+    asyncio.run(seed(url))
+    bot = start_bot(stub, tmp_path, url)
+    try:
+        stub.wait_for(lambda: [c for c in stub.calls if c.method == "setMyCommands"], 60)
+        stub.send_text(MEMBER, "/start")
+        stub.press_button(MEMBER, "I agree")
+        stub.press_button(MEMBER, "Family")
+        stub.press_button(MEMBER, "●●○ The birthday on group night")
+        first = scene_line(stub, 0)
+        first_buttons = first.buttons
+
+        before = len(stub.sent_to(MEMBER))
+        stub.send_text(MEMBER, text)
+        asked = wait_text(stub, MEMBER, "are you thinking about ending your life", before)
+        assert [t for t, _ in asked.buttons] == [
+            "Yes",
+            "I'm safe, back to the scene",
+            "Show me support numbers",
+        ]
+        assert "988" not in asked.params["text"]  # a question, not the card
+
+        before = len(stub.sent_to(MEMBER))
+        stub.press_button(MEMBER, "I'm safe, back to the scene")
+        again = scene_line(stub, before)
+        assert again.buttons == first_buttons  # the same step, the same choices
+        edits = [c for c in stub.calls if c.method == "editMessageText"]
+        assert any("You answered: I'm safe" in unescape(str(c.params.get("text"))) for c in edits)
+
+        before = len(stub.sent_to(MEMBER))
+        stub.press(MEMBER, again.buttons[0][1], again)  # the redrawn buttons still play
+        scene_line(stub, before)
+
+        before = len(stub.sent_to(MEMBER))
+        stub.send_text(MEMBER, text)
+        wait_text(stub, MEMBER, "are you thinking about ending your life", before)
+        stub.press_button(MEMBER, "Yes")
+        card = wait_text(stub, MEMBER, "988", before)
+        assert SCENE_STOPPED in unescape(card.params["text"])
+        alert = wait_text(stub, LEADER, "may need support")
+        assert "answered yes when the bot asked" in alert.params["text"]
+        assert "Pat" in alert.params["text"]
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        try:
+            bot.wait(20)
+        except subprocess.TimeoutExpired:
+            bot.kill()
+    assert not any("Sorry" in t for t in texts(stub, MEMBER))
+    assert sum(ASK_TEXT in t for t in texts(stub, MEMBER)) == 2
+    log = (tmp_path / "bot.log").read_text(errors="replace")
+    assert "Traceback" not in log and text not in log
+
+
+@pytest.mark.slow
+def test_question_then_safe_then_yes_sqlite(stub, tmp_path):
+    question_flow(stub, tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'question.db'}")
+
+
+@pytest.mark.slow
+def test_question_then_safe_then_yes_postgresql(stub, tmp_path, postgres_url):
+    question_flow(stub, tmp_path, postgres_url)

@@ -297,7 +297,7 @@ async def test_crisis_mid_scenario_stops_and_shows_card(consented, bot_env):
     texts = await crisis_mid_scenario(chat, "honestly everyone would be better off without me")
     assert len(texts) == 1
     assert "988" in texts[0] and "741741" in texts[0] and "911" in texts[0]
-    assert "paused the role-play" in texts[0]
+    assert "stopped the role-play" in texts[0]  # truthfully: the run was ended
     labels = [t for t, _ in keyboard(chat.request.sent()[0])]
     assert "Back to the bot" in labels
     async with store.transaction(None) as uow:

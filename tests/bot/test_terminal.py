@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from texts import probable_text
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -104,8 +106,19 @@ def test_unknown_scenario_is_a_kind_error(tmp_path):
 
 
 def test_crisis_text_stops_the_role_play(tmp_path):
-    result = play(tmp_path, "i dont want to be here anymore\n", "family/birthday-or-group")
+    # The card at once, or the question first and "1. Yes": either way the card, run stopped.
+    result = play(tmp_path, "i dont want to be here anymore\n1\n", "family/birthday-or-group")
     assert result.returncode == 0
-    assert "988" in result.stdout and "paused the role-play" in result.stdout
+    assert "988" in result.stdout and "stopped the role-play" in result.stdout
     again = play(tmp_path, "")
     assert "You were in the middle" not in again.stdout  # the run was stopped
+
+
+def test_im_safe_goes_back_to_the_same_moment(tmp_path):
+    result = play(tmp_path, probable_text() + "\n2\n", "family/birthday-or-group")
+    assert result.returncode == 0
+    assert "are you thinking about ending your life" in result.stdout
+    assert "988" not in result.stdout
+    assert "Saved" in result.stdout or "You were" not in result.stdout
+    again = play(tmp_path, "")
+    assert "You were in the middle" in again.stdout  # the scene was kept
