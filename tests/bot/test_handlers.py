@@ -429,6 +429,33 @@ async def test_group_chats_get_a_pointer_not_a_conversation(bot_env):
     assert await rows(store, Run) == 0
 
 
+async def test_buttons_pressed_in_a_group_reveal_and_change_nothing(consented, bot_env):
+    """A press from a group chat (a forwarded card's "My safety plan", say) must not post the
+    presser's plan there, nor act on their settings or data: only a pointer, to them alone."""
+    from offline import Chat
+
+    chat = consented
+    app, request, store = bot_env
+    await chat.send("/safetyplan")
+    await chat.press_button("Start my plan")
+    await chat.send("call my sponsor Dana 555-0100")
+    await chat.press_button("Finish later")
+    in_group = Chat(app, request, user_id=chat.user_id, chat_type="supergroup")
+    group_id = in_group.chat["id"]
+    request.clear()
+    for data in ("plan", "typed:on", "delete", "menu", callbacks.scenario(SCENARIO), "checkin"):
+        await in_group.press(data)
+    await in_group.send("/mydata")
+    to_group = [c for c in request.calls if int(c.params.get("chat_id", 0)) == group_id]
+    assert [c.method for c in to_group] == ["sendMessage"]  # the /mydata pointer, no more
+    assert "Dana" not in json.dumps([c.params for c in request.calls])
+    answers = request.sent("answerCallbackQuery")
+    assert len(answers) == 6 and all("privately" in a["text"] for a in answers)
+    assert await rows(store, User) == 1 and await rows(store, Run) == 0
+    async with store.transaction(None) as uow:
+        assert (await uow.users.get(chat.user_id)).keep_typed_text is False
+
+
 async def test_help_skills_stop(consented):
     chat = consented
     await chat.send("/help")
