@@ -2,17 +2,24 @@
 
 Both walk the SQLAlchemy metadata for columns that reference `users.id`, so a table added by a
 later migration is covered without touching this module (a test checks every table).
+
+Erasing is asked for, then confirmed: `ask_to_erase` issues a nonce that the confirmation's
+buttons carry, and `confirm_erase` erases only for that nonce, within ERASE_CONFIRM_TTL, once.
+A "keep it", a newer request or the time running out makes the old buttons do nothing.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import secrets
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from state.db.models import Base, User
+from state.db.models import Base, User, utcnow
 from state.store import Store, UnitOfWork
+
+ERASE_CONFIRM_TTL = timedelta(minutes=5)
 
 
 def _plain(value: Any) -> Any:
@@ -62,6 +69,58 @@ async def delete_user(store: Store, user_id: int) -> int:
         return await uow.users.delete_everything(user_id)
 
     return await store.run(None, work)
+
+
+async def ask_to_erase(store: Store, user_id: int, now: datetime | None = None) -> str:
+    """Issue the nonce for a new erase confirmation (an older one stops working)."""
+    nonce = secrets.token_urlsafe(12)
+    asked = now or utcnow()
+
+    async def work(uow: UnitOfWork) -> None:
+        await uow.session.execute(
+            update(User).where(User.id == user_id).values(erase_nonce=nonce, erase_asked_at=asked)
+        )
+
+    await store.run(user_id, work)
+    return nonce
+
+
+async def cancel_erase(store: Store, user_id: int, nonce: str) -> bool:
+    """ "Keep it": that confirmation can no longer erase. False if it was not the current one."""
+
+    async def work(uow: UnitOfWork) -> bool:
+        result = await uow.session.execute(
+            update(User)
+            .where(User.id == user_id, User.erase_nonce == nonce)
+            .values(erase_nonce=None, erase_asked_at=None)
+        )
+        return bool(result.rowcount)
+
+    return await store.run(user_id, work, ensure_user=False)
+
+
+async def confirm_erase(
+    store: Store, user_id: int, nonce: str, now: datetime | None = None
+) -> int | None:
+    """Erase everything if `nonce` is the confirmation last issued and still fresh: the number
+    of rows erased; None (nothing changes) for an old, cancelled, expired or forged one."""
+    now = now or utcnow()
+
+    async def work(uow: UnitOfWork) -> int | None:
+        row = (
+            await uow.session.execute(
+                select(User.erase_nonce, User.erase_asked_at).where(User.id == user_id)
+            )
+        ).first()
+        if row is None or row.erase_nonce is None or row.erase_asked_at is None:
+            return None
+        if not secrets.compare_digest(row.erase_nonce.encode(), (nonce or "").encode()):
+            return None
+        if not now - ERASE_CONFIRM_TTL <= row.erase_asked_at <= now:
+            return None
+        return await uow.users.delete_everything(user_id)
+
+    return await store.run(user_id, work, ensure_user=False)
 
 
 async def purge_expired(

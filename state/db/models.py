@@ -91,6 +91,10 @@ class User(Base):
     keep_typed_text: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=text("false")
     )
+    # The confirmation /delete last asked for: its buttons carry this nonce, and only a press
+    # carrying it, soon after `erase_asked_at`, erases anything (see state.privacy).
+    erase_nonce: Mapped[str | None] = mapped_column(String(32))
+    erase_asked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
 
 

@@ -519,6 +519,37 @@ async def test_mydata_and_delete(consented, bot_env):
     assert user is None or user.consented_at is None
 
 
+async def test_the_delete_confirmation_cannot_fire_later(consented, bot_env):
+    """After "No, keep it" the buttons go, and a tap on the old "Yes" (days later, or after a
+    newer /delete) erases nothing; only the current confirmation, within minutes, does."""
+    chat, store = consented, bot_env[2]
+    await chat.send("/delete")
+    old = chat.last_buttons()
+    await chat.press_button("No, keep it")
+    edits = chat.request.sent("editMessageText")
+    assert edits and "nothing was erased" in edits[-1]["text"] and not keyboard(edits[-1])
+    yes = next(data for text, data in old if text.startswith("Yes"))
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=3), tick=True):
+        await chat.press(yes, buttons=old)
+    assert await rows(store, User) == 1
+    assert "expired" in chat.request.sent("answerCallbackQuery")[-1]["text"]
+
+    await chat.send("/delete")
+    first = chat.last_buttons()
+    await chat.send("/delete")
+    second = chat.last_buttons()
+    await chat.press(next(d for t, d in first if t.startswith("Yes")), buttons=first)
+    assert await rows(store, User) == 1  # superseded by the newer request
+    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=6), tick=True):
+        await chat.press(next(d for t, d in second if t.startswith("Yes")), buttons=second)
+    assert await rows(store, User) == 1  # too late
+    await chat.send("/delete")
+    await chat.press_button("Yes, erase everything")
+    assert await rows(store, User) == 0
+    done = chat.request.sent("editMessageText")[-1]["text"]
+    assert "everything about you has been erased" in done
+
+
 async def test_logs_never_contain_typed_text_or_token(consented, caplog):
     from offline import TOKEN
 
