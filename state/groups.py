@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, delete, false, func, or_, select, update
 
 from state import outbox
 from state.db.groups import Group, Invite, Membership, Push
@@ -35,6 +35,7 @@ ALERT_BUCKET_SECONDS = 600  # at most one crisis alert per member and group per 
 PUSH_KIND = "push"
 REPORT_KIND = "push-report"
 ALERT_KIND = "crisis-alert"
+CLOSED_KIND = "group-closed"
 
 
 # ---- records ---------------------------------------------------------------------------------
@@ -111,6 +112,17 @@ class Delivery:
 
 
 @dataclass(frozen=True, slots=True)
+class Removal:
+    """What removing a leader did. `removed` is False when they were not a leader."""
+
+    removed: bool
+    groups: int = 0  # their groups, now closed
+    members: int = 0  # members taken out of those groups (and told, if they still reach us)
+    invites: int = 0  # links revoked: into their groups, or made by them
+    alerts: int = 0  # crisis alerts to them withdrawn before they were sent
+
+
+@dataclass(frozen=True, slots=True)
 class PushResult:
     """`status`: ok, empty (no active member), repeat (the same push moments ago)."""
 
@@ -170,14 +182,103 @@ async def is_leader(uow: UnitOfWork, user_id: int, admins: Iterable[int] = ()) -
 
 
 async def set_role(uow: UnitOfWork, user_id: int, role: str) -> bool:
-    """Make `user_id` a leader or a participant again; False when it was already so."""
+    """Make `user_id` a leader or a participant again; False when it was already so.
+
+    Making someone a participant never creates their row: someone unknown is no leader.
+    """
     if role not in (LEADER, PARTICIPANT):
         raise ValueError(f"unknown role {role!r}")
-    await uow.users.ensure(user_id)
+    if role == LEADER:
+        await uow.users.ensure(user_id)
     result = await uow.session.execute(
         update(User).where(User.id == user_id, User.role != role).values(role=role)
     )
     return bool(result.rowcount)
+
+
+def _leads(admins: Iterable[int]):  # noqa: ANN202 - a SQL condition on a join with the leader
+    """The leader row joined in (`User`) still leads groups: a leader, or an admin now."""
+    known = [int(a) for a in admins]
+    return or_(User.role == LEADER, User.id.in_(known) if known else false())
+
+
+def closed_text(group: GroupRecord) -> str:
+    return (
+        f"🔔 <b>{escape(group.name)}</b> has closed: {escape(group.leader_name)} no longer leads "
+        "groups on this bot. They no longer see your practice or get crisis alerts about you, "
+        "and the group's invitation link no longer works.\n\n"
+        "Nothing else has changed: your practice, check-ins and safety plan are yours as "
+        "before. If your program starts a new group, they'll send you a new link."
+    )
+
+
+async def remove_leader(uow: UnitOfWork, leader_id: int, now: datetime | None = None) -> Removal:
+    """Cut a leader off at once, in one transaction.
+
+    Their role goes; their groups close: every member leaves (so nothing they shared reaches
+    anyone, and being added back reopens nothing), and each member who still reaches us is
+    told why in a queued message. Every link into their groups, or made by them, is revoked,
+    and crisis alerts queued for them and not yet sent are withdrawn. Their groups' rows stay
+    (with their pushes), as their own data until they /delete. Someone unknown is left alone,
+    and no row is created for them.
+    """
+    now = now or utcnow()
+    role = await uow.session.scalar(select(User.role).where(User.id == leader_id))
+    if role is None:
+        return Removal(False)
+    changed = await set_role(uow, leader_id, PARTICIPANT)
+    groups = await leader_groups(uow, leader_id)
+    ids = [g.id for g in groups]
+    notices: list[outbox.Message] = []
+    left = 0
+    for group in groups:
+        people = await members(uow, group.id)
+        left += len(people)
+        notices += [
+            outbox.Message(
+                chat_id=m.user_id,
+                user_id=m.user_id,
+                kind=CLOSED_KIND,
+                ref=str(group.id),
+                text=closed_text(group),
+                dedupe_key=f"group-closed:{group.id}:{m.user_id}:{int(now.timestamp())}",
+                not_before=now,
+            )
+            for m in people
+            if m.active
+        ]
+    if ids:
+        await uow.session.execute(
+            update(Membership)
+            .where(Membership.group_id.in_(ids), Membership.left_at.is_(None))
+            .values(left_at=now)
+        )
+    revoked = await uow.session.execute(
+        update(Invite)
+        .where(
+            or_(Invite.group_id.in_(ids), Invite.created_by == leader_id)
+            if ids
+            else Invite.created_by == leader_id,
+            Invite.revoked_at.is_(None),
+            Invite.used_by.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    withdrawn = await uow.session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.chat_id == leader_id,
+            OutboxMessage.kind == ALERT_KIND,
+            OutboxMessage.status == "queued",
+        )
+    )
+    await outbox.enqueue_many(uow, notices, now=now)
+    return Removal(
+        changed or bool(ids),
+        len(groups),
+        left,
+        revoked.rowcount or 0,
+        withdrawn.rowcount or 0,
+    )
 
 
 async def leader_ids(uow: UnitOfWork) -> list[int]:
@@ -346,8 +447,15 @@ def _status(invite: Invite | None, now: datetime) -> str:
 
 
 async def check_group_invite(
-    uow: UnitOfWork, code: str, user_id: int, now: datetime | None = None
+    uow: UnitOfWork,
+    code: str,
+    user_id: int,
+    now: datetime | None = None,
+    *,
+    admins: Iterable[int] = (),
 ) -> InviteCheck:
+    """What a group link leads to. A link into the group of someone who no longer leads groups
+    (removed, or an admin no longer in `admins`) is "revoked", whatever its own state."""
     now = now or utcnow()
     invite = await _load_invite(uow, code, "group")
     status = _status(invite, now)
@@ -356,6 +464,8 @@ async def check_group_invite(
     group = await get_group(uow, invite.group_id)
     if group is None:
         return InviteCheck("unknown")
+    if not await is_leader(uow, group.leader_id, admins):
+        return InviteCheck("revoked")
     if group.leader_id == user_id:
         return InviteCheck("own", _invite(invite), group)
     member = await uow.session.scalar(
@@ -377,13 +487,14 @@ async def join_group(
     share_transcripts: bool = False,
     alert_leader: bool = False,
     now: datetime | None = None,
+    admins: Iterable[int] = (),
 ) -> InviteCheck:
     """Join through a link (checked again: it may have been revoked since it was shown).
 
     Rejoining after leaving starts afresh: the leader sees only practice after `joined_at`.
     """
     now = now or utcnow()
-    check = await check_group_invite(uow, code, user_id, now)
+    check = await check_group_invite(uow, code, user_id, now, admins=admins)
     if check.status != "ok" or check.group is None:
         return check
     name = clean_name(display_name) or f"Member {user_id % 10_000:04d}"
@@ -481,17 +592,35 @@ async def members(uow: UnitOfWork, group_id: int) -> list[MemberRecord]:
 # ---- leader invitations ----------------------------------------------------------------------
 
 
-async def check_leader_invite(uow: UnitOfWork, code: str, now: datetime | None = None) -> str:
-    return _status(await _load_invite(uow, code, "leader"), now or utcnow())
+def _leader_status(invite: Invite | None, now: datetime, admins: Iterable[int]) -> str:
+    """A leader invitation works only while whoever made it is still an admin."""
+    status = _status(invite, now)
+    if status == "ok" and invite is not None and not is_admin(invite.created_by, admins):
+        return "revoked"
+    return status
+
+
+async def check_leader_invite(
+    uow: UnitOfWork, code: str, now: datetime | None = None, *, admins: Iterable[int] = ()
+) -> str:
+    return _leader_status(await _load_invite(uow, code, "leader"), now or utcnow(), admins)
 
 
 async def accept_leader_invite(
-    uow: UnitOfWork, code: str, user_id: int, now: datetime | None = None
+    uow: UnitOfWork,
+    code: str,
+    user_id: int,
+    now: datetime | None = None,
+    *,
+    admins: Iterable[int] = (),
 ) -> str:
-    """Use a one-time leader invitation: 'ok', or why not (unknown, used, revoked, expired)."""
+    """Use a one-time leader invitation: 'ok', or why not (unknown, used, revoked, expired).
+
+    `admins` are the admins now: a link made by someone no longer among them is "revoked".
+    """
     now = now or utcnow()
     invite = await _load_invite(uow, code, "leader")
-    status = _status(invite, now)
+    status = _leader_status(invite, now, admins)
     if invite is None or status != "ok":
         return status
     # Conditional on still unused, so two people racing for one link cannot both win.
@@ -684,11 +813,14 @@ def _local(moment: datetime, timezone: str | None) -> str:
     return f"{local:%H:%M} {label} on {local:%d %b}"
 
 
-async def alert_leaders(store: Store, user_id: int, now: datetime | None = None) -> int:
+async def alert_leaders(
+    store: Store, user_id: int, now: datetime | None = None, *, admins: Iterable[int] = ()
+) -> int:
     """Queue a no-text alert to the leader of each group where this member allowed alerts.
 
     Called when crisis language was detected. The alert carries the group, the member's name
     and the time, never what they wrote or the kind of crisis; one per group per 10 minutes.
+    Only to someone who still leads groups: a leader, or one of `admins` (the admins now).
     """
     now = now or utcnow()
     bucket = int(now.timestamp()) // ALERT_BUCKET_SECONDS
@@ -702,6 +834,7 @@ async def alert_leaders(store: Store, user_id: int, now: datetime | None = None)
                 Membership.user_id == user_id,
                 Membership.left_at.is_(None),
                 Membership.alert_leader.is_(True),
+                _leads(admins),
             )
         )
         alerts = [

@@ -66,7 +66,7 @@ async def crisis_response(
     if user is not None:  # after the card: nothing may delay or stop it
         try:
             async with asyncio.timeout(RECORD_TIMEOUT):
-                await alert_leaders(svc.store, user.id)
+                await alert_leaders(svc.store, user.id, admins=svc.settings.admin_user_ids)
         except Exception as exc:  # noqa: BLE001 - logged; the card has gone out
             kind = type(exc).__name__
             log.error("update %s: leader alert not queued (%s)", update.update_id, kind)

@@ -206,6 +206,55 @@ async def test_admin_invites_a_leader_with_a_one_time_link(env):
     assert env.last(LEADER) == feature.NOT_LEADER
 
 
+async def test_a_removed_leader_is_cut_off_and_their_members_are_told(env):
+    """The review's reproduction: after /leaders → Remove, no alert reaches the removed
+    leader (not even one already queued), their old link admits nobody, their members are
+    told in plain words, and they no longer show as leading anything."""
+    await make_leader(env)
+    code = await new_group(env)
+    await join(env, P1, code, "☐ Crisis alerts")
+    words = "honestly everyone would be better off without me"
+    await env.chat(P1).send(words)  # an alert is queued for the leader, not yet sent
+    await env.consent(ADMIN)
+    await env.chat(ADMIN).send("/leaders")
+    await env.press(ADMIN, f"Remove {LEADER}")
+    report = env.last(ADMIN)
+    assert "no longer a group leader" in report and "1 member(s)" in report
+    assert "1 crisis alert(s) to them withdrawn" in report
+    await env.consent(P2, f"/start g_{code}")  # the old link
+    assert env.last(P2) == feature.BAD_LINK
+    await env.chat(P2).press(f"gjoin:2{code}")
+    await env.chat(P1).send(words)
+    await env.drain()
+    assert not any("may need support" in t for t in env.texts(LEADER))
+    notice = env.last(P1)
+    assert "<b>Tuesday group</b> has closed" in notice and "no longer leads groups" in notice
+    assert "crisis alerts about you" in notice
+    assert await env.count(Membership, Membership.left_at.is_(None)) == 0
+    await env.chat(LEADER).send("/mygroups")
+    assert "Groups you lead" not in env.last(LEADER)
+    await env.chat(P1).send("/mygroups")
+    assert "not in any group" in env.last(P1)
+
+
+async def test_a_leader_link_dies_with_its_admin_and_ldel_creates_nobody(env):
+    await env.consent(ADMIN)
+    await env.chat(ADMIN).send("/leaders")
+    await env.press(ADMIN, "New leader invitation link")
+    link = re.search(r"\?start=(l_[A-Za-z0-9_-]+)", env.last(ADMIN))[1]
+    users = await env.count(User)
+    await env.chat(ADMIN).press(callbacks.action("ldel", b36(424242)))
+    assert "isn't a group leader" in env.last(ADMIN)
+    assert await env.count(User) == users  # no row for an id nobody used
+    env.app.bot_data["services"].settings.admin_user_ids = []  # ADMIN left ADMIN_USER_IDS
+    await env.consent(LEADER, f"/start {link}")
+    assert env.last(LEADER) == feature.BAD_LEADER_LINK
+    await env.chat(LEADER).press(callbacks.action("lacc", link.removeprefix("l_")))
+    assert env.last(LEADER) == feature.BAD_LEADER_LINK
+    async with env.store.transaction(None) as uow:
+        assert (await uow.users.get(LEADER)).role == core.PARTICIPANT
+
+
 async def test_only_admins_manage_leaders(env):
     await make_leader(env)
     await env.chat(LEADER).send("/leaders")

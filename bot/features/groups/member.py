@@ -128,8 +128,9 @@ async def show_join(update: Update, context: ContextTypes.DEFAULT_TYPE, code: st
     user = update.effective_user
     if user is None:
         return
+    known = admins(context)
     check = await services(context).store.run(
-        user.id, lambda uow: core.check_group_invite(uow, code, user.id)
+        user.id, lambda uow: core.check_group_invite(uow, code, user.id, admins=known)
     )
     group = await _invited_group(update, context, check)
     if group is not None:
@@ -161,9 +162,11 @@ async def on_join(
     if parsed is None:
         return
     flags, code = parsed
-    store = services(context).store
+    store, known = services(context).store, admins(context)
     if data.action == "gopt":
-        check = await store.run(user_id, lambda uow: core.check_group_invite(uow, code, user_id))
+        check = await store.run(
+            user_id, lambda uow: core.check_group_invite(uow, code, user_id, admins=known)
+        )
         group = await _invited_group(update, context, check)
         if group is not None:
             await answer(query)
@@ -179,6 +182,7 @@ async def on_join(
             name,
             share_transcripts=bool(flags & 1),
             alert_leader=bool(flags & 2),
+            admins=known,
         ),
     )
     group = await _invited_group(update, context, check, fine=("joined",))
@@ -204,7 +208,8 @@ async def show_leader_invite(update: Update, context: ContextTypes.DEFAULT_TYPE,
     known = admins(context)
 
     async def work(uow):
-        return await core.check_leader_invite(uow, code), await core.is_leader(uow, user.id, known)
+        status = await core.check_leader_invite(uow, code, admins=known)
+        return status, await core.is_leader(uow, user.id, known)
 
     status, already = await services(context).store.run(user.id, work)
     if already:
@@ -227,9 +232,9 @@ async def show_leader_invite(update: Update, context: ContextTypes.DEFAULT_TYPE,
 async def on_leader_invite(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData, user_id: int
 ) -> None:
-    code = data.arg or ""
+    code, known = data.arg or "", admins(context)
     status = await services(context).store.run(
-        user_id, lambda uow: core.accept_leader_invite(uow, code, user_id)
+        user_id, lambda uow: core.accept_leader_invite(uow, code, user_id, admins=known)
     )
     if status != "ok":
         await refuse(update, context, BAD_LEADER_LINK)
@@ -286,9 +291,12 @@ async def mygroups(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if user_id is None:
         return
 
+    known = admins(context)
+
     async def work(uow):
         mine = await core.member_groups(uow, user_id)
-        led = await core.leader_groups(uow, user_id)
+        leads = await core.is_leader(uow, user_id, known)
+        led = await core.leader_groups(uow, user_id) if leads else []
         return mine, led
 
     mine, led = await services(context).store.run(user_id, work)
