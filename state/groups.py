@@ -716,8 +716,21 @@ async def get_push(uow: UnitOfWork, push_id: int) -> PushRecord | None:
     return _push(row) if row else None
 
 
+def _outcome(status: str, error: str | None) -> str:
+    """Which count of a Delivery an outbox row's status adds to."""
+    if status == "sent":
+        return "sent"
+    if status in ("queued", "sending"):
+        return "pending"
+    return "blocked" if error == "blocked" else "failed"
+
+
 async def delivery(uow: UnitOfWork, push_ids: Iterable[int]) -> dict[int, Delivery]:
-    """Outbox counts per push: sent, blocked, failed (other), pending (queued or sending)."""
+    """Counts per push: sent, blocked, failed (other), pending (queued or sending).
+
+    The outbox rows still there, plus what the retention purge counted into the push
+    (`Push.delivered`) before it erased older ones.
+    """
     ids = [int(i) for i in push_ids]
     if not ids:
         return {}
@@ -728,14 +741,42 @@ async def delivery(uow: UnitOfWork, push_ids: Iterable[int]) -> dict[int, Delive
     )
     tally: dict[int, dict[str, int]] = {i: {} for i in ids}
     for ref, status, error, n in rows:
-        if status == "sent":
-            key = "sent"
-        elif status in ("queued", "sending"):
-            key = "pending"
-        else:
-            key = "blocked" if error == "blocked" else "failed"
+        key = _outcome(status, error)
         tally[int(ref)][key] = tally[int(ref)].get(key, 0) + n
+    kept = await uow.session.execute(
+        select(Push.id, Push.delivered).where(Push.id.in_(ids), Push.delivered.is_not(None))
+    )
+    for push_id, counts in kept:
+        for key, n in (counts or {}).items():
+            if key in ("sent", "blocked", "failed"):
+                tally[push_id][key] = tally[push_id].get(key, 0) + int(n)
     return {i: Delivery(**t) for i, t in tally.items()}
+
+
+async def keep_delivery(
+    uow: UnitOfWork, erased: Iterable[tuple[str, str | None, str, str | None]]
+) -> int:
+    """Count erased push messages ((kind, ref, status, error), from `outbox.purge_settled`)
+    into their pushes, so `delivery` still adds up; the number of pushes updated."""
+    added: dict[int, dict[str, int]] = {}
+    for kind, ref, status, error in erased:
+        if kind != PUSH_KIND or not (ref or "").isdigit() or status not in ("sent", "failed"):
+            continue
+        counts = added.setdefault(int(ref or 0), {})
+        key = _outcome(status, error)
+        counts[key] = counts.get(key, 0) + 1
+    if not added:
+        return 0
+    pushes = await uow.session.scalars(select(Push).where(Push.id.in_(list(added))))
+    updated = 0
+    for push in pushes:
+        total = dict(push.delivered or {})
+        for key, n in added[push.id].items():
+            total[key] = int(total.get(key, 0)) + n
+        push.delivered = total  # a new dict: the JSON column sees the change
+        updated += 1
+    await uow.session.flush()
+    return updated
 
 
 def delivery_text(group_name: str, title: str, d: Delivery) -> str:
@@ -841,6 +882,7 @@ async def alert_leaders(
             outbox.Message(
                 chat_id=group.leader_id,
                 user_id=group.leader_id,
+                subject_id=user_id,  # about the member: theirs to export and erase too
                 kind=ALERT_KIND,
                 ref=str(group.id),
                 text=(

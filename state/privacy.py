@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select, update
 
@@ -68,7 +68,9 @@ async def delete_user(store: Store, user_id: int) -> int:
     async def work(uow: UnitOfWork) -> int:
         return await uow.users.delete_everything(user_id)
 
-    return await store.run(None, work)
+    deleted = await store.run(None, work)
+    await store.checkpoint()  # the erased rows' old pages leave SQLite's WAL too
+    return deleted
 
 
 async def ask_to_erase(store: Store, user_id: int, now: datetime | None = None) -> str:
@@ -120,24 +122,40 @@ async def confirm_erase(
             return None
         return await uow.users.delete_everything(user_id)
 
-    return await store.run(user_id, work, ensure_user=False)
+    deleted = await store.run(user_id, work, ensure_user=False)
+    if deleted is not None:
+        await store.checkpoint()
+    return deleted
+
+
+class Purged(NamedTuple):
+    typed_text: int  # typed replies erased
+    update_ids: int  # processed update ids forgotten
+    messages: int  # sent or failed outbox messages erased
 
 
 async def purge_expired(
-    store: Store, now: datetime, typed_text_days: int, update_ids_days: int = 7
-) -> tuple[int, int]:
-    """Erase typed text past its retention, and forget old processed update ids.
+    store: Store,
+    now: datetime,
+    typed_text_days: int,
+    update_ids_days: int = 7,
+    outbox_days: int = 7,
+) -> Purged:
+    """Erase typed text past its retention, old processed update ids, and settled messages.
 
     Typed replies are kept only for participants who allowed it, and only this long; update ids
-    are needed only while Telegram might redeliver (a day at most), so a week is generous.
+    are needed only while Telegram might redeliver (a day at most), so a week is generous. Sent
+    and failed outbox messages (pushes, check-ins, alerts, each with its words) are kept
+    `outbox_days` (OUTBOX_RETENTION_DAYS) for a look at what went out, then erased; a push's
+    delivery counts are kept on the push. On SQLite the write-ahead log is then folded in, so
+    the erased words leave the files too.
     """
-    from datetime import timedelta
+    from sqlalchemy import delete
 
-    from sqlalchemy import delete, update
-
+    from state import groups, outbox
     from state.db.models import ProcessedUpdate, Turn
 
-    async def work(uow: UnitOfWork) -> tuple[int, int]:
+    async def work(uow: UnitOfWork) -> Purged:
         text = await uow.session.execute(
             update(Turn)
             .where(Turn.typed_text.is_not(None))
@@ -149,6 +167,11 @@ async def purge_expired(
                 ProcessedUpdate.processed_at < now - timedelta(days=update_ids_days)
             )
         )
-        return text.rowcount or 0, ids.rowcount or 0
+        erased = await outbox.purge_settled(uow, now - timedelta(days=outbox_days))
+        await groups.keep_delivery(uow, erased)
+        return Purged(text.rowcount or 0, ids.rowcount or 0, len(erased))
 
-    return await store.run(None, work)
+    purged = await store.run(None, work)
+    if any(purged):
+        await store.checkpoint()
+    return purged

@@ -9,6 +9,7 @@ pushes go with the group.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -79,7 +80,11 @@ class Membership(Base):
 
 
 class Push(Base):
-    """A scenario a leader sent to a group; its messages are outbox rows with `ref` = its id."""
+    """A scenario a leader sent to a group; its messages are outbox rows with `ref` = its id.
+
+    `delivered` keeps the counts of those rows once the retention purge has erased them
+    ({"sent": n, "blocked": n, "failed": n}), so the leader's view stays true without them.
+    """
 
     __tablename__ = "pushes"
 
@@ -93,3 +98,4 @@ class Push(Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
     reported_at: Mapped[datetime | None]
+    delivered: Mapped[dict[str, Any] | None]

@@ -205,7 +205,10 @@ class OutboxMessage(Base):
     """A message decided in some transaction and sent later by the one outbox sender.
 
     `dedupe_key` is unique, so deciding twice (a retried transaction, a second worker, a job
-    that ran again after a crash) still queues one message.
+    that ran again after a crash) still queues one message. `user_id` is whom it goes to;
+    `subject_id` whom it is about, when that is someone else (a crisis alert to a leader names
+    a member): both reference `users`, so /mydata exports the row and /delete erases it for
+    either. Sent and failed rows are erased after OUTBOX_RETENTION_DAYS (state.privacy).
     """
 
     __tablename__ = "outbox"
@@ -216,6 +219,9 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    subject_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     chat_id: Mapped[int] = mapped_column(BigInteger)
