@@ -77,6 +77,7 @@ class MemberRecord:
     share_transcripts: bool
     alert_leader: bool
     active: bool = True  # False once they blocked the bot
+    share_checkins: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +160,7 @@ def _member(m: Membership, active: bool = True) -> MemberRecord:
         m.share_transcripts,
         m.alert_leader,
         active,
+        m.share_checkins,
     )
 
 
@@ -486,6 +488,7 @@ async def join_group(
     *,
     share_transcripts: bool = False,
     alert_leader: bool = False,
+    share_checkins: bool = False,
     now: datetime | None = None,
     admins: Iterable[int] = (),
 ) -> InviteCheck:
@@ -513,11 +516,13 @@ async def join_group(
                 joined_at=now,
                 share_transcripts=share_transcripts,
                 alert_leader=alert_leader,
+                share_checkins=share_checkins,
             )
         )
     else:
         row.display_name, row.joined_at, row.left_at = name, now, None
         row.share_transcripts, row.alert_leader = share_transcripts, alert_leader
+        row.share_checkins = share_checkins
     # Someone opening a link is evidently reachable again, even if they once blocked the bot.
     await uow.session.execute(update(User).where(User.id == user_id).values(active=True))
     await uow.session.flush()
@@ -549,6 +554,7 @@ async def set_sharing(
     *,
     share_transcripts: bool | None = None,
     alert_leader: bool | None = None,
+    share_checkins: bool | None = None,
 ) -> MemberRecord | None:
     """Change what a member shares with one group; None if they are not in it."""
     row = await uow.session.scalar(
@@ -564,6 +570,8 @@ async def set_sharing(
         row.share_transcripts = share_transcripts
     if alert_leader is not None:
         row.alert_leader = alert_leader
+    if share_checkins is not None:
+        row.share_checkins = share_checkins
     await uow.session.flush()
     return _member(row)
 
@@ -576,6 +584,11 @@ async def member_groups(uow: UnitOfWork, user_id: int) -> list[tuple[GroupRecord
         .order_by(Group.id)
     )
     return [(_group(g), _member(m)) for g, m in rows]
+
+
+async def checkin_groups(uow: UnitOfWork, user_id: int) -> list[GroupRecord]:
+    """The groups whose leader may see this member's check-ins (and the notes they share)."""
+    return [g for g, m in await member_groups(uow, user_id) if m.share_checkins]
 
 
 async def members(uow: UnitOfWork, group_id: int) -> list[MemberRecord]:

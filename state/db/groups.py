@@ -58,7 +58,8 @@ class Invite(Base):
 
 
 class Membership(Base):
-    """A participant in a group, with what they agreed to share. `left_at` set means left."""
+    """A participant in a group, with what they agreed to share with its leader (transcripts,
+    crisis alerts, check-ins). `left_at` set means left."""
 
     __tablename__ = "memberships"
 
@@ -77,6 +78,9 @@ class Membership(Base):
     left_at: Mapped[datetime | None]
     share_transcripts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=FALSE)
     alert_leader: Mapped[bool] = mapped_column(Boolean, default=False, server_default=FALSE)
+    # Whether this group's leader may see the member's check-ins (pooled with the group's, and
+    # notes they share): chosen per group, when joining or in /mygroups.
+    share_checkins: Mapped[bool] = mapped_column(Boolean, default=False, server_default=FALSE)
 
 
 class Push(Base):

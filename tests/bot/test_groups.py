@@ -576,6 +576,54 @@ async def test_mygroups_changes_what_is_shared(env):
     assert env.last(P2) == "You're not in any group."
 
 
+# ---- check-ins -----------------------------------------------------------------------------
+
+
+async def check_in_with_note(env: Env, user_id: int, note: str) -> None:
+    await env.chat(user_id).send("/checkin")
+    await env.press(user_id, "Check in now")
+    await env.press(user_id, "3")
+    await env.press(user_id, "Calm")
+    await env.press(user_id, "None of these")
+    await env.chat(user_id).send(note)
+    assert "Check-in saved" in env.last(user_id)
+
+
+async def test_shared_notes_reach_the_leader_and_figures_need_three_who_share(env):
+    """ "Share this note with my group leader" is offered only where a leader would see it,
+    and then the leader does, in /group and the CSV; pooled figures wait for three sharers."""
+    await make_leader(env)
+    code = await new_group(env)
+    await join(env, P1, code, "☐ Share check-ins")
+    await join(env, P2, code)
+    await check_in_with_note(env, P1, "Hard day, called my sponsor")
+    await env.press(P1, f"Share this note with P{LEADER}")
+    assert f"is shared with P{LEADER} (Tuesday group)" in env.last(P1)
+    await check_in_with_note(env, P2, "private thoughts")
+    assert not keyboard(env.to(P2)[-1])  # P2 shares no check-ins: no button to share a note
+
+    await env.chat(LEADER).send("/group")
+    view = env.last(LEADER)
+    assert "1 of 2 members share them with you" in view and "at least 3 of them" in view
+    assert "average mood" not in view and "% done" not in view
+    assert "Notes shared with you" in view
+    assert f"P{P1}" in view and "Hard day, called my sponsor" in view
+    assert "private thoughts" not in view
+    await env.chat(LEADER).send("/export")
+    exported = env.csv()[1].decode("utf-8-sig")
+    assert exported.splitlines()[0].endswith(",transcript,note_date,note")
+    assert "Hard day, called my sponsor" in exported and "private thoughts" not in exported
+
+    await env.chat(P2).send("/mygroups")
+    await env.press(P2, "Share check-ins")
+    assert "Check-ins: <b>shared</b>" in env.request.sent("editMessageText")[-1]["text"]
+    await join(env, P3, code, "☐ Share check-ins")
+    await check_in_with_note(env, P3, "fine")
+    await env.chat(LEADER).send("/group")
+    view = env.last(LEADER)
+    assert "3 of 3 members share them with you): 100% done · average mood 3.0/5" in view
+
+
 # ---- crisis alerts -------------------------------------------------------------------------
 
 

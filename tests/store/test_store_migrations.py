@@ -153,3 +153,49 @@ async def test_alerts_already_queued_get_the_member_they_are_about(db_url: str) 
             assert [tuple(r) for r in rows] == [("crisis:5:2:100", 2), ("push:7:2", None)]
     finally:
         await engine.dispose()
+
+
+async def test_check_in_sharing_moves_to_each_group_the_member_is_in(db_url: str) -> None:
+    """0009: whoever shared check-ins with "my group leader" keeps sharing with the groups they
+    are in now (not one they left); nobody else starts sharing."""
+    from sqlalchemy import text
+
+    await migrate.upgrade(db_url, "0008_outbox_subject")
+    engine = make_engine(db_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO users (id) VALUES (1), (2), (3)"))
+            await conn.execute(
+                text(
+                    "INSERT INTO groups (id, name, leader_id, leader_name) "
+                    "VALUES (10, 'A', 1, 'L'), (11, 'B', 1, 'L')"
+                )
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO memberships (group_id, user_id, display_name, left_at) VALUES "
+                    "(10, 2, 'two', NULL), (11, 2, 'two', CURRENT_TIMESTAMP), "
+                    "(10, 3, 'three', NULL)"
+                )
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO checkin_settings (user_id, share_with_leader) "
+                    "VALUES (2, true), (3, false)"
+                )
+            )
+        await migrate.upgrade(db_url)
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                text(
+                    "SELECT group_id, user_id, share_checkins FROM memberships "
+                    "ORDER BY group_id, user_id"
+                )
+            )
+            assert [(g, u, bool(s)) for g, u, s in rows] == [
+                (10, 2, True),
+                (10, 3, False),
+                (11, 2, False),
+            ]
+    finally:
+        await engine.dispose()
