@@ -114,7 +114,7 @@ class Delivery:
 
 @dataclass(frozen=True, slots=True)
 class Removal:
-    """What removing a leader did. `removed` is False when they were not a leader."""
+    """What removing a leader did. `removed` is False when there was nothing to cut off."""
 
     removed: bool
     groups: int = 0  # their groups, now closed
@@ -274,13 +274,9 @@ async def remove_leader(uow: UnitOfWork, leader_id: int, now: datetime | None = 
         )
     )
     await outbox.enqueue_many(uow, notices, now=now)
-    return Removal(
-        changed or bool(ids),
-        len(groups),
-        left,
-        revoked.rowcount or 0,
-        withdrawn.rowcount or 0,
-    )
+    invites, alerts = revoked.rowcount or 0, withdrawn.rowcount or 0
+    # Removed: something was cut off (a second removal finds nothing left to cut).
+    return Removal(bool(changed or left or invites or alerts), len(groups), left, invites, alerts)
 
 
 async def leader_ids(uow: UnitOfWork) -> list[int]:
