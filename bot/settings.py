@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     typing_pause: float = Field(default=0.6, ge=0, le=5)
     typed_text_retention_days: int = Field(default=30, ge=0, le=3650)
+    # Sent and failed outbox messages (pushes, check-ins, crisis alerts) are erased after this.
+    outbox_retention_days: int = Field(default=7, ge=0, le=3650)
     crisis_resources: str | None = None  # JSON list of {"name", "contact"}; defaults are US lines
     log_level: str = "INFO"
     # Prometheus metrics and /healthz over HTTP; off unless a port is set.

@@ -15,17 +15,18 @@ Button data written into queued messages (the bot parses it with `bot.callbacks.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from html import escape
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, select, update
 
 from scenarios.skills import COMPONENTS, FRAMEWORKS
 from state import outbox
 from state.db.checkins import Checkin, CheckinSettings
+from state.db.groups import Membership
 from state.db.models import Turn, User
 from state.progress import streak
 from state.schedule import (
@@ -46,7 +47,11 @@ NOTE_LIMIT = 1000
 KIND = "checkin"
 WEEKLY_KIND = "checkin-week"
 
-SETUP_STEPS = ("zone", "time", "quiet", "recovery", "share")
+SETUP_STEPS = ("zone", "time", "quiet", "recovery")
+# Asked last before sharing became a choice per group (/mygroups): a button from then still
+# answers, and finishes the setup.
+LEGACY_SETUP_STEPS = ("share",)
+MIN_SHARING = 3  # a group figure pools at least this many members, or isn't shown
 STEPS = ("mood", "emotion", "urge", "acted", "halt", "skills", "note", "done")
 EMOTIONS: dict[str, str] = {
     "calm": "Calm",
@@ -77,7 +82,6 @@ class SettingsRecord:
     active: bool
     recovery_track: bool
     weekly_summary: bool
-    share_with_leader: bool
     next_due_at: datetime | None
     setup_step: str | None
     awaiting: str | None
@@ -141,7 +145,6 @@ def _settings(s: CheckinSettings) -> SettingsRecord:
         s.active,
         s.recovery_track,
         s.weekly_summary,
-        s.share_with_leader,
         s.next_due_at,
         s.setup_step,
         s.awaiting,
@@ -234,9 +237,13 @@ async def setup_answer(
         row.quiet_start, row.quiet_end = value if value else (None, None)
     elif step == "recovery":
         row.recovery_track = bool(value)
-    elif step == "share":
-        row.share_with_leader = bool(value)
-    index = SETUP_STEPS.index(step)
+    elif step == "share":  # the old last question: it meant every group they were in
+        await uow.session.execute(
+            update(Membership)
+            .where(Membership.user_id == user_id, Membership.left_at.is_(None))
+            .values(share_checkins=bool(value))
+        )
+    index = len(SETUP_STEPS) - 1 if step in LEGACY_SETUP_STEPS else SETUP_STEPS.index(step)
     if index + 1 < len(SETUP_STEPS):
         row.setup_step = SETUP_STEPS[index + 1]
         row.awaiting = row.setup_step if row.setup_step in ("zone", "time") else None
@@ -282,8 +289,8 @@ async def stop(uow: UnitOfWork, user_id: int) -> bool:
 
 
 async def set_option(uow: UnitOfWork, user_id: int, name: str, on: bool) -> SettingsRecord:
-    """Toggle `weekly_summary`, `share_with_leader` or `recovery_track`."""
-    if name not in ("weekly_summary", "share_with_leader", "recovery_track"):
+    """Toggle `weekly_summary` or `recovery_track` (sharing is per group: state.groups)."""
+    if name not in ("weekly_summary", "recovery_track"):
         raise ValueError(name)
     row = await _row(uow, user_id)
     setattr(row, name, on)
@@ -731,67 +738,98 @@ async def _queue_weekly(uow: UnitOfWork, user_id: int, day: date, now: datetime)
 
 @dataclass(frozen=True)
 class GroupCheckinSummary:
-    """What a group leader may see: counts and averages, and only notes shared with them."""
+    """What a group's leader may see of check-ins.
+
+    Only from members who share their check-ins with this group, only from the day each joined,
+    and figures only where at least MIN_SHARING of them contribute (fewer would show someone's
+    own numbers): `completion` and `avg_mood` once that many checked in, `avg_urge` and
+    `acted_days` once that many answered the urge question. Notes only where their author
+    shared that very note.
+    """
 
     members: int
-    sharing: int  # members who agreed to share their check-ins with the leader
+    sharing: int  # members who share their check-ins with this group
+    checked_in: int  # of those, how many completed a check-in in the window
     days: int
-    completed: int
-    completion: float  # completed / (sharing × days), 0..1
-    avg_mood: float | None
-    avg_urge: float | None
-    acted_days: int
+    completed: int | None = None
+    completion: float | None = None  # completed / the sharing members' days since joining
+    avg_mood: float | None = None
+    avg_urge: float | None = None
+    acted_days: int | None = None
     shared_notes: tuple[tuple[int, date, str], ...] = field(default_factory=tuple)
 
 
+def _joined_on(joined_at: datetime, timezone: str | None) -> date:
+    try:
+        return local_today(timezone or "UTC", joined_at)
+    except (ValueError, LookupError):  # a zone gone from the system's database
+        return joined_at.astimezone(UTC).date()
+
+
 async def group_checkin_summary(
-    uow: UnitOfWork, user_ids: list[int], since: date, until: date | None = None
+    uow: UnitOfWork, group_id: int, since: date, until: date | None = None
 ) -> GroupCheckinSummary:
-    """Completion and averages over `since`..`until` (default: today, UTC) for the members who
-    share with their leader. Notes appear only when their author shared that very note."""
+    """Completion and averages over `since`..`until` (default: today, UTC) for the group's
+    current members who share their check-ins with it, each counted from the (local) day they
+    joined. A group's size is small, so its few rows are pooled here rather than in SQL."""
     until = until or datetime.now(UTC).date()
     days = max(0, (until - since).days + 1)
-    members = list(dict.fromkeys(user_ids))
-    if not members or days == 0:
-        return GroupCheckinSummary(len(members), 0, days, 0, 0.0, None, None, 0)
-    sharing = list(
-        await uow.session.scalars(
-            select(CheckinSettings.user_id).where(
-                CheckinSettings.user_id.in_(members), CheckinSettings.share_with_leader.is_(True)
-            )
-        )
-    )
-    if not sharing:
-        return GroupCheckinSummary(len(members), 0, days, 0, 0.0, None, None, 0)
-    window = (
-        Checkin.user_id.in_(sharing),
-        Checkin.local_date >= since,
-        Checkin.local_date <= until,
-        Checkin.completed_at.is_not(None),
-    )
-    completed, avg_mood, avg_urge, acted = (
+    people = (
         await uow.session.execute(
             select(
-                func.count(Checkin.id),
-                func.avg(Checkin.mood),
-                func.avg(Checkin.urge),
-                func.count(Checkin.id).filter(Checkin.acted.is_(True)),
-            ).where(*window)
+                Membership.user_id,
+                Membership.joined_at,
+                Membership.share_checkins,
+                CheckinSettings.timezone,
+            )
+            .outerjoin(CheckinSettings, CheckinSettings.user_id == Membership.user_id)
+            .where(Membership.group_id == group_id, Membership.left_at.is_(None))
         )
-    ).one()
-    notes = await uow.session.execute(
-        select(Checkin.user_id, Checkin.local_date, Checkin.note)
-        .where(*window, Checkin.shared_note.is_(True), Checkin.note.is_not(None))
-        .order_by(Checkin.local_date, Checkin.user_id)
+    ).all()
+    start = {
+        p.user_id: max(since, _joined_on(p.joined_at, p.timezone))
+        for p in people
+        if p.share_checkins
+    }
+    if not start or days == 0:
+        return GroupCheckinSummary(len(people), len(start), 0, days)
+    rows = (
+        await uow.session.execute(
+            select(
+                Checkin.user_id,
+                Checkin.local_date,
+                Checkin.mood,
+                Checkin.urge,
+                Checkin.acted,
+                Checkin.note,
+                Checkin.shared_note,
+            )
+            .where(
+                Checkin.user_id.in_(list(start)),
+                Checkin.local_date >= since,
+                Checkin.local_date <= until,
+                Checkin.completed_at.is_not(None),
+            )
+            .order_by(Checkin.local_date, Checkin.user_id)
+        )
+    ).all()
+    seen = [r for r in rows if r.local_date >= start[r.user_id]]
+    notes = tuple((r.user_id, r.local_date, r.note) for r in seen if r.shared_note and r.note)
+    checked_in = {r.user_id for r in seen}
+    summary = GroupCheckinSummary(
+        len(people), len(start), len(checked_in), days, shared_notes=notes
     )
-    return GroupCheckinSummary(
-        members=len(members),
-        sharing=len(sharing),
-        days=days,
-        completed=int(completed),
-        completion=int(completed) / (len(sharing) * days),
-        avg_mood=float(avg_mood) if avg_mood is not None else None,
-        avg_urge=float(avg_urge) if avg_urge is not None else None,
-        acted_days=int(acted or 0),
-        shared_notes=tuple((u, d, n) for u, d, n in notes.all()),
+    if len(checked_in) < MIN_SHARING:
+        return summary
+    member_days = sum(max(0, (until - day).days + 1) for day in start.values())
+    moods = [r.mood for r in seen if r.mood is not None]
+    urged = [r for r in seen if r.urge is not None]
+    enough_urges = len({r.user_id for r in urged}) >= MIN_SHARING
+    return replace(
+        summary,
+        completed=len(seen),
+        completion=len(seen) / member_days,
+        avg_mood=sum(moods) / len(moods) if moods else None,
+        avg_urge=sum(r.urge for r in urged) / len(urged) if enough_urges else None,
+        acted_days=sum(bool(r.acted) for r in urged) if enough_urges else None,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -210,8 +211,14 @@ def choice_label(library: Library | None, line: TranscriptLine) -> str:
     return choice.text if choice is not None else line.choice_id
 
 
-def export_csv(report: GroupReport, library: Library | None = None) -> str:
-    """One row per member and push; the transcript column only for members who share it."""
+def export_csv(
+    report: GroupReport,
+    library: Library | None = None,
+    notes: Sequence[tuple[int, date, str]] = (),
+) -> str:
+    """One row per member and push; the transcript column only for members who share it.
+    Then one row per check-in note a member shared with the leader (`notes`: (user id, day,
+    text), from state.checkins.group_checkin_summary), with the push columns empty."""
 
     def title_of(scenario_id: str) -> str:
         scenario = library.get(scenario_id) if library is not None else None
@@ -232,6 +239,8 @@ def export_csv(report: GroupReport, library: Library | None = None) -> str:
             "outcome",
             *STYLES,
             "transcript",
+            "note_date",
+            "note",
         ]
     )
     for line in report.members:
@@ -259,8 +268,26 @@ def export_csv(report: GroupReport, library: Library | None = None) -> str:
                     st.outcome or "",
                     *[st.styles.get(s, 0) for s in STYLES],
                     _cell(transcript),
+                    "",
+                    "",
                 ]
             )
+    members = {line.member.user_id: line.member for line in report.members}
+    for user_id, day, note in notes:
+        m = members.get(user_id)
+        if m is None:  # left since: nothing of theirs is shown
+            continue
+        blank = ["", "", "", "", "", "", *["" for _ in STYLES], ""]
+        writer.writerow(
+            [
+                report.group.name,
+                _cell(m.display_name),
+                m.joined_at.date().isoformat(),
+                *blank,
+                day.isoformat(),
+                _cell(note),
+            ]
+        )
     return out.getvalue()
 
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, delete, false, func, or_, select, update
 
 from state import outbox
 from state.db.groups import Group, Invite, Membership, Push
@@ -35,6 +35,7 @@ ALERT_BUCKET_SECONDS = 600  # at most one crisis alert per member and group per 
 PUSH_KIND = "push"
 REPORT_KIND = "push-report"
 ALERT_KIND = "crisis-alert"
+CLOSED_KIND = "group-closed"
 
 
 # ---- records ---------------------------------------------------------------------------------
@@ -76,6 +77,7 @@ class MemberRecord:
     share_transcripts: bool
     alert_leader: bool
     active: bool = True  # False once they blocked the bot
+    share_checkins: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +110,17 @@ class Delivery:
     @property
     def total(self) -> int:
         return self.sent + self.blocked + self.failed + self.pending
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """What removing a leader did. `removed` is False when there was nothing to cut off."""
+
+    removed: bool
+    groups: int = 0  # their groups, now closed
+    members: int = 0  # members taken out of those groups (and told, if they still reach us)
+    invites: int = 0  # links revoked: into their groups, or made by them
+    alerts: int = 0  # crisis alerts to them withdrawn before they were sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +160,7 @@ def _member(m: Membership, active: bool = True) -> MemberRecord:
         m.share_transcripts,
         m.alert_leader,
         active,
+        m.share_checkins,
     )
 
 
@@ -170,14 +184,99 @@ async def is_leader(uow: UnitOfWork, user_id: int, admins: Iterable[int] = ()) -
 
 
 async def set_role(uow: UnitOfWork, user_id: int, role: str) -> bool:
-    """Make `user_id` a leader or a participant again; False when it was already so."""
+    """Make `user_id` a leader or a participant again; False when it was already so.
+
+    Making someone a participant never creates their row: someone unknown is no leader.
+    """
     if role not in (LEADER, PARTICIPANT):
         raise ValueError(f"unknown role {role!r}")
-    await uow.users.ensure(user_id)
+    if role == LEADER:
+        await uow.users.ensure(user_id)
     result = await uow.session.execute(
         update(User).where(User.id == user_id, User.role != role).values(role=role)
     )
     return bool(result.rowcount)
+
+
+def _leads(admins: Iterable[int]):  # noqa: ANN202 - a SQL condition on a join with the leader
+    """The leader row joined in (`User`) still leads groups: a leader, or an admin now."""
+    known = [int(a) for a in admins]
+    return or_(User.role == LEADER, User.id.in_(known) if known else false())
+
+
+def closed_text(group: GroupRecord) -> str:
+    return (
+        f"🔔 <b>{escape(group.name)}</b> has closed: {escape(group.leader_name)} no longer leads "
+        "groups on this bot. They no longer see your practice or get crisis alerts about you, "
+        "and the group's invitation link no longer works.\n\n"
+        "Nothing else has changed: your practice, check-ins and safety plan are yours as "
+        "before. If your program starts a new group, they'll send you a new link."
+    )
+
+
+async def remove_leader(uow: UnitOfWork, leader_id: int, now: datetime | None = None) -> Removal:
+    """Cut a leader off at once, in one transaction.
+
+    Their role goes; their groups close: every member leaves (so nothing they shared reaches
+    anyone, and being added back reopens nothing), and each member who still reaches us is
+    told why in a queued message. Every link into their groups, or made by them, is revoked,
+    and crisis alerts queued for them and not yet sent are withdrawn. Their groups' rows stay
+    (with their pushes), as their own data until they /delete. Someone unknown is left alone,
+    and no row is created for them.
+    """
+    now = now or utcnow()
+    role = await uow.session.scalar(select(User.role).where(User.id == leader_id))
+    if role is None:
+        return Removal(False)
+    changed = await set_role(uow, leader_id, PARTICIPANT)
+    groups = await leader_groups(uow, leader_id)
+    ids = [g.id for g in groups]
+    notices: list[outbox.Message] = []
+    left = 0
+    for group in groups:
+        people = await members(uow, group.id)
+        left += len(people)
+        notices += [
+            outbox.Message(
+                chat_id=m.user_id,
+                user_id=m.user_id,
+                kind=CLOSED_KIND,
+                ref=str(group.id),
+                text=closed_text(group),
+                dedupe_key=f"group-closed:{group.id}:{m.user_id}:{int(now.timestamp())}",
+                not_before=now,
+            )
+            for m in people
+            if m.active
+        ]
+    if ids:
+        await uow.session.execute(
+            update(Membership)
+            .where(Membership.group_id.in_(ids), Membership.left_at.is_(None))
+            .values(left_at=now)
+        )
+    revoked = await uow.session.execute(
+        update(Invite)
+        .where(
+            or_(Invite.group_id.in_(ids), Invite.created_by == leader_id)
+            if ids
+            else Invite.created_by == leader_id,
+            Invite.revoked_at.is_(None),
+            Invite.used_by.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    withdrawn = await uow.session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.chat_id == leader_id,
+            OutboxMessage.kind == ALERT_KIND,
+            OutboxMessage.status == "queued",
+        )
+    )
+    await outbox.enqueue_many(uow, notices, now=now)
+    invites, alerts = revoked.rowcount or 0, withdrawn.rowcount or 0
+    # Removed: something was cut off (a second removal finds nothing left to cut).
+    return Removal(bool(changed or left or invites or alerts), len(groups), left, invites, alerts)
 
 
 async def leader_ids(uow: UnitOfWork) -> list[int]:
@@ -346,8 +445,15 @@ def _status(invite: Invite | None, now: datetime) -> str:
 
 
 async def check_group_invite(
-    uow: UnitOfWork, code: str, user_id: int, now: datetime | None = None
+    uow: UnitOfWork,
+    code: str,
+    user_id: int,
+    now: datetime | None = None,
+    *,
+    admins: Iterable[int] = (),
 ) -> InviteCheck:
+    """What a group link leads to. A link into the group of someone who no longer leads groups
+    (removed, or an admin no longer in `admins`) is "revoked", whatever its own state."""
     now = now or utcnow()
     invite = await _load_invite(uow, code, "group")
     status = _status(invite, now)
@@ -356,6 +462,8 @@ async def check_group_invite(
     group = await get_group(uow, invite.group_id)
     if group is None:
         return InviteCheck("unknown")
+    if not await is_leader(uow, group.leader_id, admins):
+        return InviteCheck("revoked")
     if group.leader_id == user_id:
         return InviteCheck("own", _invite(invite), group)
     member = await uow.session.scalar(
@@ -376,14 +484,16 @@ async def join_group(
     *,
     share_transcripts: bool = False,
     alert_leader: bool = False,
+    share_checkins: bool = False,
     now: datetime | None = None,
+    admins: Iterable[int] = (),
 ) -> InviteCheck:
     """Join through a link (checked again: it may have been revoked since it was shown).
 
     Rejoining after leaving starts afresh: the leader sees only practice after `joined_at`.
     """
     now = now or utcnow()
-    check = await check_group_invite(uow, code, user_id, now)
+    check = await check_group_invite(uow, code, user_id, now, admins=admins)
     if check.status != "ok" or check.group is None:
         return check
     name = clean_name(display_name) or f"Member {user_id % 10_000:04d}"
@@ -402,11 +512,13 @@ async def join_group(
                 joined_at=now,
                 share_transcripts=share_transcripts,
                 alert_leader=alert_leader,
+                share_checkins=share_checkins,
             )
         )
     else:
         row.display_name, row.joined_at, row.left_at = name, now, None
         row.share_transcripts, row.alert_leader = share_transcripts, alert_leader
+        row.share_checkins = share_checkins
     # Someone opening a link is evidently reachable again, even if they once blocked the bot.
     await uow.session.execute(update(User).where(User.id == user_id).values(active=True))
     await uow.session.flush()
@@ -438,6 +550,7 @@ async def set_sharing(
     *,
     share_transcripts: bool | None = None,
     alert_leader: bool | None = None,
+    share_checkins: bool | None = None,
 ) -> MemberRecord | None:
     """Change what a member shares with one group; None if they are not in it."""
     row = await uow.session.scalar(
@@ -453,6 +566,8 @@ async def set_sharing(
         row.share_transcripts = share_transcripts
     if alert_leader is not None:
         row.alert_leader = alert_leader
+    if share_checkins is not None:
+        row.share_checkins = share_checkins
     await uow.session.flush()
     return _member(row)
 
@@ -465,6 +580,11 @@ async def member_groups(uow: UnitOfWork, user_id: int) -> list[tuple[GroupRecord
         .order_by(Group.id)
     )
     return [(_group(g), _member(m)) for g, m in rows]
+
+
+async def checkin_groups(uow: UnitOfWork, user_id: int) -> list[GroupRecord]:
+    """The groups whose leader may see this member's check-ins (and the notes they share)."""
+    return [g for g, m in await member_groups(uow, user_id) if m.share_checkins]
 
 
 async def members(uow: UnitOfWork, group_id: int) -> list[MemberRecord]:
@@ -481,17 +601,35 @@ async def members(uow: UnitOfWork, group_id: int) -> list[MemberRecord]:
 # ---- leader invitations ----------------------------------------------------------------------
 
 
-async def check_leader_invite(uow: UnitOfWork, code: str, now: datetime | None = None) -> str:
-    return _status(await _load_invite(uow, code, "leader"), now or utcnow())
+def _leader_status(invite: Invite | None, now: datetime, admins: Iterable[int]) -> str:
+    """A leader invitation works only while whoever made it is still an admin."""
+    status = _status(invite, now)
+    if status == "ok" and invite is not None and not is_admin(invite.created_by, admins):
+        return "revoked"
+    return status
+
+
+async def check_leader_invite(
+    uow: UnitOfWork, code: str, now: datetime | None = None, *, admins: Iterable[int] = ()
+) -> str:
+    return _leader_status(await _load_invite(uow, code, "leader"), now or utcnow(), admins)
 
 
 async def accept_leader_invite(
-    uow: UnitOfWork, code: str, user_id: int, now: datetime | None = None
+    uow: UnitOfWork,
+    code: str,
+    user_id: int,
+    now: datetime | None = None,
+    *,
+    admins: Iterable[int] = (),
 ) -> str:
-    """Use a one-time leader invitation: 'ok', or why not (unknown, used, revoked, expired)."""
+    """Use a one-time leader invitation: 'ok', or why not (unknown, used, revoked, expired).
+
+    `admins` are the admins now: a link made by someone no longer among them is "revoked".
+    """
     now = now or utcnow()
     invite = await _load_invite(uow, code, "leader")
-    status = _status(invite, now)
+    status = _leader_status(invite, now, admins)
     if invite is None or status != "ok":
         return status
     # Conditional on still unused, so two people racing for one link cannot both win.
@@ -587,8 +725,21 @@ async def get_push(uow: UnitOfWork, push_id: int) -> PushRecord | None:
     return _push(row) if row else None
 
 
+def _outcome(status: str, error: str | None) -> str:
+    """Which count of a Delivery an outbox row's status adds to."""
+    if status == "sent":
+        return "sent"
+    if status in ("queued", "sending"):
+        return "pending"
+    return "blocked" if error == "blocked" else "failed"
+
+
 async def delivery(uow: UnitOfWork, push_ids: Iterable[int]) -> dict[int, Delivery]:
-    """Outbox counts per push: sent, blocked, failed (other), pending (queued or sending)."""
+    """Counts per push: sent, blocked, failed (other), pending (queued or sending).
+
+    The outbox rows still there, plus what the retention purge counted into the push
+    (`Push.delivered`) before it erased older ones.
+    """
     ids = [int(i) for i in push_ids]
     if not ids:
         return {}
@@ -599,14 +750,42 @@ async def delivery(uow: UnitOfWork, push_ids: Iterable[int]) -> dict[int, Delive
     )
     tally: dict[int, dict[str, int]] = {i: {} for i in ids}
     for ref, status, error, n in rows:
-        if status == "sent":
-            key = "sent"
-        elif status in ("queued", "sending"):
-            key = "pending"
-        else:
-            key = "blocked" if error == "blocked" else "failed"
+        key = _outcome(status, error)
         tally[int(ref)][key] = tally[int(ref)].get(key, 0) + n
+    kept = await uow.session.execute(
+        select(Push.id, Push.delivered).where(Push.id.in_(ids), Push.delivered.is_not(None))
+    )
+    for push_id, counts in kept:
+        for key, n in (counts or {}).items():
+            if key in ("sent", "blocked", "failed"):
+                tally[push_id][key] = tally[push_id].get(key, 0) + int(n)
     return {i: Delivery(**t) for i, t in tally.items()}
+
+
+async def keep_delivery(
+    uow: UnitOfWork, erased: Iterable[tuple[str, str | None, str, str | None]]
+) -> int:
+    """Count erased push messages ((kind, ref, status, error), from `outbox.purge_settled`)
+    into their pushes, so `delivery` still adds up; the number of pushes updated."""
+    added: dict[int, dict[str, int]] = {}
+    for kind, ref, status, error in erased:
+        if kind != PUSH_KIND or not (ref or "").isdigit() or status not in ("sent", "failed"):
+            continue
+        counts = added.setdefault(int(ref or 0), {})
+        key = _outcome(status, error)
+        counts[key] = counts.get(key, 0) + 1
+    if not added:
+        return 0
+    pushes = await uow.session.scalars(select(Push).where(Push.id.in_(list(added))))
+    updated = 0
+    for push in pushes:
+        total = dict(push.delivered or {})
+        for key, n in added[push.id].items():
+            total[key] = int(total.get(key, 0)) + n
+        push.delivered = total  # a new dict: the JSON column sees the change
+        updated += 1
+    await uow.session.flush()
+    return updated
 
 
 def delivery_text(group_name: str, title: str, d: Delivery) -> str:
@@ -692,13 +871,19 @@ ALERT_HOW = {  # what happened, by the response that fired (state.crisis.CARD / 
 
 
 async def alert_leaders(
-    store: Store, user_id: int, now: datetime | None = None, *, action: str | None = "card"
+    store: Store,
+    user_id: int,
+    now: datetime | None = None,
+    *,
+    action: str | None = "card",
+    admins: Iterable[int] = (),
 ) -> int:
     """Queue a no-text alert to the leader of each group where this member allowed alerts.
 
     Called when crisis language was detected. The alert carries the group, the member's name,
     the time and which response fired (the card at once, or yes to the direct question), never
     what they wrote or the kind of crisis; one per group per 10 minutes.
+    Only to someone who still leads groups: a leader, or one of `admins` (the admins now).
     """
     how = ALERT_HOW.get(action or "card", ALERT_HOW["card"])
     now = now or utcnow()
@@ -713,12 +898,14 @@ async def alert_leaders(
                 Membership.user_id == user_id,
                 Membership.left_at.is_(None),
                 Membership.alert_leader.is_(True),
+                _leads(admins),
             )
         )
         alerts = [
             outbox.Message(
                 chat_id=group.leader_id,
                 user_id=group.leader_id,
+                subject_id=user_id,  # about the member: theirs to export and erase too
                 kind=ALERT_KIND,
                 ref=str(group.id),
                 text=(

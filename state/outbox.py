@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -35,6 +35,7 @@ class Message:
     ref: str | None = None
     not_before: datetime | None = None
     extra: dict[str, Any] | None = None
+    subject_id: int | None = None  # whom it is about, when not its recipient (see the model)
 
     def row(self, now: datetime) -> dict[str, Any]:
         """The outbox row, as the sender (bot/outbox_sender.py) reads it."""
@@ -43,6 +44,7 @@ class Message:
             payload.update(self.extra)
         return {
             "user_id": self.user_id,
+            "subject_id": self.subject_id,
             "chat_id": self.chat_id,
             "kind": self.kind,
             "ref": self.ref,
@@ -67,12 +69,15 @@ async def enqueue(
     ref: str | None = None,
     not_before: datetime | None = None,
     extra: dict[str, Any] | None = None,
+    subject_id: int | None = None,
 ) -> bool:
     """Queue one message; False when a message with this dedupe key was already queued.
 
     The same statement as `enqueue_many`, so one message and a batch are queued alike.
     """
-    message = Message(chat_id, kind, text, dedupe_key, buttons, user_id, ref, not_before, extra)
+    message = Message(
+        chat_id, kind, text, dedupe_key, buttons, user_id, ref, not_before, extra, subject_id
+    )
     return await enqueue_many(uow, [message]) == 1
 
 
@@ -110,3 +115,23 @@ async def counts(
         stmt = stmt.where(OutboxMessage.kind == kind)
     rows = (await uow.session.execute(stmt)).all()
     return {status: n for status, n in rows}
+
+
+async def purge_settled(
+    uow: UnitOfWork, before: datetime
+) -> list[tuple[str, str | None, str, str | None]]:
+    """Erase sent and failed messages settled before `before` (a message is settled when it
+    was sent, or, failing, when it was queued); queued and sending ones are never touched.
+
+    Returns (kind, ref, status, error) of each row this transaction erased, so a caller can
+    keep the counts it needs (a push's delivery) without the rows. DELETE … RETURNING: two
+    workers purging at once each count only the rows they erased.
+    """
+    table = OutboxMessage.__table__
+    settled_at = func.coalesce(table.c.sent_at, table.c.created_at)
+    result = await uow.session.execute(
+        delete(table)
+        .where(table.c.status.in_(("sent", "failed")), settled_at < before)
+        .returning(table.c.kind, table.c.ref, table.c.status, table.c.error)
+    )
+    return [(r.kind, r.ref, r.status, r.error) for r in result]

@@ -515,6 +515,26 @@ class Store:
     async def close(self) -> None:
         await self.engine.dispose()
 
+    async def checkpoint(self) -> bool:
+        """SQLite: fold the write-ahead log into the database file and truncate it.
+
+        With `secure_delete` on (state/db/session.py), erased rows are zeroed in their pages,
+        but the WAL still holds the pages as they were written until a checkpoint: called
+        after /delete and the retention purge, so erased words leave the files. Best effort:
+        False when a reader kept it from finishing (the next checkpoint does). A no-op on
+        PostgreSQL, whose dead rows go with VACUUM.
+        """
+        if self._writers is None:
+            return True
+        async with self._writers.take(), self.engine.connect() as conn:
+            raw = (await conn.get_raw_connection()).driver_connection
+            cursor = await raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            try:
+                row = await cursor.fetchone()
+            finally:
+                await cursor.close()
+        return row is not None and row[0] == 0
+
     async def __aenter__(self) -> Store:
         return self
 

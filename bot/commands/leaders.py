@@ -56,10 +56,18 @@ def remove(
     telegram_id: int = typer.Argument(..., help="The leader's numeric Telegram user id"),
     url: str | None = typer.Option(None, "--url", help=URL_HELP),
 ) -> None:
-    """Stop someone being a leader; their groups are kept until they are added back."""
+    """Stop someone being a leader, at once: their groups close and their members are told."""
     _check(telegram_id)
-    changed = _run(url, lambda uow: core.set_role(uow, telegram_id, core.PARTICIPANT))
-    typer.echo(f"{telegram_id} {'is no longer' if changed else 'was not'} a group leader.")
+    removal = _run(url, lambda uow: core.remove_leader(uow, telegram_id))
+    assert isinstance(removal, core.Removal)
+    if not removal.removed:
+        typer.echo(f"{telegram_id} was not a group leader.")
+        return
+    typer.echo(
+        f"{telegram_id} is no longer a group leader: {removal.groups} group(s) closed, "
+        f"{removal.members} member(s) taken out of them (the bot tells them), "
+        f"{removal.invites} link(s) revoked, {removal.alerts} pending crisis alert(s) withdrawn."
+    )
 
 
 @app.command("list")

@@ -30,6 +30,7 @@ from bot.render import Outgoing
 from bot.services import services
 from scenarios.skills import FRAMEWORKS
 from state import checkins as core
+from state import groups as core_groups
 from state.schedule import Rule, describe, local_today, parse_time, parse_zone, zone
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,15 @@ ZONE_HELP = (
     "or <code>America/Chicago</code>, or an offset like <code>UTC+2</code> or <code>-5:30</code>."
 )
 TIME_HELP = "What time should the check-in come? Tap one, or type a time like <code>19:30</code>."
+SHARING_HELP = (
+    "Whether a group leader sees your check-ins is up to you, group by group: /mygroups. "
+    "They see figures pooled with at least two others who share, never yours alone, and a "
+    "note only if you share that note."
+)
+NOBODY_TO_SHARE_WITH = (
+    "You don't share your check-ins with any group's leader, so nobody would see this note. "
+    "If you'd like one to, turn on check-in sharing for that group in /mygroups first."
+)
 
 
 def interval_seconds() -> float:
@@ -169,18 +179,21 @@ async def _finished(update: Update, context: ContextTypes.DEFAULT_TYPE, record) 
     text += "\n/progress shows your last two weeks."
     keyboard = None
     if record.note:
-        keyboard = InlineKeyboardMarkup(
-            [
-                [
-                    _button(
-                        "Share this note with my group leader",
-                        "cishare",
-                        core.ymd(record.local_date),
-                    )
-                ]
-            ]
+        # Offered only where a leader would see it: groups the member shares check-ins with.
+        groups = await services(context).store.run(
+            user.id, lambda uow: core_groups.checkin_groups(uow, user.id)
         )
+        if groups:
+            who = groups[0].leader_name if len(groups) == 1 else "my group leaders"
+            label = f"Share this note with {who}"
+            keyboard = InlineKeyboardMarkup(
+                [[_button(label[:60], "cishare", core.ymd(record.local_date))]]
+            )
     await reply(update, context, [Outgoing(text, keyboard)])
+
+
+def _audience(groups) -> str:  # noqa: ANN001 - a list of GroupRecord
+    return ", ".join(f"{escape(g.leader_name)} ({escape(g.name)})" for g in groups)
 
 
 # ---- /checkin ----------------------------------------------------------------------------
@@ -216,18 +229,12 @@ def _menu(settings: core.SettingsRecord | None, now: datetime) -> Outgoing:
     lines.append(
         "Urge questions: " + ("on" if settings.recovery_track else "off")
         + " · Weekly summary: " + ("on" if settings.weekly_summary else "off")
-        + " · Shared with your leader: " + ("averages only" if settings.share_with_leader else "no")
     )  # fmt: skip
+    lines.append(SHARING_HELP)
     rows.append(
         [
             _button("Weekly summary: " + ("turn off" if settings.weekly_summary else "turn on"),
                     "ciweek", "off" if settings.weekly_summary else "on"),
-        ]
-    )  # fmt: skip
-    rows.append(
-        [
-            _button("Sharing: " + ("turn off" if settings.share_with_leader else "turn on"),
-                    "ciopt", "shareoff" if settings.share_with_leader else "shareon"),
         ]
     )  # fmt: skip
     rows.append([_button("Change time, zone or questions", "cisetup")])
@@ -263,16 +270,10 @@ def _setup_question(step: str) -> Outgoing:
             "until they end.",
             InlineKeyboardMarkup(rows),
         )
-    if step == "recovery":
-        return Outgoing(
-            "Would you like to track urges to use? (For people in recovery: two extra taps, "
-            "how strong any urge was and whether you acted on it.)",
-            InlineKeyboardMarkup([[_button("Yes", "cirec", "y"), _button("No", "cirec", "n")]]),
-        )
     return Outgoing(
-        "If you're in a group, may your group leader see how often you check in and your "
-        "averages? Never your notes, unless you share a note yourself.",
-        InlineKeyboardMarkup([[_button("Yes", "cishr", "y"), _button("No", "cishr", "n")]]),
+        "Would you like to track urges to use? (For people in recovery: two extra taps, "
+        "how strong any urge was and whether you acted on it.)",
+        InlineKeyboardMarkup([[_button("Yes", "cirec", "y"), _button("No", "cirec", "n")]]),
     )
 
 
@@ -292,7 +293,7 @@ def _setup_value(action: str, arg: str | None):
         if arg not in QUIET:
             raise ValueError(arg)
         return "quiet", (time(int(arg[:2]), int(arg[2:4])), time(int(arg[5:7]), int(arg[7:])))
-    if action in ("cirec", "cishr") and arg in ("y", "n"):
+    if action in ("cirec", "cishr") and arg in ("y", "n"):  # cishr: the old sharing question
         return ("recovery" if action == "cirec" else "share"), arg == "y"
     raise ValueError(arg)
 
@@ -480,17 +481,30 @@ async def _on_menu(
         day, _ = _split(arg)
 
         async def share(uow):
-            return await core.share_note(uow, user.id, day, True)
+            groups = await core_groups.checkin_groups(uow, user.id)
+            # Marked shared only where some leader would see it; False: no note that day.
+            if not await core.share_note(uow, user.id, day, bool(groups)):
+                return None
+            return groups
 
-        if await store.run(user.id, share):
+        groups = await store.run(user.id, share)
+        if groups is None:
+            await answer(query, EXPIRED)
+        elif not groups:
+            await answer(query)
+            await reply(update, context, [Outgoing(NOBODY_TO_SHARE_WITH)])
+        else:
             await answer(query, "Shared.")
             await reply(
                 update,
                 context,
-                [Outgoing("Your note from that day is shared with your group leader.")],
+                [
+                    Outgoing(
+                        f"Your note from {day:%A %d %B} is shared with {_audience(groups)}: "
+                        "they see it, with your name, under /group."
+                    )
+                ],
             )
-        else:
-            await answer(query, EXPIRED)
         return
     if action == "cipause":
         if arg not in ("1", "7"):
@@ -534,12 +548,14 @@ async def _on_menu(
             ],
         )
         return
-    if action in ("ciweek", "ciopt"):
+    if action == "ciopt":  # the old one-for-all sharing switch, on a menu from before
+        await answer(query)
+        await reply(update, context, [Outgoing(SHARING_HELP)])
+        return
+    if action == "ciweek":
         choices = {
             ("ciweek", "on"): ("weekly_summary", True),
             ("ciweek", "off"): ("weekly_summary", False),
-            ("ciopt", "shareon"): ("share_with_leader", True),
-            ("ciopt", "shareoff"): ("share_with_leader", False),
         }
         if (action, arg) not in choices:
             raise ValueError(arg)

@@ -1,4 +1,5 @@
-"""An hourly job that enforces TYPED_TEXT_RETENTION_DAYS and prunes old update ids."""
+"""An hourly job that enforces TYPED_TEXT_RETENTION_DAYS and OUTBOX_RETENTION_DAYS, and
+prunes old update ids."""
 
 from __future__ import annotations
 
@@ -15,11 +16,19 @@ log = logging.getLogger(__name__)
 
 async def purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
-    texts, ids = await purge_expired(
-        svc.store, datetime.now(UTC), svc.settings.typed_text_retention_days
+    purged = await purge_expired(
+        svc.store,
+        datetime.now(UTC),
+        svc.settings.typed_text_retention_days,
+        outbox_days=svc.settings.outbox_retention_days,
     )
-    if texts or ids:
-        log.info("retention: erased %d typed replies, forgot %d update ids", texts, ids)
+    if any(purged):
+        log.info(
+            "retention: erased %d typed replies and %d sent messages, forgot %d update ids",
+            purged.typed_text,
+            purged.messages,
+            purged.update_ids,
+        )
 
 
 def register(app: Application) -> None:

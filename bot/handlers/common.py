@@ -13,6 +13,17 @@ from bot.send import send_all
 from bot.services import services
 
 EXPIRED = "That button has expired."
+PRIVATE_ONLY = (
+    "I only answer in a private chat, so what you practise stays between us. "
+    "Message me privately: tap my name, then Send Message."
+)
+
+
+def in_private_chat(update: Update) -> bool:
+    """Whether the update comes from the user's private chat with the bot (not a group,
+    a channel, or an inline message with no chat)."""
+    chat = update.effective_chat
+    return chat is not None and chat.type == "private"
 
 
 async def has_consented(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> bool:

@@ -9,7 +9,15 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot import callbacks
-from bot.handlers.common import EXPIRED, answer, has_consented, menu_message, reply
+from bot.handlers.common import (
+    EXPIRED,
+    PRIVATE_ONLY,
+    answer,
+    has_consented,
+    in_private_chat,
+    menu_message,
+    reply,
+)
 from bot.handlers.onboarding import WELCOME, consent, consent_keyboard, decline
 from bot.render import (
     Outgoing,
@@ -77,9 +85,17 @@ async def open_scenario(
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Every inline button lands here; unknown or forged data changes nothing."""
+    """Every inline button lands here; unknown or forged data changes nothing.
+
+    Only presses in the user's private chat are acted on: a press from a group (a forwarded
+    card, say) would otherwise post the presser's safety plan or settings there. Elsewhere the
+    presser alone sees a pointer to the private chat, and nothing changes.
+    """
     query = update.callback_query
     if query is None:
+        return
+    if not in_private_chat(update):
+        await answer(query, PRIVATE_ONLY, alert=True)
         return
     data = callbacks.parse(query.data)
     if data is None:

@@ -11,10 +11,20 @@ from telegram.ext import ContextTypes
 from bot import callbacks
 from bot.handlers.common import answer, reply
 from bot.render import Outgoing
+from bot.send import edit_pressed
 from bot.services import services
-from state.privacy import delete_user, export_user
+from state.privacy import ERASE_CONFIRM_TTL, ask_to_erase, cancel_erase, confirm_erase, export_user
 
 ACTIONS = ("delete", "keep", "typed")
+ERASED = (
+    "Done: everything about you has been erased. If you send /start again, "
+    "the bot will ask for your consent as if you were new."
+)
+KEPT = "Kept: nothing was erased. /delete asks again if you change your mind."
+STALE = (
+    "This confirmation has expired, so nothing was erased. "
+    "Send /delete again if you still want to erase everything."
+)
 
 PRIVACY = (
     "<b>What this bot keeps</b>\n"
@@ -73,27 +83,40 @@ async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 
 async def delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user = update.effective_user
+    if user is None:
+        return
+    nonce = await ask_to_erase(services(context).store, user.id)
     keyboard = InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
-                    "Yes, erase everything", callback_data=callbacks.action("delete")
+                    "Yes, erase everything", callback_data=callbacks.action("delete", nonce)
                 )
             ],
-            [InlineKeyboardButton("No, keep it", callback_data=callbacks.action("keep"))],
+            [InlineKeyboardButton("No, keep it", callback_data=callbacks.action("keep", nonce))],
         ]
     )
+    minutes = int(ERASE_CONFIRM_TTL.total_seconds() // 60)
     await reply(
         update,
         context,
         [
             Outgoing(
                 "This erases everything stored about you: progress, choices, check-ins, "
-                "your safety plan and group memberships. It can't be undone. Erase everything?",
+                "your safety plan, group memberships and messages about you. It can't be "
+                f"undone. Erase everything? (These buttons work for {minutes} minutes.)",
                 keyboard,
             )
         ],
     )
+
+
+async def _settle(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+    """Put the outcome in place of the confirmation, so its buttons are gone for good."""
+    query = update.callback_query
+    if query is None or query.message is None or not await edit_pressed(query, text):
+        await reply(update, context, [Outgoing(text)])
 
 
 async def on_action(
@@ -102,8 +125,11 @@ async def on_action(
     query, user = update.callback_query, update.effective_user
     if query is None or user is None:
         return
+    store = services(context).store
     if data.action == "keep":
+        await cancel_erase(store, user.id, data.arg or "")
         await answer(query, "Kept.")
+        await _settle(update, context, KEPT)
         return
     if data.action == "typed":
         keep = data.arg == "on"
@@ -134,15 +160,9 @@ async def on_action(
             ],
         )
         return
-    await delete_user(services(context).store, user.id)
+    if await confirm_erase(store, user.id, data.arg or "") is None:
+        await answer(query, "That confirmation has expired.")
+        await _settle(update, context, STALE)
+        return
     await answer(query, "Erased.")
-    await reply(
-        update,
-        context,
-        [
-            Outgoing(
-                "Done: everything about you has been erased. If you send /start again, "
-                "the bot will ask for your consent as if you were new."
-            )
-        ],
-    )
+    await _settle(update, context, ERASED)

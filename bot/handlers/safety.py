@@ -95,7 +95,12 @@ async def show_card(
             log.error("update %s: crisis not recorded (%s)", update.update_id, type(exc).__name__)
         try:
             async with asyncio.timeout_at(deadline):
-                await alert_leaders(svc.store, user.id, action=result.action)
+                await alert_leaders(
+                    svc.store,
+                    user.id,
+                    action=result.action,
+                    admins=svc.settings.admin_user_ids,
+                )
         except Exception as exc:  # noqa: BLE001 - logged; the card goes out
             kind = type(exc).__name__
             log.error("update %s: leader alert not queued (%s)", update.update_id, kind)

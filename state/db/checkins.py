@@ -48,7 +48,6 @@ class CheckinSettings(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=False, server_default=FALSE)
     recovery_track: Mapped[bool] = mapped_column(Boolean, default=False, server_default=FALSE)
     weekly_summary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=FALSE)
-    share_with_leader: Mapped[bool] = mapped_column(Boolean, default=False, server_default=FALSE)
     next_due_at: Mapped[datetime | None] = mapped_column(index=True)
     setup_step: Mapped[str | None] = mapped_column(String(16))
     awaiting: Mapped[str | None] = mapped_column(String(24))  # typed input expected next

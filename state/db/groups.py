@@ -9,6 +9,7 @@ pushes go with the group.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -57,7 +58,8 @@ class Invite(Base):
 
 
 class Membership(Base):
-    """A participant in a group, with what they agreed to share. `left_at` set means left."""
+    """A participant in a group, with what they agreed to share with its leader (transcripts,
+    crisis alerts, check-ins). `left_at` set means left."""
 
     __tablename__ = "memberships"
 
@@ -76,10 +78,17 @@ class Membership(Base):
     left_at: Mapped[datetime | None]
     share_transcripts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=FALSE)
     alert_leader: Mapped[bool] = mapped_column(Boolean, default=False, server_default=FALSE)
+    # Whether this group's leader may see the member's check-ins (pooled with the group's, and
+    # notes they share): chosen per group, when joining or in /mygroups.
+    share_checkins: Mapped[bool] = mapped_column(Boolean, default=False, server_default=FALSE)
 
 
 class Push(Base):
-    """A scenario a leader sent to a group; its messages are outbox rows with `ref` = its id."""
+    """A scenario a leader sent to a group; its messages are outbox rows with `ref` = its id.
+
+    `delivered` keeps the counts of those rows once the retention purge has erased them
+    ({"sent": n, "blocked": n, "failed": n}), so the leader's view stays true without them.
+    """
 
     __tablename__ = "pushes"
 
@@ -93,3 +102,4 @@ class Push(Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
     reported_at: Mapped[datetime | None]
+    delivered: Mapped[dict[str, Any] | None]

@@ -91,6 +91,10 @@ class User(Base):
     keep_typed_text: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=text("false")
     )
+    # The confirmation /delete last asked for: its buttons carry this nonce, and only a press
+    # carrying it, soon after `erase_asked_at`, erases anything (see state.privacy).
+    erase_nonce: Mapped[str | None] = mapped_column(String(32))
+    erase_asked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
 
 
@@ -204,7 +208,10 @@ class OutboxMessage(Base):
     """A message decided in some transaction and sent later by the one outbox sender.
 
     `dedupe_key` is unique, so deciding twice (a retried transaction, a second worker, a job
-    that ran again after a crash) still queues one message.
+    that ran again after a crash) still queues one message. `user_id` is whom it goes to;
+    `subject_id` whom it is about, when that is someone else (a crisis alert to a leader names
+    a member): both reference `users`, so /mydata exports the row and /delete erases it for
+    either. Sent and failed rows are erased after OUTBOX_RETENTION_DAYS (state.privacy).
     """
 
     __tablename__ = "outbox"
@@ -215,6 +222,9 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    subject_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     chat_id: Mapped[int] = mapped_column(BigInteger)

@@ -156,6 +156,8 @@ def make_engine(
         try:
             cursor.execute("PRAGMA busy_timeout = 0")  # waits go to a thread: InlineConnection
             cursor.execute("PRAGMA journal_mode = WAL")
+            # Erased rows are overwritten with zeros, not left readable in free space.
+            cursor.execute("PRAGMA secure_delete = ON")
             cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
         finally:
             cursor.close()

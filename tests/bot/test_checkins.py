@@ -87,14 +87,12 @@ async def test_setup_with_typed_zone_and_time_then_a_full_check_in(consented, bo
     await chat.send("8:31")
     await chat.press_button("22:00–07:00")
     assert "track urges" in request.texts()[-1]
-    await chat.press_button("Yes")
-    assert "group leader" in request.texts()[-1]
-    await chat.press_button("No")
+    await chat.press_button("Yes")  # the last question: sharing is chosen per group
     done = request.texts()[-1]
     assert "every day at 08:31 Asia/Kolkata, quiet hours 22:00–07:00" in done
     assert "today at 08:31" in done
     settings = await settings_of(store, chat.user_id)
-    assert settings.active and settings.recovery_track and not settings.share_with_leader
+    assert settings.active and settings.recovery_track
     assert settings.next_due_at == datetime(2026, 6, 1, 3, 1, tzinfo=UTC)
 
     clock.move_to(datetime(2026, 6, 1, 3, 1, 20, tzinfo=UTC))
@@ -126,10 +124,12 @@ async def test_setup_with_typed_zone_and_time_then_a_full_check_in(consented, bo
     [record] = await checkin_rows(store, chat.user_id)
     assert (record.mood, record.emotion, record.urge, record.acted) == (3, "anxious", 2, False)
     assert record.halt == ["tired"] and record.note == "Went to a meeting after work."
-    assert not record.shared_note
-    await chat.press_button("Share this note")
+    # In no group: no leader could see it, so sharing the note isn't offered.
+    assert not record.shared_note and not chat.last_buttons()[0][0].startswith("Share")
+    await chat.press(f"cishare:{record.local_date:%Y%m%d}")
+    assert "nobody would see this note" in request.texts()[-1]
     [record] = await checkin_rows(store, chat.user_id)
-    assert record.shared_note
+    assert not record.shared_note
 
     request.clear()
     await chat.send("/progress")

@@ -60,7 +60,6 @@ def test_check_in_arrives_at_its_minute_and_shows_in_progress_and_mydata(stub, t
         stub.send_text(USER, f"{minute:%H:%M}")
         press(stub, message_with(stub, "Quiet hours"), "No quiet hours")
         press(stub, message_with(stub, "track urges"), "Yes")
-        press(stub, message_with(stub, "may your group leader"), "No")
         assert "The first one comes today" in message_with(stub, "All set").params["text"]
 
         checkin = message_with(stub, "How is your mood")

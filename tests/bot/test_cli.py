@@ -67,3 +67,29 @@ def test_bad_setting_is_one_line(monkeypatch, tmp_path):
     result = runner.invoke(app, [])
     assert result.exit_code == 1
     assert "ADMIN_USER_IDS" in result.output and "Traceback" not in result.output
+
+
+def test_leaders_remove_closes_their_groups_and_says_so(tmp_path):
+    import asyncio
+
+    from state import groups
+    from state.store import Store
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    assert runner.invoke(app, ["leaders", "add", "2000", "--url", url]).exit_code == 0
+
+    async def seed() -> None:
+        async with await Store.open(url) as store, store.transaction(2000) as uow:
+            group = await groups.create_group(uow, 2000, "Tuesday", "Dr. Lee")
+            link = await groups.create_invite(uow, kind="group", created_by=2000, group_id=group.id)
+            await groups.join_group(uow, link.code, 3001, "Ann", alert_leader=True)
+
+    asyncio.run(seed())
+    result = runner.invoke(app, ["leaders", "remove", "2000", "--url", url])
+    assert result.exit_code == 0, result.output
+    assert "1 group(s) closed, 1 member(s) taken out" in result.output
+    assert "1 link(s) revoked" in result.output
+    again = runner.invoke(app, ["leaders", "remove", "2000", "--url", url])
+    assert "was not a group leader" in again.output
+    unknown = runner.invoke(app, ["leaders", "remove", "99999", "--url", url])
+    assert "was not a group leader" in unknown.output

@@ -206,6 +206,55 @@ async def test_admin_invites_a_leader_with_a_one_time_link(env):
     assert env.last(LEADER) == feature.NOT_LEADER
 
 
+async def test_a_removed_leader_is_cut_off_and_their_members_are_told(env):
+    """The review's reproduction: after /leaders → Remove, no alert reaches the removed
+    leader (not even one already queued), their old link admits nobody, their members are
+    told in plain words, and they no longer show as leading anything."""
+    await make_leader(env)
+    code = await new_group(env)
+    await join(env, P1, code, "☐ Crisis alerts")
+    words = "honestly everyone would be better off without me"
+    await env.chat(P1).send(words)  # an alert is queued for the leader, not yet sent
+    await env.consent(ADMIN)
+    await env.chat(ADMIN).send("/leaders")
+    await env.press(ADMIN, f"Remove {LEADER}")
+    report = env.last(ADMIN)
+    assert "no longer a group leader" in report and "1 member(s)" in report
+    assert "1 crisis alert(s) to them withdrawn" in report
+    await env.consent(P2, f"/start g_{code}")  # the old link
+    assert env.last(P2) == feature.BAD_LINK
+    await env.chat(P2).press(f"gjoin:2{code}")
+    await env.chat(P1).send(words)
+    await env.drain()
+    assert not any("may need support" in t for t in env.texts(LEADER))
+    notice = env.last(P1)
+    assert "<b>Tuesday group</b> has closed" in notice and "no longer leads groups" in notice
+    assert "crisis alerts about you" in notice
+    assert await env.count(Membership, Membership.left_at.is_(None)) == 0
+    await env.chat(LEADER).send("/mygroups")
+    assert "Groups you lead" not in env.last(LEADER)
+    await env.chat(P1).send("/mygroups")
+    assert "not in any group" in env.last(P1)
+
+
+async def test_a_leader_link_dies_with_its_admin_and_ldel_creates_nobody(env):
+    await env.consent(ADMIN)
+    await env.chat(ADMIN).send("/leaders")
+    await env.press(ADMIN, "New leader invitation link")
+    link = re.search(r"\?start=(l_[A-Za-z0-9_-]+)", env.last(ADMIN))[1]
+    users = await env.count(User)
+    await env.chat(ADMIN).press(callbacks.action("ldel", b36(424242)))
+    assert "isn't a group leader" in env.last(ADMIN)
+    assert await env.count(User) == users  # no row for an id nobody used
+    env.app.bot_data["services"].settings.admin_user_ids = []  # ADMIN left ADMIN_USER_IDS
+    await env.consent(LEADER, f"/start {link}")
+    assert env.last(LEADER) == feature.BAD_LEADER_LINK
+    await env.chat(LEADER).press(callbacks.action("lacc", link.removeprefix("l_")))
+    assert env.last(LEADER) == feature.BAD_LEADER_LINK
+    async with env.store.transaction(None) as uow:
+        assert (await uow.users.get(LEADER)).role == core.PARTICIPANT
+
+
 async def test_only_admins_manage_leaders(env):
     await make_leader(env)
     await env.chat(LEADER).send("/leaders")
@@ -527,6 +576,54 @@ async def test_mygroups_changes_what_is_shared(env):
     assert env.last(P2) == "You're not in any group."
 
 
+# ---- check-ins -----------------------------------------------------------------------------
+
+
+async def check_in_with_note(env: Env, user_id: int, note: str) -> None:
+    await env.chat(user_id).send("/checkin")
+    await env.press(user_id, "Check in now")
+    await env.press(user_id, "3")
+    await env.press(user_id, "Calm")
+    await env.press(user_id, "None of these")
+    await env.chat(user_id).send(note)
+    assert "Check-in saved" in env.last(user_id)
+
+
+async def test_shared_notes_reach_the_leader_and_figures_need_three_who_share(env):
+    """ "Share this note with my group leader" is offered only where a leader would see it,
+    and then the leader does, in /group and the CSV; pooled figures wait for three sharers."""
+    await make_leader(env)
+    code = await new_group(env)
+    await join(env, P1, code, "☐ Share check-ins")
+    await join(env, P2, code)
+    await check_in_with_note(env, P1, "Hard day, called my sponsor")
+    await env.press(P1, f"Share this note with P{LEADER}")
+    assert f"is shared with P{LEADER} (Tuesday group)" in env.last(P1)
+    await check_in_with_note(env, P2, "private thoughts")
+    assert not keyboard(env.to(P2)[-1])  # P2 shares no check-ins: no button to share a note
+
+    await env.chat(LEADER).send("/group")
+    view = env.last(LEADER)
+    assert "1 of 2 members share them with you" in view and "at least 3 of them" in view
+    assert "average mood" not in view and "% done" not in view
+    assert "Notes shared with you" in view
+    assert f"P{P1}" in view and "Hard day, called my sponsor" in view
+    assert "private thoughts" not in view
+    await env.chat(LEADER).send("/export")
+    exported = env.csv()[1].decode("utf-8-sig")
+    assert exported.splitlines()[0].endswith(",transcript,note_date,note")
+    assert "Hard day, called my sponsor" in exported and "private thoughts" not in exported
+
+    await env.chat(P2).send("/mygroups")
+    await env.press(P2, "Share check-ins")
+    assert "Check-ins: <b>shared</b>" in env.request.sent("editMessageText")[-1]["text"]
+    await join(env, P3, code, "☐ Share check-ins")
+    await check_in_with_note(env, P3, "fine")
+    await env.chat(LEADER).send("/group")
+    view = env.last(LEADER)
+    assert "3 of 3 members share them with you): 100% done · average mood 3.0/5" in view
+
+
 # ---- crisis alerts -------------------------------------------------------------------------
 
 
@@ -555,6 +652,12 @@ async def test_crisis_alert_reaches_the_leader_only_with_consent_and_without_wor
     assert f"A member of <b>Tuesday group</b>, P{P1}, may need support" in alert
     assert "did not store what they wrote" in alert
     assert "better off" not in alert and "suicide" not in alert and f"P{P2}" not in alert
+    await env.chat(P1).send("/mydata")  # the alert about them, sent to their leader, is theirs
+    (_, export), *_ = [(n, c) for chat, n, c in env.request.files if chat == P1]
+    assert export.decode().count(f"P{P1}, may need support") >= 1
+    await env.chat(P1).send("/delete")
+    await env.press(P1, "Yes, erase everything")
+    assert await env.count(OutboxMessage, OutboxMessage.kind == core.ALERT_KIND) == 0
 
 
 async def test_the_alert_is_queued_before_the_card_is_sent(env, caplog):

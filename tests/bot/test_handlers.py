@@ -429,6 +429,33 @@ async def test_group_chats_get_a_pointer_not_a_conversation(bot_env):
     assert await rows(store, Run) == 0
 
 
+async def test_buttons_pressed_in_a_group_reveal_and_change_nothing(consented, bot_env):
+    """A press from a group chat (a forwarded card's "My safety plan", say) must not post the
+    presser's plan there, nor act on their settings or data: only a pointer, to them alone."""
+    from offline import Chat
+
+    chat = consented
+    app, request, store = bot_env
+    await chat.send("/safetyplan")
+    await chat.press_button("Start my plan")
+    await chat.send("call my sponsor Dana 555-0100")
+    await chat.press_button("Finish later")
+    in_group = Chat(app, request, user_id=chat.user_id, chat_type="supergroup")
+    group_id = in_group.chat["id"]
+    request.clear()
+    for data in ("plan", "typed:on", "delete", "menu", callbacks.scenario(SCENARIO), "checkin"):
+        await in_group.press(data)
+    await in_group.send("/mydata")
+    to_group = [c for c in request.calls if int(c.params.get("chat_id", 0)) == group_id]
+    assert [c.method for c in to_group] == ["sendMessage"]  # the /mydata pointer, no more
+    assert "Dana" not in json.dumps([c.params for c in request.calls])
+    answers = request.sent("answerCallbackQuery")
+    assert len(answers) == 6 and all("privately" in a["text"] for a in answers)
+    assert await rows(store, User) == 1 and await rows(store, Run) == 0
+    async with store.transaction(None) as uow:
+        assert (await uow.users.get(chat.user_id)).keep_typed_text is False
+
+
 async def test_help_skills_stop(consented):
     chat = consented
     await chat.send("/help")
@@ -490,6 +517,37 @@ async def test_mydata_and_delete(consented, bot_env):
     async with store.transaction(None) as uow:  # at most the bare id, as before consent
         user = await uow.users.get(chat.user_id)
     assert user is None or user.consented_at is None
+
+
+async def test_the_delete_confirmation_cannot_fire_later(consented, bot_env):
+    """After "No, keep it" the buttons go, and a tap on the old "Yes" (days later, or after a
+    newer /delete) erases nothing; only the current confirmation, within minutes, does."""
+    chat, store = consented, bot_env[2]
+    await chat.send("/delete")
+    old = chat.last_buttons()
+    await chat.press_button("No, keep it")
+    edits = chat.request.sent("editMessageText")
+    assert edits and "nothing was erased" in edits[-1]["text"] and not keyboard(edits[-1])
+    yes = next(data for text, data in old if text.startswith("Yes"))
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=3), tick=True):
+        await chat.press(yes, buttons=old)
+    assert await rows(store, User) == 1
+    assert "expired" in chat.request.sent("answerCallbackQuery")[-1]["text"]
+
+    await chat.send("/delete")
+    first = chat.last_buttons()
+    await chat.send("/delete")
+    second = chat.last_buttons()
+    await chat.press(next(d for t, d in first if t.startswith("Yes")), buttons=first)
+    assert await rows(store, User) == 1  # superseded by the newer request
+    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=6), tick=True):
+        await chat.press(next(d for t, d in second if t.startswith("Yes")), buttons=second)
+    assert await rows(store, User) == 1  # too late
+    await chat.send("/delete")
+    await chat.press_button("Yes, erase everything")
+    assert await rows(store, User) == 0
+    done = chat.request.sent("editMessageText")[-1]["text"]
+    assert "everything about you has been erased" in done
 
 
 async def test_logs_never_contain_typed_text_or_token(consented, caplog):

@@ -761,10 +761,16 @@ def test_forged_and_foreign_choices_never_move_a_run(harness):
         assert not harness.request.sent("editMessageText")
 
     check()
-    # The real button still works afterwards: the forgeries consumed nothing.
+    # The real button still works afterwards: the forgeries consumed nothing. Pressed as
+    # Telegram sends it, on the bot's message in the player's private chat (a press with no
+    # chat, or from a group, is refused before anything is read).
     player = {"id": F_PLAYER, "is_bot": False, "first_name": "P"}
     valid = _choice_data(run_id, step, node, current[0])
-    harness.feed("callback_query", {"id": "1", "from": player, "chat_instance": "c", "data": valid})
+    on = {"message_id": 1, "date": 0, "chat": {"id": F_PLAYER, "type": "private"}, "text": "…"}
+    harness.feed(
+        "callback_query",
+        {"id": "1", "from": player, "chat_instance": "c", "data": valid, "message": on},
+    )
     assert _player_state(harness)[1] == step + 1
 
 

@@ -6,11 +6,12 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import time_machine
 
-from state import checkins
+from state import checkins, groups
 from state.privacy import delete_user, export_user
 from state.store import Store
 
 DAY = date(2026, 6, 1)
+LEAD = 10
 
 
 def utc(*args: int) -> datetime:
@@ -24,13 +25,13 @@ def now() -> datetime:
 async def configure(
     store: Store, user_id: int, zone: str, at: time, recovery: bool = False
 ) -> checkins.SettingsRecord:
-    """Answer the setup questions the way the buttons do (sharing averages with the leader)."""
+    """Answer the setup questions the way the buttons do."""
 
     async def work(uow):
         await uow.users.set_consent(user_id, "test")
         await checkins.start_setup(uow, user_id, now())
         answers = (("zone", zone), ("time", at), ("quiet", None), ("recovery", recovery))
-        for step, value in (*answers, ("share", True)):
+        for step, value in answers:
             record = await checkins.setup_answer(uow, user_id, step, value, now())
         return record
 
@@ -148,51 +149,85 @@ async def test_streak_history_and_typed_note_timeout(store: Store) -> None:
         assert [r.mood for r in ov.recent] == [1, 2, 3]
 
 
-async def test_group_summary_has_averages_and_only_shared_notes(store: Store) -> None:
-    with time_machine.travel(utc(2026, 6, 2, 20), tick=False):
-        for uid in (11, 12, 13):
-            await configure(store, uid, "UTC", time(9), recovery=True)
+async def _check_in(
+    store: Store, uid: int, day: date, mood: int, urge: int | None, note: str
+) -> None:
+    await press(store, uid, "mood", str(mood), day)
+    await press(store, uid, "emotion", "calm", day)
+    if urge is not None:  # on the recovery track
+        await press(store, uid, "urge", str(urge), day)
+        if urge:
+            await press(store, uid, "acted", "y" if uid == 12 else "n", day)
+    await press(store, uid, "halt", "done", day)
 
-        async def private(uow):
-            return await checkins.set_option(uow, 13, "share_with_leader", False)
+    async def typed(uow):
+        return await checkins.save_note(uow, uid, note, now())
 
-        await store.run(13, private)
-        for uid, mood, urge, note, share in (
-            (11, 4, 1, "good day", True),
-            (12, 2, 3, "secret", False),
-            (13, 0, 5, "not sharing at all", True),
-        ):
-            for day in (date(2026, 6, 1), date(2026, 6, 2)) if uid == 11 else (date(2026, 6, 2),):
-                await press(store, uid, "mood", str(mood), day)
-                await press(store, uid, "emotion", "calm", day)
-                await press(store, uid, "urge", str(urge), day)
-                await press(store, uid, "acted", "y" if uid == 12 else "n", day)
-                await press(store, uid, "halt", "done", day)
+    assert (await store.run(uid, typed)).checkin.done
 
-                async def typed(uow, uid=uid, note=note):
-                    return await checkins.save_note(uow, uid, note, now())
 
-                assert (await store.run(uid, typed)).checkin.done
-            if share:
+async def test_group_checkin_figures_are_per_group_from_joining_and_never_one_persons(
+    store: Store,
+) -> None:
+    """Sharing is chosen per group; a member counts from the day they joined; figures show
+    only when at least three sharing members checked in; notes only where their author shared
+    them with that group's leader."""
+    june1, june2 = date(2026, 6, 1), date(2026, 6, 2)
+    async with store.transaction(LEAD) as uow:
+        await groups.set_role(uow, LEAD, groups.LEADER)
+        g = await groups.create_group(uow, LEAD, "Tuesday", "Dr. Lee")
+        h = await groups.create_group(uow, LEAD, "Thursday", "Dr. Lee")
+        g_link = await groups.create_invite(uow, kind="group", created_by=LEAD, group_id=g.id)
+        h_link = await groups.create_invite(uow, kind="group", created_by=LEAD, group_id=h.id)
 
-                async def share_it(uow, uid=uid):
-                    return await checkins.share_note(uow, uid, date(2026, 6, 2), True)
-
-                assert await store.run(uid, share_it)
-
-        async def summary(uow):
-            return await checkins.group_checkin_summary(
-                uow, [11, 12, 13, 14], date(2026, 6, 1), date(2026, 6, 2)
+    async def join(uid: int, link, share: bool, at: datetime) -> None:
+        async with store.transaction(uid) as uow:
+            joined = await groups.join_group(
+                uow, link.code, uid, f"M{uid}", share_checkins=share, now=at
             )
+            assert joined.status == "joined"
 
-        s = await store.run(None, summary)
-    assert (s.members, s.sharing, s.days, s.completed) == (4, 2, 2, 3)
-    assert s.completion == 3 / 4
-    assert s.avg_mood == (4 + 4 + 2) / 3 and s.avg_urge == (1 + 1 + 3) / 3
-    assert s.acted_days == 1
-    # 12's note was not shared; 13 shared a note but not their check-ins with the leader.
-    assert s.shared_notes == ((11, date(2026, 6, 2), "good day"),)
-    assert "secret" not in repr(s) and "not sharing" not in repr(s)
+    with time_machine.travel(utc(2026, 6, 2, 20), tick=False):
+        for uid in (11, 12, 13, 14):
+            await configure(store, uid, "UTC", time(9), recovery=uid != 14)
+        for uid, share in ((11, True), (12, True), (13, False)):
+            await join(uid, g_link, share, utc(2026, 5, 20))
+        await join(13, h_link, True, utc(2026, 5, 20))  # 13 shares with Thursday only
+        await join(14, g_link, True, utc(2026, 6, 2, 10))  # joined on the 2nd
+        for uid, mood, urge in ((11, 4, 1), (12, 2, 3), (13, 0, 5), (14, 1, None)):
+            for day in (june1, june2):
+                await _check_in(store, uid, day, mood if day == june2 else 3, urge, f"{uid}:{day}")
+
+        async def share_notes(uow):
+            for uid, day in ((11, june2), (13, june2), (14, june1), (14, june2)):
+                assert await checkins.share_note(uow, uid, day, True)
+
+        await store.run(None, share_notes)
+
+        async def summary(uow, group):
+            return await checkins.group_checkin_summary(uow, group.id, june1, june2)
+
+        s = await store.run(None, lambda uow: summary(uow, g))
+    # 11 and 12 both days, 14 from the 2nd only (its 1st is before it joined): 5 of 5 days.
+    assert (s.members, s.sharing, s.checked_in, s.days) == (4, 3, 3, 2)
+    assert (s.completed, s.completion) == (5, 1.0)
+    assert s.avg_mood == (3 + 4 + 3 + 2 + 1) / 5
+    assert s.avg_urge is None  # only 11 and 12 answered the urge question: two people
+    assert s.shared_notes == ((11, june2, f"11:{june2}"), (14, june2, f"14:{june2}"))
+    assert "13:" not in repr(s) and f"14:{june1}" not in repr(s)
+
+    async def stop_sharing(uow):
+        await groups.set_sharing(uow, g.id, 14, share_checkins=False)
+
+    await store.run(14, stop_sharing)
+    with time_machine.travel(utc(2026, 6, 2, 20), tick=False):
+        two = await store.run(None, lambda uow: summary(uow, g))
+        alone = await store.run(None, lambda uow: summary(uow, h))
+    assert (two.sharing, two.checked_in) == (2, 2)
+    assert (two.completion, two.avg_mood, two.avg_urge, two.completed) == (None,) * 4
+    assert two.shared_notes == ((11, june2, f"11:{june2}"),)
+    assert (alone.sharing, alone.completion, alone.avg_mood) == (1, None, None)
+    assert alone.shared_notes == ((13, june2, f"13:{june2}"),)
 
 
 async def test_mydata_exports_and_delete_erases_check_ins(store: Store) -> None:

@@ -40,7 +40,6 @@ async def configure(
             ("time", at),
             ("quiet", quiet),
             ("recovery", recovery),
-            ("share", True),
         ):
             record = await checkins.setup_answer(uow, user_id, step, value, now())
             assert record is not None

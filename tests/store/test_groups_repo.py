@@ -94,20 +94,35 @@ async def test_leader_invitations_work_once(store):
         expired = await core.create_invite(
             uow, kind="leader", created_by=LEADER, expires_in=timedelta(seconds=1)
         )
+    admins = [LEADER]  # who made the links, and is still an admin
     async with store.transaction(A) as uow:
-        assert await core.accept_leader_invite(uow, invite.code, A) == "ok"
+        assert await core.accept_leader_invite(uow, invite.code, A, admins=admins) == "ok"
         assert await core.is_leader(uow, A)
     async with store.transaction(B) as uow:
-        assert await core.accept_leader_invite(uow, invite.code, B) == "used"
+        assert await core.accept_leader_invite(uow, invite.code, B, admins=admins) == "used"
         assert not await core.is_leader(uow, B)
         assert await core.is_leader(uow, B, admins=[B])  # admins lead without a role
         later = utcnow() + timedelta(minutes=1)
-        assert await core.accept_leader_invite(uow, expired.code, B, now=later) == "expired"
+        status = await core.accept_leader_invite(uow, expired.code, B, now=later, admins=admins)
+        assert status == "expired"
         # a group link is not a leader link
         group = await core.create_group(uow, LEADER, "G", "L")
         link = await core.create_invite(uow, kind="group", created_by=LEADER, group_id=group.id)
-        assert await core.accept_leader_invite(uow, link.code, B) == "unknown"
+        assert await core.accept_leader_invite(uow, link.code, B, admins=admins) == "unknown"
         assert await core.leader_ids(uow) == [A]
+
+
+async def test_a_leader_link_stops_working_when_its_admin_is_removed(store):
+    async with store.transaction(LEADER) as uow:
+        invite = await core.create_invite(
+            uow, kind="leader", created_by=LEADER, expires_in=timedelta(days=7)
+        )
+    async with store.transaction(A) as uow:
+        # LEADER has left ADMIN_USER_IDS: the same shape as every other dead link
+        assert await core.check_leader_invite(uow, invite.code, admins=[OTHER]) == "revoked"
+        assert await core.accept_leader_invite(uow, invite.code, A, admins=[OTHER]) == "revoked"
+        assert not await core.is_leader(uow, A)
+        assert await core.check_leader_invite(uow, invite.code, admins=[LEADER]) == "ok"
 
 
 async def test_leaders_see_only_their_groups(store):
@@ -248,6 +263,69 @@ async def test_crisis_alerts_only_where_allowed(store):
     assert alert.chat_id == LEADER and "Ann" in alert.payload["text"]
     assert "did not store what they wrote" in alert.payload["text"]
     assert await core.alert_leaders(store, A, now + timedelta(minutes=11)) == 1
+
+
+async def test_a_removed_leader_is_cut_off_at_once(store):
+    group, invite = await setup_group(store, members=(B,))
+    async with store.transaction(A) as uow:
+        await core.join_group(uow, invite.code, A, "Ann", alert_leader=True)
+    async with store.transaction(B) as uow:
+        await core.set_sharing(uow, group.id, B, alert_leader=True)
+    now = utcnow()
+    assert await core.alert_leaders(store, A, now) == 1  # queued, not yet sent
+    async with store.transaction(None) as uow:
+        removal = await core.remove_leader(uow, LEADER, now)
+    assert removal == core.Removal(True, groups=1, members=2, invites=1, alerts=1)
+
+    async with store.transaction(None) as uow:
+        rows = (await uow.session.scalars(select(OutboxMessage))).all()
+        assert await core.member_groups(uow, A) == []
+        assert not await core.is_leader(uow, LEADER)
+        check = await core.check_group_invite(uow, invite.code, C)
+    assert not [r for r in rows if r.chat_id == LEADER]  # the alert naming Ann was withdrawn
+    notices = {r.chat_id: r.payload["text"] for r in rows if r.kind == core.CLOSED_KIND}
+    assert set(notices) == {A, B}
+    assert "Tuesday group</b> has closed: Dr. Lee no longer leads groups" in notices[A]
+    assert "no longer see your practice or get crisis alerts" in notices[A]
+    assert check.status == "revoked"
+    async with store.transaction(C) as uow:
+        assert (await core.join_group(uow, invite.code, C, "Cy")).status == "revoked"
+    later = now + timedelta(minutes=30)
+    assert await core.alert_leaders(store, A, later) == 0
+    # Added back, they lead again, but the closed group and its old link stay closed.
+    async with store.transaction(None) as uow:
+        await core.set_role(uow, LEADER, core.LEADER)
+    assert await core.alert_leaders(store, A, later) == 0
+    async with store.transaction(C) as uow:
+        assert (await core.check_group_invite(uow, invite.code, C)).status == "revoked"
+    assert await count(store, Membership, Membership.left_at.is_(None)) == 0
+
+
+async def test_removing_someone_unknown_creates_nobody(store):
+    users = await count(store, User)
+    async with store.transaction(None) as uow:
+        assert await core.remove_leader(uow, 123456789) == core.Removal(False)
+        assert not await core.set_role(uow, 987654321, core.PARTICIPANT)
+    assert await count(store, User) == users
+
+
+async def test_alerts_and_links_need_a_leader_now(store):
+    """Whoever still leads at the moment of use: a leader by role, or an admin now."""
+    async with store.transaction(OTHER) as uow:  # an admin leads without the role
+        group = await core.create_group(uow, OTHER, "Admin's group", "Sam")
+        invite = await core.create_invite(uow, kind="group", created_by=OTHER, group_id=group.id)
+    async with store.transaction(A) as uow:
+        assert (await core.check_group_invite(uow, invite.code, A)).status == "revoked"
+        joined = await core.join_group(
+            uow, invite.code, A, "Ann", alert_leader=True, admins=[OTHER]
+        )
+        assert joined.status == "joined"
+    now = utcnow()
+    assert await core.alert_leaders(store, A, now, admins=[OTHER]) == 1
+    # OTHER left ADMIN_USER_IDS: no alert, no new member
+    assert await core.alert_leaders(store, A, now + timedelta(minutes=11)) == 0
+    async with store.transaction(B) as uow:
+        assert (await core.join_group(uow, invite.code, B, "Bo")).status == "revoked"
 
 
 async def test_mydata_and_delete_cover_group_tables(store):

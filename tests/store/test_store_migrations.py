@@ -123,3 +123,79 @@ async def test_another_process_holding_the_lock_does_not_freeze_the_loop(tmp_pat
         assert (await uow.users.get(5)).consent_version == "v1"
     await store.close()
     assert ticks >= 30  # ~60 possible in 0.6 s; a frozen loop manages a handful
+
+
+async def test_alerts_already_queued_get_the_member_they_are_about(db_url: str) -> None:
+    """0008: a crisis alert stored before `outbox.subject_id` names its member from its dedupe
+    key, so /delete finds it; one about someone already erased is erased by the upgrade."""
+    from sqlalchemy import text
+
+    await migrate.upgrade(db_url, "0007_erase_confirm")
+    engine = make_engine(db_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO users (id) VALUES (1), (2)"))
+            for user, kind, key in (
+                (1, "crisis-alert", "crisis:5:2:100"),  # to leader 1, about member 2
+                (1, "crisis-alert", "crisis:5:3:100"),  # about 3, who used /delete
+                (2, "push", "push:7:2"),
+            ):
+                await conn.execute(
+                    text(
+                        "INSERT INTO outbox (user_id, chat_id, kind, payload, dedupe_key, "
+                        f"status) VALUES ({user}, {user}, '{kind}', '{{\"text\": \"x\"}}', "
+                        f"'{key}', 'sent')"
+                    )
+                )
+        await migrate.upgrade(db_url)
+        async with engine.connect() as conn:
+            rows = await conn.execute(text("SELECT dedupe_key, subject_id FROM outbox ORDER BY id"))
+            assert [tuple(r) for r in rows] == [("crisis:5:2:100", 2), ("push:7:2", None)]
+    finally:
+        await engine.dispose()
+
+
+async def test_check_in_sharing_moves_to_each_group_the_member_is_in(db_url: str) -> None:
+    """0009: whoever shared check-ins with "my group leader" keeps sharing with the groups they
+    are in now (not one they left); nobody else starts sharing."""
+    from sqlalchemy import text
+
+    await migrate.upgrade(db_url, "0008_outbox_subject")
+    engine = make_engine(db_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO users (id) VALUES (1), (2), (3)"))
+            await conn.execute(
+                text(
+                    "INSERT INTO groups (id, name, leader_id, leader_name) "
+                    "VALUES (10, 'A', 1, 'L'), (11, 'B', 1, 'L')"
+                )
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO memberships (group_id, user_id, display_name, left_at) VALUES "
+                    "(10, 2, 'two', NULL), (11, 2, 'two', CURRENT_TIMESTAMP), "
+                    "(10, 3, 'three', NULL)"
+                )
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO checkin_settings (user_id, share_with_leader) "
+                    "VALUES (2, true), (3, false)"
+                )
+            )
+        await migrate.upgrade(db_url)
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                text(
+                    "SELECT group_id, user_id, share_checkins FROM memberships "
+                    "ORDER BY group_id, user_id"
+                )
+            )
+            assert [(g, u, bool(s)) for g, u, s in rows] == [
+                (10, 2, True),
+                (10, 3, False),
+                (11, 2, False),
+            ]
+    finally:
+        await engine.dispose()

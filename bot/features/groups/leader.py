@@ -99,16 +99,26 @@ async def on_leader_admin(
     except ValueError:
         await answer(query, EXPIRED)
         return
-    changed = await store.run(user_id, lambda uow: core.set_role(uow, target, core.PARTICIPANT))
-    await answer(query, "Removed." if changed else "Not a leader.")
-    await say(
-        update,
-        context,
-        f"<code>{target}</code> is no longer a group leader. Their groups are kept "
-        "but they can't manage them unless they are added again."
-        if changed
-        else f"<code>{target}</code> isn't a group leader.",
+    removal = await store.run(user_id, lambda uow: core.remove_leader(uow, target))
+    await answer(query, "Removed." if removal.removed else "Not a leader.")
+    if not removal.removed:
+        await say(update, context, f"<code>{target}</code> isn't a group leader.")
+        return
+    if removal.members:
+        notify(context.application)  # the members' notices are queued
+    text = (
+        f"<code>{target}</code> is no longer a group leader, from now on: "
+        f"{removal.groups} group(s) of theirs closed, {removal.members} member(s) taken out "
+        f"of them and told why, {removal.invites} invitation link(s) revoked, and "
+        f"{removal.alerts} crisis alert(s) to them withdrawn before sending. Adding them "
+        "again doesn't reopen those groups: members would join afresh through a new link."
     )
+    if core.is_admin(target, admins(context)):
+        text += (
+            "\n\nThey are still in ADMIN_USER_IDS, so they can still lead groups: remove them "
+            "there too."
+        )
+    await say(update, context, text)
 
 
 # ---- /newgroup, /invite ------------------------------------------------------------------------

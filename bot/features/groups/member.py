@@ -50,8 +50,12 @@ def _box(on: bool) -> str:
     return "☑" if on else "☐"
 
 
+# The join screen's three choices travel in its buttons as one digit of bits.
+SHARE, ALERT, CHECKINS = 1, 2, 4
+
+
 def join_text(group: GroupRecord, name: str, flags: int) -> str:
-    share, alert = bool(flags & 1), bool(flags & 2)
+    share, alert, checkins = bool(flags & SHARE), bool(flags & ALERT), bool(flags & CHECKINS)
     leader = escape(group.leader_name)
     return (
         f"<b>Join “{escape(group.name)}”?</b>\nGroup leader: <b>{leader}</b>\n\n"
@@ -60,22 +64,25 @@ def join_text(group: GroupRecord, name: str, flags: int) -> str:
         "• for each scenario they send the group: whether you started it and finished it\n"
         "• the mix of styles in your choices in those scenarios (assertive, passive, "
         "aggressive, passive-aggressive)\n\n"
-        "They will not see your other practice, your safety plan, or what you type. Your "
-        "check-ins have their own sharing switch in the check-in settings.\n\n"
-        "Two choices, both off unless you turn them on:\n"
+        "They will not see your other practice, your safety plan, or what you type.\n\n"
+        "Three choices, all off unless you turn them on:\n"
         f"{_box(share)} <b>Share my transcripts</b>: the choices I make in the "
         "scenarios they send, and what I type there if I keep my typed replies (/privacy).\n"
         f"{_box(alert)} <b>Alert my leader</b> if I write something that sounds like "
-        "a crisis: they get a message with my name and the time, never what I wrote.\n\n"
+        "a crisis: they get a message with my name and the time, never what I wrote.\n"
+        f"{_box(checkins)} <b>Share my check-ins</b> (/checkin): how often the group checks "
+        "in and its average mood, pooled with at least two others who share, never mine "
+        "alone; and a note only if I share that note.\n\n"
         "You can change these or leave at any time: /mygroups, /leave."
     )
 
 
 def join_keyboard(group: GroupRecord, code: str, flags: int) -> InlineKeyboardMarkup:
-    share, alert = bool(flags & 1), bool(flags & 2)
+    share, alert, checkins = bool(flags & SHARE), bool(flags & ALERT), bool(flags & CHECKINS)
     return keyboard(
-        [button(f"{_box(share)} Share transcripts", "gopt", f"{flags ^ 1}{code}")],
-        [button(f"{_box(alert)} Crisis alerts to leader", "gopt", f"{flags ^ 2}{code}")],
+        [button(f"{_box(share)} Share transcripts", "gopt", f"{flags ^ SHARE}{code}")],
+        [button(f"{_box(alert)} Crisis alerts to leader", "gopt", f"{flags ^ ALERT}{code}")],
+        [button(f"{_box(checkins)} Share check-ins", "gopt", f"{flags ^ CHECKINS}{code}")],
         [button(f"Join {group.name}"[:60], "gjoin", f"{flags}{code}")],
         [button("No thanks", "gno")],
     )
@@ -128,8 +135,9 @@ async def show_join(update: Update, context: ContextTypes.DEFAULT_TYPE, code: st
     user = update.effective_user
     if user is None:
         return
+    known = admins(context)
     check = await services(context).store.run(
-        user.id, lambda uow: core.check_group_invite(uow, code, user.id)
+        user.id, lambda uow: core.check_group_invite(uow, code, user.id, admins=known)
     )
     group = await _invited_group(update, context, check)
     if group is not None:
@@ -145,7 +153,7 @@ async def no_thanks(
 
 
 def _flags_code(arg: str | None) -> tuple[int, str] | None:
-    if not arg or len(arg) < 2 or arg[0] not in "0123":
+    if not arg or len(arg) < 2 or arg[0] not in "01234567":
         return None
     code = arg[1:]
     if not core.CODE.match(code):
@@ -161,9 +169,11 @@ async def on_join(
     if parsed is None:
         return
     flags, code = parsed
-    store = services(context).store
+    store, known = services(context).store, admins(context)
     if data.action == "gopt":
-        check = await store.run(user_id, lambda uow: core.check_group_invite(uow, code, user_id))
+        check = await store.run(
+            user_id, lambda uow: core.check_group_invite(uow, code, user_id, admins=known)
+        )
         group = await _invited_group(update, context, check)
         if group is not None:
             await answer(query)
@@ -177,8 +187,10 @@ async def on_join(
             code,
             user_id,
             name,
-            share_transcripts=bool(flags & 1),
-            alert_leader=bool(flags & 2),
+            share_transcripts=bool(flags & SHARE),
+            alert_leader=bool(flags & ALERT),
+            share_checkins=bool(flags & CHECKINS),
+            admins=known,
         ),
     )
     group = await _invited_group(update, context, check, fine=("joined",))
@@ -204,7 +216,8 @@ async def show_leader_invite(update: Update, context: ContextTypes.DEFAULT_TYPE,
     known = admins(context)
 
     async def work(uow):
-        return await core.check_leader_invite(uow, code), await core.is_leader(uow, user.id, known)
+        status = await core.check_leader_invite(uow, code, admins=known)
+        return status, await core.is_leader(uow, user.id, known)
 
     status, already = await services(context).store.run(user.id, work)
     if already:
@@ -227,9 +240,9 @@ async def show_leader_invite(update: Update, context: ContextTypes.DEFAULT_TYPE,
 async def on_leader_invite(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData, user_id: int
 ) -> None:
-    code = data.arg or ""
+    code, known = data.arg or "", admins(context)
     status = await services(context).store.run(
-        user_id, lambda uow: core.accept_leader_invite(uow, code, user_id)
+        user_id, lambda uow: core.accept_leader_invite(uow, code, user_id, admins=known)
     )
     if status != "ok":
         await refuse(update, context, BAD_LEADER_LINK)
@@ -255,13 +268,14 @@ def _sharing_text(group: GroupRecord, member: core.MemberRecord) -> str:
         f"They see: whether you started and finished the scenarios they send, and the styles "
         f"of your choices in them (as <b>{escape(member.display_name)}</b>).\n"
         f"Transcripts: <b>{'shared' if member.share_transcripts else 'not shared'}</b> · "
-        f"Crisis alerts: <b>{'on' if member.alert_leader else 'off'}</b>"
+        f"Crisis alerts: <b>{'on' if member.alert_leader else 'off'}</b> · "
+        f"Check-ins: <b>{'shared' if member.share_checkins else 'not shared'}</b>"
     )
 
 
 def _sharing_keyboard(group: GroupRecord, member: core.MemberRecord) -> InlineKeyboardMarkup:
     arg = b36(group.id)
-    share, alert = member.share_transcripts, member.alert_leader
+    share, alert, checkins = member.share_transcripts, member.alert_leader, member.share_checkins
     return keyboard(
         [
             button(
@@ -277,6 +291,13 @@ def _sharing_keyboard(group: GroupRecord, member: core.MemberRecord) -> InlineKe
                 f"{arg}_a_{0 if alert else 1}",
             )
         ],
+        [
+            button(
+                "Stop sharing check-ins" if checkins else "Share check-ins",
+                "gset",
+                f"{arg}_c_{0 if checkins else 1}",
+            )
+        ],
         [button(f"Leave {group.name}"[:60], "gleave", arg)],
     )
 
@@ -286,9 +307,12 @@ async def mygroups(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if user_id is None:
         return
 
+    known = admins(context)
+
     async def work(uow):
         mine = await core.member_groups(uow, user_id)
-        led = await core.leader_groups(uow, user_id)
+        leads = await core.is_leader(uow, user_id, known)
+        led = await core.leader_groups(uow, user_id) if leads else []
         return mine, led
 
     mine, led = await services(context).store.run(user_id, work)
@@ -346,7 +370,7 @@ async def on_member(
             "your practice. To come back, ask them for the link again.",
         )
         return
-    if what not in ("t", "a") or value not in ("0", "1"):
+    if what not in ("t", "a", "c") or value not in ("0", "1"):
         await answer(query, EXPIRED)
         return
     on = value == "1"
@@ -358,6 +382,7 @@ async def on_member(
             user_id,
             share_transcripts=on if what == "t" else None,
             alert_leader=on if what == "a" else None,
+            share_checkins=on if what == "c" else None,
         )
         return (member, await core.get_group(uow, group_id)) if member else None
 

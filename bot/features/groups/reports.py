@@ -31,6 +31,7 @@ from bot.services import services
 from scenarios.library import Library
 from state import group_images
 from state import groups as core
+from state.checkins import MIN_SHARING, GroupCheckinSummary, group_checkin_summary
 from state.group_report import GroupReport, export_csv, group_report, percentages
 from state.groups import GroupRecord
 
@@ -98,28 +99,51 @@ def group_text(report: GroupReport, library: Library, checkins: str | None = Non
     return clip("\n".join(lines))
 
 
-async def _checkin_line(context: ContextTypes.DEFAULT_TYPE, report: GroupReport) -> str | None:
-    """Check-in completion over the last 7 days, for members who chose to share check-ins."""
-    try:
-        from state.checkins import group_checkin_summary
-    except ImportError:  # check-ins not installed in this deployment
+NOTE_PREVIEW = 300  # characters of a shared note in /group; the CSV has it whole
+NOTES_SHOWN = 10
+
+
+def _preview(note: str) -> str:
+    return note if len(note) <= NOTE_PREVIEW else note[: NOTE_PREVIEW - 1] + "…"
+
+
+def checkin_text(summary: GroupCheckinSummary, names: dict[int, str]) -> str | None:
+    """The check-in part of /group: pooled figures only when enough members share, and each
+    note its author shared (with who wrote it and when)."""
+    if not summary.members:
         return None
-    ids = [m.member.user_id for m in report.members]
-    if not ids:
-        return None
-    since = datetime.now(UTC).date() - timedelta(days=6)
-    summary = await services(context).store.run(
-        None, lambda uow: group_checkin_summary(uow, ids, since)
-    )
     if not summary.sharing:
-        return "<b>Check-ins</b>: nobody shares their check-ins with you."
+        return "<b>Check-ins</b>: nobody in this group shares their check-ins with you."
     text = (
-        f"<b>Check-ins</b>, last 7 days ({summary.sharing} of {summary.members} share them): "
-        f"{round(100 * summary.completion)}% done"
+        f"<b>Check-ins</b>, last {summary.days} days ({summary.sharing} of {summary.members} "
+        "members share them with you)"
     )
-    if summary.avg_mood is not None:
-        text += f" · average mood {summary.avg_mood:.1f}/5"
+    if summary.completion is None:
+        text += (
+            f": group figures appear once at least {MIN_SHARING} of them check in, so "
+            "nobody's own numbers show."
+        )
+    else:
+        text += f": {round(100 * summary.completion)}% done"
+        if summary.avg_mood is not None:
+            text += f" · average mood {summary.avg_mood:.1f}/5"
+        if summary.avg_urge is not None:
+            text += f" · average urge {summary.avg_urge:.1f}/5"
+    notes = summary.shared_notes[-NOTES_SHOWN:]
+    if notes:
+        text += "\n<b>Notes shared with you</b>" + "".join(
+            f"\n• {escape(names.get(uid, 'A member'))}, {day:%d %b}: “{escape(_preview(note))}”"
+            for uid, day, note in notes
+        )
     return text
+
+
+async def _checkin_summary(
+    context: ContextTypes.DEFAULT_TYPE, group: GroupRecord, since: date
+) -> GroupCheckinSummary:
+    return await services(context).store.run(
+        None, lambda uow: group_checkin_summary(uow, group.id, since)
+    )
 
 
 async def show_group(
@@ -127,7 +151,9 @@ async def show_group(
 ) -> None:
     svc = services(context)
     report = await svc.store.run(group.leader_id, lambda uow: group_report(uow, group))
-    checkins = await _checkin_line(context, report)
+    summary = await _checkin_summary(context, group, datetime.now(UTC).date() - timedelta(days=6))
+    names = {m.member.user_id: m.member.display_name for m in report.members}
+    checkins = checkin_text(summary, names)
     arg = b36(group.id)
     markup = keyboard(
         [button("Style chart", "gchart", arg), button("Export CSV", "gcsv", arg)],
@@ -164,14 +190,15 @@ async def send_csv(update: Update, context: ContextTypes.DEFAULT_TYPE, group: Gr
     chat = update.effective_chat
     if chat is None:
         return
-    data = export_csv(report, svc.library).encode("utf-8-sig")
+    summary = await _checkin_summary(context, group, group.created_at.date())
+    data = export_csv(report, svc.library, summary.shared_notes).encode("utf-8-sig")
     slug = re.sub(r"[^A-Za-z0-9]+", "-", group.name).strip("-").lower() or "group"
     await context.bot.send_document(
         chat.id,
         io.BytesIO(data),
         filename=f"{slug}-{date.today():%Y-%m-%d}.csv",
         caption="One row per member and pushed scenario. Transcripts only for members who "
-        "chose to share them.",
+        "chose to share them; then one row per check-in note a member shared with you.",
     )
 
 

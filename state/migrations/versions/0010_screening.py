@@ -1,7 +1,7 @@
 """Safety events record how the message was answered and which trained model scored it.
 
-Revision ID: 0007_screening
-Revises: 0006
+Revision ID: 0010_screening
+Revises: 0009_share_checkins_per_group
 Create Date: 2026-12-02
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_screening"
-down_revision: str | Sequence[str] | None = "0006"
+revision: str = "0010_screening"
+down_revision: str | Sequence[str] | None = "0009_share_checkins_per_group"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
