@@ -1025,7 +1025,9 @@ def match_reply(
         best = ranked[0]
         margin = best.score - (ranked[1].score if len(ranked) > 1 else 0.0)
         # Not enough to go on: off-topic and little style, or a weak or tied reading.
-        grounded = bool(topical) or analysis.confidence >= 0.6 and len(analysis.markers) > 0
+        # A confident style is not a reply to this moment ("did you watch the game?" reads as
+        # plainly assertive): the words or a skill must meet the choice.
+        grounded = bool(topical) or bool(comps & _choice_markers(best.choice))
         if (
             best.score >= MIN_SCORE
             and margin >= MIN_MARGIN

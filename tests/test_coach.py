@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -263,21 +262,6 @@ def test_random_text_never_raises(text):
     a = analyse(text)
     assert a.style in STYLES
     coach_feedback(a, ["dear-man.express", "i-statement"])
-
-
-def test_fast_enough():
-    texts = [r["text"] for r in ROWS]
-    analyse("warm up")
-    runs = []
-    for _ in range(5):
-        t0 = time.perf_counter()
-        for t in texts:
-            analyse(t)
-        runs.append((time.perf_counter() - t0) / len(texts))
-    assert sorted(runs)[2] < 0.002  # median per message; the goal, with CI noise in mind
-    t0 = time.perf_counter()
-    analyse(("sorry i guess maybe you always " * 200)[:4096])
-    assert time.perf_counter() - t0 < 0.05
 
 
 # ---- feedback -----------------------------------------------------------------------------------
