@@ -408,7 +408,8 @@ async def test_other_inputs_are_handled_on_purpose(consented, bot_env):
     await chat.edit("an edited message")
     assert chat.request.texts() == []  # deliberate silence
     await chat.edit("actually i want to die")
-    assert "988" in chat.request.texts()[-1]
+    answered = chat.request.texts()[-1]  # the card, or the direct question: never ignored
+    assert "988" in answered or "are you thinking about ending your life" in answered
     chat.request.clear()
     await chat.send("x" * 4096)
     await chat.send("\u202e\u200b🙂 ｆｕｌｌｗｉｄｔｈ \x00 \U0001f9d1\u200d\U0001f9af")
