@@ -36,7 +36,8 @@ class Sent:
     method: str
     params: dict[str, Any]
     message_id: int | None = None
-    at: float = field(default_factory=time.monotonic)
+    at: float = field(default_factory=time.monotonic)  # when it was answered
+    arrived: float = field(default_factory=time.monotonic)  # when the request came in
 
     @property
     def chat_id(self) -> int | None:
@@ -291,6 +292,7 @@ class BotApiStub:
         return dict(parse_qsl(body.decode(), keep_blank_values=True))
 
     def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        arrived = time.monotonic()
         if method == "getUpdates":
             return 200, {"ok": True, "result": self._get_updates(params)}
         if self.limits is not None and method.startswith("send") and method != "sendChatAction":
@@ -344,7 +346,7 @@ class BotApiStub:
         elif method in ("getMyCommands",):
             result = []
         with self.cond:
-            self.calls.append(Sent(method, params, message_id))
+            self.calls.append(Sent(method, params, message_id, arrived=arrived))
             self.cond.notify_all()
         return 200, {"ok": True, "result": result}
 
