@@ -348,3 +348,34 @@ async def test_a_claim_whose_commit_answer_was_lost_is_taken_back(store, monkeyp
     assert not lost  # the fault did happen
     assert wire.delivered == Counter({chat: 1 for chat in range(1, 7)})
     assert {r.status for r in (await rows(store)).values()} == {"sent"}
+
+
+async def test_a_push_unanswered_twice_is_reported_unconfirmed_not_undelivered(store):
+    from state import groups as core
+
+    async with store.transaction(None) as uow:
+        for chat in (1, 2, 3):
+            await uow.users.ensure(chat)
+            await outbox.enqueue(
+                uow,
+                chat_id=chat,
+                user_id=chat,
+                kind=core.PUSH_KIND,
+                ref="77",
+                text="a push",
+                dedupe_key=f"push:77:{chat}",
+            )
+        # chat 1's one more try was in flight when the sender died again
+        await uow.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.chat_id == 1)
+            .values(status="sending", error="interrupted", attempts=1)
+        )
+    sender = Sender(await make_bot(Scripted({2: "blocked"})), store, lease=0, **FAST)
+    await sender.recover()
+    await sender.drain()
+    async with store.transaction(None) as uow:
+        d = (await core.delivery(uow, [77]))[77]
+    assert (d.sent, d.blocked, d.failed, d.unconfirmed, d.pending) == (1, 1, 0, 1, 0)
+    text = core.delivery_text("Tuesday group", "The birthday", d)
+    assert "❔ unconfirmed 1" in text and "not delivered" not in text
