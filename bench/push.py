@@ -240,7 +240,8 @@ def main() -> None:
     if args.worker:
         asyncio.run(worker(*args.worker))
         return
-    stub = BotApiStub(latency=args.latency, limits=Limits(overall_per_second=LIMIT)).start()
+    limits = Limits(overall_per_second=LIMIT, per_chat_burst=1)  # strictly one a second per chat
+    stub = BotApiStub(latency=args.latency, limits=limits).start()
     results = []
     try:
         with tempfile.TemporaryDirectory() as tmp:

@@ -106,7 +106,9 @@ async def test_a_connection_dropped_after_the_request_went_out_may_have_arrived(
 
 
 async def test_flood_control_still_reaches_ptb_as_retry_after():
-    api = BotApiStub(limits=Limits(per_chat_interval=60, retry_after=7)).start()
+    api = BotApiStub(
+        limits=Limits(per_chat_burst=1, per_chat_per_second=1 / 60, retry_after=7)
+    ).start()
     try:
         async with make_bot(api) as bot:
             await bot.send_message(42, "first")
