@@ -128,6 +128,7 @@ def test_a_push_killed_mid_send_reaches_everyone_and_is_reported_truly(tmp_path)
     counts = dict(re.findall(r"(sent|not delivered|pending) (\d+)", report))
     assert counts.get("sent") == str(len(received)), report
     assert "not delivered" not in counts and counts.get("pending") == "0", report
+    assert not stub.refusals()
     log = (tmp_path / "bot.log").read_text(errors="replace")
     assert "Traceback" not in log
     assert TOKEN.split(":")[1] not in log
