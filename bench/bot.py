@@ -300,7 +300,8 @@ class Stub(BotApiStub):
     """
 
     def __init__(self, latency: float = 0.0) -> None:
-        super().__init__(latency)
+        # No flood limits: (b) measures the bot's own concurrency, with its rate limiter off.
+        super().__init__(latency, limits=None)
         self.server.socket.listen(1024)
 
     def _handler(self):  # noqa: ANN202 - the stub's own handler class, subclassed

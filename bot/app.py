@@ -11,7 +11,6 @@ import sys
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -37,6 +36,7 @@ from bot.handlers import (
 from bot.http import AiohttpRequest
 from bot.intake import ALLOWED_UPDATES, WEBHOOK_PATH, UpdatesBot, WebhookListener
 from bot.logs import error_summary, setup_logging
+from bot.outbox_sender import RateLimiter
 from bot.processor import PerUserUpdateProcessor
 from bot.services import Services
 from bot.settings import Settings, SettingsError
@@ -75,7 +75,8 @@ def build_application(
     Bot API calls go through aiohttp (bot/http.py says why), `concurrency` of them at once; the
     bot reads each polled update on its own (bot/intake.py says why).
     """
-    limiter = AIORateLimiter(max_retries=3) if rate_limit else None
+    # PTB's AIORateLimiter; the outbox sender's calls get a 429 back at once (it re-queues).
+    limiter = RateLimiter(max_retries=3) if rate_limit else None
     bot = UpdatesBot(
         settings.check_token(),
         base_url=settings.telegram_api_base_url,

@@ -21,6 +21,21 @@ from telegram.request import BaseRequest, RequestData
 MEDIA_WRITE_TIMEOUT = 20.0  # seconds to upload a file, as PTB's HTTPXRequest allows
 
 
+class NotSent(NetworkError):
+    """The request never left: no connection to the Bot API could be had (refused,
+    unreachable). Sending it again cannot deliver the message twice."""
+
+
+class ConnectTimedOut(NotSent, TimedOut):
+    """No connection in time (opening one, or waiting for a free one in the pool): a timeout
+    that, unlike a read timeout, says the request never left."""
+
+
+class NoAnswer(NetworkError):
+    """The request went out and the connection broke before the answer came: the Bot API may
+    have acted on it (as after a read timeout)."""
+
+
 class AiohttpRequest(BaseRequest):
     """One aiohttp session with a pool of `connection_pool_size` keep-alive connections.
 
@@ -98,10 +113,16 @@ class AiohttpRequest(BaseRequest):
                 return response.status, await response.read()
         # aiohttp's errors carry the URL, and the URL carries the token: neither the message
         # nor the chained exception may reach a log or a traceback.
+        # Which failures can have reached the Bot API matters to the outbox sender, which
+        # sends a message that may have arrived once more at most (bot/outbox_sender.py).
+        except aiohttp.ConnectionTimeoutError as err:
+            raise ConnectTimedOut(f"Timed out ({type(err).__name__})") from None
         except (TimeoutError, aiohttp.ServerTimeoutError) as err:
             raise TimedOut(f"Timed out ({type(err).__name__})") from None
+        except aiohttp.ClientConnectorError as err:
+            raise NotSent(f"aiohttp.{type(err).__name__}") from None
         except aiohttp.ClientError as err:
-            raise NetworkError(f"aiohttp.{type(err).__name__}") from None
+            raise NoAnswer(f"aiohttp.{type(err).__name__}") from None
 
 
 def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:

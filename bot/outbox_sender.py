@@ -10,24 +10,32 @@ sends them:
   an idle second). An `aiolimiter.AsyncLimiter` guards the spacing. At most one message a
   second per chat (a small map of when each chat may be written to
   again, pruned as it goes, and passed to the claim query so a busy chat never blocks others).
-- **Claim, then send.** A row is claimed (`status='sending'`, `not_before` = the claim time) in
-  a committed transaction right before its HTTP call; on PostgreSQL with
-  `FOR UPDATE SKIP LOCKED`, so several bot workers can drain one outbox. Telegram's answer
-  (`sent`, `failed`, back to `queued`) is written in the same transaction as the next claim, or
-  on its own when there is nothing to claim: one writer, and one transaction per few messages
-  (SQLite's single write lock and its fsyncs stay far below the sending rate). Rows are claimed
-  a few at a time (`batch`, default 4, one per chat) just before their rate tokens come up, so
-  only those few and the calls in flight are ever `sending`; a graceful stop puts claimed but
-  unsent rows back in the queue. A claim whose commit landed but whose answer was lost (the
-  connection dropped during COMMIT) is re-run by the store and takes its own rows back.
-- **Crashes.** At start-up, rows left in `sending` by a sender that died are marked
-  `failed`/`interrupted`: Telegram may or may not have delivered them, and a message is never
-  sent twice. (On PostgreSQL only rows claimed more than `lease` seconds ago are, so one worker's
-  start-up never takes over another's messages in flight; it checks again every minute.)
+- **A row is 'sending' only around its own call.** Each row is claimed alone
+  (`status='sending'`, `not_before` = the claim time) in a committed transaction just before its
+  rate token comes up and its HTTP call is made; on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so
+  several bot workers can drain one outbox. Telegram's answer (`sent`, `failed`, back to
+  `queued`) is written as soon as it comes, in one transaction with any other answers that came
+  meanwhile (and with the next claim when one is under way): a row whose answer arrived is never
+  left 'sending'. A graceful stop lets the calls in flight finish and be recorded. A claim whose
+  commit landed but whose answer was lost (the connection dropped during COMMIT) is re-run by
+  the store and takes its own row back.
+- **Calls without an answer: sent once more, never twice more.** A row found in 'sending' at
+  start-up (the sender died during its call, or just before it) and a call that timed out or lost
+  its connection after going out may or may not have reached Telegram. The Bot API has no
+  idempotency key, so no client can make that exactly-once. Such a row is queued again and sent
+  once more (marked `error='interrupted'` while it waits): a crisis alert or a push lost without
+  a trace is worse than one shown twice, and the delivery report then counts what Telegram
+  confirmed. If that second call goes unanswered too, the row is failed `interrupted`: at most
+  one duplicate per message. A call that never left (no connection could be had) is retried
+  like any network error. (On PostgreSQL start-up recovery takes only rows claimed more than
+  `lease` seconds ago, so one worker's start-up never takes over another's messages in flight;
+  it checks again every minute.)
 - **Errors.** `RetryAfter`: pause all sending for the time asked and put the row back in the
-  queue for then (not counted as an attempt). `Forbidden` (blocked, deactivated, never started):
-  failed `blocked`, and the user is marked inactive. `BadRequest`: failed. Network errors and
-  timeouts: back to the queue with exponential backoff, failed after `max_attempts`.
+  queue for then (not counted as an attempt); the sender's calls bypass the retries of PTB's
+  rate limiter (`RateLimiter`), which would wait a 429 out inside the call with the row
+  'sending'. `Forbidden` (blocked, deactivated, never started): failed `blocked`, and the user is
+  marked inactive. `BadRequest`: failed. Other network errors (a 5xx, no connection): back to
+  the queue with exponential backoff, failed after `max_attempts`.
 - **Stopping.** `stop()` stops claiming, lets the messages in flight finish and be marked, and
   returns; `install(app)` wires that to the Application's stop (SIGTERM, Ctrl-C).
 
@@ -44,8 +52,7 @@ import contextlib
 import logging
 import time
 import warnings
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -60,9 +67,11 @@ from telegram.error import (
     NetworkError,
     RetryAfter,
     TelegramError,
+    TimedOut,
 )
-from telegram.ext import Application
+from telegram.ext import AIORateLimiter, Application
 
+from bot.http import NoAnswer, NotSent
 from state.db.models import OutboxMessage, User, utcnow
 from state.store import UNAVAILABLE, Store, UnitOfWork
 
@@ -72,7 +81,8 @@ RATE = 28.5  # evenly spaced: at most 29 in any one-second window, one under Tel
 GUARD = 0.95  # the limiter: at most 30/s even if the pacing went wrong (see _token)
 PER_CHAT_INTERVAL = 1.0
 RECOVER_EVERY = 60.0
-CLAIM_BATCH = 4  # rows claimed per transaction: ~140 ms of sending at 28.5/s
+INTERRUPTED = "interrupted"  # a call of this row went out and no answer came back
+NO_RETRY = "outbox-sender"  # the sender's `rate_limit_args`: see RateLimiter
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +92,7 @@ class Claimed:
     user_id: int | None
     payload: dict[str, Any]
     attempts: int
+    unanswered: bool = False  # an earlier call went unanswered: this is its one more try
 
 
 @dataclass
@@ -91,7 +102,8 @@ class Stats:
     failed: int = 0
     requeued: int = 0  # network trouble: queued again with backoff
     rate_limited: int = 0  # RetryAfter answers
-    interrupted: int = 0  # found in `sending` at start-up
+    interrupted: int = 0  # found in `sending` at start-up: queued once more, or failed
+    unanswered: int = 0  # calls that went out and got no answer (a timeout, a dropped line)
     by_error: dict[str, int] = field(default_factory=dict)
 
 
@@ -120,13 +132,63 @@ def _retry_seconds(exc: RetryAfter) -> float:
     return max(value.total_seconds() if isinstance(value, timedelta) else float(value), 0.0)
 
 
+def may_have_arrived(exc: NetworkError) -> bool:
+    """The call went out and no answer came back (a read timeout, a connection dropped
+    mid-call): Telegram may have delivered the message. Not when it never left (bot/http.py's
+    `NotSent`), nor when Telegram answered with an error (a 5xx: nothing was delivered)."""
+    return isinstance(exc, (TimedOut, NoAnswer)) and not isinstance(exc, NotSent)
+
+
+class RateLimiter(AIORateLimiter):
+    """PTB's `AIORateLimiter` for the whole bot, except that the outbox sender's calls
+    (`rate_limit_args=NO_RETRY`) get a 429 back at once instead of having it waited out inside
+    the call and retried: that wait would keep the row 'sending' (and, were the process killed
+    during it, unanswered) while the sender went on claiming other rows. The sender handles
+    `RetryAfter` itself: it pauses all sending and puts the row back in the queue for then. Its
+    calls still share the limiter's pacing and its pause after another call's 429.
+
+    `_run_request` is the limiter's own step without the retry loop (PTB 22); the sender's
+    tests go through this class, so a PTB release that changes it fails them.
+    """
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: Any,
+    ) -> Any:
+        if rate_limit_args != NO_RETRY:
+            return await super().process_request(
+                callback, args, kwargs, endpoint, data, rate_limit_args
+            )
+        chat_id = data.get("chat_id")
+        with contextlib.suppress(ValueError, TypeError):
+            chat_id = int(chat_id)  # type: ignore[arg-type]
+        group = (
+            chat_id
+            if isinstance(chat_id, str) or (isinstance(chat_id, int) and chat_id < 0)
+            else False
+        )
+        return await self._run_request(
+            chat=chat_id is not None,
+            group=group,
+            allow_paid_broadcast=False,
+            callback=callback,
+            args=args,
+            kwargs=kwargs,
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What Telegram said about one claimed row, waiting to be written with the next claim."""
+    """What Telegram said about one claimed row, to be written at once."""
 
     row: Claimed
     status: str  # 'sent' | 'failed' | 'queued'
-    error: str | None = None
+    error: str | None = None  # for 'failed': why; for 'queued': INTERRUPTED after no answer
     delay: float = 0.0  # for 'queued': seconds until it may be tried again
     attempt: bool = False  # for 'queued': counts towards max_attempts
     deactivate: bool = False  # the user blocked the bot
@@ -141,7 +203,6 @@ class Sender:
         rate: float = RATE,
         per_chat_interval: float = PER_CHAT_INTERVAL,
         max_in_flight: int = 8,
-        batch: int = CLAIM_BATCH,
         max_attempts: int = 5,
         backoff: float = 2.0,
         poll_interval: float = 1.0,
@@ -151,7 +212,6 @@ class Sender:
         self.bot = bot
         self.store = store
         self.per_chat_interval = per_chat_interval
-        self.batch = max(1, batch)
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.poll_interval = poll_interval
@@ -165,13 +225,18 @@ class Sender:
         self._next_chat: dict[int, float] = {}
         self._in_flight: set[asyncio.Task[None]] = set()
         self._claimed: set[int] = set()  # ids of rows this sender holds in 'sending'
-        self._ready: deque[Claimed] = deque()  # claimed, waiting for their rate token
-        self._outcomes: list[Outcome] = []
+        self._outcomes: list[Outcome] = []  # answers not yet written
+        self._writing = asyncio.Lock()  # one answer-writing transaction at a time
         self._paused_until = 0.0
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._postgres = store.engine.dialect.name == "postgresql"
+        limiter = getattr(bot, "rate_limiter", None)
+        # A 429 must come straight back to the sender, not be waited out inside the call.
+        self._send_options = (
+            {"rate_limit_args": NO_RETRY} if isinstance(limiter, RateLimiter) else {}
+        )
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -241,7 +306,8 @@ class Sender:
     # ---- recovery ----------------------------------------------------------------------------
 
     async def recover(self, *, startup: bool = False) -> int:
-        """Rows a dead sender left in `sending`: failed 'interrupted' (never resent).
+        """Rows a dead sender left in 'sending': queued to be sent once more, or failed
+        'interrupted' when this was already their one more try. How many were found.
 
         At start-up on SQLite (one process) every such row is orphaned. Otherwise only rows
         claimed more than `lease` seconds ago (default 120) by someone else are.
@@ -251,22 +317,39 @@ class Sender:
         cutoff = utcnow() - timedelta(seconds=lease)
         mine = list(self._claimed)
 
-        async def work(uow: UnitOfWork) -> int:
-            stmt = (
-                update(OutboxMessage)
-                .where(OutboxMessage.status == "sending", OutboxMessage.not_before <= cutoff)
-                .values(status="failed", error="interrupted")
-            )
+        async def work(uow: UnitOfWork) -> tuple[int, int]:
+            orphaned = [OutboxMessage.status == "sending", OutboxMessage.not_before <= cutoff]
             if mine:
-                stmt = stmt.where(OutboxMessage.id.not_in(mine))
-            result = await uow.session.execute(stmt)
-            return result.rowcount or 0
+                orphaned.append(OutboxMessage.id.not_in(mine))
+            attempts = OutboxMessage.attempts + 1
+            given_up = await uow.session.execute(
+                update(OutboxMessage)
+                .where(*orphaned, OutboxMessage.error == INTERRUPTED)
+                .values(status="failed", attempts=attempts)
+            )
+            again = await uow.session.execute(
+                update(OutboxMessage)
+                .where(*orphaned)
+                .values(status="queued", error=INTERRUPTED, not_before=utcnow(), attempts=attempts)
+            )
+            return given_up.rowcount or 0, again.rowcount or 0
 
-        found = await self.store.run(None, work)
-        if found:
-            self.stats.interrupted += found
-            log.warning("outbox: %d message(s) interrupted by a crash marked failed", found)
-        return found
+        given_up, again = await self.store.run(None, work)
+        if given_up or again:
+            self.stats.interrupted += given_up + again
+            self.stats.failed += given_up
+            if given_up:
+                self.stats.by_error[INTERRUPTED] = (
+                    self.stats.by_error.get(INTERRUPTED, 0) + given_up
+                )
+            log.warning(
+                "outbox: %d message(s) interrupted by a crash: %d queued to be sent once more, "
+                "%d failed (their one more try was interrupted too)",
+                given_up + again,
+                again,
+                given_up,
+            )
+        return given_up + again
 
     # ---- claiming ----------------------------------------------------------------------------
 
@@ -295,16 +378,14 @@ class Sender:
         self._next_token_at = (self._next_token_at if on_grid else now) + self._interval
 
     async def _claim_next(self) -> bool:
-        """Take a slot and a rate token, claim the next due row and start sending it."""
+        """Take a slot, claim the next due row, wait for its rate token and start sending it."""
         await self._slots.acquire()
         try:
             # Stopped while waiting for a slot: claim nothing more.
-            if not self._ready and not self._stopping.is_set():
-                self._ready.extend(await self._claim())
-            row = self._ready.popleft() if self._ready and not self._stopping.is_set() else None
+            row = None if self._stopping.is_set() else await self._claim()
             if row is not None:
-                # The claim's database time overlaps the wait for the rate token; a row taken
-                # from the batch is sent even if a stop comes in meanwhile.
+                # The claim's database time overlaps the wait for the rate token; a claimed row
+                # is sent even if a stop comes in meanwhile.
                 await self._token()
         except BaseException:
             self._slots.release()
@@ -329,9 +410,6 @@ class Sender:
     async def _finish_in_flight(self) -> None:
         while self._in_flight:
             await asyncio.gather(*list(self._in_flight), return_exceptions=True)
-        # Claimed but never sent (a stop came first): back to the queue for the next sender.
-        while self._ready:
-            self._outcomes.append(Outcome(self._ready.popleft(), "queued"))
         await self._flush()
 
     def _cooling(self) -> list[int]:
@@ -340,15 +418,9 @@ class Sender:
             del self._next_chat[chat]
         return list(self._next_chat)
 
-    async def _claim(self) -> list[Claimed]:
-        """In one transaction: record the answers received so far, and claim the next rows
-        (up to `batch`, one per chat, none for a chat still cooling down).
-
-        One writer per sender keeps SQLite's single write lock uncontended (claims and
-        answers written from many tasks would queue behind each other); an answer not yet
-        written when the process dies leaves its row 'sending', which start-up recovery
-        marks failed, exactly as for a crash during the call itself.
-        """
+    async def _claim(self) -> Claimed | None:
+        """In one transaction: record the answers not yet written, and claim the next due row
+        (none for a chat still cooling down)."""
         cooling = self._cooling()
         now = utcnow()
         outcomes, self._outcomes = self._outcomes, []
@@ -359,44 +431,41 @@ class Sender:
             OutboxMessage.user_id,
             OutboxMessage.payload,
             OutboxMessage.attempts,
+            OutboxMessage.error,
         )
         attempts = 0
 
-        async def work(uow: UnitOfWork) -> list[Claimed]:
+        async def work(uow: UnitOfWork) -> Claimed | None:
             nonlocal attempts
             attempts += 1
             await self._apply(uow, outcomes)
             if attempts > 1:
                 # Store.run re-runs this when a commit's answer was lost (the connection dropped
-                # during COMMIT). If that commit did land, its rows carry this claim's time:
-                # take them back, or they would sit in 'sending' until recovery fails them.
+                # during COMMIT). If that commit did land, its row carries this claim's time:
+                # take it back, or it would sit in 'sending' until recovery resends it.
                 landed = select(*columns).where(
                     OutboxMessage.status == "sending", OutboxMessage.not_before == now
                 )
-                rows = (await uow.session.execute(landed)).all()
-                if rows:
-                    return [_claimed(r) for r in rows]
+                found = (await uow.session.execute(landed)).first()
+                if found is not None:
+                    return _claimed(found)
             stmt = select(*columns).where(
                 OutboxMessage.status == "queued", OutboxMessage.not_before <= now
             )
             if cooling:
                 stmt = stmt.where(OutboxMessage.chat_id.not_in(cooling))
-            stmt = stmt.order_by(OutboxMessage.not_before, OutboxMessage.id).limit(4 * self.batch)
+            stmt = stmt.order_by(OutboxMessage.not_before, OutboxMessage.id).limit(1)
             if self._postgres:
                 stmt = stmt.with_for_update(skip_locked=True)
-            picked, chats = [], set()
-            for row in (await uow.session.execute(stmt)).all():
-                if row.chat_id not in chats and len(picked) < self.batch:
-                    chats.add(row.chat_id)
-                    picked.append(row)
-            if not picked:
-                return []
+            picked = (await uow.session.execute(stmt)).first()
+            if picked is None:
+                return None
             await uow.session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id.in_([r.id for r in picked]))
+                .where(OutboxMessage.id == picked.id)
                 .values(status="sending", not_before=now)
             )
-            return [_claimed(r) for r in picked]
+            return _claimed(picked)
 
         try:
             claimed = await self.store.run(None, work)
@@ -404,11 +473,23 @@ class Sender:
             self._outcomes[:0] = outcomes  # not written: keep them for the next transaction
             raise
         self._settled(outcomes)
-        self._claimed.update(c.id for c in claimed)
+        if claimed is not None:
+            self._claimed.add(claimed.id)
         return claimed
 
+    async def _record(self, outcome: Outcome) -> None:
+        """Write an answer as soon as it comes (with any others waiting), so that a crash
+        afterwards never sends its row again. Left for the next transaction if the database
+        is unavailable."""
+        self._outcomes.append(outcome)
+        async with self._writing:  # answers that came during the last write go in one more
+            try:
+                await self._flush()
+            except UNAVAILABLE as exc:
+                log.warning("outbox: answer not recorded yet (%s)", type(exc).__name__)
+
     async def _flush(self) -> None:
-        """Write the answers received so far (when there is nothing to claim)."""
+        """Write the answers received so far."""
         if not self._outcomes:
             return
         outcomes, self._outcomes = self._outcomes, []
@@ -430,15 +511,13 @@ class Sender:
     async def _apply(self, uow: UnitOfWork, outcomes: list[Outcome]) -> None:
         sent = [o.row.id for o in outcomes if o.status == "sent"]
         if sent:
-            # Also from 'interrupted': a peer's recovery gave up on it, but it did arrive.
+            # Also when a peer's recovery took it for lost (queued again or failed
+            # 'interrupted'): it did arrive.
             await uow.session.execute(
                 update(OutboxMessage)
                 .where(
                     OutboxMessage.id.in_(sent),
-                    or_(
-                        OutboxMessage.status == "sending",
-                        (OutboxMessage.status == "failed") & (OutboxMessage.error == "interrupted"),
-                    ),
+                    or_(OutboxMessage.status == "sending", OutboxMessage.error == INTERRUPTED),
                 )
                 .values(status="sent", sent_at=utcnow(), error=None)
             )
@@ -452,6 +531,8 @@ class Sender:
                     "not_before": utcnow() + timedelta(seconds=o.delay),
                     "attempts": o.row.attempts + (1 if o.attempt else 0),
                 }
+                if o.error:
+                    values["error"] = o.error
             else:
                 values = {"status": "failed", "error": (o.error or "")[:200]}
                 values["attempts"] = o.row.attempts + 1
@@ -463,6 +544,10 @@ class Sender:
     # ---- sending -----------------------------------------------------------------------------
 
     async def _deliver(self, row: Claimed) -> None:
+        await self._record(await self._send(row))
+
+    async def _send(self, row: Claimed) -> Outcome:
+        """Hand the row to Telegram; what its answer (or the lack of one) means for the row."""
         text, markup = render(row.payload)
         try:
             await self.bot.send_message(
@@ -471,6 +556,7 @@ class Sender:
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup,
                 disable_web_page_preview=True,
+                **self._send_options,
             )
         except RetryAfter as exc:
             wait = _retry_seconds(exc)
@@ -478,26 +564,30 @@ class Sender:
             self._paused_until = max(self._paused_until, self.clock() + wait)
             self._next_chat[row.chat_id] = self.clock() + max(wait, self.per_chat_interval)
             log.warning("outbox: Telegram asked to wait %.1f s", wait)
-            self._outcomes.append(Outcome(row, "queued", delay=wait))
+            return Outcome(row, "queued", delay=wait)
         except Forbidden:
-            self._fail(row, "blocked", deactivate=True)
+            return self._fail(row, "blocked", deactivate=True)
         except BadRequest as exc:
-            self._fail(row, "bad-request: " + _reason(exc))
-        except NetworkError as exc:  # includes TimedOut
-            if row.attempts + 1 >= self.max_attempts:
-                self._fail(row, "network: " + type(exc).__name__)
-            else:
-                delay = self.backoff * 2**row.attempts
-                self._outcomes.append(Outcome(row, "queued", delay=delay, attempt=True))
+            return self._fail(row, "bad-request: " + _reason(exc))
+        except NetworkError as exc:
+            if may_have_arrived(exc):
+                self.stats.unanswered += 1
+                if row.unanswered:  # its one more try went unanswered too: never a third
+                    return self._fail(row, INTERRUPTED)
                 self.stats.requeued += 1
+                delay = self.backoff * 2**row.attempts
+                return Outcome(row, "queued", INTERRUPTED, delay=delay, attempt=True)
+            if row.attempts + 1 >= self.max_attempts:
+                return self._fail(row, "network: " + type(exc).__name__)
+            self.stats.requeued += 1
+            delay = self.backoff * 2**row.attempts
+            return Outcome(row, "queued", delay=delay, attempt=True)
         except TelegramError as exc:
-            self._fail(row, "telegram: " + type(exc).__name__)
-        else:
-            self._outcomes.append(Outcome(row, "sent"))
-            self.stats.sent += 1
+            return self._fail(row, "telegram: " + type(exc).__name__)
+        self.stats.sent += 1
+        return Outcome(row, "sent")
 
-    def _fail(self, row: Claimed, error: str, *, deactivate: bool = False) -> None:
-        self._outcomes.append(Outcome(row, "failed", error=error, deactivate=deactivate))
+    def _fail(self, row: Claimed, error: str, *, deactivate: bool = False) -> Outcome:
         if error == "blocked":
             self.stats.blocked += 1
         else:
@@ -505,10 +595,13 @@ class Sender:
         key = error.split(":", 1)[0]
         self.stats.by_error[key] = self.stats.by_error.get(key, 0) + 1
         log.info("outbox: message %d not delivered (%s)", row.id, key)
+        return Outcome(row, "failed", error=error, deactivate=deactivate)
 
 
 def _claimed(row: Any) -> Claimed:
-    return Claimed(row.id, row.chat_id, row.user_id, dict(row.payload), row.attempts)
+    return Claimed(
+        row.id, row.chat_id, row.user_id, dict(row.payload), row.attempts, row.error == INTERRUPTED
+    )
 
 
 def _reason(exc: TelegramError) -> str:

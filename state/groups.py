@@ -104,12 +104,15 @@ class InviteCheck:
 class Delivery:
     sent: int = 0
     blocked: int = 0
-    failed: int = 0  # includes "interrupted": a crash left it unknown, so it was not resent
+    failed: int = 0  # refused by Telegram, or the network kept failing: not delivered
     pending: int = 0
+    # "interrupted": two calls went out and neither got an answer (a crash, a timeout), so
+    # it was not tried a third time; it may or may not have arrived.
+    unconfirmed: int = 0
 
     @property
     def total(self) -> int:
-        return self.sent + self.blocked + self.failed + self.pending
+        return self.sent + self.blocked + self.failed + self.pending + self.unconfirmed
 
 
 @dataclass(frozen=True, slots=True)
@@ -731,11 +734,14 @@ def _outcome(status: str, error: str | None) -> str:
         return "sent"
     if status in ("queued", "sending"):
         return "pending"
-    return "blocked" if error == "blocked" else "failed"
+    if error == "blocked":
+        return "blocked"
+    return "unconfirmed" if error == "interrupted" else "failed"
 
 
 async def delivery(uow: UnitOfWork, push_ids: Iterable[int]) -> dict[int, Delivery]:
-    """Counts per push: sent, blocked, failed (other), pending (queued or sending).
+    """Counts per push: sent, blocked, unconfirmed (no answer, twice), failed (other),
+    pending (queued or sending).
 
     The outbox rows still there, plus what the retention purge counted into the push
     (`Push.delivered`) before it erased older ones.
@@ -757,7 +763,7 @@ async def delivery(uow: UnitOfWork, push_ids: Iterable[int]) -> dict[int, Delive
     )
     for push_id, counts in kept:
         for key, n in (counts or {}).items():
-            if key in ("sent", "blocked", "failed"):
+            if key in ("sent", "blocked", "failed", "unconfirmed"):
                 tally[push_id][key] = tally[push_id].get(key, 0) + int(n)
     return {i: Delivery(**t) for i, t in tally.items()}
 
@@ -796,6 +802,8 @@ def delivery_text(group_name: str, title: str, d: Delivery) -> str:
     ]
     if d.failed:
         lines.append(f"⚠️ not delivered {d.failed}")
+    if d.unconfirmed:
+        lines.append(f"❔ unconfirmed {d.unconfirmed} (Telegram never answered: may have arrived)")
     lines.append(f"⏳ pending {d.pending}")
     if d.blocked:
         lines.append(

@@ -55,9 +55,15 @@ async def postgres_url():
 
 @pytest.fixture
 def stub():
-    """A Bot API stub served on 127.0.0.1 for the length of one test."""
+    """A Bot API stub served on 127.0.0.1 for the length of one test, as strict as Telegram.
+
+    Anything it refused with a 400 fails the test: the bot must never send what Telegram
+    refuses (a 429 is not a failure: the bot is expected to wait and retry).
+    """
     from stub_api import BotApiStub
 
     api = BotApiStub().start()
     yield api
     api.stop()
+    refused = [(c.method, c.error) for c in api.refusals()]
+    assert not refused, f"the bot sent what Telegram refuses: {refused}"

@@ -3,19 +3,22 @@
 It speaks enough of the Bot API for python-telegram-bot's real HTTP stack: getMe, getUpdates
 with offsets and long polling, sendMessage, editMessageText, editMessageReplyMarkup,
 answerCallbackQuery, sendChatAction, setMyCommands, deleteWebhook, sendDocument, sendPhoto.
-Tests play users by queueing updates and read what the bot sent from `calls`. A text over
-4,096 characters (a caption over 1,024), counted after HTML parsing, is refused with a 400 as
-Telegram refuses it, and recorded as "<method>:refused". `block(user)`
-makes a chat answer 403 like a user who blocked the bot; `limits=Limits()` enforces Telegram's
-flood limits (30 messages a second overall, one a second per chat), answering 429 and recording
-each violation, for the push benchmark.
+Tests play users by queueing updates and read what the bot sent from `calls`. `block(user)`
+makes a chat answer 403 like a user who blocked the bot.
+
+It refuses what Telegram refuses, in Telegram's words, so end-to-end tests meet the same
+refusals as production (`refusal` below): a 400 for a text over 4,096 characters or a caption
+over 1,024 (counted after HTML entity parsing), malformed HTML ("can't parse entities"), an
+empty text, a button without text, callback data outside 1-64 bytes; and, with `limits` (on by
+default, `Limits`), a 429 with `retry_after` for a message over the flood limits. Refused calls
+are kept in `calls` as "sendMessage:refused" with the reason in `error` (`refusals()`).
 """
 
 from __future__ import annotations
 
-import html
 import itertools
 import json
+import math
 import re
 import threading
 import time
@@ -36,7 +39,9 @@ class Sent:
     method: str
     params: dict[str, Any]
     message_id: int | None = None
-    at: float = field(default_factory=time.monotonic)
+    at: float = field(default_factory=time.monotonic)  # when it was answered
+    arrived: float = field(default_factory=time.monotonic)  # when the request came in
+    error: str | None = None  # for a refused call: Telegram's description
 
     @property
     def chat_id(self) -> int | None:
@@ -84,23 +89,261 @@ def distinct_feedback(calls: list[Sent]) -> list[Sent]:
     return out
 
 
-@dataclass
+MESSAGE_LENGTH = 4096  # characters (code points) after entity parsing
+CAPTION_LENGTH = 1024
+CALLBACK_DATA_BYTES = 64
+# Methods that post a message, counted against the flood limits (edits and answers are not).
+POSTING = ("forwardMessage", "copyMessage")
+
+
+def posts_a_message(method: str) -> bool:
+    return (method.startswith("send") and method != "sendChatAction") or method in POSTING
+
+
+class EntityError(ValueError):
+    """Text the Bot API refuses to parse as HTML; the message is Telegram's."""
+
+
+# Telegram's HTML: these tags only, closed in order; entities &lt; &gt; &amp; &quot; and numeric
+# ones (a "&" starting none of them is a literal "&"); offsets in errors are UTF-8 bytes.
+HTML_TAGS = frozenset(
+    ("a", "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span")
+    + ("tg-spoiler", "tg-emoji", "code", "pre", "blockquote")
+)
+SPACE = " \t\r\n\v\f"
+NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+
+
+def _entity(text: str, i: int) -> tuple[str, int] | None:
+    """The character of the HTML entity at text[i] ("&") and the index after it, or None."""
+    j = i + 1
+    if text[j : j + 1] == "#":
+        j += 1
+        hexa = text[j : j + 1] in ("x", "X")
+        j += hexa
+        digits = "0123456789abcdefABCDEF" if hexa else "0123456789"
+        start = j
+        while j < len(text) and text[j] in digits:
+            j += 1
+        if j == start or j - i >= 10:
+            return None
+        code = int(text[start:j], 16 if hexa else 10)
+        if code == 0 or code >= 0x10FFFF:
+            return None
+        char = chr(code)
+    else:
+        start = j
+        while j < len(text) and text[j].isascii() and text[j].isalpha():
+            j += 1
+        if text[start:j] not in NAMED:
+            return None
+        char = NAMED[text[start:j]]
+    return char, j + (text[j : j + 1] == ";")
+
+
+def parse_html(text: str) -> str:
+    """The visible text of `text` read as Telegram's HTML, or EntityError as Telegram says it."""
+
+    def at(index: int) -> str:
+        return f"at byte offset {len(text[:index].encode('utf-8', 'surrogatepass'))}"
+
+    out: list[str] = []
+    tags: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        char = text[i]
+        if char == "&":
+            found = _entity(text, i)
+            if found is not None:
+                out.append(found[0])
+                i = found[1]
+                continue
+        if char != "<":
+            out.append(char)
+            i += 1
+            continue
+        begin, i = i, i + 1
+        if i >= n or text[i] != "/":  # a start tag
+            while i < n and text[i] not in SPACE and text[i] != ">":
+                i += 1
+            if i >= n:
+                raise EntityError(f"Unclosed start tag {at(begin)}")
+            name = text[begin + 1 : i].lower()
+            if name not in HTML_TAGS:
+                raise EntityError(f'Unsupported start tag "{name}" {at(begin)}')
+            attributes: dict[str, str] = {}
+            while i < n and text[i] != ">":
+                while i < n and text[i] in SPACE:
+                    i += 1
+                if i < n and text[i] == ">":
+                    break
+                start = i
+                while i < n and text[i] not in SPACE and text[i] != "=":
+                    i += 1
+                attribute = text[start:i].lower()
+                if not attribute:
+                    raise EntityError(f'Empty attribute name in the tag "{name}" {at(begin)}')
+                while i < n and text[i] in SPACE:
+                    i += 1
+                if i >= n or text[i] != "=":
+                    raise EntityError(
+                        "Expected equal sign in declaration of an attribute of the tag "
+                        f'"{name}" {at(begin)}'
+                    )
+                i += 1
+                while i < n and text[i] in SPACE:
+                    i += 1
+                if i >= n:
+                    raise EntityError(f'Unclosed start tag "{name}" {at(begin)}')
+                if text[i] in "'\"":
+                    quote, i, value = text[i], i + 1, []
+                    while i < n and text[i] != quote:
+                        found = _entity(text, i) if text[i] == "&" else None
+                        value.append(found[0] if found else text[i])
+                        i = found[1] if found else i + 1
+                    i += 1
+                    attributes[attribute] = "".join(value)
+                else:
+                    start = i
+                    while i < n and (text[i].isalnum() or text[i] in ".-"):
+                        i += 1
+                    attributes[attribute] = text[start:i].lower()
+                    if i < n and text[i] not in SPACE and text[i] != ">":
+                        raise EntityError(f"Unexpected end of name token {at(start)}")
+                if i >= n:
+                    raise EntityError(f"Unclosed start tag {at(begin)}")
+            if i >= n:
+                raise EntityError(f"Unclosed start tag {at(begin)}")
+            if name == "span" and attributes.get("class") != "tg-spoiler":
+                raise EntityError(f'Tag "span" must have class "tg-spoiler" {at(begin)}')
+            tags.append(name)
+            i += 1
+            continue
+        if not tags:  # an end tag
+            raise EntityError(f"Unexpected end tag {at(begin)}")
+        i += 1
+        while i < n and text[i] not in SPACE and text[i] != ">":
+            i += 1
+        name = text[begin + 2 : i].lower()
+        while i < n and text[i] in SPACE:
+            i += 1
+        if i >= n or text[i] != ">":
+            raise EntityError(f"Unclosed end tag {at(begin)}")
+        if name and name != tags[-1]:
+            raise EntityError(
+                f'Unmatched end tag {at(begin)}, expected "</{tags[-1]}>", found "</{name}>"'
+            )
+        tags.pop()
+        i += 1
+    if tags:
+        raise EntityError(f'Can\'t find end tag corresponding to start tag "{tags[-1]}"')
+    visible = "".join(out)
+    if any("\ud800" <= c <= "\udfff" for c in visible):
+        raise EntityError(
+            "Text contains invalid Unicode characters after decoding HTML entities, check for "
+            "unmatched surrogate code units"
+        )
+    return visible
+
+
+def _visible(text: str, parse_mode: Any) -> str:
+    return parse_html(text) if str(parse_mode or "").upper() == "HTML" else text
+
+
+BUTTON_ACTIONS = (
+    "callback_data",
+    "url",
+    "login_url",
+    "web_app",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+    "pay",
+)
+TEXT_BUTTON = (
+    "Bad Request: can't parse inline keyboard button: Text buttons are unallowed in the "
+    "inline keyboard"
+)
+
+
+def _keyboard_refusal(markup: Any) -> str | None:
+    if not markup:
+        return None
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    for row in markup.get("inline_keyboard") or []:
+        for button in row:
+            if not button.get("text"):
+                return "Bad Request: inline keyboard button text must be non-empty"
+            # Empty callback data reads as no action at all.
+            if not any(k in button for k in BUTTON_ACTIONS) or button.get("callback_data") == "":
+                return TEXT_BUTTON
+            data = str(button.get("callback_data") or "")
+            if len(data.encode("utf-8")) > CALLBACK_DATA_BYTES:
+                return "Bad Request: BUTTON_DATA_INVALID"
+    return None
+
+
+def refusal(method: str, params: dict[str, Any]) -> str | None:
+    """Telegram's description of why it would refuse this call with a 400, or None."""
+    parse_mode = params.get("parse_mode")
+    try:
+        if method in ("sendMessage", "editMessageText"):
+            text = _visible(str(params.get("text") or ""), parse_mode)
+            if not text.strip():
+                return "Bad Request: message text is empty"
+            if len(text) > MESSAGE_LENGTH:
+                return "Bad Request: message is too long"
+        elif (  # sendPhoto, sendDocument, editMessageCaption…
+            params.get("caption") is not None
+            and len(_visible(str(params["caption"]), parse_mode)) > CAPTION_LENGTH
+        ):
+            return "Bad Request: message caption is too long"
+    except EntityError as exc:
+        return f"Bad Request: can't parse entities: {exc}"
+    return _keyboard_refusal(params.get("reply_markup"))
+
+
+@dataclass(frozen=True)
 class Limits:
-    """Telegram's flood limits, enforced: a send over them gets a 429 and is recorded."""
+    """Telegram's flood limits: a message over one is answered 429 with `retry_after`, and
+    recorded in `violations`.
+
+    Telegram gives only rough figures and says they vary ("avoid sending more than one message
+    per second" in a chat, "we may allow short bursts", "not more than 30 messages per second or
+    so" overall, 20 a minute in a group), so each is a setting:
+
+    - overall: at most `overall_per_second` messages in any one-second window, all chats;
+    - a private chat: a bucket of `per_chat_burst` messages refilled at `per_chat_per_second`,
+      so a short burst passes and a sustained rate over one a second does not;
+    - a group (negative chat id): at most `group_per_minute` in any sixty seconds.
+
+    `retry_after`: a fixed answer, or None for the seconds until the message would have passed
+    (rounded up, at least 1). Only calls that post a message count (`posts_a_message`).
+    `BotApiStub(limits=None)` turns them off, for benches measuring the bot's own speed.
+    """
 
     overall_per_second: int = 30
-    per_chat_interval: float = 1.0
-    retry_after: int = 1
+    per_chat_per_second: float = 1.0
+    per_chat_burst: int = 20
+    group_per_minute: int = 20
+    retry_after: int | None = None
+
+
+TELEGRAM_LIMITS = Limits()
 
 
 class BotApiStub:
-    def __init__(self, latency: float = 0.0, limits: Limits | None = None) -> None:
+    def __init__(self, latency: float = 0.0, limits: Limits | None = TELEGRAM_LIMITS) -> None:
         self.latency = latency
         self.limits = limits
         self.accepted: list[tuple[float, int]] = []  # (arrival, chat) of messages let through
         self.violations: list[str] = []  # every send that broke a limit (answered 429)
-        self._recent: deque[float] = deque()
-        self._last_in_chat: dict[int, float] = {}
+        self._recent: deque[float] = deque()  # arrivals in the last second, all chats
+        self._buckets: dict[int, tuple[float, float]] = {}  # private chat: (tokens, when)
+        self._in_group: dict[int, deque[float]] = {}  # group chat: arrivals in the last minute
         self.calls: list[Sent] = []
         self.updates: list[dict[str, Any]] = []
         self.cond = threading.Condition()
@@ -111,6 +354,7 @@ class BotApiStub:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.server.handle_error = lambda *args: None  # a killed client is part of the drill
+        self.server.socket.listen(128)  # socketserver's backlog of 5 resets a burst of connections
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     # ---- lifecycle ------------------------------------------------------------------------
@@ -214,6 +458,11 @@ class BotApiStub:
                     raise TimeoutError("the bot did not do what was expected in time")
                 self.cond.wait(min(remaining, 0.2))
 
+    def refusals(self) -> list[Sent]:
+        """The calls refused with a 400, as Telegram would have (the reason in `error`)."""
+        with self.cond:
+            return [c for c in self.calls if c.method.endswith(":refused")]
+
     def last_keyboard(self, chat_id: int) -> Sent | None:
         for c in reversed(self.sent_to(chat_id)):
             if c.buttons:
@@ -291,20 +540,23 @@ class BotApiStub:
         return dict(parse_qsl(body.decode(), keep_blank_values=True))
 
     def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        arrived = time.monotonic()
         if method == "getUpdates":
             return 200, {"ok": True, "result": self._get_updates(params)}
-        if self.limits is not None and method.startswith("send") and method != "sendChatAction":
-            refused = self._over_limit(int(params.get("chat_id") or 0))
-            if refused is not None:
-                return 429, refused
+        refused = refusal(method, params)
+        if refused is not None:
+            if self.latency:
+                time.sleep(self.latency)
+            with self.cond:
+                self.calls.append(Sent(method + ":refused", params, arrived=arrived, error=refused))
+                self.cond.notify_all()
+            return 400, {"ok": False, "error_code": 400, "description": refused}
+        if self.limits is not None and posts_a_message(method):
+            flooded = self._over_limit(int(params.get("chat_id") or 0))
+            if flooded is not None:
+                return 429, flooded
         if self.latency:
             time.sleep(self.latency)
-        refusal = self._refusal(method, params)
-        if refusal is not None:
-            with self.cond:
-                self.calls.append(Sent(method + ":refused", params))
-                self.cond.notify_all()
-            return 400, {"ok": False, "error_code": 400, "description": refusal}
         chat_id = params.get("chat_id")
         if chat_id is not None and int(chat_id) in self.blocked:
             with self.cond:
@@ -344,46 +596,51 @@ class BotApiStub:
         elif method in ("getMyCommands",):
             result = []
         with self.cond:
-            self.calls.append(Sent(method, params, message_id))
+            self.calls.append(Sent(method, params, message_id, arrived=arrived))
             self.cond.notify_all()
         return 200, {"ok": True, "result": result}
 
-    @staticmethod
-    def _refusal(method: str, params: dict[str, Any]) -> str | None:
-        """Telegram's answer to a text or caption over its limit, counted after parsing."""
-        for key, limit, name in (("text", 4096, "message"), ("caption", 1024, "message caption")):
-            value = params.get(key)
-            if not isinstance(value, str):
-                continue
-            if params.get("parse_mode") == "HTML":
-                value = html.unescape(re.sub(r"<[^>]*>", "", value))
-            if len(value) > limit:
-                return f"Bad Request: {name} is too long"
-        return None
-
     def _over_limit(self, chat_id: int) -> dict[str, Any] | None:
         """Count a message against the limits at its arrival; the 429 body if it broke one."""
-        assert self.limits is not None
+        limits = self.limits
+        assert limits is not None
         now = time.monotonic()
         with self.cond:
-            while self._recent and self._recent[0] <= now - 1.0:
-                self._recent.popleft()
-            broke = None
-            if len(self._recent) >= self.limits.overall_per_second:
-                broke = f"overall: {len(self._recent) + 1} messages within one second"
-            last = self._last_in_chat.get(chat_id)
-            if broke is None and last is not None and now - last < self.limits.per_chat_interval:
-                broke = f"chat {chat_id}: two messages {now - last:.3f} s apart"
-            if broke is not None:
-                self.violations.append(broke)
+            broke: list[tuple[str, float]] = []  # (which limit, seconds until it would pass)
+            recent = self._recent
+            while recent and recent[0] <= now - 1.0:
+                recent.popleft()
+            if len(recent) >= limits.overall_per_second:
+                overall = f"overall: {len(recent) + 1} messages within one second"
+                broke.append((overall, recent[0] + 1.0 - now))
+            if chat_id < 0:
+                group = self._in_group.setdefault(chat_id, deque())
+                while group and group[0] <= now - 60.0:
+                    group.popleft()
+                if len(group) >= limits.group_per_minute:
+                    in_group = f"group {chat_id}: {len(group) + 1} messages within a minute"
+                    broke.append((in_group, group[0] + 60.0 - now))
+            else:
+                tokens, then = self._buckets.get(chat_id, (float(limits.per_chat_burst), now))
+                rate = limits.per_chat_per_second
+                tokens = min(float(limits.per_chat_burst), tokens + (now - then) * rate)
+                if tokens < 1.0:
+                    in_chat = f"chat {chat_id}: over {rate:g} a second after a burst"
+                    broke.append((in_chat, (1.0 - tokens) / rate))
+            if broke:
+                self.violations.append(broke[0][0])
+                wait = limits.retry_after or max(1, math.ceil(max(w for _, w in broke)))
                 return {
                     "ok": False,
                     "error_code": 429,
-                    "description": f"Too Many Requests: retry after {self.limits.retry_after}",
-                    "parameters": {"retry_after": self.limits.retry_after},
+                    "description": f"Too Many Requests: retry after {wait}",
+                    "parameters": {"retry_after": wait},
                 }
-            self._recent.append(now)
-            self._last_in_chat[chat_id] = now
+            recent.append(now)
+            if chat_id < 0:
+                self._in_group[chat_id].append(now)
+            else:
+                self._buckets[chat_id] = (tokens - 1.0, now)
             self.accepted.append((now, chat_id))
             return None
 

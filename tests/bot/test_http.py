@@ -10,7 +10,8 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
-from bot.http import AiohttpRequest
+from bot.http import AiohttpRequest, NotSent
+from bot.outbox_sender import may_have_arrived
 from stub_api import TOKEN, BotApiStub, Limits
 
 
@@ -41,8 +42,10 @@ async def test_a_slow_answer_is_timed_out():
     api = BotApiStub(latency=1.0).start()
     try:
         bot = make_bot(api, read_timeout=0.2)  # not initialised: its getMe would time out too
-        with pytest.raises(TimedOut):
+        with pytest.raises(TimedOut) as caught:
             await bot.send_message(42, "hello")
+        # it went out and no answer came: the outbox sender sends it once more at most
+        assert not isinstance(caught.value, NotSent) and may_have_arrived(caught.value)
         await bot.request.shutdown()
     finally:
         api.stop()
@@ -57,6 +60,7 @@ async def test_waiting_for_a_busy_pool_times_out_without_the_token_in_the_traceb
         await asyncio.sleep(0.2)
         with pytest.raises(TimedOut) as caught:
             await bot.send_message(43, "waits for it")
+        assert isinstance(caught.value, NotSent) and not may_have_arrived(caught.value)
         # aiohttp's own error names the URL, and the URL holds the token: none of it comes along.
         text = "".join(traceback.format_exception(caught.value))
         assert TOKEN.split(":")[1] not in text
@@ -75,13 +79,36 @@ async def test_a_refused_connection_is_a_network_error_not_a_timeout():
     with pytest.raises(NetworkError) as caught:
         await bot.send_message(42, "hello")
     assert not isinstance(caught.value, TimedOut)
+    assert isinstance(caught.value, NotSent) and not may_have_arrived(caught.value)
     assert "ClientConnectorError" in str(caught.value)
     assert TOKEN.split(":")[1] not in "".join(traceback.format_exception(caught.value))
     await request.shutdown()
 
 
+async def test_a_connection_dropped_after_the_request_went_out_may_have_arrived():
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(100)  # the request arrived; the server goes away before answering
+        writer.close()
+
+    server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    request = AiohttpRequest()
+    bot = Bot(TOKEN, base_url=f"http://127.0.0.1:{port}/bot", request=request)
+    try:
+        with pytest.raises(NetworkError) as caught:
+            await bot.send_message(42, "hello")
+        assert may_have_arrived(caught.value), repr(caught.value)
+        assert TOKEN.split(":")[1] not in "".join(traceback.format_exception(caught.value))
+    finally:
+        await request.shutdown()
+        server.close()
+        await server.wait_closed()
+
+
 async def test_flood_control_still_reaches_ptb_as_retry_after():
-    api = BotApiStub(limits=Limits(per_chat_interval=60, retry_after=7)).start()
+    api = BotApiStub(
+        limits=Limits(per_chat_burst=1, per_chat_per_second=1 / 60, retry_after=7)
+    ).start()
     try:
         async with make_bot(api) as bot:
             await bot.send_message(42, "first")

@@ -13,9 +13,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError
+from telegram.error import TimedOut
+from telegram.ext import ExtBot
 
-from bot.outbox_sender import Sender, drain_once, render
-from offline import SendWire, make_bot, ok, refused
+from bot.http import NotSent
+from bot.outbox_sender import RateLimiter, Sender, drain_once, render
+from offline import TOKEN, SendWire, make_bot, ok, refused
 from state import outbox
 from state.db.models import OutboxMessage, utcnow
 
@@ -24,26 +27,41 @@ ERRORS = {
     "bad": (400, "Bad Request: chat not found"),
     "network": (502, "Bad Gateway"),
     "retry": (429, "Too Many Requests: retry after 7"),
+    "flood": (429, "Too Many Requests: retry after 1"),
 }
+RETRY_AFTER = {"retry": 7, "flood": 1}
 
 
 class Scripted(SendWire):
-    """Answers each chat as `answers[chat_id]` says (default: accepted); counts deliveries."""
+    """Answers each chat as `answers[chat_id]` says (default: accepted); counts deliveries.
 
-    def __init__(self, answers: dict[int, str] | None = None) -> None:
+    "timeout": delivered, but the answer never comes (a read timeout); "unsent": no connection
+    could be had (the call never left). A list of answers is used up one per call."""
+
+    def __init__(self, answers: dict[int, Any] | None = None) -> None:
         self.answers = answers or {}
         self.delivered: Counter[int] = Counter()
+        self.calls: Counter[int] = Counter()
         self.texts: list[str] = []
         self.gate: asyncio.Event | None = None  # when set, calls wait for it
+        self.held: set[int] | None = None  # only these chats' calls wait for the gate
         self.entered = asyncio.Event()
 
     async def send(self, chat: int, params: dict[str, Any]) -> tuple[int, bytes]:
+        self.calls[chat] += 1
         self.entered.set()
-        if self.gate is not None:
+        if self.gate is not None and (self.held is None or chat in self.held):
             await self.gate.wait()
         answer = self.answers.get(chat)
+        if isinstance(answer, list):
+            answer = answer.pop(0) if answer else None
         if answer in ERRORS:
-            return refused(*ERRORS[answer], retry_after=7 if answer == "retry" else None)
+            return refused(*ERRORS[answer], retry_after=RETRY_AFTER.get(answer))
+        if answer == "unsent":
+            raise NotSent("aiohttp.ClientConnectorError")
+        if answer == "timeout":
+            self.delivered[chat] += 1
+            raise TimedOut("Timed out (SocketTimeoutError)")
         self.delivered[chat] += 1
         self.texts.append(str(params.get("text")))
         return ok({"message_id": 1, "date": 0, "chat": {"id": chat, "type": "private"}})
@@ -107,21 +125,108 @@ async def test_network_errors_fail_after_max_attempts(store):
     assert wire.delivered[9] == 0
 
 
-async def test_rows_left_sending_by_a_crash_are_failed_not_resent(store):
-    await queue(store, 1, 2)
+async def test_a_row_left_sending_by_a_crash_is_sent_once_more_then_given_up(store):
+    """Its call may or may not have reached Telegram: it is sent once more, never twice more."""
+    await queue(store, 1, 2, 3)
     async with store.transaction(None) as uow:
         await uow.session.execute(
             update(OutboxMessage).where(OutboxMessage.chat_id == 1).values(status="sending")
         )
+        # chat 3's row was already being sent once more when the sender died again
+        await uow.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.chat_id == 3)
+            .values(status="sending", error="interrupted", attempts=1)
+        )
     wire = Scripted()
     sender = Sender(await make_bot(wire), store, lease=0, **FAST)
-    assert await sender.recover() == 1
-    await sender.drain()
+    assert await sender.recover() == 2
+    assert await sender.drain() == 2
     by = await rows(store)
-    assert (by[1].status, by[1].error) == ("failed", "interrupted") and wire.delivered[1] == 0
-    assert by[2].status == "sent"
+    assert (by[1].status, by[1].error, by[1].attempts) == ("sent", None, 1)
+    assert wire.delivered[1] == 1 and wire.delivered[2] == 1
+    assert (by[3].status, by[3].error, by[3].attempts) == ("failed", "interrupted", 2)
+    assert wire.delivered[3] == 0
+    assert sender.stats.interrupted == 2 and sender.stats.by_error == {"interrupted": 1}
     async with store.transaction(None) as uow:
-        assert (await outbox.counts(uow)) == {"failed": 1, "sent": 1}
+        assert (await outbox.counts(uow)) == {"failed": 1, "sent": 2}
+
+
+async def test_only_calls_in_flight_are_sending_and_each_answer_is_written_as_it_comes(store):
+    """Chat 1 is answered, chats 2 and 3 hang in flight (two slots): in the database 1 is sent
+    already, 2 and 3 are 'sending', and 4, never handed over, is still queued."""
+    await queue(store, 1, 2, 3, 4)
+    wire = Scripted()
+    wire.gate, wire.held = asyncio.Event(), {2, 3}
+    sender = Sender(await make_bot(wire), store, max_in_flight=2, **FAST)
+    sender.start()
+    try:
+        for _ in range(200):
+            by = await rows(store)
+            if by[1].status == "sent" and wire.calls[3]:
+                break
+            await asyncio.sleep(0.05)
+        assert {c: r.status for c, r in by.items()} == {
+            1: "sent",
+            2: "sending",
+            3: "sending",
+            4: "queued",
+        }
+        wire.gate.set()
+        for _ in range(200):
+            if {r.status for r in (await rows(store)).values()} == {"sent"}:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        wire.gate.set()
+        await sender.stop()
+    assert {r.status for r in (await rows(store)).values()} == {"sent"}
+    assert wire.delivered == Counter({1: 1, 2: 1, 3: 1, 4: 1})
+
+
+async def test_a_call_without_an_answer_is_sent_once_more_at_most(store):
+    """A read timeout: Telegram may have delivered it. Sent once more; if that goes unanswered
+    too, failed 'interrupted', never a third copy. A call that never left is retried as usual."""
+    await queue(store, 1, 2, 3)
+    wire = Scripted({1: ["timeout"], 2: ["timeout", "timeout", "timeout"], 3: ["unsent"] * 2})
+    bot = await make_bot(wire)
+    sender = Sender(bot, store, rate=0, per_chat_interval=0, backoff=0)
+    handled = 0
+    while n := await sender.drain():  # backoff 0: each retry is due as soon as it is written
+        handled += n
+    assert handled == 7
+    by = await rows(store)
+    assert (by[1].status, by[1].error, by[1].attempts) == ("sent", None, 1)  # two copies
+    assert (by[2].status, by[2].error, by[2].attempts) == ("failed", "interrupted", 2)
+    assert (by[3].status, by[3].error, by[3].attempts) == ("sent", None, 2)  # one copy
+    assert wire.calls == Counter({1: 2, 2: 2, 3: 3})
+    assert wire.delivered == Counter({1: 2, 2: 2, 3: 1})
+    assert sender.stats.unanswered == 3
+
+
+async def test_the_senders_429_comes_back_at_once_through_the_bots_rate_limiter(store):
+    """The bot's rate limiter waits a 429 out inside the call for handlers; for the sender
+    that would hold the row 'sending' for the whole wait. It gets the 429 at once instead,
+    puts the row back for then and pauses; a handler's call is still retried."""
+    await queue(store, 5)
+    wire = Scripted({5: "retry", 6: ["flood", None]})
+    bot = ExtBot(
+        TOKEN, request=wire, get_updates_request=wire, rate_limiter=RateLimiter(max_retries=3)
+    )
+    await bot.initialize()
+    try:
+        started = asyncio.get_running_loop().time()
+        sender = Sender(bot, store, **FAST)
+        assert await sender.drain() == 1
+        assert asyncio.get_running_loop().time() - started < 3
+        row = (await rows(store))[5]
+        assert (row.status, row.attempts) == ("queued", 0)
+        assert row.not_before > utcnow() + timedelta(seconds=5)
+        assert wire.calls[5] == 1 and sender.stats.rate_limited == 1
+        await bot.send_message(6, "a reply from a handler")  # 429 once, then retried: sent
+        assert wire.calls[6] == 2 and wire.delivered[6] == 1
+    finally:
+        await bot.shutdown()
 
 
 async def test_recovery_leaves_another_workers_fresh_claims_alone(store):
@@ -227,7 +332,7 @@ async def test_a_claim_whose_commit_answer_was_lost_is_taken_back(store, monkeyp
     restart): Store.run runs the claim again. Its rows must be sent, not left in 'sending'."""
     await queue(store, 1, 2, 3, 4, 5, 6, users=True)
     wire = Scripted()
-    sender = Sender(await make_bot(wire), store, **FAST, batch=2)
+    sender = Sender(await make_bot(wire), store, **FAST)
     real, lost = store.transaction, [True]
 
     @asynccontextmanager
@@ -243,3 +348,34 @@ async def test_a_claim_whose_commit_answer_was_lost_is_taken_back(store, monkeyp
     assert not lost  # the fault did happen
     assert wire.delivered == Counter({chat: 1 for chat in range(1, 7)})
     assert {r.status for r in (await rows(store)).values()} == {"sent"}
+
+
+async def test_a_push_unanswered_twice_is_reported_unconfirmed_not_undelivered(store):
+    from state import groups as core
+
+    async with store.transaction(None) as uow:
+        for chat in (1, 2, 3):
+            await uow.users.ensure(chat)
+            await outbox.enqueue(
+                uow,
+                chat_id=chat,
+                user_id=chat,
+                kind=core.PUSH_KIND,
+                ref="77",
+                text="a push",
+                dedupe_key=f"push:77:{chat}",
+            )
+        # chat 1's one more try was in flight when the sender died again
+        await uow.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.chat_id == 1)
+            .values(status="sending", error="interrupted", attempts=1)
+        )
+    sender = Sender(await make_bot(Scripted({2: "blocked"})), store, lease=0, **FAST)
+    await sender.recover()
+    await sender.drain()
+    async with store.transaction(None) as uow:
+        d = (await core.delivery(uow, [77]))[77]
+    assert (d.sent, d.blocked, d.failed, d.unconfirmed, d.pending) == (1, 1, 0, 1, 0)
+    text = core.delivery_text("Tuesday group", "The birthday", d)
+    assert "❔ unconfirmed 1" in text and "not delivered" not in text

@@ -1,5 +1,6 @@
-"""Property: crash the outbox sender anywhere, restart it, and every message ends up sent exactly
-once or marked failed, never lost in the queue and never delivered twice.
+"""Property: crash the outbox sender anywhere, restart it, and every message ends up sent or
+marked failed, never lost in the queue, and delivered twice at most: only a message whose call
+was in flight at a crash (or whose answer was not yet written) is sent once more, and only once.
 
 The sender runs for real (PTB's Bot, the real store on SQLite and PostgreSQL); only the wire
 is scripted. "Telegram" counts every message it accepted, by the marker in its text. A crash is
@@ -154,21 +155,25 @@ async def example(
                 )
         wire = Wire(plan)
         bot = await make_bot(wire)
-        await run_until_settled(store, bot, wire, cancel_after, in_flight)
+        restarts = await run_until_settled(store, bot, wire, cancel_after, in_flight)
         async with store.transaction(None) as uow:
             rows = (
                 await uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
             ).all()
         assert len(rows) == len(chats)
+        twice = 0
         for row in rows:
             delivered = wire.delivered[row.payload["text"]]
-            assert delivered <= 1, (row.payload["text"], "delivered twice")
+            assert delivered <= 2, (row.payload["text"], "delivered three times")
+            twice += delivered == 2
             if row.status == "sent":
-                assert delivered == 1, row.payload["text"]
+                assert delivered >= 1, row.payload["text"]
             else:
                 assert row.status == "failed", row.status
                 assert row.error is not None
-                if row.error == "blocked" or row.error.startswith("bad-request"):
-                    assert delivered == 0
+                if row.error != "interrupted":  # refused: only an interrupted copy arrived
+                    assert delivered <= 1, (row.payload["text"], row.error)
+        # Only calls in flight at a crash are repeated: at most `in_flight` per crash.
+        assert twice <= restarts * in_flight
     finally:
         await store.close()

@@ -67,6 +67,8 @@ def group_text(report: GroupReport, library: Library, checkins: str | None = Non
             delivered = f"sent {d.sent}, blocked {d.blocked}"
             if d.failed:
                 delivered += f", not delivered {d.failed}"
+            if d.unconfirmed:
+                delivered += f", unconfirmed {d.unconfirmed}"
             if d.pending:
                 delivered += f", pending {d.pending}"
             title = scenario_title(library, line.push.scenario_id)
