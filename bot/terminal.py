@@ -16,8 +16,8 @@ from rich.markup import escape
 from rich.panel import Panel
 
 from bot.settings import Settings
-from scenarios.library import Library, load_library
-from scenarios.skills import CONTEXT_LABELS, FRAMEWORKS
+from scenarios.library import Library, heavy, level_words, load_library
+from scenarios.skills import CONTEXT_LABELS, FRAMEWORKS, what_you_did
 from state.crisis import ASK, CrisisResult
 from state.engine import Ask, Choose, Debrief, Feedback, Notice, Output, Reply, Say
 from state.safety import (
@@ -83,6 +83,9 @@ class Player:
                 colour = STYLE_COLOURS.get(out.style, "white")
                 self.console.print(f"  [dim]You:[/] {escape(out.said)}")
                 self.console.print(f"  [{colour}]● {out.style}[/] {escape(out.text)}")
+                did = what_you_did(out.skills)
+                if did:
+                    self.console.print(f"  ✓ {escape(did[0])} [dim]({escape(did[1])})[/]")
             elif isinstance(out, Notice):
                 self.console.print(f"[yellow]{escape(out.text)}[/]")
             elif isinstance(out, Debrief):
@@ -120,9 +123,8 @@ class Player:
         items = self.library.by_context(ctx)
         for i, s in enumerate(items, 1):
             skills = ", ".join(FRAMEWORKS.get(k, k) for k in s.skills)
-            self.console.print(
-                f"  {i}. {escape(s.title)} [dim](level {s.difficulty}; {escape(skills)})[/]"
-            )
+            level = level_words(s.difficulty).lower() + ("; heavy topic" if heavy(s) else "")
+            self.console.print(f"  {i}. {escape(s.title)} [dim]({level}; {escape(skills)})[/]")
         return items[self.pick(len(items)) - 1].id
 
     def pick(self, n: int) -> int:

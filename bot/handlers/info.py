@@ -12,7 +12,7 @@ from bot.handlers.common import reply
 from bot.handlers.practice import require_consent
 from bot.render import STYLE_MARK, Outgoing
 from bot.services import services
-from scenarios.skills import COMPONENTS
+from scenarios.skills import COMPONENTS, plain_words, tag
 from state import checkins
 from state.progress import summarise
 
@@ -103,9 +103,13 @@ async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 f"{STYLE_MARK.get(style, '•')} {escape(style)}: {n} ({round(100 * n / total)}%)"
             )
     if p.skills:
-        lines += ["", "<b>Skills you've practised</b>"]
+        lines += ["", "<b>What you've done in your answers</b>"]
         for comp, n in sorted(p.skills.items(), key=lambda kv: -kv[1])[:8]:
-            lines.append(f"• {escape(COMPONENTS[comp].label)} ×{n}")
+            words = plain_words(comp)
+            framework = tag(COMPONENTS[comp].framework)
+            lines.append(
+                f"• {escape(words[:1].upper() + words[1:])} ×{n} <i>({escape(framework)})</i>"
+            )
     if checked.total:
         lines += ["", *checkin_lines(checked)]
     await reply(update, context, [Outgoing("\n".join(lines))])

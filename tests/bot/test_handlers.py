@@ -84,7 +84,10 @@ async def test_consent_then_menu_then_play(consented, bot_env):
     [edit] = request.sent("editMessageText")  # the choice and its feedback, under the line
     assert edit.get("reply_markup") is None
     assert "➜ <i>Mom, tomorrow is Thursday, and Thursday evenings are my group." in edit["text"]
-    assert "assertive" in edit["text"] and "Describe" in edit["text"]
+    # What the person did in everyday words first, the framework as a short tag after it.
+    assert "🟢 <b>assertive</b> — " in edit["text"]
+    assert edit["text"].endswith("\n✓ You stuck to the facts.\n<i>DEAR MAN</i>")
+    assert "Skills:" not in edit["text"] and "DEAR MAN: Describe" not in edit["text"]
     assert "You: " not in edit["text"]  # the line right above says it already
     texts = request.texts()
     assert texts and all("assertive" not in t for t in texts)  # no second copy as a message

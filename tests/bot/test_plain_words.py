@@ -1,0 +1,97 @@
+"""What a participant or a leader reads, in plain words (issue 21), through the real handlers
+offline: feedback that says what the person did before naming the framework, levels that
+explain themselves, a short welcome, time zones as people say them, a readable /mydata, and
+leader screens whose marks and counts read as sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.render import feedback_text
+from bot.settings import Settings
+from offline import TOKEN, Chat, offline_app
+from scenarios.library import Library, load_library
+from scenarios.skills import COMPONENTS, FRAMEWORKS, PLAIN, what_you_did
+from state.engine import Feedback
+
+LIBRARY = load_library()
+
+
+def texts_since(request, start: int) -> list[str]:
+    return [str(p.get("text", "")) for p in request.sent()[start:]]
+
+
+# ---- feedback: everyday words first, the framework as a tag -------------------------------
+
+
+def test_every_skill_a_choice_can_show_has_everyday_words():
+    positive = {k for k, c in COMPONENTS.items() if not c.negative}
+    assert positive <= set(PLAIN), sorted(positive - set(PLAIN))
+    names = [*FRAMEWORKS.values(), "DEAR MAN", "GIVE", "FAST", "OARS", "HALT"]
+    for key, words in PLAIN.items():
+        assert not any(n in words for n in names if n != "HALT"), (key, words)
+        assert words == words.lower() or "“I”" in words, (key, words)  # completes "You …"
+
+
+def test_feedback_says_what_was_done_then_tags_the_framework():
+    note = Feedback(
+        "ask",
+        "Could you drive me on Tuesday at nine? It's about an hour.",
+        "assertive",
+        ("help.ask", "dear-man.assert", "dear-man.describe", "hedge"),
+        "What, when and how long, in one breath.",
+    )
+    text = feedback_text(note, quote=False)
+    assert text == (
+        "🟢 <b>assertive</b> — What, when and how long, in one breath.\n"
+        "✓ You asked for one specific thing, said clearly what you want and stuck to the "
+        "facts.\n<i>Asking for help · DEAR MAN</i>"
+    )
+    assert what_you_did(("hedge", "excuse")) is None  # anti-patterns are never praised
+
+
+# ---- levels and heavy topics --------------------------------------------------------------
+
+
+async def test_the_list_says_what_the_dots_mean_and_the_intro_says_the_level(consented):
+    chat, request = consented, consented.request
+    await chat.send("/practice")
+    await chat.press_button("Family")
+    listing = request.texts()[-1]
+    assert "The dots show how hard each one is: ●○○ gentle, ●●○ moderate, ●●● hard." in listing
+    assert "Heavy topic" not in listing  # no scenario on main is marked yet
+    await chat.press_button("●○○ A ride on Tuesday")
+    intro = next(t for t in request.texts() if t.startswith("<b>A ride on Tuesday</b>"))
+    assert intro.splitlines()[1] == "●○○ Level 1 of 3: gentle"
+
+
+@pytest.fixture
+async def heavy_env(tmp_path):
+    """The library with one scenario given the emotional intensity the library issue adds."""
+    scenarios = dict(LIBRARY.scenarios)
+    sid = "family/said-at-dinner"
+    scenarios[sid] = scenarios[sid].model_copy(update={"intensity": 3})
+    settings = Settings(
+        _env_file=None,
+        telegram_bot_token=TOKEN,
+        typing_pause=0,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+    )
+    async with offline_app(settings, Library(scenarios=scenarios)) as env:
+        yield env
+
+
+async def test_heavy_topics_are_marked_where_they_are_chosen(heavy_env):
+    app, request, _ = heavy_env
+    chat = Chat(app, request)
+    await chat.send("/start")
+    await chat.press_button("I agree")
+    await chat.send("/practice")
+    await chat.press_button("Family")
+    listing = request.texts()[-1]
+    assert "<i>Heavy topic</i>: it may bring up strong feelings." in listing
+    assert "●●● <b>Not at the dinner table</b> · <i>heavy topic</i>" in listing
+    assert "●●○ <b>The birthday on group night</b>\n" in listing  # only the heavy one
+    await chat.press_button("●●● Not at the dinner table · heavy")
+    intro = next(t for t in request.texts() if t.startswith("<b>Not at the dinner table</b>"))
+    assert intro.splitlines()[1] == "●●● Level 3 of 3: hard · heavy topic"
