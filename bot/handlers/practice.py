@@ -10,7 +10,7 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks
 from bot.handlers.common import EXPIRED, answer, has_consented, menu_message, reply
-from bot.handlers.onboarding import WELCOME, consent, consent_keyboard, decline
+from bot.handlers.onboarding import WELCOME, consent, consent_keyboard, decline, details
 from bot.render import (
     Outgoing,
     chosen_text,
@@ -89,6 +89,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         if data.action == "decline":
             await decline(update, context)
+            return
+        if data.action == "terms":
+            await details(update, context, data.arg)
             return
         from bot.handlers import privacy, safety, safety_plan
 

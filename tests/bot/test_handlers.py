@@ -48,8 +48,12 @@ async def test_start_asks_consent_and_keeps_only_the_id(chat, bot_env):
     _, request, store = bot_env
     await chat.send("/start")
     text = request.texts()[-1]
-    assert "What it is not:</b> therapy" in text and "HIPAA" in text and "/delete" in text
-    assert [b for b, _ in keyboard(request.sent()[-1])] == ["I agree", "Not now"]
+    assert "not therapy, and not a crisis service" in text and "/delete" in text
+    assert [b for b, _ in keyboard(request.sent()[-1])] == [
+        "I agree",
+        "What's stored, in full",
+        "Not now",
+    ]
     async with store.transaction(None) as uow:
         user = await uow.users.get(chat.user_id)
     assert user is not None and user.consented_at is None and user.timezone is None

@@ -95,3 +95,47 @@ async def test_heavy_topics_are_marked_where_they_are_chosen(heavy_env):
     await chat.press_button("●●● Not at the dinner table · heavy")
     intro = next(t for t in request.texts() if t.startswith("<b>Not at the dinner table</b>"))
     assert intro.splitlines()[1] == "●●● Level 3 of 3: hard · heavy topic"
+
+
+# ---- a short welcome, the details one tap away --------------------------------------------
+
+
+def visible(html_text: str) -> str:
+    """What the phone shows: the text after Telegram parses the HTML."""
+    import html
+    import re
+
+    return html.unescape(re.sub(r"<[^>]*>", "", html_text))
+
+
+async def test_the_welcome_is_short_and_the_details_are_one_tap_away(chat):
+    request = chat.request
+    await chat.send("/start")
+    welcome = visible(request.texts()[-1])
+    assert len(welcome) <= 450, len(welcome)  # it was 907 characters
+    for must in (
+        "rehearse hard conversations",
+        "not therapy, and not a crisis service",
+        "/safety",
+        "Telegram id",
+        "what you type only if you allow it",
+        "/delete",
+    ):
+        assert must in welcome, must
+    await chat.press_button("What's stored, in full")
+    details = visible(request.texts()[-1])
+    assert "HIPAA" in details and "group, its leader sees only what the invitation" in details
+    # The same choice under the details, without a second "details" button.
+    assert [t for t, _ in chat.last_buttons()] == ["I agree", "Not now"]
+    await chat.press_button("I agree")
+    assert "Thank you" in request.texts()[-2]
+
+
+async def test_the_details_keep_the_link_that_brought_them(chat):
+    """Read the details of a scenario link's welcome, agree: the scenario opens."""
+    from bot.deeplinks import scenario_payload
+
+    await chat.send(f"/start {scenario_payload('family/ride-to-session')}")
+    await chat.press_button("What's stored, in full")
+    await chat.press_button("I agree")
+    assert any(t.startswith("<b>A ride on Tuesday</b>") for t in chat.request.texts())
