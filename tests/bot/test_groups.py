@@ -390,9 +390,9 @@ async def test_push_delivery_report_and_blocked_member(env):
     await env.chat(LEADER).send("/push")
     await env.press(LEADER, "Family")
     await env.press(LEADER, "The birthday on group night")
-    assert "to the 3 member(s)" in env.last(LEADER)
+    assert "to all 3 members of <b>Tuesday group</b>?" in env.last(LEADER)
     await env.press(LEADER, "Send it")
-    assert "On its way" in env.last(LEADER) and "3 member(s)" in env.last(LEADER)
+    assert "On its way" in env.last(LEADER) and " to 3 members of " in env.last(LEADER)
     async with env.store.transaction(None) as uow:
         rows = (await uow.session.scalars(select(OutboxMessage))).all()
     assert sorted(r.dedupe_key for r in rows) == sorted(
@@ -426,9 +426,26 @@ async def test_push_delivery_report_and_blocked_member(env):
     await env.chat(LEADER).send(f"/push Tuesday group {SCENARIO}")
     assert "haven't sent it again" in env.last(LEADER)
     await env.chat(LEADER).send(f"/push {OTHER_SCENARIO}")
-    assert "2 member(s)" in env.last(LEADER) and "1 member(s) who blocked" in env.last(LEADER)
+    assert " to 2 members of " in env.last(LEADER)
+    assert "1 member who blocked the bot was skipped." in env.last(LEADER)
     await env.chat(LEADER).send("/push Tuesday group workplace/nope")
     assert "I don't know the scenario" in env.last(LEADER)
+
+
+async def test_push_confirmation_counts_in_words(env):
+    await make_leader(env)
+    code = await new_group(env)
+    await env.chat(LEADER).send("/push")
+    await env.press(LEADER, "Family")
+    await env.press(LEADER, "The birthday on group night")
+    assert "Nobody in <b>Tuesday group</b> can receive" in env.last(LEADER)
+    assert [t for t, _ in env.buttons(LEADER)] == ["‹ Back"]
+    await join(env, P1, code)
+    await env.press(LEADER, "‹ Back")
+    await env.press(LEADER, "The birthday on group night")
+    assert "to 1 member of <b>Tuesday group</b>?" in env.last(LEADER)
+    await env.press(LEADER, "Send it")
+    assert "On its way: <b>The birthday on group night</b> to 1 member of" in env.last(LEADER)
 
 
 async def test_push_to_a_group_with_nobody_is_refused(env):
@@ -469,7 +486,9 @@ async def test_group_view_shows_completion_only_of_what_was_shared(env):
     view = env.last(LEADER)
     assert "Members: 3" in view
     assert "sent 3, blocked 0 · started 2/3 · finished 1/3" in view
-    assert f"P{P1}: started 1/1, finished 1/1" in view
+    assert f"P{P1}: started 1/1, finished 1/1 · 🟢4" in view
+    # the marks on the member lines are said in words beside them
+    assert "<b>Members</b>\n<i>Choices by style: 🟢 assertive</i>\n" in view
     assert f"P{P2}: started 1/1, finished 0/1" in view
     assert f"P{P3}: started 0/1, finished 0/1" in view
     assert "Style mix</b> in pushed scenarios: 🟢 assertive 100%" in view

@@ -139,3 +139,22 @@ async def test_the_details_keep_the_link_that_brought_them(chat):
     await chat.press_button("What's stored, in full")
     await chat.press_button("I agree")
     assert any(t.startswith("<b>A ride on Tuesday</b>") for t in chat.request.texts())
+
+
+# ---- leader screens -------------------------------------------------------------------------
+
+
+def test_member_counts_read_as_sentences():
+    from bot.features.groups.common import members_text
+
+    assert members_text(1, all_of=True) == "1 member"
+    assert members_text(2, all_of=True) == "both members"
+    assert members_text(3, all_of=True) == "all 3 members"
+    assert members_text(3) == "3 members"
+
+
+def test_the_style_marks_on_member_lines_have_their_legend():
+    from bot.features.groups.reports import style_legend
+
+    legend = style_legend({"passive", "aggressive", "assertive"})
+    assert legend == "Choices by style: 🟢 assertive · 🔵 passive · 🔴 aggressive"

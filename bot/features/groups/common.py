@@ -115,6 +115,15 @@ def invite_link(context: ContextTypes.DEFAULT_TYPE, invite: InviteRecord) -> str
     return create_deep_linked_url(context.bot.username, invite.payload)
 
 
+def members_text(n: int, *, all_of: bool = False) -> str:
+    """ "1 member", "3 members"; with `all_of`, "both members", "all 3 members"."""
+    if n == 1:
+        return "1 member"
+    if all_of and n == 2:
+        return "both members"
+    return f"all {n} members" if all_of and n > 2 else f"{n} members"
+
+
 def day_text(moment: datetime) -> str:
     return f"{moment:%d %b %Y}"
 
