@@ -86,11 +86,14 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         payload = None
     if not await has_consented(context, user.id):
+        # A link that no longer works is said first, before anyone agrees to anything for it.
+        refusal = await dead_link(context, link, user.id) if link is not None else None
         # The Telegram id alone, so the update gate can recognise this user's redeliveries.
         await services(context).store.run(user.id, lambda uow: uow.users.ensure(user.id))
-        await reply(
-            update, context, [Outgoing(WELCOME, consent_keyboard(payload if link else None))]
-        )
+        messages = [Outgoing(refusal)] if refusal else []
+        keep = payload if link is not None and refusal is None else None
+        messages.append(Outgoing(WELCOME, consent_keyboard(keep)))
+        await reply(update, context, messages)
         return
     await follow_link(update, context, link)
 
@@ -144,6 +147,20 @@ async def decline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.callback_query is not None:
         await answer(update.callback_query)
     await reply(update, context, [Outgoing(DECLINED)])
+
+
+async def dead_link(context: ContextTypes.DEFAULT_TYPE, link: Link, user_id: int) -> str | None:
+    """Why the link that brought a newcomer can't be followed; None when it can."""
+    if link.kind == "scenario":
+        if services(context).library.get(link.value) is None:
+            return (
+                "The scenario that link opens isn't available any more. You can still pick "
+                "another one once you've read this:"
+            )
+        return None
+    from bot.handlers import groups_hook
+
+    return await groups_hook.dead(context, link, user_id)
 
 
 def scenario_link(bot_username: str, scenario_id: str) -> str:

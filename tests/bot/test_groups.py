@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from bot import callbacks
 from bot.callbacks import b36
 from bot.features import groups as feature
+from bot.features.groups.common import BAD_LINK_NEW
 from bot.outbox_sender import drain_once
 from bot.settings import Settings
 from offline import TOKEN, Chat, RecordingRequest, keyboard, offline_app
@@ -194,8 +195,9 @@ async def test_admin_invites_a_leader_with_a_one_time_link(env):
     async with env.store.transaction(None) as uow:
         assert (await uow.users.get(LEADER)).role == core.LEADER
 
-    await env.consent(P1, f"/start {link[1]}")  # the link worked once
-    assert env.last(P1) == feature.BAD_LEADER_LINK
+    await env.consent(P1, f"/start {link[1]}")  # the link worked once: said before consent
+    assert env.texts(P1)[0] == feature.BAD_LEADER_LINK
+    assert "Do you agree" in env.texts(P1)[1] and "What would you like" in env.last(P1)
     async with env.store.transaction(None) as uow:
         assert (await uow.users.get(P1)).role == core.PARTICIPANT
 
@@ -304,8 +306,8 @@ async def test_newgroup_sends_a_deep_link_and_a_qr_code(env):
     await env.press(LEADER, "New 7-day link")
     new_code = code_in(env.last(LEADER))
     assert new_code != code and "works until" in env.last(LEADER)
-    await env.consent(P1, f"/start g_{code}")  # the replaced link no longer works
-    assert env.last(P1) == feature.BAD_LINK
+    await env.consent(P1, f"/start g_{code}")  # the replaced link no longer works: said first
+    assert env.texts(P1)[0] == BAD_LINK_NEW and "Do you agree" in env.texts(P1)[1]
     await env.chat(LEADER).send("/invite")
     await env.press(LEADER, "Revoke link")
     assert "no longer works" in env.last(LEADER)
@@ -377,6 +379,33 @@ async def test_bad_expired_and_forged_invitations_change_nothing(env):
     await env.chat(P2).press(f"gjoin:0{code}")
     assert "Do you agree" in env.last(P2)
     assert await env.count(Membership) == 0
+
+
+async def test_a_newcomer_hears_the_link_is_dead_before_agreeing_to_anything(env):
+    await make_leader(env)
+    code = await new_group(env)
+    await env.chat(LEADER).send("/invite")
+    await env.press(LEADER, "Revoke link")
+    for payload in (f"g_{code}", "l_" + "B" * 22):
+        newcomer = env.chat(P2)
+        await newcomer.send(f"/start {payload}")
+        dead, welcome = env.texts(P2)[-2:]
+        assert "doesn't work any more" in dead, payload
+        assert "Do you agree" in welcome
+        # agreeing now is for the bot alone: the dead link isn't carried into the consent
+        assert ("I agree", "consent") in env.buttons(P2)
+    await env.press(P2, "I agree")
+    assert "doesn't work any more" not in env.last(P2)
+    assert await env.count(Membership) == 0
+
+
+async def test_a_newcomer_with_a_live_link_agrees_then_sees_the_group(env):
+    await make_leader(env)
+    code = await new_group(env)
+    await env.chat(P2).send(f"/start g_{code}")
+    assert "doesn't work" not in env.texts(P2)[0] and "Do you agree" in env.last(P2)
+    await env.press(P2, "I agree")
+    assert "Join “Tuesday group”?" in env.last(P2)
 
 
 # ---- pushing -------------------------------------------------------------------------------

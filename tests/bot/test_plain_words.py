@@ -158,3 +158,15 @@ def test_the_style_marks_on_member_lines_have_their_legend():
 
     legend = style_legend({"passive", "aggressive", "assertive"})
     assert legend == "Choices by style: 🟢 assertive · 🔵 passive · 🔴 aggressive"
+
+
+# ---- a dead link is said first ---------------------------------------------------------------
+
+
+async def test_a_gone_scenario_link_is_said_before_the_welcome(chat):
+    from bot.deeplinks import scenario_payload
+
+    await chat.send(f"/start {scenario_payload('family/no-longer-here')}")
+    gone, welcome = chat.request.texts()
+    assert "isn't available any more" in gone and "Do you agree" in welcome
+    assert ("I agree", "consent") in chat.last_buttons()

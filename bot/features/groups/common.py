@@ -59,6 +59,11 @@ BAD_LINK = (
     "expired). Please ask your group leader for a new one. Meanwhile you can practise on "
     "your own: /practice"
 )
+BAD_LINK_NEW = (
+    "This invitation link doesn't work any more (it may have been replaced, revoked or have "
+    "expired), so it can't add you to a group. Please ask your group leader for a new one. "
+    "You can still practice on your own; here is what that means:"
+)
 BAD_LEADER_LINK = (
     "This leader invitation doesn't work any more (each one works once, for "
     f"{LINK_DAYS} days). Please ask for a new one."
