@@ -8,8 +8,7 @@ from html import escape
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.handlers.common import reply
-from bot.handlers.practice import require_consent
+from bot.handlers.common import has_consented, reply
 from bot.render import STYLE_MARK, Outgoing
 from bot.services import services
 from scenarios.skills import COMPONENTS, plain_words, tag
@@ -17,6 +16,10 @@ from state import checkins
 from state.progress import summarise
 
 CHART_DAYS = 14
+NO_PROGRESS = (
+    "Nothing is stored about you right now, so there's no progress to show: either you "
+    "haven't started yet, or /delete erased everything. To start (again), send /start."
+)
 
 HELP = (
     "<b>How this works</b>\n"
@@ -67,7 +70,12 @@ async def skills(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None or not await require_consent(update, context):
+    if user is None or chat is None:
+        return
+    if not await has_consented(context, user.id):
+        # After /delete (or before agreeing) there is nothing to show: say so plainly, with the
+        # way to start, instead of the whole welcome.
+        await reply(update, context, [Outgoing(NO_PROGRESS)])
         return
     svc = services(context)
     now = datetime.now(UTC)

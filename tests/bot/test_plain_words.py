@@ -170,3 +170,73 @@ async def test_a_gone_scenario_link_is_said_before_the_welcome(chat):
     gone, welcome = chat.request.texts()
     assert "isn't available any more" in gone and "Do you agree" in welcome
     assert ("I agree", "consent") in chat.last_buttons()
+
+
+# ---- /mydata a person can read; after /delete, plain words --------------------------------
+
+
+async def test_mydata_is_a_readable_summary_with_the_whole_file_beside_it(consented, bot_env):
+    from bot import callbacks
+    from state.privacy import export_and_summary
+
+    chat, request = consented, consented.request
+    await chat.press(callbacks.scenario("family/birthday-or-group"))
+    await chat.press_button("Tomorrow is my group night")
+    request.clear()
+    await chat.send("/mydata")
+    [summary] = request.texts()
+    shown = visible(summary)
+    assert shown.startswith("📄 What this bot knows about you\nYour Telegram id (42)")
+    assert "The birthday on group night: started once, finished 0" in shown
+    assert "Your answers, by style:\nassertive    1" in shown
+    for internal in ("processed_updates", "dedupe_key", "payload", "turns", "runs", "outbox"):
+        assert internal not in summary, internal
+    assert "the ids (not the content) of your messages" in shown
+    [document] = request.sent("sendDocument")
+    assert "each table explained" in document["caption"]
+    # the file beside it is complete, its bookkeeping explained rather than hidden
+    data, _ = await export_and_summary(bot_env[2], chat.user_id)
+    assert data["tables"]["processed_updates"]
+    assert data["about_tables"]["processed_updates"].startswith("Bookkeeping only")
+    assert set(data["about_tables"]) == set(data["tables"])
+
+
+async def test_after_delete_progress_and_mydata_say_nothing_is_stored(consented):
+    chat, request = consented, consented.request
+    await chat.send("/delete")
+    await chat.press_button("Yes, erase everything")
+    assert "nothing is stored now. To start over, send /start" in request.texts()[-1]
+    request.clear()
+    await chat.send("/progress")
+    await chat.send("/mydata")
+    progress, mydata = request.texts()
+    assert progress.startswith("Nothing is stored about you right now, so there's no progress")
+    assert "To start (again), send /start." in progress and "Do you agree" not in progress
+    assert mydata.startswith("Nothing is stored about you right now, not even your Telegram id")
+    assert not request.sent("sendDocument")
+
+
+def test_the_summary_names_each_kind_of_data_in_sentences():
+    from bot.handlers.privacy import mydata_text
+    from state.privacy import summarise_export
+
+    tables = {
+        "users": [{"id": 7, "created_at": "2026-11-30T10:00:00", "consented_at": "2026-11-30"}],
+        "safety_events": [{"category": "suicide", "created_at": "2026-12-01T22:00:00"}],
+        "safety_plans": [{"answers": {"warning-signs": "x", "coping": "y", "people": ""}}],
+        "checkin_settings": [
+            {"local_time": "09:00:00", "timezone": "America/Chicago", "active": True}
+        ],  # fmt: skip
+        "checkins": [{"step": "done", "note": "ok"}, {"step": "done"}, {"step": "mood"}],
+        "memberships": [{"group_id": 3, "joined_at": "2026-12-01", "alert_leader": True}],
+        "outbox": [{"status": "queued", "dedupe_key": "checkin:7:20261202"}],
+        "processed_updates": [{"update_id": 1}],
+    }
+    text = visible(mydata_text(summarise_export(tables, 7, {3: "Tuesday group"}), str))
+    assert "you agreed to the terms on Nov 30, 2026." in text
+    assert "crisis resources once (Dec 1, 2026)" in text and "never your words" in text
+    assert "2 steps in your own words: /safetyplan" in text
+    assert "Every day at 09:00, America/Chicago (on).\n2 check-ins saved, 1 with a note." in text
+    assert "• Tuesday group, joined Dec 1, 2026: transcripts not shared, crisis alerts on" in text
+    assert "1 message is waiting to be sent to you" in text
+    assert "dedupe_key" not in text and "processed" not in text
