@@ -158,7 +158,9 @@ class Player:
             self.show_choices(pending)
             answer = self.ask(">")
             if answer.lower() in ("q", "quit", "/stop"):
-                self.console.print("[dim]Saved. Run `rehearse play` to pick up where you left.[/]")
+                self.console.print(
+                    "[dim]Saved. Run `rehearse play` again to pick up on the same line.[/]"
+                )
                 return "quit"
             if answer.isdigit() and 1 <= int(answer) <= len(pending.options):
                 inp = Choose(pending.options[int(answer) - 1].id)
@@ -183,18 +185,24 @@ class Player:
 
     async def session(self, scenario_id: str | None) -> int:
         turn = None
-        if scenario_id is None:
-            resumed = await self.practice.resume(TERMINAL_USER_ID)
-            if resumed is not None and resumed.scenario_id in self.library.scenarios:
-                title = self.library.scenarios[resumed.scenario_id].title
-                answer = self.ask(f"You were in the middle of “{title}”. Resume? [Y/n]")
-                if answer.lower() in ("", "y", "yes"):
-                    turn = resumed
-        elif scenario_id not in self.library.scenarios:
+        if scenario_id is not None and scenario_id not in self.library.scenarios:
             self.console.print(
                 f"[red]There is no valid scenario {escape(scenario_id)!s}. See `rehearse list`.[/]"
             )
             return 1
+        # `rehearse play` and `rehearse play <the open scenario>` both pick the run up on the
+        # words the player last saw; starting afresh would draw the lines again, in other words.
+        # A --seed asks for a fresh, reproducible run (scripts pipe their answers): no question.
+        resumed = await self.practice.resume(TERMINAL_USER_ID)
+        if (
+            resumed is not None
+            and resumed.scenario_id in self.library.scenarios
+            and (scenario_id is None or (scenario_id == resumed.scenario_id and self.seed is None))
+        ):
+            title = self.library.scenarios[resumed.scenario_id].title
+            answer = self.ask(f"You were in the middle of “{title}”. Resume? [Y/n]")
+            if answer.lower() in ("", "y", "yes"):
+                turn = resumed
         while True:
             if turn is None:
                 sid = scenario_id or await self.menu()
