@@ -9,7 +9,12 @@ import re
 from dataclasses import dataclass
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 from telegram.constants import MessageLimit
 
 from bot import callbacks
@@ -25,7 +30,9 @@ OUTCOME_MARK = {"good": "🌱", "mixed": "🌤", "hard": "🌧"}
 @dataclass(frozen=True)
 class Outgoing:
     text: str
-    keyboard: InlineKeyboardMarkup | None = None
+    # Inline buttons almost always; a reply keyboard only where Telegram needs one (a button
+    # that shares the location), and its removal.
+    keyboard: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None
     typing: bool = False  # show "typing…" first: a character is speaking
 
 

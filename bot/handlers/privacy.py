@@ -15,6 +15,7 @@ from bot import callbacks
 from bot.handlers.common import answer, reply
 from bot.render import Outgoing, clip
 from bot.services import services
+from state.places import clock, zone_label
 from state.privacy import DataSummary, delete_user, export_and_summary
 
 ACTIONS = ("delete", "keep", "typed")
@@ -97,9 +98,10 @@ def mydata_text(d: DataSummary, title_of: Callable[[str], str]) -> str:
         lines += ["", "<b>Daily check-ins</b>"]
         if d.checkin_time:
             state = "on" if d.checkins_on else "stopped"
+            hour, minute = (int(x) for x in d.checkin_time.split(":"))
             lines.append(
-                f"Every day at {escape(d.checkin_time)}, {escape(d.checkin_zone or 'UTC')} "
-                f"({state})."
+                f"Every day at {clock(hour, minute)}, {escape(zone_label(d.checkin_zone or 'UTC'))}"
+                f" ({state})."
             )
         lines.append(
             f"{d.checkins} check-in{'s' if d.checkins != 1 else ''} saved"

@@ -236,7 +236,108 @@ def test_the_summary_names_each_kind_of_data_in_sentences():
     assert "you agreed to the terms on Nov 30, 2026." in text
     assert "crisis resources once (Dec 1, 2026)" in text and "never your words" in text
     assert "2 steps in your own words: /safetyplan" in text
-    assert "Every day at 09:00, America/Chicago (on).\n2 check-ins saved, 1 with a note." in text
+    assert "Every day at 9:00 am, Central Time (on).\n2 check-ins saved, 1 with a note." in text
     assert "• Tuesday group, joined Dec 1, 2026: transcripts not shared, crisis alerts on" in text
     assert "1 message is waiting to be sent to you" in text
     assert "dedupe_key" not in text and "processed" not in text
+
+
+# ---- time zones as people say them ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "zone", "label"),
+    [
+        ("Kathmandu", "Asia/Kathmandu", "Kathmandu, Nepal"),
+        ("eastern", "America/New_York", "Eastern Time"),
+        ("EST", "America/New_York", "Eastern Time"),  # New York's clock, even in July
+        ("pacific time", "America/Los_Angeles", "Pacific Time"),
+        ("Texas", "America/Chicago", "Texas (Central Time)"),
+        ("El Paso", "America/Denver", "El Paso, Texas"),  # the state's exception, by its city
+        ("Portland", "America/Los_Angeles", "Portland, Oregon"),
+        ("Portland, Maine", "America/New_York", "Portland, Maine"),
+        ("portland me", "America/New_York", "Portland, Maine"),
+        ("NYC", "America/New_York", "New York City, New York"),
+        ("St. Petersburg", "Europe/Moscow", "Saint Petersburg, Russia"),
+        ("Sao Paulo", "America/Sao_Paulo", "São Paulo, Brazil"),
+        ("Nepal", "Asia/Kathmandu", "Nepal"),
+        ("Germany", "Europe/Berlin", "Germany"),  # two tz names, one clock
+        ("Asia/Kathmandu", "Asia/Kathmandu", "Kathmandu time"),
+        ("UTC+5:45", "UTC+05:45", "UTC+05:45"),
+    ],
+)
+def test_a_place_as_people_type_it_gives_its_zone(typed, zone, label):
+    from state.places import Place, resolve
+
+    assert resolve(typed) == Place(zone, label)
+
+
+def test_a_country_with_several_zones_asks_for_a_city():
+    from state.places import needs_city, resolve
+
+    assert resolve("Brazil") is None and needs_city("Brazil") == "Brazil"
+    assert resolve("USA") is None and needs_city("USA") == "United States"
+    assert resolve("Mars/Olympus") is None and needs_city("Mars/Olympus") is None
+
+
+def test_zones_are_said_back_in_words():
+    from datetime import UTC, datetime
+
+    from state.places import local_now, zone_label
+
+    assert zone_label("America/Toronto") == "Eastern Time"  # the same clock, its usual name
+    assert zone_label("America/Indiana/Indianapolis") == "Eastern Time"
+    assert zone_label("America/Bogota") == "Bogota time"  # no daylight saving: not Eastern
+    when = datetime(2026, 12, 1, 16, 57, tzinfo=UTC)
+    assert local_now("Asia/Kathmandu", when) == "10:42 pm on Tuesday"
+
+
+def kathmandu() -> dict:
+    return {"location": {"latitude": 27.7172, "longitude": 85.3240}}
+
+
+async def test_setup_offers_us_zones_and_a_location_button_then_says_the_time_back(
+    consented, bot_env
+):
+    from sqlalchemy import select
+
+    from state.db.checkins import CheckinSettings
+
+    chat, request = consented, consented.request
+    await chat.send("/checkin")
+    await chat.press_button("Set up daily check-ins")
+    question, share = request.sent()[-2:]
+    assert [t for t, _ in chat.last_buttons()][:5] == [
+        "Eastern",
+        "Central",
+        "Mountain",
+        "Arizona",
+        "Pacific",
+    ]
+    assert "type where you are: a city, a state or a country" in question["text"]
+    share_button = share["reply_markup"]["keyboard"][0][0]
+    assert share_button == {"text": "📍 Share my location", "request_location": True}
+    assert "Only the time zone is kept, never where you are." in share["text"]
+
+    await chat.send(None, **kathmandu())
+    said, ask = request.sent()[-2:]
+    assert said["text"].startswith("🕒 <b>Kathmandu time</b>: it's ")
+    assert said["text"].endswith(" there now.")
+    assert said["reply_markup"] == {"remove_keyboard": True}  # the location button goes
+    assert "What time should the check-in come?" in ask["text"]
+    async with bot_env[2].transaction(None) as uow:
+        row = await uow.session.scalar(select(CheckinSettings))
+    assert row.timezone == "Asia/Kathmandu"
+
+    # wrong? one tap back to the zone question
+    await chat.press_button("Change time zone")
+    assert "Which time zone are you in?" in request.texts()[-2]
+    await chat.send("Brazil")
+    assert "Brazil has more than one time zone: which city" in request.texts()[-1]
+    await chat.send("Chicago")
+    assert request.texts()[-2].startswith("🕒 <b>Chicago, Illinois (Central Time)</b>: it's ")
+
+
+async def test_a_location_sent_at_another_moment_is_not_taken_for_a_zone(consented):
+    await consented.send(None, **kathmandu())
+    assert "I can only read text and buttons" in consented.request.texts()[-1]
