@@ -235,7 +235,7 @@ def contexts_message(library: Library, resume: tuple[str, int] | None = None) ->
             f"▶ Continue: {title}", callback_data=callbacks.action("resume", str(run_id))
         )
         rows.insert(0, [continue_button])
-    return Outgoing("What would you like to practise?", InlineKeyboardMarkup(rows))
+    return Outgoing("What would you like to practice?", InlineKeyboardMarkup(rows))
 
 
 def scenarios_message(library: Library, context: str) -> Outgoing:

@@ -116,7 +116,7 @@ class Player:
         if not contexts:
             self.console.print("[red]No valid scenarios found: run `rehearse validate`.[/]")
             return None
-        self.console.print("[bold]What would you like to practise?[/]")
+        self.console.print("[bold]What would you like to practice?[/]")
         for i, c in enumerate(contexts, 1):
             self.console.print(f"  {i}. {CONTEXT_LABELS[c]}")
         ctx = contexts[self.pick(len(contexts)) - 1]

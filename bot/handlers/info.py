@@ -25,7 +25,7 @@ HELP = (
     "<b>How this works</b>\n"
     "/practice — pick a conversation to rehearse, or continue the one you're in\n"
     "/stop — leave the current scenario (your progress is kept)\n"
-    "/progress — what you've practised so far\n"
+    "/progress — what you've practiced so far\n"
     "/skills — short cards on the skills behind the feedback\n"
     "/checkin — a one-minute daily check-in at a time you choose\n"
     "/safety — crisis lines, any time\n"

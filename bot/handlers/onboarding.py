@@ -80,7 +80,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             [
                 Outgoing(
                     "That link doesn't look right (it may be cut off or expired). "
-                    "You can still practise: /practice"
+                    "You can still practice: /practice"
                 )
             ],
         )
@@ -111,7 +111,7 @@ async def follow_link(
         await reply(
             update,
             context,
-            [Outgoing("That scenario isn't available any more. Here's what you can practise:")],
+            [Outgoing("That scenario isn't available any more. Here's what you can practice:")],
         )
     elif link is not None:
         from bot.handlers import groups_hook

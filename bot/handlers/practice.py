@@ -266,7 +266,7 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             Outgoing(
                 text,
                 InlineKeyboardMarkup(
-                    [[InlineKeyboardButton("Practise", callback_data=callbacks.action("menu"))]]
+                    [[InlineKeyboardButton("Practice", callback_data=callbacks.action("menu"))]]
                 ),
             )
         ],

@@ -432,7 +432,7 @@ async def test_push_delivery_report_and_blocked_member(env):
     env.request.blocked.add(P3)
     assert await env.drain() == 3
     for p in (P1, P2):
-        (push_message,) = [t for t in env.texts(p) if "would like you to practise" in t]
+        (push_message,) = [t for t in env.texts(p) if "would like you to practice" in t]
         assert "The birthday on group night" in push_message
         assert ("▶ Start: The birthday on group night", f"s:{SCENARIO}") in env.buttons(p)
     async with env.store.transaction(None) as uow:

@@ -139,7 +139,7 @@ async def test_practice_offers_to_continue_the_open_scenario(consented, bot_env)
     await open_scenario(chat)  # a new run: the old Continue must not lead into it
     chat.request.clear()
     await chat.press(stale)
-    assert chat.request.texts() == ["What would you like to practise?"]
+    assert chat.request.texts() == ["What would you like to practice?"]
 
 
 async def play_to_end(chat):

@@ -109,7 +109,7 @@ def test_resume_shows_the_same_words_as_before_the_pause(tmp_path, again):
 def test_end_of_input_exits_zero_and_menu_works(tmp_path):
     result = play(tmp_path, "1\n1\n")
     assert result.returncode == 0
-    assert "What would you like to practise?" in result.stdout
+    assert "What would you like to practice?" in result.stdout
 
 
 def test_unknown_scenario_is_a_kind_error(tmp_path):

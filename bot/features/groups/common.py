@@ -56,7 +56,7 @@ NOT_ADMIN = "Only the people who run this bot can add or remove group leaders."
 NOT_YOURS = "That group isn't one of yours, so I can't show or change it."
 BAD_LINK = (
     "This invitation link doesn't work any more (it may have been replaced, revoked or have "
-    "expired). Please ask your group leader for a new one. Meanwhile you can practise on "
+    "expired). Please ask your group leader for a new one. Meanwhile you can practice on "
     "your own: /practice"
 )
 BAD_LINK_NEW = (

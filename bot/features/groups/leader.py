@@ -244,7 +244,7 @@ async def push_contexts(
         for key, label in CONTEXT_LABELS.items()
         if library.by_context(key)
     ]
-    text = f"What would you like <b>{escape(group.name)}</b> to practise?"
+    text = f"What would you like <b>{escape(group.name)}</b> to practice?"
     await say(update, context, text, InlineKeyboardMarkup(rows))
 
 
