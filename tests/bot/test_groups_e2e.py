@@ -92,7 +92,7 @@ def test_leader_and_three_participants(stub, tmp_path):
         text_to(stub, LEADER, "which one?")
         stub.press_button(LEADER, "The birthday on group night")
         stub.press_button(LEADER, "Send it")
-        assert " to 3 members of " in text_to(stub, LEADER, "On its way")
+        assert " to all 3 members of " in text_to(stub, LEADER, "On its way")
 
         for p in (P1, P2):
             text_to(stub, p, "would like you to practice")

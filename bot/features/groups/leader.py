@@ -328,7 +328,8 @@ async def do_push(
         who = members_text(result.inactive)
         skipped = f" {who} who blocked the bot {'was' if result.inactive == 1 else 'were'} skipped."
     text = (
-        f"On its way: <b>{escape(scenario.title)}</b> to {members_text(result.queued)} of "
+        f"On its way: <b>{escape(scenario.title)}</b> to "
+        f"{members_text(result.queued, all_of=not result.inactive)} of "
         f"<b>{escape(group.name)}</b>.{skipped} I'll send you a delivery report when it's done."
     )
     markup = keyboard([button("Delivery so far", "gprep", b36(result.push.id))])
