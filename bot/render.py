@@ -151,9 +151,9 @@ def feedback_text(out: Feedback, *, quote: bool = True) -> str:
     whose message could not carry it)."""
     mark = STYLE_MARK.get(out.style, "•")
     text = f"{mark} <b>{escape(out.style)}</b> — {escape(out.text)}"
-    did = what_you_did(out.skills)
+    did = what_you_did(out.skills, out.text)
     if did:  # what the person did in everyday words first, the framework as a tag after
-        text += f"\n✓ {escape(did[0])}\n<i>{escape(did[1])}</i>"
+        text += (f"\n✓ {escape(did[0])}" if did[0] else "") + f"\n<i>{escape(did[1])}</i>"
     if quote:
         text = f"<i>You: {escape(shorten(out.said, QUOTE_LIMIT))}</i>\n\n{text}"
     return clip(text)

@@ -83,9 +83,11 @@ class Player:
                 colour = STYLE_COLOURS.get(out.style, "white")
                 self.console.print(f"  [dim]You:[/] {escape(out.said)}")
                 self.console.print(f"  [{colour}]● {out.style}[/] {escape(out.text)}")
-                did = what_you_did(out.skills)
+                did = what_you_did(out.skills, out.text)
                 if did:
-                    self.console.print(f"  ✓ {escape(did[0])} [dim]({escape(did[1])})[/]")
+                    self.console.print(
+                        f"  ✓ {escape(did[0] or 'Skills:')} [dim]({escape(did[1])})[/]"
+                    )
             elif isinstance(out, Notice):
                 self.console.print(f"[yellow]{escape(out.text)}[/]")
             elif isinstance(out, Debrief):

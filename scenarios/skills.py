@@ -273,15 +273,19 @@ def tag(framework: str) -> str:
     return TAGS.get(framework) or FRAMEWORKS.get(framework, framework)
 
 
-def what_you_did(keys: list[str] | tuple[str, ...]) -> tuple[str, str] | None:
+def what_you_did(keys: list[str] | tuple[str, ...], note: str = "") -> tuple[str, str] | None:
     """("You stuck to the facts and said how you feel.", "DEAR MAN") for the positive
-    components among `keys`, in order, each once; None when none is positive."""
+    components among `keys`, in order, each once; None when none is positive. A phrase the
+    `note` already says word for word (the coach's notes do) is not said twice: then the
+    sentence may be empty and only the tag is left."""
     shown = [k for k in dict.fromkeys(keys) if k in COMPONENTS and not COMPONENTS[k].negative]
     if not shown:
         return None
-    phrases = [plain_words(k) for k in shown]
-    said = phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " and " + phrases[-1]
     tags = " · ".join(dict.fromkeys(tag(COMPONENTS[k].framework) for k in shown))
+    phrases = [p for p in map(plain_words, shown) if p.lower() not in note.lower()]
+    if not phrases:
+        return "", tags
+    said = phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " and " + phrases[-1]
     return f"You {said}.", tags
 
 

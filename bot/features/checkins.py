@@ -267,6 +267,8 @@ async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def _short(hhmm: str) -> str:
     """ "2200" -> "10 pm", "0730" -> "7:30 am"."""
+    if hhmm == "1200":
+        return "noon"
     text = clock(int(hhmm[:2]), int(hhmm[2:]))
     return text.replace(":00 ", " ")
 

@@ -65,11 +65,12 @@ def mydata_text(d: DataSummary, title_of: Callable[[str], str]) -> str:
     if d.scenarios:
         started = sum(p.started for p in d.scenarios)
         finished = sum(p.finished for p in d.scenarios)
-        lines.append(f"You started scenarios {_times(started)} and finished {finished}:")
+        lines.append(f"Scenarios started: {started}, finished: {finished}.")
         for p in d.scenarios[:12]:
+            done = f"finished {_times(p.finished)}" if p.finished else "not finished yet"
             lines.append(
-                f"• {escape(title_of(p.scenario_id))}: started {_times(p.started)}, "
-                f"finished {p.finished}, last on {_date(p.last)}"
+                f"• {escape(title_of(p.scenario_id))}: started {_times(p.started)}, {done}; "
+                f"last played {_date(p.last)}"
             )
         if len(d.scenarios) > 12:
             lines.append(f"• and {len(d.scenarios) - 12} more (all in the file)")
@@ -106,6 +107,8 @@ def mydata_text(d: DataSummary, title_of: Callable[[str], str]) -> str:
         lines.append(
             f"{d.checkins} check-in{'s' if d.checkins != 1 else ''} saved"
             + (f", {d.checkin_notes} with a note." if d.checkin_notes else ".")
+            if d.checkins
+            else "No check-ins saved yet."
         )
     if d.groups or d.leads:
         lines += ["", "<b>Groups</b>"]

@@ -50,6 +50,19 @@ def test_feedback_says_what_was_done_then_tags_the_framework():
     assert what_you_did(("hedge", "excuse")) is None  # anti-patterns are never praised
 
 
+def test_a_note_that_already_says_it_in_those_words_is_not_repeated():
+    """The coach's note on a typed reply names the move itself: only the tag is added."""
+    note = Feedback(
+        "typed",
+        "It would mean a lot, and I'd owe you one.",
+        "assertive",
+        ("dear-man.reinforce",),
+        "You said what's in it for them. That's the skill; keep it just as plain.",
+    )
+    text = feedback_text(note, quote=False)
+    assert text.endswith("keep it just as plain.\n<i>DEAR MAN</i>") and "✓" not in text
+
+
 # ---- levels and heavy topics --------------------------------------------------------------
 
 
@@ -187,7 +200,8 @@ async def test_mydata_is_a_readable_summary_with_the_whole_file_beside_it(consen
     [summary] = request.texts()
     shown = visible(summary)
     assert shown.startswith("📄 What this bot knows about you\nYour Telegram id (42)")
-    assert "The birthday on group night: started once, finished 0" in shown
+    assert "Scenarios started: 1, finished: 0." in shown
+    assert "The birthday on group night: started once, not finished yet; last played" in shown
     assert "Your answers, by style:\nassertive    1" in shown
     for internal in ("processed_updates", "dedupe_key", "payload", "turns", "runs", "outbox"):
         assert internal not in summary, internal
@@ -325,6 +339,7 @@ async def test_setup_offers_us_zones_and_a_location_button_then_says_the_time_ba
     assert said["text"].endswith(" there now.")
     assert said["reply_markup"] == {"remove_keyboard": True}  # the location button goes
     assert "What time should the check-in come?" in ask["text"]
+    assert [t for t, _ in chat.last_buttons()][:3] == ["8 am", "9 am", "noon"]
     async with bot_env[2].transaction(None) as uow:
         row = await uow.session.scalar(select(CheckinSettings))
     assert row.timezone == "Asia/Kathmandu"

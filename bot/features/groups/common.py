@@ -62,7 +62,7 @@ BAD_LINK = (
 BAD_LINK_NEW = (
     "This invitation link doesn't work any more (it may have been replaced, revoked or have "
     "expired), so it can't add you to a group. Please ask your group leader for a new one. "
-    "You can still practice on your own; here is what that means:"
+    "You can still use the bot on your own:"
 )
 BAD_LEADER_LINK = (
     "This leader invitation doesn't work any more (each one works once, for "
@@ -130,7 +130,7 @@ def members_text(n: int, *, all_of: bool = False) -> str:
 
 
 def day_text(moment: datetime) -> str:
-    return f"{moment:%d %b %Y}"
+    return f"{moment:%b} {moment.day}, {moment.year}"  # "Dec 2, 2026", as a US reader writes it
 
 
 def pressed(update: Update) -> CallbackQuery:

@@ -77,7 +77,7 @@ def group_text(report: GroupReport, library: Library, checkins: str | None = Non
                 delivered += f", pending {d.pending}"
             title = scenario_title(library, line.push.scenario_id)
             lines.append(
-                f"• {line.push.created_at:%d %b} {escape(title)}"
+                f"• {line.push.created_at:%b} {line.push.created_at.day} {escape(title)}"
                 f": {delivered} · started {line.started}/{len(people)}"
                 f" · finished {line.finished}/{len(people)}"
             )
