@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 
 COMMANDS = [
     BotCommand("practice", "Rehearse a conversation"),
-    BotCommand("progress", "What you've practised"),
+    BotCommand("progress", "What you've practiced"),
     BotCommand("skills", "The skills behind the feedback"),
     BotCommand("stop", "Leave the current scenario"),
     BotCommand("safety", "Crisis lines, any time"),

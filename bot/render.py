@@ -9,13 +9,18 @@ import re
 from dataclasses import dataclass
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 from telegram.constants import MessageLimit
 
 from bot import callbacks
-from scenarios.library import Library
+from scenarios.library import LEVELS, Library, dots, heavy, level_words
 from scenarios.model import Scenario
-from scenarios.skills import COMPONENTS, CONTEXT_LABELS, FRAMEWORKS
+from scenarios.skills import CONTEXT_LABELS, FRAMEWORKS, what_you_did
 from state.engine import Ask, Debrief, Feedback, Notice, Output, Say
 
 STYLE_MARK = {"assertive": "🟢", "passive": "🔵", "aggressive": "🔴", "passive-aggressive": "🟣"}
@@ -25,7 +30,9 @@ OUTCOME_MARK = {"good": "🌱", "mixed": "🌤", "hard": "🌧"}
 @dataclass(frozen=True)
 class Outgoing:
     text: str
-    keyboard: InlineKeyboardMarkup | None = None
+    # Inline buttons almost always; a reply keyboard only where Telegram needs one (a button
+    # that shares the location), and its removal.
+    keyboard: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None
     typing: bool = False  # show "typing…" first: a character is speaking
 
 
@@ -92,7 +99,17 @@ def shorten(plain: str, limit: int) -> str:
 
 
 def difficulty(level: int) -> str:
-    return "●" * level + "○" * (3 - level)
+    return dots(level)
+
+
+LEVEL_LEGEND = "The dots show how hard each one is: " + ", ".join(
+    f"{dots(n)} {word}" for n, word in LEVELS.items()
+)
+HEAVY_MARK = "heavy topic"
+HEAVY_LEGEND = (
+    "<i>Heavy topic</i>: it may bring up strong feelings. Pick a moment when you have some "
+    "support nearby; /stop leaves at any time."
+)
 
 
 def turn_messages(
@@ -133,12 +150,10 @@ def feedback_text(out: Feedback, *, quote: bool = True) -> str:
     """The coach's note on a reply; `quote` repeats what was said (a typed reply, or a choice
     whose message could not carry it)."""
     mark = STYLE_MARK.get(out.style, "•")
-    skills = [
-        COMPONENTS[s].label for s in out.skills if s in COMPONENTS and not COMPONENTS[s].negative
-    ]
     text = f"{mark} <b>{escape(out.style)}</b> — {escape(out.text)}"
-    if skills:
-        text += f"\n<i>Skills: {escape(', '.join(skills))}</i>"
+    did = what_you_did(out.skills, out.text)
+    if did:  # what the person did in everyday words first, the framework as a tag after
+        text += (f"\n✓ {escape(did[0])}" if did[0] else "") + f"\n<i>{escape(did[1])}</i>"
     if quote:
         text = f"<i>You: {escape(shorten(out.said, QUOTE_LIMIT))}</i>\n\n{text}"
     return clip(text)
@@ -220,7 +235,7 @@ def contexts_message(library: Library, resume: tuple[str, int] | None = None) ->
             f"▶ Continue: {title}", callback_data=callbacks.action("resume", str(run_id))
         )
         rows.insert(0, [continue_button])
-    return Outgoing("What would you like to practise?", InlineKeyboardMarkup(rows))
+    return Outgoing("What would you like to practice?", InlineKeyboardMarkup(rows))
 
 
 def scenarios_message(library: Library, context: str) -> Outgoing:
@@ -229,17 +244,22 @@ def scenarios_message(library: Library, context: str) -> Outgoing:
     rows = [
         [
             InlineKeyboardButton(
-                f"{difficulty(s.difficulty)} {s.title}", callback_data=callbacks.scenario(s.id)
+                f"{difficulty(s.difficulty)} {s.title}" + (" · heavy" if heavy(s) else ""),
+                callback_data=callbacks.scenario(s.id),
             )
         ]
         for s in items
     ]
     rows.append([InlineKeyboardButton("‹ Back", callback_data=callbacks.action("menu"))])
-    lines = [f"<b>{escape(label)}</b>", ""]
+    lines = [f"<b>{escape(label)}</b>", LEVEL_LEGEND + "."]
+    if any(heavy(s) for s in items):
+        lines.append(HEAVY_LEGEND)
+    lines.append("")
     for s in items:
         skills = ", ".join(FRAMEWORKS.get(k, k) for k in s.skills)
+        mark = f" · <i>{HEAVY_MARK}</i>" if heavy(s) else ""
         lines.append(
-            f"{difficulty(s.difficulty)} <b>{escape(s.title)}</b>\n"
+            f"{difficulty(s.difficulty)} <b>{escape(s.title)}</b>{mark}\n"
             f"{escape(s.summary)}\n<i>{escape(skills)}</i>\n"
         )
     return Outgoing(clip("\n".join(lines)), InlineKeyboardMarkup(rows))
@@ -247,8 +267,12 @@ def scenarios_message(library: Library, context: str) -> Outgoing:
 
 def intro_message(scenario: Scenario) -> Outgoing:
     skills = ", ".join(FRAMEWORKS.get(k, k) for k in scenario.skills)
+    level = f"{difficulty(scenario.difficulty)} {level_words(scenario.difficulty)}"
+    if heavy(scenario):
+        level += f" · {HEAVY_MARK}"
     lines = [
-        f"<b>{escape(scenario.title)}</b>  {difficulty(scenario.difficulty)}",
+        f"<b>{escape(scenario.title)}</b>",
+        level,
         f"<i>{escape(skills)}</i>",
         "",
         escape(scenario.summary),

@@ -16,8 +16,8 @@ from rich.markup import escape
 from rich.panel import Panel
 
 from bot.settings import Settings
-from scenarios.library import Library, load_library
-from scenarios.skills import CONTEXT_LABELS, FRAMEWORKS
+from scenarios.library import Library, heavy, level_words, load_library
+from scenarios.skills import CONTEXT_LABELS, FRAMEWORKS, what_you_did
 from state.crisis import ASK, CrisisResult
 from state.engine import Ask, Choose, Debrief, Feedback, Notice, Output, Reply, Say
 from state.safety import (
@@ -83,6 +83,11 @@ class Player:
                 colour = STYLE_COLOURS.get(out.style, "white")
                 self.console.print(f"  [dim]You:[/] {escape(out.said)}")
                 self.console.print(f"  [{colour}]● {out.style}[/] {escape(out.text)}")
+                did = what_you_did(out.skills, out.text)
+                if did:
+                    self.console.print(
+                        f"  ✓ {escape(did[0] or 'Skills:')} [dim]({escape(did[1])})[/]"
+                    )
             elif isinstance(out, Notice):
                 self.console.print(f"[yellow]{escape(out.text)}[/]")
             elif isinstance(out, Debrief):
@@ -113,16 +118,15 @@ class Player:
         if not contexts:
             self.console.print("[red]No valid scenarios found: run `rehearse validate`.[/]")
             return None
-        self.console.print("[bold]What would you like to practise?[/]")
+        self.console.print("[bold]What would you like to practice?[/]")
         for i, c in enumerate(contexts, 1):
             self.console.print(f"  {i}. {CONTEXT_LABELS[c]}")
         ctx = contexts[self.pick(len(contexts)) - 1]
         items = self.library.by_context(ctx)
         for i, s in enumerate(items, 1):
             skills = ", ".join(FRAMEWORKS.get(k, k) for k in s.skills)
-            self.console.print(
-                f"  {i}. {escape(s.title)} [dim](level {s.difficulty}; {escape(skills)})[/]"
-            )
+            level = level_words(s.difficulty).lower() + ("; heavy topic" if heavy(s) else "")
+            self.console.print(f"  {i}. {escape(s.title)} [dim]({level}; {escape(skills)})[/]")
         return items[self.pick(len(items)) - 1].id
 
     def pick(self, n: int) -> int:
@@ -156,7 +160,9 @@ class Player:
             self.show_choices(pending)
             answer = self.ask(">")
             if answer.lower() in ("q", "quit", "/stop"):
-                self.console.print("[dim]Saved. Run `rehearse play` to pick up where you left.[/]")
+                self.console.print(
+                    "[dim]Saved. Run `rehearse play` again to pick up on the same line.[/]"
+                )
                 return "quit"
             if answer.isdigit() and 1 <= int(answer) <= len(pending.options):
                 inp = Choose(pending.options[int(answer) - 1].id)
@@ -181,18 +187,24 @@ class Player:
 
     async def session(self, scenario_id: str | None) -> int:
         turn = None
-        if scenario_id is None:
-            resumed = await self.practice.resume(TERMINAL_USER_ID)
-            if resumed is not None and resumed.scenario_id in self.library.scenarios:
-                title = self.library.scenarios[resumed.scenario_id].title
-                answer = self.ask(f"You were in the middle of “{title}”. Resume? [Y/n]")
-                if answer.lower() in ("", "y", "yes"):
-                    turn = resumed
-        elif scenario_id not in self.library.scenarios:
+        if scenario_id is not None and scenario_id not in self.library.scenarios:
             self.console.print(
                 f"[red]There is no valid scenario {escape(scenario_id)!s}. See `rehearse list`.[/]"
             )
             return 1
+        # `rehearse play` and `rehearse play <the open scenario>` both pick the run up on the
+        # words the player last saw; starting afresh would draw the lines again, in other words.
+        # A --seed asks for a fresh, reproducible run (scripts pipe their answers): no question.
+        resumed = await self.practice.resume(TERMINAL_USER_ID)
+        if (
+            resumed is not None
+            and resumed.scenario_id in self.library.scenarios
+            and (scenario_id is None or (scenario_id == resumed.scenario_id and self.seed is None))
+        ):
+            title = self.library.scenarios[resumed.scenario_id].title
+            answer = self.ask(f"You were in the middle of “{title}”. Resume? [Y/n]")
+            if answer.lower() in ("", "y", "yes"):
+                turn = resumed
         while True:
             if turn is None:
                 sid = scenario_id or await self.menu()

@@ -33,6 +33,30 @@ class Library:
         return self.scenarios.get(scenario_id)
 
 
+# ---- how hard, and how heavy, in words --------------------------------------------------------
+# Difficulty is how hard the conversation is to hold (1 to 3); emotional intensity, when a scenario
+# has it (1 to 3), is how much it can stir up. The dots alone mean nothing to a newcomer, so
+# every screen that shows them says once what they are.
+
+LEVELS = {1: "gentle", 2: "moderate", 3: "hard"}
+HEAVY = 3  # the emotional intensity from which a scenario is marked as a heavy topic
+
+
+def level_words(difficulty: int) -> str:
+    """ "Level 1 of 3: gentle"."""
+    return f"Level {difficulty} of 3: {LEVELS.get(difficulty, 'hard')}"
+
+
+def dots(difficulty: int) -> str:
+    return "●" * difficulty + "○" * (3 - difficulty)
+
+
+def heavy(scenario: Scenario) -> bool:
+    """A heavy topic: read defensively, as older scenario formats have no intensity at all."""
+    intensity = getattr(scenario, "intensity", None)
+    return isinstance(intensity, int) and intensity >= HEAVY
+
+
 def load_library(paths: Iterable[Path] | None = None, root: Path | None = None) -> Library:
     """Load and validate; a file with errors is reported and left out, never half-loaded."""
     paths = list(paths) if paths is not None else [PACKAGE_ROOT]

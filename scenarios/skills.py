@@ -105,7 +105,7 @@ COMPONENTS: dict[str, Component] = {
     ),
     "fast.fair": Component("fast", "FAST: Fair", "You weren't fair to yourself too: FAST's Fair."),
     "fast.no-apologies": Component(
-        "fast", "FAST: no Apologies", "You apologised for having a need: FAST's no Apologies."
+        "fast", "FAST: no Apologies", "You apologized for having a need: FAST's no Apologies."
     ),
     "fast.values": Component(
         "fast",
@@ -190,20 +190,103 @@ COMPONENTS: dict[str, Component] = {
     ),
     # Anti-patterns: named in feedback, never counted as practice.
     "excuse": Component("refusal", "A vague excuse", negative=True),
-    "over-apology": Component("fast", "Over-apologising", negative=True),
+    "over-apology": Component("fast", "Over-apologizing", negative=True),
     "hedge": Component("dear-man", "Hedging", negative=True),
     "blame": Component("i-statements", "Blame or absolutes", negative=True),
     "insult": Component("give", "Insult or sneer", negative=True),
     "sarcasm": Component("give", "Sarcasm", negative=True),
     "give-in": Component("boundaries", "Giving in", negative=True),
     "avoid": Component("dear-man", "Avoiding the issue", negative=True),
-    "advice": Component("oars", "Unasked-for advice or minimising", negative=True),
+    "advice": Component("oars", "Unasked-for advice or minimizing", negative=True),
 }
 
 
 def component_label(key: str) -> str:
     comp = COMPONENTS.get(key)
     return comp.label if comp else key
+
+
+# ---- the same skills in everyday words ------------------------------------------------------
+# Feedback leads with what the person did, said as anyone would say it ("You stuck to the
+# facts"); the framework's name follows as a short tag a group leader recognises. Each phrase
+# completes "You …"; a component without one falls back to its label.
+
+TAGS: dict[str, str] = {
+    "dear-man": "DEAR MAN",
+    "give": "GIVE",
+    "fast": "FAST",
+    "i-statements": "I-statements",
+    "oars": "OARS",
+    "refusal": "Refusal steps",
+    "asking-for-help": "Asking for help",
+    "boundaries": "Boundaries",
+    "taking-criticism": "Taking criticism",
+    "repair": "Repair",
+    "coping": "Coping skills",
+}
+
+PLAIN: dict[str, str] = {
+    "dear-man.describe": "stuck to the facts",
+    "dear-man.express": "said how you feel",
+    "dear-man.assert": "said clearly what you want",
+    "dear-man.reinforce": "said what's in it for them",
+    "dear-man.mindful": "stayed on your point",
+    "dear-man.confident": "sounded sure of yourself",
+    "dear-man.negotiate": "offered something in return",
+    "give.gentle": "kept it gentle",
+    "give.interested": "showed interest in their side",
+    "give.validate": "showed you understand how they feel",
+    "give.easy": "kept a light, easy tone",
+    "fast.fair": "were fair to them and to yourself",
+    "fast.no-apologies": "didn't apologize for having a need",
+    "fast.values": "stood by what matters to you",
+    "fast.truthful": "told the plain truth",
+    "i-statement": "spoke from “I” instead of “you always”",
+    "oars.open-question": "asked an open question",
+    "oars.affirm": "named something they did well",
+    "oars.reflect": "said back what you heard",
+    "oars.summarise": "summed up what you heard",
+    "refusal.no-first": "said no first",
+    "refusal.alternative": "suggested something else",
+    "refusal.ask-to-stop": "asked them to stop offering",
+    "refusal.change-subject": "moved the conversation on",
+    "help.ask": "asked for one specific thing",
+    "help.reach-out": "reached out to someone who supports you",
+    "boundary.set": "named your limit out loud",
+    "boundary.hold": "held your limit when pushed",
+    "criticism.clarify": "asked what exactly they mean",
+    "criticism.acknowledge": "agreed with the part that's fair",
+    "repair.own-part": "owned your part",
+    "repair.reconnect": "invited the relationship back in",
+    "coping.name-feeling": "named the feeling and took a slow breath",
+    "coping.halt": "checked in with yourself: hungry, angry, lonely, tired?",
+}
+
+
+def plain_words(key: str) -> str:
+    """What a component looks like in everyday words, completing "You …"."""
+    return PLAIN.get(key) or component_label(key)
+
+
+def tag(framework: str) -> str:
+    """A framework's short name, for the tag under the plain words."""
+    return TAGS.get(framework) or FRAMEWORKS.get(framework, framework)
+
+
+def what_you_did(keys: list[str] | tuple[str, ...], note: str = "") -> tuple[str, str] | None:
+    """("You stuck to the facts and said how you feel.", "DEAR MAN") for the positive
+    components among `keys`, in order, each once; None when none is positive. A phrase the
+    `note` already says word for word (the coach's notes do) is not said twice: then the
+    sentence may be empty and only the tag is left."""
+    shown = [k for k in dict.fromkeys(keys) if k in COMPONENTS and not COMPONENTS[k].negative]
+    if not shown:
+        return None
+    tags = " · ".join(dict.fromkeys(tag(COMPONENTS[k].framework) for k in shown))
+    phrases = [p for p in map(plain_words, shown) if p.lower() not in note.lower()]
+    if not phrases:
+        return "", tags
+    said = phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " and " + phrases[-1]
+    return f"You {said}.", tags
 
 
 # ---- what a debrief's sentence claims the participant did ----------------------------------------

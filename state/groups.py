@@ -652,7 +652,7 @@ async def accept_leader_invite(
 
 def push_text(group: GroupRecord, title: str, summary: str) -> str:
     return (
-        f"📣 <b>{escape(group.name)}</b>: {escape(group.leader_name)} would like you to practise "
+        f"📣 <b>{escape(group.name)}</b>: {escape(group.leader_name)} would like you to practice "
         f"this one this week.\n\n<b>{escape(title)}</b>\n{escape(summary)}\n\n"
         "Open it when you have a few quiet minutes. /mygroups shows what your leader sees."
     )

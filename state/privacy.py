@@ -11,6 +11,7 @@ A "keep it", a newer request or the time running out makes the old buttons do no
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -52,17 +53,185 @@ async def export_rows(uow: UnitOfWork, user_id: int) -> dict[str, list[dict[str,
     return out
 
 
-async def export_user(store: Store, user_id: int) -> dict[str, Any]:
-    async def work(uow: UnitOfWork) -> dict[str, Any]:
-        return await export_rows(uow, user_id)
+# What each table is, for the person reading their own export: the ones that are only
+# bookkeeping say so (and why they exist), so nobody has to guess what "dedupe_key" means.
+ABOUT_TABLES: dict[str, str] = {
+    "users": "You: your Telegram id, when you agreed to the terms, whether your typed replies "
+    "are kept, and whether the bot can reach you.",
+    "runs": "Each scenario you started: where you were in it (`state` is the bot's own "
+    "bookmark: the line you were on and the choices so far) and how it ended.",
+    "turns": "Each answer you gave in a scenario: the button (`choice_id`), its style and "
+    "skills, and what you typed if you chose to keep typed replies.",
+    "safety_events": "Each time the bot showed you crisis resources: when, its kind and how it "
+    "answered. Never your words.",
+    "safety_plans": "Your safety plan, in your own words.",
+    "checkin_settings": "Your daily check-in schedule and choices (`setup_step` and `awaiting` "
+    "are bookkeeping: which question the bot is waiting for).",
+    "checkins": "Your daily check-ins (`pending` is bookkeeping: the picks of a question you "
+    "hadn't finished).",
+    "memberships": "The groups you joined, and what you agreed to share with their leaders.",
+    "groups": "The groups you lead.",
+    "invites": "Invitation links you made (as a leader) or used.",
+    "pushes": "Scenarios you sent to your groups (as a leader).",
+    "processed_updates": "Bookkeeping only: the ids of messages and taps you sent in the last "
+    "week, so that one Telegram delivers twice is not handled twice. Not their content.",
+    "outbox": "Bookkeeping: messages the bot queued for you (check-ins, scenarios your group "
+    "leader sent, alerts) and whether they were sent. `payload` is the message as it was sent; "
+    "`dedupe_key` only stops one message from being queued twice.",
+}
 
-    tables = await store.run(None, work)
-    return {
+
+async def export_user(store: Store, user_id: int) -> dict[str, Any]:
+    data, _ = await export_and_summary(store, user_id)
+    return data
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioPlayed:
+    scenario_id: str
+    started: int
+    finished: int
+    last: date
+
+
+@dataclass(frozen=True, slots=True)
+class GroupJoined:
+    name: str
+    joined: date
+    share_transcripts: bool
+    alert_leader: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DataSummary:
+    """What the bot knows about one person, as facts a reader can take in: the export's rows
+    counted and named, without its bookkeeping."""
+
+    user_id: int
+    known: bool  # is anything stored at all (not even the id after /delete)
+    since: date | None = None
+    consented: date | None = None
+    keep_typed: bool = False
+    scenarios: tuple[ScenarioPlayed, ...] = ()
+    styles: dict[str, int] = field(default_factory=dict)
+    typed_kept: int = 0
+    crises: tuple[tuple[date, str], ...] = ()
+    plan_steps: int = 0
+    checkin_time: str | None = None  # "09:00"
+    checkin_zone: str | None = None
+    checkins_on: bool = False
+    checkins: int = 0
+    checkin_notes: int = 0
+    groups: tuple[GroupJoined, ...] = ()
+    leads: tuple[str, ...] = ()
+    waiting: int = 0  # messages queued for them, not yet sent
+    bookkeeping: dict[str, int] = field(default_factory=dict)  # table -> rows
+
+
+def _day(value: Any) -> date | None:
+    if not value:
+        return None
+    return date.fromisoformat(str(value)[:10])
+
+
+def summarise_export(tables: dict[str, list[dict[str, Any]]], user_id: int,
+                     group_names: dict[int, str]) -> DataSummary:  # fmt: skip
+    """The export's tables as a summary (pure: the rows in, the facts out)."""
+    users = tables.get("users") or []
+    if not users:
+        return DataSummary(user_id, known=False)
+    me = users[0]
+    played: dict[str, list[dict[str, Any]]] = {}
+    for run in tables.get("runs", []):
+        played.setdefault(str(run.get("scenario_id")), []).append(run)
+    scenarios = tuple(
+        sorted(
+            (
+                ScenarioPlayed(
+                    sid,
+                    len(runs),
+                    sum(r.get("status") == "ended" for r in runs),
+                    max(_day(r.get("updated_at") or r.get("started_at")) or date.min for r in runs),
+                )  # fmt: skip
+                for sid, runs in played.items()
+            ),
+            key=lambda p: p.last,
+            reverse=True,
+        )
+    )
+    styles: dict[str, int] = {}
+    for turn in tables.get("turns", []):
+        if turn.get("style"):
+            styles[turn["style"]] = styles.get(turn["style"], 0) + 1
+    plans = tables.get("safety_plans") or []
+    answers = plans[0].get("answers") if plans else None
+    settings = (tables.get("checkin_settings") or [{}])[0]
+    checkins = [c for c in tables.get("checkins", []) if c.get("step") == "done"]
+    members = [m for m in tables.get("memberships", []) if not m.get("left_at")]
+    outbox = tables.get("outbox", [])
+    return DataSummary(
+        user_id,
+        known=True,
+        since=_day(me.get("created_at")),
+        consented=_day(me.get("consented_at")),
+        keep_typed=bool(me.get("keep_typed_text")),
+        scenarios=scenarios,
+        styles=styles,
+        typed_kept=sum(1 for t in tables.get("turns", []) if t.get("typed_text")),
+        crises=tuple(
+            (_day(e.get("created_at")) or date.min, str(e.get("category") or ""))
+            for e in tables.get("safety_events", [])
+        ),
+        plan_steps=sum(1 for v in (answers or {}).values() if v)
+        if isinstance(answers, dict)
+        else 0,
+        checkin_time=str(settings["local_time"])[:5] if settings.get("local_time") else None,
+        checkin_zone=settings.get("timezone"),
+        checkins_on=bool(settings.get("active")),
+        checkins=len(checkins),
+        checkin_notes=sum(1 for c in checkins if c.get("note")),
+        groups=tuple(
+            GroupJoined(
+                group_names.get(int(m["group_id"]), "a group"),
+                _day(m.get("joined_at")) or date.min,
+                bool(m.get("share_transcripts")),
+                bool(m.get("alert_leader")),
+            )
+            for m in members
+        ),
+        leads=tuple(str(g.get("name")) for g in tables.get("groups", [])),
+        waiting=sum(1 for o in outbox if o.get("status") in ("queued", "sending")),
+        bookkeeping={
+            name: len(tables[name]) for name in ("processed_updates", "outbox") if tables.get(name)
+        },
+    )
+
+
+async def export_and_summary(store: Store, user_id: int) -> tuple[dict[str, Any], DataSummary]:
+    """The complete export (every row, each table explained) and its readable summary, read in
+    one transaction so the two agree."""
+
+    async def work(uow: UnitOfWork) -> tuple[dict[str, Any], dict[int, str]]:
+        tables = await export_rows(uow, user_id)
+        ids = {int(m["group_id"]) for m in tables.get("memberships", [])}
+        names: dict[int, str] = {}
+        groups = Base.metadata.tables.get("groups")
+        if ids and groups is not None:
+            rows = await uow.session.execute(
+                select(groups.c.id, groups.c.name).where(groups.c.id.in_(ids))
+            )
+            names = {int(i): str(n) for i, n in rows}
+        return tables, names
+
+    tables, names = await store.run(None, work)
+    data = {
         "about": "Everything this bot stores about you, table by table.",
+        "about_tables": {name: ABOUT_TABLES[name] for name in tables if name in ABOUT_TABLES},
         "exported_at": datetime.now().astimezone().isoformat(),
         "user_id": user_id,
         "tables": tables,
     }
+    return data, summarise_export(tables, user_id, names)
 
 
 async def delete_user(store: Store, user_id: int) -> int:

@@ -39,7 +39,7 @@ PLAN_STEPS: tuple[tuple[str, str, str], ...] = (
     (
         "professionals",
         "Professionals and services",
-        "Which professionals or services can you contact? Your counsellor or clinic; 988.",
+        "Which professionals or services can you contact? Your counselor or clinic; 988.",
     ),
     (
         "safe_place",

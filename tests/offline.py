@@ -120,7 +120,9 @@ class RecordingRequest(OfflineRequest):
                 msg["text"] = params["text"]
             if "reply_markup" in params:
                 markup = params["reply_markup"]
-                msg["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup
+                markup = json.loads(markup) if isinstance(markup, str) else markup
+                if "inline_keyboard" in markup:  # Telegram echoes inline buttons only
+                    msg["reply_markup"] = markup
             if name == "sendDocument":
                 msg["document"] = {"file_id": "f1", "file_unique_id": "u1"}
             return msg

@@ -10,16 +10,25 @@ only queues messages in the outbox; the outbox sender (bot/outbox_sender.py) del
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
 from datetime import UTC, date, datetime, time, timedelta
 from html import escape
 
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import Application, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot import callbacks
 from bot.handlers.common import EXPIRED, answer, has_consented, reply
@@ -31,7 +40,8 @@ from bot.services import services
 from scenarios.skills import FRAMEWORKS
 from state import checkins as core
 from state import groups as core_groups
-from state.schedule import Rule, describe, local_today, parse_time, parse_zone, zone
+from state.places import Place, clock, from_location, local_now, needs_city, resolve, zone_label
+from state.schedule import Rule, local_today, parse_time, zone
 
 log = logging.getLogger(__name__)
 
@@ -49,18 +59,17 @@ SETUP_ACTIONS = ("cisetup", "cizone", "citime", "ciquiet", "cirec", "cishr")
 MENU_ACTIONS = ("cinow", "cisnz", "cishare", "cipause", "ciresume", "cistop", "ciweek", "ciopt")
 ACTIONS = (*STEP_ACTIONS, *SETUP_ACTIONS, *MENU_ACTIONS)
 
-COMMON_ZONES = (
-    "America/Los_Angeles",
-    "America/Denver",
-    "America/Chicago",
-    "America/New_York",
-    "Europe/London",
-    "Europe/Berlin",
-    "Asia/Kolkata",
-    "Australia/Sydney",
-    "Pacific/Auckland",
-    "UTC",
-)
+# The US zones first, by the names people use; anywhere else is typed (a city, a state, a
+# country) or shared as a location. Keys, not names, in the buttons: stable and short.
+ZONE_BUTTONS: dict[str, tuple[str, str]] = {
+    "et": ("Eastern", "America/New_York"),
+    "ct": ("Central", "America/Chicago"),
+    "mt": ("Mountain", "America/Denver"),
+    "az": ("Arizona", "America/Phoenix"),
+    "pt": ("Pacific", "America/Los_Angeles"),
+    "ak": ("Alaska", "America/Anchorage"),
+    "hi": ("Hawaii", "Pacific/Honolulu"),
+}
 TIMES = ("0800", "0900", "1200", "1800", "2000", "2100")
 QUIET = ("2200-0700", "2300-0800", "2100-0900")
 INTRO = (
@@ -71,8 +80,19 @@ INTRO = (
     "any time. /progress shows a chart of the last two weeks."
 )
 ZONE_HELP = (
-    "Which time zone are you in? Tap one, or type it: a place like <code>Europe/Madrid</code> "
-    "or <code>America/Chicago</code>, or an offset like <code>UTC+2</code> or <code>-5:30</code>."
+    "Which time zone are you in? Tap yours, or type where you are: a city, a state or a "
+    "country, like <i>Kathmandu</i>, <i>Texas</i> or <i>Berlin</i>."
+)
+LOCATION_HELP = (
+    "Or share your location with the button below. Only the time zone is kept, never where you are."
+)
+TIME_HELP = (
+    "What time should the check-in come? Tap one, or type a time like <i>7:30 pm</i>. "
+    "If the time above isn't yours now, tap <i>Change time zone</i>."
+)
+ZONE_NOT_FOUND = (
+    "I couldn't find that place. Try the nearest big city, your state or your country, or tap "
+    "your time zone above."
 )
 TIME_HELP = "What time should the check-in come? Tap one, or type a time like <code>19:30</code>."
 SHARING_HELP = (
@@ -206,7 +226,7 @@ def _menu(settings: core.SettingsRecord | None, now: datetime) -> Outgoing:
         )
         return Outgoing(INTRO, keyboard)
     rule: Rule = settings.rule
-    lines = ["<b>Daily check-in</b>", f"Every day at {escape(describe(rule))}."]
+    lines = ["<b>Daily check-in</b>", f"Every day at {escape(when_text(rule))}."]
     rows = [[_button("Check in now", "cinow")]]
     paused = settings.paused_until is not None and settings.paused_until > now
     if not settings.active:
@@ -216,7 +236,7 @@ def _menu(settings: core.SettingsRecord | None, now: datetime) -> Outgoing:
         if paused:
             assert settings.paused_until is not None
             until = settings.paused_until.astimezone(zone(rule.zone))
-            lines.append(f"Paused until {until:%a %d %b %H:%M}.")
+            lines.append(f"Paused until {moment_text(until)}.")
             rows.append([_button("Resume now", "ciresume")])
         else:
             rows.append(
@@ -224,7 +244,7 @@ def _menu(settings: core.SettingsRecord | None, now: datetime) -> Outgoing:
             )
         if settings.next_due_at is not None:
             nxt = settings.next_due_at.astimezone(zone(rule.zone))
-            lines.append(f"Next: {nxt:%a %d %b %H:%M}.")
+            lines.append(f"Next: {moment_text(nxt)}.")
         rows.append([_button("Stop check-ins", "cistop")])
     lines.append(
         "Urge questions: " + ("on" if settings.recovery_track else "off")
@@ -253,36 +273,70 @@ async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, context, [_menu(settings, datetime.now(UTC))])
 
 
-def _setup_question(step: str) -> Outgoing:
+def _short(hhmm: str) -> str:
+    """ "2200" -> "10 pm", "0730" -> "7:30 am"."""
+    if hhmm == "1200":
+        return "noon"
+    text = clock(int(hhmm[:2]), int(hhmm[2:]))
+    return text.replace(":00 ", " ")
+
+
+def when_text(rule: Rule) -> str:
+    """ "9:00 am, Eastern Time, quiet hours 10 pm–7 am": the schedule as people say it."""
+    text = f"{clock(rule.local_time.hour, rule.local_time.minute)}, {zone_label(rule.zone)}"
+    if rule.quiet_start is not None and rule.quiet_end is not None:
+        start, end = (f"{t:%H%M}" for t in (rule.quiet_start, rule.quiet_end))
+        text += f", quiet hours {_short(start)}–{_short(end)}"
+    return text
+
+
+def moment_text(moment: datetime) -> str:
+    """ "Wednesday, Dec 3 at 9:00 am" (already in the participant's zone)."""
+    return f"{moment:%A}, {moment:%b} {moment.day} at {clock(moment.hour, moment.minute)}"
+
+
+def _setup_question(step: str) -> list[Outgoing]:
     if step == "zone":
-        buttons = [
-            _button(name.replace("_", " "), "cizone", str(i)) for i, name in enumerate(COMMON_ZONES)
-        ]
-        return Outgoing(ZONE_HELP, InlineKeyboardMarkup(_rows(buttons, 2)))
-    if step == "time":
-        buttons = [_button(f"{t[:2]}:{t[2:]}", "citime", t) for t in TIMES]
-        return Outgoing(TIME_HELP, InlineKeyboardMarkup(_rows(buttons, 3)))
-    if step == "quiet":
-        buttons = [_button(f"{q[:2]}:{q[2:4]}–{q[5:7]}:{q[7:]}", "ciquiet", q) for q in QUIET]
-        rows = [*_rows(buttons, 3), [_button("No quiet hours", "ciquiet", "none")]]
-        return Outgoing(
-            "Quiet hours: when should I never message you? A check-in that falls in them waits "
-            "until they end.",
-            InlineKeyboardMarkup(rows),
+        buttons = [_button(label, "cizone", k) for k, (label, _) in ZONE_BUTTONS.items()]
+        share = ReplyKeyboardMarkup(
+            [[KeyboardButton("📍 Share my location", request_location=True)]],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+            input_field_placeholder="A city, state or country",
         )
-    return Outgoing(
-        "Would you like to track urges to use? (For people in recovery: two extra taps, "
-        "how strong any urge was and whether you acted on it.)",
-        InlineKeyboardMarkup([[_button("Yes", "cirec", "y"), _button("No", "cirec", "n")]]),
-    )
+        return [
+            Outgoing(ZONE_HELP, InlineKeyboardMarkup(_rows(buttons, 2))),
+            Outgoing(LOCATION_HELP, share),
+        ]
+    if step == "time":
+        buttons = [_button(_short(t), "citime", t) for t in TIMES]
+        rows = [*_rows(buttons, 3), [_button("Change time zone", "cisetup")]]
+        return [Outgoing(TIME_HELP, InlineKeyboardMarkup(rows))]
+    if step == "quiet":
+        buttons = [_button(f"{_short(q[:4])}–{_short(q[5:])}", "ciquiet", q) for q in QUIET]
+        rows = [*_rows(buttons, 2), [_button("No quiet hours", "ciquiet", "none")]]
+        return [
+            Outgoing(
+                "Quiet hours: when should I never message you? A check-in that falls in them "
+                "waits until they end.",
+                InlineKeyboardMarkup(rows),
+            )
+        ]
+    return [
+        Outgoing(
+            "Would you like to track urges to use? (For people in recovery: two extra taps, "
+            "how strong any urge was and whether you acted on it.)",
+            InlineKeyboardMarkup([[_button("Yes", "cirec", "y"), _button("No", "cirec", "n")]]),
+        )
+    ]
 
 
 def _setup_value(action: str, arg: str | None):
     """The setup answer a button carries, or raises ValueError for anything we did not make."""
     if action == "cizone":
-        if arg is None or not arg.isdigit() or int(arg) >= len(COMMON_ZONES):
+        if arg not in ZONE_BUTTONS:  # an older keyboard's numbered zones too: expired
             raise ValueError(arg)
-        return "zone", COMMON_ZONES[int(arg)]
+        return "zone", ZONE_BUTTONS[arg][1]
     if action == "citime":
         if arg not in TIMES:
             raise ValueError(arg)
@@ -298,8 +352,20 @@ def _setup_value(action: str, arg: str | None):
     raise ValueError(arg)
 
 
+def zone_said_back(place: Place, now: datetime) -> Outgoing:
+    """The zone and its time now, to check against the clock on the wall; it also takes the
+    location button away."""
+    where = escape(place.label)
+    if place.label != zone_label(place.zone) and not place.label.endswith(")"):
+        where += f" ({escape(zone_label(place.zone))})"
+    return Outgoing(
+        f"🕒 <b>{where}</b>: it's {local_now(place.zone, now)} there now.",
+        ReplyKeyboardRemove(),
+    )
+
+
 async def _apply_setup(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, step: str, value
+    update: Update, context: ContextTypes.DEFAULT_TYPE, step: str, value, place: Place | None = None
 ) -> bool:
     user = update.effective_user
     assert user is not None
@@ -311,8 +377,9 @@ async def _apply_setup(
     settings = await services(context).store.run(user.id, work)
     if settings is None:
         return False
+    said = [zone_said_back(place, now)] if place is not None else []
     if settings.setup_step is not None:
-        await reply(update, context, [_setup_question(settings.setup_step)])
+        await reply(update, context, [*said, *_setup_question(settings.setup_step)])
         return True
     rule = settings.rule
     assert rule is not None and settings.next_due_at is not None
@@ -323,8 +390,9 @@ async def _apply_setup(
         context,
         [
             Outgoing(
-                f"All set: a check-in every day at {escape(describe(rule))}.\n"
-                f"The first one comes {when} at {nxt:%H:%M}. /checkin to pause, stop or change it."
+                f"All set: a check-in every day at {escape(when_text(rule))}.\n"
+                f"The first one comes {when} at {clock(nxt.hour, nxt.minute)}. "
+                "/checkin to pause, stop or change it."
             )
         ],
     )
@@ -438,10 +506,11 @@ async def _on_setup(
             return await core.start_setup(uow, user.id, now)
 
         await services(context).store.run(user.id, work)
-        await reply(update, context, [_setup_question("zone")])
+        await reply(update, context, _setup_question("zone"))
         return
     step, value = _setup_value(data.action, data.arg)
-    if await _apply_setup(update, context, step, value):
+    place = Place(value, zone_label(value)) if step == "zone" else None
+    if await _apply_setup(update, context, step, value, place):
         await answer(query)
         await _mark_chosen(update)
     else:
@@ -616,15 +685,18 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
     if awaiting is None:
         return False
     if awaiting == "zone":
-        name = parse_zone(text)
-        if name is None:
-            await reply(
-                update,
-                context,
-                [Outgoing("I couldn't read that as a time zone. " + ZONE_HELP)],
+        place = resolve(text)
+        if place is None:
+            country = needs_city(text)
+            said = (
+                f"{escape(country)} has more than one time zone: which city are you in, or "
+                "near? Or share your location with the button below."
+                if country
+                else ZONE_NOT_FOUND
             )
+            await reply(update, context, [Outgoing(said)])
             return True
-        return await _apply_setup(update, context, "zone", name)
+        return await _apply_setup(update, context, "zone", place.zone, place)
     if awaiting == "time":
         at = parse_time(text)
         if at is None:
@@ -651,6 +723,34 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
     return False
 
 
+async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A shared location while the time zone is asked: its zone (never the place) is kept.
+    Anywhere else a location is answered as any other attachment is."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or message.location is None:
+        return
+    if not await require_consent(update, context):
+        return
+    now = datetime.now(UTC)
+
+    async def get(uow):
+        return await core.get_settings(uow, user.id)
+
+    settings = await services(context).store.run(user.id, get)
+    if settings is None or settings.awaiting_now(now) != "zone":
+        from bot.handlers import other
+
+        await other.not_text(update, context)
+        return
+    spot = message.location
+    # The first lookup loads the boundaries (~0.25 s): off the event loop.
+    place = await asyncio.to_thread(from_location, spot.latitude, spot.longitude)
+    if place is None:
+        await reply(update, context, [Outgoing(ZONE_NOT_FOUND)])
+        return
+    await _apply_setup(update, context, "zone", place.zone, place)
+
+
 # ---- the due job -------------------------------------------------------------------------
 
 
@@ -674,6 +774,11 @@ async def due_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("checkin", command, filters=filters.ChatType.PRIVATE))
+    app.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.LOCATION, on_location
+        )
+    )
     install(app)  # the one outbox sender delivers what the job queues (installs once)
     if app.job_queue is not None:
         every = interval_seconds()

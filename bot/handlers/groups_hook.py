@@ -1,4 +1,5 @@
-"""Where group and leader invitations plug into /start (after consent)."""
+"""Where group and leader invitations plug into /start: checked before the welcome, followed
+after consent."""
 
 from __future__ import annotations
 
@@ -19,3 +20,27 @@ async def follow(update: Update, context: ContextTypes.DEFAULT_TYPE, link: Link)
         await groups.show_leader_invite(update, context, link.value)
         return True
     return False
+
+
+async def dead(context: ContextTypes.DEFAULT_TYPE, link: Link, user_id: int) -> str | None:
+    """Why a group or leader link can't be used, said before a newcomer is asked to agree to
+    anything (agreeing for a link that then fails is a bad first minute); None if it works or
+    isn't an invitation."""
+    from bot.features.groups.common import BAD_LEADER_LINK, BAD_LINK_NEW
+    from bot.services import services
+    from state import groups as core
+
+    if link.kind not in ("group", "leader"):
+        return None
+
+    admins = services(context).settings.admin_user_ids  # the admins now (a link dies with them)
+
+    async def work(uow) -> str:
+        if link.kind == "group":
+            return (await core.check_group_invite(uow, link.value, user_id, admins=admins)).status
+        return await core.check_leader_invite(uow, link.value, admins=admins)
+
+    status = await services(context).store.read(work)
+    if status in ("ok", "own", "member"):
+        return None
+    return BAD_LINK_NEW if link.kind == "group" else BAD_LEADER_LINK

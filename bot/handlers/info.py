@@ -8,21 +8,24 @@ from html import escape
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.handlers.common import reply
-from bot.handlers.practice import require_consent
+from bot.handlers.common import has_consented, reply
 from bot.render import STYLE_MARK, Outgoing
 from bot.services import services
-from scenarios.skills import COMPONENTS
+from scenarios.skills import COMPONENTS, plain_words, tag
 from state import checkins
 from state.progress import summarise
 
 CHART_DAYS = 14
+NO_PROGRESS = (
+    "Nothing is stored about you right now, so there's no progress to show: either you "
+    "haven't started yet, or /delete erased everything. To start (again), send /start."
+)
 
 HELP = (
     "<b>How this works</b>\n"
     "/practice — pick a conversation to rehearse, or continue the one you're in\n"
     "/stop — leave the current scenario (your progress is kept)\n"
-    "/progress — what you've practised so far\n"
+    "/progress — what you've practiced so far\n"
     "/skills — short cards on the skills behind the feedback\n"
     "/checkin — a one-minute daily check-in at a time you choose\n"
     "/safety — crisis lines, any time\n"
@@ -67,7 +70,12 @@ async def skills(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None or not await require_consent(update, context):
+    if user is None or chat is None:
+        return
+    if not await has_consented(context, user.id):
+        # After /delete (or before agreeing) there is nothing to show: say so plainly, with the
+        # way to start, instead of the whole welcome.
+        await reply(update, context, [Outgoing(NO_PROGRESS)])
         return
     svc = services(context)
     now = datetime.now(UTC)
@@ -103,9 +111,13 @@ async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 f"{STYLE_MARK.get(style, '•')} {escape(style)}: {n} ({round(100 * n / total)}%)"
             )
     if p.skills:
-        lines += ["", "<b>Skills you've practised</b>"]
+        lines += ["", "<b>What you've done in your answers</b>"]
         for comp, n in sorted(p.skills.items(), key=lambda kv: -kv[1])[:8]:
-            lines.append(f"• {escape(COMPONENTS[comp].label)} ×{n}")
+            words = plain_words(comp)
+            framework = tag(COMPONENTS[comp].framework)
+            lines.append(
+                f"• {escape(words[:1].upper() + words[1:])} ×{n} <i>({escape(framework)})</i>"
+            )
     if checked.total:
         lines += ["", *checkin_lines(checked)]
     await reply(update, context, [Outgoing("\n".join(lines))])

@@ -11,20 +11,33 @@ from bot.handlers.common import answer, has_consented, menu_message, reply
 from bot.render import Outgoing, contexts_message
 from bot.services import CONSENT_VERSION, services
 
+# What someone must know before agreeing, short enough to read on a phone in one glance; the
+# rest is one tap away ("What's stored, in full") and in /privacy.
 WELCOME = (
-    "<b>Welcome.</b> This is a place to rehearse hard conversations — a parent's guilt trip, "
-    "a coworker pushing drinks, a friend who owes you money — before you have them for real.\n\n"
-    "<b>What it is:</b> practice. You play short role-plays, choose or type what you'd say, "
-    "and get feedback based on DBT and CBT skills (DEAR MAN, GIVE, FAST, I-statements, "
-    "refusal skills).\n"
-    "<b>What it is not:</b> therapy, a counsellor, or a crisis service. If you are in danger "
-    "or thinking about harming yourself, /safety shows who to contact right now.\n\n"
-    "<b>What is stored:</b> your Telegram id, your progress (which scenarios you played and "
-    "which buttons you chose), and, only if you later allow it, what you type. "
-    "If you join a group, your group leader sees only what the invitation tells you, and "
-    "you choose. Telegram itself is not a HIPAA-covered service. You can download everything "
-    "with /mydata and erase it with /delete at any time.\n\n"
-    "Do you agree to this?"
+    "<b>Welcome.</b> Here you rehearse hard conversations (with family, friends, at work, in "
+    "recovery) before you have them for real. You pick or type what you'd say and get "
+    "feedback on it.\n\n"
+    "It's practice: <b>not therapy, and not a crisis service</b>. If you're in danger, "
+    "/safety shows who to contact right now.\n\n"
+    "<b>Stored:</b> your Telegram id and your progress; what you type only if you allow it. "
+    "/mydata shows it all, /delete erases it.\n\n"
+    "Do you agree?"
+)
+DETAILS = (
+    "<b>What's stored, in full</b>\n"
+    "• Your Telegram id, and when you agreed.\n"
+    "• Your progress: which scenarios you played and which buttons you chose (the style and "
+    "skills of each choice).\n"
+    "• What you type in a role-play is read to give you feedback. It is kept only if you "
+    "switch that on in /privacy, and then for a limited time.\n"
+    "• That a crisis message happened, its kind and time; never your words.\n"
+    "• If you use them: your safety plan, your daily check-ins, your groups.\n\n"
+    "<b>Who sees it:</b> you, and the people who run this bot. If you join a group, its leader "
+    "sees only what the invitation tells you, and you choose. Nothing goes to anyone else.\n\n"
+    "<b>Telegram</b> is not a HIPAA-covered service, and chats with bots are not end-to-end "
+    "encrypted.\n\n"
+    "The feedback is based on DBT and CBT skills (DEAR MAN, GIVE, FAST, I-statements, refusal "
+    "skills)."
 )
 DECLINED = (
     "That's fine. Nothing is stored except your Telegram id, which the bot needs to answer "
@@ -32,13 +45,26 @@ DECLINED = (
 )
 
 
-def consent_keyboard(payload: str | None) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton("I agree", callback_data=callbacks.action("consent", payload))],
-            [InlineKeyboardButton("Not now", callback_data=callbacks.action("decline"))],
-        ]
-    )
+def consent_keyboard(payload: str | None, details: bool = True) -> InlineKeyboardMarkup:
+    """I agree (carrying the link that brought them, if any), the details, Not now."""
+    rows = [[InlineKeyboardButton("I agree", callback_data=callbacks.action("consent", payload))]]
+    if details:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    "What's stored, in full", callback_data=callbacks.action("terms", payload)
+                )
+            ]
+        )
+    rows.append([InlineKeyboardButton("Not now", callback_data=callbacks.action("decline"))])
+    return InlineKeyboardMarkup(rows)
+
+
+async def details(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: str | None) -> None:
+    """The welcome's details, with the same choice under them."""
+    if update.callback_query is not None:
+        await answer(update.callback_query)
+    await reply(update, context, [Outgoing(DETAILS, consent_keyboard(payload, details=False))])
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -54,17 +80,20 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             [
                 Outgoing(
                     "That link doesn't look right (it may be cut off or expired). "
-                    "You can still practise: /practice"
+                    "You can still practice: /practice"
                 )
             ],
         )
         payload = None
     if not await has_consented(context, user.id):
+        # A link that no longer works is said first, before anyone agrees to anything for it.
+        refusal = await dead_link(context, link, user.id) if link is not None else None
         # The Telegram id alone, so the update gate can recognise this user's redeliveries.
         await services(context).store.run(user.id, lambda uow: uow.users.ensure(user.id))
-        await reply(
-            update, context, [Outgoing(WELCOME, consent_keyboard(payload if link else None))]
-        )
+        messages = [Outgoing(refusal)] if refusal else []
+        keep = payload if link is not None and refusal is None else None
+        messages.append(Outgoing(WELCOME, consent_keyboard(keep)))
+        await reply(update, context, messages)
         return
     await follow_link(update, context, link)
 
@@ -82,7 +111,7 @@ async def follow_link(
         await reply(
             update,
             context,
-            [Outgoing("That scenario isn't available any more. Here's what you can practise:")],
+            [Outgoing("That scenario isn't available any more. Here's what you can practice:")],
         )
     elif link is not None:
         from bot.handlers import groups_hook
@@ -118,6 +147,20 @@ async def decline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.callback_query is not None:
         await answer(update.callback_query)
     await reply(update, context, [Outgoing(DECLINED)])
+
+
+async def dead_link(context: ContextTypes.DEFAULT_TYPE, link: Link, user_id: int) -> str | None:
+    """Why the link that brought a newcomer can't be followed; None when it can."""
+    if link.kind == "scenario":
+        if services(context).library.get(link.value) is None:
+            return (
+                "The scenario that link opens isn't available any more. You can still pick "
+                "another one once you've read this:"
+            )
+        return None
+    from bot.handlers import groups_hook
+
+    return await groups_hook.dead(context, link, user_id)
 
 
 def scenario_link(bot_username: str, scenario_id: str) -> str:

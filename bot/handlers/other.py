@@ -65,7 +65,7 @@ async def in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(
         update,
         context,
-        [Outgoing("I work in private chats, so what you practise stays between us. ", keyboard)],
+        [Outgoing("I work in private chats, so what you practice stays between us. ", keyboard)],
     )
 
 

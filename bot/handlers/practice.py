@@ -18,7 +18,7 @@ from bot.handlers.common import (
     menu_message,
     reply,
 )
-from bot.handlers.onboarding import WELCOME, consent, consent_keyboard, decline
+from bot.handlers.onboarding import WELCOME, consent, consent_keyboard, decline, details
 from bot.render import (
     Outgoing,
     chosen_text,
@@ -107,6 +107,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         if data.action == "decline":
             await decline(update, context)
+            return
+        if data.action == "terms":
+            await details(update, context, data.arg)
             return
         from bot.handlers import privacy, safety, safety_plan
 
@@ -286,7 +289,7 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             Outgoing(
                 text,
                 InlineKeyboardMarkup(
-                    [[InlineKeyboardButton("Practise", callback_data=callbacks.action("menu"))]]
+                    [[InlineKeyboardButton("Practice", callback_data=callbacks.action("menu"))]]
                 ),
             )
         ],

@@ -76,21 +76,22 @@ async def test_setup_with_typed_zone_and_time_then_a_full_check_in(consented, bo
     await chat.send("/checkin")
     assert "one-minute check-in" in request.texts()[-1]
     await chat.press_button("Set up daily check-ins")
-    assert "Which time zone" in request.texts()[-1]
-    assert ("Asia/Kolkata", "cizone:6") in chat.last_buttons()
+    assert "Which time zone" in request.texts()[-2]
+    assert chat.last_buttons()[0] == ("Eastern", "cizone:et")  # the US zones first
     await chat.send("Mars/Olympus")
-    assert "couldn't read that as a time zone" in request.texts()[-1]
+    assert "couldn't find that place" in request.texts()[-1]
     await chat.send("asia/kolkata")
+    assert "it's 8:30 am on Monday there now" in request.texts()[-2]  # said back to check
     assert "What time" in request.texts()[-1]
     await chat.send("half past eight")
     assert "couldn't read that as a time" in request.texts()[-1]
     await chat.send("8:31")
-    await chat.press_button("22:00–07:00")
+    await chat.press_button("10 pm–7 am")
     assert "track urges" in request.texts()[-1]
     await chat.press_button("Yes")  # the last question: sharing is chosen per group
     done = request.texts()[-1]
-    assert "every day at 08:31 Asia/Kolkata, quiet hours 22:00–07:00" in done
-    assert "today at 08:31" in done
+    assert "every day at 8:31 am, Kolkata time, quiet hours 10 pm–7 am" in done
+    assert "today at 8:31 am" in done
     settings = await settings_of(store, chat.user_id)
     assert settings.active and settings.recovery_track
     assert settings.next_due_at == datetime(2026, 6, 1, 3, 1, tzinfo=UTC)
@@ -189,9 +190,9 @@ async def test_menu_pause_resume_stop_and_check_in_now(consented, bot_env, clock
     await set_up(chat, "+5:30", "20:00")
     await chat.send("/checkin")
     menu = request.texts()[-1]
-    assert "Every day at 20:00 UTC+05:30" in menu and "Next: Mon 01 Jun 20:00" in menu
+    assert "Every day at 8:00 pm, UTC+05:30." in menu and "Next: Monday, Jun 1 at 8:00 pm" in menu
     await chat.press_button("Pause 7 days")
-    assert "Paused until Mon 08 Jun" in request.texts()[-1]
+    assert "Paused until Monday, Jun 8" in request.texts()[-1]
     assert (await settings_of(store, chat.user_id)).next_due_at == datetime(
         2026, 6, 8, 14, 30, tzinfo=UTC
     )

@@ -58,7 +58,7 @@ def test_default_without_token_plays_in_the_terminal(monkeypatch, tmp_path):
     result = runner.invoke(app, [], input="")
     assert result.exit_code == 0
     assert "starting the terminal player" in result.output
-    assert "What would you like to practise?" in result.output
+    assert "What would you like to practice?" in result.output
 
 
 def test_bad_setting_is_one_line(monkeypatch, tmp_path):

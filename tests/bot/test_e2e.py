@@ -45,10 +45,10 @@ def test_play_kill_restart_finish(stub, tmp_path):
         stub.press_button(USER, "Family")
         stub.press_button(USER, "●●○ The birthday on group night")
         stub.press_button(USER, "Tomorrow is my group night")
-        stub.wait_for(lambda: feedback_says(stub, "Describe"))
+        stub.wait_for(lambda: feedback_says(stub, "You stuck to the facts"))
         assert stub.sent_to(USER, "sendChatAction"), "lines arrive with a typing pause"
         stub.press_button(USER, "I feel torn, and group matters")
-        stub.wait_for(lambda: feedback_says(stub, "I-statement"))
+        stub.wait_for(lambda: feedback_says(stub, "spoke from “I”"))
         stub.wait_button(USER, "My recovery is for us too")
     finally:
         bot.send_signal(signal.SIGKILL)
@@ -57,7 +57,7 @@ def test_play_kill_restart_finish(stub, tmp_path):
     bot = start_bot(stub, tmp_path, db_url(tmp_path), TYPING_PAUSE="0.05")
     try:
         stub.press_button(USER, "My recovery is for us too")
-        stub.wait_for(lambda: feedback_says(stub, "Reinforce"))
+        stub.wait_for(lambda: feedback_says(stub, "in it for them"))
         stub.press_button(USER, "I'll take Dana to lunch Saturday")
         stub.wait_for(lambda: count_texts(stub, "Debrief: Group kept, relationship kept"))
     finally:

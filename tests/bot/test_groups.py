@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from bot import callbacks
 from bot.callbacks import b36
 from bot.features import groups as feature
+from bot.features.groups.common import BAD_LINK_NEW
 from bot.outbox_sender import drain_once
 from bot.settings import Settings
 from offline import TOKEN, Chat, RecordingRequest, keyboard, offline_app
@@ -194,8 +195,9 @@ async def test_admin_invites_a_leader_with_a_one_time_link(env):
     async with env.store.transaction(None) as uow:
         assert (await uow.users.get(LEADER)).role == core.LEADER
 
-    await env.consent(P1, f"/start {link[1]}")  # the link worked once
-    assert env.last(P1) == feature.BAD_LEADER_LINK
+    await env.consent(P1, f"/start {link[1]}")  # the link worked once: said before consent
+    assert env.texts(P1)[0] == feature.BAD_LEADER_LINK
+    assert "Do you agree" in env.texts(P1)[1] and "What would you like" in env.last(P1)
     async with env.store.transaction(None) as uow:
         assert (await uow.users.get(P1)).role == core.PARTICIPANT
 
@@ -221,8 +223,8 @@ async def test_a_removed_leader_is_cut_off_and_their_members_are_told(env):
     report = env.last(ADMIN)
     assert "no longer a group leader" in report and "1 member(s)" in report
     assert "1 crisis alert(s) to them withdrawn" in report
-    await env.consent(P2, f"/start g_{code}")  # the old link
-    assert env.last(P2) == feature.BAD_LINK
+    await env.consent(P2, f"/start g_{code}")  # the old link: said before consent
+    assert env.texts(P2)[0] == BAD_LINK_NEW
     await env.chat(P2).press(f"gjoin:2{code}")
     await env.chat(P1).send(words)
     await env.drain()
@@ -248,7 +250,7 @@ async def test_a_leader_link_dies_with_its_admin_and_ldel_creates_nobody(env):
     assert await env.count(User) == users  # no row for an id nobody used
     env.app.bot_data["services"].settings.admin_user_ids = []  # ADMIN left ADMIN_USER_IDS
     await env.consent(LEADER, f"/start {link}")
-    assert env.last(LEADER) == feature.BAD_LEADER_LINK
+    assert feature.BAD_LEADER_LINK in env.texts(LEADER)  # said before consent
     await env.chat(LEADER).press(callbacks.action("lacc", link.removeprefix("l_")))
     assert env.last(LEADER) == feature.BAD_LEADER_LINK
     async with env.store.transaction(None) as uow:
@@ -353,8 +355,8 @@ async def test_newgroup_sends_a_deep_link_and_a_qr_code(env):
     await env.press(LEADER, "New 7-day link")
     new_code = code_in(env.last(LEADER))
     assert new_code != code and "works until" in env.last(LEADER)
-    await env.consent(P1, f"/start g_{code}")  # the replaced link no longer works
-    assert env.last(P1) == feature.BAD_LINK
+    await env.consent(P1, f"/start g_{code}")  # the replaced link no longer works: said first
+    assert env.texts(P1)[0] == BAD_LINK_NEW and "Do you agree" in env.texts(P1)[1]
     await env.chat(LEADER).send("/invite")
     await env.press(LEADER, "Revoke link")
     assert "no longer works" in env.last(LEADER)
@@ -428,6 +430,33 @@ async def test_bad_expired_and_forged_invitations_change_nothing(env):
     assert await env.count(Membership) == 0
 
 
+async def test_a_newcomer_hears_the_link_is_dead_before_agreeing_to_anything(env):
+    await make_leader(env)
+    code = await new_group(env)
+    await env.chat(LEADER).send("/invite")
+    await env.press(LEADER, "Revoke link")
+    for payload in (f"g_{code}", "l_" + "B" * 22):
+        newcomer = env.chat(P2)
+        await newcomer.send(f"/start {payload}")
+        dead, welcome = env.texts(P2)[-2:]
+        assert "doesn't work any more" in dead, payload
+        assert "Do you agree" in welcome
+        # agreeing now is for the bot alone: the dead link isn't carried into the consent
+        assert ("I agree", "consent") in env.buttons(P2)
+    await env.press(P2, "I agree")
+    assert "doesn't work any more" not in env.last(P2)
+    assert await env.count(Membership) == 0
+
+
+async def test_a_newcomer_with_a_live_link_agrees_then_sees_the_group(env):
+    await make_leader(env)
+    code = await new_group(env)
+    await env.chat(P2).send(f"/start g_{code}")
+    assert "doesn't work" not in env.texts(P2)[0] and "Do you agree" in env.last(P2)
+    await env.press(P2, "I agree")
+    assert "Join “Tuesday group”?" in env.last(P2)
+
+
 # ---- pushing -------------------------------------------------------------------------------
 
 
@@ -439,9 +468,9 @@ async def test_push_delivery_report_and_blocked_member(env):
     await env.chat(LEADER).send("/push")
     await env.press(LEADER, "Family")
     await env.press(LEADER, "The birthday on group night")
-    assert "to the 3 member(s)" in env.last(LEADER)
+    assert "to all 3 members of <b>Tuesday group</b>?" in env.last(LEADER)
     await env.press(LEADER, "Send it")
-    assert "On its way" in env.last(LEADER) and "3 member(s)" in env.last(LEADER)
+    assert "On its way" in env.last(LEADER) and " to all 3 members of " in env.last(LEADER)
     async with env.store.transaction(None) as uow:
         rows = (await uow.session.scalars(select(OutboxMessage))).all()
     assert sorted(r.dedupe_key for r in rows) == sorted(
@@ -452,7 +481,7 @@ async def test_push_delivery_report_and_blocked_member(env):
     env.request.blocked.add(P3)
     assert await env.drain() == 3
     for p in (P1, P2):
-        (push_message,) = [t for t in env.texts(p) if "would like you to practise" in t]
+        (push_message,) = [t for t in env.texts(p) if "would like you to practice" in t]
         assert "The birthday on group night" in push_message
         assert ("▶ Start: The birthday on group night", f"s:{SCENARIO}") in env.buttons(p)
     async with env.store.transaction(None) as uow:
@@ -475,9 +504,26 @@ async def test_push_delivery_report_and_blocked_member(env):
     await env.chat(LEADER).send(f"/push Tuesday group {SCENARIO}")
     assert "haven't sent it again" in env.last(LEADER)
     await env.chat(LEADER).send(f"/push {OTHER_SCENARIO}")
-    assert "2 member(s)" in env.last(LEADER) and "1 member(s) who blocked" in env.last(LEADER)
+    assert " to 2 members of " in env.last(LEADER)
+    assert "1 member who blocked the bot was skipped." in env.last(LEADER)
     await env.chat(LEADER).send("/push Tuesday group workplace/nope")
     assert "I don't know the scenario" in env.last(LEADER)
+
+
+async def test_push_confirmation_counts_in_words(env):
+    await make_leader(env)
+    code = await new_group(env)
+    await env.chat(LEADER).send("/push")
+    await env.press(LEADER, "Family")
+    await env.press(LEADER, "The birthday on group night")
+    assert "Nobody in <b>Tuesday group</b> can receive" in env.last(LEADER)
+    assert [t for t, _ in env.buttons(LEADER)] == ["‹ Back"]
+    await join(env, P1, code)
+    await env.press(LEADER, "‹ Back")
+    await env.press(LEADER, "The birthday on group night")
+    assert "to 1 member of <b>Tuesday group</b>?" in env.last(LEADER)
+    await env.press(LEADER, "Send it")
+    assert "On its way: <b>The birthday on group night</b> to 1 member of" in env.last(LEADER)
 
 
 async def test_push_to_a_group_with_nobody_is_refused(env):
@@ -518,7 +564,9 @@ async def test_group_view_shows_completion_only_of_what_was_shared(env):
     view = env.last(LEADER)
     assert "Members: 3" in view
     assert "sent 3, blocked 0 · started 2/3 · finished 1/3" in view
-    assert f"P{P1}: started 1/1, finished 1/1" in view
+    assert f"P{P1}: started 1/1, finished 1/1 · 🟢4" in view
+    # the marks on the member lines are said in words beside them
+    assert "<b>Members</b>\n<i>Choices by style: 🟢 assertive</i>\n" in view
     assert f"P{P2}: started 1/1, finished 0/1" in view
     assert f"P{P3}: started 0/1, finished 0/1" in view
     assert "Style mix</b> in pushed scenarios: 🟢 assertive 100%" in view

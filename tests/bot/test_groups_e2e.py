@@ -86,16 +86,16 @@ def test_leader_and_three_participants(stub, tmp_path):
 
         stub.block(P3)
         stub.send_text(LEADER, "/push")
-        text_to(stub, LEADER, "What would you like <b>Tuesday group</b> to practise?")
+        text_to(stub, LEADER, "What would you like <b>Tuesday group</b> to practice?")
         # The newest "Family" button: the push's, not /practice's.
         stub.press_button(LEADER, "Family")
         text_to(stub, LEADER, "which one?")
         stub.press_button(LEADER, "The birthday on group night")
         stub.press_button(LEADER, "Send it")
-        assert "3 member(s)" in text_to(stub, LEADER, "On its way")
+        assert " to all 3 members of " in text_to(stub, LEADER, "On its way")
 
         for p in (P1, P2):
-            text_to(stub, p, "would like you to practise")
+            text_to(stub, p, "would like you to practice")
         stub.wait_for(lambda: stub.sent_to(P3, "sendMessage:blocked"))
         report = text_to(stub, LEADER, "<b>Delivery</b>")
         assert "✅ sent 2" in report and "🚫 blocked the bot 1" in report
@@ -119,8 +119,8 @@ def test_leader_and_three_participants(stub, tmp_path):
         except subprocess.TimeoutExpired:
             bot.kill()
     for p in (P1, P2):
-        assert count(stub, p, "would like you to practise") == 1  # once, never repeated
-    assert count(stub, P3, "would like you to practise") == 0
+        assert count(stub, p, "would like you to practice") == 1  # once, never repeated
+    assert count(stub, P3, "would like you to practice") == 0
     assert count(stub, LEADER, "<b>Delivery</b>") == 1
     log = (tmp_path / "bot.log").read_text(errors="replace")
     assert "Traceback" not in log

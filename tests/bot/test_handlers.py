@@ -48,8 +48,12 @@ async def test_start_asks_consent_and_keeps_only_the_id(chat, bot_env):
     _, request, store = bot_env
     await chat.send("/start")
     text = request.texts()[-1]
-    assert "What it is not:</b> therapy" in text and "HIPAA" in text and "/delete" in text
-    assert [b for b, _ in keyboard(request.sent()[-1])] == ["I agree", "Not now"]
+    assert "not therapy, and not a crisis service" in text and "/delete" in text
+    assert [b for b, _ in keyboard(request.sent()[-1])] == [
+        "I agree",
+        "What's stored, in full",
+        "Not now",
+    ]
     async with store.transaction(None) as uow:
         user = await uow.users.get(chat.user_id)
     assert user is not None and user.consented_at is None and user.timezone is None
@@ -84,7 +88,10 @@ async def test_consent_then_menu_then_play(consented, bot_env):
     [edit] = request.sent("editMessageText")  # the choice and its feedback, under the line
     assert edit.get("reply_markup") is None
     assert "➜ <i>Mom, tomorrow is Thursday, and Thursday evenings are my group." in edit["text"]
-    assert "assertive" in edit["text"] and "Describe" in edit["text"]
+    # What the person did in everyday words first, the framework as a short tag after it.
+    assert "🟢 <b>assertive</b> — " in edit["text"]
+    assert edit["text"].endswith("\n✓ You stuck to the facts.\n<i>DEAR MAN</i>")
+    assert "Skills:" not in edit["text"] and "DEAR MAN: Describe" not in edit["text"]
     assert "You: " not in edit["text"]  # the line right above says it already
     texts = request.texts()
     assert texts and all("assertive" not in t for t in texts)  # no second copy as a message
@@ -132,7 +139,7 @@ async def test_practice_offers_to_continue_the_open_scenario(consented, bot_env)
     await open_scenario(chat)  # a new run: the old Continue must not lead into it
     chat.request.clear()
     await chat.press(stale)
-    assert chat.request.texts() == ["What would you like to practise?"]
+    assert chat.request.texts() == ["What would you like to practice?"]
 
 
 async def play_to_end(chat):
@@ -548,7 +555,7 @@ async def test_the_delete_confirmation_cannot_fire_later(consented, bot_env):
     await chat.press_button("Yes, erase everything")
     assert await rows(store, User) == 0
     done = chat.request.sent("editMessageText")[-1]["text"]
-    assert "everything about you has been erased" in done
+    assert "everything about you is erased" in done
 
 
 async def test_logs_never_contain_typed_text_or_token(consented, caplog):

@@ -82,7 +82,7 @@ def test_quit_and_resume_at_the_same_line(tmp_path):
     assert first.returncode == 0
     number = choose_by_text(first.stdout, "Tomorrow is my group night")
     second = play(tmp_path, f"{number}\nq\n", "family/birthday-or-group", "--seed", "5")
-    assert "Saved. Run `rehearse play`" in second.stdout
+    assert "Saved. Run `rehearse play` again" in second.stdout
     line = second.stdout.split("You: ", 1)[1]
     third = play(tmp_path, "y\n")
     assert third.returncode == 0
@@ -92,10 +92,26 @@ def test_quit_and_resume_at_the_same_line(tmp_path):
     assert line  # the choice was shown before quitting
 
 
+def said(output: str) -> list[str]:
+    """The characters' lines, as printed."""
+    return [line for line in output.splitlines() if line.startswith(("Mom: ", "Nadia: "))]
+
+
+@pytest.mark.parametrize("again", [(), ("family/ride-to-session",)])
+def test_resume_shows_the_same_words_as_before_the_pause(tmp_path, again):
+    """Paused, then `rehearse play` or the same `rehearse play ID` again: the run goes on at the
+    line the player last read, in the same words (a fresh start would draw them anew)."""
+    first = play(tmp_path, "q\n", "family/ride-to-session")
+    assert "Saved. Run `rehearse play` again to pick up on the same line." in first.stdout
+    second = play(tmp_path, "y\nq\n", *again)
+    assert "You were in the middle of “A ride on Tuesday”. Resume?" in second.stdout
+    assert said(second.stdout) == said(first.stdout)[-1:]
+
+
 def test_end_of_input_exits_zero_and_menu_works(tmp_path):
     result = play(tmp_path, "1\n1\n")
     assert result.returncode == 0
-    assert "What would you like to practise?" in result.stdout
+    assert "What would you like to practice?" in result.stdout
 
 
 def test_unknown_scenario_is_a_kind_error(tmp_path):

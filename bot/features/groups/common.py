@@ -56,8 +56,13 @@ NOT_ADMIN = "Only the people who run this bot can add or remove group leaders."
 NOT_YOURS = "That group isn't one of yours, so I can't show or change it."
 BAD_LINK = (
     "This invitation link doesn't work any more (it may have been replaced, revoked or have "
-    "expired). Please ask your group leader for a new one. Meanwhile you can practise on "
+    "expired). Please ask your group leader for a new one. Meanwhile you can practice on "
     "your own: /practice"
+)
+BAD_LINK_NEW = (
+    "This invitation link doesn't work any more (it may have been replaced, revoked or have "
+    "expired), so it can't add you to a group. Please ask your group leader for a new one. "
+    "You can still use the bot on your own:"
 )
 BAD_LEADER_LINK = (
     "This leader invitation doesn't work any more (each one works once, for "
@@ -115,8 +120,17 @@ def invite_link(context: ContextTypes.DEFAULT_TYPE, invite: InviteRecord) -> str
     return create_deep_linked_url(context.bot.username, invite.payload)
 
 
+def members_text(n: int, *, all_of: bool = False) -> str:
+    """ "1 member", "3 members"; with `all_of`, "both members", "all 3 members"."""
+    if n == 1:
+        return "1 member"
+    if all_of and n == 2:
+        return "both members"
+    return f"all {n} members" if all_of and n > 2 else f"{n} members"
+
+
 def day_text(moment: datetime) -> str:
-    return f"{moment:%d %b %Y}"
+    return f"{moment:%b} {moment.day}, {moment.year}"  # "Dec 2, 2026", as a US reader writes it
 
 
 def pressed(update: Update) -> CallbackQuery:

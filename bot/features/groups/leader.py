@@ -26,6 +26,7 @@ from bot.features.groups.common import (
     day_text,
     invite_link,
     keyboard,
+    members_text,
     own_group,
     parse_group_arg,
     pick_group,
@@ -253,7 +254,7 @@ async def push_contexts(
         for key, label in CONTEXT_LABELS.items()
         if library.by_context(key)
     ]
-    text = f"What would you like <b>{escape(group.name)}</b> to practise?"
+    text = f"What would you like <b>{escape(group.name)}</b> to practice?"
     await say(update, context, text, InlineKeyboardMarkup(rows))
 
 
@@ -280,15 +281,20 @@ async def push_confirm(
     )
     reachable = sum(m.active for m in people)
     arg = b36(group.id)
+    back = [button("‹ Back", "gpctx", f"{arg}_{scenario.context}")]
+    if not reachable:
+        text = (
+            f"Nobody in <b>{escape(group.name)}</b> can receive <b>{escape(scenario.title)}</b> "
+            "yet. Share the invitation link first: /invite"
+        )
+        await say(update, context, text, keyboard(back))
+        return
     text = (
-        f"Send <b>{escape(scenario.title)}</b> to the {reachable} member(s) of "
+        f"Send <b>{escape(scenario.title)}</b> to {members_text(reachable, all_of=True)} of "
         f"<b>{escape(group.name)}</b>?\n<i>{escape(scenario.summary)}</i>\n\n"
         "Each gets a private message with a button that opens it."
     )
-    markup = keyboard(
-        [button("Send it", "gpgo", f"{arg}_{scenario_key(scenario.id)}")],
-        [button("‹ Back", "gpctx", f"{arg}_{scenario.context}")],
-    )
+    markup = keyboard([button("Send it", "gpgo", f"{arg}_{scenario_key(scenario.id)}")], back)
     await say(update, context, text, markup)
 
 
@@ -327,11 +333,13 @@ async def do_push(
         await say(update, context, text)
         return
     notify(context.application)
-    skipped = (
-        f" {result.inactive} member(s) who blocked the bot were skipped." if result.inactive else ""
-    )
+    skipped = ""
+    if result.inactive:
+        who = members_text(result.inactive)
+        skipped = f" {who} who blocked the bot {'was' if result.inactive == 1 else 'were'} skipped."
     text = (
-        f"On its way: <b>{escape(scenario.title)}</b> to {result.queued} member(s) of "
+        f"On its way: <b>{escape(scenario.title)}</b> to "
+        f"{members_text(result.queued, all_of=not result.inactive)} of "
         f"<b>{escape(group.name)}</b>.{skipped} I'll send you a delivery report when it's done."
     )
     markup = keyboard([button("Delivery so far", "gprep", b36(result.push.id))])

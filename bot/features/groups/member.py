@@ -229,7 +229,7 @@ async def show_leader_invite(update: Update, context: ContextTypes.DEFAULT_TYPE,
     text = (
         "<b>You've been invited to lead groups on this bot.</b>\n\n"
         "As a group leader you can create groups, invite your participants with a link or QR "
-        "code, send them a scenario to practise, and see what each of them agreed to share: "
+        "code, send them a scenario to practice, and see what each of them agreed to share: "
         "which of those scenarios they started and finished and the style of their choices. "
         "You never see anything they didn't agree to."
     )

@@ -52,6 +52,13 @@ def _style_line(styles: dict[str, int]) -> str:
     return " · ".join(f"{STYLE_MARK.get(s, '•')} {escape(s)} {p}%" for s, p in percentages(styles))
 
 
+def style_legend(styles: set[str]) -> str:
+    """ "Choices by style: 🟢 assertive · 🔵 passive", for the styles on the screen."""
+    order = [s for s in STYLE_MARK if s in styles] + sorted(styles - set(STYLE_MARK))
+    marks = " · ".join(f"{STYLE_MARK.get(s, '•')} {escape(s)}" for s in order)
+    return f"Choices by style: {marks}"
+
+
 def group_text(report: GroupReport, library: Library, checkins: str | None = None) -> str:
     g = report.group
     people = report.members
@@ -73,7 +80,7 @@ def group_text(report: GroupReport, library: Library, checkins: str | None = Non
                 delivered += f", pending {d.pending}"
             title = scenario_title(library, line.push.scenario_id)
             lines.append(
-                f"• {line.push.created_at:%d %b} {escape(title)}"
+                f"• {line.push.created_at:%b} {line.push.created_at.day} {escape(title)}"
                 f": {delivered} · started {line.started}/{len(people)}"
                 f" · finished {line.finished}/{len(people)}"
             )
@@ -81,11 +88,17 @@ def group_text(report: GroupReport, library: Library, checkins: str | None = Non
         lines += ["", "No scenarios pushed yet: /push"]
     if people:
         lines += ["", "<b>Members</b>"]
+        shown = {s for line in people for s in line.styles}
+        if shown:  # the marks on the member lines, said once in words
+            lines.append(f"<i>{style_legend(shown)}</i>")
         n = len(report.pushes)
         for line in people:
             m = line.member
             mark = "" if m.active else " 🚫 blocked the bot"
-            mix = " ".join(f"{STYLE_MARK.get(s, '•')}{c}" for s, c in sorted(line.styles.items()))
+            order = [s for s in STYLE_MARK if s in line.styles] + sorted(
+                set(line.styles) - set(STYLE_MARK)
+            )
+            mix = " ".join(f"{STYLE_MARK.get(s, '•')}{line.styles[s]}" for s in order)
             progress = f"started {line.started}/{n}, finished {line.finished}/{n}" if n else ""
             lines.append(
                 f"• {escape(m.display_name)}{mark}"
