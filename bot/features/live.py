@@ -194,6 +194,13 @@ def vote_keyboard(
     return InlineKeyboardMarkup(rows)
 
 
+def vote_chart(tally: Tally) -> bytes:
+    """The chart of how the group split: a bar per option, coloured by its style."""
+    bars = [(o.text, o.style, n) for o, n in tally.options]
+    title = f"Step {tally.step + 1}: how the group voted ({_votes(tally.total)})"
+    return group_images.vote_chart_png(title, bars)
+
+
 def split_caption(tally: Tally) -> str:
     by_style: dict[str, int] = {}
     for option, n in tally.options:
@@ -389,9 +396,7 @@ async def post_debrief(bot: Bot, moment: Moment) -> None:
 async def post_results(bot: Bot, live: Live, tally: Tally) -> None:
     """The chart of how the group split, then the feedback for every option: two messages."""
     where = tally.where
-    bars = [(o.text, o.style, n) for o, n in tally.options]
-    title = f"Step {tally.step + 1}: how the group voted ({_votes(tally.total)})"
-    png = await asyncio.to_thread(group_images.vote_chart_png, title, bars)
+    png = await asyncio.to_thread(vote_chart, tally)  # ~0.1 s of drawing: not on the loop
     await bot.send_photo(
         where.chat_id,
         io.BytesIO(png),

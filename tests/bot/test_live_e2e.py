@@ -10,9 +10,9 @@ member says it their way and the leader shows that line to the group, without a 
 types crisis words as their line, gets the card in private, and nothing of it reaches the
 group or the leader beyond the usual opted-in alert. On SQLite and PostgreSQL.
 
-A second test, in a forum topic, restarts the bot mid-run: an open vote goes on (votes cast while it was down
-count), a vote whose posting a crash interrupted is posted again, and a timer that ran out
-while the bot was down closes the vote when it is back.
+A second test, in a forum topic, restarts the bot mid-run: an open vote goes on (votes cast
+while it was down count), a vote whose posting a crash interrupted is posted again, and a timer
+that ran out while the bot was down closes the vote when it is back.
 """
 
 from __future__ import annotations
@@ -139,6 +139,8 @@ def close_and_read(stub: BotApiStub, poll: Sent, votes: int) -> str:
     stub.wait_for(lambda: len(stopped(stub)) > n)
     caption = wait_text(stub, CHAT, "how the group voted", before)
     assert f"{votes} vote" in caption
+    chart = stub.sent_to(CHAT, "sendPhoto")[-1].params["photo"]
+    assert chart["content"].startswith(b"\x89PNG\r\n\x1a\n") and chart["size"] > 5000
     feedback = wait_text(stub, CHAT, "what each option does", before)
     assert posts(stub, CHAT) - before == 2  # the chart, the feedback: no more
     return feedback
