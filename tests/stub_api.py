@@ -501,6 +501,10 @@ class BotApiStub:
         return self.press(user_id, data, message)
 
     # ---- group chats and polls ------------------------------------------------------------
+    # A group chat has a negative id (`chat_of`); members speak there with `group_text` and
+    # press the bot's buttons there with `press_in`. sendPoll and stopPoll answer as Telegram
+    # does (`poll_answer`); `vote` plays a member voting in an anonymous poll, which the bot
+    # sees as a `poll` update with the counts only.
 
     def group_text(
         self, chat_id: int, user_id: int, text: str, thread_id: int | None = None
