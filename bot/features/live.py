@@ -40,7 +40,7 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, PollHandler, filters
 from telegram.helpers import create_deep_linked_url
@@ -49,7 +49,7 @@ from bot import callbacks
 from bot.callbacks import b36
 from bot.deeplinks import live_payload, scenario_payload
 from bot.features.groups.common import require_leader, scenario_by_key, scenario_key
-from bot.handlers.common import answer, reply
+from bot.handlers.common import EXPIRED, answer, reply
 from bot.logs import error_summary
 from bot.outbox_sender import install, notify
 from bot.render import OUTCOME_MARK, STYLE_MARK, Outgoing, clip, difficulty, shorten
@@ -76,7 +76,11 @@ from state.live import (
 log = logging.getLogger(__name__)
 
 COMMANDS: list = []  # /live belongs to group chats: nothing for the private menu
-ACTIONS = ("lvlink", "lvctx", "lvsc", "lvclose", "lvtime", "lvgo", "lvshow", "lvwd", "lvno")
+# Buttons in the group chat (the only buttons bot/handlers/practice.py lets act outside a
+# private chat), and in private chats: a member's line, the leader's copy of it.
+GROUP_ACTIONS = ("lvlink", "lvctx", "lvsc", "lvclose", "lvtime", "lvgo")
+PRIVATE_ACTIONS = ("lvshow", "lvwd", "lvno")
+ACTIONS = GROUP_ACTIONS + PRIVATE_ACTIONS
 TICK = 2.0  # seconds between looks for votes whose timer ran out
 TIMER_BUTTON = 60  # seconds, the leader's "⏱ 1 min"
 OPENING_TRIES, OPENING_PAUSE = 6, 0.5  # a close pressed while its poll is being recorded
@@ -629,8 +633,12 @@ async def on_action(
 ) -> None:
     """Every live button. Each one is checked again in `state.live`: a press by anyone but the
     group's leader, or on an earlier step, changes nothing."""
-    query, user = update.callback_query, update.effective_user
+    query, user, chat = update.callback_query, update.effective_user, update.effective_chat
     if query is None or user is None:
+        return
+    in_group = chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+    if in_group != (data.action in GROUP_ACTIONS):  # a button out of its place: forged
+        await answer(query, EXPIRED)
         return
     live = services(context).live
     handler: Press = {

@@ -478,6 +478,7 @@ class Live:
                     text=leader_line_text(group.name, line),
                     buttons=[[{"text": SHOW_LABEL, "callback_data": f"lvshow:{draft.id}"}]],
                     dedupe_key=line_key(draft.id),
+                    subject_id=user_id,  # /delete erases their words in the copy too
                 )
             return Outcome("ok", line=line)
 

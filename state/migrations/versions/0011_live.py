@@ -1,7 +1,7 @@
 """Live rehearsals: linked group chats, the group's runs and votes, members' lines.
 
-Revision ID: 0008_live
-Revises: 0007_screening
+Revision ID: 0011_live
+Revises: 0010_screening
 Create Date: 2026-12-05
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008_live"
-down_revision: str | Sequence[str] | None = "0007_screening"
+revision: str = "0011_live"
+down_revision: str | Sequence[str] | None = "0010_screening"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -22,7 +22,7 @@ TIME = sa.DateTime(timezone=True)
 
 
 def _fk(table: str, column: str, target: str) -> sa.ForeignKeyConstraint:
-    name, _, key = target.partition(".")
+    name = target.split(".")[0]
     return sa.ForeignKeyConstraint(
         [column], [target], name=f"fk_{table}_{column}_{name}", ondelete="CASCADE"
     )
