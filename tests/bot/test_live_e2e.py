@@ -228,6 +228,10 @@ def play(stub: BotApiStub, tmp_path: Path, url: str) -> None:
         seen = len(toasts(stub))
         stub.press_in(CHAT, M2, data_of(poll, "🗳 Close the vote"), poll)
         wait_toast(stub, "Only the group's leader", seen)
+        # A group button pressed in a private chat (forged) is refused, even the leader's.
+        stub.press(LEADER, data_of(poll, "🗳 Close the vote"))
+        wait_toast(stub, "That button has expired", seen)
+        assert not stopped(stub)
 
         # Say it your way: M2's line goes to the leader without a name; the leader shows it.
         say = next(url for text, url in poll.buttons if text.startswith("💬 Say it your way"))
@@ -243,6 +247,10 @@ def play(stub: BotApiStub, tmp_path: Path, url: str) -> None:
         copy = wait_text(stub, LEADER, "A line from Tuesday group")
         assert "birthday dinner Saturday" in copy and "Coach's reading" in copy
         assert "Robin" not in copy and str(M2) not in copy
+        # The leader's private button pressed in the group (forged) acts on nothing there.
+        seen = len(toasts(stub))
+        stub.press_in(CHAT, LEADER, stub.wait_button(LEADER, "Show it to the group")[1], poll)
+        wait_toast(stub, "I only answer in a private chat", seen)
         before = posts(stub, CHAT)
         stub.press_button(LEADER, "Show it to the group")
         shown = wait_text(stub, CHAT, "Someone in the group would say", before)
