@@ -98,7 +98,7 @@ PRIVATE = (
 )
 NOT_MEMBER = (
     "That's for members of the group rehearsing in that chat. If you'd like to join, ask its "
-    "leader for the invitation link. Meanwhile you can practise on your own: /practice"
+    "leader for the invitation link. Meanwhile you can practice on your own: /practice"
 )
 ADJACENT = (
     "That sounds heavy, and it isn't something I'll pass on as a line in the scene. If you're "
@@ -184,13 +184,12 @@ def question(moment: Moment) -> str:
     return f"Step {moment.step + 1}: what do you say?{timer}"
 
 
-def vote_keyboard(
-    moment: Moment, username: str | None, timer: str | None = None
-) -> InlineKeyboardMarkup:
+def vote_keyboard(moment: Moment, username: str | None) -> InlineKeyboardMarkup:
+    """Under the poll: the leader's close and timer, and everyone's way to a private line."""
     key = _key(moment.where.run_id, moment.step)
     row = [_button("🗳 Close the vote", "lvclose", key)]
     if not moment.vote_seconds:
-        row.append(_button(timer or "⏱ 1 min", "lvtime", key))
+        row.append(_button("⏱ 1 min", "lvtime", key))
     rows = [row]
     if username:
         link = create_deep_linked_url(username, live_payload(moment.where.run_id))
@@ -199,19 +198,19 @@ def vote_keyboard(
 
 
 def vote_chart(tally: Tally) -> bytes:
-    """The chart of how the group split: a bar per option, coloured by its style."""
+    """The chart of how the group split: a bar per option, colored by its style."""
     bars = [(o.text, o.style, n) for o, n in tally.options]
     title = f"Step {tally.step + 1}: how the group voted ({_votes(tally.total)})"
     return group_images.vote_chart_png(title, bars)
 
 
 def split_caption(tally: Tally) -> str:
+    """The chart's caption: the votes, and how many went to each style."""
     by_style: dict[str, int] = {}
     for option, n in tally.options:
         by_style[option.style] = by_style.get(option.style, 0) + n
     mix = " · ".join(f"{STYLE_MARK.get(s, '•')} {n}" for s, n in by_style.items() if n)
-    votes = "1 vote" if tally.total == 1 else f"{tally.total} votes"
-    return f"🗳 <b>Step {tally.step + 1}: how the group voted</b>, {votes}" + (
+    return f"🗳 <b>Step {tally.step + 1}: how the group voted</b>, {_votes(tally.total)}" + (
         f"\n{mix}" if mix else ""
     )
 
@@ -400,7 +399,7 @@ async def post_debrief(bot: Bot, moment: Moment) -> None:
 async def post_results(bot: Bot, live: Live, tally: Tally) -> None:
     """The chart of how the group split, then the feedback for every option: two messages."""
     where = tally.where
-    png = await asyncio.to_thread(vote_chart, tally)  # ~0.1 s of drawing: not on the loop
+    png = await asyncio.to_thread(vote_chart, tally)  # tenths of a second: off the loop
     await bot.send_photo(
         where.chat_id,
         io.BytesIO(png),
@@ -877,7 +876,7 @@ async def open_line(update: Update, context: ContextTypes.DEFAULT_TYPE, run_id: 
         "closed": "That vote has closed. The next one has its own “Say it your way” button.",
         "limit": "You've sent three lines for this vote, the most there is: your leader has them.",
     }
-    text = texts.get(out.status, "That rehearsal has ended. /practice to practise on your own.")
+    text = texts.get(out.status, "That rehearsal has ended. /practice to practice on your own.")
     await reply(update, context, [Outgoing(text)])
 
 
