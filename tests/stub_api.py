@@ -667,7 +667,7 @@ class BotApiStub:
             return 200, {"ok": True, "result": self.polls[poll_id]}
 
     def _refused(self, method: str, params: dict[str, Any], why: str) -> tuple[int, dict[str, Any]]:
-        self.calls.append(Sent(method + ":refused", params))
+        self.calls.append(Sent(method + ":refused", params, error=why))
         self.cond.notify_all()
         return 400, {"ok": False, "error_code": 400, "description": why}
 
