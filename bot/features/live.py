@@ -911,6 +911,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
         "closed": "That vote closed before your line arrived, so it wasn't passed on.",
         "empty": "I couldn't read a line there. Type what you would say, or tap “Never mind”.",
         "too-long": f"Please keep it to one line for this moment (under {LINE_MAX} characters).",
+        "not-member": NOT_MEMBER,
     }
     await reply(update, context, [Outgoing(texts.get(out.status, texts["closed"]))])
     return True

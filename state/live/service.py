@@ -454,6 +454,9 @@ class Live:
             if run is None or row is None or run.status != "active" or row.status != "voting":
                 await repo.drop_drafts(user_id)
                 return Outcome("closed")
+            if not await repo.is_member(run.group_id, user_id):  # left since they asked
+                await repo.drop_drafts(user_id)
+                return Outcome("not-member")
             words = clean_text(text).strip()
             if not words:
                 return Outcome("empty")

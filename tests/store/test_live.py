@@ -266,6 +266,17 @@ async def test_members_lines(store, real_library):
     assert (step.lines, step.lines_shown) == (3, 1)
 
 
+async def test_a_member_who_left_sends_no_line(store, real_library):
+    live, moment = await started(store, real_library)
+    await live.open_line(A, moment.where.run_id)
+    async with store.transaction(A) as uow:
+        group = (await groups.member_groups(uow, A))[0][0]
+        await groups.leave_group(uow, group.id, A)
+    assert (await live.write_line(A, LINE)).status == "not-member"
+    assert await count(store, LiveLine) == 0
+    assert await count(store, OutboxMessage, OutboxMessage.kind == "live-line") == 0
+
+
 async def test_a_crisis_line_is_never_kept_nor_passed_on(store, real_library):
     live, moment = await started(store, real_library)
     run_id = moment.where.run_id
