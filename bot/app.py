@@ -113,8 +113,6 @@ def add_handlers(app: Application) -> None:
         ),
         group=-5,
     )
-    # Group chats: a pointer to the private chat for commands, silence otherwise.
-    app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, other.in_group))
     app.add_handler(CommandHandler("start", onboarding.start, filters=private))
     app.add_handler(CommandHandler(["practice", "scenarios"], practice.practice, filters=private))
     app.add_handler(CommandHandler("stop", practice.stop, filters=private))
@@ -129,6 +127,9 @@ def add_handlers(app: Application) -> None:
     # Feature packages (groups, check-ins…) add their commands here, before the catch-alls.
     for module in feature_modules():
         module.register(app)
+    # Group chats: a pointer to the private chat for other commands (a feature's own group
+    # commands, such as /live, come first), silence otherwise.
+    app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, other.in_group))
     app.add_handler(CallbackQueryHandler(practice.on_button))
     app.add_handler(ChatMemberHandler(other.membership, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(

@@ -1,8 +1,8 @@
 """`/start PAYLOAD` deep links: t.me/<bot>?start=<payload>, up to 64 chars of [A-Za-z0-9_-].
 
 Scenario ids contain "/", which a payload cannot carry, so a scenario link is
-`p_<context>_<name>`; contexts never contain "_". Group invitations use `g_<code>` and leader
-invitations `l_<code>`.
+`p_<context>_<name>`; contexts never contain "_". Group invitations use `g_<code>`, leader
+invitations `l_<code>`, and a live rehearsal's "say it your way" `lv_<run id>`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ CONTEXTS = ("family", "friendship", "workplace", "recovery", "social-anxiety")
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    kind: str  # "scenario" | "group" | "leader"
+    kind: str  # "scenario" | "group" | "leader" | "live"
     value: str
 
 
@@ -40,4 +40,10 @@ def parse_payload(payload: str | None) -> Link | None:
         return Link("group", rest)
     if prefix == "l":
         return Link("leader", rest)
+    if prefix == "lv" and rest.isdigit():
+        return Link("live", rest)
     return None
+
+
+def live_payload(run_id: int) -> str:
+    return f"lv_{run_id}"

@@ -34,7 +34,7 @@ from bot import metrics
 log = logging.getLogger(__name__)
 
 # What the handlers in bot/app.py and bot/features/ act on; Telegram sends nothing else.
-ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member", "poll")
 WEBHOOK_PATH = "/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_WEBHOOK_BODY = 1024 * 1024  # bytes; Telegram's updates are a few KB (4,096-char texts)

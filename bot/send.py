@@ -15,7 +15,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from telegram import Bot, CallbackQuery
+from telegram import Bot, CallbackQuery, Message
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 
@@ -47,17 +47,26 @@ async def _retrying(method: str, call: Callable[[], Awaitable[object]]) -> None:
                 await asyncio.sleep(RETRY_PAUSE * 2 ** (attempt - 1))
 
 
-async def send_one(bot: Bot, chat_id: int, msg: Outgoing) -> None:
-    await _retrying(
-        "sendMessage",
-        lambda: bot.send_message(
-            chat_id,
-            msg.text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=msg.keyboard,
-            disable_web_page_preview=True,
-        ),
-    )
+async def send_one(
+    bot: Bot, chat_id: int, msg: Outgoing, thread_id: int | None = None
+) -> Message | None:
+    """Send one message (into a forum topic with `thread_id`); the message Telegram made."""
+    sent: list[Message] = []
+
+    async def call() -> None:
+        sent.append(
+            await bot.send_message(
+                chat_id,
+                msg.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=msg.keyboard,
+                disable_web_page_preview=True,
+                message_thread_id=thread_id,
+            )
+        )
+
+    await _retrying("sendMessage", call)
+    return sent[-1] if sent else None
 
 
 async def edit_pressed(query: CallbackQuery, text: str) -> bool:
@@ -79,10 +88,16 @@ async def edit_pressed(query: CallbackQuery, text: str) -> bool:
     return True
 
 
-async def send_all(bot: Bot, chat_id: int, messages: list[Outgoing], pause: float = 0.0) -> None:
+async def send_all(
+    bot: Bot,
+    chat_id: int,
+    messages: list[Outgoing],
+    pause: float = 0.0,
+    thread_id: int | None = None,
+) -> None:
     for msg in messages:
         if msg.typing and pause > 0:
             with contextlib.suppress(NetworkError, Forbidden):  # "typing…" is a nicety
-                await bot.send_chat_action(chat_id, ChatAction.TYPING)
+                await bot.send_chat_action(chat_id, ChatAction.TYPING, message_thread_id=thread_id)
             await asyncio.sleep(pause)
-        await send_one(bot, chat_id, msg)
+        await send_one(bot, chat_id, msg, thread_id)

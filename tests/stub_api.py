@@ -34,6 +34,17 @@ BOT_ID = 7000001
 BOT_USERNAME = "rehearse_test_bot"
 
 
+def chat_of(chat_id: int, *, forum: bool = False) -> dict[str, Any]:
+    """A chat as Telegram describes it: private for a user's id, a supergroup for a negative
+    id (a forum when it has topics)."""
+    if chat_id >= 0:
+        return {"id": chat_id, "type": "private"}
+    chat: dict[str, Any] = {"id": chat_id, "type": "supergroup", "title": f"Group {-chat_id}"}
+    if forum:
+        chat["is_forum"] = True
+    return chat
+
+
 @dataclass
 class Sent:
     method: str
@@ -351,6 +362,9 @@ class BotApiStub:
         self._update_ids = itertools.count(1)
         self.blocked: set[int] = set()
         self.confirmed_offset = 0
+        self.polls: dict[str, dict[str, Any]] = {}  # poll id -> the Poll as Telegram shows it
+        self.poll_at: dict[tuple[int, int], str] = {}  # (chat, message id) -> poll id
+        self.ballots: dict[str, dict[int, int]] = {}  # poll id -> voter -> option (never sent)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.server.handle_error = lambda *args: None  # a killed client is part of the drill
@@ -486,6 +500,177 @@ class BotApiStub:
         message, data = self.wait_button(user_id, label)
         return self.press(user_id, data, message)
 
+    # ---- group chats and polls ------------------------------------------------------------
+    # A group chat has a negative id (`chat_of`); members speak there with `group_text` and
+    # press the bot's buttons there with `press_in`. sendPoll and stopPoll answer as Telegram
+    # does (`poll_answer`); `vote` plays a member voting in an anonymous poll, which the bot
+    # sees as a `poll` update with the counts only.
+
+    def group_text(
+        self, chat_id: int, user_id: int, text: str, thread_id: int | None = None
+    ) -> int:
+        """A member of group chat `chat_id` (negative) sends `text` there, in a forum topic
+        with `thread_id`."""
+        message: dict[str, Any] = {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "chat": chat_of(chat_id, forum=thread_id is not None),
+            "from": self._user(user_id),
+            "text": text,
+        }
+        if thread_id is not None:
+            message["message_thread_id"] = thread_id
+            message["is_topic_message"] = True
+        if text.startswith("/"):
+            message["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
+            ]
+        return self.push("message", message)
+
+    def press_in(self, chat_id: int, user_id: int, data: str, message: Sent) -> int:
+        """`user_id` presses a button of `message`, which the bot sent to chat `chat_id`."""
+        sent: dict[str, Any] = {
+            "message_id": message.message_id,
+            "date": int(time.time()),
+            "chat": chat_of(chat_id, forum=message.params.get("message_thread_id") is not None),
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Rehearse"},
+        }
+        if message.params.get("message_thread_id") is not None:
+            sent["message_thread_id"] = int(message.params["message_thread_id"])
+            sent["is_topic_message"] = True
+        if "text" in message.params:
+            sent["text"] = message.params["text"]
+        poll = self.poll_at.get((chat_id, message.message_id or 0))
+        if poll is not None:
+            sent["poll"] = self.polls[poll]
+        if message.params.get("reply_markup"):
+            markup = message.params["reply_markup"]
+            sent["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup
+        query = {
+            "id": str(next(self._ids)),
+            "from": self._user(user_id),
+            "chat_instance": f"ci{chat_id}",
+            "data": data,
+            "message": sent,
+        }
+        return self.push("callback_query", query)
+
+    def press_button_in(self, chat_id: int, user_id: int, label: str) -> int:
+        """`user_id` presses the newest button labelled `label` (its start) in the chat."""
+        message, data = self.wait_button_in(chat_id, label)
+        return self.press_in(chat_id, user_id, data, message)
+
+    def wait_button_in(self, chat_id: int, label: str) -> tuple[Sent, str]:
+        """(message, data) of the newest button whose text starts with `label`, in any message
+        the bot sent to the chat (polls and photos included)."""
+
+        def find() -> tuple[Sent, str] | None:
+            for sent in reversed(self.calls):
+                if sent.chat_id != chat_id or sent.message_id is None:
+                    continue
+                for text, data in sent.buttons:
+                    if text.startswith(label):
+                        return sent, data
+            return None
+
+        return self.wait_for(find)
+
+    def last_poll(self, chat_id: int) -> Sent:
+        """The newest poll the bot posted in the chat, once it is there."""
+        return self.wait_for(lambda: ([*self.sent_to(chat_id, "sendPoll")] or [None])[-1])
+
+    def poll_of(self, sent: Sent) -> dict[str, Any]:
+        with self.cond:
+            return json.loads(
+                json.dumps(self.polls[self.poll_at[(sent.chat_id or 0, sent.message_id or 0)]])
+            )
+
+    def vote(self, poll: Sent, user_id: int, option: int | None) -> int | None:
+        """`user_id` votes for `option` (None takes the vote back) in an anonymous poll; the
+        bot gets a `poll` update with the new counts, as Telegram sends it, and never who.
+        A closed poll takes no votes (None, no update)."""
+        with self.cond:
+            poll_id = self.poll_at[(poll.chat_id or 0, poll.message_id or 0)]
+            state = self.polls[poll_id]
+            if state["is_closed"]:
+                return None
+            ballots = self.ballots.setdefault(poll_id, {})
+            if option is None:
+                ballots.pop(user_id, None)
+            else:
+                ballots[user_id] = option
+            self._recount(poll_id)
+            snapshot = json.loads(json.dumps(state))
+        return self.push("poll", snapshot)
+
+    def _recount(self, poll_id: str) -> None:
+        state, ballots = self.polls[poll_id], self.ballots.get(poll_id, {})
+        for i, option in enumerate(state["options"]):
+            option["voter_count"] = sum(1 for v in ballots.values() if v == i)
+        state["total_voter_count"] = len(ballots)
+
+    def poll_answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+        """sendPoll and stopPoll as Telegram answers them; None for any other method."""
+        if method not in ("sendPoll", "stopPoll"):
+            return None
+        chat_id = int(params.get("chat_id") or 0)
+        with self.cond:
+            if method == "sendPoll":
+                options = params.get("options") or []
+                if isinstance(options, str):
+                    options = json.loads(options)
+                texts = [o["text"] if isinstance(o, dict) else str(o) for o in options]
+                question = str(params.get("question") or "")
+                if not 2 <= len(texts) <= 10 or not 1 <= len(question) <= 300:
+                    return self._refused(method, params, "Bad Request: poll can't be sent")
+                message_id = next(self._ids)
+                poll_id = str(next(self._ids) * 7919)
+                self.polls[poll_id] = {
+                    "id": poll_id,
+                    "question": question,
+                    "options": [
+                        {"text": t, "voter_count": 0, "persistent_id": f"{poll_id}.{i}"}
+                        for i, t in enumerate(texts)
+                    ],
+                    "total_voter_count": 0,
+                    "is_closed": False,
+                    "is_anonymous": str(params.get("is_anonymous", True)).lower() != "false",
+                    "type": "regular",
+                    "allows_multiple_answers": False,
+                    "allows_revoting": True,  # Bot API 9.6
+                    "members_only": False,  # Bot API 10.0
+                }
+                self.poll_at[(chat_id, message_id)] = poll_id
+                self.calls.append(Sent(method, params, message_id))
+                self.cond.notify_all()
+                message = {
+                    "message_id": message_id,
+                    "date": int(time.time()),
+                    "chat": chat_of(chat_id),
+                    "from": {"id": BOT_ID, "is_bot": True, "first_name": "Rehearse"},
+                    "poll": self.polls[poll_id],
+                }
+                if params.get("message_thread_id") is not None:
+                    message["message_thread_id"] = int(params["message_thread_id"])
+                    message["is_topic_message"] = True
+                return 200, {"ok": True, "result": message}
+            poll_id = self.poll_at.get((chat_id, int(params.get("message_id") or 0)))
+            if poll_id is None:
+                return self._refused(
+                    method, params, "Bad Request: message with poll to stop not found"
+                )
+            if self.polls[poll_id]["is_closed"]:
+                return self._refused(method, params, "Bad Request: poll has already been closed")
+            self.polls[poll_id]["is_closed"] = True
+            self.calls.append(Sent(method, params, int(params["message_id"])))
+            self.cond.notify_all()
+            return 200, {"ok": True, "result": self.polls[poll_id]}
+
+    def _refused(self, method: str, params: dict[str, Any], why: str) -> tuple[int, dict[str, Any]]:
+        self.calls.append(Sent(method + ":refused", params, error=why))
+        self.cond.notify_all()
+        return 400, {"ok": False, "error_code": 400, "description": why}
+
     # ---- the HTTP side --------------------------------------------------------------------
 
     def _handler(self):
@@ -567,6 +752,9 @@ class BotApiStub:
                 "error_code": 403,
                 "description": "Forbidden: bot was blocked by the user",
             }
+        polled = self.poll_answer(method, params)  # sendPoll, stopPoll
+        if polled is not None:
+            return polled
         result: Any = True
         message_id = None
         if method == "getMe":
@@ -575,14 +763,14 @@ class BotApiStub:
                 "is_bot": True,
                 "first_name": "Rehearse",
                 "username": BOT_USERNAME,
-                "can_join_groups": False,
+                "can_join_groups": True,
             }
         elif method in ("sendMessage", "sendDocument", "sendPhoto", "editMessageText"):
             message_id = int(params.get("message_id") or next(self._ids))
             result = {
                 "message_id": message_id,
                 "date": int(time.time()),
-                "chat": {"id": int(chat_id or 0), "type": "private"},
+                "chat": chat_of(int(chat_id or 0)),
                 "from": {"id": BOT_ID, "is_bot": True, "first_name": "Rehearse"},
             }
             if "text" in params:

@@ -1,5 +1,5 @@
-"""Where group and leader invitations plug into /start: checked before the welcome, followed
-after consent."""
+"""Where group and leader invitations, and a live rehearsal's "say it your way", plug into
+/start: invitations are checked before the welcome and followed after consent."""
 
 from __future__ import annotations
 
@@ -18,6 +18,11 @@ async def follow(update: Update, context: ContextTypes.DEFAULT_TYPE, link: Link)
         return True
     if link.kind == "leader":
         await groups.show_leader_invite(update, context, link.value)
+        return True
+    if link.kind == "live":
+        from bot.features import live
+
+        await live.open_line(update, context, int(link.value))
         return True
     return False
 

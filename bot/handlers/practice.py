@@ -89,13 +89,20 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
     Only presses in the user's private chat are acted on: a press from a group (a forwarded
     card, say) would otherwise post the presser's safety plan or settings there. Elsewhere the
-    presser alone sees a pointer to the private chat, and nothing changes.
+    presser alone sees a pointer to the private chat, and nothing changes; the one exception
+    is a feature's own group-chat buttons (its `GROUP_ACTIONS`: a live rehearsal's), which
+    that feature checks itself.
     """
     query = update.callback_query
     if query is None:
         return
     if not in_private_chat(update):
-        await answer(query, PRIVATE_ONLY, alert=True)
+        data = callbacks.parse(query.data)
+        module = _group_feature(data)
+        if module is None or not isinstance(data, callbacks.ActionData):
+            await answer(query, PRIVATE_ONLY, alert=True)
+            return
+        await module.on_action(update, context, data)
         return
     data = callbacks.parse(query.data)
     if data is None:
@@ -161,6 +168,17 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await open_scenario(update, context, data.scenario_id)
     else:
         await answer(query, EXPIRED)
+
+
+def _group_feature(data: callbacks.Parsed | None):  # noqa: ANN202 - a feature module or None
+    """The feature whose group-chat button this is (bot/features/*.GROUP_ACTIONS), if any."""
+    if not isinstance(data, callbacks.ActionData):
+        return None
+    from bot.app import feature_modules
+
+    return next(
+        (m for m in feature_modules() if data.action in getattr(m, "GROUP_ACTIONS", ())), None
+    )
 
 
 async def on_choice(

@@ -242,3 +242,4 @@ class OutboxMessage(Base):
 
 from state.db import checkins as _checkins  # noqa: E402,F401
 from state.db import groups as _groups  # noqa: E402,F401
+from state.db import live as _live  # noqa: E402,F401
