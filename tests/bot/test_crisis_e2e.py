@@ -80,13 +80,19 @@ def wait_text(stub: BotApiStub, user: int, needle: str, after: int = 0) -> Sent:
     return stub.wait_for(find, 30)
 
 
-def crisis_card_and_plan(stub: BotApiStub, tmp_path: Path, url: str) -> None:
+def consented_member(stub: BotApiStub, tmp_path: Path, url: str) -> subprocess.Popen:
+    """The seeded group, the bot running, and MEMBER having agreed at /start."""
     asyncio.run(seed(url))
     bot = start_bot(stub, tmp_path, url)
+    stub.wait_for(lambda: [c for c in stub.calls if c.method == "setMyCommands"], 60)
+    stub.send_text(MEMBER, "/start")
+    stub.press_button(MEMBER, "I agree")
+    return bot
+
+
+def crisis_card_and_plan(stub: BotApiStub, tmp_path: Path, url: str) -> None:
+    bot = consented_member(stub, tmp_path, url)
     try:
-        stub.wait_for(lambda: [c for c in stub.calls if c.method == "setMyCommands"], 60)
-        stub.send_text(MEMBER, "/start")
-        stub.press_button(MEMBER, "I agree")
         stub.send_text(MEMBER, "/safetyplan")
         stub.press_button(MEMBER, "Start my plan")
         for n, answer in enumerate(answers(), start=1):
@@ -171,12 +177,8 @@ def scene_line(stub: BotApiStub, after: int) -> Sent:
 
 def question_flow(stub: BotApiStub, tmp_path, url: str) -> None:
     text = probable_text()
-    asyncio.run(seed(url))
-    bot = start_bot(stub, tmp_path, url)
+    bot = consented_member(stub, tmp_path, url)
     try:
-        stub.wait_for(lambda: [c for c in stub.calls if c.method == "setMyCommands"], 60)
-        stub.send_text(MEMBER, "/start")
-        stub.press_button(MEMBER, "I agree")
         stub.press_button(MEMBER, "Family")
         stub.press_button(MEMBER, "●●○ The birthday on group night")
         first = scene_line(stub, 0)

@@ -219,7 +219,8 @@ async def test_after_delete_progress_and_mydata_say_nothing_is_stored(consented)
     chat, request = consented, consented.request
     await chat.send("/delete")
     await chat.press_button("Yes, erase everything")
-    assert "nothing is stored now. To start over, send /start" in request.texts()[-1]
+    done = request.sent("editMessageText")[-1]["text"]  # the confirmation settles in place
+    assert "nothing is stored now. To start over, send /start" in done
     request.clear()
     await chat.send("/progress")
     await chat.send("/mydata")
