@@ -28,7 +28,7 @@ from stub_api import TOKEN, BotApiStub, start_bot
 
 LEADER = 9000
 MEMBERS = list(range(9101, 9141))
-PUSHED = "would like you to practise"
+PUSHED = "would like you to practice"
 
 
 def db_url(tmp_path: Path) -> str:
@@ -95,12 +95,12 @@ def test_a_push_killed_mid_send_reaches_everyone_and_is_reported_truly(tmp_path)
         stub.send_text(LEADER, "/start")
         stub.press_button(LEADER, "I agree")
         stub.send_text(LEADER, "/push")
-        text_to(stub, LEADER, "What would you like <b>Tuesday group</b> to practise?")
+        text_to(stub, LEADER, "What would you like <b>Tuesday group</b> to practice?")
         stub.press_button(LEADER, "Family")
         text_to(stub, LEADER, "which one?")
         stub.press_button(LEADER, "The birthday on group night")
         stub.press_button(LEADER, "Send it")
-        assert "40 member(s)" in text_to(stub, LEADER, "On its way")
+        assert "to all 40 members" in text_to(stub, LEADER, "On its way")
         stub.wait_for(lambda: pushes(stub))
         time.sleep(0.5)
         killed_at = time.monotonic()
