@@ -15,6 +15,22 @@ from scenarios.skills import Style
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 NARRATOR = "narrator"
 Outcome = Literal["good", "mixed", "hard"]
+# Moves the four styles don't describe: they are labeled as such and left out of the style tally.
+Move = Literal["listening", "exposure", "coping"]
+# Why an assertive-sounding option is still not the best one here.
+NearMiss = Literal["wrong-moment", "too-big-an-ask", "caring-advice"]
+# Thinking traps a thought check can name (CBT).
+Trap = Literal[
+    "mind-reading",
+    "catastrophizing",
+    "fortune-telling",
+    "all-or-nothing",
+    "should-statements",
+    "labeling",
+    "discounting-the-positive",
+    "personalizing",
+    "emotional-reasoning",
+]
 
 
 class _Strict(BaseModel):
@@ -73,6 +89,8 @@ class Choice(_Strict):
     set: dict[str, bool | int | str] = Field(default_factory=dict)
     once: bool = False
     fallback: bool = False
+    move: Move | None = None
+    near_miss: NearMiss | None = None
 
     @property
     def spoken(self) -> str:
@@ -85,6 +103,14 @@ class Prompt(_Strict):
     ask: str = Field(min_length=1)
     looks_for: list[str] = Field(default_factory=list)
     example: str | None = None
+
+
+class ThoughtCheck(_Strict):
+    """A short CBT check before a hard scene: the worry, its trap, a more balanced line."""
+
+    thought: str = Field(min_length=1)
+    trap: Trap
+    balanced: str = Field(min_length=1)
 
 
 class Ending(_Strict):
@@ -107,6 +133,13 @@ class Scenario(_Strict):
     title: str = Field(min_length=1, max_length=80)
     context: Literal["family", "friendship", "workplace", "recovery", "social-anxiety"]
     difficulty: int = Field(ge=1, le=3)
+    # How heavy the topic is (1 light, 2 moderate, 3 heavy), so a leader can sequence it.
+    intensity: int | None = Field(default=None, ge=1, le=3)
+    # Ask "what matters most here" (objective, relationship, self-respect) before the first scene.
+    frame: bool = False
+    # Social-anxiety practice as exposure: rate anxiety 0-10 and predict, before and after.
+    exposure: bool = False
+    thought_check: ThoughtCheck | None = None
     skills: list[str] = Field(min_length=1)
     summary: str = Field(min_length=1, max_length=200)
     intro: str = ""
