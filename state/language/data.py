@@ -57,13 +57,21 @@ def crisis_label(row: dict) -> tuple[str, str]:
     return CATEGORY_OF.get(construct, row.get("category") or "suicide"), construct
 
 
+PORTRAYS_CRISIS = "portrays-crisis"
+
+
 def scenario_lines() -> list[tuple[str, str | None]]:
-    """(text, style) of every line the library puts in anyone's mouth; style for the player's."""
+    """(text, style) of every line the library puts in anyone's mouth; style for the player's.
+
+    A node tagged `portrays-crisis` (a peer texting in crisis, say) puts danger in a character's
+    mouth on purpose: its lines are not ordinary text, so they are not taught as such.
+    """
     out: list[tuple[str, str | None]] = []
     for sc in load_library().scenarios.values():
         for node in sc.nodes.values():
-            for line in node.lines:
-                out.extend((t, None) for t in line.texts)
+            if PORTRAYS_CRISIS not in node.tags:
+                for line in node.lines:
+                    out.extend((t, None) for t in line.texts)
             for choice in node.choices:
                 out.append((choice.spoken, choice.style.value))
     seen: set[str] = set()
