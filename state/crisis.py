@@ -83,6 +83,7 @@ _CONTRACTIONS = [
     (re.compile(r"'ll\b"), " will"),
     (re.compile(r"'d\b"), " would"),
 ]
+
 # Leetspeak is undone in a run of letters, digits, @ and $ that holds both a letter and one of
 # 013457@$ ("k1ll", "$uicide"), and nowhere else ("2024", "h2o" stay). One pass over each
 # maximal run keeps this linear: a regex with a lookahead per run position rescanned the rest
@@ -179,8 +180,9 @@ def normalise(text: str) -> str:
     # Drop format chars (zero-width, bidi marks) and lone surrogates; control chars -> space.
     t = _CONTROL.sub(" ", _FORMAT.sub("", t))
     t = t.lower().translate(_APOSTROPHES)
-    for pattern, repl in _CONTRACTIONS:
-        t = pattern.sub(repl, t)
+    if "'" in t:  # most messages have none: skip nine scans
+        for pattern, repl in _CONTRACTIONS:
+            t = pattern.sub(repl, t)
     t = t.replace("'", "")
     t = _LEET_RUN.sub(_unleet, t)
     t = _NON_TEXT.sub(" ", t)
@@ -749,7 +751,12 @@ def cues(t: str) -> dict[str, bool]:
 
 def mentions_substances(text: str) -> bool:
     """Alcohol or drugs named: the card then adds a substance-use helpline."""
-    return _DRUG_WORD.search(normalise(text)) is not None
+    return names_substances(normalise(text))
+
+
+def names_substances(t: str) -> bool:
+    """`mentions_substances` of text `normalise` has already read."""
+    return _DRUG_WORD.search(t) is not None
 
 
 def detect_crisis(text: str) -> CrisisResult:

@@ -238,3 +238,39 @@ def test_model_vector_matches_the_training_row():
     grams = [i for i in cols if model.idf[i] > 0]
     assert abs(float(np.linalg.norm(values[: len(grams)])) - 1.0) < 1e-9
     assert isinstance(model, LinearModel)
+
+
+def test_the_remembered_word_columns_are_the_ngrams_spelled_out():
+    """Run time looks each word's n-grams up once and remembers them; training spells every
+    n-gram out. Both must give the same row, or the shipped weights score other features."""
+    texts = [ex.text for ex in data.crisis_examples()[::7]]
+    for name, feats in (
+        ("crisis", [features.crisis_features(t) for t in texts]),
+        ("style", [train.style_features(t) for t in texts[:400]]),
+    ):
+        model = shipped(name)
+        for f in feats:
+            for _ in range(2):  # the first call fills the memory, the second reads it
+                cols, _ = model.vector(f)
+                spelled = {model.index[g] for g in f.grams if g in model.index}
+                assert {c for c in cols if model.idf[c] > 0} == spelled
+
+
+def test_the_word_memory_is_bounded(monkeypatch):
+    from state.language import model as model_module
+
+    monkeypatch.setattr(model_module, "WORD_CACHE", 50)
+    model = shipped("crisis")
+    model._word_columns.clear()
+    for i in range(500):
+        model.columns_of_word(f"word{i}")
+    assert 0 < len(model._word_columns) <= 50
+
+
+def test_a_long_message_is_read_window_by_window():
+    calm = "we talked about chores and the game and what to cook this week. " * 30
+    hit = screen_text(calm + "i took all my pills an hour ago and i feel weird. " + calm)
+    assert len(calm) * 2 > 3000 and hit.action == CARD and hit.category == "overdose"
+    mixed = "i had a lot of vodka earlier. " + calm + "i took all my pills an hour ago. "
+    assert screen_text(mixed).substances  # named in another window than the danger
+    assert screen_text(calm * 2).action is None

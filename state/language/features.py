@@ -31,25 +31,55 @@ _SENTENCE_END = re.compile(r"(?<=[.!?\n])\s+")
 
 @dataclass(frozen=True, slots=True)
 class Features:
-    grams: frozenset[str]  # idf-weighted and L2-normalised by the model
+    """What a reader scores: n-grams (built from `words` and `raw`) and indicator `flags`.
+
+    The n-grams are kept as their parts so the model can look up each word's in-word character
+    n-grams once and remember them (`LinearModel.vector`); `grams` spells them all out, for
+    training and for checking that both views agree.
+    """
+
+    words: tuple[str, ...]  # tokens of the normalised text
     flags: dict[str, float]  # used as they are
+    raw: str = ""  # the reply as typed, for raw character n-grams (the coach only)
+
+    @property
+    def grams(self) -> frozenset[str]:
+        """Every n-gram: idf-weighted and L2-normalised together by the model."""
+        out = set(word_grams(self.words))
+        for w in set(self.words):
+            out.update(char_grams(w))
+        out.update(raw_grams(self.raw))
+        return frozenset(out)
 
 
-def _ngrams(text: str, grams: set[str]) -> set[str]:
-    """Add the word and in-word character n-grams of already normalised text to `grams`."""
-    words = _TOKEN.findall(text)
+def tokens(t: str) -> tuple[str, ...]:
+    return tuple(_TOKEN.findall(t))
+
+
+def word_grams(words: tuple[str, ...], longer_than: int = 0) -> list[str]:
     lo, hi = WORD_NGRAMS
-    for n in range(lo, hi + 1):
-        for i in range(len(words) - n + 1):
-            grams.add("w:" + " ".join(words[i : i + n]))
+    lo = max(lo, longer_than + 1)
+    return [
+        "w:" + " ".join(words[i : i + n])
+        for n in range(lo, hi + 1)
+        for i in range(len(words) - n + 1)
+    ]
+
+
+def char_grams(word: str) -> list[str]:
+    """The character n-grams inside one word (padded with a space at each end)."""
+    padded = f" {word} "
+    size = len(padded)
     clo, chi = CHAR_NGRAMS
-    for w in set(words):
-        padded = f" {w} "
-        size = len(padded)
-        for n in range(clo, min(chi, size) + 1):
-            for i in range(size - n + 1):
-                grams.add("c:" + padded[i : i + n])
-    return grams
+    spans = ((i, n) for n in range(clo, min(chi, size) + 1) for i in range(size - n + 1))
+    return ["c:" + padded[i : i + n] for i, n in spans]
+
+
+def raw_grams(raw: str) -> list[str]:
+    if not raw:
+        return []
+    lo, hi = RAW_NGRAMS
+    return ["r:" + raw[i : i + n] for n in range(lo, hi + 1) for i in range(len(raw) - n + 1)]
 
 
 def crisis_features(text: str) -> Features:
@@ -65,7 +95,7 @@ def crisis_features_of(t: str, hit: crisis.CrisisResult) -> Features:
         flags["rule:" + (hit.rule or "?")] = 1.0
         flags[f"tier:{hit.tier}"] = 1.0
         flags["cat:" + (hit.category or "?")] = 1.0
-    return Features(frozenset(_ngrams(t, set())), flags)
+    return Features(tokens(t), flags)
 
 
 def windows(text: str) -> list[str]:
@@ -100,11 +130,6 @@ def windows(text: str) -> list[str]:
 def style_features_of(raw: str, t: str, found: Iterable[str], cues: Iterable[str]) -> Features:
     """Features of one typed reply for the style model: the reply as typed (`raw`, already cut
     to what the coach reads), the coach's normalised text `t`, and its markers and cues."""
-    grams = _ngrams(t, set())
-    lo, hi = RAW_NGRAMS
-    for n in range(lo, hi + 1):
-        for i in range(len(raw) - n + 1):
-            grams.add("r:" + raw[i : i + n])
     flags = {"m:" + m: 1.0 for m in found}
     flags.update({"q:" + c: 1.0 for c in cues})
-    return Features(frozenset(grams), flags)
+    return Features(tokens(t), flags, raw)

@@ -17,9 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from state.language.features import Features
+from state.language.features import Features, char_grams, raw_grams, word_grams
 
 MODELS = Path(__file__).resolve().parent / "models"
+WORD_CACHE = 50_000  # distinct words remembered per model
 
 
 class ModelMissing(RuntimeError):
@@ -36,11 +37,32 @@ class LinearModel:
     weights: np.ndarray = field(repr=False)  # (features, classes)
     intercept: np.ndarray = field(repr=False)  # (classes,)
     meta: dict[str, Any] = field(default_factory=dict, repr=False)
+    # word -> the columns of the word itself and of its in-word character n-grams: most of a
+    # message's n-grams, and words repeat, so each is spelled out and looked up once per process
+    # (bounded, see WORD_CACHE)
+    _word_columns: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
+
+    def columns_of_word(self, word: str) -> tuple[int, ...]:
+        cols = self._word_columns.get(word)
+        if cols is None:
+            if len(self._word_columns) >= WORD_CACHE:  # unbounded input mustn't grow memory
+                self._word_columns.clear()
+            get = self.index.get
+            grams = char_grams(word) + word_grams((word,))
+            cols = tuple(i for i in map(get, grams) if i is not None)
+            self._word_columns[word] = cols
+        return cols
 
     def vector(self, features: Features) -> tuple[list[int], np.ndarray]:
         """The message's row of the design matrix, as (columns, values): what training fits."""
         get = self.index.get
-        grams = [i for i in map(get, features.grams) if i is not None]
+        words = features.words
+        found = {i for i in map(get, word_grams(words, longer_than=1)) if i is not None}
+        for word in set(words):
+            found.update(self.columns_of_word(word))
+        if features.raw:
+            found.update(i for i in map(get, raw_grams(features.raw)) if i is not None)
+        grams = list(found)
         values = self.idf[grams]
         norm = float(np.sqrt(values @ values)) if grams else 0.0
         if norm:

@@ -51,21 +51,42 @@ def decide(rule: CrisisResult, p: float, th: Thresholds) -> str | None:
     return None
 
 
-def probability(
-    model: LinearModel, text: str, rule: CrisisResult | None = None
-) -> tuple[float, str]:
-    """(P(crisis), the likeliest category) of the message's most alarming window."""
-    best, category = -1.0, crisis.CATEGORIES[0]
-    parts = features.windows(text)
-    for part in parts:
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A message read window by window: the rules' strongest finding and the model's."""
+
+    rule: CrisisResult  # the most urgent rule hit in any window (NO_CRISIS if none)
+    p: float  # P(crisis) of the most alarming window
+    category: str  # the model's likeliest category there
+    substances: bool  # alcohol or drugs named anywhere
+
+
+def _urgency(r: CrisisResult) -> int:
+    return 0 if not r.crisis else 4 - (r.tier or 3)
+
+
+def read(model: LinearModel, text: str) -> Reading:
+    """Each window is normalised once and goes through the rules and the model once: the cost
+    is linear in the length, and one alarming sentence isn't diluted by the rest."""
+    rule, best, category, substances = NO_CRISIS, -1.0, crisis.CATEGORIES[0], False
+    for part in features.windows(text):
         t = crisis.normalise(part)
-        hit = rule if rule is not None and len(parts) == 1 else crisis.detect_normalised(t)
+        hit = crisis.detect_normalised(t)
+        if _urgency(hit) > _urgency(rule):
+            rule = hit
+        substances = substances or crisis.names_substances(t)
         probs = model.probabilities(features.crisis_features_of(t, hit))
         p = 1.0 - probs[NONE]
         if p > best:
             best = p
             category = max((c for c in probs if c != NONE), key=probs.__getitem__)
-    return max(best, 0.0), category
+    return Reading(rule, max(best, 0.0), category, substances)
+
+
+def probability(model: LinearModel, text: str) -> tuple[float, str]:
+    """(P(crisis), the likeliest category) of the message's most alarming window."""
+    r = read(model, text)
+    return r.p, r.category
 
 
 def screen(text: str, model: LinearModel | None = None) -> CrisisResult:
@@ -73,8 +94,11 @@ def screen(text: str, model: LinearModel | None = None) -> CrisisResult:
     if not isinstance(text, str) or not text.strip():
         return NO_CRISIS
     model = model or shipped("crisis")
-    rule = crisis.detect_crisis(text)
-    p, category = probability(model, text, rule)
+    try:
+        r = read(model, text)
+    except Exception:  # pragma: no cover - defensive: the screen must never break a chat
+        r = Reading(crisis.detect_crisis(text), 0.0, crisis.CATEGORIES[0], False)
+    rule, p, category = r.rule, r.p, r.category
     action = decide(rule, p, thresholds(model))
     if action is None:
         return replace(NO_CRISIS, score=p, model=model.version)
@@ -86,5 +110,5 @@ def screen(text: str, model: LinearModel | None = None) -> CrisisResult:
         action=action,
         score=p,
         model=model.version,
-        substances=crisis.mentions_substances(text),
+        substances=r.substances,
     )
