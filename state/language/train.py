@@ -29,7 +29,7 @@ RECIPE = {  # part of the version: change it and the version changes
     "features": [features.WORD_NGRAMS, features.CHAR_NGRAMS, features.RAW_NGRAMS],
     "window": features.CRISIS_WINDOW,
     "min_df": 2,
-    "crisis_c": 16.0,
+    "crisis_c": 48.0,  # cross-validated: 0.910 recall at the same limits, against 0.905 at 16
     "style_c": 8.0,
     "folds": 5,
     "seed": 20261202,
