@@ -113,6 +113,14 @@ class ThoughtCheck(_Strict):
     balanced: str = Field(min_length=1)
 
 
+class WorkedExample(_Strict):
+    """Model, then practice: a peer handles the same moment well before the participant plays."""
+
+    intro: str = Field(min_length=1)
+    lines: list[Line] = Field(min_length=1)
+    takeaway: str = Field(min_length=1)
+
+
 class Ending(_Strict):
     outcome: Outcome
     title: str = Field(min_length=1)
@@ -140,6 +148,7 @@ class Scenario(_Strict):
     # Social-anxiety practice as exposure: rate anxiety 0-10 and predict, before and after.
     exposure: bool = False
     thought_check: ThoughtCheck | None = None
+    worked_example: WorkedExample | None = None
     skills: list[str] = Field(min_length=1)
     summary: str = Field(min_length=1, max_length=200)
     intro: str = ""
