@@ -188,7 +188,33 @@ COMPONENTS: dict[str, Component] = {
         "Coping: HALT check",
         "You never checked in with HALT: hungry, angry, lonely, tired?",
     ),
+    "coping.urge-surfing": Component(
+        "coping",
+        "Coping: urge surfing",
+        "You never let the urge rise and fall without acting on it: urge surfing.",
+    ),
+    "coping.tipp": Component(
+        "coping",
+        "Coping: TIPP",
+        "You never brought your body down first (cold water, paced breathing): TIPP.",
+    ),
+    "coping.grounding": Component(
+        "coping",
+        "Coping: grounding",
+        "You never came back to the room through your senses first: grounding.",
+    ),
+    "coping.opposite-action": Component(
+        "coping",
+        "Coping: opposite action",
+        "You never acted opposite to what the feeling urged: opposite action.",
+    ),
     # Anti-patterns: named in feedback, never counted as practice.
+    "self-put-down": Component("fast", "A self-put-down", negative=True),
+    "over-explain": Component("fast", "Over-explaining", negative=True),
+    "people-please": Component("boundaries", "People-pleasing", negative=True),
+    "rumination": Component("coping", "Going over it again and again", negative=True),
+    "safety-behavior": Component("coping", "A safety behavior", negative=True),
+    "minimize": Component("fast", "Minimizing your own need", negative=True),
     "excuse": Component("refusal", "A vague excuse", negative=True),
     "over-apology": Component("fast", "Over-apologizing", negative=True),
     "hedge": Component("dear-man", "Hedging", negative=True),
@@ -260,6 +286,10 @@ PLAIN: dict[str, str] = {
     "repair.reconnect": "invited the relationship back in",
     "coping.name-feeling": "named the feeling and took a slow breath",
     "coping.halt": "checked in with yourself: hungry, angry, lonely, tired?",
+    "coping.urge-surfing": "let the urge rise and fall without acting on it",
+    "coping.tipp": "brought your body down first",
+    "coping.grounding": "came back to the room through your senses",
+    "coping.opposite-action": "did the opposite of what the feeling urged",
 }
 
 
