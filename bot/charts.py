@@ -35,3 +35,51 @@ def mood_chart(days: list[date], moods: list[int | None], urges: list[int | None
     out = io.BytesIO()
     fig.savefig(out, format="png")
     return out.getvalue()
+
+
+SAFETY_LEVEL = 3  # a self-harm or suicide cell this high is shaded
+
+
+def _card_figure(card: dict):  # noqa: ANN202 - a matplotlib Figure
+    """The diary card as on paper: days across, items down, one value per cell."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    rows = card["rows"] or [["No items", [""] * len(card["days"]), False]]
+    height = 1.5 + 0.3 * len(rows)
+    fig = Figure(figsize=(8.27, max(3.0, height)), dpi=110)
+    ax = fig.add_subplot()
+    ax.axis("off")
+    who = f" · {card['name']}" if card.get("name") else ""
+    ax.set_title(f"Diary card{who} · {card['period']}", fontsize=11, loc="left")
+    table = ax.table(
+        cellText=[cells for _, cells, _ in rows],
+        rowLabels=[label for label, _, _ in rows],
+        colLabels=card["days"],
+        loc="upper center",
+        cellLoc="center",
+    )
+    table.auto_set_font_size(False)
+    table.set_fontsize(8)
+    table.scale(1, 1.3)
+    for r, (_, cells, safety) in enumerate(rows, start=1):
+        for c, value in enumerate(cells):
+            if safety and value.isdigit() and int(value) >= SAFETY_LEVEL:
+                table[r, c].set_facecolor("#f6d5d5")
+    foot = [f"Urges of 3+ ridden out (not acted on), last 14 days: {card['rode_out']}"]
+    if card.get("skills"):
+        foot.append("Skills this week: " + ", ".join(card["skills"]))
+    foot.append("Empty: no check-in that day. Made with the Rehearse bot; not a medical record.")
+    fig.text(0.02, 0.02, "\n".join(foot), fontsize=8, va="bottom")
+    fig.subplots_adjust(left=0.28, right=0.98, top=0.9, bottom=0.05 + 0.05 * len(foot))
+    return fig
+
+
+def diary_card(card: dict, fmt: str = "png") -> bytes:
+    """The card (`state.checkins.card_data`) as a PNG picture or a one-page PDF."""
+    fig = _card_figure(card)
+    out = io.BytesIO()
+    fig.savefig(out, format=fmt)
+    return out.getvalue()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from telegram.ext import ContextTypes
 
 from bot.settings import Settings
 from scenarios.library import Library
+from state.checkin_items import Program
 from state.live import Live
 from state.practice import Practice
 from state.safety import Resource
@@ -24,9 +25,19 @@ class Services:
     practice: Practice
     resources: tuple[Resource, ...]
     live: Live = field(init=False)
+    checkin_program: Program = field(init=False)
 
     def __post_init__(self) -> None:
         self.live = Live(self.store, self.library, self.settings.admin_user_ids)
+        self.checkin_program = replace(
+            self.settings.checkin_program(), try_this_week=self._try_this_week
+        )
+
+    def _try_this_week(self, scenario_id: str, node: str) -> str | None:
+        """The practice a finished scenario's ending suggested (for the check-in to ask)."""
+        scenario = self.library.get(scenario_id)
+        step = scenario.nodes.get(node) if scenario else None
+        return step.ending.try_this_week if step and step.ending else None
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

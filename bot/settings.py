@@ -12,6 +12,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from state.checkin_items import Program, parse_emotions, parse_items, parse_skills
+
 TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
 
 
@@ -40,6 +42,30 @@ class Settings(BaseSettings):
     # Prometheus metrics and /healthz over HTTP; off unless a port is set.
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     metrics_listen: str = "127.0.0.1"
+    # The daily check-in's diary card, per program (state/checkin_items.py): which items,
+    # which feelings, and the skills taught in group. Unset: the whole card, every feeling,
+    # the common DBT skills.
+    checkin_items: str | None = None
+    checkin_emotions: str | None = None
+    checkin_skills: str | None = None
+
+    @field_validator("checkin_items")
+    @classmethod
+    def _check_items(cls, value: str | None) -> str | None:
+        parse_items(value)
+        return value
+
+    @field_validator("checkin_emotions")
+    @classmethod
+    def _check_emotions(cls, value: str | None) -> str | None:
+        parse_emotions(value)
+        return value
+
+    @field_validator("checkin_skills")
+    @classmethod
+    def _check_skills(cls, value: str | None) -> str | None:
+        parse_skills(value)
+        return value
 
     @field_validator("metrics_port", mode="before")
     @classmethod
@@ -67,6 +93,14 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    def checkin_program(self) -> Program:
+        """The program's check-in, as configured (the validators above already passed)."""
+        return Program(
+            parse_items(self.checkin_items),
+            parse_emotions(self.checkin_emotions),
+            parse_skills(self.checkin_skills),
+        )
 
     @property
     def token(self) -> str | None:

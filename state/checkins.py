@@ -9,7 +9,11 @@ dedupe key is `checkin:<user>:<local date>`, and the row it came from has alread
 
 Button data written into queued messages (the bot parses it with `bot.callbacks.parse`):
 `ci:<yyyymmdd>-<mood>` answers the first question and so starts the day's check-in;
-`cisnz:<yyyymmdd>` asks for it again an hour later.
+`cisnz:<yyyymmdd>` asks for it again an hour later; `cifu:<yyyymmdd>-ok|hard` answers the
+follow-up the day after a crisis (queued by the same job, see `mark_crisis`).
+
+The questions are a program's diary-card items (state/checkin_items.py) less the ones a
+participant hid; what is said when a check-in is saved is in state/checkin_replies.py.
 """
 
 from __future__ import annotations
@@ -23,11 +27,24 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, update
 
-from scenarios.skills import COMPONENTS, FRAMEWORKS
-from state import outbox
+from scenarios.skills import FRAMEWORKS
+from state import checkin_replies, outbox
+from state.checkin_items import (
+    DEFAULT_PROGRAM,
+    ITEM_STEPS,
+    ITEMS,
+    MEDS,
+    PRACTICE,
+    SAFETY_LEVEL,
+    SLEEP_MAX,
+    STEP_ITEM,
+    Program,
+)
+from state.checkin_items import EMOTIONS as EMOTIONS
+from state.checkin_replies import HARD_DAYS, Closing
 from state.db.checkins import Checkin, CheckinSettings
 from state.db.groups import Membership
-from state.db.models import Turn, User
+from state.db.models import Run, User
 from state.progress import streak
 from state.schedule import (
     GRACE,
@@ -52,18 +69,8 @@ SETUP_STEPS = ("zone", "time", "quiet", "recovery")
 # answers, and finishes the setup.
 LEGACY_SETUP_STEPS = ("share",)
 MIN_SHARING = 3  # a group figure pools at least this many members, or isn't shown
-STEPS = ("mood", "emotion", "urge", "acted", "halt", "skills", "note", "done")
-EMOTIONS: dict[str, str] = {
-    "calm": "Calm",
-    "happy": "Happy",
-    "hopeful": "Hopeful",
-    "sad": "Sad",
-    "anxious": "Anxious",
-    "angry": "Angry",
-    "ashamed": "Ashamed",
-    "lonely": "Lonely",
-    "numb": "Numb",
-}
+STEPS = (*(step for steps in ITEM_STEPS.values() for step in steps), "done")
+FOLLOWUP_KIND = "checkin-followup"
 HALT: dict[str, str] = {"hungry": "Hungry", "angry": "Angry", "lonely": "Lonely", "tired": "Tired"}
 MOOD_FACES = ("😞", "🙁", "😐", "🙂", "😊", "😄")
 
@@ -86,6 +93,8 @@ class SettingsRecord:
     setup_step: str | None
     awaiting: str | None
     awaiting_since: datetime | None
+    hidden_items: tuple[str, ...] = ()
+    crisis_on: date | None = None
 
     @property
     def configured(self) -> bool:
@@ -128,6 +137,14 @@ class CheckinRecord:
     shared_note: bool
     created_at: datetime
     completed_at: datetime | None
+    emotions: dict[str, int] = field(default_factory=dict)
+    self_harm: int | None = None
+    suicidal: int | None = None
+    quit_urge: int | None = None
+    meds: str | None = None
+    sleep_hours: int | None = None
+    skill_rating: int | None = None
+    practice: str | None = None
 
     @property
     def done(self) -> bool:
@@ -149,6 +166,8 @@ def _settings(s: CheckinSettings) -> SettingsRecord:
         s.setup_step,
         s.awaiting,
         s.awaiting_since,
+        tuple(s.hidden_items or ()),
+        s.crisis_on,
     )
 
 
@@ -169,6 +188,14 @@ def _checkin(c: Checkin) -> CheckinRecord:
         c.shared_note,
         c.created_at,
         c.completed_at,
+        dict(c.emotions or {}),
+        c.self_harm,
+        c.suicidal,
+        c.quit_urge,
+        c.meds,
+        c.sleep_hours,
+        c.skill_rating,
+        c.practice,
     )
 
 
@@ -315,30 +342,42 @@ class DueResult:
     skipped: int = 0  # missed beyond the grace window, in quiet hours, or already answered
     weekly: int = 0
     scanned: int = 0
+    followups: int = 0  # "how are you today?" the day after a crisis
 
     def add(self, other: DueResult) -> None:
         self.queued += other.queued
         self.skipped += other.skipped
         self.weekly += other.weekly
         self.scanned += other.scanned
+        self.followups += other.followups
 
 
 @lru_cache(maxsize=64)
-def checkin_message(day: date, snoozed: bool = False) -> tuple[str, outbox.Buttons]:
-    """The text and buttons of a queued check-in: its first question is on it already.
+def checkin_message(
+    day: date, snoozed: bool = False, mood: bool = True
+) -> tuple[str, outbox.Buttons]:
+    """The text and buttons of a queued check-in: its first question is on it already (the
+    mood, or a Start button where the program doesn't ask it).
 
     Cached (the due job asks for the same day thousands of times): treat the result as
     read-only."""
-    text = (
-        f"🌤 <b>Daily check-in</b> · {day:%A} {day.day} {day:%B}\n"
-        "How is your mood right now? 0 is very low, 5 is very good.\n"
-        "<i>About a minute, all buttons.</i>"
-    )
     d = ymd(day)
-    buttons: outbox.Buttons = [
-        [{"text": f"{n} {MOOD_FACES[n]}", "callback_data": f"ci:{d}-{n}"} for n in range(0, 3)],
-        [{"text": f"{n} {MOOD_FACES[n]}", "callback_data": f"ci:{d}-{n}"} for n in range(3, 6)],
-    ]
+    if mood:
+        text = (
+            f"🌤 <b>Daily check-in</b> · {day:%A} {day.day} {day:%B}\n"
+            "How has your mood been today, overall? 0 is very low, 5 is very good.\n"
+            "<i>About a minute: a tap per question.</i>"
+        )
+        buttons: outbox.Buttons = [
+            [{"text": f"{n} {MOOD_FACES[n]}", "callback_data": f"ci:{d}-{n}"} for n in range(3)],
+            [{"text": f"{n} {MOOD_FACES[n]}", "callback_data": f"ci:{d}-{n}"} for n in range(3, 6)],
+        ]
+    else:
+        text = (
+            f"🌤 <b>Daily check-in</b> · {day:%A} {day.day} {day:%B}\n"
+            "<i>About a minute: a tap per question.</i>"
+        )
+        buttons = [[{"text": "Start", "callback_data": f"ci:{d}-go"}]]
     if not snoozed:
         buttons.append([{"text": "⏰ In an hour", "callback_data": f"cisnz:{d}"}])
     return text, buttons
@@ -348,8 +387,49 @@ def dedupe_key(user_id: int, day: date) -> str:
     return f"checkin:{user_id}:{ymd(day)}"
 
 
+def followup_message(user_id: int, day: date) -> outbox.Message:
+    """The one "how are you today?" the day after a crisis card or a high-risk check-in;
+    queued just before that day's check-in (the same dedupe key can't queue it twice)."""
+    d = ymd(day)
+    return outbox.Message(
+        chat_id=user_id,
+        user_id=user_id,
+        kind=FOLLOWUP_KIND,
+        ref=d,
+        text=FOLLOWUP_TEXT,
+        buttons=[
+            [
+                {"text": "Okay", "callback_data": f"cifu:{d}-ok"},
+                {"text": "Still struggling", "callback_data": f"cifu:{d}-hard"},
+            ]
+        ],
+        dedupe_key=f"checkin-followup:{user_id}:{d}",
+    )
+
+
+FOLLOWUP_TEXT = "💛 Yesterday was hard, and I showed you where to find support. How are you today?"
+
+
+async def mark_crisis(uow: UnitOfWork, user_id: int, now: datetime) -> bool:
+    """Remember a crisis day, for one follow-up the next day: only for a participant who
+    agreed to check-ins (an active schedule), inside the caller's transaction."""
+    row = await uow.session.get(CheckinSettings, user_id, populate_existing=True)
+    if row is None or not row.active or row.timezone is None:
+        return False
+    try:
+        row.crisis_on = local_today(row.timezone, now)
+    except (ValueError, LookupError):
+        row.crisis_on = now.astimezone(UTC).date()
+    await uow.session.flush()
+    return True
+
+
 async def queue_due_batch(
-    uow: UnitOfWork, now: datetime, limit: int = BATCH, grace: timedelta = GRACE
+    uow: UnitOfWork,
+    now: datetime,
+    limit: int = BATCH,
+    grace: timedelta = GRACE,
+    program: Program = DEFAULT_PROGRAM,
 ) -> DueResult:
     """One batch of the due job, inside the caller's transaction."""
     table = CheckinSettings.__table__
@@ -363,6 +443,7 @@ async def queue_due_batch(
             table.c.paused_until,
             table.c.next_due_at,
             table.c.weekly_summary,
+            table.c.crisis_on,
             User.active,
             User.consented_at,
         )
@@ -399,13 +480,17 @@ async def queue_due_batch(
     answered = await _answered(uow, [(r.user_id, d.local_date) for r, d in decisions])
     messages: list[outbox.Message] = []
     weekly: list[tuple[int, date]] = []
+    followed: list[tuple[int, date]] = []
+    asks_mood = "mood" in program.items
     for row, decision in decisions:
         day = decision.local_date
         assert day is not None
+        if row.crisis_on is not None and day > row.crisis_on:
+            followed.append((row.user_id, day))
         if (row.user_id, day) in answered:
             result.skipped += 1
             continue
-        text, buttons = checkin_message(day)
+        text, buttons = checkin_message(day, mood=asks_mood)
         messages.append(
             outbox.Message(
                 chat_id=row.user_id,
@@ -420,6 +505,16 @@ async def queue_due_batch(
         if row.weekly_summary and day.isoweekday() == 7:
             weekly.append((row.user_id, day))
     result.queued = await outbox.enqueue_many(uow, messages, now=now)
+    if followed:
+        result.followups = await outbox.enqueue_many(
+            uow, [followup_message(u, d) for u, d in followed], now=now
+        )
+    if followed:
+        await uow.session.execute(
+            update(table)
+            .where(table.c.user_id.in_([u for u, _ in followed]))
+            .values(crisis_on=None)
+        )
     for user_id, day in weekly:
         result.weekly += int(await _queue_weekly(uow, user_id, day, now))
     await uow.session.execute(
@@ -445,14 +540,19 @@ async def _answered(uow: UnitOfWork, pairs: list[tuple[int, date | None]]) -> se
 
 
 async def run_due(
-    store, now: datetime, *, batch: int = BATCH, grace: timedelta = GRACE
+    store,
+    now: datetime,
+    *,
+    batch: int = BATCH,
+    grace: timedelta = GRACE,
+    program: Program = DEFAULT_PROGRAM,
 ) -> DueResult:
     """Queue every due check-in, one committed transaction per batch of `batch` participants."""
     total = DueResult()
     while True:
 
         async def work(uow: UnitOfWork) -> DueResult:
-            return await queue_due_batch(uow, now, batch, grace)
+            return await queue_due_batch(uow, now, batch, grace, program)
 
         result = await store.run(None, work)
         total.add(result)
@@ -460,7 +560,13 @@ async def run_due(
             return total
 
 
-async def snooze(uow: UnitOfWork, user_id: int, day: date, now: datetime) -> datetime | None:
+async def snooze(
+    uow: UnitOfWork,
+    user_id: int,
+    day: date,
+    now: datetime,
+    program: Program = DEFAULT_PROGRAM,
+) -> datetime | None:
     """Ask again in an hour (after quiet hours); None when already snoozed or answered."""
     settings = await get_settings(uow, user_id)
     rule = settings.rule if settings else None
@@ -470,7 +576,7 @@ async def snooze(uow: UnitOfWork, user_id: int, day: date, now: datetime) -> dat
     if existing is not None:
         return None
     when = snooze_until(rule, now)
-    text, buttons = checkin_message(day, snoozed=True)
+    text, buttons = checkin_message(day, snoozed=True, mood="mood" in program.items)
     queued = await outbox.enqueue(
         uow,
         chat_id=user_id,
@@ -487,13 +593,26 @@ async def snooze(uow: UnitOfWork, user_id: int, day: date, now: datetime) -> dat
 
 # ---- answering ---------------------------------------------------------------------------
 
+LEVELS = frozenset(str(n) for n in range(6))
+PRACTICE_WINDOW = timedelta(days=14)  # a scenario finished longer ago isn't "this week"
+PRACTICE_AFTER = timedelta(hours=6)  # nor one finished a moment ago
+LEVEL_COLUMNS = {
+    "urge": "urge",
+    "self_harm": "self_harm",
+    "suicidal": "suicidal",
+    "quit": "quit_urge",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Answer:
     status: str  # 'ok' | 'expired' | 'invalid' | 'already'
     checkin: CheckinRecord | None = None
     recovery: bool = False
-    skill_options: tuple[str, ...] = ()
+    skill_options: tuple[str, ...] = ()  # the program's skill keys
+    practice_text: str | None = None  # the "try this week" the practice question asks about
+    safety: bool = False  # this very answer was a high-risk one: the channel asks directly
+    closing: Closing | None = None  # what to say, once the check-in is complete
 
 
 async def _get(uow: UnitOfWork, user_id: int, day: date) -> Checkin | None:
@@ -504,24 +623,55 @@ async def _get(uow: UnitOfWork, user_id: int, day: date) -> Checkin | None:
     )
 
 
-async def skill_options(uow: UnitOfWork, user_id: int) -> tuple[str, ...]:
-    """The skill families this participant has practised, in the skills page's order."""
-    rows = await uow.session.scalars(select(Turn.skills).where(Turn.user_id == user_id))
-    seen = {
-        COMPONENTS[s].framework
-        for skills in rows
-        for s in skills or ()
-        if s in COMPONENTS and not COMPONENTS[s].negative
-    }
-    return tuple(f for f in FRAMEWORKS if f in seen)
+async def practice_text(
+    uow: UnitOfWork, user_id: int, now: datetime, program: Program = DEFAULT_PROGRAM
+) -> str | None:
+    """The "try this week" of the scenario this participant finished last (within a fortnight,
+    and not within the last few hours), or None: then the practice question is not asked."""
+    if program.try_this_week is None or "practice" not in program.items:
+        return None
+    last = (
+        await uow.session.execute(
+            select(Run.scenario_id, Run.node, Run.ended_at)
+            .where(Run.user_id == user_id, Run.status == "ended", Run.ended_at.is_not(None))
+            .order_by(Run.ended_at.desc())
+            .limit(1)
+        )
+    ).first()
+    if last is None or not (now - PRACTICE_WINDOW <= last.ended_at <= now - PRACTICE_AFTER):
+        return None
+    return program.try_this_week(last.scenario_id, last.node) or None
 
 
-def next_step(current: str, recovery: bool, has_skills: bool) -> str:
-    """The question after `current` (urge questions only on a recovery track)."""
+def asks(
+    step: str,
+    program: Program,
+    hidden: tuple[str, ...],
+    recovery: bool,
+    row: Checkin | CheckinRecord,
+    practice: bool,
+) -> bool:
+    """Whether this check-in asks `step`: the program's items less the hidden ones; urges only
+    on a recovery track; "did you act on it" only after an urge; practice only when there is
+    one to ask about."""
+    if step == "done":
+        return True
+    item = STEP_ITEM[step]
+    if item not in program.items or (item in hidden and item != "mood"):
+        return False
+    if item == "urge" and not recovery:
+        return False
+    if step == "acted" and not row.urge:
+        return False
+    if item == "skills" and not program.skills:
+        return False
+    return item != "practice" or practice
+
+
+def next_step(current: str, asked) -> str:  # noqa: ANN001 - a predicate on step names
+    """The first question after `current` that this check-in asks."""
     i = STEPS.index(current) + 1
-    while (STEPS[i] in ("urge", "acted") and not recovery) or (
-        STEPS[i] == "skills" and not has_skills
-    ):
+    while not asked(STEPS[i]):
         i += 1
     return STEPS[i]
 
@@ -532,67 +682,127 @@ def answerable_day(settings: SettingsRecord | None, day: date, now: datetime) ->
     return today - timedelta(days=1) <= day <= today
 
 
+@dataclass(frozen=True, slots=True)
+class _Context:
+    program: Program
+    settings: SettingsRecord | None
+    practice: str | None
+
+    @property
+    def recovery(self) -> bool:
+        return bool(self.settings and self.settings.recovery_track)
+
+    def asked(self, row: Checkin | CheckinRecord):  # noqa: ANN201 - a predicate
+        hidden = self.settings.hidden_items if self.settings else ()
+        return lambda step: asks(
+            step, self.program, hidden, self.recovery, row, self.practice is not None
+        )
+
+
+async def _context(uow: UnitOfWork, user_id: int, now: datetime, program: Program) -> _Context:
+    settings = await get_settings(uow, user_id)
+    return _Context(program, settings, await practice_text(uow, user_id, now, program))
+
+
+def _value(step: str, value: str, program: Program) -> Any:
+    """The stored value a button means, or raise ValueError for anything we did not make."""
+    if step in LEVEL_COLUMNS:
+        if value not in LEVELS:
+            raise ValueError(value)
+        return int(value)
+    if step == "acted" and value in ("y", "n"):
+        return value == "y"
+    if step == "meds" and value in MEDS:
+        return value
+    if step == "practice" and value in PRACTICE:
+        return value
+    if step == "sleep" and value.isdigit() and 0 <= int(value) <= SLEEP_MAX:
+        return int(value)
+    if step == "skill_rating" and value.isdigit() and 0 <= int(value) <= 7:
+        return int(value)
+    raise ValueError(value)
+
+
 async def answer(
-    uow: UnitOfWork, user_id: int, day: date, step: str, value: str, now: datetime
+    uow: UnitOfWork,
+    user_id: int,
+    day: date,
+    step: str,
+    value: str,
+    now: datetime,
+    program: Program = DEFAULT_PROGRAM,
 ) -> Answer:
     """Apply one button of the check-in; anything out of turn or unknown changes nothing."""
     settings = await get_settings(uow, user_id)
     if not answerable_day(settings, day, now):
         return Answer("expired")
-    recovery = bool(settings and settings.recovery_track)
+    ctx = _Context(program, settings, await practice_text(uow, user_id, now, program))
     row = await _get(uow, user_id, day)
     if step == "mood":
-        if value not in {str(n) for n in range(6)}:
+        if value not in LEVELS and value != "go":
             return Answer("invalid")
         if row is not None:
-            return await _result(uow, "already", row, recovery)
+            return _result("already", row, ctx)
         row = Checkin(user_id=user_id, local_date=day, step="mood", created_at=now)
         uow.session.add(row)
-        row.mood = int(value)
-        return await _advance(uow, row, recovery, now)
+        row.mood = int(value) if value in LEVELS else None
+        return await _advance(uow, row, ctx, now)
     if row is None:
         return Answer("expired")
     if row.step != step:
-        return await _result(uow, "already", row, recovery)
+        return _result("already", row, ctx)
+    safety = False
     if step == "emotion":
-        if value not in EMOTIONS:
-            return Answer("invalid")
-        row.emotion = value
-    elif step == "urge":
-        if value not in {str(n) for n in range(6)}:
-            return Answer("invalid")
-        row.urge = int(value)
-    elif step == "acted":
-        if value not in ("y", "n"):
-            return Answer("invalid")
-        row.acted = value == "y"
-    elif step in ("halt", "skills"):
-        options = HALT if step == "halt" else await skill_options(uow, user_id)
+        key, _, level = value.partition("-")
         if value == "done":
-            setattr(row, step, sorted(row.pending or (), key=list(options).index))
+            rated = row.emotions or {}
+            if rated:
+                row.emotion = max(rated, key=lambda k: rated[k])
+        elif key not in program.emotions and key not in EMOTIONS:
+            return Answer("invalid")
+        elif not level:  # a keyboard from before intensities: the one strongest feeling
+            row.emotion = key
+        elif level in LEVELS:
+            row.emotions = {**(row.emotions or {}), key: int(level)}
+            await uow.session.flush()
+            return _result("ok", row, ctx)
+        else:
+            return Answer("invalid")
+    elif step in ("halt", "skills"):
+        options = list(HALT if step == "halt" else dict(program.skills))
+        if value == "done":
+            setattr(row, step, sorted(row.pending or (), key=options.index))
             row.pending = None
         elif value in options:
             picks = set(row.pending or ())
             picks ^= {value}
             row.pending = sorted(picks)
             await uow.session.flush()
-            return await _result(uow, "ok", row, recovery)
+            return _result("ok", row, ctx)
         else:
             return Answer("invalid")
     elif step == "note":
         if value != "skip":
             return Answer("invalid")
+    elif step in STEP_ITEM:
+        try:
+            stored = _value(step, value, program)
+        except ValueError:
+            return Answer("invalid")
+        setattr(row, LEVEL_COLUMNS.get(step, "sleep_hours" if step == "sleep" else step), stored)
+        if step in ("suicidal", "self_harm") and stored >= SAFETY_LEVEL:
+            safety = True
+            await mark_crisis(uow, user_id, now)
     else:
         return Answer("invalid")
-    return await _advance(uow, row, recovery, now)
+    result = await _advance(uow, row, ctx, now)
+    return replace(result, safety=safety)
 
 
-async def _advance(uow: UnitOfWork, row: Checkin, recovery: bool, now: datetime) -> Answer:
-    options = await skill_options(uow, row.user_id)
-    row.step = next_step(row.step, recovery, bool(options))
-    if row.step == "acted" and row.urge == 0:  # no urge: nothing to have acted on
-        row.step = next_step(row.step, recovery, bool(options))
+async def _advance(uow: UnitOfWork, row: Checkin, ctx: _Context, now: datetime) -> Answer:
+    row.step = next_step(row.step, ctx.asked(row))
     settings = await uow.session.get(CheckinSettings, row.user_id)
+    closing = None
     if row.step == "note":
         settings = settings or await _row(uow, row.user_id)
         settings.awaiting, settings.awaiting_since = f"note:{ymd(row.local_date)}", now
@@ -600,18 +810,33 @@ async def _advance(uow: UnitOfWork, row: Checkin, recovery: bool, now: datetime)
         row.completed_at = now
         if settings is not None and (settings.awaiting or "").startswith("note:"):
             settings.awaiting, settings.awaiting_since = None, None
+        await uow.session.flush()
+        record = _checkin(row)
+        recent = await history(uow, row.user_id, row.local_date - timedelta(days=HARD_DAYS))
+        days = await checkin_days(uow, row.user_id)
+        zone_name = ctx.settings.timezone if ctx.settings and ctx.settings.timezone else "UTC"
+        today = local_today(zone_name, now)
+        closing = checkin_replies.closing(record, recent, streak(days, max(today, row.local_date)))
     await uow.session.flush()
-    return Answer("ok", _checkin(row), recovery, options)
+    return Answer(
+        "ok", _checkin(row), ctx.recovery, _skill_keys(ctx.program), ctx.practice, False, closing
+    )
 
 
-async def _result(uow: UnitOfWork, status: str, row: Checkin, recovery: bool) -> Answer:
-    return Answer(status, _checkin(row), recovery, await skill_options(uow, row.user_id))
+def _skill_keys(program: Program) -> tuple[str, ...]:
+    return tuple(k for k, _ in program.skills)
 
 
-async def save_note(uow: UnitOfWork, user_id: int, text: str, now: datetime) -> Answer:
+def _result(status: str, row: Checkin, ctx: _Context) -> Answer:
+    return Answer(status, _checkin(row), ctx.recovery, _skill_keys(ctx.program), ctx.practice)
+
+
+async def save_note(
+    uow: UnitOfWork, user_id: int, text: str, now: datetime, program: Program = DEFAULT_PROGRAM
+) -> Answer:
     """The typed note for the check-in waiting for one (the crisis check has already run)."""
-    settings = await get_settings(uow, user_id)
-    awaiting = settings.awaiting_now(now) if settings else None
+    ctx = await _context(uow, user_id, now, program)
+    awaiting = ctx.settings.awaiting_now(now) if ctx.settings else None
     if awaiting is None or not awaiting.startswith("note:"):
         return Answer("expired")
     day = parse_ymd(awaiting.removeprefix("note:"))
@@ -620,7 +845,7 @@ async def save_note(uow: UnitOfWork, user_id: int, text: str, now: datetime) -> 
         await clear_awaiting(uow, user_id)
         return Answer("expired")
     row.note = clean_text(text).strip()[:NOTE_LIMIT]
-    return await _advance(uow, row, bool(settings and settings.recovery_track), now)
+    return await _advance(uow, row, ctx, now)
 
 
 async def share_note(uow: UnitOfWork, user_id: int, day: date, shared: bool) -> bool:
@@ -632,13 +857,45 @@ async def share_note(uow: UnitOfWork, user_id: int, day: date, shared: bool) -> 
     return True
 
 
-async def current(uow: UnitOfWork, user_id: int, day: date) -> Answer:
+async def current(
+    uow: UnitOfWork,
+    user_id: int,
+    day: date,
+    now: datetime | None = None,
+    program: Program = DEFAULT_PROGRAM,
+) -> Answer:
     """Where today's check-in is (for "check in now")."""
-    settings = await get_settings(uow, user_id)
+    ctx = await _context(uow, user_id, now or datetime.now(UTC), program)
     row = await _get(uow, user_id, day)
     if row is None:
-        return Answer("ok", None, bool(settings and settings.recovery_track))
-    return await _result(uow, "already", row, bool(settings and settings.recovery_track))
+        return Answer("ok", None, ctx.recovery, _skill_keys(program), ctx.practice)
+    return _result("already", row, ctx)
+
+
+async def hide_item(
+    uow: UnitOfWork, user_id: int, item: str, hidden: bool
+) -> SettingsRecord | None:
+    """Hide (or show again) one of the program's items for this participant; the mood opens
+    every check-in and stays. None for an item that isn't hideable."""
+    if item not in ITEMS or item == "mood":
+        return None
+    row = await _row(uow, user_id)
+    items = set(row.hidden_items or ())
+    items = items | {item} if hidden else items - {item}
+    row.hidden_items = [i for i in ITEMS if i in items]
+    await uow.session.flush()
+    return _settings(row)
+
+
+async def followup_answer(uow: UnitOfWork, user_id: int, struggling: bool, now: datetime) -> None:
+    """The answer to the day-after follow-up. Still struggling: the channel shows the lines and
+    the plan, and tomorrow's check-in asks once more; okay: nothing more is asked."""
+    if struggling:
+        await mark_crisis(uow, user_id, now)
+    else:
+        await uow.session.execute(
+            update(CheckinSettings).where(CheckinSettings.user_id == user_id).values(crisis_on=None)
+        )
 
 
 # ---- history, streaks and summaries ------------------------------------------------------
@@ -715,9 +972,113 @@ def weekly_text(records: list[CheckinRecord], week_end: date) -> str:
     if skills:
         lines.append(
             "Skills used: "
-            + escape(", ".join(FRAMEWORKS.get(s, s) for s, _ in skills.most_common(3)))
+            + escape(
+                ", ".join(
+                    FRAMEWORKS.get(s) or DEFAULT_PROGRAM.skill_label(s)
+                    for s, _ in skills.most_common(3)
+                )
+            )
         )
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Week:
+    """What /week draws: the diary card's last seven days, and the fortnight's ridden-out urges."""
+
+    days: tuple[date, ...]
+    records: dict[date, CheckinRecord]
+    items: tuple[str, ...]  # the program's items this participant sees
+    rode_out: int  # urges of 3+ not acted on, over the last 14 days
+    recovery: bool
+
+
+async def week(
+    uow: UnitOfWork, user_id: int, now: datetime, program: Program = DEFAULT_PROGRAM
+) -> Week:
+    settings = await get_settings(uow, user_id)
+    today = local_today(settings.timezone if settings and settings.timezone else "UTC", now)
+    records = await history(uow, user_id, today - timedelta(days=13))
+    hidden = settings.hidden_items if settings else ()
+    recovery = bool(settings and settings.recovery_track)
+    items = tuple(
+        i
+        for i in program.items
+        if (i not in hidden or i == "mood") and (i != "urge" or recovery) and i != "note"
+    )
+    days = tuple(today - timedelta(days=n) for n in range(6, -1, -1))
+    return Week(
+        days,
+        {r.local_date: r for r in records if r.local_date in days},
+        items,
+        checkin_replies.rode_out_count(records),
+        recovery,
+    )
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if value is True:
+        return "Yes"
+    if value is False:
+        return "No"
+    return str(value)
+
+
+def card_data(week: Week, program: Program = DEFAULT_PROGRAM, name: str = "") -> dict[str, Any]:
+    """The week as plain data (what the card means; channels draw it, as a picture or a PDF,
+    and a card sent to a leader is queued as this): day labels, and rows of (label, cells,
+    whether a cell of 3+ there is a safety signal)."""
+    rows: list[list[Any]] = []
+
+    def row(label: str, cells: list[object], safety: bool = False) -> None:
+        rows.append([label, [_cell(c) for c in cells], safety])
+
+    recs = [week.records.get(d) for d in week.days]
+
+    def each(get) -> list[object]:  # noqa: ANN001 - a getter
+        return [get(r) if r is not None else None for r in recs]
+
+    for item in week.items:
+        if item == "mood":
+            row("Mood (0-5)", each(lambda r: r.mood))
+        elif item == "emotions":
+            rated = [e for e in program.emotions if any(r and e in r.emotions for r in recs)]
+            for key in rated:
+                row(f"{EMOTIONS[key]} (0-5)", each(lambda r, k=key: r.emotions.get(k)))
+            if not rated:
+                row("Strongest feeling", each(lambda r: EMOTIONS.get(r.emotion or "")))
+        elif item == "urge":
+            row("Urge to use (0-5)", each(lambda r: r.urge))
+            row("Acted on it", each(lambda r: r.acted))
+        elif item == "self_harm":
+            row("Self-harm urge (0-5)", each(lambda r: r.self_harm), True)
+        elif item == "suicidal":
+            row("Suicidal thoughts (0-5)", each(lambda r: r.suicidal), True)
+        elif item == "quit":
+            row("Urge to skip or quit (0-5)", each(lambda r: r.quit_urge))
+        elif item == "meds":
+            row("Meds as prescribed", each(lambda r: MEDS.get(r.meds or "")))
+        elif item == "sleep":
+            row("Sleep (hours)", each(lambda r: r.sleep_hours))
+        elif item == "halt":
+            row("HALT", each(lambda r: "".join(h[0].upper() for h in r.halt or ()) or None))
+        elif item == "skills":
+            row("Skills used", each(lambda r: len(r.skills) if r.skills is not None else None))
+            row("Skill use (0-7)", each(lambda r: r.skill_rating))
+        elif item == "practice":
+            row("Tried the practice", each(lambda r: PRACTICE.get(r.practice or "")))
+    skills = Counter(s for r in recs if r for s in r.skills or ())
+    return {
+        "name": name,
+        "days": [f"{d:%a} {d.day}" for d in week.days],
+        "period": f"{week.days[0]:%b} {week.days[0].day} to {week.days[-1]:%b} {week.days[-1].day}",
+        "rows": rows,
+        "skills": [program.skill_label(s) for s, _ in skills.most_common()],
+        "rode_out": week.rode_out,
+        "recovery": week.recovery,
+    }
 
 
 async def _queue_weekly(uow: UnitOfWork, user_id: int, day: date, now: datetime) -> bool:

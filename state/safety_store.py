@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from state.checkins import mark_crisis
 from state.crisis import LEXICON_VERSION, CrisisResult
-from state.db.models import SafetyEvent, SafetyPlan
+from state.db.models import SafetyEvent, SafetyPlan, utcnow
 from state.store import Store, UnitOfWork
 from state.text import clean_text
 
@@ -79,6 +80,7 @@ async def record_crisis(store: Store, user_id: int, result: CrisisResult) -> Rec
             )
         )
         stopped = await uow.runs.abandon_active(user_id) is not None
+        await mark_crisis(uow, user_id, utcnow())  # a "how are you today?" tomorrow
         return Recorded(plan_text(await _plan(uow, user_id)), stopped)
 
     return await store.run(user_id, work, ensure_user=False)

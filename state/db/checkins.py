@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Date,
@@ -52,6 +53,10 @@ class CheckinSettings(Base):
     setup_step: Mapped[str | None] = mapped_column(String(16))
     awaiting: Mapped[str | None] = mapped_column(String(24))  # typed input expected next
     awaiting_since: Mapped[datetime | None]
+    hidden_items: Mapped[list[str] | None]  # diary items this participant chose not to see
+    # The participant's local day of a crisis card or a high-risk answer: the next day's
+    # check-in run brings one "how are you today?" and clears it.
+    crisis_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
     updated_at: Mapped[datetime] = mapped_column(
         default=utcnow, onupdate=utcnow, server_default=NOW
@@ -78,6 +83,14 @@ class Checkin(Base):
     halt: Mapped[list[str] | None]
     skills: Mapped[list[str] | None]
     pending: Mapped[list[str] | None]
+    emotions: Mapped[dict[str, int] | None] = mapped_column(JSON)  # the day's peak, 0-5 each
+    self_harm: Mapped[int | None] = mapped_column(Integer)  # urge to self-harm, 0-5
+    suicidal: Mapped[int | None] = mapped_column(Integer)  # thoughts of suicide, 0-5
+    quit_urge: Mapped[int | None] = mapped_column(Integer)  # urge to skip group or quit, 0-5
+    meds: Mapped[str | None] = mapped_column(String(8))  # yes | partly | no
+    sleep_hours: Mapped[int | None] = mapped_column(Integer)
+    skill_rating: Mapped[int | None] = mapped_column(Integer)  # DBT's 0-7 overall skill use
+    practice: Mapped[str | None] = mapped_column(String(8))  # tried "try this week": y|some|n
     note: Mapped[str | None] = mapped_column(Text)
     shared_note: Mapped[bool] = mapped_column(Boolean, default=False, server_default=FALSE)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
