@@ -59,7 +59,7 @@ from typing import Any
 
 from aiolimiter import AsyncLimiter
 from sqlalchemy import or_, select, update
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -550,14 +550,17 @@ class Sender:
         """Hand the row to Telegram; what its answer (or the lack of one) means for the row."""
         text, markup = render(row.payload)
         try:
-            await self.bot.send_message(
-                row.chat_id,
-                text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                disable_web_page_preview=True,
-                **self._send_options,
-            )
+            if isinstance(row.payload.get("card"), dict):  # a diary card a member sent
+                await self._send_card(row, text)
+            else:
+                await self.bot.send_message(
+                    row.chat_id,
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    disable_web_page_preview=True,
+                    **self._send_options,
+                )
         except RetryAfter as exc:
             wait = _retry_seconds(exc)
             self.stats.rate_limited += 1
@@ -586,6 +589,19 @@ class Sender:
             return self._fail(row, "telegram: " + type(exc).__name__)
         self.stats.sent += 1
         return Outcome(row, "sent")
+
+    async def _send_card(self, row: Claimed, caption: str) -> None:
+        """The row's diary card, drawn now as a PDF (the row holds what it says)."""
+        from bot.charts import diary_card
+
+        pdf = await asyncio.to_thread(diary_card, row.payload["card"], "pdf")
+        await self.bot.send_document(
+            row.chat_id,
+            InputFile(pdf, filename="diary-card.pdf"),
+            caption=caption,
+            parse_mode=ParseMode.HTML,
+            **self._send_options,
+        )
 
     def _fail(self, row: Claimed, error: str, *, deactivate: bool = False) -> Outcome:
         if error == "blocked":

@@ -1081,6 +1081,45 @@ def card_data(week: Week, program: Program = DEFAULT_PROGRAM, name: str = "") ->
     }
 
 
+CARD_KIND = "diary-card"
+
+
+async def send_card(
+    uow: UnitOfWork,
+    user_id: int,
+    group_id: int,
+    now: datetime,
+    program: Program = DEFAULT_PROGRAM,
+) -> str | None:
+    """Queue this week's card to the leader of a group the participant is in, because they
+    confirmed it: the only way a leader sees one participant's answers. The row holds what the
+    card says (the bot draws the PDF when it sends). The leader's name, or None if not a member.
+    """
+    from state.groups import member_groups  # state.groups is the larger module: import late
+
+    found = [(g, m) for g, m in await member_groups(uow, user_id) if g.id == group_id]
+    if not found:
+        return None
+    group, member = found[0]
+    card = card_data(await week(uow, user_id, now, program), program, member.display_name)
+    await outbox.enqueue(
+        uow,
+        chat_id=group.leader_id,
+        user_id=group.leader_id,
+        subject_id=user_id,  # about the member: theirs to export and erase too
+        kind=CARD_KIND,
+        ref=str(group.id),
+        text=(
+            f"🗂 {escape(member.display_name)} from <b>{escape(group.name)}</b> sent you their "
+            f"diary card for {escape(card['period'])}."
+        ),
+        extra={"card": card},
+        dedupe_key=f"diary-card:{group.id}:{user_id}:{now:%Y%m%d%H%M}",
+        not_before=now,
+    )
+    return group.leader_name
+
+
 async def _queue_weekly(uow: UnitOfWork, user_id: int, day: date, now: datetime) -> bool:
     # Sent with Sunday's check-in, about the seven days before it.
     week_end = day - timedelta(days=1)

@@ -66,9 +66,12 @@ ABOUT_TABLES: dict[str, str] = {
     "answered. Never your words.",
     "safety_plans": "Your safety plan, in your own words.",
     "checkin_settings": "Your daily check-in schedule and choices (`setup_step` and `awaiting` "
-    "are bookkeeping: which question the bot is waiting for).",
-    "checkins": "Your daily check-ins (`pending` is bookkeeping: the picks of a question you "
-    "hadn't finished).",
+    "are bookkeeping: which question the bot is waiting for; `hidden_items` the questions you "
+    "hid; `crisis_on` the day after which one follow-up asks how you are).",
+    "checkins": "Your daily check-ins, the diary card: mood, feelings at their peak "
+    "(`emotions`), urges, `self_harm` and `suicidal` (0-5), `quit_urge`, `meds`, "
+    "`sleep_hours`, HALT, skills and `skill_rating` (0-7), `practice` (`pending` is "
+    "bookkeeping: the picks of a question you hadn't finished).",
     "memberships": "The groups you joined, and what you agreed to share with their leaders.",
     "groups": "The groups you lead.",
     "invites": "Invitation links you made (as a leader) or used.",

@@ -33,14 +33,24 @@ from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandl
 from bot import callbacks
 from bot.handlers.common import EXPIRED, answer, has_consented, reply
 from bot.handlers.practice import require_consent
+from bot.handlers.safety import ask_keyboard_for, send_card, send_plan
 from bot.logs import error_summary
 from bot.outbox_sender import install, notify
 from bot.render import Outgoing
 from bot.services import services
-from scenarios.skills import FRAMEWORKS
 from state import checkins as core
 from state import groups as core_groups
+from state.checkin_items import (
+    DEFAULT_PROGRAM,
+    ITEMS,
+    MEDS,
+    PRACTICE,
+    SLEEP_MAX,
+    Program,
+)
 from state.places import Place, clock, from_location, local_now, needs_city, resolve, zone_label
+from state.safety import crisis_card, resources_for
+from state.safety_store import get_plan_text
 from state.schedule import Rule, local_today, parse_time, zone
 
 log = logging.getLogger(__name__)
@@ -54,9 +64,30 @@ STEP_ACTIONS = {
     "cihalt": "halt",
     "ciskill": "skills",
     "cinote": "note",
+    "cish": "self_harm",
+    "cisui": "suicidal",
+    "ciquit": "quit",
+    "cimeds": "meds",
+    "cisleep": "sleep",
+    "cirate": "skill_rating",
+    "cipract": "practice",
 }
+STEP_ACTION = {step: action for action, step in STEP_ACTIONS.items()}
 SETUP_ACTIONS = ("cisetup", "cizone", "citime", "ciquiet", "cirec", "cishr")
-MENU_ACTIONS = ("cinow", "cisnz", "cishare", "cipause", "ciresume", "cistop", "ciweek", "ciopt")
+MENU_ACTIONS = (
+    "cinow",
+    "cisnz",
+    "cishare",
+    "cipause",
+    "ciresume",
+    "cistop",
+    "ciweek",
+    "ciopt",
+    "cifu",  # the day-after follow-up: okay, or still struggling
+    "cicont",  # go on with the check-in after the safety question
+    "ciitems",  # which questions I see
+    "cihide",
+)
 ACTIONS = (*STEP_ACTIONS, *SETUP_ACTIONS, *MENU_ACTIONS)
 
 # The US zones first, by the names people use; anywhere else is typed (a city, a state, a
@@ -74,10 +105,27 @@ TIMES = ("0800", "0900", "1200", "1800", "2000", "2100")
 QUIET = ("2200-0700", "2300-0800", "2100-0900")
 INTRO = (
     "<b>Daily check-in</b>\n"
-    "A one-minute check-in once a day, at a time you choose: your mood, your strongest "
-    "feeling, HALT (hungry, angry, lonely, tired), the skills you used, and a note if you "
-    "like. All buttons. It never arrives in your quiet hours, and you can pause or stop it "
-    "any time. /progress shows a chart of the last two weeks."
+    "A one-minute diary card once a day, at a time you choose: your mood and feelings, urges, "
+    "sleep, medication, HALT (hungry, angry, lonely, tired), the skills you used, and a note "
+    "if you like. A tap per question, and you can hide any that don't apply to you. It never "
+    "arrives in your quiet hours, and you can pause or stop it any time. /week shows your "
+    "card, /progress a chart of the last two weeks."
+)
+LEVEL_QUESTIONS = {
+    "urge": "How strong was any urge to use today, at its peak? 0 is none, 5 is very strong.",
+    "self_harm": "Any urge to hurt yourself today, at its strongest? 0 is none, 5 is very strong.",
+    "suicidal": "Any thoughts of suicide today, at their strongest? 0 is none, 5 is very strong.",
+    "quit": ("Any urge today to skip group or quit treatment? 0 is none, 5 is very strong."),
+}
+SKILL_SCALE = (
+    "How did using skills go today overall? (DBT's 0-7)\n"
+    "0 didn't think of them · 1 thought of them, didn't want to · 2 wanted to, didn't · "
+    "3 tried, couldn't · 4 tried, they didn't help · 5 tried, they helped · "
+    "6 used them without trying, didn't help · 7 used them without trying, they helped"
+)
+SAFETY_ASK = (
+    "Thank you for telling me. I want to ask directly, because it matters: are you thinking "
+    "about ending your life or hurting yourself right now?"
 )
 ZONE_HELP = (
     "Which time zone are you in? Tap yours, or type where you are: a city, a state or a "
@@ -133,22 +181,72 @@ def keyboard_from(rows: list[list[dict[str, str]]]) -> InlineKeyboardMarkup:
 # ---- the questions -----------------------------------------------------------------------
 
 
-def question(step: str, record: core.CheckinRecord, options: tuple[str, ...]) -> Outgoing:
+def emotion_keyboard(
+    record: core.CheckinRecord, program: Program, rating: str | None = None
+) -> InlineKeyboardMarkup:
+    """The feelings, each with the peak it was given; or, for `rating`, its 0-5 row."""
+    d = core.ymd(record.local_date)
+    if rating is not None:
+        row = [_button(str(n), "ciemo", f"{d}-{rating}-{n}") for n in range(6)]
+        return InlineKeyboardMarkup([row, [_button("Back", "ciemo", f"{d}-pick-")]])
+    buttons = []
+    for key in program.emotions:
+        level = record.emotions.get(key)
+        label = core.EMOTIONS[key] + (f" {level}" if level is not None else "")
+        buttons.append(
+            _button(("✓ " if level is not None else "") + label, "ciemo", f"{d}-pick-{key}")
+        )
+    rows = _rows(buttons, 3)
+    rows.append([_button("Done" if record.emotions else "Skip", "ciemo", f"{d}-done")])
+    return InlineKeyboardMarkup(rows)
+
+
+def question(
+    step: str,
+    record: core.CheckinRecord,
+    options: tuple[str, ...],
+    program: Program = DEFAULT_PROGRAM,
+    practice: str | None = None,
+) -> Outgoing:
     """The message asking `step` of this check-in (multi-selects show their picks)."""
     d = core.ymd(record.local_date)
     if step == "mood":
-        text, rows = core.checkin_message(record.local_date, snoozed=True)
+        text, rows = core.checkin_message(
+            record.local_date, snoozed=True, mood="mood" in program.items
+        )
         return Outgoing(text, keyboard_from(rows))
     if step == "emotion":
-        buttons = [_button(label, "ciemo", f"{d}-{key}") for key, label in core.EMOTIONS.items()]
         return Outgoing(
-            "What is the strongest feeling today?", InlineKeyboardMarkup(_rows(buttons, 3))
+            "Which feelings were strong today? Tap one to rate it at its peak (0-5), as many "
+            "as you like, then Done.",
+            emotion_keyboard(record, program),
         )
-    if step == "urge":
-        buttons = [_button(str(n), "ciurge", f"{d}-{n}") for n in range(6)]
+    if step in LEVEL_QUESTIONS:
+        action = STEP_ACTION[step]
+        buttons = [_button(str(n), action, f"{d}-{n}") for n in range(6)]
+        return Outgoing(LEVEL_QUESTIONS[step], InlineKeyboardMarkup(_rows(buttons, 6)))
+    if step == "meds":
+        buttons = [_button(label, "cimeds", f"{d}-{key}") for key, label in MEDS.items()]
         return Outgoing(
-            "How strong was any urge to use today? 0 is none, 5 is very strong.",
-            InlineKeyboardMarkup(_rows(buttons, 6)),
+            "Did you take your medication as prescribed today?", InlineKeyboardMarkup([buttons])
+        )
+    if step == "sleep":
+        buttons = [
+            _button(f"{n}+" if n == SLEEP_MAX else str(n), "cisleep", f"{d}-{n}")
+            for n in range(SLEEP_MAX + 1)
+        ]
+        return Outgoing(
+            "How many hours did you sleep last night?", InlineKeyboardMarkup(_rows(buttons, 5))
+        )
+    if step == "skill_rating":
+        buttons = [_button(str(n), "cirate", f"{d}-{n}") for n in range(8)]
+        return Outgoing(SKILL_SCALE, InlineKeyboardMarkup(_rows(buttons, 8)))
+    if step == "practice":
+        buttons = [_button(label, "cipract", f"{d}-{key}") for key, label in PRACTICE.items()]
+        said = f"\n<i>{escape(practice)}</i>" if practice else ""
+        return Outgoing(
+            f"Did you try the practice from your last scenario?{said}",
+            InlineKeyboardMarkup([buttons]),
         )
     if step == "acted":
         return Outgoing(
@@ -158,7 +256,7 @@ def question(step: str, record: core.CheckinRecord, options: tuple[str, ...]) ->
             ),
         )
     if step in ("halt", "skills"):
-        labels = core.HALT if step == "halt" else {k: FRAMEWORKS[k] for k in options}
+        labels = core.HALT if step == "halt" else dict(program.skills)
         action = "cihalt" if step == "halt" else "ciskill"
         picked = set(record.pending)
         buttons = [
@@ -171,7 +269,7 @@ def question(step: str, record: core.CheckinRecord, options: tuple[str, ...]) ->
         text = (
             "HALT: are you any of these right now? Tap all that apply, then Done."
             if step == "halt"
-            else "Which skills did you use today? Tap all that apply, then Done."
+            else "Which skills did you use in real life today? Tap all that apply, then Done."
         )
         return Outgoing(text, InlineKeyboardMarkup(rows))
     if step == "note":
@@ -183,21 +281,29 @@ def question(step: str, record: core.CheckinRecord, options: tuple[str, ...]) ->
     return Outgoing("✅ Check-in saved.")
 
 
-async def _finished(update: Update, context: ContextTypes.DEFAULT_TYPE, record) -> None:
+async def _finished(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    record,
+    closing=None,  # noqa: ANN001
+) -> None:
+    """The saved message: an answer that fits the answers (state/checkin_replies.py)."""
     user = update.effective_user
     assert user is not None
-    now = datetime.now(UTC)
-
-    async def work(uow):
-        return await core.overview(uow, user.id, now)
-
-    ov = await services(context).store.run(user.id, work)
-    days = ov.streak_days
-    text = "✅ <b>Check-in saved.</b> Thank you for taking the minute."
-    if days:
-        text += f"\nCheck-in streak: {days} day{'s' if days != 1 else ''}."
-    text += "\n/progress shows your last two weeks."
-    keyboard = None
+    rows = []
+    if closing is not None and closing.offer_practice:
+        scenario = services(context).library.get(closing.offer_practice)
+        if scenario is not None:
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        f"Practice: {scenario.title}"[:60],
+                        callback_data=callbacks.scenario(scenario.id),
+                    )
+                ]
+            )
+    if closing is not None and closing.offer_week:
+        rows.append([_button("My week's card", "wkshow")])
     if record.note:
         # Offered only where a leader would see it: groups the member shares check-ins with.
         groups = await services(context).store.run(
@@ -206,10 +312,9 @@ async def _finished(update: Update, context: ContextTypes.DEFAULT_TYPE, record) 
         if groups:
             who = groups[0].leader_name if len(groups) == 1 else "my group leaders"
             label = f"Share this note with {who}"
-            keyboard = InlineKeyboardMarkup(
-                [[_button(label[:60], "cishare", core.ymd(record.local_date))]]
-            )
-    await reply(update, context, [Outgoing(text, keyboard)])
+            rows.append([_button(label[:60], "cishare", core.ymd(record.local_date))])
+    text = "\n\n".join(closing.paragraphs) if closing else "✅ <b>Check-in saved.</b>"
+    await reply(update, context, [Outgoing(text, InlineKeyboardMarkup(rows) if rows else None)])
 
 
 def _audience(groups) -> str:  # noqa: ANN001 - a list of GroupRecord
@@ -257,8 +362,31 @@ def _menu(settings: core.SettingsRecord | None, now: datetime) -> Outgoing:
                     "ciweek", "off" if settings.weekly_summary else "on"),
         ]
     )  # fmt: skip
+    rows.append([_button("Choose my questions", "ciitems")])
     rows.append([_button("Change time, zone or questions", "cisetup")])
     return Outgoing("\n".join(lines), InlineKeyboardMarkup(rows))
+
+
+def items_menu(settings: core.SettingsRecord | None, program: Program) -> Outgoing:
+    """The program's items, each to hide or show again (the mood opens every check-in)."""
+    hidden = set(settings.hidden_items if settings else ())
+    rows = [
+        [
+            _button(
+                ("🚫 " if item in hidden else "✓ ") + ITEMS[item],
+                "cihide",
+                f"{item}-{'off' if item not in hidden else 'on'}",
+            )
+        ]
+        for item in program.items
+        if item != "mood"
+    ]
+    return Outgoing(
+        "<b>Your check-in questions</b>\nTap one to hide it, if it doesn't apply to you, or "
+        "to bring it back. ✓ asked · 🚫 hidden. Urge questions also depend on the recovery "
+        "question in the setup.",
+        InlineKeyboardMarkup(_rows([b for r in rows for b in r], 2)),
+    )
 
 
 async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -443,9 +571,13 @@ async def _on_step(
     if value is None:
         raise ValueError(arg)
     now = datetime.now(UTC)
+    program = services(context).checkin_program
+    if step == "emotion" and value.startswith("pick-"):
+        await _rate_emotion(update, context, day, value.removeprefix("pick-"))
+        return
 
     async def work(uow):
-        return await core.answer(uow, user.id, day, step, value, now)
+        return await core.answer(uow, user.id, day, step, value, now, program)
 
     result = await services(context).store.run(user.id, work)
     if result.status == "invalid":
@@ -461,19 +593,62 @@ async def _on_step(
             await answer(query, "Already saved. Thank you!")
             return
         await answer(query, "Already saved; here's where you were.")
-        await reply(update, context, [question(record.step, record, result.skill_options)])
+        await reply(update, context, [_next(record, result, program)])
         return
     await answer(query)
-    if record.step == step:  # a multi-select toggle: redraw its buttons in place
-        markup = question(step, record, result.skill_options).keyboard
+    if record.step == step:  # a multi-select toggle or a feeling rated: redraw in place
+        markup = _next(record, result, program).keyboard
         with contextlib.suppress(BadRequest):
             await query.edit_message_reply_markup(reply_markup=markup)
         return
     await _mark_chosen(update)
-    if record.done:
-        await _finished(update, context, record)
+    if result.safety:  # thoughts of suicide or self-harm urges at 3+: ask directly first
+        await _ask_safety(update, context, record, step)
+    elif record.done:
+        await _finished(update, context, record, result.closing)
     else:
-        await reply(update, context, [question(record.step, record, result.skill_options)])
+        await reply(update, context, [_next(record, result, program)])
+
+
+def _next(record: core.CheckinRecord, result: core.Answer, program: Program) -> Outgoing:
+    return question(record.step, record, result.skill_options, program, result.practice_text)
+
+
+async def _rate_emotion(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, day: date, key: str
+) -> None:
+    """A feeling tapped: its 0-5 row in place of the list (nothing is stored until rated);
+    an empty key goes back to the list."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    program = services(context).checkin_program
+    if key and key not in program.emotions:
+        raise ValueError(key)
+
+    async def work(uow):
+        return await core.current(uow, user.id, day, datetime.now(UTC), program)
+
+    result = await services(context).store.run(user.id, work)
+    record = result.checkin
+    if record is None or record.step != "emotion":
+        await answer(query, EXPIRED)
+        return
+    await answer(query)
+    markup = emotion_keyboard(record, program, key or None)
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_reply_markup(reply_markup=markup)
+
+
+async def _ask_safety(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, record: core.CheckinRecord, step: str
+) -> None:
+    """The safety flow for a high-risk answer: the direct question, whose Yes brings the card
+    and the plan (and the leader alert, where the participant opted in); the check-in waits."""
+    category = "self-harm" if step == "self_harm" else "suicide"
+    keyboard = ask_keyboard_for(
+        category, ("Not right now, go on", callbacks.action("cicont", core.ymd(record.local_date)))
+    )
+    await reply(update, context, [Outgoing(escape(SAFETY_ASK), keyboard)])
 
 
 async def _mark_chosen(update: Update) -> None:
@@ -534,7 +709,7 @@ async def _on_menu(
             settings = await core.get_settings(uow, user.id)
             if not core.answerable_day(settings, day, now):
                 return "expired"
-            return await core.snooze(uow, user.id, day, now)
+            return await core.snooze(uow, user.id, day, now, services(context).checkin_program)
 
         when = await store.run(user.id, snooze)
         if when == "expired" or when is None:
@@ -617,6 +792,39 @@ async def _on_menu(
             ],
         )
         return
+    if action == "ciitems":
+        await answer(query)
+        settings = await store.run(user.id, lambda uow: core.get_settings(uow, user.id))
+        await reply(update, context, [items_menu(settings, services(context).checkin_program)])
+        return
+    if action == "cihide":
+        item, _, turn = (arg or "").rpartition("-")
+        if turn not in ("on", "off"):
+            raise ValueError(arg)
+
+        async def hide(uow):
+            return await core.hide_item(uow, user.id, item, turn == "off")
+
+        settings = await store.run(user.id, hide)
+        if settings is None:
+            raise ValueError(arg)
+        await answer(query, "Hidden." if turn == "off" else "Asked again.")
+        markup = items_menu(settings, services(context).checkin_program).keyboard
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_reply_markup(reply_markup=markup)
+        return
+    if action == "cicont":
+        day, _ = _split(arg)
+        await answer(query)
+        await _mark_chosen(update)
+        await _continue(update, context, day)
+        return
+    if action == "cifu":
+        day, value = _split(arg)
+        if value not in ("ok", "hard"):
+            raise ValueError(arg)
+        await _on_followup(update, context, value == "hard")
+        return
     if action == "ciopt":  # the old one-for-all sharing switch, on a menu from before
         await answer(query)
         await reply(update, context, [Outgoing(SHARING_HELP)])
@@ -640,22 +848,70 @@ async def _on_menu(
     raise ValueError(action)
 
 
+async def _continue(update: Update, context: ContextTypes.DEFAULT_TYPE, day: date) -> None:
+    """Back to the check-in where it waits (after the safety question)."""
+    user = update.effective_user
+    assert user is not None
+    program = services(context).checkin_program
+
+    async def work(uow):
+        return await core.current(uow, user.id, day, datetime.now(UTC), program)
+
+    result = await services(context).store.run(user.id, work)
+    record = result.checkin
+    if record is None or record.done:
+        await reply(update, context, [Outgoing("Thank you. /safety is here any time.")])
+        return
+    await reply(update, context, [_next(record, result, program)])
+
+
+FOLLOWUP_OK = (
+    "I'm glad to hear it. Your safety plan and the lines stay one tap away: /safety. "
+    "Today's check-in comes as usual."
+)
+FOLLOWUP_HARD = (
+    "Thank you for telling me. You don't have to carry this alone today. Here are people you "
+    "can reach right now, and your plan."
+)
+
+
+async def _on_followup(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, struggling: bool
+) -> None:
+    """The day after a crisis: okay, or still struggling (the lines and the plan, and the same
+    question again tomorrow)."""
+    query, user, svc = update.callback_query, update.effective_user, services(context)
+    assert query is not None and user is not None
+    now = datetime.now(UTC)
+    await answer(query)
+    await _mark_chosen(update)
+    await svc.store.run(user.id, lambda uow: core.followup_answer(uow, user.id, struggling, now))
+    if not struggling:
+        await reply(update, context, [Outgoing(FOLLOWUP_OK)])
+        return
+    await reply(update, context, [Outgoing(FOLLOWUP_HARD)])
+    card = crisis_card(resources_for(svc.resources, "suicide"), opening="You're not alone.")
+    await send_card(update, context, card)
+    await send_plan(update, context, await get_plan_text(svc.store, user.id))
+
+
 async def _check_in_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query, user = update.callback_query, update.effective_user
     assert user is not None
     now = datetime.now(UTC)
+    program = services(context).checkin_program
 
     async def work(uow):
         settings = await core.get_settings(uow, user.id)
         today = local_today(settings.timezone if settings and settings.timezone else "UTC", now)
-        return today, await core.current(uow, user.id, today)
+        return today, await core.current(uow, user.id, today, now, program)
 
     today, result = await services(context).store.run(user.id, work)
     if query is not None:
         await answer(query)
     record = result.checkin
     if record is None:
-        text, rows = core.checkin_message(today, snoozed=True)
+        text, rows = core.checkin_message(today, snoozed=True, mood="mood" in program.items)
         await reply(update, context, [Outgoing(text, keyboard_from(rows))])
     elif record.done:
         await reply(
@@ -664,7 +920,7 @@ async def _check_in_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             [Outgoing("You've checked in today already. /progress shows how it's going.")],
         )
     else:
-        await reply(update, context, [question(record.step, record, result.skill_options)])
+        await reply(update, context, [_next(record, result, program)])
 
 
 # ---- typed answers -----------------------------------------------------------------------
@@ -704,21 +960,18 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
             return True
         return await _apply_setup(update, context, "time", at)
     if awaiting.startswith("note:"):
+        program = services(context).checkin_program
 
         async def note(uow):
-            return await core.save_note(uow, user.id, text, now)
+            return await core.save_note(uow, user.id, text, now, program)
 
         result = await store.run(user.id, note)
         if result.status != "ok" or result.checkin is None:
             return False
         if result.checkin.done:
-            await _finished(update, context, result.checkin)
+            await _finished(update, context, result.checkin, result.closing)
         else:
-            await reply(
-                update,
-                context,
-                [question(result.checkin.step, result.checkin, result.skill_options)],
-            )
+            await reply(update, context, [_next(result.checkin, result, program)])
         return True
     return False
 
@@ -757,18 +1010,20 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def due_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Queue every check-in that has come due (the outbox sender delivers them)."""
     try:
-        result = await core.run_due(services(context).store, datetime.now(UTC))
+        svc = services(context)
+        result = await core.run_due(svc.store, datetime.now(UTC), program=svc.checkin_program)
     except Exception as exc:  # the next run tries again; never let the job die
         log.error("check-in job failed: %s", error_summary(exc))
         return
-    if result.queued or result.weekly:
+    if result.queued or result.weekly or result.followups:
         notify(context.application)
-    if result.queued or result.skipped or result.weekly:
+    if result.queued or result.skipped or result.weekly or result.followups:
         log.info(
-            "check-ins: queued %d, skipped %d, weekly summaries %d",
+            "check-ins: queued %d, skipped %d, weekly summaries %d, follow-ups %d",
             result.queued,
             result.skipped,
             result.weekly,
+            result.followups,
         )
 
 

@@ -146,15 +146,18 @@ ACTIONS = ("cyes", "csafe", "cnum")  # the answers to the direct question
 
 
 def ask_keyboard(category: str | None) -> InlineKeyboardMarkup:
+    return ask_keyboard_for(category, ("I'm safe, back to the scene", callbacks.action("csafe")))
+
+
+def ask_keyboard_for(category: str | None, instead: tuple[str, str]) -> InlineKeyboardMarkup:
+    """The direct question's buttons: Yes (the card, the plan, the alert), `instead` (the
+    label and button data of "no": back to what was going on), and the numbers alone."""
     cat = category if category in CATEGORIES else None
+    label, data = instead
     return InlineKeyboardMarkup(
         [
             [InlineKeyboardButton("Yes", callback_data=callbacks.action("cyes", cat))],
-            [
-                InlineKeyboardButton(
-                    "I'm safe, back to the scene", callback_data=callbacks.action("csafe")
-                )
-            ],
+            [InlineKeyboardButton(label, callback_data=data)],
             [
                 InlineKeyboardButton(
                     "Show me support numbers", callback_data=callbacks.action("cnum", cat)
@@ -198,7 +201,8 @@ async def on_action(
     query = update.callback_query
     if query is not None:
         await answer(query)
-        said = escape(f"{ASK_TEXT}\n\nYou answered: {ANSWERED[data.action]}")
+        asked = getattr(query.message, "text", None) or ASK_TEXT  # the role-play's or a check-in's
+        said = escape(f"{asked}\n\nYou answered: {ANSWERED[data.action]}")
         await edit_pressed(query, said)
     category = data.arg if data.arg in CATEGORIES else "suicide"
     if data.action == "cyes":  # recorded and alerted as "yes to the question"

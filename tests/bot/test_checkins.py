@@ -74,7 +74,7 @@ async def test_checkin_needs_consent(chat, bot_env):
 async def test_setup_with_typed_zone_and_time_then_a_full_check_in(consented, bot_env, clock):
     chat, request, store = consented, consented.request, bot_env[2]
     await chat.send("/checkin")
-    assert "one-minute check-in" in request.texts()[-1]
+    assert "one-minute diary card" in request.texts()[-1]
     await chat.press_button("Set up daily check-ins")
     assert "Which time zone" in request.texts()[-2]
     assert chat.last_buttons()[0] == ("Eastern", "cizone:et")  # the US zones first
@@ -107,23 +107,57 @@ async def test_setup_with_typed_zone_and_time_then_a_full_check_in(consented, bo
     await chat.press(dict(buttons)["3 🙂"], message_text=row.payload["text"], buttons=buttons)
     assert request.sent("answerCallbackQuery")
     assert "➜ <i>3 🙂</i>" in request.sent("editMessageText")[-1]["text"]
-    assert "strongest feeling" in request.texts()[-1]
-    await chat.press_button("Anxious")
+    assert "Which feelings were strong today" in request.texts()[-1]
+    await chat.press_button("Anxious")  # its 0-5 row, in place
+
+    def edited() -> list[tuple[str, str]]:
+        return keyboard(request.sent("editMessageReplyMarkup")[-1])
+
+    assert [d for _, d in edited()][:6] == [f"ciemo:20260601-anxious-{n}" for n in range(6)]
+    await chat.press("ciemo:20260601-anxious-4", buttons=edited())
+    assert ("✓ Anxious 4", "ciemo:20260601-pick-anxious") in edited()
+    await chat.press("ciemo:20260601-fear-2", buttons=edited())
+    await chat.press("ciemo:20260601-done", buttons=edited())
     assert "urge to use" in request.texts()[-1]
     await chat.press_button("2")
     await chat.press_button("No")
+    assert "urge to hurt yourself" in request.texts()[-1]
+    await chat.press_button("0")
+    assert "thoughts of suicide" in request.texts()[-1]
+    await chat.press_button("0")
+    assert "skip group or quit" in request.texts()[-1]
+    await chat.press_button("1")
+    assert "medication as prescribed" in request.texts()[-1]
+    await chat.press_button("Partly")
+    assert "hours did you sleep" in request.texts()[-1]
+    assert chat.last_buttons()[-1] == ("12+", "cisleep:20260601-12")  # the number pad
+    await chat.press_button("6")
     assert "HALT" in request.texts()[-1]
     await chat.press_button("Tired")
     markup = request.sent("editMessageReplyMarkup")[-1]
     assert ("✓ Tired", "cihalt:20260601-tired") in keyboard(markup)
     assert ("Done", "cihalt:20260601-done") in keyboard(markup)  # was "None of these"
     await chat.press("cihalt:20260601-done", buttons=keyboard(markup))
+    assert "skills did you use in real life" in request.texts()[-1]
+    await chat.press_button("TIPP")
+    await chat.press("ciskill:20260601-done", buttons=edited())
+    assert "0-7" in request.texts()[-1]
+    await chat.press_button("5")
     assert "Anything you'd like to note" in request.texts()[-1]
     await chat.send("Went to a meeting after work.")
     saved = request.texts()[-1]
     assert "Check-in saved" in saved and "streak: 1 day" in saved
     [record] = await checkin_rows(store, chat.user_id)
     assert (record.mood, record.emotion, record.urge, record.acted) == (3, "anxious", 2, False)
+    assert record.emotions == {"anxious": 4, "fear": 2}
+    assert (record.self_harm, record.suicidal, record.quit_urge) == (0, 0, 1)
+    assert (record.meds, record.sleep_hours, record.skills, record.skill_rating) == (
+        "partly",
+        6,
+        ["tipp"],
+        5,
+    )
+    assert record.practice is None  # no scenario finished: not asked
     assert record.halt == ["tired"] and record.note == "Went to a meeting after work."
     # In no group: no leader could see it, so sharing the note isn't offered.
     assert not record.shared_note and not chat.last_buttons()[0][0].startswith("Share")
@@ -176,7 +210,18 @@ async def test_old_forged_and_out_of_turn_buttons_change_nothing(consented, bot_
 async def test_crisis_language_in_a_note_shows_help_and_is_not_saved(consented, bot_env, clock):
     chat, request, store = consented, consented.request, bot_env[2]
     await set_up(chat, "UTC", "3:00", recovery="No")
-    for data in ("ci:20260601-1", "ciemo:20260601-numb", "cihalt:20260601-done"):
+    for data in (
+        "ci:20260601-1",
+        "ciemo:20260601-numb",
+        "cish:20260601-0",
+        "cisui:20260601-0",
+        "ciquit:20260601-0",
+        "cimeds:20260601-yes",
+        "cisleep:20260601-8",
+        "cihalt:20260601-done",
+        "ciskill:20260601-done",
+        "cirate:20260601-0",
+    ):
         await chat.press(data)
     assert "Anything you'd like to note" in request.texts()[-1]
     await chat.send("I want to kill myself")
@@ -209,10 +254,10 @@ async def test_menu_pause_resume_stop_and_check_in_now(consented, bot_env, clock
     await chat.send("/checkin")
     assert "Stopped: no check-ins are sent." in request.texts()[-1]
     await chat.press_button("Check in now")
-    assert "How is your mood" in request.texts()[-1]
+    assert "How has your mood been today" in request.texts()[-1]
     assert not any(d.startswith("cisnz") for _, d in chat.last_buttons())
     await chat.press_button("5")
-    assert "strongest feeling" in request.texts()[-1]
+    assert "Which feelings were strong" in request.texts()[-1]
     assert not (await settings_of(store, chat.user_id)).active  # checking in stays possible
 
 

@@ -7,11 +7,18 @@ from datetime import UTC, date, datetime, time, timedelta
 import time_machine
 
 from state import checkins, groups
+from state.checkin_items import Program
 from state.privacy import delete_user, export_user
 from state.store import Store
 
 DAY = date(2026, 6, 1)
 LEAD = 10
+# The check-in before the diary card (#19), as a program can still choose it.
+SHORT = Program(items=("mood", "emotions", "urge", "halt", "note"))
+WITH_SKILLS = Program(
+    items=("mood", "emotions", "urge", "halt", "skills", "note"),
+    skills=(("dear-man", "DEAR MAN"), ("refusal", "Refusal")),
+)
 
 
 def utc(*args: int) -> datetime:
@@ -38,29 +45,19 @@ async def configure(
     return await store.run(user_id, work)
 
 
-async def press(store: Store, user_id: int, step: str, value: str, day: date = DAY):
+async def press(
+    store: Store, user_id: int, step: str, value: str, day: date = DAY, program: Program = SHORT
+):
     async def work(uow):
-        return await checkins.answer(uow, user_id, day, step, value, now())
+        return await checkins.answer(uow, user_id, day, step, value, now(), program)
 
     return await store.run(user_id, work)
-
-
-async def practise(store: Store, user_id: int, skills: list[str]) -> None:
-    from state.engine import RunState
-
-    async def work(uow):
-        state = RunState(scenario_id="family/x", content_hash="h", node="a", step=0, seed=1)
-        run_id = await uow.runs.create(user_id, state)
-        await uow.turns.add(run_id, user_id, 0, "a", "go", "assertive", skills)
-
-    await store.run(user_id, work)
 
 
 async def test_recovery_track_full_flow_with_typed_note(store: Store) -> None:
     with time_machine.travel(utc(2026, 6, 1, 8), tick=False):
         await configure(store, 1, "UTC", time(9), recovery=True)
-        await practise(store, 1, ["dear-man.describe", "refusal.no-first"])
-        r = await press(store, 1, "mood", "3")
+        r = await press(store, 1, "mood", "3", program=WITH_SKILLS)
         assert r.status == "ok" and r.checkin.step == "emotion" and r.checkin.mood == 3
         assert (await press(store, 1, "mood", "5")).status == "already"  # no second start
         assert (await press(store, 1, "emotion", "furious")).status == "invalid"
@@ -73,16 +70,23 @@ async def test_recovery_track_full_flow_with_typed_note(store: Store) -> None:
             r = await press(store, 1, "halt", pick)
             assert r.status == "ok" and r.checkin.step == "halt"
         assert r.checkin.pending == ("hungry", "lonely")
-        r = await press(store, 1, "halt", "done")
+        r = await press(store, 1, "halt", "done", program=WITH_SKILLS)
         assert r.checkin.halt == ("hungry", "lonely") and r.checkin.step == "skills"
-        assert r.skill_options == ("dear-man", "refusal")
-        assert (await press(store, 1, "skills", "give")).status == "invalid"  # not practised
-        await press(store, 1, "skills", "refusal")
-        r = await press(store, 1, "skills", "done")
-        assert r.checkin.skills == ("refusal",) and r.checkin.step == "note"
+        assert r.skill_options == ("dear-man", "refusal")  # the program's own list
+        bad = await press(store, 1, "skills", "give", program=WITH_SKILLS)
+        assert bad.status == "invalid"  # not on the program's list
+        await press(store, 1, "skills", "refusal", program=WITH_SKILLS)
+        r = await press(store, 1, "skills", "done", program=WITH_SKILLS)
+        assert r.checkin.skills == ("refusal",) and r.checkin.step == "skill_rating"
+        r = await press(store, 1, "skill_rating", "8", program=WITH_SKILLS)
+        assert r.status == "invalid"  # DBT's scale stops at 7
+        r = await press(store, 1, "skill_rating", "5", program=WITH_SKILLS)
+        assert r.checkin.skill_rating == 5 and r.checkin.step == "note"
 
         async def typed(uow):
-            return await checkins.save_note(uow, 1, "  Called my sponsor instead.  ", now())
+            return await checkins.save_note(
+                uow, 1, "  Called my sponsor instead.  ", now(), WITH_SKILLS
+            )
 
         r = await store.run(1, typed)
         assert (

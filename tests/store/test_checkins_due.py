@@ -8,6 +8,7 @@ import time_machine
 from sqlalchemy import select, update
 
 from state import checkins
+from state.checkin_items import Program
 from state.db.checkins import CheckinSettings
 from state.db.models import OutboxMessage, User
 from state.store import Store
@@ -15,6 +16,9 @@ from state.store import Store
 
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
+
+
+SHORT = Program(items=("mood", "emotions", "halt", "note"))  # before #19
 
 
 def now() -> datetime:
@@ -206,7 +210,7 @@ async def test_blocked_or_already_checked_in_are_not_queued_but_move_on(store: S
             )
 
         async def early(uow):  # 42 checked in on their own at 08:00 ("check in now")
-            return await checkins.answer(uow, 42, date(2026, 6, 1), "mood", "4", now())
+            return await checkins.answer(uow, 42, date(2026, 6, 1), "mood", "4", now(), SHORT)
 
         assert (await store.run(42, early)).status == "ok"
         clock.move_to(utc(2026, 6, 1, 9, 0, 30))
@@ -254,7 +258,7 @@ async def test_weekly_summary_comes_with_sundays_check_in(store: Store) -> None:
                         ("note", "skip"),
                     ):
                         result = await checkins.answer(
-                            uow, 61, date(2026, 6, day), step, value, now()
+                            uow, 61, date(2026, 6, day), step, value, now(), SHORT
                         )
                         assert result.status == "ok"
                     assert result.checkin.done

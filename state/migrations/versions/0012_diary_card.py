@@ -18,21 +18,21 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 CHECKIN_COLUMNS = (
-    sa.Column("emotions", sa.JSON()),
-    sa.Column("self_harm", sa.Integer()),
-    sa.Column("suicidal", sa.Integer()),
-    sa.Column("quit_urge", sa.Integer()),
-    sa.Column("meds", sa.String(8)),
-    sa.Column("sleep_hours", sa.Integer()),
-    sa.Column("skill_rating", sa.Integer()),
-    sa.Column("practice", sa.String(8)),
+    ("emotions", sa.JSON),
+    ("self_harm", sa.Integer),
+    ("suicidal", sa.Integer),
+    ("quit_urge", sa.Integer),
+    ("meds", lambda: sa.String(8)),
+    ("sleep_hours", sa.Integer),
+    ("skill_rating", sa.Integer),
+    ("practice", lambda: sa.String(8)),
 )
 
 
 def upgrade() -> None:
     with op.batch_alter_table("checkins") as batch:
-        for column in CHECKIN_COLUMNS:
-            batch.add_column(column.copy())
+        for name, kind in CHECKIN_COLUMNS:
+            batch.add_column(sa.Column(name, kind()))
     with op.batch_alter_table("checkin_settings") as batch:
         batch.add_column(sa.Column("hidden_items", sa.JSON()))
         batch.add_column(sa.Column("crisis_on", sa.Date()))
@@ -43,5 +43,5 @@ def downgrade() -> None:
         batch.drop_column("crisis_on")
         batch.drop_column("hidden_items")
     with op.batch_alter_table("checkins") as batch:
-        for column in reversed(CHECKIN_COLUMNS):
-            batch.drop_column(column.name)
+        for name, _ in reversed(CHECKIN_COLUMNS):
+            batch.drop_column(name)
