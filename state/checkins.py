@@ -758,11 +758,9 @@ async def answer(
             rated = row.emotions or {}
             if rated:
                 row.emotion = max(rated, key=lambda k: rated[k])
-        elif key not in program.emotions and key not in EMOTIONS:
-            return Answer("invalid")
-        elif not level:  # a keyboard from before intensities: the one strongest feeling
+        elif not level and key in EMOTIONS:  # a keyboard from before intensities
             row.emotion = key
-        elif level in LEVELS:
+        elif key in program.emotions and level in LEVELS:
             row.emotions = {**(row.emotions or {}), key: int(level)}
             await uow.session.flush()
             return _result("ok", row, ctx)
