@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import time_machine
 from sqlalchemy import select, update
 
+from bot.outbox_sender import drain_once
+from offline import SendWire, make_bot, ok
 from state import checkin_replies, checkins, groups
 from state.checkin_items import Program
 from state.crisis import CrisisResult
@@ -327,3 +329,43 @@ async def test_the_week_card_and_sending_it_to_a_leader(store: Store) -> None:
         )
         assert left.all() == []  # the card sent about them is erased with them
         assert await uow.session.get(CheckinSettings, member) is None
+
+
+class Recording(SendWire):
+    """Accepts every send, keeping each call's method and any file it carried."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict, bytes]] = []
+
+    async def do_request(self, url, method, request_data=None, *args, **kw):  # noqa: ANN001, ANN002, ANN003, ANN201
+        files = request_data.multipart_data if request_data else None
+        blob = b"".join(v[1] for v in (files or {}).values() if isinstance(v, tuple))
+        name = url.rsplit("/", 1)[-1]
+        if name != "getMe":
+            self.calls.append((name, dict(request_data.parameters) if request_data else {}, blob))
+        return await super().do_request(url, method, request_data, *args, **kw)
+
+    async def send(self, chat: int, params: dict) -> tuple[int, bytes]:
+        return ok({"message_id": 1, "date": 0, "chat": {"id": chat, "type": "private"}})
+
+
+async def test_the_sender_draws_a_sent_card_as_a_pdf(store: Store) -> None:
+    lead, member = 90, 9
+    async with store.transaction(lead) as uow:
+        await groups.set_role(uow, lead, groups.LEADER)
+        group = await groups.create_group(uow, lead, "Tuesday", "Dr. Lee")
+        link = await groups.create_invite(uow, kind="group", created_by=lead, group_id=group.id)
+        await groups.join_group(uow, link.code, member, "Pat")
+    with time_machine.travel(utc(2026, 6, 1, 20), tick=False):
+        await configure(store, member)
+        await press(store, member, "mood", "3", program=Program(items=("mood",)))
+
+        async def send(uow):
+            return await checkins.send_card(uow, member, group.id, now())
+
+        assert await store.run(member, send) == "Dr. Lee"
+    wire = Recording()
+    assert await drain_once(await make_bot(wire), store, rate=0, per_chat_interval=0) == 1
+    [(method, params, blob)] = wire.calls
+    assert method == "sendDocument" and int(params["chat_id"]) == lead
+    assert "Pat" in params["caption"] and blob.startswith(b"%PDF")
