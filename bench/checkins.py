@@ -5,8 +5,10 @@
 1. Time: the database holds N participants with check-in settings (a mix of ten zones, times
    spread over the day); D of them are due. `state.checkins.run_due` finds them through the
    index on `next_due_at`, queues D outbox rows and moves D `next_due_at` on, one transaction
-   per batch of 1,000. Each repeat first puts the same D rows back to due and empties the
-   outbox (not timed). Median of the repeats. Goal: under one second for 2,000 due of 100,000.
+   per batch of 1,000. One in ten of the due ones had a crisis card yesterday (`crisis_on`,
+   the diary card's follow-up, #19), so the same run also queues their "how are you today?".
+   Each repeat first puts the same D rows back to due and empties the outbox (not timed).
+   Median of the repeats. Goal: under one second for 2,000 due of 100,000.
 2. Memory: a fresh process opens the store holding 1,000 or 100,000 participants and runs the
    job for the same number of due ones; its RSS (`/proc/self/status`) after opening, after the
    run and at peak. Goal: flat in the number stored.
@@ -54,6 +56,7 @@ ZONES = (
     "UTC+05:30",
 )
 NOW = datetime(2026, 6, 1, 12, 0, 30, tzinfo=UTC)
+FOLLOWUP_EVERY = 10  # one due participant in ten had a crisis yesterday: a follow-up too
 
 
 async def populate(url: str, users: int) -> None:
@@ -102,6 +105,13 @@ async def reset(url: str, due: int, users: int) -> None:
                     .where(CheckinSettings.user_id.in_(ids[lo : lo + common.CHUNK]))
                     .values(next_due_at=NOW - timedelta(seconds=20))
                 )
+            crisis = ids[::FOLLOWUP_EVERY]
+            for lo in range(0, len(crisis), common.CHUNK):
+                await conn.execute(
+                    update(CheckinSettings)
+                    .where(CheckinSettings.user_id.in_(crisis[lo : lo + common.CHUNK]))
+                    .values(crisis_on=NOW.date() - timedelta(days=1))
+                )
     finally:
         await eng.dispose()
     if eng.dialect.name == "sqlite":
@@ -147,6 +157,7 @@ async def time_due(url: str, due: int, users: int, repeats: int) -> tuple[float,
         finally:
             await store.close()
         assert result.queued == due, (result, due)
+        assert result.followups == len(range(0, due, FOLLOWUP_EVERY)), result
     return statistics.median(times), times
 
 
@@ -192,7 +203,9 @@ async def bench(
         "Goal: with 100,000 participants stored, finding who is due and queueing them takes "
         "under one second, and memory stays flat in the number stored. One repeating job asks "
         "the database (index on `checkin_settings.next_due_at`); one transaction per batch of "
-        f"{checkins.BATCH:,} queues the outbox rows and moves `next_due_at` on.",
+        f"{checkins.BATCH:,} queues the outbox rows and moves `next_due_at` on. One due "
+        f"participant in {FOLLOWUP_EVERY} had a crisis card the day before, so the same run "
+        "queues their one follow-up too (the diary card's, #19).",
         "",
         f"**Time** — `state.checkins.run_due` with N stored, D due; median of {repeats} runs "
         "(each starts from the same D due rows and an empty outbox).",
