@@ -290,3 +290,27 @@ class _JobContext:
 
     def __init__(self, app) -> None:
         self.application = app
+
+
+async def test_a_participant_hides_questions_that_dont_apply(consented, bot_env, clock):
+    chat, request, store = consented, consented.request, bot_env[2]
+    await set_up(chat, "UTC", "3:00", recovery="No")
+    await chat.send("/checkin")
+    await chat.press_button("Choose my questions")
+    assert "Your check-in questions" in request.texts()[-1]
+    assert not any("Mood" in t for t, _ in chat.last_buttons())  # it opens every check-in
+    await chat.press_button("✓ Medication")
+    assert (await settings_of(store, chat.user_id)).hidden_items == ("meds",)
+    markup = keyboard(request.sent("editMessageReplyMarkup")[-1])
+    assert ("🚫 Medication", "cihide:meds-on") in markup
+    for data in (
+        "ci:20260601-3",
+        "ciemo:20260601-done",
+        "cish:20260601-0",
+        "cisui:20260601-0",
+        "ciquit:20260601-0",
+    ):
+        await chat.press(data)
+    assert "hours did you sleep" in request.texts()[-1]  # no medication question
+    await chat.press("cihide:meds-on", buttons=markup)
+    assert (await settings_of(store, chat.user_id)).hidden_items == ()
