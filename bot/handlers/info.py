@@ -28,6 +28,7 @@ HELP = (
     "/progress — what you've practiced so far\n"
     "/skills — short cards on the skills behind the feedback\n"
     "/checkin — a one-minute daily check-in at a time you choose\n"
+    "/week — your check-in diary card for the week, to keep or send\n"
     "/safety — crisis lines, any time\n"
     "/safetyplan — build or see your safety plan\n"
     "/mydata — download everything stored about you\n"
