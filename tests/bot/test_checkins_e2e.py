@@ -42,7 +42,11 @@ def press(stub: BotApiStub, message, label: str) -> None:
 @pytest.mark.slow
 def test_check_in_arrives_at_its_minute_and_shows_in_progress_and_mydata(stub, tmp_path):
     bot = start_bot(
-        stub, tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}", CHECKIN_INTERVAL_SECONDS="1"
+        stub,
+        tmp_path,
+        f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}",
+        CHECKIN_INTERVAL_SECONDS="1",
+        CHECKIN_ITEMS="mood,emotions,urge,halt,note",  # the timing is the point, not the card
     )
     try:
         stub.wait_for(lambda: [c for c in stub.calls if c.method == "setMyCommands"], 60)
@@ -50,7 +54,7 @@ def test_check_in_arrives_at_its_minute_and_shows_in_progress_and_mydata(stub, t
         press(stub, message_with(stub, "Do you agree"), "I agree")
         message_with(stub, "Thank you.")
         stub.send_text(USER, "/checkin")
-        press(stub, message_with(stub, "one-minute check-in"), "Set up daily check-ins")
+        press(stub, message_with(stub, "one-minute diary card"), "Set up daily check-ins")
         message_with(stub, "Which time zone")
         stub.send_text(USER, "UTC")
         message_with(stub, "What time should")
@@ -63,16 +67,21 @@ def test_check_in_arrives_at_its_minute_and_shows_in_progress_and_mydata(stub, t
         press(stub, message_with(stub, "track urges"), "Yes")
         assert "The first one comes today" in message_with(stub, "All set").params["text"]
 
-        checkin = message_with(stub, "How is your mood")
+        checkin = message_with(stub, "How has your mood been today")
         arrived = datetime.now(UTC)
         assert len(checkin.buttons) == 7 and checkin.buttons[-1][0] == "⏰ In an hour"
         press(stub, checkin, "4")
-        press(stub, message_with(stub, "What is the strongest feeling"), "Calm")
+        feelings = message_with(stub, "Which feelings were strong")
+        press(stub, feelings, "Calm")
+        stub.wait_for(lambda: stub.sent_to(USER, "editMessageReplyMarkup"), 30)
+        stub.press(USER, f"ciemo:{minute:%Y%m%d}-calm-2", feelings)
+        stub.press(USER, f"ciemo:{minute:%Y%m%d}-done", feelings)
         press(stub, message_with(stub, "How strong was any urge"), "1")
         press(stub, message_with(stub, "Did you act on it"), "No")
         halt = message_with(stub, "HALT: are you")
+        edits = len(stub.sent_to(USER, "editMessageReplyMarkup"))
         press(stub, halt, "Tired")
-        stub.wait_for(lambda: stub.sent_to(USER, "editMessageReplyMarkup"), 30)
+        stub.wait_for(lambda: len(stub.sent_to(USER, "editMessageReplyMarkup")) > edits, 30)
         press(stub, halt, "None of these")  # the same button data as "Done"
         message_with(stub, "Anything you'd like to note")
         stub.send_text(USER, NOTE)
@@ -113,6 +122,6 @@ def test_check_in_arrives_at_its_minute_and_shows_in_progress_and_mydata(stub, t
     assert [(k, s) for k, s, _, _ in rows] == [(f"checkin:{USER}:{minute:%Y%m%d}", "sent")]
     assert rows[0][2].startswith(f"{minute:%Y-%m-%d %H:%M}")
     assert arrived.replace(second=0, microsecond=0) == minute
-    assert len([s for s in stub.sent_to(USER) if "How is your mood" in str(s.params)]) == 1
+    assert len([s for s in stub.sent_to(USER) if "How has your mood" in str(s.params)]) == 1
     log = (tmp_path / "bot.log").read_text(errors="replace")
     assert "Traceback" not in log and NOTE not in log
