@@ -90,8 +90,6 @@ UK_WORDS: dict[str, str] = {
     "at the weekend": "on the weekend",
     "a&e": "the ER",
     "loo": "bathroom",
-    "queue": "line",
-    "queueing": "waiting in line",
     "takeaway": "takeout",
     "petrol": "gas",
     "uni": "college",
@@ -146,7 +144,9 @@ _GENDERED_SELF_RE = re.compile(
     r"aunt|uncle|mother|father|wife|husband|niece|nephew|girlfriend|boyfriend)\b",
     re.IGNORECASE,
 )
-_THIRD_PERSON_RE = re.compile(r"\bthere (he|she)(?: is|'s)\b", re.IGNORECASE)
+_THIRD_PERSON_RE = re.compile(
+    r"\bthere (he|she)(?: is|'s)\b|,\s*man(?=[.!?,])|^man,", re.IGNORECASE | re.MULTILINE
+)
 # "it's Alex from group", "I'm Sam": the player introducing themself by a name.
 _SELF_NAME_RE = re.compile(r"\b(?:I'm|I am|it's|it is|this is|my name is|name's)\s+([A-Z][a-z]+)\b")
 _NOT_NAMES = frozenset(
