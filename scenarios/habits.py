@@ -451,7 +451,12 @@ def check_player(sc: Scenario, add: Add) -> None:
 
 
 def check_homework(sc: Scenario, add: Add) -> None:
-    names = {ch.name for ch in sc.characters.values() if ch.name.lower() not in ROLE_NAMES}
+    names = {
+        word
+        for ch in sc.characters.values()
+        for word in re.findall(r"[A-Z][\w'-]+", ch.name)
+        if word.lower() not in ROLE_NAMES
+    }
     for nid, node in sc.nodes.items():
         if node.ending is None:
             continue
@@ -467,7 +472,10 @@ def check_homework(sc: Scenario, add: Add) -> None:
 
 
 # Character names that are also what anyone calls their own relative: not fiction in homework.
-ROLE_NAMES = frozenset({"mom", "dad", "grandma", "grandpa", "mother", "father"})
+ROLE_NAMES = frozenset(
+    {"mom", "dad", "grandma", "grandpa", "mother", "father", "uncle", "aunt", "auntie"}
+    | {"mr", "mrs", "ms", "dr", "coach"}
+)
 
 
 def ending_text(node: Node) -> str:
