@@ -104,7 +104,7 @@ async def test_heavy_topics_are_marked_where_they_are_chosen(heavy_env):
     listing = request.texts()[-1]
     assert "<i>Heavy topic</i>: it may bring up strong feelings." in listing
     assert "●●● <b>Not at the dinner table</b> · <i>heavy topic</i>" in listing
-    assert "●●○ <b>The birthday on group night</b>\n" in listing  # only the heavy one
+    assert "●●● <b>The birthday on group night</b>\n" in listing  # only the heavy one
     await chat.press_button("●●● Not at the dinner table · heavy")
     intro = next(t for t in request.texts() if t.startswith("<b>Not at the dinner table</b>"))
     assert intro.splitlines()[1] == "●●● Level 3 of 3: hard · heavy topic"
