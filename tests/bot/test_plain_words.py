@@ -72,7 +72,9 @@ async def test_the_list_says_what_the_dots_mean_and_the_intro_says_the_level(con
     await chat.press_button("Family")
     listing = request.texts()[-1]
     assert "The dots show how hard each one is: ●○○ gentle, ●●○ moderate, ●●● hard." in listing
-    assert "Heavy topic" not in listing  # no scenario on main is marked yet
+    family = [s for s in LIBRARY.scenarios.values() if s.context == "family"]
+    heavy = any((s.intensity or 0) >= 3 for s in family)
+    assert ("Heavy topic" in listing) == heavy  # every scenario now has an intensity
     await chat.press_button("●○○ A ride on Tuesday")
     intro = next(t for t in request.texts() if t.startswith("<b>A ride on Tuesday</b>"))
     assert intro.splitlines()[1] == "●○○ Level 1 of 3: gentle"
