@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import deque
 
 from scenarios.expr import ExprError, parse
+from scenarios.habits import check as habit_warnings
 from scenarios.limits import (
     BUTTON_TEXT_MAX,
     BUTTON_TEXT_WARN,
@@ -284,6 +285,7 @@ def validate(loaded: LoadedFile) -> list[Problem]:
             f"context {sc.context!r} differs from its folder {sc.id.split('/')[0]!r}",
             "context-folder",
         )
+    problems.extend(habit_warnings(loaded))
     return problems
 
 

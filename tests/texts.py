@@ -28,6 +28,7 @@ MINI = """\
 title: Mini
 context: family
 difficulty: 1
+intensity: 1
 skills: [refusal]
 summary: A tiny scenario for tests.
 characters:
@@ -54,6 +55,13 @@ nodes:
         feedback: Maybe later invites a later yes.
         target: again
         set: {pushes: "pushes + 1"}
+      - id: never
+        text: No, and never offer me again
+        style: assertive
+        near_miss: too-big-an-ask
+        skills: [refusal.no-first]
+        feedback: A clear no, with a rule bigger than this moment.
+        target: again
   again:
     lines:
       - speaker: sam

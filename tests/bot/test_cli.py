@@ -18,7 +18,7 @@ def test_list_json_has_the_fields():
     assert result.exit_code == 0
     rows = json.loads(result.output)
     row = next(r for r in rows if r["id"] == SCENARIO)
-    assert row["context"] == "family" and row["difficulty"] == 2
+    assert row["context"] == "family" and row["difficulty"] == 3
     assert "dear-man" in row["skills"] and row["nodes"] > 5
 
 

@@ -180,7 +180,7 @@ def question_flow(stub: BotApiStub, tmp_path, url: str) -> None:
     bot = consented_member(stub, tmp_path, url)
     try:
         stub.press_button(MEMBER, "Family")
-        stub.press_button(MEMBER, "●●○ The birthday on group night")
+        stub.press_button(MEMBER, "●●● The birthday on group night")
         first = scene_line(stub, 0)
         first_buttons = first.buttons
 

@@ -43,7 +43,7 @@ def test_play_kill_restart_finish(stub, tmp_path):
         stub.send_text(USER, "/start")
         stub.press_button(USER, "I agree")
         stub.press_button(USER, "Family")
-        stub.press_button(USER, "●●○ The birthday on group night")
+        stub.press_button(USER, "●●● The birthday on group night")
         stub.press_button(USER, "Tomorrow is my group night")
         stub.wait_for(lambda: feedback_says(stub, "You stuck to the facts"))
         assert stub.sent_to(USER, "sendChatAction"), "lines arrive with a typing pause"

@@ -76,7 +76,7 @@ async def test_consent_then_menu_then_play(consented, bot_env):
     assert any(t.startswith("Family") for t in labels) and len(labels) == 5
     await chat.press_button("Family")
     assert "The birthday on group night" in request.texts()[-1]
-    await chat.press_button("●●○ The birthday on group night")
+    await chat.press_button("●●● The birthday on group night")
     texts = request.texts()
     assert any("Content note" in t for t in texts)
     assert any(t.startswith("<b>Mom:</b>") for t in texts)

@@ -210,7 +210,7 @@ def play(stub: BotApiStub, tmp_path: Path, url: str) -> None:
         # Picking from the topics and scenarios edits that one message.
         stub.press_button_in(CHAT, LEADER, "Family")
         before = posts(stub, CHAT)
-        stub.press_button_in(CHAT, LEADER, "●●○ The birthday on group night")
+        stub.press_button_in(CHAT, LEADER, "●●● The birthday on group night")
         poll = new_poll(stub, 0)
         opening = wait_text(stub, CHAT, "Live rehearsal: The birthday on group night", before)
         assert "anonymously" in opening and "<b>Mom:</b>" in opening

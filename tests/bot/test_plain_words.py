@@ -72,7 +72,9 @@ async def test_the_list_says_what_the_dots_mean_and_the_intro_says_the_level(con
     await chat.press_button("Family")
     listing = request.texts()[-1]
     assert "The dots show how hard each one is: ●○○ gentle, ●●○ moderate, ●●● hard." in listing
-    assert "Heavy topic" not in listing  # no scenario on main is marked yet
+    family = [s for s in LIBRARY.scenarios.values() if s.context == "family"]
+    heavy = any((s.intensity or 0) >= 3 for s in family)
+    assert ("Heavy topic" in listing) == heavy  # every scenario now has an intensity
     await chat.press_button("●○○ A ride on Tuesday")
     intro = next(t for t in request.texts() if t.startswith("<b>A ride on Tuesday</b>"))
     assert intro.splitlines()[1] == "●○○ Level 1 of 3: gentle"
@@ -104,7 +106,7 @@ async def test_heavy_topics_are_marked_where_they_are_chosen(heavy_env):
     listing = request.texts()[-1]
     assert "<i>Heavy topic</i>: it may bring up strong feelings." in listing
     assert "●●● <b>Not at the dinner table</b> · <i>heavy topic</i>" in listing
-    assert "●●○ <b>The birthday on group night</b>\n" in listing  # only the heavy one
+    assert "●●● <b>The birthday on group night</b>\n" in listing  # only the heavy one
     await chat.press_button("●●● Not at the dinner table · heavy")
     intro = next(t for t in request.texts() if t.startswith("<b>Not at the dinner table</b>"))
     assert intro.splitlines()[1] == "●●● Level 3 of 3: hard · heavy topic"

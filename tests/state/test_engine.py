@@ -49,7 +49,7 @@ def test_start_shows_lines_then_choices(mini):
     assert state.node == "offer" and state.visits == {"offer": 1}
     assert isinstance(outputs[0], Say) and outputs[0].name == "Sam"
     assert outputs[0].text in ("Want one?", "Go on, have one.")
-    assert [o.id for o in ask_of(outputs).options] == ["no", "maybe"]
+    assert [o.id for o in ask_of(outputs).options] == ["no", "maybe", "never"]
 
 
 def test_variants_depend_on_seed_only(mini):
