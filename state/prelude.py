@@ -56,8 +56,7 @@ FRAMES = {
     "self-respect": ("My self-respect", "your self-respect", "fast"),
 }
 FRAME_QUESTION = (
-    "Before you start: what matters most here: getting what you asked for, the relationship, "
-    "or your self-respect?"
+    "What matters most here: getting what you asked for, the relationship, or your self-respect?"
 )
 FRAME_HOW = {
     "dear-man": "describe the facts, say how you feel, ask clearly, and hold your ground",

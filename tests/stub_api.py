@@ -75,7 +75,10 @@ class Sent:
 
 # The coach's note on a choice (bot/render.py's feedback_text): in the pressed message's edit,
 # or in a message of its own when that edit was refused, and always for a typed reply.
-FEEDBACK = re.compile(r"<b>(assertive|passive|aggressive|passive-aggressive)</b> — ")
+# The four styles, or a listening, exposure or coping move (named instead of a style).
+FEEDBACK = re.compile(
+    r"<b>(assertive|passive|aggressive|passive-aggressive|(listening|exposure|coping) move)</b> — "
+)
 
 
 def is_feedback(sent: Sent) -> bool:
