@@ -18,7 +18,7 @@ from telegram import (
 from telegram.constants import MessageLimit
 
 from bot import callbacks
-from scenarios.library import LEVELS, Library, dots, heavy, level_words
+from scenarios.library import LEVELS, Library, dots, heavy, intensity_words, level_words
 from scenarios.model import Scenario
 from scenarios.skills import CONTEXT_LABELS, FRAMEWORKS, what_you_did
 from state.engine import MOVE_LABELS, Ask, Debrief, Feedback, Notice, Offer, Output, Say
@@ -113,6 +113,18 @@ HEAVY_LEGEND = (
     "<i>Heavy topic</i>: it may bring up strong feelings. Pick a moment when you have some "
     "support nearby; /stop leaves at any time."
 )
+
+
+INTENSITY_LEGEND = (
+    "<i>Light, moderate or heavy topic</i>: how much it may stir up. Heavy ones sit best later "
+    "in a series, once the group knows each other."
+)
+
+
+def with_intensity(scenario: Scenario) -> str:
+    """A leader's button: the title, then how heavy the topic is, in plain words."""
+    words = intensity_words(scenario)
+    return f"{scenario.title} · {words}" if words else scenario.title
 
 
 def turn_messages(

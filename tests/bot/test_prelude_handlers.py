@@ -63,3 +63,40 @@ async def test_steps_then_an_old_button_then_a_forged_one(fixture_chat):
     chat.request.clear()
     await chat.press(thought[0][1], buttons=thought)  # the thought check still works
     assert "balanced thought" in " ".join(chat.request.texts())
+
+
+def test_a_leaders_picker_names_how_heavy_a_topic_is():
+    from bot.features.live import scenarios_screen
+    from bot.render import with_intensity
+
+    scenario = LIBRARY.scenarios["social-anxiety/speak-up-in-group"]
+    assert with_intensity(scenario) == "Saying one thing in group · light topic"
+    heavy = scenario.model_copy(update={"intensity": 3})
+    assert with_intensity(heavy).endswith("· heavy topic")
+
+    class Live:  # the live feature reads only its library here
+        library = LIBRARY
+
+    text, keyboard = scenarios_screen(Live(), "social-anxiety")  # type: ignore[arg-type]
+    assert keyboard.inline_keyboard[0][0].text == "●○○ Saying one thing in group · light topic"
+    assert "Heavy ones sit best later" in text
+
+
+async def test_the_prediction_is_kept_on_the_run_and_erased_with_everything(fixture_chat):
+    from sqlalchemy import select
+
+    from state.db.models import Run
+
+    chat, store = fixture_chat
+    await chat.press("s:social-anxiety/speak-up-in-group")
+    for label in ("Skip to my turn", "Skip", "Skip", "5"):
+        await chat.press_button(label)
+    await chat.send("It will be awkward and I will mumble.")
+    assert "Your turn now." in chat.request.texts()
+
+    async def prediction(uow):
+        return list(await uow.session.execute(select(Run.anxiety_before, Run.prediction)))
+
+    assert await store.run(None, prediction) == [(5, "It will be awkward and I will mumble.")]
+    await store.run(None, lambda uow: uow.users.delete_everything(chat.user_id))
+    assert await store.run(None, prediction) == []
