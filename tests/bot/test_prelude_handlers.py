@@ -100,3 +100,11 @@ async def test_the_prediction_is_kept_on_the_run_and_erased_with_everything(fixt
     assert await store.run(None, prediction) == [(5, "It will be awkward and I will mumble.")]
     await store.run(None, lambda uow: uow.users.delete_everything(chat.user_id))
     assert await store.run(None, prediction) == []
+
+
+async def test_the_skip_helper_reaches_the_scene(fixture_chat):
+    chat, _ = fixture_chat
+    await chat.press("s:social-anxiety/speak-up-in-group")
+    assert await chat.skip_prelude() == 5
+    assert chat.last_buttons()[0][1].startswith("c:")  # the scene's first choices
+    assert await chat.skip_prelude() == 0
