@@ -353,8 +353,11 @@ def _guard(token: str, cond: Compiled | None) -> Callable[[Any], bool]:
 # ---- the step --------------------------------------------------------------------------------
 
 
-def start(scenario: Scenario, seed: int = 0) -> tuple[RunState, list[Output]]:
-    """A new run at the start node."""
+def start(
+    scenario: Scenario, seed: int = 0, *, with_prelude: bool = True
+) -> tuple[RunState, list[Output]]:
+    """A new run: the steps before the scene the scenario asks for (state.prelude), else the
+    start node. A live group rehearsal starts `with_prelude=False`: a group goes straight in."""
     prepare(scenario)
     state = RunState(
         scenario_id=scenario.id,
@@ -365,7 +368,7 @@ def start(scenario: Scenario, seed: int = 0) -> tuple[RunState, list[Output]]:
     )
     from state import prelude
 
-    state.prelude = prelude.stages(scenario)
+    state.prelude = prelude.stages(scenario) if with_prelude else []
     outputs: list[Output] = []
     if state.prelude:
         outputs.append(prelude.offer(scenario, state))

@@ -137,3 +137,10 @@ def test_the_after_step_texts():
     assert "expected" not in exposure.compare_offer(None).text.split("\n")[0][:20]
     text = exposure.closing(7, 4, "better").text
     assert "before: 7 of 10, after: 4 of 10" in text and "better than you expected" in text
+
+
+def test_a_live_group_run_skips_the_prelude():
+    state, out = engine.start(SCENARIO, seed=2, with_prelude=False)
+    assert not state.prelude and state.visits == {"ask": 1}
+    assert not any(isinstance(o, Offer) for o in out)
+    assert any(isinstance(o, engine.Ask) for o in out)
