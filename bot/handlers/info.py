@@ -130,6 +130,9 @@ async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, context, [Outgoing("\n".join(lines))])
     if checked.recent:
         await send_chart(context, chat.id, checked)
+    rated = [e for e in p.exposures if e.before is not None and e.after is not None]
+    if len(rated) >= 2:  # one point is no trend: the text above says it
+        await send_anxiety_chart(context, chat.id, rated[-EXPOSURE_SHOWN:])
 
 
 EXPOSURE_SHOWN = 8  # the latest exposure runs listed in /progress
@@ -173,6 +176,19 @@ def checkin_lines(ov: checkins.Overview) -> list[str]:
             f"day{'s' if acted != 1 else ''}"
         )
     return lines
+
+
+async def send_anxiety_chart(context: ContextTypes.DEFAULT_TYPE, chat_id: int, points) -> None:  # noqa: ANN001
+    """Anxiety before and after the latest exposure practices, drawn off the event loop."""
+    import asyncio
+
+    from bot.charts import anxiety_chart
+
+    labels = [f"{p.day:%b %-d}" for p in points]
+    png = await asyncio.to_thread(
+        anxiety_chart, labels, [p.before for p in points], [p.after for p in points]
+    )
+    await context.bot.send_photo(chat_id, png, caption="Anxiety before and after practice (0–10)")
 
 
 async def send_chart(context: ContextTypes.DEFAULT_TYPE, chat_id: int, ov) -> None:

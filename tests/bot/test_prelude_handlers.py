@@ -108,3 +108,25 @@ async def test_the_skip_helper_reaches_the_scene(fixture_chat):
     assert await chat.skip_prelude() == 5
     assert chat.last_buttons()[0][1].startswith("c:")  # the scene's first choices
     assert await chat.skip_prelude() == 0
+
+
+async def test_progress_lists_and_charts_anxiety_before_and_after(fixture_chat):
+    chat, _ = fixture_chat
+    for before, after, compared in (("8", "5", "The same"), ("6", "2", "Better")):
+        await chat.press("s:social-anxiety/speak-up-in-group")
+        for label in ("Skip to my turn", "Skip", "Skip", before, "Skip"):
+            await chat.press_button(label)
+        await chat.press_button("I'm nervous, but I'll share")
+        await chat.press_button("(A slow breath")
+        await chat.press_button(after)
+        await chat.press_button(compared.replace("The same", "About the same"))
+    assert "Anxiety before: 6 of 10, after: 2 of 10" in chat.request.texts()[-1]
+    chat.request.clear()
+    await chat.send("/progress")
+    text = unescape(chat.request.texts()[0])
+    assert "Saying one thing in group: 8 → 5 · as expected" in text
+    assert "Saying one thing in group: 6 → 2 · better than expected" in text
+    assert "came down 3.5 points" in text
+    assert "coping moves 2" in text
+    [photo] = chat.request.sent("sendPhoto")
+    assert photo["caption"].startswith("Anxiety before and after")
