@@ -32,6 +32,7 @@ from bot.services import services
 from state.crisis import ASK
 from state.engine import Choose, Feedback, Notice, Pick, Reply
 from state.language.screen import MODEL
+from state.practice import Turn
 from state.safety import crisis_card, screen_text
 
 log = logging.getLogger(__name__)
@@ -255,7 +256,7 @@ async def on_after(
     await _answered(update, context, turn)
 
 
-async def _answered(update: Update, context: ContextTypes.DEFAULT_TYPE, turn) -> None:  # noqa: ANN001
+async def _answered(update: Update, context: ContextTypes.DEFAULT_TYPE, turn: Turn) -> None:
     """Send a step's outcome: a refused (old or forged) button gets the toast and nothing
     changes; an applied one takes the buttons off the pressed message and shows what's next."""
     query = update.callback_query
