@@ -20,7 +20,7 @@ MISSING_TEXT = {c.missing: key for key, c in COMPONENTS.items() if c.missing}
 def walks(scenario, n: int, seed: int):
     rng = random.Random(seed)
     for _ in range(n):
-        state, outputs = start(scenario, seed=rng.randrange(1000))
+        state, outputs = start(scenario, seed=rng.randrange(1000), with_prelude=False)
         for _ in range(80):
             ask = next((o for o in outputs if isinstance(o, Ask)), None)
             if ask is None:
