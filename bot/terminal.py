@@ -20,7 +20,6 @@ from scenarios.library import Library, heavy, level_words, load_library
 from scenarios.skills import CONTEXT_LABELS, FRAMEWORKS, what_you_did
 from state.crisis import ASK, CrisisResult
 from state.engine import (
-    MOVE_LABELS,
     Ask,
     Choose,
     Debrief,
@@ -118,10 +117,6 @@ class Player:
 
     def show_debrief(self, d: Debrief) -> None:
         body = [escape(d.text), "", escape(d.summary)]
-        if d.moves:
-            body.append(
-                ", ".join(f"{MOVE_LABELS.get(m, m)}: {n}" for m, n in sorted(d.moves.items()))
-            )
         if d.previous:
             body += ["", escape(d.previous)]
         if d.missing:
