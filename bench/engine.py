@@ -39,13 +39,14 @@ GOAL_US = 50.0
 
 
 def record_walk(scenario: Scenario, steps: int, seed: int = 0) -> list[tuple[RunState, Choose]]:
-    """(state, input) pairs of a seeded random walk, restarting at endings."""
+    """(state, input) pairs of a seeded random walk, restarting at endings. Scene steps only:
+    the steps before the scene (a worked example, ratings) are skipped, as a live group does."""
     rng = random.Random(seed)
     trace: list[tuple[RunState, Choose]] = []
-    state, outputs = engine.start(scenario, seed=rng.randrange(1 << 30))
+    state, outputs = engine.start(scenario, seed=rng.randrange(1 << 30), with_prelude=False)
     while len(trace) < steps:
         if state.status == "ended":
-            state, outputs = engine.start(scenario, seed=rng.randrange(1 << 30))
+            state, outputs = engine.start(scenario, seed=rng.randrange(1 << 30), with_prelude=False)
             continue
         ask = next(o for o in outputs if isinstance(o, Ask))
         inp = Choose(rng.choice(ask.options).id)

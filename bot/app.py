@@ -232,7 +232,11 @@ async def _post_shutdown(app: Application) -> None:
 
 
 async def open_services(settings: Settings, library: Library | None = None) -> Services:
-    library = library or load_library()
+    if library is None:
+        from pathlib import Path
+
+        folder = settings.scenarios_dir
+        library = load_library([Path(folder)]) if folder else load_library()
     for problem in library.errors:
         log.error("scenario left out: %s", problem)
     try:

@@ -15,6 +15,8 @@ _ID = r"[a-z0-9][a-z0-9_-]*"
 _CHOICE = re.compile(rf"^c:([0-9a-z]{{1,8}})\.([0-9a-z]{{1,4}}):({_ID})/({_ID})$")
 _SCENARIO = re.compile(rf"^s:({_ID}/{_ID})$")
 _CONTEXT = re.compile(rf"^x:({_ID})$")
+_STEP = re.compile(r"^p:([0-9a-z]{1,8})\.([0-9a-z]{1,4}):([a-z]{1,12})/([a-z0-9-]{1,20})$")
+_AFTER = re.compile(r"^e:([0-9a-z]{1,8}):([a-z]{1,12})/([a-z0-9-]{1,20})$")
 _SIMPLE = re.compile(r"^([a-z]{1,12})(?::([A-Za-z0-9_-]{1,40}))?$")
 
 
@@ -39,6 +41,25 @@ class ChoiceData:
 
 
 @dataclass(frozen=True, slots=True)
+class StepData:
+    """A button of a step before the scene (state.prelude): drawn for one run at one step."""
+
+    run_id: int
+    step: int
+    stage: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class AfterData:
+    """A button after an exposure run's debrief (state.exposure): drawn for one finished run."""
+
+    run_id: int
+    stage: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
 class ScenarioData:
     scenario_id: str
 
@@ -54,7 +75,7 @@ class ActionData:
     arg: str | None = None
 
 
-Parsed = ChoiceData | ScenarioData | ContextData | ActionData
+Parsed = ChoiceData | StepData | AfterData | ScenarioData | ContextData | ActionData
 
 
 def choice(run_id: int, step: int, node: str, choice_id: str) -> str:
@@ -62,6 +83,14 @@ def choice(run_id: int, step: int, node: str, choice_id: str) -> str:
     if len(data.encode()) > CALLBACK_DATA_BYTES:
         raise ValueError("choice button data over 64 bytes: the validator should have caught it")
     return data
+
+
+def prelude_step(run_id: int, step: int, stage: str, value: str) -> str:
+    return f"p:{b36(run_id)}.{b36(step)}:{stage}/{value}"
+
+
+def after_step(run_id: int, stage: str, value: str) -> str:
+    return f"e:{b36(run_id)}:{stage}/{value}"
 
 
 def scenario(scenario_id: str) -> str:
@@ -82,12 +111,16 @@ def parse(data: object) -> Parsed | None:
         return None
     if m := _CHOICE.match(data):
         return ChoiceData(int(m[1], 36), int(m[2], 36), m[3], m[4])
+    if m := _STEP.match(data):
+        return StepData(int(m[1], 36), int(m[2], 36), m[3], m[4])
+    if m := _AFTER.match(data):
+        return AfterData(int(m[1], 36), m[2], m[3])
     if m := _SCENARIO.match(data):
         return ScenarioData(m[1])
     if m := _CONTEXT.match(data):
         return ContextData(m[1])
     if m := _SIMPLE.match(data):
-        if m[1] in ("c", "s", "x"):
+        if m[1] in ("c", "s", "x", "p", "e"):
             return None
         return ActionData(m[1], m[2])
     return None

@@ -83,3 +83,28 @@ def diary_card(card: dict, fmt: str = "png") -> bytes:
     out = io.BytesIO()
     fig.savefig(out, format=fmt)
     return out.getvalue()
+
+
+def anxiety_chart(labels: list[str], before: list[int | None], after: list[int | None]) -> bytes:
+    """Anxiety before and after each exposure practice, 0-10, oldest first."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.4, 3.2), dpi=100)
+    ax = fig.add_subplot()
+    x = list(range(len(labels)))
+    ax.plot(x, [b if b is not None else float("nan") for b in before], "o-", label="Before")
+    ax.plot(x, [a if a is not None else float("nan") for a in after], "s--", label="After")
+    ax.set_ylim(-0.3, 10.3)
+    ax.set_yticks(range(0, 11, 2))
+    ax.set_xticks(x)
+    ax.set_xticklabels(labels, fontsize=8)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper right", fontsize=8)
+    ax.set_title("Anxiety before and after practice (0-10)", fontsize=10)
+    fig.tight_layout()
+    out = io.BytesIO()
+    fig.savefig(out, format="png")
+    return out.getvalue()

@@ -18,13 +18,16 @@ from telegram import (
 from telegram.constants import MessageLimit
 
 from bot import callbacks
-from scenarios.library import LEVELS, Library, dots, heavy, level_words
+from scenarios.library import LEVELS, Library, dots, heavy, intensity_words, level_words
 from scenarios.model import Scenario
 from scenarios.skills import CONTEXT_LABELS, FRAMEWORKS, what_you_did
-from state.engine import Ask, Debrief, Feedback, Notice, Output, Say
+from state.engine import MOVE_LABELS, Ask, Debrief, Feedback, Notice, Offer, Output, Say
+from state.exposure import AFTER, COMPARE
 
 STYLE_MARK = {"assertive": "🟢", "passive": "🔵", "aggressive": "🔴", "passive-aggressive": "🟣"}
 OUTCOME_MARK = {"good": "🌱", "mixed": "🌤", "hard": "🌧"}
+MOVE_MARK = {"listening": "👂", "exposure": "🧗", "coping": "🫁"}
+MOVE_WORDS = {"listening": "listening move", "exposure": "exposure move", "coping": "coping move"}
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,18 @@ HEAVY_LEGEND = (
 )
 
 
+INTENSITY_LEGEND = (
+    "<i>Light, moderate or heavy topic</i>: how much it may stir up. Heavy ones sit best later "
+    "in a series, once the group knows each other."
+)
+
+
+def with_intensity(scenario: Scenario) -> str:
+    """A leader's button: the title, then how heavy the topic is, in plain words."""
+    words = intensity_words(scenario)
+    return f"{scenario.title} · {words}" if words else scenario.title
+
+
 def turn_messages(
     outputs: list[Output], run_id: int | None, step: int, scenario_id: str | None
 ) -> list[Outgoing]:
@@ -132,6 +147,8 @@ def turn_messages(
             messages.append(Outgoing(escape(out.text)))
         elif isinstance(out, Debrief):
             messages.append(debrief_message(out, scenario_id))
+        elif isinstance(out, Offer):
+            messages.append(offer_message(out, run_id, step))
         elif isinstance(out, Ask):
             keyboard = choices_keyboard(out, run_id, step)
             prompt = f"✍️ {escape(out.prompt)}" if out.prompt else None
@@ -146,11 +163,38 @@ def turn_messages(
     return messages
 
 
+def offer_message(offer: Offer, run_id: int | None, step: int) -> Outgoing:
+    """A step before the scene or after the debrief: its question and one button per answer
+    (the 0-10 keypad in two rows)."""
+    if run_id is None:
+        return Outgoing(escape(offer.text))
+    if offer.stage in (AFTER, COMPARE):
+
+        def data(value: str) -> str:
+            return callbacks.after_step(run_id, offer.stage, value)
+    else:
+
+        def data(value: str) -> str:
+            return callbacks.prelude_step(run_id, step, offer.stage, value)
+
+    buttons = [InlineKeyboardButton(o.text, callback_data=data(o.id)) for o in offer.options]
+    digits = [b for b, o in zip(buttons, offer.options, strict=True) if o.id.isdigit()]
+    rest = [[b] for b, o in zip(buttons, offer.options, strict=True) if not o.id.isdigit()]
+    rows = [digits[:6], digits[6:]] if digits else []
+    text = escape(offer.text) + ("\n\n✍️ <i>Type your answer.</i>" if offer.typed else "")
+    return Outgoing(clip(text), InlineKeyboardMarkup([r for r in rows if r] + rest))
+
+
 def feedback_text(out: Feedback, *, quote: bool = True) -> str:
     """The coach's note on a reply; `quote` repeats what was said (a typed reply, or a choice
-    whose message could not carry it)."""
-    mark = STYLE_MARK.get(out.style, "•")
-    text = f"{mark} <b>{escape(out.style)}</b> — {escape(out.text)}"
+    whose message could not carry it). A listening, exposure or coping move is named as such,
+    not as one of the four styles."""
+    if out.move:
+        label = MOVE_WORDS.get(out.move, out.move)
+        text = f"{MOVE_MARK.get(out.move, '•')} <b>{escape(label)}</b> — {escape(out.text)}"
+    else:
+        mark = STYLE_MARK.get(out.style, "•")
+        text = f"{mark} <b>{escape(out.style)}</b> — {escape(out.text)}"
     did = what_you_did(out.skills, out.text)
     if did:  # what the person did in everyday words first, the framework as a tag after
         text += (f"\n✓ {escape(did[0])}" if did[0] else "") + f"\n<i>{escape(did[1])}</i>"
@@ -204,6 +248,15 @@ def debrief_message(d: Debrief, scenario_id: str | None) -> Outgoing:
             for k, v in sorted(d.styles.items(), key=lambda kv: -kv[1])
         )
         lines += ["", mix]
+    if d.moves:
+        lines.append(
+            "  ".join(
+                f"{MOVE_MARK.get(k, '•')} {escape(MOVE_LABELS.get(k, k).lower())} {v}"
+                for k, v in sorted(d.moves.items())
+            )
+        )
+    if d.previous:
+        lines += ["", escape(d.previous)]
     if d.missing:
         lines += ["", "<b>To add next time</b>"] + [f"• {escape(m)}" for m in d.missing]
     if d.try_this_week:

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     outbox_retention_days: int = Field(default=7, ge=0, le=3650)
     crisis_resources: str | None = None  # JSON list of {"name", "contact"}; defaults are US lines
     log_level: str = "INFO"
+    # A folder of scenario YAML (one sub-folder per context) to play instead of the shipped
+    # library: a program's own edition, or a test's fixtures. Empty: the shipped scenarios/.
+    scenarios_dir: str | None = None
     # Prometheus metrics and /healthz over HTTP; off unless a port is set.
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     metrics_listen: str = "127.0.0.1"

@@ -19,7 +19,20 @@ from bot.settings import Settings
 from scenarios.library import Library, heavy, level_words, load_library
 from scenarios.skills import CONTEXT_LABELS, FRAMEWORKS, what_you_did
 from state.crisis import ASK, CrisisResult
-from state.engine import Ask, Choose, Debrief, Feedback, Notice, Output, Reply, Say
+from state.engine import (
+    Ask,
+    Choose,
+    Debrief,
+    Feedback,
+    Notice,
+    Offer,
+    Output,
+    Pick,
+    Reply,
+    Say,
+)
+from state.exposure import AFTER, COMPARE
+from state.prelude import SKIP
 from state.safety import (
     ASK_TEXT,
     DEFAULT_RESOURCES,
@@ -70,7 +83,7 @@ class Player:
 
     # ---- output --------------------------------------------------------------------------
 
-    def show(self, outputs: list[Output]) -> Ask | None:
+    def show(self, outputs: list[Output]) -> Ask | Offer | None:
         """Print outputs; return the pending question, if any."""
         pending = None
         for out in outputs:
@@ -82,7 +95,10 @@ class Player:
             elif isinstance(out, Feedback):
                 colour = STYLE_COLOURS.get(out.style, "white")
                 self.console.print(f"  [dim]You:[/] {escape(out.said)}")
-                self.console.print(f"  [{colour}]● {out.style}[/] {escape(out.text)}")
+                if out.move:  # a listening, exposure or coping move: not one of the styles
+                    self.console.print(f"  [cyan]● {out.move} move[/] {escape(out.text)}")
+                else:
+                    self.console.print(f"  [{colour}]● {out.style}[/] {escape(out.text)}")
                 did = what_you_did(out.skills, out.text)
                 if did:
                     self.console.print(
@@ -92,12 +108,17 @@ class Player:
                 self.console.print(f"[yellow]{escape(out.text)}[/]")
             elif isinstance(out, Debrief):
                 self.show_debrief(out)
+            elif isinstance(out, Offer):
+                self.console.print(f"[bold magenta]{escape(out.text)}[/]")
+                pending = out
             elif isinstance(out, Ask):
                 pending = out
         return pending
 
     def show_debrief(self, d: Debrief) -> None:
         body = [escape(d.text), "", escape(d.summary)]
+        if d.previous:
+            body += ["", escape(d.previous)]
         if d.missing:
             body += ["", "[bold]To add next time:[/]"] + [f"• {escape(m)}" for m in d.missing]
         body += ["", f"[bold]Try this week:[/] {escape(d.try_this_week)}"]
@@ -105,11 +126,33 @@ class Player:
             Panel("\n".join(body), title=f"Debrief: {escape(d.title)}", subtitle=d.outcome)
         )
 
-    def show_choices(self, ask: Ask) -> None:
+    def show_choices(self, ask: Ask | Offer) -> None:
+        if isinstance(ask, Offer):
+            self.show_offer(ask)
+            return
         for i, opt in enumerate(ask.options, 1):
             self.console.print(f"  [bold]{i}[/]. {escape(opt.text)}")
         hint = ask.prompt or "Pick a number, or type your own reply."
         self.console.print(f"[dim]{escape(hint)} (q to pause and quit)[/]")
+
+    def show_offer(self, offer: Offer) -> None:
+        if _keypad(offer):
+            self.console.print("[dim]Type a number from 0 to 10, or s to skip.[/]")
+            return
+        for i, opt in enumerate(offer.options, 1):
+            self.console.print(f"  [bold]{i}[/]. {escape(opt.text)}")
+        hint = "Pick a number, or type your answer." if offer.typed else "Pick a number."
+        self.console.print(f"[dim]{hint} (q to pause and quit)[/]")
+
+    def offered_value(self, offer: Offer, answer: str) -> str | None:
+        """The option an answer to a step outside the scene means, or None."""
+        if _keypad(offer):
+            if answer.lower() in ("s", "skip"):
+                return SKIP
+            return answer if answer in {o.id for o in offer.options} else None
+        if answer.isdigit() and 1 <= int(answer) <= len(offer.options):
+            return offer.options[int(answer) - 1].id
+        return None
 
     # ---- flow ----------------------------------------------------------------------------
 
@@ -156,7 +199,8 @@ class Player:
     async def play_turns(self, turn) -> str:
         """Play until the run ends ('ended'), the player quits ('quit') or a crisis ('crisis')."""
         pending = self.show(turn.outputs)
-        while pending is not None and not turn.ended:
+        # After the debrief only a step outside the scene (the exposure after-rating) goes on.
+        while pending is not None and (not turn.ended or isinstance(pending, Offer)):
             self.show_choices(pending)
             answer = self.ask(">")
             if answer.lower() in ("q", "quit", "/stop"):
@@ -164,7 +208,26 @@ class Player:
                     "[dim]Saved. Run `rehearse play` again to pick up on the same line.[/]"
                 )
                 return "quit"
-            if answer.isdigit() and 1 <= int(answer) <= len(pending.options):
+            value = self.offered_value(pending, answer) if isinstance(pending, Offer) else None
+            if isinstance(pending, Offer) and value is not None:
+                if pending.stage in (AFTER, COMPARE):
+                    if turn.run_id is None:
+                        break
+                    turn = await self.practice.after(
+                        TERMINAL_USER_ID, turn.run_id, pending.stage, value
+                    )
+                else:
+                    turn = await self.practice.act(TERMINAL_USER_ID, Pick(pending.stage, value))
+                pending = self.show(turn.outputs)
+                continue
+            if isinstance(pending, Offer) and (not pending.typed or not answer):
+                self.console.print("[yellow]Please pick one of the numbers shown.[/]")
+                continue
+            if (
+                isinstance(pending, Ask)
+                and answer.isdigit()
+                and 1 <= int(answer) <= len(pending.options)
+            ):
                 inp = Choose(pending.options[int(answer) - 1].id)
             elif not answer:
                 continue
@@ -234,11 +297,14 @@ class Player:
 
 
 async def _main(settings: Settings, scenario_id: str | None, seed: int | None) -> int:
+    from pathlib import Path
+
     from state.coach import match_reply
     from state.practice import Practice
     from state.store import Store
 
-    library = load_library()
+    folder = settings.scenarios_dir
+    library = load_library([Path(folder)]) if folder else load_library()
     store = await Store.open(settings.database_url)
     try:
         practice = Practice(store, library, matcher=match_reply)
@@ -255,6 +321,11 @@ async def _main(settings: Settings, scenario_id: str | None, seed: int | None) -
             return 0
     finally:
         await store.close()
+
+
+def _keypad(offer: Offer) -> bool:
+    """A 0-10 rating: typed as the number itself."""
+    return any(o.id.isdigit() for o in offer.options)
 
 
 def run_player(settings: Settings, scenario_id: str | None, seed: int | None) -> int:

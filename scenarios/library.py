@@ -51,6 +51,15 @@ def dots(difficulty: int) -> str:
     return "●" * difficulty + "○" * (3 - difficulty)
 
 
+INTENSITY_WORDS = {1: "light topic", 2: "moderate topic", 3: "heavy topic"}
+
+
+def intensity_words(scenario: Scenario) -> str:
+    """ "heavy topic", for a leader sequencing a series; "" when the scenario doesn't say."""
+    intensity = getattr(scenario, "intensity", None)
+    return INTENSITY_WORDS.get(intensity, "") if isinstance(intensity, int) else ""
+
+
 def heavy(scenario: Scenario) -> bool:
     """A heavy topic: read defensively, as older scenario formats have no intensity at all."""
     intensity = getattr(scenario, "intensity", None)

@@ -7,6 +7,7 @@ only randomness (which wording of a line) is seeded from the run state.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import zlib
@@ -46,6 +47,11 @@ class RunState:
     styles: dict[str, int] = field(default_factory=dict)
     skills: dict[str, int] = field(default_factory=dict)
     cautions: dict[str, int] = field(default_factory=dict)  # anti-patterns shown (excuse, blame…)
+    # Listening, exposure and coping moves: tallied apart, never as one of the four styles.
+    moves: dict[str, int] = field(default_factory=dict)
+    # The steps before the first scene still to answer (see state.prelude), first one next.
+    prelude: list[str] = field(default_factory=list)
+    frame: str | None = None  # what the participant said matters most (shapes the debrief)
 
     def to_dict(self) -> dict[str, Any]:
         # Every step saves this: `asdict` walks the containers recursively, at ~10x the cost.
@@ -64,6 +70,9 @@ class RunState:
             "styles": dict(self.styles),
             "skills": dict(self.skills),
             "cautions": dict(self.cautions),
+            "moves": dict(self.moves),
+            "prelude": list(self.prelude),
+            "frame": self.frame,
         }
 
     def copy(self) -> RunState:
@@ -83,6 +92,9 @@ class RunState:
             dict(self.styles),
             dict(self.skills),
             dict(self.cautions),
+            dict(self.moves),
+            list(self.prelude),
+            self.frame,
         )
 
     @classmethod
@@ -106,7 +118,15 @@ class Reply:
     text: str
 
 
-Input = Choose | Reply
+@dataclass(frozen=True, slots=True)
+class Pick:
+    """An answer to a step before the scene (state.prelude): which step, which button."""
+
+    stage: str
+    value: str
+
+
+Input = Choose | Reply | Pick
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +156,19 @@ class Feedback:
     style: str
     skills: tuple[str, ...]
     text: str
+    move: str | None = None  # listening, exposure or coping: shown instead of the style
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """A step outside the scene (before it, or after the debrief) answered with one button.
+
+    `typed` means a typed answer is also taken (the exposure prediction)."""
+
+    stage: str
+    text: str
+    options: tuple[Option, ...]
+    typed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,15 +181,17 @@ class Debrief:
     skills: dict[str, int]
     missing: tuple[str, ...]
     summary: str
+    moves: dict[str, int] = field(default_factory=dict)
+    previous: str = ""  # how this attempt compares with the last one (state.attempts)
 
 
 @dataclass(frozen=True, slots=True)
 class Notice:
-    kind: Literal["invalid-choice", "ended", "not-understood", "scenario-changed"]
+    kind: Literal["invalid-choice", "ended", "not-understood", "scenario-changed", "info"]
     text: str
 
 
-Output = Say | Ask | Feedback | Debrief | Notice
+Output = Say | Ask | Feedback | Debrief | Notice | Offer
 # A coach maps typed text at a node to (choice id or None, outputs to show first).
 Matcher = Callable[[Scenario, str, list[Choice], str], tuple[str | None, list[Output]]]
 
@@ -259,7 +294,14 @@ def prepare(scenario: Scenario) -> Compiled_:
         compiled.scripted[nid] = {
             c.id: (
                 choice_token(nid, c.id),
-                Feedback(c.id, c.spoken, c.style.value, tuple(c.skills), c.feedback),
+                Feedback(
+                    c.id,
+                    c.spoken,
+                    c.style.value,
+                    tuple(c.skills),
+                    near_miss_text(c.near_miss, c.feedback),
+                    c.move,
+                ),
                 tuple(k for k in c.skills if not _negative(k)),
                 tuple(k for k in c.skills if _negative(k)),
             )
@@ -278,6 +320,23 @@ def prepare(scenario: Scenario) -> Compiled_:
     return compiled
 
 
+# A near miss is an assertive-sounding option that still isn't the best one here: its feedback
+# says so first, so the participant learns why.
+NEAR_MISS_LEAD = {
+    "wrong-moment": "Right skill, wrong moment: ",
+    "too-big-an-ask": "Right skill, but too big an ask for now: ",
+    "caring-advice": "It sounds caring, but it's advice: ",
+}
+
+
+def near_miss_text(near_miss: str | None, feedback: str) -> str:
+    """The feedback with its near-miss lead, unless the author already wrote one."""
+    lead = NEAR_MISS_LEAD.get(near_miss or "")
+    if not lead or feedback.lower().startswith(lead.split(",")[0].lower()):
+        return feedback
+    return lead + feedback
+
+
 def _negative(component: str) -> bool:
     meta = COMPONENTS.get(component)
     return bool(meta and meta.negative)
@@ -294,8 +353,11 @@ def _guard(token: str, cond: Compiled | None) -> Callable[[Any], bool]:
 # ---- the step --------------------------------------------------------------------------------
 
 
-def start(scenario: Scenario, seed: int = 0) -> tuple[RunState, list[Output]]:
-    """A new run at the start node."""
+def start(
+    scenario: Scenario, seed: int = 0, *, with_prelude: bool = True
+) -> tuple[RunState, list[Output]]:
+    """A new run: the steps before the scene the scenario asks for (state.prelude), else the
+    start node. A live group rehearsal starts `with_prelude=False`: a group goes straight in."""
     prepare(scenario)
     state = RunState(
         scenario_id=scenario.id,
@@ -304,8 +366,14 @@ def start(scenario: Scenario, seed: int = 0) -> tuple[RunState, list[Output]]:
         seed=seed,
         vars={k: v.default for k, v in scenario.variables.items()},
     )
+    from state import prelude
+
+    state.prelude = prelude.stages(scenario) if with_prelude else []
     outputs: list[Output] = []
-    _enter(scenario, state, outputs)
+    if state.prelude:
+        outputs.append(prelude.offer(scenario, state))
+    else:
+        _enter(scenario, state, outputs)
     return state, outputs
 
 
@@ -342,6 +410,10 @@ def current(scenario: Scenario, state: RunState) -> list[Output]:
     """What to show to pick a run up again: the current node's lines and choices."""
     if state.status == "ended":
         return [Notice("ended", "This run is finished.")]
+    if state.prelude:
+        from state import prelude
+
+        return [prelude.offer(scenario, state)]
     outputs: list[Output] = []
     _show_node(scenario, state, outputs)
     return outputs
@@ -358,6 +430,13 @@ def step(
             Notice("scenario-changed", "This scenario has changed since you started it.")
         ]
     compiled = prepare(scenario)
+    if state.prelude or isinstance(inp, Pick):
+        from state import prelude
+
+        new, outputs, begin = prelude.answer(scenario, state, inp)
+        if begin:  # the last step before the scene was answered: the scene starts
+            _enter(scenario, new, outputs, compiled)
+        return new, outputs
     offered = visible_choices(scenario, state, compiled)
     pre: list[Output] = []
     if isinstance(inp, Reply):
@@ -409,7 +488,12 @@ def step(
     if coached is not None:
         positive = tuple(k for k in coached.skills if not _negative(k))
         negative = tuple(k for k in coached.skills if _negative(k))
-    new.styles[feedback.style] = new.styles.get(feedback.style, 0) + 1
+        if choice.move:
+            feedback = dataclasses.replace(coached, move=choice.move)
+    if choice.move:  # the four styles don't describe it: counted apart
+        new.moves[choice.move] = new.moves.get(choice.move, 0) + 1
+    else:
+        new.styles[feedback.style] = new.styles.get(feedback.style, 0) + 1
     for comp in positive:
         new.skills[comp] = new.skills.get(comp, 0) + 1
     for comp in negative:
@@ -444,6 +528,7 @@ def _show_node(
         state.status = "ended"
         state.outcome = node.ending.outcome
         outputs.append(debrief(scenario, state))
+        _after(scenario, outputs)
         return
     offered = visible_choices(scenario, state, compiled)
     if not offered:  # validation warns about this; never leave someone stuck
@@ -451,8 +536,17 @@ def _show_node(
         state.outcome = "mixed"
         outputs.append(Notice("ended", "This conversation has run its course."))
         outputs.append(debrief(scenario, state))
+        _after(scenario, outputs)
         return
     outputs.append(_ask(scenario, state, offered, compiled))
+
+
+def _after(scenario: Scenario, outputs: list[Output]) -> None:
+    """An exposure scenario asks for the anxiety rating again after the debrief."""
+    if scenario.exposure:
+        from state import exposure
+
+        outputs.append(exposure.after_offer())
 
 
 def _ask(
@@ -467,6 +561,11 @@ def _ask(
     )
 
 
+MOVE_LABELS = {
+    "listening": "Listening moves",
+    "exposure": "Exposure moves",
+    "coping": "Coping moves",
+}
 _SENTENCES = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -500,7 +599,15 @@ def debrief(scenario: Scenario, state: RunState) -> Debrief:
     )[:3]
     total = sum(state.styles.values())
     assertive = state.styles.get(Style.ASSERTIVE.value, 0)
-    parts = [f"You answered assertively {assertive} of {total} times."] if total else []
+    parts = []
+    if state.frame:
+        from state import prelude
+
+        parts.append(prelude.frame_note(scenario, state.frame, used))
+    if total:
+        parts.append(f"You answered assertively {assertive} of {total} times.")
+    if state.moves:
+        parts.append(" ".join(f"{MOVE_LABELS[m]}: {n}." for m, n in sorted(state.moves.items())))
     if state.cautions:
         named = ", ".join(
             COMPONENTS[c].label.lower() for c in sorted(state.cautions) if c in COMPONENTS
@@ -517,4 +624,5 @@ def debrief(scenario: Scenario, state: RunState) -> Debrief:
         skills=dict(state.skills),
         missing=missing,
         summary=" ".join(parts),
+        moves=dict(state.moves),
     )

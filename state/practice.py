@@ -8,15 +8,17 @@ outputs only after that commit. Bad input never raises; it comes back as a `Noti
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from scenarios.library import Library
 from scenarios.model import Scenario
-from state import engine
+from state import engine, exposure, prelude
+from state.attempts import compare_attempts
 from state.db.models import utcnow
-from state.engine import Feedback, Input, Matcher, Notice, Output, Reply, RunState
+from state.engine import Debrief, Feedback, Input, Matcher, Notice, Output, Pick, Reply, RunState
 from state.store import RunRecord, Store, UnitOfWork
 from state.text import clean_text
 
@@ -31,6 +33,8 @@ CHANGED = Notice(
 )
 UNKNOWN = Notice("invalid-choice", "That scenario isn't available any more. Pick another one.")
 REDRAW_AFTER = timedelta(seconds=8)  # a re-press this long after the last step redraws it
+EXPIRED_AFTER = Notice("invalid-choice", "That button has expired; nothing was changed.")
+ALREADY_SAVED = Notice("ended", "Already saved, thank you.")
 FAILED = Notice("invalid-choice", "Something went wrong with that step. Please pick an option.")
 
 
@@ -132,27 +136,87 @@ class Practice:
             if new.step == state.step:  # not applied (invalid choice, not understood)
                 return Turn(run.id, state.step, run.scenario_id, outputs)
             await uow.runs.save(run.id, new)
+            if state.prelude:  # a step before the scene: no turn; exposure answers on the run
+                await _keep_prelude_answer(uow, run.id, state.prelude[0], inp)
+                if new.status == "ended":  # a scenario whose start is an ending (never shipped)
+                    await uow.runs.end(run.id, new.outcome)
+                return Turn(run.id, new.step, run.scenario_id, outputs)
             feedback = next((o for o in outputs if isinstance(o, Feedback)), None)
             typed = None
             if isinstance(inp, Reply):
                 user = await uow.users.get(user_id)
                 typed = inp.text if user is not None and user.keep_typed_text else None
+            move = feedback.move if feedback else None
             await uow.turns.add(
                 run.id,
                 user_id,
                 new.step,
                 state.node,
                 feedback.choice_id if feedback else new.path[-1].rsplit("/", 1)[-1],
-                feedback.style if feedback else None,
+                feedback.style if feedback and not move else None,
                 list(feedback.skills) if feedback else [],
                 typed,
+                move=move,
             )
             ended = new.status == "ended"
             if ended:
                 await uow.runs.end(run.id, new.outcome)
+                outputs = await _with_previous(uow, user_id, run.id, new, outputs)
             return Turn(run.id, new.step, run.scenario_id, outputs, ended=ended)
 
         # A run exists only for a known user, so a step never creates the user row.
+        return await self.store.run(user_id, work, ensure_user=False)
+
+    async def after(
+        self,
+        user_id: int,
+        run_id: int,
+        stage: str,
+        value: str,
+        *,
+        update_id: int | None = None,
+    ) -> Turn:
+        """An answer after the debrief of an exposure run: the anxiety rating again, then how it
+        went compared with the prediction. Each is kept once; a button from another run, a run
+        that isn't finished or an answer already given changes nothing."""
+
+        async def work(uow: UnitOfWork) -> Turn:
+            if not await _claim(uow, update_id, user_id):
+                return Turn(None, 0, None, [], duplicate=True)
+            run = await uow.runs.get(run_id)
+            scenario = self.library.get(run.scenario_id) if run else None
+            if (
+                run is None
+                or run.user_id != user_id
+                or run.status != "ended"
+                or scenario is None
+                or not scenario.exposure
+            ):
+                return Turn(None, 0, None, [EXPIRED_AFTER])
+            if stage == exposure.AFTER and run.anxiety_after is None:
+                if value != prelude.SKIP and not (value.isdigit() and 0 <= int(value) <= 10):
+                    return Turn(run.id, run.state.step, run.scenario_id, [EXPIRED_AFTER])
+                rating = None if value == prelude.SKIP else int(value)
+                if rating is not None:
+                    await uow.runs.set_exposure(run.id, anxiety_after=rating)
+                if run.prediction is None and run.anxiety_before is None and rating is None:
+                    done = exposure.closing(None, None, None)
+                    return Turn(run.id, run.state.step, run.scenario_id, [done], ended=True)
+                offer = exposure.compare_offer(run.prediction)
+                return Turn(run.id, run.state.step, run.scenario_id, [offer], ended=True)
+            if stage == exposure.COMPARE and run.compared is None:
+                if value not in (*exposure.COMPARISONS, prelude.SKIP):
+                    return Turn(run.id, run.state.step, run.scenario_id, [EXPIRED_AFTER])
+                if value != prelude.SKIP:
+                    await uow.runs.set_exposure(run.id, compared=value)
+                done = exposure.closing(
+                    run.anxiety_before,
+                    run.anxiety_after,
+                    None if value == prelude.SKIP else value,
+                )
+                return Turn(run.id, run.state.step, run.scenario_id, [done], ended=True)
+            return Turn(run.id, run.state.step, run.scenario_id, [ALREADY_SAVED])
+
         return await self.store.run(user_id, work, ensure_user=False)
 
     async def resume(self, user_id: int) -> Turn | None:
@@ -210,6 +274,29 @@ class Practice:
         if scenario.content_hash != run.content_hash and run.state.node not in scenario.nodes:
             return None
         return scenario
+
+
+async def _keep_prelude_answer(uow: UnitOfWork, run_id: int, stage: str, inp: Input) -> None:
+    """Store the exposure answers a step before the scene gave (never in the run state)."""
+    if stage == prelude.ANXIETY and isinstance(inp, Pick) and inp.value.isdigit():
+        await uow.runs.set_exposure(run_id, anxiety_before=int(inp.value))
+    elif stage == prelude.PREDICTION and isinstance(inp, Reply) and inp.text.strip():
+        await uow.runs.set_exposure(run_id, prediction=inp.text.strip())
+
+
+async def _with_previous(
+    uow: UnitOfWork, user_id: int, run_id: int, new: RunState, outputs: list[Output]
+) -> list[Output]:
+    """The debrief with how this attempt compares with the last finished one, if any."""
+    debrief = next((o for o in outputs if isinstance(o, Debrief)), None)
+    if debrief is None:
+        return outputs
+    before = await uow.runs.previous_ended(user_id, new.scenario_id, run_id)
+    note = compare_attempts(before.state if before else None, new)
+    if not note:
+        return outputs
+    with_note = dataclasses.replace(debrief, previous=note)
+    return [with_note if o is debrief else o for o in outputs]
 
 
 def _adapt(scenario: Scenario, state: RunState) -> RunState:

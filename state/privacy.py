@@ -59,9 +59,12 @@ ABOUT_TABLES: dict[str, str] = {
     "users": "You: your Telegram id, when you agreed to the terms, whether your typed replies "
     "are kept, and whether the bot can reach you.",
     "runs": "Each scenario you started: where you were in it (`state` is the bot's own "
-    "bookmark: the line you were on and the choices so far) and how it ended.",
-    "turns": "Each answer you gave in a scenario: the button (`choice_id`), its style and "
-    "skills, and what you typed if you chose to keep typed replies.",
+    "bookmark: the line you were on and the choices so far) and how it ended; for anxiety "
+    "practice, your ratings before and after, what you expected (`prediction`, in your "
+    "words) and how it compared.",
+    "turns": "Each answer you gave in a scenario: the button (`choice_id`), its style (or "
+    "`move`: a listening, exposure or coping move) and skills, and what you typed if you chose "
+    "to keep typed replies.",
     "safety_events": "Each time the bot showed you crisis resources: when, its kind and how it "
     "answered. Never your words.",
     "safety_plans": "Your safety plan, in your own words.",

@@ -11,6 +11,18 @@ from scenarios.skills import COMPONENTS
 
 
 @dataclass(frozen=True)
+class ExposurePoint:
+    """One exposure run's anxiety before and after (0-10) and how it compared with the
+    prediction."""
+
+    day: date
+    scenario_id: str
+    before: int | None
+    after: int | None
+    compared: str | None
+
+
+@dataclass(frozen=True)
 class Progress:
     started: int
     finished: int
@@ -19,6 +31,8 @@ class Progress:
     skills: dict[str, int] = field(default_factory=dict)
     streak_days: int = 0
     last_practised: date | None = None
+    moves: dict[str, int] = field(default_factory=dict)  # listening, exposure, coping
+    exposures: tuple[ExposurePoint, ...] = ()  # oldest first
 
 
 def streak(days: Iterable[date], today: date) -> int:
@@ -40,6 +54,19 @@ def summarise(runs: Iterable, turns: Iterable, today: date) -> Progress:
         s for t in turns for s in t.skills if s in COMPONENTS and not COMPONENTS[s].negative
     )
     days = {_day(t.created_at) for t in turns}
+    moves = Counter(m for t in turns if (m := getattr(t, "move", None)))
+    exposures = tuple(
+        ExposurePoint(
+            _day(r.started_at),
+            r.scenario_id,
+            getattr(r, "anxiety_before", None),
+            getattr(r, "anxiety_after", None),
+            getattr(r, "compared", None),
+        )
+        for r in runs
+        if getattr(r, "anxiety_before", None) is not None
+        or getattr(r, "anxiety_after", None) is not None
+    )
     return Progress(
         started=len(runs),
         finished=len(finished),
@@ -48,6 +75,8 @@ def summarise(runs: Iterable, turns: Iterable, today: date) -> Progress:
         skills=dict(skills),
         streak_days=streak(days, today),
         last_practised=max(days) if days else None,
+        moves=dict(moves),
+        exposures=exposures,
     )
 
 

@@ -105,6 +105,10 @@ class RunRecord:
     started_at: datetime
     ended_at: datetime | None
     updated_at: datetime
+    anxiety_before: int | None = None
+    prediction: str | None = None
+    anxiety_after: int | None = None
+    compared: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +123,7 @@ class TurnRecord:
     skills: tuple[str, ...]
     typed_text: str | None
     created_at: datetime
+    move: str | None = None  # listening, exposure or coping: kept out of the style tallies
 
 
 def _user(u: User) -> UserRecord:
@@ -172,6 +177,10 @@ def _run(r: Run | Row) -> RunRecord:
         r.started_at,
         r.ended_at,
         r.updated_at,
+        r.anxiety_before,
+        r.prediction,
+        r.anxiety_after,
+        r.compared,
     )
 
 
@@ -187,6 +196,7 @@ def _turn(t: Turn) -> TurnRecord:
         tuple(t.skills or ()),
         t.typed_text,
         t.created_at,
+        t.move,
     )
 
 
@@ -314,6 +324,33 @@ class Runs(_Repo):
             .values(status="ended", outcome=outcome, ended_at=now, updated_at=now)
         )
 
+    async def set_exposure(self, run_id: int, **values: int | str | None) -> None:
+        """Store exposure answers (anxiety_before, prediction, anxiety_after, compared)."""
+        allowed = {"anxiety_before", "prediction", "anxiety_after", "compared"}
+        if not values or set(values) - allowed:
+            raise ValueError(f"not an exposure column: {sorted(set(values) - allowed)}")
+        await self.session.execute(
+            update(_RUNS_T).where(_RUNS_T.c.id == run_id).values(**values, updated_at=utcnow())
+        )
+
+    async def previous_ended(
+        self, user_id: int, scenario_id: str, before_run_id: int
+    ) -> RunRecord | None:
+        """The user's last finished run of this scenario before `before_run_id`."""
+        row = (
+            await self.session.execute(
+                _RUNS.where(
+                    _RUNS_T.c.user_id == user_id,
+                    _RUNS_T.c.scenario_id == scenario_id,
+                    _RUNS_T.c.status == "ended",
+                    _RUNS_T.c.id < before_run_id,
+                )
+                .order_by(_RUNS_T.c.id.desc())
+                .limit(1)
+            )
+        ).first()
+        return _run(row) if row else None
+
     async def abandon(self, run_id: int) -> None:
         now = utcnow()
         await self.session.execute(
@@ -343,6 +380,7 @@ class Turns(_Repo):
         style: str | None = None,
         skills: list[str] | tuple[str, ...] = (),
         typed_text: str | None = None,
+        move: str | None = None,
     ) -> int:
         row = {
             "run_id": run_id,
@@ -353,6 +391,7 @@ class Turns(_Repo):
             "style": style,
             "skills": list(skills),
             "typed_text": typed_text,
+            "move": move,
             "created_at": utcnow(),
         }
         return (await self.session.execute(_ADD_TURN, row)).scalar_one()

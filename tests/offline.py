@@ -248,6 +248,21 @@ class Chat:
                 return buttons
         return getattr(self, "_keyboard", [])
 
+    async def skip_prelude(self) -> int:
+        """Press Skip on every step before the scene (a worked example, the frame question, a
+        thought check, an anxiety rating, a prediction), so a test can press the scene's first
+        choice whatever a scenario asks first. Returns how many steps were skipped."""
+        skipped = 0
+        while True:
+            buttons = self.last_buttons()
+            skip = next(
+                (d for t, d in buttons if d.startswith("p:") and t.startswith("Skip")), None
+            )
+            if skip is None:
+                return skipped
+            await self.press(skip, buttons=buttons)
+            skipped += 1
+
     async def press_button(self, label_start: str) -> Update:
         buttons = self.last_buttons()
         for text, data in buttons:

@@ -75,7 +75,10 @@ class Sent:
 
 # The coach's note on a choice (bot/render.py's feedback_text): in the pressed message's edit,
 # or in a message of its own when that edit was refused, and always for a typed reply.
-FEEDBACK = re.compile(r"<b>(assertive|passive|aggressive|passive-aggressive)</b> — ")
+# The four styles, or a listening, exposure or coping move (named instead of a style).
+FEEDBACK = re.compile(
+    r"<b>(assertive|passive|aggressive|passive-aggressive|(listening|exposure|coping) move)</b> — "
+)
 
 
 def is_feedback(sent: Sent) -> bool:
@@ -499,6 +502,30 @@ class BotApiStub:
         """Press the newest button labelled `label` in the user's chat, once it has arrived."""
         message, data = self.wait_button(user_id, label)
         return self.press(user_id, data, message)
+
+    def skip_prelude(self, user_id: int, after: int, timeout: float = 20.0) -> int:
+        """Press Skip on every step before the scene; returns how many steps were skipped.
+
+        Call it right after opening a scenario, with `after` the number of messages sent to
+        the user before it (`len(stub.sent_to(user_id))`): it waits for the first keyboard
+        after those, and skips while that keyboard is a step's, until the scene's choices."""
+        skipped = 0
+        while True:
+            newest = self.wait_for(lambda: self._newest_keyboard(user_id, after), timeout)
+            skip = next(
+                (d for t, d in newest.buttons if d.startswith("p:") and t.startswith("Skip")), None
+            )
+            if skip is None:
+                return skipped
+            self.press(user_id, skip, newest)
+            skipped += 1
+            self.wait_for(lambda n=newest: self._newest_keyboard(user_id, after) is not n, timeout)
+
+    def _newest_keyboard(self, user_id: int, after: int = 0) -> Sent | None:
+        for sent in reversed(self.sent_to(user_id)[after:]):
+            if sent.buttons:
+                return sent
+        return None
 
     # ---- group chats and polls ------------------------------------------------------------
     # A group chat has a negative id (`chat_of`); members speak there with `group_text` and

@@ -52,9 +52,19 @@ from bot.features.groups.common import require_leader, scenario_by_key, scenario
 from bot.handlers.common import EXPIRED, answer, reply
 from bot.logs import error_summary
 from bot.outbox_sender import install, notify
-from bot.render import OUTCOME_MARK, STYLE_MARK, Outgoing, clip, difficulty, shorten
+from bot.render import (
+    INTENSITY_LEGEND,
+    OUTCOME_MARK,
+    STYLE_MARK,
+    Outgoing,
+    clip,
+    difficulty,
+    shorten,
+    with_intensity,
+)
 from bot.send import send_one
 from bot.services import services
+from scenarios.library import intensity_words
 from scenarios.skills import CONTEXT_LABELS, FRAMEWORKS
 from state import group_images
 from state.engine import Say
@@ -542,12 +552,15 @@ def contexts_screen(live: Live, group_name: str) -> tuple[str, InlineKeyboardMar
 def scenarios_screen(live: Live, context_key: str) -> tuple[str, InlineKeyboardMarkup]:
     items = live.library.by_context(context_key)
     rows = [
-        [_button(f"{difficulty(s.difficulty)} {s.title}", "lvsc", scenario_key(s.id))]
+        [_button(f"{difficulty(s.difficulty)} {with_intensity(s)}", "lvsc", scenario_key(s.id))]
         for s in items
     ]
     rows.append([_button("‹ Back", "lvctx", "all")])
     label = CONTEXT_LABELS.get(context_key, context_key)
-    return f"<b>{escape(label)}</b>: which scenario?", InlineKeyboardMarkup(rows)
+    text = f"<b>{escape(label)}</b>: which scenario?"
+    if any(intensity_words(s) for s in items):
+        text += "\n" + INTENSITY_LEGEND
+    return text, InlineKeyboardMarkup(rows)
 
 
 async def start_command(

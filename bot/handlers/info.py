@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.handlers.common import has_consented, reply
-from bot.render import STYLE_MARK, Outgoing
+from bot.render import MOVE_WORDS, STYLE_MARK, Outgoing
 from bot.services import services
 from scenarios.skills import COMPONENTS, plain_words, tag
 from state import checkins
@@ -111,6 +111,13 @@ async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             lines.append(
                 f"{STYLE_MARK.get(style, '•')} {escape(style)}: {n} ({round(100 * n / total)}%)"
             )
+    if p.moves:
+        lines.append(
+            "Other moves (not counted as a style): "
+            + ", ".join(f"{MOVE_WORDS.get(m, m)}s {n}" for m, n in sorted(p.moves.items()))
+        )
+    if p.exposures:
+        lines += ["", *exposure_lines(p.exposures, svc.library)]
     if p.skills:
         lines += ["", "<b>What you've done in your answers</b>"]
         for comp, n in sorted(p.skills.items(), key=lambda kv: -kv[1])[:8]:
@@ -124,6 +131,31 @@ async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, context, [Outgoing("\n".join(lines))])
     if checked.recent:
         await send_chart(context, chat.id, checked)
+    rated = [e for e in p.exposures if e.before is not None and e.after is not None]
+    if len(rated) >= 2:  # one point is no trend: the text above says it
+        await send_anxiety_chart(context, chat.id, rated[-EXPOSURE_SHOWN:])
+
+
+EXPOSURE_SHOWN = 8  # the latest exposure runs listed in /progress
+
+
+def exposure_lines(points, library) -> list[str]:  # noqa: ANN001 - ExposurePoint, Library
+    """Anxiety before and after each exposure practice, latest last, in plain words."""
+    compared = {"better": "better than expected", "same": "as expected", "worse": "harder"}
+    lines = ["<b>Anxiety before → after</b> (0–10, facing it)"]
+    for p in points[-EXPOSURE_SHOWN:]:
+        scenario = library.get(p.scenario_id)
+        title = scenario.title if scenario else "a scenario"
+        before = "–" if p.before is None else str(p.before)
+        after = "–" if p.after is None else str(p.after)
+        how = f" · {compared[p.compared]}" if p.compared in compared else ""
+        lines.append(f"{p.day:%b %-d} {escape(title)}: {before} → {after}{how}")
+    rated = [p for p in points if p.before is not None and p.after is not None]
+    if len(rated) >= 2:
+        drop = sum(p.before - p.after for p in rated) / len(rated)
+        if drop > 0:
+            lines.append(f"On average, your anxiety came down {drop:.1f} points by the end.")
+    return lines
 
 
 def checkin_lines(ov: checkins.Overview) -> list[str]:
@@ -145,6 +177,19 @@ def checkin_lines(ov: checkins.Overview) -> list[str]:
             f"day{'s' if acted != 1 else ''}"
         )
     return lines
+
+
+async def send_anxiety_chart(context: ContextTypes.DEFAULT_TYPE, chat_id: int, points) -> None:  # noqa: ANN001
+    """Anxiety before and after the latest exposure practices, drawn off the event loop."""
+    import asyncio
+
+    from bot.charts import anxiety_chart
+
+    labels = [f"{p.day:%b %-d}" for p in points]
+    png = await asyncio.to_thread(
+        anxiety_chart, labels, [p.before for p in points], [p.after for p in points]
+    )
+    await context.bot.send_photo(chat_id, png, caption="Anxiety before and after practice (0–10)")
 
 
 async def send_chart(context: ContextTypes.DEFAULT_TYPE, chat_id: int, ov) -> None:

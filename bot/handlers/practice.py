@@ -30,8 +30,9 @@ from bot.render import (
 from bot.send import edit_pressed
 from bot.services import services
 from state.crisis import ASK
-from state.engine import Choose, Feedback, Notice, Reply
+from state.engine import Choose, Feedback, Notice, Pick, Reply
 from state.language.screen import MODEL
+from state.practice import Turn
 from state.safety import crisis_card, screen_text
 
 log = logging.getLogger(__name__)
@@ -138,6 +139,12 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if isinstance(data, callbacks.ChoiceData):  # only a consented user has a run to step
         await on_choice(update, context, data)
         return
+    if isinstance(data, callbacks.StepData):
+        await on_step(update, context, data)
+        return
+    if isinstance(data, callbacks.AfterData):
+        await on_after(update, context, data)
+        return
     user = update.effective_user
     if user is None or not await has_consented(context, user.id):
         await answer(query)
@@ -217,6 +224,60 @@ async def on_choice(
     folded = await mark_chosen(update, feedback)
     rest = [o for o in turn.outputs if not (folded and o is feedback)]
     await reply(update, context, turn_messages(rest, turn.run_id, turn.step, turn.scenario_id))
+
+
+async def on_step(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.StepData
+) -> None:
+    """A button of a step before the scene (worked example, frame, thought check, anxiety)."""
+    query, user, svc = update.callback_query, update.effective_user, services(context)
+    assert query is not None and user is not None
+    turn = await svc.practice.act(
+        user.id,
+        Pick(data.stage, data.value),
+        update_id=update.update_id,
+        expect_run=data.run_id,
+        expect_step=data.step,
+    )
+    context.marked = True  # type: ignore[attr-defined]
+    await _answered(update, context, turn)
+
+
+async def on_after(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.AfterData
+) -> None:
+    """A button after an exposure run's debrief: anxiety again, then how it compared."""
+    query, user, svc = update.callback_query, update.effective_user, services(context)
+    assert query is not None and user is not None
+    turn = await svc.practice.after(
+        user.id, data.run_id, data.stage, data.value, update_id=update.update_id
+    )
+    context.marked = True  # type: ignore[attr-defined]
+    await _answered(update, context, turn)
+
+
+async def _answered(update: Update, context: ContextTypes.DEFAULT_TYPE, turn: Turn) -> None:
+    """Send a step's outcome: a refused (old or forged) button gets the toast and nothing
+    changes; an applied one takes the buttons off the pressed message and shows what's next."""
+    query = update.callback_query
+    assert query is not None
+    if turn.duplicate:
+        await answer(query)
+        return
+    first = turn.outputs[0] if turn.outputs else None
+    if isinstance(first, Notice) and first.kind in ("invalid-choice", "ended"):
+        await answer(query, first.text)
+        rest = turn.outputs[1:]
+        if rest:  # the question still open, drawn again
+            await reply(
+                update, context, turn_messages(rest, turn.run_id, turn.step, turn.scenario_id)
+            )
+        return
+    await answer(query)
+    await mark_chosen(update, None)
+    await reply(
+        update, context, turn_messages(turn.outputs, turn.run_id, turn.step, turn.scenario_id)
+    )
 
 
 async def mark_chosen(update: Update, feedback: Feedback | None) -> bool:

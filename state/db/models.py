@@ -129,6 +129,13 @@ class Run(Base):
     updated_at: Mapped[datetime] = mapped_column(
         default=utcnow, onupdate=utcnow, server_default=NOW
     )
+    # Exposure practice (a scenario with `exposure: true`): anxiety 0-10 before and after, what
+    # the participant typed they expected (their words: exported by /mydata, erased by /delete,
+    # never logged) and how it went compared with that (better, same, worse).
+    anxiety_before: Mapped[int | None] = mapped_column(Integer)
+    prediction: Mapped[str | None] = mapped_column(Text)
+    anxiety_after: Mapped[int | None] = mapped_column(Integer)
+    compared: Mapped[str | None] = mapped_column(String(16))
 
 
 class Turn(Base):
@@ -146,7 +153,8 @@ class Turn(Base):
     step: Mapped[int] = mapped_column(Integer)
     node: Mapped[str] = mapped_column(String(100))
     choice_id: Mapped[str] = mapped_column(String(100))
-    style: Mapped[str | None] = mapped_column(String(32))
+    style: Mapped[str | None] = mapped_column(String(32))  # None for a move (below)
+    move: Mapped[str | None] = mapped_column(String(16))  # listening, exposure or coping
     skills: Mapped[list[str]]
     typed_text: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)

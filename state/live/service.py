@@ -174,7 +174,8 @@ class Live:
             if await repo.active_run(chat_id, lock=True) is not None:
                 return Outcome("busy", link=link)
             now = utcnow()
-            state, outputs = engine.start(scenario, seed)
+            # A group goes straight into the scene: no worked example, frame or ratings.
+            state, outputs = engine.start(scenario, seed, with_prelude=False)
             run = await repo.add_run(
                 group_id=found[1].id,
                 chat_id=chat_id,

@@ -138,3 +138,41 @@ def test_im_safe_goes_back_to_the_same_moment(tmp_path):
     assert "Saved" in result.stdout or "You were" not in result.stdout
     again = play(tmp_path, "")
     assert "You were in the middle" in again.stdout  # the scene was kept
+
+
+FIXTURES = REPO / "tests" / "fixtures" / "scenarios"
+
+
+def test_the_steps_before_and_after_an_exposure_scenario(tmp_path, monkeypatch):
+    """The peer's example, the frame, the thought check, anxiety and a typed prediction; the
+    scene with a listening move; the debrief; anxiety again and the comparison (#18)."""
+    monkeypatch.setenv("SCENARIOS_DIR", str(FIXTURES))
+    answers = [
+        "1",  # see how a peer handled it
+        "2",  # the relationship
+        "4",  # skip the trap (always the last option)
+        "11",  # not a rating: asked again
+        "7",
+        "People will look at me and I will blush.",
+        "1",  # I'm nervous, but I'll share
+        "1",  # the reflection: a listening move
+        "3",  # anxiety after
+        "1",  # better than expected
+        "q",
+    ]
+    result = play(
+        tmp_path, "\n".join(answers) + "\n", "social-anxiety/speak-up-in-group", "--seed", "1"
+    )
+    assert result.returncode == 0, result.stderr
+    out = " ".join(result.stdout.split())  # rich wraps long lines
+    assert "See how a peer handled it" in out and "Jordan: I'm nervous" in out
+    assert "What worked: Naming the nerves" in out
+    assert "GIVE is the skill to lead with" in out
+    assert "This one is mind reading" in out and "A more balanced thought" in out
+    assert out.count("Type a number from 0 to 10, or s to skip.") == 3  # 11 is asked again
+    assert "Your turn now." in out
+    assert "listening move A reflection" in out
+    assert "You said the relationship mattered most" in out and "Listening moves: 1" in out
+    assert "you expected: “People will look at me and I will blush.”" in out
+    assert "Anxiety before: 7 of 10, after: 3 of 10" in out
+    assert "[r]eplay, [m]enu or [q]uit?" in out

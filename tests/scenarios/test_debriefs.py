@@ -20,7 +20,7 @@ MISSING_TEXT = {c.missing: key for key, c in COMPONENTS.items() if c.missing}
 def walks(scenario, n: int, seed: int):
     rng = random.Random(seed)
     for _ in range(n):
-        state, outputs = start(scenario, seed=rng.randrange(1000))
+        state, outputs = start(scenario, seed=rng.randrange(1000), with_prelude=False)
         for _ in range(80):
             ask = next((o for o in outputs if isinstance(o, Ask)), None)
             if ask is None:
@@ -34,7 +34,7 @@ def test_no_debrief_contradicts_itself(scenario_id):
     scenario = SHIPPED.scenarios[scenario_id]
     seen = 0
     for state, outputs in walks(scenario, WALKS, seed=zlib.crc32(scenario_id.encode())):
-        debrief = outputs[-1]
+        debrief = next((o for o in reversed(outputs) if isinstance(o, Debrief)), None)
         assert isinstance(debrief, Debrief)
         seen += 1
         shown = set(state.skills)

@@ -43,7 +43,9 @@ from bot.features.groups.common import (
 )
 from bot.handlers.common import EXPIRED, answer
 from bot.outbox_sender import notify
+from bot.render import INTENSITY_LEGEND, with_intensity
 from bot.services import services
+from scenarios.library import intensity_words
 from scenarios.model import Scenario
 from scenarios.skills import CONTEXT_LABELS
 from state import groups as core
@@ -267,9 +269,11 @@ async def push_scenarios(
         await push_contexts(update, context, group)
         return
     arg = b36(group.id)
-    rows = [[button(s.title, "gpsc", f"{arg}_{scenario_key(s.id)}")] for s in items]
+    rows = [[button(with_intensity(s), "gpsc", f"{arg}_{scenario_key(s.id)}")] for s in items]
     rows.append([button("‹ Back", "gpush", arg)])
     text = f"<b>{escape(CONTEXT_LABELS.get(context_key, context_key))}</b>: which one?"
+    if any(intensity_words(s) for s in items):
+        text += "\n" + INTENSITY_LEGEND
     await say(update, context, text, InlineKeyboardMarkup(rows))
 
 
