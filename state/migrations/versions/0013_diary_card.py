@@ -1,6 +1,6 @@
 """The check-in as a DBT diary card: the new items, hidden items, and the crisis follow-up.
 
-Revision ID: 0012_diary_card
+Revision ID: 0013_diary_card
 Revises: 0011_live
 Create Date: 2026-12-03
 """
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012_diary_card"
-down_revision: str | Sequence[str] | None = "0011_live"
+revision: str = "0013_diary_card"
+down_revision: str | Sequence[str] | None = "0012_exposure"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
