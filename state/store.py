@@ -363,6 +363,12 @@ class Turns(_Repo):
         )
         return [_turn(t) for t in rows]
 
+    async def forget_typed_text(self, user_id: int) -> None:
+        """Blank every typed reply the user's turns kept (the turns themselves stay)."""
+        await self.session.execute(
+            update(Turn).where(Turn.user_id == user_id).values(typed_text=None)
+        )
+
     async def for_run(self, run_id: int) -> list[TurnRecord]:
         rows = await self.session.scalars(
             select(Turn).where(Turn.run_id == run_id).order_by(Turn.id)

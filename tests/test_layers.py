@@ -84,7 +84,6 @@ SQL_IN_BOT_DEBTS: dict[str, int] = {
     "bot.handlers.onboarding": 4,
     "bot.handlers.other": 4,
     "bot.handlers.practice": 1,
-    "bot.handlers.privacy": 6,
     "bot.handlers.safety": 1,
     "bot.handlers.safety_plan": 4,
     "bot.outbox_sender": 9,
