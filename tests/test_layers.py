@@ -85,7 +85,6 @@ SQL_IN_BOT_DEBTS: dict[str, int] = {
     "bot.handlers.other": 4,
     "bot.handlers.practice": 1,
     "bot.handlers.safety": 1,
-    "bot.handlers.safety_plan": 4,
     "bot.outbox_sender": 9,
 }
 # A feature's service importing another feature's tables: (importer, imported).
