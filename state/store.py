@@ -229,6 +229,10 @@ class Users(_Repo):
             .values(consented_at=when, consent_version=version)
         )
 
+    async def set_active(self, user_id: int, active: bool) -> None:
+        """Reachable or not: a user who blocked the bot is sent nothing until they are back."""
+        await self.session.execute(update(User).where(User.id == user_id).values(active=active))
+
     async def set_keep_typed_text(self, user_id: int, keep: bool) -> None:
         await self.ensure(user_id)
         await self.session.execute(
