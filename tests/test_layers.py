@@ -83,7 +83,6 @@ SQL_IN_BOT_DEBTS: dict[str, int] = {
     "bot.handlers.onboarding": 4,
     "bot.handlers.practice": 1,
     "bot.handlers.safety": 1,
-    "bot.outbox_sender": 9,
 }
 # A feature's service importing another feature's tables: (importer, imported).
 CROSS_FEATURE_DEBTS: set[tuple[str, str]] = {
