@@ -51,6 +51,7 @@ CYCLE_DEBTS: list[frozenset[str]] = [
     frozenset(
         {
             "bot.app",
+            "bot.features.checkins",
             "bot.features.groups",
             "bot.features.groups.common",
             "bot.features.groups.leader",
