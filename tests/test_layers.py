@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from scenarios.validate import cycles as strongly_connected
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "state", "scenarios")
 RANK = {"scenarios": 0, "state": 1, "bot": 2}
@@ -154,50 +156,6 @@ def layer(module: str) -> str:
     return module.split(".")[0]
 
 
-def strongly_connected(edges: dict[str, set[str]]) -> list[frozenset[str]]:
-    """Tarjan's algorithm, iterative; only the components of more than one module."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    out: list[frozenset[str]] = []
-    counter = 0
-    for root in sorted(edges):
-        if root in index:
-            continue
-        work = [(root, iter(sorted(edges[root])))]
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            node, children = work[-1]
-            child = next(children, None)
-            if child is None:
-                work.pop()
-                if work:
-                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
-                if low[node] == index[node]:
-                    component = set()
-                    while True:
-                        top = stack.pop()
-                        on_stack.discard(top)
-                        component.add(top)
-                        if top == node:
-                            break
-                    if len(component) > 1:
-                        out.append(frozenset(component))
-            elif child not in index:
-                index[child] = low[child] = counter
-                counter += 1
-                stack.append(child)
-                on_stack.add(child)
-                work.append((child, iter(sorted(edges[child]))))
-            elif child in on_stack:
-                low[node] = min(low[node], index[child])
-    return out
-
-
 def test_arrows_only_point_down(graph) -> None:
     _, found, _ = graph
     upward = [
@@ -216,7 +174,7 @@ def test_arrows_only_point_down(graph) -> None:
 
 def test_no_import_cycles_beyond_the_listed_debts(graph) -> None:
     edges, _, _ = graph
-    cycles = set(strongly_connected(edges))
+    cycles = {frozenset(c) for c in strongly_connected(edges)}
     new = [sorted(c) for c in cycles - set(CYCLE_DEBTS)]
     paid = [sorted(c) for c in set(CYCLE_DEBTS) - cycles]
     assert not new, f"import cycles: {new}"
@@ -298,9 +256,7 @@ def test_the_checks_see_what_they_look_for() -> None:
         "    await services.store.run(None, g)\n"
     )
     assert len(sql_in_bot("bot.x", tree)) == 4
-    assert strongly_connected({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [
-        frozenset("abc")
-    ]
+    assert strongly_connected({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert feature("state.live.service") == "live" and feature("state.db.groups") == "groups"
     found = list(imports("state.live.service", ast.parse("from .repo import X"), False))
     assert found[0].imported == "state.live.repo"
