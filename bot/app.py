@@ -21,6 +21,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.context import CONTEXT_TYPES
 from bot.features import checkins, groups, live, observability, retention
 from bot.handlers import (
     flood,
@@ -88,6 +89,7 @@ def build_application(
     builder = (
         ApplicationBuilder()
         .bot(bot)
+        .context_types(CONTEXT_TYPES)
         .concurrent_updates(PerUserUpdateProcessor(concurrency))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
