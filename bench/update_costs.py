@@ -44,6 +44,7 @@ FIRST_USER = 20_000_001
 TYPED = "Mom, I love you, and Thursday is my group night. Can we do lunch on Friday instead?"
 CRISIS = "I want to kill myself"
 GOAL_AT_1K, GOAL_AT_100K = 1.0, 10.0
+WARMUP = 5  # presses before the clock starts (the peer rewrites its whole file for each)
 
 
 # ---- (c) per update kind ---------------------------------------------------------------------
@@ -150,40 +151,63 @@ async def store_users(url: str, library: Library, users: int) -> None:
     )
 
 
+async def presses_per_second(
+    app: Any,
+    request: RecordingRequest,
+    users: int,
+    presses: int,
+    button: Callable[[int], list[tuple[str, str]]],
+    flush: Callable[[], Awaitable[object]] | None = None,
+) -> dict[str, float]:
+    """`presses` of `users` stored users, drawn at random, each press a choice (after WARMUP to
+    warm up); then `flush` (what must run before the presses are on disk), timed with them."""
+    from bench.bot import Users
+
+    opened = common.rss_kib()["VmRSS"]
+    people = Users(app, request, [])
+    sample = random.Random(7).sample(range(1, users + 1), presses + WARMUP)
+    for uid in sample:
+        people.keyboards[uid] = button(uid)
+    for uid in sample[:WARMUP]:
+        await people.press(uid, people.keyboards[uid][0][1])
+    if flush is not None:
+        await flush()
+    t0, c0 = time.perf_counter(), time.process_time()
+    for uid in sample[WARMUP:]:
+        await people.press(uid, people.keyboards[uid][0][1])
+    handled = time.perf_counter() - t0
+    if flush is not None:
+        await flush()
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    edits = sum(1 for c in request.calls if c.method == "editMessageText")
+    assert edits >= presses, f"only {edits} of {presses + WARMUP} presses were answered"
+    return {
+        "rate": presses / seconds,
+        "handling": presses / handled,
+        "cpu_ms": cpu / presses * 1000,
+        **common.rss_since(opened),
+    }
+
+
 async def child_bot(db: Path, users: int, presses: int) -> dict[str, float]:
-    """In a fresh process: the bot over the stored users; `presses` users press a choice."""
-    from bench.bot import Users, settings_for
+    """In a fresh process: the bot over the stored users (every press committed as it goes)."""
+    from bench.bot import settings_for
 
     library = load_library()
     node, options = first_choice(library)
-    settings = settings_for(db)
-    async with offline_app(settings, library) as (app, request, _store):
-        opened = common.rss_kib()["VmRSS"]
-        people = Users(app, request, [])
-        sample = random.Random(7).sample(range(1, users + 1), presses + 20)
-        for uid in sample:
-            people.keyboards[uid] = [(t, callbacks.choice(uid, 0, node, c)) for t, c in options]
-        for uid in sample[:20]:  # warm-up
-            await people.press(uid, people.keyboards[uid][0][1])
-        t0, c0 = time.perf_counter(), time.process_time()
-        for uid in sample[20:]:
-            await people.press(uid, people.keyboards[uid][0][1])
-        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
-        edits = sum(1 for c in request.calls if c.method == "editMessageText")
-        assert edits >= presses, f"only {edits} of {presses + 20} presses were answered"
-        return {
-            "rate": presses / seconds,
-            "handling": presses / seconds,
-            "cpu_ms": cpu / presses * 1000,
-            **common.rss_since(opened),
-        }
+    async with offline_app(settings_for(db), library) as (app, request, _store):
+        return await presses_per_second(
+            app,
+            request,
+            users,
+            presses,
+            lambda uid: [(t, callbacks.choice(uid, 0, node, c)) for t, c in options],
+        )
 
 
 async def child_peer(path: Path, users: int, presses: int) -> dict[str, float]:
-    """In a fresh process: the peer over the stored users; `presses` users press a choice, then
-    the persistence writes what changed, as its 60-second job would (one flush covers them)."""
-    from bench.bot import Users
-
+    """In a fresh process: the peer over the stored users; after the presses its persistence
+    writes what changed, as its 60-second job would (one flush covers them all)."""
     library = load_library()
     scenario = library.get(SCENARIO)
     assert scenario is not None
@@ -191,28 +215,9 @@ async def child_peer(path: Path, users: int, presses: int) -> dict[str, float]:
     request = RecordingRequest()
     app = build_peer(scenario, path, request, TOKEN)
     await app.initialize()  # loads every stored user's data and conversation
-    opened = common.rss_kib()["VmRSS"]
-    people = Users(app, request, [])
-    sample = random.Random(7).sample(range(1, users + 1), presses + 20)
-    for uid in sample:
-        people.keyboards[uid] = [(t, c) for t, c in options]
-    for uid in sample[:20]:
-        await people.press(uid, options[0][1])
-    await app.update_persistence()
-    t0, c0 = time.perf_counter(), time.process_time()
-    for uid in sample[20:]:
-        await people.press(uid, options[0][1])
-    handled = time.perf_counter() - t0
-    await app.update_persistence()
-    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
-    edits = sum(1 for c in request.calls if c.method == "editMessageText")
-    assert edits >= presses, f"only {edits} of {presses + 20} presses were answered"
-    return {
-        "rate": presses / seconds,
-        "handling": presses / handled,
-        "cpu_ms": cpu / presses * 1000,
-        **common.rss_since(opened),
-    }
+    return await presses_per_second(
+        app, request, users, presses, lambda uid: options, app.update_persistence
+    )
 
 
 def child(kind: str, where: str, users: int, presses: int) -> dict[str, float]:
