@@ -247,6 +247,11 @@ async def stored_users(
 # ---- report ---------------------------------------------------------------------------------
 
 
+def rate(per_second: float) -> str:
+    """Whole numbers from 10 up; below, two significant digits (a peer's 0.033 is not 0)."""
+    return f"{per_second:,.0f}" if per_second >= 10 else f"{per_second:.2g}"
+
+
 def report(
     kinds: dict[str, dict[str, float]],
     stored: dict[tuple[str, int], dict[str, float]],
@@ -260,7 +265,7 @@ def report(
         for name, k in kinds.items()
     )
     stored_rows = "\n".join(
-        f"| {kind} | {users:,} | {s['rate']:,.0f} | {s['handling']:,.0f} | {s['cpu_ms']:.2f} "
+        f"| {kind} | {users:,} | {rate(s['rate'])} | {rate(s['handling'])} | {s['cpu_ms']:.2f} "
         f"| {common.rss_cells(s)} |"
         for users in sizes
         for kind in ("bot", "peer")
