@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 TOOLS := .venv-tools
 LOCK := deploy/requirements.txt
 
-.PHONY: run test lint bench clean lock
+.PHONY: run test quick lint bench clean lock
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found %s)" % sys.version.split()[0])'
@@ -22,6 +22,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	@$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# The everyday loop: everything but the tests marked slow (end-to-end over HTTP, subprocesses,
+# drills), spread over the cores by pytest-xdist. `make test` still runs everything.
+quick: $(STAMP)
+	@$(VENV)/bin/python -m pytest -q -m "not slow" -n auto $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	@$(VENV)/bin/ruff check .

@@ -1,6 +1,10 @@
 """Bot benchmark: how many updates the Telegram adapter handles, offline and against a slow API.
 
-    .venv/bin/python -m bench.bot [--offline-updates 200] [--users 1000] [--sequential-users 30]
+    .venv/bin/python -m bench.bot [--part all|throughput|costs] [--offline-updates 200]
+        [--users 1000] [--sequential-users 30] [--per-kind 20] [--stored-users 1000,100000]
+
+(c), (d): what one update costs by kind, and the bot beside its peer (bench/peer.py) at 1,000
+    and 100,000 stored users: bench/update_costs.py, section "Bot: cost per update, and the peer".
 
 (a) Offline: scenario steps through `Application.process_update`, each committed to SQLite,
     against a bare PTB echo handler in the same run, both through the offline RecordingRequest
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import multiprocessing
 import random
@@ -39,6 +44,7 @@ from telegram import Bot, Update
 from telegram.ext import Application, ApplicationBuilder, MessageHandler, TypeHandler, filters
 from telegram.request import HTTPXRequest
 
+from bench import update_costs
 from bench.report import write_section
 from bot import callbacks
 from bot.app import build_application
@@ -765,8 +771,28 @@ where repeated and move by ±30 % between runs.
 """
 
 
+async def costs(args: argparse.Namespace) -> str:
+    """(c) and (d) of bench/update_costs.py: per update kind, and the peer at stored users."""
+    library = load_library()
+    sizes = [int(n) for n in args.stored_users.split(",")]
+    with tempfile.TemporaryDirectory(prefix="bench-costs-") as tmpdir:
+        kinds = await update_costs.kind_costs(library, Path(tmpdir), args.per_kind)
+        for name, k in kinds.items():
+            print(f"(c) {name}: {k}", flush=True)
+        stored = await update_costs.stored_users(library, Path(tmpdir), sizes, args.presses)
+    return update_costs.report(kinds, stored, sizes, args.presses, args.per_kind)
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--child"]:  # bench/update_costs.py's child process: JSON on stdout
+        kind, where, users, presses = sys.argv[2:6]
+        print(json.dumps(update_costs.child(kind, where, int(users), int(presses))))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=("all", "throughput", "costs"), default="all")
+    parser.add_argument("--per-kind", type=int, default=20, help="users per update kind (c)")
+    parser.add_argument("--stored-users", default="1000,100000", help="sizes for (d)")
+    parser.add_argument("--presses", type=int, default=200, help="presses per size (d)")
     parser.add_argument("--offline-users", type=int, default=50)
     parser.add_argument("--offline-updates", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3)
@@ -778,10 +804,16 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     # Other features' repeating jobs say when a run is skipped under load; not this bench's news.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
-    body = asyncio.run(run(args))
-    print(body.strip())
-    if not args.no_write:
-        write_section(SECTION, COMMAND, body)
+    if args.part in ("all", "costs"):
+        body = asyncio.run(costs(args))
+        print(body.strip())
+        if not args.no_write:
+            write_section(update_costs.SECTION, COMMAND, body)
+    if args.part in ("all", "throughput"):
+        body = asyncio.run(run(args))
+        print(body.strip())
+        if not args.no_write:
+            write_section(SECTION, COMMAND, body)
 
 
 if __name__ == "__main__":

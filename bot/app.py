@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import signal
 import sys
@@ -22,6 +21,8 @@ from telegram.ext import (
     filters,
 )
 
+from bot.context import CONTEXT_TYPES
+from bot.features import checkins, groups, live, observability, retention
 from bot.handlers import (
     flood,
     gate,
@@ -88,6 +89,7 @@ def build_application(
     builder = (
         ApplicationBuilder()
         .bot(bot)
+        .context_types(CONTEXT_TYPES)
         .concurrent_updates(PerUserUpdateProcessor(concurrency))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
@@ -151,23 +153,15 @@ def add_handlers(app: Application) -> None:
     app.add_error_handler(on_error)
 
 
-@functools.cache
+# The feature modules, in the order their handlers go into the table (before the catch-alls):
+# each has `register(app)` and may list `COMMANDS`, `JOBS`, and `ACTIONS` with `on_action`. A new
+# feature is added here, by name: nothing is discovered at run time.
+FEATURES = (checkins, groups, live, observability, retention)
+
+
 def feature_modules() -> tuple:
-    """Modules in bot/features/ with a `register(app)`; each may list `COMMANDS` and `JOBS`.
-
-    Found once: buttons and typed text ask on every update.
-    """
-    import importlib
-    import pkgutil
-
-    import bot.features as features
-
-    found = []
-    for info_ in sorted(pkgutil.iter_modules(features.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"bot.features.{info_.name}")
-        if hasattr(module, "register"):
-            found.append(module)
-    return tuple(found)
+    """The feature modules (FEATURES); buttons and typed text ask on every update."""
+    return FEATURES
 
 
 def all_commands() -> list[BotCommand]:

@@ -39,10 +39,11 @@ sends them:
 - **Stopping.** `stop()` stops claiming, lets the messages in flight finish and be marked, and
   returns; `install(app)` wires that to the Application's stop (SIGTERM, Ctrl-C).
 
-`install(app)` runs one `Sender` as an asyncio task inside the bot process, started in
-`post_init` and stopped in `post_stop` (both chained onto whatever the Application already has);
-any feature may call it, it installs once. Tests and benches use `Sender` or `drain_once`
-directly.
+The claim, settle and recovery SQL is state/outbox_delivery.py; this module keeps the pacing
+and the Bot API calls. `install(app)` runs one `Sender` as an asyncio task inside the bot
+process, started in `post_init` and stopped in `post_stop` (both chained onto whatever the
+Application already has); any feature may call it, it installs once. Tests and benches use
+`Sender` or `drain_once` directly.
 """
 
 from __future__ import annotations
@@ -58,7 +59,6 @@ from datetime import timedelta
 from typing import Any
 
 from aiolimiter import AsyncLimiter
-from sqlalchemy import or_, select, update
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.constants import ParseMode
 from telegram.error import (
@@ -72,8 +72,9 @@ from telegram.error import (
 from telegram.ext import AIORateLimiter, Application
 
 from bot.http import NoAnswer, NotSent
-from state.db.models import OutboxMessage, User, utcnow
-from state.store import UNAVAILABLE, Store, UnitOfWork
+from state import outbox_delivery as delivery
+from state.outbox_delivery import INTERRUPTED, Claimed, Outcome
+from state.store import UNAVAILABLE, Store, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -81,18 +82,7 @@ RATE = 28.5  # evenly spaced: at most 29 in any one-second window, one under Tel
 GUARD = 0.95  # the limiter: at most 30/s even if the pacing went wrong (see _token)
 PER_CHAT_INTERVAL = 1.0
 RECOVER_EVERY = 60.0
-INTERRUPTED = "interrupted"  # a call of this row went out and no answer came back
 NO_RETRY = "outbox-sender"  # the sender's `rate_limit_args`: see RateLimiter
-
-
-@dataclass(frozen=True, slots=True)
-class Claimed:
-    id: int
-    chat_id: int
-    user_id: int | None
-    payload: dict[str, Any]
-    attempts: int
-    unanswered: bool = False  # an earlier call went unanswered: this is its one more try
 
 
 @dataclass
@@ -180,18 +170,6 @@ class RateLimiter(AIORateLimiter):
             args=args,
             kwargs=kwargs,
         )
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What Telegram said about one claimed row, to be written at once."""
-
-    row: Claimed
-    status: str  # 'sent' | 'failed' | 'queued'
-    error: str | None = None  # for 'failed': why; for 'queued': INTERRUPTED after no answer
-    delay: float = 0.0  # for 'queued': seconds until it may be tried again
-    attempt: bool = False  # for 'queued': counts towards max_attempts
-    deactivate: bool = False  # the user blocked the bot
 
 
 class Sender:
@@ -316,25 +294,7 @@ class Sender:
         lease = self.lease if self.lease is not None else default
         cutoff = utcnow() - timedelta(seconds=lease)
         mine = list(self._claimed)
-
-        async def work(uow: UnitOfWork) -> tuple[int, int]:
-            orphaned = [OutboxMessage.status == "sending", OutboxMessage.not_before <= cutoff]
-            if mine:
-                orphaned.append(OutboxMessage.id.not_in(mine))
-            attempts = OutboxMessage.attempts + 1
-            given_up = await uow.session.execute(
-                update(OutboxMessage)
-                .where(*orphaned, OutboxMessage.error == INTERRUPTED)
-                .values(status="failed", attempts=attempts)
-            )
-            again = await uow.session.execute(
-                update(OutboxMessage)
-                .where(*orphaned)
-                .values(status="queued", error=INTERRUPTED, not_before=utcnow(), attempts=attempts)
-            )
-            return given_up.rowcount or 0, again.rowcount or 0
-
-        given_up, again = await self.store.run(None, work)
+        given_up, again = await delivery.recover(self.store, cutoff, mine)
         if given_up or again:
             self.stats.interrupted += given_up + again
             self.stats.failed += given_up
@@ -424,51 +384,10 @@ class Sender:
         cooling = self._cooling()
         now = utcnow()
         outcomes, self._outcomes = self._outcomes, []
-
-        columns = (
-            OutboxMessage.id,
-            OutboxMessage.chat_id,
-            OutboxMessage.user_id,
-            OutboxMessage.payload,
-            OutboxMessage.attempts,
-            OutboxMessage.error,
-        )
-        attempts = 0
-
-        async def work(uow: UnitOfWork) -> Claimed | None:
-            nonlocal attempts
-            attempts += 1
-            await self._apply(uow, outcomes)
-            if attempts > 1:
-                # Store.run re-runs this when a commit's answer was lost (the connection dropped
-                # during COMMIT). If that commit did land, its row carries this claim's time:
-                # take it back, or it would sit in 'sending' until recovery resends it.
-                landed = select(*columns).where(
-                    OutboxMessage.status == "sending", OutboxMessage.not_before == now
-                )
-                found = (await uow.session.execute(landed)).first()
-                if found is not None:
-                    return _claimed(found)
-            stmt = select(*columns).where(
-                OutboxMessage.status == "queued", OutboxMessage.not_before <= now
-            )
-            if cooling:
-                stmt = stmt.where(OutboxMessage.chat_id.not_in(cooling))
-            stmt = stmt.order_by(OutboxMessage.not_before, OutboxMessage.id).limit(1)
-            if self._postgres:
-                stmt = stmt.with_for_update(skip_locked=True)
-            picked = (await uow.session.execute(stmt)).first()
-            if picked is None:
-                return None
-            await uow.session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == picked.id)
-                .values(status="sending", not_before=now)
-            )
-            return _claimed(picked)
-
         try:
-            claimed = await self.store.run(None, work)
+            claimed = await delivery.claim(
+                self.store, outcomes, now, cooling, skip_locked=self._postgres
+            )
         except BaseException:
             self._outcomes[:0] = outcomes  # not written: keep them for the next transaction
             raise
@@ -494,11 +413,8 @@ class Sender:
             return
         outcomes, self._outcomes = self._outcomes, []
 
-        async def work(uow: UnitOfWork) -> None:
-            await self._apply(uow, outcomes)
-
         try:
-            await self.store.run(None, work)
+            await delivery.settle(self.store, outcomes)
         except BaseException:
             self._outcomes[:0] = outcomes
             raise
@@ -507,39 +423,6 @@ class Sender:
     def _settled(self, outcomes: list[Outcome]) -> None:
         for o in outcomes:
             self._claimed.discard(o.row.id)
-
-    async def _apply(self, uow: UnitOfWork, outcomes: list[Outcome]) -> None:
-        sent = [o.row.id for o in outcomes if o.status == "sent"]
-        if sent:
-            # Also when a peer's recovery took it for lost (queued again or failed
-            # 'interrupted'): it did arrive.
-            await uow.session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id.in_(sent),
-                    or_(OutboxMessage.status == "sending", OutboxMessage.error == INTERRUPTED),
-                )
-                .values(status="sent", sent_at=utcnow(), error=None)
-            )
-        for o in outcomes:
-            if o.status == "sent":
-                continue
-            mine = (OutboxMessage.id == o.row.id, OutboxMessage.status == "sending")
-            if o.status == "queued":
-                values: dict[str, Any] = {
-                    "status": "queued",
-                    "not_before": utcnow() + timedelta(seconds=o.delay),
-                    "attempts": o.row.attempts + (1 if o.attempt else 0),
-                }
-                if o.error:
-                    values["error"] = o.error
-            else:
-                values = {"status": "failed", "error": (o.error or "")[:200]}
-                values["attempts"] = o.row.attempts + 1
-            await uow.session.execute(update(OutboxMessage).where(*mine).values(**values))
-            if o.deactivate:
-                user = o.row.user_id if o.row.user_id is not None else o.row.chat_id
-                await uow.session.execute(update(User).where(User.id == user).values(active=False))
 
     # ---- sending -----------------------------------------------------------------------------
 
@@ -612,12 +495,6 @@ class Sender:
         self.stats.by_error[key] = self.stats.by_error.get(key, 0) + 1
         log.info("outbox: message %d not delivered (%s)", row.id, key)
         return Outcome(row, "failed", error=error, deactivate=deactivate)
-
-
-def _claimed(row: Any) -> Claimed:
-    return Claimed(
-        row.id, row.chat_id, row.user_id, dict(row.payload), row.attempts, row.error == INTERRUPTED
-    )
 
 
 def _reason(exc: TelegramError) -> str:

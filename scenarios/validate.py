@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable, Mapping
 
 from scenarios.expr import ExprError, parse
 from scenarios.habits import check as habit_warnings
@@ -57,6 +58,13 @@ def endless_loops(scenario: Scenario) -> list[list[str]]:
         for c in node.choices:
             if c.target in edges and not c.once and not c.when:
                 edges[nid].append(c.target)
+    return cycles(edges)
+
+
+def cycles(edges: Mapping[str, Iterable[str]]) -> list[list[str]]:
+    """The groups of nodes that reach each other (a node that reaches itself alone counts), each
+    sorted: Tarjan's strongly connected components. Also what tests/test_layers.py asks of the
+    import graph."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []

@@ -523,7 +523,7 @@ async def join_group(
         row.share_transcripts, row.alert_leader = share_transcripts, alert_leader
         row.share_checkins = share_checkins
     # Someone opening a link is evidently reachable again, even if they once blocked the bot.
-    await uow.session.execute(update(User).where(User.id == user_id).values(active=True))
+    await uow.users.set_active(user_id, True)
     await uow.session.flush()
     return InviteCheck("joined", check.invite, check.group)
 

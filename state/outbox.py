@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from state.db.models import OutboxMessage, utcnow
-from state.store import UnitOfWork
+from state.store import Store, UnitOfWork
 
 Buttons = list[list[dict[str, str]]]
 
@@ -115,6 +115,26 @@ async def counts(
         stmt = stmt.where(OutboxMessage.kind == kind)
     rows = (await uow.session.execute(stmt)).all()
     return {status: n for status, n in rows}
+
+
+async def set_reachable(store: Store, user_id: int, reachable: bool) -> None:
+    """The user blocked the bot (False) or is back (True): nothing is sent to them meanwhile."""
+
+    async def work(uow: UnitOfWork) -> None:
+        await uow.users.set_active(user_id, reachable)
+
+    await store.run(user_id, work)
+
+
+async def queued_depth(store: Store, attempts: int = 2) -> int:
+    """How many messages wait to be sent: the gauge and health probe's read (few retries, so a
+    monitor notices a database that stopped answering)."""
+
+    async def work(uow: UnitOfWork) -> int:
+        stmt = select(func.count()).select_from(OutboxMessage)
+        return int(await uow.session.scalar(stmt.where(OutboxMessage.status == "queued")) or 0)
+
+    return await store.run(None, work, attempts=attempts)
 
 
 async def purge_settled(

@@ -249,6 +249,27 @@ async def delete_user(store: Store, user_id: int) -> int:
     return deleted
 
 
+async def keeps_typed_text(store: Store, user_id: int) -> bool:
+    """Whether the user chose to keep their typed replies (off unless they turned it on)."""
+
+    async def work(uow: UnitOfWork) -> bool:
+        record = await uow.users.get(user_id)
+        return bool(record and record.keep_typed_text)
+
+    return await store.read(work)
+
+
+async def keep_typed_text(store: Store, user_id: int, keep: bool) -> None:
+    """Keep typed replies from now on, or stop and erase every one kept so far, at once."""
+
+    async def work(uow: UnitOfWork) -> None:
+        await uow.users.set_keep_typed_text(user_id, keep)
+        if not keep:
+            await uow.turns.forget_typed_text(user_id)
+
+    await store.run(user_id, work)
+
+
 async def ask_to_erase(store: Store, user_id: int, now: datetime | None = None) -> str:
     """Issue the nonce for a new erase confirmation (an older one stops working)."""
     nonce = secrets.token_urlsafe(12)

@@ -149,6 +149,17 @@ async def answer_step(store: Store, user_id: int, text: str | None) -> str | Non
     return await store.run(user_id, work)
 
 
+async def pause_plan(store: Store, user_id: int) -> None:
+    """Stop editing; the answers so far stay, and /safetyplan picks it up again."""
+
+    async def work(uow: UnitOfWork) -> None:
+        plan = await _plan(uow, user_id)
+        if plan is not None:
+            plan.editing = None
+
+    await store.run(user_id, work)
+
+
 async def delete_plan(store: Store, user_id: int) -> bool:
     async def work(uow: UnitOfWork) -> bool:
         plan = await _plan(uow, user_id)

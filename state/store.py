@@ -239,6 +239,10 @@ class Users(_Repo):
             .values(consented_at=when, consent_version=version)
         )
 
+    async def set_active(self, user_id: int, active: bool) -> None:
+        """Reachable or not: a user who blocked the bot is sent nothing until they are back."""
+        await self.session.execute(update(User).where(User.id == user_id).values(active=active))
+
     async def set_keep_typed_text(self, user_id: int, keep: bool) -> None:
         await self.ensure(user_id)
         await self.session.execute(
@@ -401,6 +405,12 @@ class Turns(_Repo):
             select(Turn).where(Turn.user_id == user_id).order_by(Turn.id)
         )
         return [_turn(t) for t in rows]
+
+    async def forget_typed_text(self, user_id: int) -> None:
+        """Blank every typed reply the user's turns kept (the turns themselves stay)."""
+        await self.session.execute(
+            update(Turn).where(Turn.user_id == user_id).values(typed_text=None)
+        )
 
     async def for_run(self, run_id: int) -> list[TurnRecord]:
         rows = await self.session.scalars(

@@ -2,5 +2,6 @@
 
 A module exposes `register(app)` (add its handlers; they run before the catch-all text and button
 handlers), and optionally `COMMANDS` (BotCommand list for the menu) and `ACTIONS` with
-`on_action(update, context, data)` for simple `name[:arg]` buttons it owns.
+`on_action(update, context, data)` for simple `name[:arg]` buttons it owns. bot/app.py lists them,
+in order, in FEATURES.
 """

@@ -12,13 +12,12 @@ from __future__ import annotations
 import logging
 import time
 
-from sqlalchemy import func, select
 from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot import metrics
 from bot.services import services
-from state.db.models import OutboxMessage
+from state.outbox import queued_depth
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +68,8 @@ async def outbox_depth(context: ContextTypes.DEFAULT_TYPE) -> int | None:
     bot_data = context.application.bot_data
     probe: Probe = bot_data.setdefault("health_probe", Probe(bot_data))
 
-    async def work(uow) -> int:
-        stmt = select(func.count()).select_from(OutboxMessage)
-        return int(await uow.session.scalar(stmt.where(OutboxMessage.status == "queued")) or 0)
-
     try:
-        depth = await services(context).store.run(None, work, attempts=2)
+        depth = await queued_depth(services(context).store)
     except Exception as exc:  # noqa: BLE001 - a monitor must keep running when the DB doesn't
         probe.error = type(exc).__name__
         log.warning("metrics: could not read the outbox depth: %s", type(exc).__name__)

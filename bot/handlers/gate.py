@@ -16,9 +16,10 @@ import contextlib
 import logging
 
 from telegram import Update
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import ApplicationHandlerStop
 
 from bot import callbacks
+from bot.context import BotContext
 from bot.services import services
 from state.store import UNAVAILABLE
 
@@ -26,10 +27,10 @@ log = logging.getLogger(__name__)
 GATE_TIMEOUT = 5.0  # seconds; a read takes milliseconds, so longer means the database is stuck
 
 
-async def before(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def before(update: Update, context: BotContext) -> None:
     user = update.effective_user
-    context.consented = None  # type: ignore[attr-defined]
-    context.marked = False  # type: ignore[attr-defined]
+    context.consented = None
+    context.marked = False
     if user is None:
         return
     query = update.callback_query
@@ -54,12 +55,12 @@ async def before(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             with contextlib.suppress(Exception):
                 await update.callback_query.answer()
         raise ApplicationHandlerStop
-    context.consented = consented  # type: ignore[attr-defined]
+    context.consented = consented
 
 
-async def after(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def after(update: Update, context: BotContext) -> None:
     user = update.effective_user
-    if user is None or getattr(context, "marked", False):
+    if user is None or context.marked:
         return
 
     async def work(uow) -> None:

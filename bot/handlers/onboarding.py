@@ -133,7 +133,7 @@ async def consent(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: s
         await uow.users.set_consent(user.id, CONSENT_VERSION)
 
     await svc.store.run(user.id, work)
-    context.consented = True  # type: ignore[attr-defined]
+    context.consented = True
     await answer(query, "Thank you.")
     await reply(
         update,

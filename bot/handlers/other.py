@@ -7,6 +7,7 @@ from telegram.ext import ContextTypes
 
 from bot.handlers.common import reply
 from bot.render import Outgoing
+from state.outbox import set_reachable
 from state.safety import screen_text
 
 
@@ -75,14 +76,6 @@ async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if change is None or change.chat.type != "private":
         return
     active = change.new_chat_member.status not in ("kicked", "left")
-    from sqlalchemy import update as sql_update
-
     from bot.services import services
-    from state.db.models import User
 
-    async def work(uow) -> None:
-        await uow.session.execute(
-            sql_update(User).where(User.id == change.from_user.id).values(active=active)
-        )
-
-    await services(context).store.run(change.from_user.id, work)
+    await set_reachable(services(context).store, change.from_user.id, active)

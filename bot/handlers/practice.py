@@ -72,7 +72,7 @@ async def open_scenario(
     turn = await svc.practice.begin(
         user.id, scenario_id, random.randrange(1 << 30), update_id=update.update_id
     )
-    context.marked = True  # type: ignore[attr-defined]
+    context.marked = True
     if turn.duplicate:
         return
     await reply(
@@ -201,7 +201,7 @@ async def on_choice(
         expect_step=data.step,
         expect_node=data.node,
     )
-    context.marked = True  # type: ignore[attr-defined]
+    context.marked = True
     if turn.duplicate:
         await answer(query)
         return
@@ -333,7 +333,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if hook is not None and await hook(update, context, message.text):
             return
     turn = await svc.practice.act(user.id, Reply(message.text), update_id=update.update_id)
-    context.marked = True  # type: ignore[attr-defined]
+    context.marked = True
     if turn.duplicate:
         return
     if turn.run_id is None:

@@ -24,6 +24,8 @@ from state.privacy import (
     cancel_erase,
     confirm_erase,
     export_and_summary,
+    keep_typed_text,
+    keeps_typed_text,
 )
 
 ACTIONS = ("delete", "keep", "typed")
@@ -183,12 +185,7 @@ async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if user is None:
         return
     svc = services(context)
-
-    async def work(uow):
-        return await uow.users.get(user.id)
-
-    record = await svc.store.run(user.id, work)
-    keep = bool(record and record.keep_typed_text)
+    keep = await keeps_typed_text(svc.store, user.id)
     label = (
         "Keeping my typed replies: ON (turn off)"
         if keep
@@ -258,20 +255,7 @@ async def on_action(
         return
     if data.action == "typed":
         keep = data.arg == "on"
-        svc = services(context)
-
-        async def work(uow):
-            await uow.users.set_keep_typed_text(user.id, keep)
-            if not keep:
-                from sqlalchemy import update as sql_update
-
-                from state.db.models import Turn
-
-                await uow.session.execute(
-                    sql_update(Turn).where(Turn.user_id == user.id).values(typed_text=None)
-                )
-
-        await svc.store.run(user.id, work)
+        await keep_typed_text(store, user.id, keep)
         await answer(query, "Saved.")
         await reply(
             update,

@@ -127,21 +127,8 @@ async def on_action(
             return
         await after_step(update, context, await safety_store.answer_step(store, user.id, None))
     elif data.action == "planpause":
-        await pause(store, user.id)
+        await safety_store.pause_plan(store, user.id)
         await reply(update, context, [Outgoing("Paused. /safetyplan picks it up again.")])
     elif data.action == "plandel":
         await safety_store.delete_plan(store, user.id)
         await reply(update, context, [Outgoing("Your safety plan is deleted.")])
-
-
-async def pause(store, user_id: int) -> None:
-    from sqlalchemy import update as sql_update
-
-    from state.db.models import SafetyPlan
-
-    async def work(uow):
-        await uow.session.execute(
-            sql_update(SafetyPlan).where(SafetyPlan.user_id == user_id).values(editing=None)
-        )
-
-    await store.run(user_id, work)

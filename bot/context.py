@@ -1,0 +1,34 @@
+"""The context every handler gets for one update: PTB's CallbackContext, typed, with what the
+gate found (python-telegram-bot's examples/contexttypesbot.py shows the pattern).
+
+PTB builds one context per update and hands the same one to every handler group, so the gate
+(group -10) can leave here what later handlers need without asking the database again.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+
+class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
+    def __init__(
+        self, application: Application, chat_id: int | None = None, user_id: int | None = None
+    ) -> None:
+        super().__init__(application, chat_id, user_id)
+        # Whether the user has consented, as the gate read it; None when it did not read.
+        self.consented: bool | None = None
+        # Whether a handler already recorded this update's id (a step does, in its own
+        # transaction), so the gate's `after` need not.
+        self.marked = False
+
+    @property
+    def services(self) -> Services:
+        return self.bot_data["services"]
+
+
+CONTEXT_TYPES: ContextTypes[Any, Any, Any, Any] = ContextTypes(context=BotContext)
