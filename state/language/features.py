@@ -98,6 +98,11 @@ def crisis_features_of(t: str, hit: crisis.CrisisResult) -> Features:
     return Features(tokens(t), flags)
 
 
+def sentences(text: str) -> list[str]:
+    """The sentences of a window, for reading a rule's hit on its own."""
+    return [s for s in _SENTENCE_END.split(text) if s.strip()]
+
+
 def windows(text: str) -> list[str]:
     """A message cut at sentence ends into windows of about CRISIS_WINDOW characters.
 

@@ -76,6 +76,14 @@ def read(model: LinearModel, text: str) -> Reading:
             rule = hit
         substances = substances or crisis.names_substances(t)
         probs = model.probabilities(features.crisis_features_of(t, hit))
+        if hit.crisis:  # the rule's own sentence, read alone, so calm neighbors can't dilute it
+            for sentence in features.sentences(part):
+                st = crisis.normalise(sentence)
+                own = crisis.detect_normalised(st)
+                if own.crisis and st != t:
+                    alone = model.probabilities(features.crisis_features_of(st, own))
+                    if alone[NONE] < probs[NONE]:
+                        probs = alone
         p = 1.0 - probs[NONE]
         if p > best:
             best = p
