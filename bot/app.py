@@ -22,7 +22,7 @@ from telegram.ext import (
 )
 
 from bot.context import CONTEXT_TYPES
-from bot.features import checkins, groups, live, observability, retention
+from bot.features import checkins, groups, live, observability, retention, week
 from bot.handlers import (
     flood,
     gate,
@@ -156,7 +156,7 @@ def add_handlers(app: Application) -> None:
 # The feature modules, in the order their handlers go into the table (before the catch-alls):
 # each has `register(app)` and may list `COMMANDS`, `JOBS`, and `ACTIONS` with `on_action`. A new
 # feature is added here, by name: nothing is discovered at run time.
-FEATURES = (checkins, groups, live, observability, retention)
+FEATURES = (checkins, week, groups, live, observability, retention)
 
 
 def feature_modules() -> tuple:

@@ -63,6 +63,7 @@ CYCLE_DEBTS: list[frozenset[str]] = [
             "bot.features.groups.member",
             "bot.features.groups.reports",
             "bot.features.live",
+            "bot.features.week",
             "bot.handlers.flood",
             "bot.handlers.groups_hook",
             "bot.handlers.onboarding",
