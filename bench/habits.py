@@ -10,20 +10,8 @@ from __future__ import annotations
 from collections import Counter
 
 from bench.report import write_section
-from scenarios.habits import longest_counts
+from scenarios.habits import CODES, longest_counts
 from scenarios.library import load_library
-
-CODES = (
-    "longest-answer",
-    "no-near-miss",
-    "near-miss-style",
-    "no-reaction",
-    "locale",
-    "player-gender",
-    "homework-fiction",
-    "use-safety",
-    "no-intensity",
-)
 
 
 def figures() -> str:

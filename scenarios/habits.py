@@ -21,6 +21,18 @@ from scenarios.problems import Problem
 Add = Callable[[tuple, str, str], None]
 HOSTILE = ("aggressive", "passive-aggressive")
 DEPICTS_USE = "depicts-use"
+# Every warning code these checks raise, so the bench and the tests name the same set.
+CODES = (
+    "longest-answer",
+    "no-near-miss",
+    "near-miss-style",
+    "no-reaction",
+    "locale",
+    "player-gender",
+    "homework-fiction",
+    "use-safety",
+    "no-intensity",
+)
 
 # ---- one locale: US English ------------------------------------------------------------------
 # UK spelling or word -> the US word. Matched as whole words, case-insensitive, in every text a

@@ -6,24 +6,14 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from scenarios.habits import HOSTILE, USE_SAFETY, decisions, longest_counts
+from scenarios.habits import CODES, HOSTILE, USE_SAFETY, decisions, longest_counts
 from scenarios.library import load_library
 from texts import MINI
 
 runner = CliRunner()
 LIBRARY = load_library()
 IDS = sorted(LIBRARY.scenarios)
-HABIT_CODES = {
-    "longest-answer",
-    "no-near-miss",
-    "near-miss-style",
-    "no-reaction",
-    "locale",
-    "player-gender",
-    "homework-fiction",
-    "use-safety",
-    "no-intensity",
-}
+HABIT_CODES = set(CODES)
 
 
 def codes_for(path) -> list[str]:
