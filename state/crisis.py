@@ -23,6 +23,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from state.literal_gate import gate
+
 LEXICON_VERSION = "2026.12.1"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
@@ -88,7 +90,9 @@ _CONTRACTIONS = [
 # 013457@$ ("k1ll", "$uicide"), and nowhere else ("2024", "h2o" stay). One pass over each
 # maximal run keeps this linear: a regex with a lookahead per run position rescanned the rest
 # of the run from every position (0.3 s for one 4,096-letter word).
-_LEET_RUN = re.compile(r"[a-z0-9@$]+")
+# A run of letters and digits holding a leet character (anchored at the run's start, so a run
+# without one is passed over in one scan, not retried at each of its characters)
+_LEET_RUN = re.compile(r"(?<![a-z0-9@$])[a-z0-9@$]*[013457@$][a-z0-9@$]*")
 _LETTER = re.compile(r"[a-z]")
 _LEET_CHAR = re.compile(r"[013457@$]")
 _LEET = str.maketrans(
@@ -675,6 +679,9 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
     ),
 ]
 RULES.sort(key=lambda r: r[2])
+# Each rule's literal pre-check (state/literal_gate.py): most rules can't match most messages,
+# and the check costs a substring search instead of a scan trying every alternative everywhere.
+_GATES = [gate(r[3]) for r in RULES]
 
 
 def _negated(t: str, start: int) -> bool:
@@ -738,13 +745,18 @@ _CUES = {
     "first-person": _FIRST_PERSON,
 }
 
+_CUE_GATES = [gate(rx) for rx in _CUES.values()]
+
 
 def cues(t: str) -> dict[str, bool]:
     """Context words of a normalised message (laughter, a time, a past marker, intent...).
 
     Features for the trained model: the rules use the same words to decide negation and history.
     """
-    found = {name: rx.search(t) is not None for name, rx in _CUES.items()}
+    found = {
+        name: gated.might_match(t) and rx.search(t) is not None
+        for (name, rx), gated in zip(_CUES.items(), _CUE_GATES, strict=True)
+    }
     found["negator"] = any(w in _NEGATORS for w in t.split())
     return found
 
@@ -780,10 +792,10 @@ def detect_normalised(t: str) -> CrisisResult:
         real_threat = _REAL_THREAT.search(t) is not None
         laugh = _LAUGH.search(t) is not None and not real_threat
         may_be_past = not real_threat and _ONGOING.search(t) is None  # once per message
-        for rule_id, category, tier, pattern, negatable in RULES:
+        for (rule_id, category, tier, pattern, negatable), gated in zip(RULES, _GATES, strict=True):
             if laugh and category in ("harm-to-others", "danger-from-others"):
                 continue
-            if _find(t, pattern, negatable, may_be_past):
+            if gated.might_match(t) and _find(t, pattern, negatable, may_be_past):
                 if tier == 2 and _IMMINENT.search(t):
                     tier = 1
                 return CrisisResult(True, category, tier, rule_id)
