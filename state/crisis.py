@@ -684,6 +684,23 @@ RULES.sort(key=lambda r: r[2])
 _GATES = [gate(r[3]) for r in RULES]
 
 
+def negated_words(t: str) -> list[str]:
+    """The words a negator governs in a normalised message: those after it in its own clause
+    ("i would never hurt myself" -> hurt, myself). A feature for the model, which can then
+    tell "kill myself" from "not going to kill myself" without a rule for every phrasing."""
+    out: list[str] = []
+    for clause in _CLAUSE.split(t):
+        if not clause:
+            continue
+        on = False
+        for word in clause.split():
+            if word in _NEGATORS:
+                on = True
+            elif on:
+                out.append(word)
+    return out
+
+
 def _negated(t: str, start: int) -> bool:
     """True when a negator sits in the last few words of the same clause before `start`."""
     clause = _CLAUSE.split(t[max(0, start - 60) : start])[-1]

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from state import coach
+from state import coach, crisis
 from state.crisis import ASK, CARD, NO_CRISIS, CrisisResult
 from state.language import data, features, train
 from state.language.model import LinearModel, load, shipped
@@ -274,3 +274,11 @@ def test_a_long_message_is_read_window_by_window():
     mixed = "i had a lot of vodka earlier. " + calm + "i took all my pills an hour ago. "
     assert screen_text(mixed).substances  # named in another window than the danger
     assert screen_text(calm * 2).action is None
+
+
+def test_the_words_a_negator_governs_are_tokens_of_their_own():
+    """"i'd never hurt myself" must not look like "i'll hurt myself" with one more word."""
+    t = crisis.normalise("I'd never hurt myself, but I'm so tired")
+    assert crisis.negated_words(t) == ["hurt", "myself"]  # the clause ends at the comma
+    assert "n_hurt" in features.crisis_features("i would never hurt myself").words
+    assert not any(w.startswith("n_") for w in features.crisis_features("i will hurt myself").words)

@@ -9,7 +9,9 @@ normalised text; the coach adds case- and emoji-preserving character 1-4-grams o
 where "FINE." and "fine 🙄" live. The model weighs them by idf and L2-normalises them together,
 so a long message doesn't outvote a short one. The indicators (a rule's hit, a negation, a past
 marker, the coach's skill markers) are not normalised: where a rule is certain, the model learns
-to trust it; where it misfires, it learns that too.
+to trust it; where it misfires, it learns that too. The crisis reader also gets the words a
+negator governs as tokens of their own ("n_hurt"), so "i'd never hurt myself" needn't look like
+"i'll hurt myself" with one more word.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from state import crisis
 WORD_NGRAMS = (1, 3)
 CHAR_NGRAMS = (2, 5)
 RAW_NGRAMS = (1, 4)
+NEGATED = "n_"  # a word a negator governs (crisis.negated_words), as an extra token
+NEGATION_MARK = "|"
 CRISIS_WINDOW = 320  # characters per scored window of a long message (see windows())
 
 _TOKEN = re.compile(r"[a-z0-9']+|[!?]")
@@ -95,7 +99,11 @@ def crisis_features_of(t: str, hit: crisis.CrisisResult) -> Features:
         flags["rule:" + (hit.rule or "?")] = 1.0
         flags[f"tier:{hit.tier}"] = 1.0
         flags["cat:" + (hit.category or "?")] = 1.0
-    return Features(tokens(t), flags)
+    scoped = crisis.negated_words(t)
+    if not scoped:
+        return Features(tokens(t), flags)
+    # after a separator, so no n-gram spans the message and its negated words
+    return Features(tokens(t) + (NEGATION_MARK,) + tuple(NEGATED + w for w in scoped), flags)
 
 
 def sentences(text: str) -> list[str]:
