@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from state.literal_gate import gate
 
-LEXICON_VERSION = "2026.12.1"
+LEXICON_VERSION = "2026.12.3"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -414,7 +414,11 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         "dfo_confined",
         "danger-from-others",
         1,
-        _rx(r"\b(locked|locks|keeps|kept) me (in|inside|up)\b|\bwill not let me leave\b"),
+        # "locked me up" is confinement; "keeps me up at night" and "kept me in check" aren't
+        _rx(
+            r"\b(locked|locks|keeps|kept) me (in|inside)\b(?! (check|line|mind|the loop|touch|"
+            r"shape|business|stitches))|\b(locked|locks) me up\b|\bwill not let me leave\b"
+        ),
         True,
     ),
     (

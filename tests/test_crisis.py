@@ -69,6 +69,8 @@ POSITIVES = {
         "he has a gun and says he will shoot me tonight lol",  # laughter doesn't defuse this
         "he still hits me",
         "she's hitting me again",
+        "he locked me in the bedroom and took my phone",
+        "she locks me up when he's gone",
         "they keep hurting me",
         "my dad beat me as a kid and he still hits me",  # history, then now
         "he used to beat me and tonight he said he would kill me",
@@ -91,6 +93,9 @@ NEGATIVES = [
     "it's a burden of proof thing",
     "this deadline is killing me",
     "my phone died",
+    "I tell you what keeps me up at night: the bills",
+    "the baby kept me up all night",
+    "group keeps me in check",
     "I need to cut back on drinking",
     "I'm dying to see you",
     "that joke killed",
