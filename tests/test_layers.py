@@ -48,28 +48,6 @@ CYCLE_DEBTS: list[frozenset[str]] = [
     # The table registry: models.py imports every feature's tables at its foot so that
     # Base.metadata knows them, and they import Base from it.
     frozenset({"state.db.checkins", "state.db.groups", "state.db.live", "state.db.models"}),
-    # bot/app.py registers the features and they reach back into it (and practice, onboarding
-    # and the group hooks into each other), hidden behind function-local imports.
-    frozenset(
-        {
-            "bot.app",
-            "bot.features.checkins",
-            "bot.features.groups",
-            "bot.features.groups.common",
-            "bot.features.groups.leader",
-            "bot.features.groups.member",
-            "bot.features.groups.reports",
-            "bot.features.live",
-            "bot.features.week",
-            "bot.handlers.flood",
-            "bot.handlers.groups_hook",
-            "bot.handlers.onboarding",
-            "bot.handlers.other",
-            "bot.handlers.practice",
-            "bot.handlers.safety",
-            "bot.handlers.safety_plan",
-        }
-    ),
 ]
 # bot/ modules that import sqlalchemy, state.db or a feature's repository, or open a unit of work
 # themselves (`store.run`, `store.read`, `store.transaction`, a `uow` parameter): how many times.

@@ -27,10 +27,11 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 from telegram.helpers import create_deep_linked_url
 
-from bot import callbacks
+from bot import callbacks, menu
 from bot.callbacks import b36
+from bot.context import BotContext
 from bot.handlers.common import EXPIRED, answer, has_consented, reply
-from bot.handlers.onboarding import WELCOME, consent_keyboard
+from bot.handlers.consent import WELCOME, consent_keyboard
 from bot.render import Outgoing, clip
 from bot.services import services
 from scenarios.library import Library
@@ -216,13 +217,11 @@ async def send_qr(
     await send_photo(update, context, group_images.qr_png(link), caption)
 
 
-async def set_leader_menu(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
+async def set_leader_menu(context: BotContext, chat_id: int) -> None:
     """Leader commands show in the leader's own menu only, not in every participant's."""
-    from bot.app import all_commands
-
     with contextlib.suppress(TelegramError):
         await context.bot.set_my_commands(
-            all_commands() + LEADER_COMMANDS, scope=BotCommandScopeChat(chat_id)
+            menu.commands(context.features) + LEADER_COMMANDS, scope=BotCommandScopeChat(chat_id)
         )
 
 
