@@ -55,13 +55,8 @@ SQL_IN_BOT_DEBTS: dict[str, int] = {
     "bot.commands.leaders": 4,
     "bot.features.checkins": 41,  # the diary card (#19) landed beside #17 and added 9
     "bot.features.week": 4,  # /week (#19), same shape as check-ins until both move to state/
-    "bot.features.groups.common": 6,
-    "bot.features.groups.leader": 19,
-    "bot.features.groups.member": 18,
-    "bot.features.groups.reports": 12,
     "bot.handlers.common": 4,
     "bot.handlers.gate": 4,
-    "bot.handlers.groups_hook": 2,
     "bot.handlers.info": 2,
     "bot.handlers.onboarding": 4,
     "bot.handlers.practice": 1,

@@ -37,7 +37,6 @@ from bot.services import services
 from scenarios.library import Library
 from scenarios.model import Scenario
 from state import group_images
-from state import groups as core
 from state.groups import GroupRecord, InviteRecord
 
 LEADER_COMMANDS = [
@@ -78,10 +77,6 @@ _GROUP_ARG = re.compile(r"^([0-9a-z]{1,8})(?:_([A-Za-z0-9-]{1,30}))?(?:_([A-Za-z
 
 
 # ---- data in buttons and texts -----------------------------------------------------------------
-
-
-def admins(context: ContextTypes.DEFAULT_TYPE) -> list[int]:
-    return list(services(context).settings.admin_user_ids)
 
 
 def button(text: str, name: str, arg: str | None = None) -> InlineKeyboardButton:
@@ -244,8 +239,7 @@ async def require_leader(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     user_id = await consented_user(update, context)
     if user_id is None:
         return None
-    known = admins(context)
-    if await services(context).store.run(user_id, lambda uow: core.is_leader(uow, user_id, known)):
+    if await services(context).groups.is_leader(user_id):
         return user_id
     await refuse(update, context, NOT_LEADER)
     return None
@@ -254,9 +248,7 @@ async def require_leader(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def own_group(
     update: Update, context: ContextTypes.DEFAULT_TYPE, leader_id: int, group_id: int
 ) -> GroupRecord | None:
-    group = await services(context).store.run(
-        leader_id, lambda uow: core.leader_group(uow, leader_id, group_id)
-    )
+    group = await services(context).groups.own_group(leader_id, group_id)
     if group is None:
         await say(update, context, NOT_YOURS)
     return group
@@ -266,12 +258,13 @@ async def pick_group(
     update: Update, context: ContextTypes.DEFAULT_TYPE, action: str, prompt: str
 ) -> GroupRecord | None:
     """For a leader's command: their only group, or else buttons to pick one (then None)."""
-    leader_id = await require_leader(update, context)
-    if leader_id is None:
+    user_id = await consented_user(update, context)
+    if user_id is None:
         return None
-    groups = await services(context).store.run(
-        leader_id, lambda uow: core.leader_groups(uow, leader_id)
-    )
+    groups = await services(context).groups.leading(user_id)
+    if groups is None:
+        await refuse(update, context, NOT_LEADER)
+        return None
     if not groups:
         await say(update, context, NO_GROUPS)
         return None
