@@ -52,7 +52,6 @@ CYCLE_DEBTS: list[frozenset[str]] = [
 # bot/ modules that import sqlalchemy, state.db or a feature's repository, or open a unit of work
 # themselves (`store.run`, `store.read`, `store.transaction`, a `uow` parameter): how many times.
 SQL_IN_BOT_DEBTS: dict[str, int] = {
-    "bot.commands.leaders": 4,
     "bot.features.checkins": 41,  # the diary card (#19) landed beside #17 and added 9
     "bot.features.week": 4,  # /week (#19), same shape as check-ins until both move to state/
     "bot.handlers.common": 4,

@@ -20,6 +20,7 @@ from state.checkins import GroupCheckinSummary, group_checkin_summary
 from state.group_report import GroupReport, group_report
 from state.groups import invites, membership, pushes, roles
 from state.groups.records import (
+    LEADER,
     LEADER_INVITE_TTL,
     Delivery,
     GroupRecord,
@@ -126,8 +127,22 @@ class Groups:
             ),
         )
 
-    async def remove_leader(self, admin_id: int, leader_id: int) -> Removal:
+    async def remove_leader(self, admin_id: int | None, leader_id: int) -> Removal:
+        """Cut a leader off at once (their groups close); `admin_id` None from the server."""
         return await self.store.run(admin_id, lambda uow: roles.remove_leader(uow, leader_id))
+
+    async def make_leader(self, user_id: int) -> bool:
+        """Make someone a leader from the server (`rehearse leaders add`); False if already."""
+        return await self.store.run(None, lambda uow: roles.set_role(uow, user_id, LEADER))
+
+    async def leaders(self) -> list[tuple[int, int]]:
+        """Every leader's id, with how many groups they lead (`rehearse leaders list`)."""
+
+        async def work(uow: UnitOfWork) -> list[tuple[int, int]]:
+            ids = await roles.leader_ids(uow)
+            return [(i, len(await membership.leader_groups(uow, i))) for i in ids]
+
+        return await self.store.run(None, work)
 
     async def leader_offer(self, user_id: int, code: str) -> LeaderOffer:
         admins = self.admins

@@ -141,3 +141,13 @@ async def test_the_overview_and_export_carry_the_shared_checkins(store):
     assert overview.checkins.members == 2 and overview.checkins.sharing == 1
     exported = await groups.export(made.group)
     assert exported.checkins.sharing == 1 and exported.report.group == made.group
+
+
+async def test_the_server_makes_lists_and_removes_leaders(store):
+    groups = Groups(store)  # the command line: no admins
+    assert await groups.make_leader(LEADER) and not await groups.make_leader(LEADER)
+    await groups.create_group(LEADER, "Tuesday", "Dr. Lee")
+    assert await groups.leaders() == [(LEADER, 1)]
+    removal = await groups.remove_leader(None, LEADER)
+    assert removal.removed and removal.groups == 1
+    assert await groups.leaders() == []
