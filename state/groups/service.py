@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 from state.checkins import GroupCheckinSummary, group_checkin_summary
 from state.group_report import GroupReport, group_report
-from state.groups import invites, membership, pushes, roles
+from state.groups import alerts, invites, membership, pushes, roles
 from state.groups.records import (
     LEADER,
     LEADER_INVITE_TTL,
@@ -263,6 +263,11 @@ class Groups:
             return GroupOverview(report, await group_checkin_summary(uow, group.id, since))
 
         return await self.store.run(group.leader_id, work)
+
+    async def alert_leaders(self, user_id: int, *, action: str | None = "card") -> int:
+        """Crisis language from this member: a no-text alert to each leader they allowed it
+        (its own transaction, so the safety path can bound it with a timeout)."""
+        return await alerts.alert_leaders(self.store, user_id, action=action, admins=self.admins)
 
     # ---- a member ------------------------------------------------------------------------------
 

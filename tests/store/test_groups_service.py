@@ -151,3 +151,13 @@ async def test_the_server_makes_lists_and_removes_leaders(store):
     removal = await groups.remove_leader(None, LEADER)
     assert removal.removed and removal.groups == 1
     assert await groups.leaders() == []
+
+
+async def test_a_crisis_alert_goes_to_a_leader_the_member_allowed(store):
+    groups = service(store)
+    await leader(store)
+    made = await groups.create_group(LEADER, "Tuesday", "Dr. Lee")
+    await groups.join(A, made.invite.code, "Ann", alert_leader=True)
+    await groups.join(B, made.invite.code, "Ben")
+    assert await groups.alert_leaders(A, action="ask") == 1
+    assert await groups.alert_leaders(B) == 0  # Ben didn't allow it
