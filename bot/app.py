@@ -21,9 +21,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import CONTEXT_TYPES
+from bot import menu
+from bot.context import CONTEXT_TYPES, FEATURES_KEY
 from bot.features import checkins, groups, live, observability, retention, week
 from bot.handlers import (
+    buttons,
     flood,
     gate,
     info,
@@ -48,19 +50,6 @@ from state.safety import ResourcesError, parse_resources
 from state.store import UNAVAILABLE, Store
 
 log = logging.getLogger(__name__)
-
-COMMANDS = [
-    BotCommand("practice", "Rehearse a conversation"),
-    BotCommand("progress", "What you've practiced"),
-    BotCommand("skills", "The skills behind the feedback"),
-    BotCommand("stop", "Leave the current scenario"),
-    BotCommand("safety", "Crisis lines, any time"),
-    BotCommand("safetyplan", "Build or see your safety plan"),
-    BotCommand("mydata", "Download your data"),
-    BotCommand("delete", "Erase your data"),
-    BotCommand("privacy", "What is kept, and your choices"),
-    BotCommand("help", "How this works"),
-]
 
 
 def build_application(
@@ -126,13 +115,15 @@ def add_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("mydata", privacy.mydata, filters=private))
     app.add_handler(CommandHandler("delete", privacy.delete, filters=private))
     app.add_handler(CommandHandler("privacy", privacy.settings_command, filters=private))
-    # Feature packages (groups, check-ins…) add their commands here, before the catch-alls.
+    # Feature packages (groups, check-ins…) add their commands here, before the catch-alls;
+    # the routes for buttons and typed text find them in the context (bot/context.py).
+    app.bot_data[FEATURES_KEY] = FEATURES
     for module in feature_modules():
         module.register(app)
     # Group chats: a pointer to the private chat for other commands (a feature's own group
     # commands, such as /live, come first), silence otherwise.
     app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, other.in_group))
-    app.add_handler(CallbackQueryHandler(practice.on_button))
+    app.add_handler(CallbackQueryHandler(buttons.on_button))
     app.add_handler(ChatMemberHandler(other.membership, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(
         MessageHandler(
@@ -165,10 +156,7 @@ def feature_modules() -> tuple:
 
 
 def all_commands() -> list[BotCommand]:
-    commands = list(COMMANDS)
-    for module in feature_modules():
-        commands.extend(getattr(module, "COMMANDS", []))
-    return commands
+    return menu.commands(FEATURES)
 
 
 NOT_SAVED = (

@@ -7,6 +7,7 @@ PTB builds one context per update and hands the same one to every handler group,
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
@@ -29,6 +30,16 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     @property
     def services(self) -> Services:
         return self.bot_data["services"]
+
+    @property
+    def features(self) -> tuple[ModuleType, ...]:
+        """The feature modules in handler-table order (bot/app.py's FEATURES, left in bot_data
+        by `add_handlers`): the routes for buttons and typed text ask here, because importing
+        bot/app.py, which imports them all, would make a cycle."""
+        return self.bot_data.get(FEATURES_KEY, ())
+
+
+FEATURES_KEY = "features"  # the bot_data key of the feature modules
 
 
 CONTEXT_TYPES: ContextTypes[Any, Any, Any, Any] = ContextTypes(context=BotContext)

@@ -1,4 +1,4 @@
-"""What the handlers share: settings, store, library, and the practice and live services."""
+"""What the handlers share: settings, store, library, and the practice, live and groups services."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from telegram.ext import ContextTypes
 from bot.settings import Settings
 from scenarios.library import Library
 from state.checkin_items import Program
+from state.groups.service import Groups
 from state.live import Live
 from state.practice import Practice
 from state.safety import Resource
@@ -25,10 +26,13 @@ class Services:
     practice: Practice
     resources: tuple[Resource, ...]
     live: Live = field(init=False)
+    groups: Groups = field(init=False)
     checkin_program: Program = field(init=False)
 
     def __post_init__(self) -> None:
         self.live = Live(self.store, self.library, self.settings.admin_user_ids)
+        # The admins as the settings say at each call: a link dies with the admin who made it.
+        self.groups = Groups(self.store, lambda: self.settings.admin_user_ids)
         self.checkin_program = replace(
             self.settings.checkin_program(), try_this_week=self._try_this_week
         )

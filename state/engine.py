@@ -11,9 +11,9 @@ import dataclasses
 import logging
 import re
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from transitions import Machine, MachineError
 
@@ -21,177 +21,27 @@ from scenarios.expr import Compiled, parse
 from scenarios.limits import choice_token
 from scenarios.model import Choice, Scenario
 from scenarios.skills import COMPONENTS, FRAMEWORKS, Style, claimed, unsupported
+from state import exposure, prelude
+from state.run_data import (  # noqa: F401 - the engine's inputs and outputs, named here too
+    Ask,
+    Choose,
+    Debrief,
+    Feedback,
+    Input,
+    Notice,
+    Offer,
+    Option,
+    Output,
+    Pick,
+    Reply,
+    RunState,
+    Say,
+)
 
 # transitions traces every event at DEBUG level; we never read those traces, and formatting the
 # calls costs about a tenth of a step. Its warnings and errors concern options we don't use.
 logging.getLogger("transitions.core").disabled = True
 
-# ---- run state -------------------------------------------------------------------------------
-
-
-@dataclass
-class RunState:
-    """Everything needed to continue a run; plain JSON-able data, saved and restored exactly."""
-
-    scenario_id: str
-    content_hash: str
-    node: str
-    seed: int = 0
-    step: int = 0
-    status: Literal["active", "ended"] = "active"
-    outcome: str | None = None
-    vars: dict[str, Any] = field(default_factory=dict)
-    visits: dict[str, int] = field(default_factory=dict)
-    used: list[str] = field(default_factory=list)  # once-only choices taken, as "node/choice"
-    path: list[str] = field(default_factory=list)  # every choice taken, as "node/choice"
-    styles: dict[str, int] = field(default_factory=dict)
-    skills: dict[str, int] = field(default_factory=dict)
-    cautions: dict[str, int] = field(default_factory=dict)  # anti-patterns shown (excuse, blame…)
-    # Listening, exposure and coping moves: tallied apart, never as one of the four styles.
-    moves: dict[str, int] = field(default_factory=dict)
-    # The steps before the first scene still to answer (see state.prelude), first one next.
-    prelude: list[str] = field(default_factory=list)
-    frame: str | None = None  # what the participant said matters most (shapes the debrief)
-
-    def to_dict(self) -> dict[str, Any]:
-        # Every step saves this: `asdict` walks the containers recursively, at ~10x the cost.
-        return {
-            "scenario_id": self.scenario_id,
-            "content_hash": self.content_hash,
-            "node": self.node,
-            "seed": self.seed,
-            "step": self.step,
-            "status": self.status,
-            "outcome": self.outcome,
-            "vars": dict(self.vars),
-            "visits": dict(self.visits),
-            "used": list(self.used),
-            "path": list(self.path),
-            "styles": dict(self.styles),
-            "skills": dict(self.skills),
-            "cautions": dict(self.cautions),
-            "moves": dict(self.moves),
-            "prelude": list(self.prelude),
-            "frame": self.frame,
-        }
-
-    def copy(self) -> RunState:
-        """A copy whose containers are new, so a step never mutates its input."""
-        return RunState(
-            self.scenario_id,
-            self.content_hash,
-            self.node,
-            self.seed,
-            self.step,
-            self.status,
-            self.outcome,
-            dict(self.vars),
-            dict(self.visits),
-            list(self.used),
-            list(self.path),
-            dict(self.styles),
-            dict(self.skills),
-            dict(self.cautions),
-            dict(self.moves),
-            list(self.prelude),
-            self.frame,
-        )
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RunState:
-        known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in data.items() if k in known})
-
-
-# ---- inputs and outputs ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Choose:
-    choice_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """Typed text in place of a button; the coach decides which choice it is nearest to."""
-
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Pick:
-    """An answer to a step before the scene (state.prelude): which step, which button."""
-
-    stage: str
-    value: str
-
-
-Input = Choose | Reply | Pick
-
-
-@dataclass(frozen=True, slots=True)
-class Say:
-    speaker: str
-    name: str  # "" for the narrator
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Option:
-    id: str
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Ask:
-    node: str
-    options: tuple[Option, ...]
-    prompt: str | None = None  # an invitation to type a reply
-
-
-@dataclass(frozen=True, slots=True)
-class Feedback:
-    choice_id: str
-    said: str
-    style: str
-    skills: tuple[str, ...]
-    text: str
-    move: str | None = None  # listening, exposure or coping: shown instead of the style
-
-
-@dataclass(frozen=True, slots=True)
-class Offer:
-    """A step outside the scene (before it, or after the debrief) answered with one button.
-
-    `typed` means a typed answer is also taken (the exposure prediction)."""
-
-    stage: str
-    text: str
-    options: tuple[Option, ...]
-    typed: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Debrief:
-    outcome: str
-    title: str
-    text: str
-    try_this_week: str
-    styles: dict[str, int]
-    skills: dict[str, int]
-    missing: tuple[str, ...]
-    summary: str
-    moves: dict[str, int] = field(default_factory=dict)
-    previous: str = ""  # how this attempt compares with the last one (state.attempts)
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    kind: Literal["invalid-choice", "ended", "not-understood", "scenario-changed", "info"]
-    text: str
-
-
-Output = Say | Ask | Feedback | Debrief | Notice | Offer
 # A coach maps typed text at a node to (choice id or None, outputs to show first).
 Matcher = Callable[[Scenario, str, list[Choice], str], tuple[str | None, list[Output]]]
 
@@ -366,8 +216,6 @@ def start(
         seed=seed,
         vars={k: v.default for k, v in scenario.variables.items()},
     )
-    from state import prelude
-
     state.prelude = prelude.stages(scenario) if with_prelude else []
     outputs: list[Output] = []
     if state.prelude:
@@ -411,8 +259,6 @@ def current(scenario: Scenario, state: RunState) -> list[Output]:
     if state.status == "ended":
         return [Notice("ended", "This run is finished.")]
     if state.prelude:
-        from state import prelude
-
         return [prelude.offer(scenario, state)]
     outputs: list[Output] = []
     _show_node(scenario, state, outputs)
@@ -431,8 +277,6 @@ def step(
         ]
     compiled = prepare(scenario)
     if state.prelude or isinstance(inp, Pick):
-        from state import prelude
-
         new, outputs, begin = prelude.answer(scenario, state, inp)
         if begin:  # the last step before the scene was answered: the scene starts
             _enter(scenario, new, outputs, compiled)
@@ -544,8 +388,6 @@ def _show_node(
 def _after(scenario: Scenario, outputs: list[Output]) -> None:
     """An exposure scenario asks for the anxiety rating again after the debrief."""
     if scenario.exposure:
-        from state import exposure
-
         outputs.append(exposure.after_offer())
 
 
@@ -601,8 +443,6 @@ def debrief(scenario: Scenario, state: RunState) -> Debrief:
     assertive = state.styles.get(Style.ASSERTIVE.value, 0)
     parts = []
     if state.frame:
-        from state import prelude
-
         parts.append(prelude.frame_note(scenario, state.frame, used))
     if total:
         parts.append(f"You answered assertively {assertive} of {total} times.")

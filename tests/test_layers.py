@@ -45,48 +45,17 @@ FEATURE_OF = {"group_report": "groups", "group_images": "groups", "safety_store"
 
 # Import cycles (strongly connected modules).
 CYCLE_DEBTS: list[frozenset[str]] = [
-    # The engine's start() asks state.prelude for the steps before the scene (function-local
-    # import), and the prelude and exposure steps build the engine's outputs (#18 landed it).
-    frozenset({"state.engine", "state.exposure", "state.prelude"}),
     # The table registry: models.py imports every feature's tables at its foot so that
     # Base.metadata knows them, and they import Base from it.
     frozenset({"state.db.checkins", "state.db.groups", "state.db.live", "state.db.models"}),
-    # bot/app.py registers the features and they reach back into it (and practice, onboarding
-    # and the group hooks into each other), hidden behind function-local imports.
-    frozenset(
-        {
-            "bot.app",
-            "bot.features.checkins",
-            "bot.features.groups",
-            "bot.features.groups.common",
-            "bot.features.groups.leader",
-            "bot.features.groups.member",
-            "bot.features.groups.reports",
-            "bot.features.live",
-            "bot.features.week",
-            "bot.handlers.flood",
-            "bot.handlers.groups_hook",
-            "bot.handlers.onboarding",
-            "bot.handlers.other",
-            "bot.handlers.practice",
-            "bot.handlers.safety",
-            "bot.handlers.safety_plan",
-        }
-    ),
 ]
 # bot/ modules that import sqlalchemy, state.db or a feature's repository, or open a unit of work
 # themselves (`store.run`, `store.read`, `store.transaction`, a `uow` parameter): how many times.
 SQL_IN_BOT_DEBTS: dict[str, int] = {
-    "bot.commands.leaders": 4,
     "bot.features.checkins": 41,  # the diary card (#19) landed beside #17 and added 9
     "bot.features.week": 4,  # /week (#19), same shape as check-ins until both move to state/
-    "bot.features.groups.common": 6,
-    "bot.features.groups.leader": 19,
-    "bot.features.groups.member": 18,
-    "bot.features.groups.reports": 12,
     "bot.handlers.common": 4,
     "bot.handlers.gate": 4,
-    "bot.handlers.groups_hook": 2,
     "bot.handlers.info": 2,
     "bot.handlers.onboarding": 4,
     "bot.handlers.practice": 1,

@@ -7,21 +7,27 @@ leader, for scripts, and for when the bot isn't running.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import typer
 
 from bot.commands.db import URL_HELP, _target
-from state import groups as core
+from state.groups.service import Groups
 from state.store import Store
+
+T = TypeVar("T")
 
 app = typer.Typer(help="Group leaders: add, remove, list", no_args_is_help=True)
 
 
-def _run(url: str | None, fn) -> object:  # noqa: ANN001 - a coroutine function over a uow
-    async def go() -> object:
+def _run(url: str | None, action: Callable[[Groups], Awaitable[T]]) -> T:
+    """One action of the groups service on the database at `url`, then close it."""
+
+    async def go() -> T:
         store = await Store.open(_target(url))
         try:
-            return await store.run(None, fn)
+            return await action(Groups(store))  # no admins: the operator acts on the server
         finally:
             await store.close()
 
@@ -47,7 +53,7 @@ def add(
 ) -> None:
     """Make someone a group leader (they can then /newgroup in the bot)."""
     _check(telegram_id)
-    changed = _run(url, lambda uow: core.set_role(uow, telegram_id, core.LEADER))
+    changed = _run(url, lambda groups: groups.make_leader(telegram_id))
     typer.echo(f"{telegram_id} is {'now' if changed else 'already'} a group leader.")
 
 
@@ -58,8 +64,7 @@ def remove(
 ) -> None:
     """Stop someone being a leader, at once: their groups close and their members are told."""
     _check(telegram_id)
-    removal = _run(url, lambda uow: core.remove_leader(uow, telegram_id))
-    assert isinstance(removal, core.Removal)
+    removal = _run(url, lambda groups: groups.remove_leader(None, telegram_id))
     if not removal.removed:
         typer.echo(f"{telegram_id} was not a group leader.")
         return
@@ -73,12 +78,8 @@ def remove(
 @app.command("list")
 def list_leaders(url: str | None = typer.Option(None, "--url", help=URL_HELP)) -> None:
     """Print the group leaders' Telegram ids, one a line."""
-
-    async def work(uow) -> list[tuple[int, int]]:  # noqa: ANN001
-        return [(i, len(await core.leader_groups(uow, i))) for i in await core.leader_ids(uow)]
-
-    rows = _run(url, work)
+    rows = _run(url, lambda groups: groups.leaders())
     if not rows:
         typer.echo("No group leaders yet: rehearse leaders add TELEGRAM_ID")
-    for leader, groups in rows:  # type: ignore[union-attr]
+    for leader, groups in rows:
         typer.echo(f"{leader}\t{groups} group(s)")

@@ -49,6 +49,7 @@ from bot import callbacks
 from bot.callbacks import b36
 from bot.deeplinks import live_payload, scenario_payload
 from bot.features.groups.common import require_leader, scenario_by_key, scenario_key
+from bot.handlers import safety
 from bot.handlers.common import EXPIRED, answer, reply
 from bot.logs import error_summary
 from bot.outbox_sender import install, notify
@@ -906,8 +907,6 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
     if out.status == "no-draft":
         return False
     if out.status == "crisis" and out.crisis is not None:
-        from bot.handlers import safety
-
         await safety.crisis_response(update, context, out.crisis)
         return True
     if out.status == "ok" and out.line is not None:

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import callbacks
 from bot.deeplinks import Link, parse_payload, scenario_payload
+from bot.handlers import groups_hook
 from bot.handlers.common import answer, has_consented, menu_message, reply
+from bot.handlers.consent import WELCOME, consent_keyboard
+from bot.handlers.practice import open_scenario
 from bot.render import Outgoing, contexts_message
 from bot.services import CONSENT_VERSION, services
 
-# What someone must know before agreeing, short enough to read on a phone in one glance; the
-# rest is one tap away ("What's stored, in full") and in /privacy.
-WELCOME = (
-    "<b>Welcome.</b> Here you rehearse hard conversations (with family, friends, at work, in "
-    "recovery) before you have them for real. You pick or type what you'd say and get "
-    "feedback on it.\n\n"
-    "It's practice: <b>not therapy, and not a crisis service</b>. If you're in danger, "
-    "/safety shows who to contact right now.\n\n"
-    "<b>Stored:</b> your Telegram id and your progress; what you type only if you allow it. "
-    "/mydata shows it all, /delete erases it.\n\n"
-    "Do you agree?"
-)
 DETAILS = (
     "<b>What's stored, in full</b>\n"
     "• Your Telegram id, and when you agreed.\n"
@@ -43,21 +33,6 @@ DECLINED = (
     "That's fine. Nothing is stored except your Telegram id, which the bot needs to answer "
     "you. If you change your mind, send /start. /safety works at any time."
 )
-
-
-def consent_keyboard(payload: str | None, details: bool = True) -> InlineKeyboardMarkup:
-    """I agree (carrying the link that brought them, if any), the details, Not now."""
-    rows = [[InlineKeyboardButton("I agree", callback_data=callbacks.action("consent", payload))]]
-    if details:
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    "What's stored, in full", callback_data=callbacks.action("terms", payload)
-                )
-            ]
-        )
-    rows.append([InlineKeyboardButton("Not now", callback_data=callbacks.action("decline"))])
-    return InlineKeyboardMarkup(rows)
 
 
 async def details(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: str | None) -> None:
@@ -103,8 +78,6 @@ async def follow_link(
 ) -> None:
     svc = services(context)
     if link is not None and link.kind == "scenario":
-        from bot.handlers.practice import open_scenario
-
         if svc.library.get(link.value) is not None:
             await open_scenario(update, context, link.value)
             return
@@ -113,11 +86,8 @@ async def follow_link(
             context,
             [Outgoing("That scenario isn't available any more. Here's what you can practice:")],
         )
-    elif link is not None:
-        from bot.handlers import groups_hook
-
-        if await groups_hook.follow(update, context, link):
-            return
+    elif link is not None and await groups_hook.follow(update, context, link):
+        return
     user = update.effective_user
     menu = await menu_message(context, user.id) if user else contexts_message(svc.library)
     await reply(update, context, [menu])
@@ -158,8 +128,6 @@ async def dead_link(context: ContextTypes.DEFAULT_TYPE, link: Link, user_id: int
                 "another one once you've read this:"
             )
         return None
-    from bot.handlers import groups_hook
-
     return await groups_hook.dead(context, link, user_id)
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
+from bot.handlers import safety
 from bot.handlers.common import reply
 from bot.render import Outgoing
+from bot.services import services
 from state.outbox import set_reachable
 from state.safety import screen_text
 
@@ -19,8 +21,6 @@ async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message.caption:
         result = screen_text(message.caption)
         if result.crisis:
-            from bot.handlers import safety
-
             await safety.crisis_response(update, context, result)
             return
     await reply(
@@ -42,8 +42,6 @@ async def edited_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     result = screen_text(message.text)
     if result.crisis:
-        from bot.handlers import safety
-
         await safety.crisis_response(update, context, result)
 
 
@@ -76,6 +74,4 @@ async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if change is None or change.chat.type != "private":
         return
     active = change.new_chat_member.status not in ("kicked", "left")
-    from bot.services import services
-
     await set_reachable(services(context).store, change.from_user.id, active)

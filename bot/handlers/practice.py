@@ -1,4 +1,7 @@
-"""Practising: menus, opening a scenario, choices, typed replies and /stop."""
+"""Practising: menus, opening a scenario, choices, typed replies and /stop.
+
+`require_consent` is imported here by older feature modules; it lives in bot/handlers/consent.py.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +12,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot import callbacks
-from bot.handlers.common import (
-    EXPIRED,
-    PRIVATE_ONLY,
-    answer,
-    has_consented,
-    in_private_chat,
-    menu_message,
-    reply,
-)
-from bot.handlers.onboarding import WELCOME, consent, consent_keyboard, decline, details
+from bot.context import BotContext
+from bot.handlers import safety, safety_plan
+from bot.handlers.common import EXPIRED, answer, has_consented, menu_message, reply
+from bot.handlers.consent import WELCOME, consent_keyboard, require_consent
 from bot.render import (
     Outgoing,
     chosen_text,
@@ -34,18 +31,9 @@ from state.engine import Choose, Feedback, Notice, Pick, Reply
 from state.language.screen import MODEL
 from state.practice import Turn
 from state.safety import crisis_card, screen_text
+from state.safety_store import editing_step
 
 log = logging.getLogger(__name__)
-
-
-async def require_consent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    user = update.effective_user
-    if user is None:
-        return False
-    if await has_consented(context, user.id):
-        return True
-    await reply(update, context, [Outgoing(WELCOME, consent_keyboard(None))])
-    return False
 
 
 async def practice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -85,57 +73,14 @@ async def open_scenario(
     )
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Every inline button lands here; unknown or forged data changes nothing.
-
-    Only presses in the user's private chat are acted on: a press from a group (a forwarded
-    card, say) would otherwise post the presser's safety plan or settings there. Elsewhere the
-    presser alone sees a pointer to the private chat, and nothing changes; the one exception
-    is a feature's own group-chat buttons (its `GROUP_ACTIONS`: a live rehearsal's), which
-    that feature checks itself.
-    """
+async def on_button(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.Parsed
+) -> None:
+    """Practice's own buttons, pressed in the private chat (bot/handlers/buttons.py routes
+    here whatever no other feature claimed): a choice, a step before or after the scene, the
+    menu, "Continue", a topic, a scenario; anything else has expired."""
     query = update.callback_query
-    if query is None:
-        return
-    if not in_private_chat(update):
-        data = callbacks.parse(query.data)
-        module = _group_feature(data)
-        if module is None or not isinstance(data, callbacks.ActionData):
-            await answer(query, PRIVATE_ONLY, alert=True)
-            return
-        await module.on_action(update, context, data)
-        return
-    data = callbacks.parse(query.data)
-    if data is None:
-        await answer(query, EXPIRED)
-        return
-    if isinstance(data, callbacks.ActionData):
-        if data.action == "consent":
-            await consent(update, context, data.arg)
-            return
-        if data.action == "decline":
-            await decline(update, context)
-            return
-        if data.action == "terms":
-            await details(update, context, data.arg)
-            return
-        from bot.handlers import privacy, safety, safety_plan
-
-        if data.action in safety.ACTIONS:  # before consent too: the question may come first
-            await safety.on_action(update, context, data)
-            return
-        if data.action in privacy.ACTIONS:
-            await privacy.on_action(update, context, data)
-            return
-        if data.action in safety_plan.ACTIONS:
-            await safety_plan.on_action(update, context, data)
-            return
-        from bot.app import feature_modules
-
-        for module in feature_modules():
-            if data.action in getattr(module, "ACTIONS", ()):
-                await module.on_action(update, context, data)
-                return
+    assert query is not None
     if isinstance(data, callbacks.ChoiceData):  # only a consented user has a run to step
         await on_choice(update, context, data)
         return
@@ -175,17 +120,6 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await open_scenario(update, context, data.scenario_id)
     else:
         await answer(query, EXPIRED)
-
-
-def _group_feature(data: callbacks.Parsed | None):  # noqa: ANN202 - a feature module or None
-    """The feature whose group-chat button this is (bot/features/*.GROUP_ACTIONS), if any."""
-    if not isinstance(data, callbacks.ActionData):
-        return None
-    from bot.app import feature_modules
-
-    return next(
-        (m for m in feature_modules() if data.action in getattr(m, "GROUP_ACTIONS", ())), None
-    )
 
 
 async def on_choice(
@@ -300,16 +234,13 @@ async def mark_chosen(update: Update, feedback: Feedback | None) -> bool:
     return await edit_pressed(query, chosen_text(message.text_html, label, feedback))
 
 
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_text(update: Update, context: BotContext) -> None:
     """Typed text in a private chat: the crisis check first, always; then the coach."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or message.text is None:
         return
     svc = services(context)
     result = screen_text(message.text)
-    from bot.handlers import safety, safety_plan
-    from state.safety_store import editing_step
-
     if result.crisis and result.action != ASK and result.rule != MODEL:
         await safety.crisis_response(update, context, result, typed=message.text)
         return
@@ -326,9 +257,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if planning or await editing_step(svc.store, user.id) is not None:
         await safety_plan.on_text(update, context, message.text)
         return
-    from bot.app import feature_modules
-
-    for module in feature_modules():
+    for module in context.features:
         hook = getattr(module, "on_text", None)
         if hook is not None and await hook(update, context, message.text):
             return
@@ -375,4 +304,12 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-__all__ = ["practice", "open_scenario", "on_button", "on_text", "stop", "crisis_card"]
+__all__ = [
+    "practice",
+    "open_scenario",
+    "on_button",
+    "on_text",
+    "require_consent",
+    "stop",
+    "crisis_card",
+]

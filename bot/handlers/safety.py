@@ -19,7 +19,6 @@ from bot.render import Outgoing, turn_messages
 from bot.send import edit_pressed
 from bot.services import services
 from state.crisis import ASK, CATEGORIES, CrisisResult
-from state.groups import alert_leaders
 from state.safety import (
     ASK_TEXT,
     SCENE_KEPT,
@@ -95,12 +94,7 @@ async def show_card(
             log.error("update %s: crisis not recorded (%s)", update.update_id, type(exc).__name__)
         try:
             async with asyncio.timeout_at(deadline):
-                await alert_leaders(
-                    svc.store,
-                    user.id,
-                    action=result.action,
-                    admins=svc.settings.admin_user_ids,
-                )
+                await svc.groups.alert_leaders(user.id, action=result.action)
         except Exception as exc:  # noqa: BLE001 - logged; the card goes out
             kind = type(exc).__name__
             log.error("update %s: leader alert not queued (%s)", update.update_id, kind)

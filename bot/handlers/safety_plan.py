@@ -9,7 +9,7 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks
 from bot.handlers.common import answer, reply
-from bot.handlers.practice import require_consent
+from bot.handlers.consent import require_consent
 from bot.render import Outgoing, split_text
 from bot.services import services
 from state import safety_store

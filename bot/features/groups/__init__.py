@@ -3,9 +3,10 @@
 Leaders: /newgroup NAME, /invite, /push [GROUP SCENARIO_ID], /group, /export; admins also
 /leaders. Participants: the join screen behind an invitation link, /mygroups, /leave.
 
-Handlers stay thin: every decision (who may do what, what a leader may see) is in
-`state.groups` and `state.group_report`; this package renders and sends (`leader`, `member`,
-`reports`, with what they share in `common`). Each refusal is a plain sentence and changes
+Handlers stay thin: every decision (who may do what, what a leader may see) is made by the
+groups service (`state.groups.service.Groups`, `services(context).groups`), one transaction per
+action; this package parses, calls it, renders and sends (`leader`, `member`, `reports`, with
+what they share in `common`). Each refusal is a plain sentence and changes
 nothing. Messages to other people (pushes, delivery reports, crisis alerts) are queued in the
 outbox in the deciding transaction and sent by `bot.outbox_sender`, which this feature
 installs; a repeating job queues each push's delivery report once it has settled.

@@ -27,16 +27,16 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 from telegram.helpers import create_deep_linked_url
 
-from bot import callbacks
+from bot import callbacks, menu
 from bot.callbacks import b36
+from bot.context import BotContext
 from bot.handlers.common import EXPIRED, answer, has_consented, reply
-from bot.handlers.onboarding import WELCOME, consent_keyboard
+from bot.handlers.consent import WELCOME, consent_keyboard
 from bot.render import Outgoing, clip
 from bot.services import services
 from scenarios.library import Library
 from scenarios.model import Scenario
 from state import group_images
-from state import groups as core
 from state.groups import GroupRecord, InviteRecord
 
 LEADER_COMMANDS = [
@@ -77,10 +77,6 @@ _GROUP_ARG = re.compile(r"^([0-9a-z]{1,8})(?:_([A-Za-z0-9-]{1,30}))?(?:_([A-Za-z
 
 
 # ---- data in buttons and texts -----------------------------------------------------------------
-
-
-def admins(context: ContextTypes.DEFAULT_TYPE) -> list[int]:
-    return list(services(context).settings.admin_user_ids)
 
 
 def button(text: str, name: str, arg: str | None = None) -> InlineKeyboardButton:
@@ -216,13 +212,11 @@ async def send_qr(
     await send_photo(update, context, group_images.qr_png(link), caption)
 
 
-async def set_leader_menu(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
+async def set_leader_menu(context: BotContext, chat_id: int) -> None:
     """Leader commands show in the leader's own menu only, not in every participant's."""
-    from bot.app import all_commands
-
     with contextlib.suppress(TelegramError):
         await context.bot.set_my_commands(
-            all_commands() + LEADER_COMMANDS, scope=BotCommandScopeChat(chat_id)
+            menu.commands(context.features) + LEADER_COMMANDS, scope=BotCommandScopeChat(chat_id)
         )
 
 
@@ -245,8 +239,7 @@ async def require_leader(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     user_id = await consented_user(update, context)
     if user_id is None:
         return None
-    known = admins(context)
-    if await services(context).store.run(user_id, lambda uow: core.is_leader(uow, user_id, known)):
+    if await services(context).groups.is_leader(user_id):
         return user_id
     await refuse(update, context, NOT_LEADER)
     return None
@@ -255,9 +248,7 @@ async def require_leader(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def own_group(
     update: Update, context: ContextTypes.DEFAULT_TYPE, leader_id: int, group_id: int
 ) -> GroupRecord | None:
-    group = await services(context).store.run(
-        leader_id, lambda uow: core.leader_group(uow, leader_id, group_id)
-    )
+    group = await services(context).groups.own_group(leader_id, group_id)
     if group is None:
         await say(update, context, NOT_YOURS)
     return group
@@ -267,12 +258,13 @@ async def pick_group(
     update: Update, context: ContextTypes.DEFAULT_TYPE, action: str, prompt: str
 ) -> GroupRecord | None:
     """For a leader's command: their only group, or else buttons to pick one (then None)."""
-    leader_id = await require_leader(update, context)
-    if leader_id is None:
+    user_id = await consented_user(update, context)
+    if user_id is None:
         return None
-    groups = await services(context).store.run(
-        leader_id, lambda uow: core.leader_groups(uow, leader_id)
-    )
+    groups = await services(context).groups.leading(user_id)
+    if groups is None:
+        await refuse(update, context, NOT_LEADER)
+        return None
     if not groups:
         await say(update, context, NO_GROUPS)
         return None

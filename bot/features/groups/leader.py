@@ -7,7 +7,6 @@ button changes nothing.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from html import escape
 
 from telegram import InlineKeyboardMarkup, Update
@@ -20,7 +19,6 @@ from bot.features.groups.common import (
     LINK_DAYS,
     NOT_ADMIN,
     NOT_YOURS,
-    admins,
     button,
     consented_user,
     day_text,
@@ -58,10 +56,11 @@ async def leaders_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     user_id = await consented_user(update, context)
     if user_id is None:
         return
-    if not core.is_admin(user_id, admins(context)):
+    groups = services(context).groups
+    if not groups.is_admin(user_id):
         await say(update, context, NOT_ADMIN)
         return
-    ids = await services(context).store.run(user_id, core.leader_ids)
+    ids = await groups.leader_ids(user_id)
     lines = ["<b>Group leaders</b>"]
     lines += [f"• <code>{i}</code>" for i in ids] or ["None yet."]
     lines += [
@@ -78,17 +77,12 @@ async def on_leader_admin(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData, user_id: int
 ) -> None:
     query = pressed(update)
-    if not core.is_admin(user_id, admins(context)):
+    groups = services(context).groups
+    if not groups.is_admin(user_id):
         await refuse(update, context, NOT_ADMIN)
         return
-    store = services(context).store
     if data.action == "lnew":
-        invite = await store.run(
-            user_id,
-            lambda uow: core.create_invite(
-                uow, kind="leader", created_by=user_id, expires_in=timedelta(days=LINK_DAYS)
-            ),
-        )
+        invite = await groups.invite_leader(user_id)
         await answer(query)
         await say(
             update,
@@ -102,7 +96,7 @@ async def on_leader_admin(
     except ValueError:
         await answer(query, EXPIRED)
         return
-    removal = await store.run(user_id, lambda uow: core.remove_leader(uow, target))
+    removal = await groups.remove_leader(user_id, target)
     await answer(query, "Removed." if removal.removed else "Not a leader.")
     if not removal.removed:
         await say(update, context, f"<code>{target}</code> isn't a group leader.")
@@ -116,7 +110,7 @@ async def on_leader_admin(
         f"{removal.alerts} crisis alert(s) to them withdrawn before sending. Adding them "
         "again doesn't reopen those groups: members would join afresh through a new link."
     )
-    if core.is_admin(target, admins(context)):
+    if groups.is_admin(target):
         text += (
             "\n\nThey are still in ADMIN_USER_IDS, so they can still lead groups: remove them "
             "there too."
@@ -137,16 +131,8 @@ async def newgroup(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     user = update.effective_user
     leader_name = user.full_name if user is not None else ""
-
-    async def work(uow):
-        group = await core.create_group(uow, leader_id, name, leader_name)
-        invite = await core.create_invite(
-            uow, kind="group", created_by=leader_id, group_id=group.id
-        )
-        return group, invite
-
-    group, invite = await services(context).store.run(leader_id, work)
-    link = invite_link(context, invite)
+    made = await services(context).groups.create_group(leader_id, name, leader_name)
+    group, link = made.group, invite_link(context, made.invite)
     await say(
         update,
         context,
@@ -172,9 +158,7 @@ async def invite_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def show_invite(
     update: Update, context: ContextTypes.DEFAULT_TYPE, group: GroupRecord
 ) -> None:
-    invite = await services(context).store.run(
-        group.leader_id, lambda uow: core.current_invite(uow, group.id)
-    )
+    invite = await services(context).groups.current_invite(group)
     arg = b36(group.id)
     renew = [
         button("New link", "ginew", f"{arg}_0"),
@@ -225,14 +209,7 @@ async def push_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             "its own to pick one from a list.",
         )
         return
-
-    async def find(uow):
-        if group_ref:
-            return await core.find_leader_group(uow, leader_id, group_ref)
-        mine = await core.leader_groups(uow, leader_id)
-        return mine[0] if len(mine) == 1 else None
-
-    group = await svc.store.run(leader_id, find)
+    group = await svc.groups.find_group(leader_id, group_ref)
     if group is None:
         await say(
             update,
@@ -280,9 +257,7 @@ async def push_scenarios(
 async def push_confirm(
     update: Update, context: ContextTypes.DEFAULT_TYPE, group: GroupRecord, scenario: Scenario
 ) -> None:
-    people = await services(context).store.run(
-        group.leader_id, lambda uow: core.members(uow, group.id)
-    )
+    people = await services(context).groups.members(group)
     reachable = sum(m.active for m in people)
     arg = b36(group.id)
     back = [button("‹ Back", "gpctx", f"{arg}_{scenario.context}")]
@@ -309,17 +284,8 @@ async def do_push(
     group: GroupRecord,
     scenario: Scenario,
 ) -> None:
-    svc = services(context)
-    result = await svc.store.run(
-        leader_id,
-        lambda uow: core.create_push(
-            uow,
-            group,
-            scenario.id,
-            title=scenario.title,
-            summary=scenario.summary,
-            created_by=leader_id,
-        ),
+    result = await services(context).groups.push(
+        leader_id, group, scenario.id, title=scenario.title, summary=scenario.summary
     )
     if result.status == "repeat":
         text = (
@@ -385,15 +351,10 @@ async def on_group_button(
         await show_invite(update, context, group)
     elif data.action == "ginew":
         days = int(part) if part in ("0", str(LINK_DAYS)) else 0
-        await svc.store.run(
-            leader_id,
-            lambda uow: core.renew_invite(
-                uow, group, expires_in=timedelta(days=days) if days else None
-            ),
-        )
+        await svc.groups.renew_invite(group, days)
         await show_invite(update, context, group)
     elif data.action == "girev":
-        await svc.store.run(leader_id, lambda uow: core.revoke_invites(uow, group.id))
+        await svc.groups.revoke_invites(group)
         await say(
             update,
             context,

@@ -17,7 +17,6 @@ from bot.callbacks import b36
 from bot.features.groups.common import (
     BAD_LEADER_LINK,
     BAD_LINK,
-    admins,
     button,
     close,
     consented_user,
@@ -135,10 +134,7 @@ async def show_join(update: Update, context: ContextTypes.DEFAULT_TYPE, code: st
     user = update.effective_user
     if user is None:
         return
-    known = admins(context)
-    check = await services(context).store.run(
-        user.id, lambda uow: core.check_group_invite(uow, code, user.id, admins=known)
-    )
+    check = await services(context).groups.check_invite(user.id, code)
     group = await _invited_group(update, context, check)
     if group is not None:
         await say(update, context, *_join_screen(update, group, code, 0))
@@ -169,29 +165,21 @@ async def on_join(
     if parsed is None:
         return
     flags, code = parsed
-    store, known = services(context).store, admins(context)
+    groups = services(context).groups
     if data.action == "gopt":
-        check = await store.run(
-            user_id, lambda uow: core.check_group_invite(uow, code, user_id, admins=known)
-        )
+        check = await groups.check_invite(user_id, code)
         group = await _invited_group(update, context, check)
         if group is not None:
             await answer(query)
             await edit_or_say(update, context, *_join_screen(update, group, code, flags))
         return
-    name = _display_name(update)
-    check = await store.run(
+    check = await groups.join(
         user_id,
-        lambda uow: core.join_group(
-            uow,
-            code,
-            user_id,
-            name,
-            share_transcripts=bool(flags & SHARE),
-            alert_leader=bool(flags & ALERT),
-            share_checkins=bool(flags & CHECKINS),
-            admins=known,
-        ),
+        code,
+        _display_name(update),
+        share_transcripts=bool(flags & SHARE),
+        alert_leader=bool(flags & ALERT),
+        share_checkins=bool(flags & CHECKINS),
     )
     group = await _invited_group(update, context, check, fine=("joined",))
     if group is None:
@@ -213,17 +201,11 @@ async def show_leader_invite(update: Update, context: ContextTypes.DEFAULT_TYPE,
     user = update.effective_user
     if user is None:
         return
-    known = admins(context)
-
-    async def work(uow):
-        status = await core.check_leader_invite(uow, code, admins=known)
-        return status, await core.is_leader(uow, user.id, known)
-
-    status, already = await services(context).store.run(user.id, work)
-    if already:
+    offer = await services(context).groups.leader_offer(user.id, code)
+    if offer.already:
         await say(update, context, "You're already a group leader. /newgroup NAME creates a group.")
         return
-    if status != "ok":
+    if offer.status != "ok":
         await say(update, context, BAD_LEADER_LINK)
         return
     text = (
@@ -240,10 +222,7 @@ async def show_leader_invite(update: Update, context: ContextTypes.DEFAULT_TYPE,
 async def on_leader_invite(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData, user_id: int
 ) -> None:
-    code, known = data.arg or "", admins(context)
-    status = await services(context).store.run(
-        user_id, lambda uow: core.accept_leader_invite(uow, code, user_id, admins=known)
-    )
+    status = await services(context).groups.accept_leader_invite(user_id, data.arg or "")
     if status != "ok":
         await refuse(update, context, BAD_LEADER_LINK)
         return
@@ -306,26 +285,18 @@ async def mygroups(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user_id = await consented_user(update, context)
     if user_id is None:
         return
-
-    known = admins(context)
-
-    async def work(uow):
-        mine = await core.member_groups(uow, user_id)
-        leads = await core.is_leader(uow, user_id, known)
-        led = await core.leader_groups(uow, user_id) if leads else []
-        return mine, led
-
-    mine, led = await services(context).store.run(user_id, work)
-    messages = [Outgoing(_sharing_text(g, m), _sharing_keyboard(g, m)) for g, m in mine]
-    if led:
-        names = ", ".join(escape(g.name) for g in led)
+    groups = services(context).groups
+    mine = await groups.my_groups(user_id)
+    messages = [Outgoing(_sharing_text(g, m), _sharing_keyboard(g, m)) for g, m in mine.memberships]
+    if mine.led:
+        names = ", ".join(escape(g.name) for g in mine.led)
         messages.append(Outgoing(f"Groups you lead: {names}. /group shows how they're doing."))
     if not messages:
         text = (
             "You're not in any group. If your group leader uses this bot, they'll give you a "
             "link to join."
         )
-        if core.is_admin(user_id, admins(context)):
+        if groups.is_admin(user_id):
             text += " As an admin you can also lead groups: /newgroup NAME"
         messages.append(Outgoing(text))
     await reply(update, context, messages)
@@ -335,7 +306,7 @@ async def leave_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     user_id = await consented_user(update, context)
     if user_id is None:
         return
-    mine = await services(context).store.run(user_id, lambda uow: core.member_groups(uow, user_id))
+    mine = await services(context).groups.member_groups(user_id)
     if not mine:
         await say(update, context, "You're not in any group.")
         return
@@ -356,9 +327,9 @@ async def on_member(
     if parsed is None:
         return
     group_id, what, value = parsed
-    store = services(context).store
+    groups = services(context).groups
     if data.action == "gleave":
-        left = await store.run(user_id, lambda uow: core.leave_group(uow, group_id, user_id))
+        left = await groups.leave(user_id, group_id)
         if left is None:
             await refuse(update, context, NOT_IN_GROUP)
             return
@@ -374,23 +345,17 @@ async def on_member(
         await answer(query, EXPIRED)
         return
     on = value == "1"
-
-    async def work(uow):
-        member = await core.set_sharing(
-            uow,
-            group_id,
-            user_id,
-            share_transcripts=on if what == "t" else None,
-            alert_leader=on if what == "a" else None,
-            share_checkins=on if what == "c" else None,
-        )
-        return (member, await core.get_group(uow, group_id)) if member else None
-
-    changed = await store.run(user_id, work)
-    if changed is None or changed[1] is None:
+    changed = await groups.set_sharing(
+        user_id,
+        group_id,
+        share_transcripts=on if what == "t" else None,
+        alert_leader=on if what == "a" else None,
+        share_checkins=on if what == "c" else None,
+    )
+    if changed is None:
         await refuse(update, context, NOT_IN_GROUP)
         return
-    member, group = changed
+    member, group = changed.member, changed.group
     await answer(query, "Saved.")
     await edit_or_say(
         update, context, _sharing_text(group, member), _sharing_keyboard(group, member)

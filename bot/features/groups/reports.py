@@ -31,8 +31,8 @@ from bot.services import services
 from scenarios.library import Library
 from state import group_images
 from state import groups as core
-from state.checkins import MIN_SHARING, GroupCheckinSummary, group_checkin_summary
-from state.group_report import GroupReport, export_csv, group_report, percentages
+from state.checkins import MIN_SHARING, GroupCheckinSummary
+from state.group_report import GroupReport, export_csv, percentages
 from state.groups import GroupRecord
 
 
@@ -153,22 +153,15 @@ def checkin_text(summary: GroupCheckinSummary, names: dict[int, str]) -> str | N
     return text
 
 
-async def _checkin_summary(
-    context: ContextTypes.DEFAULT_TYPE, group: GroupRecord, since: date
-) -> GroupCheckinSummary:
-    return await services(context).store.run(
-        None, lambda uow: group_checkin_summary(uow, group.id, since)
-    )
-
-
 async def show_group(
     update: Update, context: ContextTypes.DEFAULT_TYPE, group: GroupRecord
 ) -> None:
     svc = services(context)
-    report = await svc.store.run(group.leader_id, lambda uow: group_report(uow, group))
-    summary = await _checkin_summary(context, group, datetime.now(UTC).date() - timedelta(days=6))
+    since = datetime.now(UTC).date() - timedelta(days=6)
+    overview = await svc.groups.overview(group, since)
+    report = overview.report
     names = {m.member.user_id: m.member.display_name for m in report.members}
-    checkins = checkin_text(summary, names)
+    checkins = checkin_text(overview.checkins, names)
     arg = b36(group.id)
     markup = keyboard(
         [button("Style chart", "gchart", arg), button("Export CSV", "gcsv", arg)],
@@ -180,9 +173,7 @@ async def show_group(
 async def send_chart(
     update: Update, context: ContextTypes.DEFAULT_TYPE, group: GroupRecord
 ) -> None:
-    report = await services(context).store.run(
-        group.leader_id, lambda uow: group_report(uow, group)
-    )
+    report = await services(context).groups.report(group)
     if not report.weeks:
         await say(
             update, context, "No choices in pushed scenarios yet, so there is nothing to chart."
@@ -199,14 +190,12 @@ async def send_chart(
 
 async def send_csv(update: Update, context: ContextTypes.DEFAULT_TYPE, group: GroupRecord) -> None:
     svc = services(context)
-    report = await svc.store.run(
-        group.leader_id, lambda uow: group_report(uow, group, with_transcripts=True)
-    )
     chat = update.effective_chat
     if chat is None:
         return
-    summary = await _checkin_summary(context, group, group.created_at.date())
-    data = export_csv(report, svc.library, summary.shared_notes).encode("utf-8-sig")
+    overview = await svc.groups.export(group)
+    notes = overview.checkins.shared_notes
+    data = export_csv(overview.report, svc.library, notes).encode("utf-8-sig")
     slug = re.sub(r"[^A-Za-z0-9]+", "-", group.name).strip("-").lower() or "group"
     await context.bot.send_document(
         chat.id,
@@ -221,28 +210,17 @@ async def delivery_now(
     update: Update, context: ContextTypes.DEFAULT_TYPE, leader_id: int, push_id: int
 ) -> None:
     svc = services(context)
-
-    async def work(uow):
-        push = await core.get_push(uow, push_id)
-        group = await core.leader_group(uow, leader_id, push.group_id) if push else None
-        if push is None or group is None:
-            return None
-        return push, group, (await core.delivery(uow, [push.id]))[push.id]
-
-    found = await svc.store.run(leader_id, work)
+    found = await svc.groups.push_delivery(leader_id, push_id)
     if found is None:
         await say(update, context, NOT_YOURS)
         return
-    push, group, d = found
-    title = scenario_title(svc.library, push.scenario_id)
-    await say(update, context, core.delivery_text(group.name, title, d))
+    title = scenario_title(svc.library, found.push.scenario_id)
+    await say(update, context, core.delivery_text(found.group.name, title, found.delivery))
 
 
 async def report_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Queue the delivery report of every push whose messages have all been sent or failed."""
     svc = services(context)
-    done = await svc.store.run(
-        None, lambda uow: core.settle_reports(uow, lambda sid: scenario_title(svc.library, sid))
-    )
+    done = await svc.groups.settle_reports(lambda sid: scenario_title(svc.library, sid))
     if done:
         notify(context.application)

@@ -1,0 +1,153 @@
+"""What the groups feature stores and hands back: its constants, its plain frozen records, and
+the one place its rows become records (so nothing lazy-loads after a transaction ends)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from state.db.groups import Group, Invite, Membership, Push
+
+LEADER = "leader"
+PARTICIPANT = "participant"
+CODE_BYTES = 16  # token_urlsafe(16): 22 characters carrying 128 random bits
+CODE = re.compile(r"^[A-Za-z0-9_-]{16,60}$")
+NAME_MAX = 64
+LEADER_INVITE_TTL = timedelta(days=7)
+REPEAT_WINDOW = timedelta(minutes=10)  # the same scenario to the same group: a double tap
+ALERT_BUCKET_SECONDS = 600  # at most one crisis alert per member and group per 10 minutes
+PUSH_KIND = "push"
+REPORT_KIND = "push-report"
+ALERT_KIND = "crisis-alert"
+CLOSED_KIND = "group-closed"
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRecord:
+    id: int
+    name: str
+    leader_id: int
+    leader_name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InviteRecord:
+    code: str
+    kind: str
+    group_id: int | None
+    created_by: int
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    used_by: int | None
+
+    @property
+    def payload(self) -> str:
+        """The `/start` payload: `g_<code>` or `l_<code>` (≤ 64 chars of [A-Za-z0-9_-])."""
+        return f"{'g' if self.kind == 'group' else 'l'}_{self.code}"
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRecord:
+    group_id: int
+    user_id: int
+    display_name: str
+    joined_at: datetime
+    left_at: datetime | None
+    share_transcripts: bool
+    alert_leader: bool
+    active: bool = True  # False once they blocked the bot
+    share_checkins: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PushRecord:
+    id: int
+    group_id: int
+    scenario_id: str
+    created_by: int
+    created_at: datetime
+    reported_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class InviteCheck:
+    """What an invitation link leads to. `status` is one of: ok, joined, unknown, revoked,
+    expired, used, own (a leader opening their own group's link), member (already in it)."""
+
+    status: str
+    invite: InviteRecord | None = None
+    group: GroupRecord | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    sent: int = 0
+    blocked: int = 0
+    failed: int = 0  # refused by Telegram, or the network kept failing: not delivered
+    pending: int = 0
+    # "interrupted": two calls went out and neither got an answer (a crash, a timeout), so
+    # it was not tried a third time; it may or may not have arrived.
+    unconfirmed: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.sent + self.blocked + self.failed + self.pending + self.unconfirmed
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """What removing a leader did. `removed` is False when there was nothing to cut off."""
+
+    removed: bool
+    groups: int = 0  # their groups, now closed
+    members: int = 0  # members taken out of those groups (and told, if they still reach us)
+    invites: int = 0  # links revoked: into their groups, or made by them
+    alerts: int = 0  # crisis alerts to them withdrawn before they were sent
+
+
+@dataclass(frozen=True, slots=True)
+class PushResult:
+    """`status`: ok, empty (no active member), repeat (the same push moments ago)."""
+
+    status: str
+    push: PushRecord | None = None
+    queued: int = 0
+    inactive: int = 0
+
+
+def group_record(g: Group) -> GroupRecord:
+    return GroupRecord(g.id, g.name, g.leader_id, g.leader_name, g.created_at)
+
+
+def invite_record(i: Invite) -> InviteRecord:
+    return InviteRecord(
+        i.code,
+        i.kind,
+        i.group_id,
+        i.created_by,
+        i.created_at,
+        i.expires_at,
+        i.revoked_at,
+        i.used_by,
+    )
+
+
+def member_record(m: Membership, active: bool = True) -> MemberRecord:
+    return MemberRecord(
+        m.group_id,
+        m.user_id,
+        m.display_name,
+        m.joined_at,
+        m.left_at,
+        m.share_transcripts,
+        m.alert_leader,
+        active,
+        m.share_checkins,
+    )
+
+
+def push_record(p: Push) -> PushRecord:
+    return PushRecord(p.id, p.group_id, p.scenario_id, p.created_by, p.created_at, p.reported_at)
