@@ -101,7 +101,9 @@ COMPONENTS: dict[str, Component] = {
         "give", "GIVE: Validate", "You never acknowledged how they feel: GIVE's Validate."
     ),
     "give.easy": Component(
-        "give", "GIVE: Easy manner", "The tone stayed tense throughout: GIVE's Easy manner."
+        "give",
+        "GIVE: Easy manner",
+        "You never eased the tension with a lighter touch: GIVE's Easy manner.",
     ),
     "fast.fair": Component("fast", "FAST: Fair", "You weren't fair to yourself too: FAST's Fair."),
     "fast.no-apologies": Component(
@@ -186,7 +188,7 @@ COMPONENTS: dict[str, Component] = {
     "coping.halt": Component(
         "coping",
         "Coping: HALT check",
-        "You never checked in with HALT: hungry, angry, lonely, tired?",
+        "You never checked in with HALT (hungry, angry, lonely, tired).",
     ),
     "coping.urge-surfing": Component(
         "coping",
@@ -285,7 +287,7 @@ PLAIN: dict[str, str] = {
     "repair.own-part": "owned your part",
     "repair.reconnect": "invited the relationship back in",
     "coping.name-feeling": "named the feeling and took a slow breath",
-    "coping.halt": "checked in with yourself: hungry, angry, lonely, tired?",
+    "coping.halt": "checked in with yourself with HALT (hungry, angry, lonely, tired)",
     "coping.urge-surfing": "let the urge rise and fall without acting on it",
     "coping.tipp": "brought your body down first",
     "coping.grounding": "came back to the room through your senses",
