@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from state.db.models import NOW, Base, utcnow
+from state.db.base import NOW, Base, utcnow
 
 FALSE = text("false")
 

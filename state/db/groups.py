@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from state.db.models import NOW, Base, utcnow
+from state.db.base import NOW, Base, utcnow
 
 FALSE = text("false")
 INVITE_KINDS = ("group", "leader")

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from state.db.models import NOW, Base, utcnow
+from state.db.base import NOW, Base, utcnow
 
 RUN_STATUSES = ("active", "ended", "abandoned")
 # posting: decided, the poll not yet known to be out; voting: the poll is open; closing: it is
