@@ -9,9 +9,11 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from bot import callbacks
 from bot.charts import mood_chart
 from bot.features import checkins as feature
-from offline import keyboard
+from bot.features import week
+from offline import Chat, keyboard
 from state import checkins
 from state.db.checkins import Checkin
 from state.db.models import OutboxMessage
@@ -314,3 +316,30 @@ async def test_a_participant_hides_questions_that_dont_apply(consented, bot_env,
     assert "hours did you sleep" in request.texts()[-1]  # no medication question
     await chat.press("cihide:meds-on", buttons=markup)
     assert (await settings_of(store, chat.user_id)).hidden_items == ()
+
+
+def test_each_check_in_and_week_button_has_one_route():
+    """Routed by pattern (CallbackQueryHandler over bot/callbacks.py's grammar): every action
+    the two modules list reaches exactly one of their handlers, and nothing else does."""
+    routes = [callbacks.actions(*names) for _, names in (*feature.ROUTES, *week.ROUTES)]
+    for name in (*feature.ACTIONS, *week.ACTIONS):
+        for arg in (None, "20260601-3"):
+            data = callbacks.action(name, arg)
+            assert sum(bool(p.match(data)) for p in routes) == 1, data
+    pattern = callbacks.actions("ci", "cisnz")
+    assert pattern.match("ci") and pattern.match("ci:20260601-3") and pattern.match("cisnz:x")
+    assert not any(pattern.match(d) for d in ("cinow", "ci:", "ci:a b", "xci:1", "c:1.1:a/b"))
+    with pytest.raises(ValueError):
+        callbacks.actions("c")  # the grammar's choice buttons begin with it
+
+
+async def test_a_check_in_button_pressed_in_a_group_chat_changes_nothing(bot_env):
+    """A forwarded check-in pressed in a group: the presser alone is pointed to the private
+    chat, as every private button is; no check-in starts."""
+    app, request, store = bot_env
+    group = Chat(app, request, user_id=42, chat_type="group")
+    await group.press("ci:20260601-3")
+    await group.press("wkshow")
+    toasts = [c.params.get("text", "") for c in request.calls if c.method == "answerCallbackQuery"]
+    assert len(toasts) == 2 and all("only answer in a private chat" in t for t in toasts)
+    assert request.sent() == [] and await checkin_rows(store, 42) == []
