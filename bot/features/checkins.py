@@ -35,6 +35,7 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot import callbacks
+from bot.features import checkin_messages
 from bot.handlers.common import EXPIRED, answer, reply
 from bot.handlers.practice import require_consent
 from bot.handlers.safety import ask_keyboard_for, send_card, send_plan
@@ -159,15 +160,6 @@ def _rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKe
     return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
 
-def keyboard_from(rows: list[list[dict[str, str]]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in r]
-            for r in rows
-        ]
-    )
-
-
 # ---- the questions -----------------------------------------------------------------------
 
 
@@ -201,10 +193,10 @@ def question(
     """The message asking `step` of this check-in (multi-selects show their picks)."""
     d = core.ymd(record.local_date)
     if step == "mood":
-        text, rows = core.checkin_message(
+        text, markup = checkin_messages.checkin(
             record.local_date, snoozed=True, mood="mood" in program.items
         )
-        return Outgoing(text, keyboard_from(rows))
+        return Outgoing(text, markup)
     if step == "emotion":
         return Outgoing(
             "Which feelings were strong today? Tap one to rate it at its peak (0-5), as many "
@@ -845,8 +837,10 @@ async def _check_in_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     result = today.answer
     record = result.checkin
     if record is None:
-        text, rows = core.checkin_message(today.day, snoozed=True, mood="mood" in program.items)
-        await reply(update, context, [Outgoing(text, keyboard_from(rows))])
+        text, markup = checkin_messages.checkin(
+            today.day, snoozed=True, mood="mood" in program.items
+        )
+        await reply(update, context, [Outgoing(text, markup)])
     elif record.done:
         await reply(
             update,

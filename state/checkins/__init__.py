@@ -29,13 +29,13 @@ from state.checkins.answers import (
 from state.checkins.due import BATCH, queue_due_batch, run_due
 from state.checkins.messages import (
     FOLLOWUP_KIND,
-    FOLLOWUP_TEXT,
     KIND,
-    MOOD_FACES,
     WEEKLY_KIND,
+    checkin_means,
     checkin_message,
     dedupe_key,
     followup_message,
+    weekly_message,
 )
 from state.checkins.records import (
     AWAIT_FOR,
@@ -75,7 +75,7 @@ from state.checkins.summaries import (
     overview,
     send_card,
     week,
-    weekly_text,
+    weekly_figures,
 )
 
 __all__ = [
@@ -84,14 +84,12 @@ __all__ = [
     "CARD_KIND",
     "EMOTIONS",
     "FOLLOWUP_KIND",
-    "FOLLOWUP_TEXT",
     "HALT",
     "KIND",
     "LEGACY_SETUP_STEPS",
     "LEVELS",
     "LEVEL_COLUMNS",
     "MIN_SHARING",
-    "MOOD_FACES",
     "NOTE_LIMIT",
     "SETUP_STEPS",
     "STEPS",
@@ -114,6 +112,7 @@ __all__ = [
     "asks",
     "card_data",
     "checkin_days",
+    "checkin_means",
     "checkin_message",
     "clear_awaiting",
     "current",
@@ -142,6 +141,7 @@ __all__ = [
     "start_setup",
     "stop",
     "week",
-    "weekly_text",
+    "weekly_figures",
+    "weekly_message",
     "ymd",
 ]

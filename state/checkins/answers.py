@@ -25,7 +25,7 @@ from state.checkin_items import (
     Program,
 )
 from state.checkin_replies import HARD_DAYS
-from state.checkins.messages import KIND, checkin_message, dedupe_key
+from state.checkins.messages import checkin_message
 from state.checkins.records import Answer, CheckinRecord, SettingsRecord, parse_ymd, ymd
 from state.checkins.repo import CheckinRepo, checkin_record
 from state.checkins.settings import clear_awaiting, get_settings, mark_crisis
@@ -321,16 +321,8 @@ async def snooze(
     if existing is not None:
         return None
     when = snooze_until(rule, now)
-    text, buttons = checkin_message(day, snoozed=True, mood="mood" in program.items)
-    queued = await outbox.enqueue(
-        uow,
-        chat_id=user_id,
-        kind=KIND,
-        text=text,
-        buttons=buttons,
-        dedupe_key=dedupe_key(user_id, day) + ":snooze",
-        user_id=user_id,
-        ref=ymd(day),
-        not_before=when,
+    message = checkin_message(
+        user_id, day, snoozed=True, mood="mood" in program.items, not_before=when
     )
+    queued = await outbox.enqueue_many(uow, [message])
     return when if queued else None

@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta
 
 from state import outbox
 from state.checkin_items import DEFAULT_PROGRAM, Program
-from state.checkins.messages import KIND, checkin_message, dedupe_key, followup_message
-from state.checkins.records import DueResult, ymd
+from state.checkins.messages import checkin_message, followup_message
+from state.checkins.records import DueResult
 from state.checkins.repo import CheckinRepo
 from state.checkins.summaries import queue_weekly
 from state.schedule import GRACE, Decision, Rule, decide
@@ -68,18 +68,7 @@ async def queue_due_batch(
         if (row.user_id, day) in answered:
             result.skipped += 1
             continue
-        text, buttons = checkin_message(day, mood=asks_mood)
-        messages.append(
-            outbox.Message(
-                chat_id=row.user_id,
-                user_id=row.user_id,
-                kind=KIND,
-                ref=ymd(day),
-                text=text,
-                buttons=buttons,
-                dedupe_key=dedupe_key(row.user_id, day),
-            )
-        )
+        messages.append(checkin_message(row.user_id, day, mood=asks_mood))
         if row.weekly_summary and day.isoweekday() == 7:
             weekly.append((row.user_id, day))
     result.queued = await outbox.enqueue_many(uow, messages, now=now)

@@ -7,19 +7,16 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from html import escape
 from typing import Any
 
-from scenarios.skills import FRAMEWORKS
 from state import checkin_replies, groups, outbox
 from state.checkin_items import DEFAULT_PROGRAM, EMOTIONS, MEDS, PRACTICE, Program
-from state.checkins.messages import WEEKLY_KIND
+from state.checkins.messages import weekly_message
 from state.checkins.records import (
     CheckinRecord,
     GroupCheckinSummary,
     Overview,
     Week,
-    ymd,
 )
 from state.checkins.repo import CheckinRepo
 from state.checkins.settings import get_settings
@@ -49,43 +46,24 @@ async def overview(uow: UnitOfWork, user_id: int, now: datetime, days: int = 14)
     return Overview(settings, recent, streak(all_days, today), len(all_days), today)
 
 
-def weekly_text(records: list[CheckinRecord], week_end: date) -> str:
-    """A Sunday summary of the week ending `week_end` (pure)."""
+def weekly_figures(records: list[CheckinRecord], week_end: date) -> dict[str, Any]:
+    """What the Sunday summary of the week ending `week_end` says, as data (pure): how many
+    check-ins, the mood's average and range, the urges' average, the feeling and the HALT
+    state named most, the three skills used most (keys; the channel words them)."""
     week = [r for r in records if week_end - timedelta(days=6) <= r.local_date <= week_end]
-    if not week:
-        return (
-            "🗓 <b>Your week</b>\nNo check-ins this week — that's okay. Tomorrow is a fresh start."
-        )
     moods = [r.mood for r in week if r.mood is not None]
-    lines = [
-        "🗓 <b>Your week</b>",
-        f"Check-ins: {len(week)} of 7",
-    ]
-    if moods:
-        lines.append(
-            f"Mood: average {sum(moods) / len(moods):.1f} (from {min(moods)} to {max(moods)})"
-        )
     urges = [r.urge for r in week if r.urge is not None]
-    if urges:
-        lines.append(f"Urges: average {sum(urges) / len(urges):.1f}")
     emotions = Counter(r.emotion for r in week if r.emotion)
-    if emotions:
-        lines.append(f"Felt most: {escape(EMOTIONS.get(emotions.most_common(1)[0][0], ''))}")
     halt = Counter(h for r in week for h in r.halt or ())
-    if halt:
-        lines.append(f"HALT most often: {escape(HALT[halt.most_common(1)[0][0]])}")
     skills = Counter(s for r in week for s in r.skills or ())
-    if skills:
-        lines.append(
-            "Skills used: "
-            + escape(
-                ", ".join(
-                    FRAMEWORKS.get(s) or DEFAULT_PROGRAM.skill_label(s)
-                    for s, _ in skills.most_common(3)
-                )
-            )
-        )
-    return "\n".join(lines)
+    return {
+        "count": len(week),
+        "mood": [sum(moods) / len(moods), min(moods), max(moods)] if moods else None,
+        "urge": sum(urges) / len(urges) if urges else None,
+        "emotion": emotions.most_common(1)[0][0] if emotions else None,
+        "halt": halt.most_common(1)[0][0] if halt else None,
+        "skills": [s for s, _ in skills.most_common(3)],
+    }
 
 
 async def week(
@@ -199,11 +177,17 @@ async def send_card(
         subject_id=user_id,  # about the member: theirs to export and erase too
         kind=CARD_KIND,
         ref=str(group.id),
-        text=(
-            f"🗂 {escape(member.display_name)} from <b>{escape(group.name)}</b> sent you their "
-            f"diary card for {escape(card['period'])}."
-        ),
-        extra={"card": card},
+        text="",
+        extra={
+            "card": card,
+            # The caption says who sent it, from which group (bot/features/checkin_messages.py).
+            "means": {
+                "kind": CARD_KIND,
+                "member": member.display_name,
+                "group": group.name,
+                "period": card["period"],
+            },
+        },
         dedupe_key=f"diary-card:{group.id}:{user_id}:{now:%Y%m%d%H%M}",
         not_before=now,
     )
@@ -214,16 +198,8 @@ async def queue_weekly(uow: UnitOfWork, user_id: int, day: date, now: datetime) 
     # Sent with Sunday's check-in, about the seven days before it.
     week_end = day - timedelta(days=1)
     records = await history(uow, user_id, week_end - timedelta(days=6))
-    return await outbox.enqueue(
-        uow,
-        chat_id=user_id,
-        kind=WEEKLY_KIND,
-        text=weekly_text(records, week_end),
-        dedupe_key=f"checkinweek:{user_id}:{ymd(day)}",
-        user_id=user_id,
-        ref=ymd(day),
-        not_before=now,
-    )
+    message = weekly_message(user_id, day, weekly_figures(records, week_end), now)
+    return await outbox.enqueue_many(uow, [message]) == 1
 
 
 def _joined_on(joined_at: datetime, timezone: str | None) -> date:

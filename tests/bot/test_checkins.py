@@ -13,6 +13,7 @@ from bot import callbacks
 from bot.charts import mood_chart
 from bot.features import checkins as feature
 from bot.features import week
+from bot.outbox_sender import render
 from offline import Chat, keyboard
 from state import checkins
 from state.db.checkins import Checkin
@@ -62,7 +63,8 @@ async def queued_buttons(store, user_id):
             .where(OutboxMessage.user_id == user_id, OutboxMessage.kind == "checkin")
             .order_by(OutboxMessage.id.desc())
         )
-    return row, [(b["text"], b["callback_data"]) for r in row.payload["buttons"] for b in r]
+    text, markup = render(row.payload)  # drawn from what the row means, as the sender does
+    return row, text, [(b.text, b.callback_data) for r in markup.inline_keyboard for b in r]
 
 
 async def test_checkin_needs_consent(chat, bot_env):
@@ -100,13 +102,13 @@ async def test_setup_with_typed_zone_and_time_then_a_full_check_in(consented, bo
 
     clock.move_to(datetime(2026, 6, 1, 3, 1, 20, tzinfo=UTC))
     await feature.due_job(_JobContext(chat.app))
-    row, buttons = await queued_buttons(store, chat.user_id)
+    row, text, buttons = await queued_buttons(store, chat.user_id)
     assert row.dedupe_key == f"checkin:{chat.user_id}:20260601" and row.chat_id == chat.user_id
     assert buttons[-1] == ("⏰ In an hour", "cisnz:20260601")
     assert all(len(d.encode()) <= 64 for _, d in buttons)
 
     request.clear()
-    await chat.press(dict(buttons)["3 🙂"], message_text=row.payload["text"], buttons=buttons)
+    await chat.press(dict(buttons)["3 🙂"], message_text=text, buttons=buttons)
     assert request.sent("answerCallbackQuery")
     assert "➜ <i>3 🙂</i>" in request.sent("editMessageText")[-1]["text"]
     assert "Which feelings were strong today" in request.texts()[-1]
@@ -270,7 +272,7 @@ async def test_snooze_button_queues_once(consented, bot_env, clock):
     assert "in an hour" in request.sent("answerCallbackQuery")[-1]["text"]
     await chat.press("cisnz:20260601")
     assert "Already snoozed" in request.sent("answerCallbackQuery")[-1]["text"]
-    row, buttons = await queued_buttons(store, chat.user_id)
+    row, text, buttons = await queued_buttons(store, chat.user_id)
     assert row.not_before == START + timedelta(hours=1)
     assert not any(d.startswith("cisnz") for _, d in buttons)
 

@@ -4,11 +4,14 @@ test_checkins_answers.py, test_checkins_diary.py and test_checkins_due.py; here,
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy import select
 
-from state import groups
+from bot.outbox_sender import drain_once
+from offline import SendWire, make_bot, ok
+from state import groups, outbox
 from state.checkin_items import Program
 from state.checkins import Checkins, Shared, Snoozed, mark_crisis
 from state.db.models import OutboxMessage
@@ -121,3 +124,43 @@ async def test_followup_and_the_due_job(store: Store) -> None:
     assert (await service.settings(ALONE)).crisis_on is None
     result = await service.run_due(datetime(2026, 6, 1, 9, 0, 30, tzinfo=UTC))
     assert (result.queued, result.followups) == (1, 0)
+
+
+class Sent(SendWire):
+    """Accepts every send and keeps its parameters."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict] = []
+
+    async def send(self, chat: int, params: dict) -> tuple[int, bytes]:
+        self.sent.append(params)
+        return ok({"message_id": 1, "date": 0, "chat": {"id": chat, "type": "private"}})
+
+
+async def test_a_queued_check_in_holds_what_it_means_and_the_sender_draws_it(store: Store) -> None:
+    """The row holds no text and no button data of the bot's (they could go stale in the
+    queue); the sender draws them when it sends. A meaning it can't draw fails that row only."""
+    service = Checkins(store)
+    await set_up(service, ALONE)
+    assert (await service.run_due(datetime(2026, 6, 1, 9, 0, 30, tzinfo=UTC))).queued == 1
+    async with store.transaction(None) as uow:
+        [payload] = (await uow.session.scalars(select(OutboxMessage.payload))).all()
+    assert payload["means"] == {
+        "kind": "checkin",
+        "day": "20260601",
+        "snoozed": False,
+        "mood": True,
+    }
+    assert "ci:" not in json.dumps(payload) and "<b>" not in json.dumps(payload)
+    async with store.transaction(ALONE) as uow:
+        stale = outbox.Message(
+            ALONE, "checkin", "", "stale", extra={"means": {"kind": "checkin-v0"}}
+        )
+        await outbox.enqueue_many(uow, [stale])
+    wire = Sent()
+    assert await drain_once(await make_bot(wire), store, rate=0, per_chat_interval=0) == 2
+    [sent] = wire.sent
+    assert "Daily check-in" in sent["text"] and "cisnz:20260601" in str(sent["reply_markup"])
+    async with store.transaction(None) as uow:
+        rows = (await uow.session.execute(select(OutboxMessage.status, OutboxMessage.error))).all()
+    assert sorted(tuple(r) for r in rows) == [("failed", "undrawable: ValueError"), ("sent", None)]
