@@ -11,11 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot import callbacks
 from bot.handlers.common import EXPIRED, PRIVATE_ONLY, answer, has_consented, in_private_chat
+
+
+def pressed(update: Update) -> tuple[CallbackQuery, int]:
+    """The press a routed handler was called for, and who pressed (both checked by the route)."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    return query, user.id
+
 
 Gate = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[bool]]
 ActionCallback = Callable[

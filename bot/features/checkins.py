@@ -22,7 +22,6 @@ from html import escape
 
 from telegram import (
     BotCommand,
-    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -42,7 +41,7 @@ from bot.handlers.safety import ask_keyboard_for, send_card, send_plan
 from bot.logs import error_summary
 from bot.outbox_sender import install, notify
 from bot.render import Outgoing
-from bot.routes import ActionCallback, private_action
+from bot.routes import ActionCallback, pressed, private_action
 from bot.services import services
 from state import checkins as core
 from state.checkin_items import (
@@ -513,23 +512,11 @@ def _split(arg: str | None) -> tuple[date, str | None]:
     return day, value or None
 
 
-def _user_id(update: Update) -> int:
-    user = update.effective_user
-    assert user is not None
-    return user.id
-
-
-def _query(update: Update) -> CallbackQuery:
-    query = update.callback_query
-    assert query is not None
-    return query
-
-
 async def on_step(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
     """A button of the check-in's questions (`ci:<yyyymmdd>-<value>`, `ciurge:…`, …)."""
-    query, user_id = _query(update), _user_id(update)
+    query, user_id = pressed(update)
     step = STEP_ACTIONS[data.action]
     day, value = _split(data.arg)
     if value is None:
@@ -579,7 +566,7 @@ async def _rate_emotion(
 ) -> None:
     """A feeling tapped: its 0-5 row in place of the list (nothing is stored until rated);
     an empty key goes back to the list."""
-    query, user_id, svc = _query(update), _user_id(update), services(context)
+    (query, user_id), svc = pressed(update), services(context)
     program = svc.checkin_program
     if key and key not in program.emotions:
         raise ValueError(key)
@@ -627,7 +614,7 @@ async def on_setup(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
     """A setup button: begin (`cisetup`), or answer the zone, time, quiet hours or recovery."""
-    query, user_id = _query(update), _user_id(update)
+    query, user_id = pressed(update)
     if data.action == "cisetup":
         await answer(query)
         await services(context).checkins.start_setup(user_id, datetime.now(UTC))
@@ -646,9 +633,9 @@ async def on_snooze(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
     """ "In an hour" on a queued check-in."""
-    query = _query(update)
+    query, user_id = pressed(update)
     day, _ = _split(data.arg)
-    snoozed = await services(context).checkins.snooze(_user_id(update), day, datetime.now(UTC))
+    snoozed = await services(context).checkins.snooze(user_id, day, datetime.now(UTC))
     if snoozed.status != "ok":
         await answer(
             query,
@@ -665,9 +652,9 @@ async def on_share(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
     """Share the day's note with the leaders who see this member's check-ins."""
-    query = _query(update)
+    query, user_id = pressed(update)
     day, _ = _split(data.arg)
-    shared = await services(context).checkins.share_note(_user_id(update), day)
+    shared = await services(context).checkins.share_note(user_id, day)
     if shared.status == "expired":
         await answer(query, EXPIRED)
     elif shared.status == "nobody":
@@ -687,31 +674,42 @@ async def on_share(
         )
 
 
+async def _menu_again(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    settings: core.SettingsRecord | None,
+    now: datetime,
+    toast: str | None,
+) -> None:
+    """A setting changed from the menu: the toast, and the menu as it is now."""
+    await answer(pressed(update)[0], toast)
+    await reply(update, context, [_menu(settings, now)])
+
+
 async def on_pause(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
     if data.arg not in ("1", "7"):
         raise ValueError(data.arg)
     now = datetime.now(UTC)
-    settings = await services(context).checkins.pause(_user_id(update), int(data.arg), now)
-    await answer(_query(update), "Paused." if settings else None)
-    await reply(update, context, [_menu(settings, now)])
+    settings = await services(context).checkins.pause(pressed(update)[1], int(data.arg), now)
+    await _menu_again(update, context, settings, now, "Paused." if settings else None)
 
 
 async def on_resume(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
     now = datetime.now(UTC)
-    settings = await services(context).checkins.resume(_user_id(update), now)
-    await answer(_query(update), "Check-ins are on." if settings else None)
-    await reply(update, context, [_menu(settings, now)])
+    settings = await services(context).checkins.resume(pressed(update)[1], now)
+    await _menu_again(update, context, settings, now, "Check-ins are on." if settings else None)
 
 
 async def on_stop(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
-    result = await services(context).checkins.stop(_user_id(update))
-    await answer(_query(update), "Stopped." if result.stopped else None)
+    query, user_id = pressed(update)
+    result = await services(context).checkins.stop(user_id)
+    await answer(query, "Stopped." if result.stopped else None)
     await reply(
         update,
         context,
@@ -728,9 +726,9 @@ async def on_items(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
     """Which questions I see: the menu of items to hide or show."""
-    await answer(_query(update))
-    svc = services(context)
-    settings = await svc.checkins.settings(_user_id(update))
+    (query, user_id), svc = pressed(update), services(context)
+    await answer(query)
+    settings = await svc.checkins.settings(user_id)
     await reply(update, context, [items_menu(settings, svc.checkin_program)])
 
 
@@ -738,11 +736,11 @@ async def on_hide(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
     """`cihide:<item>-off` hides an item, `-on` asks it again; the menu is redrawn in place."""
-    query, svc = _query(update), services(context)
+    (query, user_id), svc = pressed(update), services(context)
     item, _, turn = (data.arg or "").rpartition("-")
     if turn not in ("on", "off"):
         raise ValueError(data.arg)
-    settings = await svc.checkins.hide_item(_user_id(update), item, turn == "off")
+    settings = await svc.checkins.hide_item(user_id, item, turn == "off")
     if settings is None:
         raise ValueError(data.arg)
     await answer(query, "Hidden." if turn == "off" else "Asked again.")
@@ -756,10 +754,10 @@ async def on_continue(
 ) -> None:
     """Back to the check-in where it waits (after the safety question)."""
     day, _ = _split(data.arg)
-    await answer(_query(update))
+    (query, user_id), svc = pressed(update), services(context)
+    await answer(query)
     await _mark_chosen(update)
-    svc = services(context)
-    result = await svc.checkins.current(_user_id(update), day, datetime.now(UTC))
+    result = await svc.checkins.current(user_id, day, datetime.now(UTC))
     record = result.checkin
     if record is None or record.done:
         await reply(update, context, [Outgoing("Thank you. /safety is here any time.")])
@@ -786,7 +784,7 @@ async def on_followup(
     if value not in ("ok", "hard"):
         raise ValueError(data.arg)
     struggling = value == "hard"
-    query, user_id, svc = _query(update), _user_id(update), services(context)
+    (query, user_id), svc = pressed(update), services(context)
     await answer(query)
     await _mark_chosen(update)
     await svc.checkins.followup_answer(user_id, struggling, datetime.now(UTC))
@@ -803,7 +801,7 @@ async def on_old_sharing(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
     """The old one-for-all sharing switch, on a menu from before: where sharing is now."""
-    await answer(_query(update))
+    await answer(pressed(update)[0])
     await reply(update, context, [Outgoing(SHARING_HELP)])
 
 
@@ -814,11 +812,9 @@ async def on_weekly(
     if data.arg not in ("on", "off"):
         raise ValueError(data.arg)
     now = datetime.now(UTC)
-    settings = await services(context).checkins.set_option(
-        _user_id(update), "weekly_summary", data.arg == "on"
-    )
-    await answer(_query(update), "Saved.")
-    await reply(update, context, [_menu(settings, now)])
+    on = data.arg == "on"
+    settings = await services(context).checkins.set_option(pressed(update)[1], "weekly_summary", on)
+    await _menu_again(update, context, settings, now, "Saved.")
 
 
 async def on_now(
@@ -831,7 +827,9 @@ async def on_now(
 async def _check_in_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query, svc = update.callback_query, services(context)
     program = svc.checkin_program
-    today = await svc.checkins.today(_user_id(update), datetime.now(UTC))
+    user = update.effective_user
+    assert user is not None
+    today = await svc.checkins.today(user.id, datetime.now(UTC))
     if query is not None:
         await answer(query)
     result = today.answer

@@ -15,7 +15,6 @@ from html import escape
 
 from telegram import (
     BotCommand,
-    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
@@ -30,7 +29,7 @@ from bot.handlers.common import EXPIRED, answer, reply
 from bot.handlers.practice import require_consent
 from bot.outbox_sender import notify
 from bot.render import Outgoing
-from bot.routes import ActionCallback, private_action
+from bot.routes import ActionCallback, pressed, private_action
 from bot.services import services
 from state.checkins import Card
 
@@ -87,34 +86,24 @@ async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-def _chat_id(update: Update) -> int:
-    chat = update.effective_chat
-    assert chat is not None
-    return chat.id
-
-
-def _query(update: Update) -> CallbackQuery:
-    query = update.callback_query
-    assert query is not None
-    return query
-
-
 async def on_show(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
     """ "My week's card" (under a saved check-in): the card, as /week draws it."""
-    await answer(_query(update))
+    await answer(pressed(update)[0])
     await _show(update, context)
 
 
 async def on_pdf(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
-    await answer(_query(update))
+    chat = update.effective_chat
+    assert chat is not None
+    await answer(pressed(update)[0])
     found = await _card(update, context)
     pdf = await asyncio.to_thread(diary_card, found.card, "pdf")
     await context.bot.send_document(
-        _chat_id(update),
+        chat.id,
         InputFile(pdf, filename=f"diary-card-{datetime.now(UTC):%Y-%m-%d}.pdf"),
         caption="Your diary card as a PDF: forward it to your counselor if you'd like.",
     )
@@ -124,7 +113,7 @@ async def on_send(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
     """ "Send to my group leader": which one, and what they will see, before anything goes."""
-    await answer(_query(update))
+    await answer(pressed(update)[0])
     groups = (await _card(update, context)).groups
     if not groups:
         await reply(update, context, [Outgoing("You aren't in a group with a leader yet.")])
@@ -143,7 +132,7 @@ async def on_send(
 async def on_cancel(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
-    await answer(_query(update), "Not sent.")
+    await answer(pressed(update)[0], "Not sent.")
     await reply(update, context, [Outgoing("Okay, nothing was sent.")])
 
 
@@ -151,13 +140,12 @@ async def on_send_to(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
     """`wkto:<group id>`, confirmed: the card is queued to that group's leader."""
-    query, user = _query(update), update.effective_user
-    assert user is not None
+    query, user_id = pressed(update)
     if not (data.arg or "").isdigit():
         await answer(query, EXPIRED)
         return
     checkins = services(context).checkins
-    leader = await checkins.send_card(user.id, int(data.arg or 0), datetime.now(UTC))
+    leader = await checkins.send_card(user_id, int(data.arg or 0), datetime.now(UTC))
     if leader is None:
         await answer(query, EXPIRED)
         return

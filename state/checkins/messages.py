@@ -29,6 +29,22 @@ def dedupe_key(user_id: int, day: date) -> str:
     return f"checkin:{user_id}:{ymd(day)}"
 
 
+def _queued(
+    user_id: int, kind: str, day: date, means: dict[str, Any], key: str, not_before: datetime | None
+) -> outbox.Message:
+    """A message to the participant, about `day`, that holds only what it means."""
+    return outbox.Message(
+        chat_id=user_id,
+        user_id=user_id,
+        kind=kind,
+        ref=ymd(day),
+        text="",
+        extra={"means": {"kind": kind, **means}},
+        dedupe_key=key,
+        not_before=not_before,
+    )
+
+
 def checkin_message(
     user_id: int,
     day: date,
@@ -38,44 +54,19 @@ def checkin_message(
     not_before: datetime | None = None,
 ) -> outbox.Message:
     key = dedupe_key(user_id, day) + (":snooze" if snoozed else "")
-    return outbox.Message(
-        chat_id=user_id,
-        user_id=user_id,
-        kind=KIND,
-        ref=ymd(day),
-        text="",
-        extra={"means": checkin_means(day, snoozed, mood)},
-        dedupe_key=key,
-        not_before=not_before,
-    )
+    return _queued(user_id, KIND, day, checkin_means(day, snoozed, mood), key, not_before)
 
 
 def followup_message(user_id: int, day: date) -> outbox.Message:
     """The one "how are you today?" the day after a crisis card or a high-risk check-in;
     queued just before that day's check-in (the same dedupe key can't queue it twice)."""
-    d = ymd(day)
-    return outbox.Message(
-        chat_id=user_id,
-        user_id=user_id,
-        kind=FOLLOWUP_KIND,
-        ref=d,
-        text="",
-        extra={"means": {"kind": FOLLOWUP_KIND, "day": d}},
-        dedupe_key=f"checkin-followup:{user_id}:{d}",
-    )
+    key = f"checkin-followup:{user_id}:{ymd(day)}"
+    return _queued(user_id, FOLLOWUP_KIND, day, {"day": ymd(day)}, key, None)
 
 
 def weekly_message(
     user_id: int, day: date, figures: dict[str, Any], now: datetime
 ) -> outbox.Message:
     """The Sunday summary, sent with Sunday's check-in (`figures`: summaries.weekly_figures)."""
-    return outbox.Message(
-        chat_id=user_id,
-        user_id=user_id,
-        kind=WEEKLY_KIND,
-        ref=ymd(day),
-        text="",
-        extra={"means": {"kind": WEEKLY_KIND, **figures}},
-        dedupe_key=f"checkinweek:{user_id}:{ymd(day)}",
-        not_before=now,
-    )
+    key = f"checkinweek:{user_id}:{ymd(day)}"
+    return _queued(user_id, WEEKLY_KIND, day, figures, key, now)

@@ -13,57 +13,17 @@ from sqlalchemy import Row, bindparam, select, update
 from state.checkins.records import CheckinRecord, SettingsRecord
 from state.db.checkins import Checkin, CheckinSettings
 from state.db.models import Run, User
-from state.store import UnitOfWork
+from state.store import UnitOfWork, to_record
 
 _SETTINGS = CheckinSettings.__table__
 
 
-def settings_record(s: CheckinSettings) -> SettingsRecord:
-    return SettingsRecord(
-        s.user_id,
-        s.local_time,
-        s.timezone,
-        s.quiet_start,
-        s.quiet_end,
-        s.paused_until,
-        s.active,
-        s.recovery_track,
-        s.weekly_summary,
-        s.next_due_at,
-        s.setup_step,
-        s.awaiting,
-        s.awaiting_since,
-        tuple(s.hidden_items or ()),
-        s.crisis_on,
-    )
+def settings_record(row: CheckinSettings) -> SettingsRecord:
+    return to_record(SettingsRecord, row)
 
 
-def checkin_record(c: Checkin) -> CheckinRecord:
-    return CheckinRecord(
-        c.id,
-        c.user_id,
-        c.local_date,
-        c.step,
-        c.mood,
-        c.emotion,
-        c.urge,
-        c.acted,
-        tuple(c.halt) if c.halt is not None else None,
-        tuple(c.skills) if c.skills is not None else None,
-        tuple(c.pending or ()),
-        c.note,
-        c.shared_note,
-        c.created_at,
-        c.completed_at,
-        dict(c.emotions or {}),
-        c.self_harm,
-        c.suicidal,
-        c.quit_urge,
-        c.meds,
-        c.sleep_hours,
-        c.skill_rating,
-        c.practice,
-    )
+def checkin_record(row: Checkin) -> CheckinRecord:
+    return to_record(CheckinRecord, row)
 
 
 class CheckinRepo:

@@ -4,8 +4,10 @@ test_checkins_answers.py, test_checkins_diary.py and test_checkins_due.py; here,
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, date, datetime, time
+from types import SimpleNamespace
 
 from sqlalchemy import select
 
@@ -13,9 +15,9 @@ from bot.outbox_sender import drain_once
 from offline import SendWire, make_bot, ok
 from state import groups, outbox
 from state.checkin_items import Program
-from state.checkins import Checkins, Shared, Snoozed, mark_crisis
+from state.checkins import CheckinRecord, Checkins, Shared, Snoozed, mark_crisis
 from state.db.models import OutboxMessage
-from state.store import Store
+from state.store import Store, to_record
 
 NOW = datetime(2026, 6, 1, 8, tzinfo=UTC)  # a Monday, 08:00 UTC
 DAY = date(2026, 6, 1)
@@ -164,3 +166,18 @@ async def test_a_queued_check_in_holds_what_it_means_and_the_sender_draws_it(sto
     async with store.transaction(None) as uow:
         rows = (await uow.session.execute(select(OutboxMessage.status, OutboxMessage.error))).all()
     assert sorted(tuple(r) for r in rows) == [("failed", "undrawable: ValueError"), ("sent", None)]
+
+
+def test_one_mapper_makes_every_record() -> None:
+    """state.store.to_record: a row's JSON lists become tuples, a NULL where a record wants a
+    tuple or a dict becomes an empty one, and a NULL the record allows stays None."""
+    row = SimpleNamespace(**dict.fromkeys(f.name for f in dataclasses.fields(CheckinRecord)))
+    row.id, row.user_id, row.local_date, row.step, row.skills = 1, 2, DAY, "done", ["a", "b"]
+    record = to_record(CheckinRecord, row)
+    assert (record.skills, record.pending, record.emotions, record.halt) == (
+        ("a", "b"),
+        (),
+        {},
+        None,
+    )
+    assert record.done and record.mood is None
