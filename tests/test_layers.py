@@ -79,7 +79,6 @@ CYCLE_DEBTS: list[frozenset[str]] = [
 # themselves (`store.run`, `store.read`, `store.transaction`, a `uow` parameter): how many times.
 SQL_IN_BOT_DEBTS: dict[str, int] = {
     "bot.commands.leaders": 4,
-    "bot.features.checkins": 1,  # the safety plan's text, read from state.safety_store
     "bot.features.groups.common": 6,
     "bot.features.groups.leader": 19,
     "bot.features.groups.member": 18,

@@ -37,7 +37,7 @@ from bot import callbacks
 from bot.features import checkin_messages
 from bot.handlers.common import EXPIRED, answer, reply
 from bot.handlers.practice import require_consent
-from bot.handlers.safety import ask_keyboard_for, send_card, send_plan
+from bot.handlers.safety import ask_keyboard_for, send_card, send_own_plan
 from bot.logs import error_summary
 from bot.outbox_sender import install, notify
 from bot.render import Outgoing
@@ -55,7 +55,6 @@ from state.checkin_items import (
 from state.groups import GroupRecord
 from state.places import Place, clock, from_location, local_now, needs_city, resolve, zone_label
 from state.safety import crisis_card, resources_for
-from state.safety_store import get_plan_text
 from state.schedule import Rule, local_today, parse_time, zone
 
 log = logging.getLogger(__name__)
@@ -794,7 +793,7 @@ async def on_followup(
     await reply(update, context, [Outgoing(FOLLOWUP_HARD)])
     card = crisis_card(resources_for(svc.resources, "suicide"), opening="You're not alone.")
     await send_card(update, context, card)
-    await send_plan(update, context, await get_plan_text(svc.store, user_id))
+    await send_own_plan(update, context, user_id)
 
 
 async def on_old_sharing(
