@@ -5,4 +5,5 @@ handlers), and optionally `COMMANDS` (BotCommand list for the menu) and `ACTIONS
 `name[:arg]` buttons it owns: routed by pattern, one CallbackQueryHandler per button (`ROUTES`,
 see bot/routes.py; checkins.py and week.py), or, in the older modules, all through one
 `on_action(update, context, data)`. bot/app.py lists them, in order, in FEATURES.
+`checkin_messages.py` is no feature of its own: it draws the queued check-ins for the sender.
 """
