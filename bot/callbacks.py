@@ -17,7 +17,8 @@ _SCENARIO = re.compile(rf"^s:({_ID}/{_ID})$")
 _CONTEXT = re.compile(rf"^x:({_ID})$")
 _STEP = re.compile(r"^p:([0-9a-z]{1,8})\.([0-9a-z]{1,4}):([a-z]{1,12})/([a-z0-9-]{1,20})$")
 _AFTER = re.compile(r"^e:([0-9a-z]{1,8}):([a-z]{1,12})/([a-z0-9-]{1,20})$")
-_SIMPLE = re.compile(r"^([a-z]{1,12})(?::([A-Za-z0-9_-]{1,40}))?$")
+_ARG = r"[A-Za-z0-9_-]{1,40}"
+_SIMPLE = re.compile(rf"^([a-z]{{1,12}})(?::({_ARG}))?$")
 
 
 def b36(n: int) -> str:
@@ -103,6 +104,16 @@ def context(name: str) -> str:
 
 def action(name: str, arg: str | None = None) -> str:
     return f"{name}:{arg}" if arg else name
+
+
+def actions(*names: str) -> re.Pattern[str]:
+    """What `action(name, arg)` makes for these names, as a pattern for PTB's
+    `CallbackQueryHandler(pattern=...)`: a feature routes its own buttons by name."""
+    if not names or not all(re.fullmatch(r"[a-z]{1,12}", n) for n in names):
+        raise ValueError(f"not action names: {names}")
+    if any(n in ("c", "s", "x", "p", "e") for n in names):
+        raise ValueError("c, s, x, p and e begin other kinds of button data")
+    return re.compile(rf"^(?:{'|'.join(names)})(?::{_ARG})?$")
 
 
 def parse(data: object) -> Parsed | None:

@@ -71,6 +71,7 @@ from telegram.error import (
 )
 from telegram.ext import AIORateLimiter, Application
 
+from bot.features import checkin_messages
 from bot.http import NoAnswer, NotSent
 from state import outbox_delivery as delivery
 from state.outbox_delivery import INTERRUPTED, Claimed, Outcome
@@ -97,8 +98,22 @@ class Stats:
     by_error: dict[str, int] = field(default_factory=dict)
 
 
+# Rows that hold what they mean (`payload["means"]`, by its kind) are drawn by their feature.
+DRAWERS: dict[str, Callable[[dict[str, Any]], tuple[str, InlineKeyboardMarkup | None]]] = {
+    **checkin_messages.DRAWERS,
+}
+
+
 def render(payload: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The payload's HTML text and inline keyboard (`callback_data` or `url` buttons)."""
+    """The payload's HTML text and inline keyboard: drawn from what it means, or, for a row
+    that holds them, its text and buttons (`callback_data` or `url`). ValueError for a meaning
+    this bot can't draw."""
+    means = payload.get("means")
+    if isinstance(means, dict):
+        draw = DRAWERS.get(str(means.get("kind")))
+        if draw is None:
+            raise ValueError(f"no drawer for {means.get('kind')!r}")
+        return draw(means)
     rows = []
     for row in payload.get("buttons") or []:
         buttons = []
@@ -431,7 +446,10 @@ class Sender:
 
     async def _send(self, row: Claimed) -> Outcome:
         """Hand the row to Telegram; what its answer (or the lack of one) means for the row."""
-        text, markup = render(row.payload)
+        try:
+            text, markup = render(row.payload)
+        except (ValueError, KeyError, TypeError) as exc:  # a row this bot can't draw
+            return self._fail(row, "undrawable: " + type(exc).__name__)
         try:
             if isinstance(row.payload.get("card"), dict):  # a diary card a member sent
                 await self._send_card(row, text)

@@ -1,4 +1,5 @@
-"""What the handlers share: settings, store, library, and the practice, live and groups services."""
+"""What the handlers share: settings, store, library, and the practice, live, groups and
+check-ins services."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from telegram.ext import ContextTypes
 from bot.settings import Settings
 from scenarios.library import Library
 from state.checkin_items import Program
+from state.checkins import Checkins
 from state.groups.service import Groups
 from state.live import Live
 from state.practice import Practice
@@ -28,6 +30,7 @@ class Services:
     live: Live = field(init=False)
     groups: Groups = field(init=False)
     checkin_program: Program = field(init=False)
+    checkins: Checkins = field(init=False)
 
     def __post_init__(self) -> None:
         self.live = Live(self.store, self.library, self.settings.admin_user_ids)
@@ -36,6 +39,7 @@ class Services:
         self.checkin_program = replace(
             self.settings.checkin_program(), try_this_week=self._try_this_week
         )
+        self.checkins = Checkins(self.store, self.checkin_program)
 
     def _try_this_week(self, scenario_id: str, node: str) -> str | None:
         """The practice a finished scenario's ending suggested (for the check-in to ask)."""

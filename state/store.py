@@ -29,14 +29,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import functools
 import logging
 import random
 import time
+import types
+import typing
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Row, bindparam, delete, exists, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -124,6 +128,40 @@ class TurnRecord:
     typed_text: str | None
     created_at: datetime
     move: str | None = None  # listening, exposure or coping: kept out of the style tallies
+
+
+R = TypeVar("R")
+
+
+@functools.cache
+def _fields(cls: type) -> tuple[tuple[str, Any], ...]:
+    hints = typing.get_type_hints(cls)
+    return tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))
+
+
+def to_record(cls: type[R], row: Any) -> R:
+    """A row (an ORM object or a Core row) as the frozen record `cls`, field by field by name.
+
+    One mapper for every record instead of one written out per table: a JSON list becomes a
+    tuple (records are immutable) and a JSON object a copy, and a NULL where the record's field
+    can't be None becomes an empty tuple or dict."""
+    values = {}
+    for name, hint in _fields(cls):
+        value = getattr(row, name)
+        shape = typing.get_origin(hint)
+        nullable = type(None) in typing.get_args(hint)
+        if shape in (types.UnionType, typing.Union):
+            shape = next(
+                (typing.get_origin(a) for a in typing.get_args(hint) if a is not type(None)), None
+            )
+        if value is None and not nullable and shape in (tuple, dict):
+            value = shape()
+        elif isinstance(value, list):
+            value = tuple(value)
+        elif isinstance(value, dict):
+            value = dict(value)
+        values[name] = value
+    return cls(**values)
 
 
 def _user(u: User) -> UserRecord:

@@ -1,8 +1,11 @@
 """Daily check-ins: /checkin (set up, check in now, pause, stop), the button flow, the due job.
 
-Handlers are thin: the schedule rules live in state/schedule.py, the database side (and what a
-queued check-in looks like) in state/checkins.py. Everything about a check-in in progress is in
-the database, so a restart, a second worker or a redelivered update changes nothing.
+Handlers are thin: each parses its button or text, calls the check-ins service
+(`services.checkins`, state/checkins/service.py: one transaction per action), renders what it
+returns and sends. Every button has its own handler, routed by pattern (`ROUTES`, through
+bot/routes.py). The schedule rules live in state/schedule.py. Everything about a check-in in
+progress is in the database, so a restart, a second worker or a redelivered update changes
+nothing.
 
 The due job runs every CHECKIN_INTERVAL_SECONDS (default 30; a hidden setting tests use) and
 only queues messages in the outbox; the outbox sender (bot/outbox_sender.py) delivers them.
@@ -14,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from html import escape
 
 from telegram import (
@@ -31,15 +34,16 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot import callbacks
-from bot.handlers.common import EXPIRED, answer, has_consented, reply
+from bot.features import checkin_messages
+from bot.handlers.common import EXPIRED, answer, reply
 from bot.handlers.practice import require_consent
-from bot.handlers.safety import ask_keyboard_for, send_card, send_plan
+from bot.handlers.safety import ask_keyboard_for, send_card, send_own_plan
 from bot.logs import error_summary
 from bot.outbox_sender import install, notify
 from bot.render import Outgoing
+from bot.routes import ActionCallback, pressed, private_action
 from bot.services import services
 from state import checkins as core
-from state import groups as core_groups
 from state.checkin_items import (
     DEFAULT_PROGRAM,
     ITEMS,
@@ -48,9 +52,9 @@ from state.checkin_items import (
     SLEEP_MAX,
     Program,
 )
+from state.groups import GroupRecord
 from state.places import Place, clock, from_location, local_now, needs_city, resolve, zone_label
 from state.safety import crisis_card, resources_for
-from state.safety_store import get_plan_text
 from state.schedule import Rule, local_today, parse_time, zone
 
 log = logging.getLogger(__name__)
@@ -74,21 +78,6 @@ STEP_ACTIONS = {
 }
 STEP_ACTION = {step: action for action, step in STEP_ACTIONS.items()}
 SETUP_ACTIONS = ("cisetup", "cizone", "citime", "ciquiet", "cirec", "cishr")
-MENU_ACTIONS = (
-    "cinow",
-    "cisnz",
-    "cishare",
-    "cipause",
-    "ciresume",
-    "cistop",
-    "ciweek",
-    "ciopt",
-    "cifu",  # the day-after follow-up: okay, or still struggling
-    "cicont",  # go on with the check-in after the safety question
-    "ciitems",  # which questions I see
-    "cihide",
-)
-ACTIONS = (*STEP_ACTIONS, *SETUP_ACTIONS, *MENU_ACTIONS)
 
 # The US zones first, by the names people use; anywhere else is typed (a city, a state, a
 # country) or shared as a location. Keys, not names, in the buttons: stable and short.
@@ -169,15 +158,6 @@ def _rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKe
     return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
 
-def keyboard_from(rows: list[list[dict[str, str]]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in r]
-            for r in rows
-        ]
-    )
-
-
 # ---- the questions -----------------------------------------------------------------------
 
 
@@ -211,10 +191,10 @@ def question(
     """The message asking `step` of this check-in (multi-selects show their picks)."""
     d = core.ymd(record.local_date)
     if step == "mood":
-        text, rows = core.checkin_message(
+        text, markup = checkin_messages.checkin(
             record.local_date, snoozed=True, mood="mood" in program.items
         )
-        return Outgoing(text, keyboard_from(rows))
+        return Outgoing(text, markup)
     if step == "emotion":
         return Outgoing(
             "Which feelings were strong today? Tap one to rate it at its peak (0-5), as many "
@@ -282,14 +262,11 @@ def question(
 
 
 async def _finished(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    record,
-    closing=None,  # noqa: ANN001
+    update: Update, context: ContextTypes.DEFAULT_TYPE, result: core.Answer
 ) -> None:
     """The saved message: an answer that fits the answers (state/checkin_replies.py)."""
-    user = update.effective_user
-    assert user is not None
+    record, closing = result.checkin, result.closing
+    assert record is not None
     rows = []
     if closing is not None and closing.offer_practice:
         scenario = services(context).library.get(closing.offer_practice)
@@ -306,9 +283,7 @@ async def _finished(
         rows.append([_button("My week's card", "wkshow")])
     if record.note:
         # Offered only where a leader would see it: groups the member shares check-ins with.
-        groups = await services(context).store.run(
-            user.id, lambda uow: core_groups.checkin_groups(uow, user.id)
-        )
+        groups = result.note_groups
         if groups:
             who = groups[0].leader_name if len(groups) == 1 else "my group leaders"
             label = f"Share this note with {who}"
@@ -317,7 +292,7 @@ async def _finished(
     await reply(update, context, [Outgoing(text, InlineKeyboardMarkup(rows) if rows else None)])
 
 
-def _audience(groups) -> str:  # noqa: ANN001 - a list of GroupRecord
+def _audience(groups: tuple[GroupRecord, ...]) -> str:
     return ", ".join(f"{escape(g.leader_name)} ({escape(g.name)})" for g in groups)
 
 
@@ -393,11 +368,7 @@ async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     if user is None or not await require_consent(update, context):
         return
-
-    async def work(uow):
-        return await core.get_settings(uow, user.id)
-
-    settings = await services(context).store.run(user.id, work)
+    settings = await services(context).checkins.settings(user.id)
     await reply(update, context, [_menu(settings, datetime.now(UTC))])
 
 
@@ -498,11 +469,7 @@ async def _apply_setup(
     user = update.effective_user
     assert user is not None
     now = datetime.now(UTC)
-
-    async def work(uow):
-        return await core.setup_answer(uow, user.id, step, value, now)
-
-    settings = await services(context).store.run(user.id, work)
+    settings = await services(context).checkins.setup_answer(user.id, step, value, now)
     if settings is None:
         return False
     said = [zone_said_back(place, now)] if place is not None else []
@@ -528,27 +495,9 @@ async def _apply_setup(
 
 
 # ---- buttons -----------------------------------------------------------------------------
-
-
-async def on_action(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
-) -> None:
-    query, user = update.callback_query, update.effective_user
-    if query is None or user is None:
-        return
-    if not await has_consented(context, user.id):
-        await answer(query)
-        await require_consent(update, context)
-        return
-    try:
-        if data.action in STEP_ACTIONS:
-            await _on_step(update, context, STEP_ACTIONS[data.action], data.arg)
-        elif data.action in SETUP_ACTIONS:
-            await _on_setup(update, context, data)
-        else:
-            await _on_menu(update, context, data)
-    except ValueError:
-        await answer(query, EXPIRED)
+# Each handler gets one action's presses (routed by `register`, through bot/routes.py, which
+# has already checked the chat and the consent); an argument it can't read raises ValueError,
+# answered "expired".
 
 
 def _split(arg: str | None) -> tuple[date, str | None]:
@@ -562,24 +511,21 @@ def _split(arg: str | None) -> tuple[date, str | None]:
     return day, value or None
 
 
-async def _on_step(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, step: str, arg: str | None
+async def on_step(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None
-    day, value = _split(arg)
+    """A button of the check-in's questions (`ci:<yyyymmdd>-<value>`, `ciurge:…`, …)."""
+    query, user_id = pressed(update)
+    step = STEP_ACTIONS[data.action]
+    day, value = _split(data.arg)
     if value is None:
-        raise ValueError(arg)
-    now = datetime.now(UTC)
-    program = services(context).checkin_program
+        raise ValueError(data.arg)
+    svc = services(context)
+    program = svc.checkin_program
     if step == "emotion" and value.startswith("pick-"):
         await _rate_emotion(update, context, day, value.removeprefix("pick-"))
         return
-
-    async def work(uow):
-        return await core.answer(uow, user.id, day, step, value, now, program)
-
-    result = await services(context).store.run(user.id, work)
+    result = await svc.checkins.answer(user_id, day, step, value, datetime.now(UTC))
     if result.status == "invalid":
         await answer(query, EXPIRED)
         return
@@ -605,7 +551,7 @@ async def _on_step(
     if result.safety:  # thoughts of suicide or self-harm urges at 3+: ask directly first
         await _ask_safety(update, context, record, step)
     elif record.done:
-        await _finished(update, context, record, result.closing)
+        await _finished(update, context, result)
     else:
         await reply(update, context, [_next(record, result, program)])
 
@@ -619,16 +565,11 @@ async def _rate_emotion(
 ) -> None:
     """A feeling tapped: its 0-5 row in place of the list (nothing is stored until rated);
     an empty key goes back to the list."""
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None
-    program = services(context).checkin_program
+    (query, user_id), svc = pressed(update), services(context)
+    program = svc.checkin_program
     if key and key not in program.emotions:
         raise ValueError(key)
-
-    async def work(uow):
-        return await core.current(uow, user.id, day, datetime.now(UTC), program)
-
-    result = await services(context).store.run(user.id, work)
+    result = await svc.checkins.current(user_id, day, datetime.now(UTC))
     record = result.checkin
     if record is None or record.step != "emotion":
         await answer(query, EXPIRED)
@@ -668,19 +609,14 @@ async def _mark_chosen(update: Update) -> None:
         await query.edit_message_text(text[:4096], parse_mode=ParseMode.HTML, reply_markup=None)
 
 
-async def _on_setup(
+async def on_setup(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None
+    """A setup button: begin (`cisetup`), or answer the zone, time, quiet hours or recovery."""
+    query, user_id = pressed(update)
     if data.action == "cisetup":
         await answer(query)
-        now = datetime.now(UTC)
-
-        async def work(uow):
-            return await core.start_setup(uow, user.id, now)
-
-        await services(context).store.run(user.id, work)
+        await services(context).checkins.start_setup(user_id, datetime.now(UTC))
         await reply(update, context, _setup_question("zone"))
         return
     step, value = _setup_value(data.action, data.arg)
@@ -692,177 +628,140 @@ async def _on_setup(
         await answer(query, "That question has been answered already. /checkin to change it.")
 
 
-async def _on_menu(
+async def on_snooze(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None
-    store, now = services(context).store, datetime.now(UTC)
-    action, arg = data.action, data.arg
-    if action == "cinow":
-        await _check_in_now(update, context)
+    """ "In an hour" on a queued check-in."""
+    query, user_id = pressed(update)
+    day, _ = _split(data.arg)
+    snoozed = await services(context).checkins.snooze(user_id, day, datetime.now(UTC))
+    if snoozed.status != "ok":
+        await answer(
+            query,
+            "Already snoozed or answered."
+            if snoozed.status == "already"
+            else "That check-in has passed.",
+        )
         return
-    if action == "cisnz":
-        day, _ = _split(arg)
+    await answer(query, "I'll ask again in an hour.")
+    await _mark_chosen(update)
 
-        async def snooze(uow):
-            settings = await core.get_settings(uow, user.id)
-            if not core.answerable_day(settings, day, now):
-                return "expired"
-            return await core.snooze(uow, user.id, day, now, services(context).checkin_program)
 
-        when = await store.run(user.id, snooze)
-        if when == "expired" or when is None:
-            await answer(
-                query,
-                "Already snoozed or answered." if when is None else "That check-in has passed.",
-            )
-            return
-        await answer(query, "I'll ask again in an hour.")
-        await _mark_chosen(update)
-        return
-    if action == "cishare":
-        day, _ = _split(arg)
-
-        async def share(uow):
-            groups = await core_groups.checkin_groups(uow, user.id)
-            # Marked shared only where some leader would see it; False: no note that day.
-            if not await core.share_note(uow, user.id, day, bool(groups)):
-                return None
-            return groups
-
-        groups = await store.run(user.id, share)
-        if groups is None:
-            await answer(query, EXPIRED)
-        elif not groups:
-            await answer(query)
-            await reply(update, context, [Outgoing(NOBODY_TO_SHARE_WITH)])
-        else:
-            await answer(query, "Shared.")
-            await reply(
-                update,
-                context,
-                [
-                    Outgoing(
-                        f"Your note from {day:%A %d %B} is shared with {_audience(groups)}: "
-                        "they see it, with your name, under /group."
-                    )
-                ],
-            )
-        return
-    if action == "cipause":
-        if arg not in ("1", "7"):
-            raise ValueError(arg)
-        until = now + timedelta(days=int(arg))
-
-        async def pause(uow):
-            if (await core.get_settings(uow, user.id)) is None:
-                return None
-            return await core.pause(uow, user.id, until, now)
-
-        settings = await store.run(user.id, pause)
-        await answer(query, "Paused." if settings else None)
-        await reply(update, context, [_menu(settings, now)])
-        return
-    if action == "ciresume":
-
-        async def resume(uow):
-            return await core.resume(uow, user.id, now)
-
-        settings = await store.run(user.id, resume)
-        await answer(query, "Check-ins are on." if settings else None)
-        await reply(update, context, [_menu(settings, now)])
-        return
-    if action == "cistop":
-
-        async def stop(uow):
-            stopped = await core.stop(uow, user.id)
-            return stopped, await core.get_settings(uow, user.id)
-
-        stopped, settings = await store.run(user.id, stop)
-        await answer(query, "Stopped." if stopped else None)
+async def on_share(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
+) -> None:
+    """Share the day's note with the leaders who see this member's check-ins."""
+    query, user_id = pressed(update)
+    day, _ = _split(data.arg)
+    shared = await services(context).checkins.share_note(user_id, day)
+    if shared.status == "expired":
+        await answer(query, EXPIRED)
+    elif shared.status == "nobody":
+        await answer(query)
+        await reply(update, context, [Outgoing(NOBODY_TO_SHARE_WITH)])
+    else:
+        await answer(query, "Shared.")
         await reply(
             update,
             context,
             [
                 Outgoing(
-                    "Check-ins are stopped; nothing more will be sent. Your past answers are "
-                    "kept (/delete erases them). /checkin turns them back on."
-                ),
+                    f"Your note from {day:%A %d %B} is shared with {_audience(shared.groups)}: "
+                    "they see it, with your name, under /group."
+                )
             ],
         )
-        return
-    if action == "ciitems":
-        await answer(query)
-        settings = await store.run(user.id, lambda uow: core.get_settings(uow, user.id))
-        await reply(update, context, [items_menu(settings, services(context).checkin_program)])
-        return
-    if action == "cihide":
-        item, _, turn = (arg or "").rpartition("-")
-        if turn not in ("on", "off"):
-            raise ValueError(arg)
-
-        async def hide(uow):
-            return await core.hide_item(uow, user.id, item, turn == "off")
-
-        settings = await store.run(user.id, hide)
-        if settings is None:
-            raise ValueError(arg)
-        await answer(query, "Hidden." if turn == "off" else "Asked again.")
-        markup = items_menu(settings, services(context).checkin_program).keyboard
-        with contextlib.suppress(BadRequest):
-            await query.edit_message_reply_markup(reply_markup=markup)
-        return
-    if action == "cicont":
-        day, _ = _split(arg)
-        await answer(query)
-        await _mark_chosen(update)
-        await _continue(update, context, day)
-        return
-    if action == "cifu":
-        day, value = _split(arg)
-        if value not in ("ok", "hard"):
-            raise ValueError(arg)
-        await _on_followup(update, context, value == "hard")
-        return
-    if action == "ciopt":  # the old one-for-all sharing switch, on a menu from before
-        await answer(query)
-        await reply(update, context, [Outgoing(SHARING_HELP)])
-        return
-    if action == "ciweek":
-        choices = {
-            ("ciweek", "on"): ("weekly_summary", True),
-            ("ciweek", "off"): ("weekly_summary", False),
-        }
-        if (action, arg) not in choices:
-            raise ValueError(arg)
-        name, on = choices[(action, arg)]
-
-        async def toggle(uow):
-            return await core.set_option(uow, user.id, name, on)
-
-        settings = await store.run(user.id, toggle)
-        await answer(query, "Saved.")
-        await reply(update, context, [_menu(settings, now)])
-        return
-    raise ValueError(action)
 
 
-async def _continue(update: Update, context: ContextTypes.DEFAULT_TYPE, day: date) -> None:
+async def _menu_again(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    settings: core.SettingsRecord | None,
+    now: datetime,
+    toast: str | None,
+) -> None:
+    """A setting changed from the menu: the toast, and the menu as it is now."""
+    await answer(pressed(update)[0], toast)
+    await reply(update, context, [_menu(settings, now)])
+
+
+async def on_pause(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
+) -> None:
+    if data.arg not in ("1", "7"):
+        raise ValueError(data.arg)
+    now = datetime.now(UTC)
+    settings = await services(context).checkins.pause(pressed(update)[1], int(data.arg), now)
+    await _menu_again(update, context, settings, now, "Paused." if settings else None)
+
+
+async def on_resume(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
+) -> None:
+    now = datetime.now(UTC)
+    settings = await services(context).checkins.resume(pressed(update)[1], now)
+    await _menu_again(update, context, settings, now, "Check-ins are on." if settings else None)
+
+
+async def on_stop(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
+) -> None:
+    query, user_id = pressed(update)
+    result = await services(context).checkins.stop(user_id)
+    await answer(query, "Stopped." if result.stopped else None)
+    await reply(
+        update,
+        context,
+        [
+            Outgoing(
+                "Check-ins are stopped; nothing more will be sent. Your past answers are "
+                "kept (/delete erases them). /checkin turns them back on."
+            ),
+        ],
+    )
+
+
+async def on_items(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
+) -> None:
+    """Which questions I see: the menu of items to hide or show."""
+    (query, user_id), svc = pressed(update), services(context)
+    await answer(query)
+    settings = await svc.checkins.settings(user_id)
+    await reply(update, context, [items_menu(settings, svc.checkin_program)])
+
+
+async def on_hide(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
+) -> None:
+    """`cihide:<item>-off` hides an item, `-on` asks it again; the menu is redrawn in place."""
+    (query, user_id), svc = pressed(update), services(context)
+    item, _, turn = (data.arg or "").rpartition("-")
+    if turn not in ("on", "off"):
+        raise ValueError(data.arg)
+    settings = await svc.checkins.hide_item(user_id, item, turn == "off")
+    if settings is None:
+        raise ValueError(data.arg)
+    await answer(query, "Hidden." if turn == "off" else "Asked again.")
+    markup = items_menu(settings, svc.checkin_program).keyboard
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_reply_markup(reply_markup=markup)
+
+
+async def on_continue(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
+) -> None:
     """Back to the check-in where it waits (after the safety question)."""
-    user = update.effective_user
-    assert user is not None
-    program = services(context).checkin_program
-
-    async def work(uow):
-        return await core.current(uow, user.id, day, datetime.now(UTC), program)
-
-    result = await services(context).store.run(user.id, work)
+    day, _ = _split(data.arg)
+    (query, user_id), svc = pressed(update), services(context)
+    await answer(query)
+    await _mark_chosen(update)
+    result = await svc.checkins.current(user_id, day, datetime.now(UTC))
     record = result.checkin
     if record is None or record.done:
         await reply(update, context, [Outgoing("Thank you. /safety is here any time.")])
         return
-    await reply(update, context, [_next(record, result, program)])
+    await reply(update, context, [_next(record, result, svc.checkin_program)])
 
 
 FOLLOWUP_OK = (
@@ -875,44 +774,70 @@ FOLLOWUP_HARD = (
 )
 
 
-async def _on_followup(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, struggling: bool
+async def on_followup(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
     """The day after a crisis: okay, or still struggling (the lines and the plan, and the same
     question again tomorrow)."""
-    query, user, svc = update.callback_query, update.effective_user, services(context)
-    assert query is not None and user is not None
-    now = datetime.now(UTC)
+    _, value = _split(data.arg)
+    if value not in ("ok", "hard"):
+        raise ValueError(data.arg)
+    struggling = value == "hard"
+    (query, user_id), svc = pressed(update), services(context)
     await answer(query)
     await _mark_chosen(update)
-    await svc.store.run(user.id, lambda uow: core.followup_answer(uow, user.id, struggling, now))
+    await svc.checkins.followup_answer(user_id, struggling, datetime.now(UTC))
     if not struggling:
         await reply(update, context, [Outgoing(FOLLOWUP_OK)])
         return
     await reply(update, context, [Outgoing(FOLLOWUP_HARD)])
     card = crisis_card(resources_for(svc.resources, "suicide"), opening="You're not alone.")
     await send_card(update, context, card)
-    await send_plan(update, context, await get_plan_text(svc.store, user.id))
+    await send_own_plan(update, context, user_id)
+
+
+async def on_old_sharing(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
+) -> None:
+    """The old one-for-all sharing switch, on a menu from before: where sharing is now."""
+    await answer(pressed(update)[0])
+    await reply(update, context, [Outgoing(SHARING_HELP)])
+
+
+async def on_weekly(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
+) -> None:
+    """`ciweek:on|off`: the Sunday summary."""
+    if data.arg not in ("on", "off"):
+        raise ValueError(data.arg)
+    now = datetime.now(UTC)
+    on = data.arg == "on"
+    settings = await services(context).checkins.set_option(pressed(update)[1], "weekly_summary", on)
+    await _menu_again(update, context, settings, now, "Saved.")
+
+
+async def on_now(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
+) -> None:
+    """ "Check in now": today's check-in from its first question, or where it waits."""
+    await _check_in_now(update, context)
 
 
 async def _check_in_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query, user = update.callback_query, update.effective_user
+    query, svc = update.callback_query, services(context)
+    program = svc.checkin_program
+    user = update.effective_user
     assert user is not None
-    now = datetime.now(UTC)
-    program = services(context).checkin_program
-
-    async def work(uow):
-        settings = await core.get_settings(uow, user.id)
-        today = local_today(settings.timezone if settings and settings.timezone else "UTC", now)
-        return today, await core.current(uow, user.id, today, now, program)
-
-    today, result = await services(context).store.run(user.id, work)
+    today = await svc.checkins.today(user.id, datetime.now(UTC))
     if query is not None:
         await answer(query)
+    result = today.answer
     record = result.checkin
     if record is None:
-        text, rows = core.checkin_message(today, snoozed=True, mood="mood" in program.items)
-        await reply(update, context, [Outgoing(text, keyboard_from(rows))])
+        text, markup = checkin_messages.checkin(
+            today.day, snoozed=True, mood="mood" in program.items
+        )
+        await reply(update, context, [Outgoing(text, markup)])
     elif record.done:
         await reply(
             update,
@@ -931,12 +856,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
     user = update.effective_user
     if user is None:
         return False
-    store, now = services(context).store, datetime.now(UTC)
-
-    async def get(uow):
-        return await core.get_settings(uow, user.id)
-
-    settings = await store.run(user.id, get)
+    svc, now = services(context), datetime.now(UTC)
+    settings = await svc.checkins.settings(user.id)  # a read: most typed text isn't for us
     awaiting = settings.awaiting_now(now) if settings else None
     if awaiting is None:
         return False
@@ -960,18 +881,13 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
             return True
         return await _apply_setup(update, context, "time", at)
     if awaiting.startswith("note:"):
-        program = services(context).checkin_program
-
-        async def note(uow):
-            return await core.save_note(uow, user.id, text, now, program)
-
-        result = await store.run(user.id, note)
+        result = await svc.checkins.save_note(user.id, text, now)
         if result.status != "ok" or result.checkin is None:
             return False
         if result.checkin.done:
-            await _finished(update, context, result.checkin, result.closing)
+            await _finished(update, context, result)
         else:
-            await reply(update, context, [_next(result.checkin, result, program)])
+            await reply(update, context, [_next(result.checkin, result, svc.checkin_program)])
         return True
     return False
 
@@ -985,11 +901,7 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if not await require_consent(update, context):
         return
     now = datetime.now(UTC)
-
-    async def get(uow):
-        return await core.get_settings(uow, user.id)
-
-    settings = await services(context).store.run(user.id, get)
+    settings = await services(context).checkins.settings(user.id)
     if settings is None or settings.awaiting_now(now) != "zone":
         from bot.handlers import other
 
@@ -1010,8 +922,7 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def due_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Queue every check-in that has come due (the outbox sender delivers them)."""
     try:
-        svc = services(context)
-        result = await core.run_due(svc.store, datetime.now(UTC), program=svc.checkin_program)
+        result = await services(context).checkins.run_due(datetime.now(UTC))
     except Exception as exc:  # the next run tries again; never let the job die
         log.error("check-in job failed: %s", error_summary(exc))
         return
@@ -1027,8 +938,30 @@ async def due_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         )
 
 
+# Which handler takes which button: one CallbackQueryHandler(pattern=...) each (bot/routes.py).
+ROUTES: tuple[tuple[ActionCallback, tuple[str, ...]], ...] = (
+    (on_step, tuple(STEP_ACTIONS)),
+    (on_setup, SETUP_ACTIONS),
+    (on_now, ("cinow",)),
+    (on_snooze, ("cisnz",)),
+    (on_share, ("cishare",)),
+    (on_pause, ("cipause",)),
+    (on_resume, ("ciresume",)),
+    (on_stop, ("cistop",)),
+    (on_weekly, ("ciweek",)),
+    (on_old_sharing, ("ciopt",)),
+    (on_followup, ("cifu",)),  # the day-after follow-up: okay, or still struggling
+    (on_continue, ("cicont",)),  # go on with the check-in after the safety question
+    (on_items, ("ciitems",)),  # which questions I see
+    (on_hide, ("cihide",)),
+)
+ACTIONS = tuple(name for _, names in ROUTES for name in names)
+
+
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("checkin", command, filters=filters.ChatType.PRIVATE))
+    for callback, names in ROUTES:
+        app.add_handler(private_action(callback, names, require_consent))
     app.add_handler(
         MessageHandler(
             filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.LOCATION, on_location

@@ -237,10 +237,16 @@ async def safety(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     card = crisis_card(svc.resources, opening="If you are struggling, you don't have to wait.")
     await send_card(update, context, card)  # first: the card never waits on the database
     if user is not None:
-        try:
-            async with asyncio.timeout(RECORD_TIMEOUT):
-                plan = await get_plan_text(svc.store, user.id)
-        except Exception as exc:  # noqa: BLE001 - the card is out; its button shows the plan later
-            log.error("update %s: safety plan not read (%s)", update.update_id, type(exc).__name__)
-            return
-        await send_plan(update, context, plan)
+        await send_own_plan(update, context, user.id)
+
+
+async def send_own_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, user_id: int) -> None:
+    """After a card already sent, the participant's plan, read now; a read that fails or
+    takes too long is logged, and the card's button shows the plan later."""
+    try:
+        async with asyncio.timeout(RECORD_TIMEOUT):
+            plan = await get_plan_text(services(context).store, user_id)
+    except Exception as exc:  # noqa: BLE001 - the card is out; its button shows the plan later
+        log.error("update %s: safety plan not read (%s)", update.update_id, type(exc).__name__)
+        return
+    await send_plan(update, context, plan)

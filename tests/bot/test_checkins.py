@@ -9,9 +9,12 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from bot import callbacks
 from bot.charts import mood_chart
 from bot.features import checkins as feature
-from offline import keyboard
+from bot.features import week
+from bot.outbox_sender import render
+from offline import Chat, keyboard
 from state import checkins
 from state.db.checkins import Checkin
 from state.db.models import OutboxMessage
@@ -60,7 +63,8 @@ async def queued_buttons(store, user_id):
             .where(OutboxMessage.user_id == user_id, OutboxMessage.kind == "checkin")
             .order_by(OutboxMessage.id.desc())
         )
-    return row, [(b["text"], b["callback_data"]) for r in row.payload["buttons"] for b in r]
+    text, markup = render(row.payload)  # drawn from what the row means, as the sender does
+    return row, text, [(b.text, b.callback_data) for r in markup.inline_keyboard for b in r]
 
 
 async def test_checkin_needs_consent(chat, bot_env):
@@ -98,13 +102,13 @@ async def test_setup_with_typed_zone_and_time_then_a_full_check_in(consented, bo
 
     clock.move_to(datetime(2026, 6, 1, 3, 1, 20, tzinfo=UTC))
     await feature.due_job(_JobContext(chat.app))
-    row, buttons = await queued_buttons(store, chat.user_id)
+    row, text, buttons = await queued_buttons(store, chat.user_id)
     assert row.dedupe_key == f"checkin:{chat.user_id}:20260601" and row.chat_id == chat.user_id
     assert buttons[-1] == ("⏰ In an hour", "cisnz:20260601")
     assert all(len(d.encode()) <= 64 for _, d in buttons)
 
     request.clear()
-    await chat.press(dict(buttons)["3 🙂"], message_text=row.payload["text"], buttons=buttons)
+    await chat.press(dict(buttons)["3 🙂"], message_text=text, buttons=buttons)
     assert request.sent("answerCallbackQuery")
     assert "➜ <i>3 🙂</i>" in request.sent("editMessageText")[-1]["text"]
     assert "Which feelings were strong today" in request.texts()[-1]
@@ -268,7 +272,7 @@ async def test_snooze_button_queues_once(consented, bot_env, clock):
     assert "in an hour" in request.sent("answerCallbackQuery")[-1]["text"]
     await chat.press("cisnz:20260601")
     assert "Already snoozed" in request.sent("answerCallbackQuery")[-1]["text"]
-    row, buttons = await queued_buttons(store, chat.user_id)
+    row, text, buttons = await queued_buttons(store, chat.user_id)
     assert row.not_before == START + timedelta(hours=1)
     assert not any(d.startswith("cisnz") for _, d in buttons)
 
@@ -314,3 +318,30 @@ async def test_a_participant_hides_questions_that_dont_apply(consented, bot_env,
     assert "hours did you sleep" in request.texts()[-1]  # no medication question
     await chat.press("cihide:meds-on", buttons=markup)
     assert (await settings_of(store, chat.user_id)).hidden_items == ()
+
+
+def test_each_check_in_and_week_button_has_one_route():
+    """Routed by pattern (CallbackQueryHandler over bot/callbacks.py's grammar): every action
+    the two modules list reaches exactly one of their handlers, and nothing else does."""
+    routes = [callbacks.actions(*names) for _, names in (*feature.ROUTES, *week.ROUTES)]
+    for name in (*feature.ACTIONS, *week.ACTIONS):
+        for arg in (None, "20260601-3"):
+            data = callbacks.action(name, arg)
+            assert sum(bool(p.match(data)) for p in routes) == 1, data
+    pattern = callbacks.actions("ci", "cisnz")
+    assert pattern.match("ci") and pattern.match("ci:20260601-3") and pattern.match("cisnz:x")
+    assert not any(pattern.match(d) for d in ("cinow", "ci:", "ci:a b", "xci:1", "c:1.1:a/b"))
+    with pytest.raises(ValueError):
+        callbacks.actions("c")  # the grammar's choice buttons begin with it
+
+
+async def test_a_check_in_button_pressed_in_a_group_chat_changes_nothing(bot_env):
+    """A forwarded check-in pressed in a group: the presser alone is pointed to the private
+    chat, as every private button is; no check-in starts."""
+    app, request, store = bot_env
+    group = Chat(app, request, user_id=42, chat_type="group")
+    await group.press("ci:20260601-3")
+    await group.press("wkshow")
+    toasts = [c.params.get("text", "") for c in request.calls if c.method == "answerCallbackQuery"]
+    assert len(toasts) == 2 and all("only answer in a private chat" in t for t in toasts)
+    assert request.sent() == [] and await checkin_rows(store, 42) == []

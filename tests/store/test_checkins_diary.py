@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import time_machine
 from sqlalchemy import select, update
 
-from bot.outbox_sender import drain_once
+from bot.features import checkin_messages
+from bot.outbox_sender import drain_once, render
 from offline import SendWire, make_bot, ok
 from state import checkin_replies, checkins, groups
 from state.checkin_items import Program
@@ -195,8 +196,9 @@ async def test_a_high_risk_answer_asks_for_safety_and_brings_a_follow_up_next_da
             )
         ).all()
     assert [r.dedupe_key for r in rows] == ["checkin-followup:3:20260602"]
-    assert "How are you today?" in rows[0].payload["text"]
-    buttons = [b["callback_data"] for row in rows[0].payload["buttons"] for b in row]
+    text, markup = render(rows[0].payload)  # drawn from what it means, as the sender does
+    assert "How are you today?" in text
+    buttons = [b.callback_data for row in markup.inline_keyboard for b in row]
     assert buttons == ["cifu:20260602-ok", "cifu:20260602-hard"]
     assert (await settings(store, 3)).crisis_on is None
 
@@ -250,8 +252,10 @@ async def test_a_lapse_gets_kind_words_and_hard_days_a_skill(store: Store) -> No
 
 async def test_a_programs_items_and_a_participants_hidden_ones(store: Store) -> None:
     program = Program(items=("emotions", "meds", "sleep", "note"), emotions=("sad", "bored"))
-    text, buttons = checkins.checkin_message(DAY, mood=False)
-    assert buttons[0] == [{"text": "Start", "callback_data": "ci:20260601-go"}]
+    text, markup = checkin_messages.checkin(DAY, mood=False)
+    assert [(b.text, b.callback_data) for b in markup.inline_keyboard[0]] == [
+        ("Start", "ci:20260601-go")
+    ]
     assert "mood" not in text
     with time_machine.travel(utc(2026, 6, 1, 20), tick=False):
         await configure(store, 7)
@@ -314,7 +318,7 @@ async def test_the_week_card_and_sending_it_to_a_leader(store: Store) -> None:
             )
         ).all()
     assert (row.chat_id, row.subject_id) == (lead, member)
-    assert row.payload["card"]["name"] == "Pat" and "Pat" in row.payload["text"]
+    assert row.payload["card"]["name"] == "Pat" and "Pat" in render(row.payload)[0]
 
     data = await export_user(store, member)
     [first, *_] = data["tables"]["checkins"]
