@@ -165,16 +165,7 @@ def to_record(cls: type[R], row: Any) -> R:
 
 
 def _user(u: User) -> UserRecord:
-    return UserRecord(
-        u.id,
-        u.role,
-        u.consented_at,
-        u.consent_version,
-        u.timezone,
-        u.active,
-        u.keep_typed_text,
-        u.created_at,
-    )
+    return to_record(UserRecord, u)
 
 
 _RUNS_T = Run.__table__

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from state.db.groups import Group, Invite, Membership, Push
+from state.store import to_record
 
 LEADER = "leader"
 PARTICIPANT = "participant"
@@ -119,20 +120,11 @@ class PushResult:
 
 
 def group_record(g: Group) -> GroupRecord:
-    return GroupRecord(g.id, g.name, g.leader_id, g.leader_name, g.created_at)
+    return to_record(GroupRecord, g)
 
 
 def invite_record(i: Invite) -> InviteRecord:
-    return InviteRecord(
-        i.code,
-        i.kind,
-        i.group_id,
-        i.created_by,
-        i.created_at,
-        i.expires_at,
-        i.revoked_at,
-        i.used_by,
-    )
+    return to_record(InviteRecord, i)
 
 
 def member_record(m: Membership, active: bool = True) -> MemberRecord:
@@ -150,4 +142,4 @@ def member_record(m: Membership, active: bool = True) -> MemberRecord:
 
 
 def push_record(p: Push) -> PushRecord:
-    return PushRecord(p.id, p.group_id, p.scenario_id, p.created_by, p.created_at, p.reported_at)
+    return to_record(PushRecord, p)
