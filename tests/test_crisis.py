@@ -19,6 +19,7 @@ POSITIVES = {
         "i'm going to end my life like i almost did when i was a teen",  # intent is now
         "i want to kill myself i used to think it would pass",
         "I used to self harm years ago but now I want to kill myself",
+        "i won't be around much longer",
         "i want to die",
         "i wanna die",
         "kms",
@@ -54,6 +55,8 @@ POSITIVES = {
     ],
     "overdose": [
         "i'm going to take all my pills",
+        "i took all my meds at once",
+        "took all my pills tonight",
         "gonna OD tonight",
         "took the whole bottle",
         "i want to use until i don't wake up",
@@ -96,6 +99,9 @@ NEGATIVES = [
     "I tell you what keeps me up at night: the bills",
     "the baby kept me up all night",
     "group keeps me in check",
+    "I took all my meds this morning like I'm supposed to",
+    "I won't be around much this week, finals",
+    "i wont be around next weekend, my cousin's wedding",
     "I need to cut back on drinking",
     "I'm dying to see you",
     "that joke killed",
