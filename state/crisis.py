@@ -674,7 +674,7 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
             r"be (here|around)\b"
             # "i won't be around this week, finals": a plan with an end, not a farewell
             r"(?! (this|next|on|until|till|til|at|for the|for a|from|after|over the|much this|during|"
-            r"in the (morning|afternoon|evening)))"
+            r"in the (morning|afternoon|evening)|(mon|tues|wednes|thurs|fri|satur|sun)day))"
         ),
         False,
     ),

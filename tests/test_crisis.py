@@ -102,6 +102,7 @@ NEGATIVES = [
     "I took all my meds this morning like I'm supposed to",
     "I won't be around much this week, finals",
     "i wont be around next weekend, my cousin's wedding",
+    "i won't be here tuesday, court date",
     "I need to cut back on drinking",
     "I'm dying to see you",
     "that joke killed",
