@@ -58,36 +58,47 @@ class Recorded:
 
 
 async def record_crisis(store: Store, user_id: int, result: CrisisResult) -> Recorded:
-    """Store the event (no text) and stop any role-play; return the plan and what stopped.
+    """Store the event (no text) and stop any role-play; return the plan and what stopped."""
+    return await store.run(user_id, lambda uow: record(uow, user_id, result), ensure_user=False)
+
+
+async def record(uow: UnitOfWork, user_id: int, result: CrisisResult) -> Recorded:
+    """`record_crisis` inside the caller's transaction.
 
     Before consent nothing is stored, not even that the card was shown: the card itself never
     depends on the database.
     """
-
-    async def work(uow: UnitOfWork) -> Recorded:
-        user = await uow.users.get(user_id)
-        if user is None or user.consented_at is None:
-            return Recorded(None, False)
-        uow.session.add(
-            SafetyEvent(
-                user_id=user_id,
-                category=result.category or "unknown",
-                tier=result.tier,
-                rule=result.rule,
-                lexicon_version=LEXICON_VERSION,
-                action=result.action,
-                model_version=result.model,
-            )
+    user = await uow.users.get(user_id)
+    if user is None or user.consented_at is None:
+        return Recorded(None, False)
+    uow.session.add(
+        SafetyEvent(
+            user_id=user_id,
+            category=result.category or "unknown",
+            tier=result.tier,
+            rule=result.rule,
+            lexicon_version=LEXICON_VERSION,
+            action=result.action,
+            model_version=result.model,
         )
-        stopped = await uow.runs.abandon_active(user_id) is not None
-        await mark_crisis(uow, user_id, utcnow())  # a "how are you today?" tomorrow
-        return Recorded(plan_text(await _plan(uow, user_id)), stopped)
-
-    return await store.run(user_id, work, ensure_user=False)
+    )
+    stopped = await uow.runs.abandon_active(user_id) is not None
+    await mark_crisis(uow, user_id, utcnow())  # a "how are you today?" tomorrow
+    return Recorded(plan_text(await _plan(uow, user_id)), stopped)
 
 
 async def _plan(uow: UnitOfWork, user_id: int) -> SafetyPlan | None:
     return await uow.session.scalar(select(SafetyPlan).where(SafetyPlan.user_id == user_id))
+
+
+async def editing(uow: UnitOfWork, user_id: int) -> str | None:
+    """The plan step being answered, if any, inside the caller's transaction."""
+    plan = await _plan(uow, user_id)
+    return plan.editing if plan else None
+
+
+async def own_plan_text(uow: UnitOfWork, user_id: int) -> str | None:
+    return plan_text(await _plan(uow, user_id))
 
 
 def plan_text(plan: SafetyPlan | None) -> str | None:
@@ -102,18 +113,12 @@ def plan_text(plan: SafetyPlan | None) -> str | None:
 
 
 async def get_plan_text(store: Store, user_id: int) -> str | None:
-    async def work(uow: UnitOfWork) -> str | None:
-        return plan_text(await _plan(uow, user_id))
-
-    return await store.run(user_id, work)
+    return await store.run(user_id, lambda uow: own_plan_text(uow, user_id))
 
 
 async def editing_step(store: Store, user_id: int) -> str | None:
-    async def work(uow: UnitOfWork) -> str | None:
-        plan = await _plan(uow, user_id)
-        return plan.editing if plan else None
-
-    return await store.read(work)  # asked of every typed message: no user row, no write lock
+    # asked of every typed message: no user row, no write lock
+    return await store.read(lambda uow: editing(uow, user_id))
 
 
 async def start_plan(store: Store, user_id: int) -> str:
@@ -132,21 +137,22 @@ async def start_plan(store: Store, user_id: int) -> str:
 
 async def answer_step(store: Store, user_id: int, text: str | None) -> str | None:
     """Save the answer to the step being edited (None skips it); return the next step or None."""
+    return await store.run(user_id, lambda uow: answer(uow, user_id, text))
 
-    async def work(uow: UnitOfWork) -> str | None:
-        plan = await _plan(uow, user_id)
-        if plan is None or plan.editing not in STEP_KEYS:
-            return None
-        answers = dict(plan.answers or {})
-        answer = clean_text(text).strip() if text is not None else ""
-        if answer:
-            answers[plan.editing] = answer[:1000]
-        index = STEP_KEYS.index(plan.editing)
-        plan.answers = answers
-        plan.editing = STEP_KEYS[index + 1] if index + 1 < len(STEP_KEYS) else None
-        return plan.editing
 
-    return await store.run(user_id, work)
+async def answer(uow: UnitOfWork, user_id: int, text: str | None) -> str | None:
+    """`answer_step` inside the caller's transaction."""
+    plan = await _plan(uow, user_id)
+    if plan is None or plan.editing not in STEP_KEYS:
+        return None
+    answers = dict(plan.answers or {})
+    said = clean_text(text).strip() if text is not None else ""
+    if said:
+        answers[plan.editing] = said[:1000]
+    index = STEP_KEYS.index(plan.editing)
+    plan.answers = answers
+    plan.editing = STEP_KEYS[index + 1] if index + 1 < len(STEP_KEYS) else None
+    return plan.editing
 
 
 async def pause_plan(store: Store, user_id: int) -> None:

@@ -31,7 +31,6 @@ from state.engine import Choose, Feedback, Notice, Pick, Reply
 from state.language.screen import MODEL
 from state.practice import Turn
 from state.safety import crisis_card, screen_text
-from state.safety_store import editing_step
 
 log = logging.getLogger(__name__)
 
@@ -247,14 +246,14 @@ async def on_text(update: Update, context: BotContext) -> None:
     # A safety plan names warning signs and what helps ("a long walk by the river", "my sister
     # keeps the pills"): while a step is being answered, what only the model reads as danger is
     # an answer. A rule's explicit danger still gets the card, above.
-    planning = result.crisis and await editing_step(svc.store, user.id) is not None
+    planning = result.crisis and await svc.safety.editing_step(user.id) is not None
     if result.crisis and not planning:
         await safety.crisis_response(update, context, result, typed=message.text)
         return
     if not await has_consented(context, user.id):
         await reply(update, context, [Outgoing(WELCOME, consent_keyboard(None))])
         return
-    if planning or await editing_step(svc.store, user.id) is not None:
+    if planning or await svc.safety.editing_step(user.id) is not None:
         await safety_plan.on_text(update, context, message.text)
         return
     for module in context.features:

@@ -27,8 +27,7 @@ from state.safety import (
     resources_for,
     screen_text,
 )
-from state.safety_store import Recorded, answer_step, editing_step, get_plan_text, record_crisis
-from state.store import Store
+from state.safety_service import Recorded
 
 log = logging.getLogger(__name__)
 RECORD_TIMEOUT = 5.0  # seconds the card may wait for the database (the event, the alert)
@@ -89,7 +88,7 @@ async def show_card(
         deadline = asyncio.get_running_loop().time() + RECORD_TIMEOUT
         try:
             async with asyncio.timeout_at(deadline):
-                recorded = await _record(svc.store, user.id, result, typed)
+                recorded = await svc.safety.record_crisis(user.id, result, typed=typed)
         except Exception as exc:  # noqa: BLE001 - whatever went wrong, the card goes out
             log.error("update %s: crisis not recorded (%s)", update.update_id, type(exc).__name__)
         try:
@@ -178,7 +177,7 @@ async def ask(
     if user is not None and typed is not None:
         try:
             async with asyncio.timeout(RECORD_TIMEOUT):
-                await _keep_plan_answer(services(context).store, user.id, typed)
+                await services(context).safety.keep_plan_answer(user.id, typed)
         except Exception as exc:  # noqa: BLE001 - the question goes out whatever happened
             log.error("update %s: plan answer not kept (%s)", update.update_id, type(exc).__name__)
     await reply(update, context, [Outgoing(escape(ASK_TEXT), ask_keyboard(result.category))])
@@ -219,18 +218,6 @@ async def on_action(
     await reply(update, context, messages)
 
 
-async def _keep_plan_answer(store: Store, user_id: int, typed: str) -> None:
-    if await editing_step(store, user_id) is not None:
-        await answer_step(store, user_id, typed)
-
-
-async def _record(store: Store, user_id: int, result: CrisisResult, typed: str | None) -> Recorded:
-    """Keep a safety-plan answer, record the event, end the role-play: the plan to show."""
-    if typed is not None:
-        await _keep_plan_answer(store, user_id, typed)
-    return await record_crisis(store, user_id, result)
-
-
 async def safety(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/safety: every resource the deployment lists, then the participant's plan."""
     user, svc = update.effective_user, services(context)
@@ -245,7 +232,7 @@ async def send_own_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, user
     takes too long is logged, and the card's button shows the plan later."""
     try:
         async with asyncio.timeout(RECORD_TIMEOUT):
-            plan = await get_plan_text(services(context).store, user_id)
+            plan = await services(context).safety.plan_text(user_id)
     except Exception as exc:  # noqa: BLE001 - the card is out; its button shows the plan later
         log.error("update %s: safety plan not read (%s)", update.update_id, type(exc).__name__)
         return

@@ -1,0 +1,52 @@
+"""Safety: the service a channel calls when crisis language is seen and to read the plan.
+
+One transaction per user action, like `Practice` (state/practice.py): the event, the end of
+the role-play, the crisis mark for tomorrow's check-in and a safety-plan answer typed in the
+same message are kept together or not at all. The queries are state/safety_store.py's, which
+work inside a caller's transaction so the update gate can ask what a plan awaits in its read.
+"""
+
+from __future__ import annotations
+
+from state import safety_store
+from state.crisis import CrisisResult
+from state.safety_store import Recorded
+from state.store import Store, UnitOfWork
+
+__all__ = ["Recorded", "Safety"]  # Recorded: what `record_crisis` returns
+
+
+class Safety:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def record_crisis(
+        self, user_id: int, result: CrisisResult, *, typed: str | None = None
+    ) -> Recorded:
+        """Record the event (never the words) and stop any role-play; `typed`, when a plan
+        step is being answered, is kept as its answer first (a plan may name the very
+        thoughts it plans for). Returns the plan to show under the card."""
+
+        async def work(uow: UnitOfWork) -> Recorded:
+            if typed is not None:
+                await safety_store.answer(uow, user_id, typed)
+            return await safety_store.record(uow, user_id, result)
+
+        return await self.store.run(user_id, work, ensure_user=False)
+
+    async def keep_plan_answer(self, user_id: int, typed: str) -> None:
+        """A message that asked "are you safe?" while a plan step was open answers the step."""
+
+        async def work(uow: UnitOfWork) -> None:
+            if await safety_store.editing(uow, user_id) is not None:
+                await safety_store.answer(uow, user_id, typed)
+
+        await self.store.run(user_id, work, ensure_user=False)
+
+    async def plan_text(self, user_id: int) -> str | None:
+        """The participant's plan as text, to show after a card."""
+        return await self.store.run(user_id, lambda uow: safety_store.own_plan_text(uow, user_id))
+
+    async def editing_step(self, user_id: int) -> str | None:
+        """The plan step being answered, if any: a read, no user row, no write lock."""
+        return await self.store.read(lambda uow: safety_store.editing(uow, user_id))
