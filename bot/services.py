@@ -1,5 +1,5 @@
-"""What the handlers share: settings, store, library, and the practice, safety, live, groups
-and check-ins services."""
+"""What the handlers share: settings, store, library, and the onboarding, practice, safety,
+live, groups and check-ins services."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from state.checkin_items import Program
 from state.checkins import Checkins
 from state.groups.service import Groups
 from state.live import Live
+from state.onboarding import Onboarding
 from state.practice import Practice
 from state.safety import Resource
 from state.safety_service import Safety
@@ -28,6 +29,7 @@ class Services:
     library: Library
     practice: Practice
     resources: tuple[Resource, ...]
+    onboarding: Onboarding = field(init=False)
     safety: Safety = field(init=False)
     live: Live = field(init=False)
     groups: Groups = field(init=False)
@@ -35,6 +37,7 @@ class Services:
     checkins: Checkins = field(init=False)
 
     def __post_init__(self) -> None:
+        self.onboarding = Onboarding(self.store)
         self.safety = Safety(self.store)
         self.live = Live(self.store, self.library, self.settings.admin_user_ids)
         # The admins as the settings say at each call: a link dies with the admin who made it.

@@ -13,7 +13,13 @@ from state.crisis import CrisisResult
 from state.safety_store import Recorded
 from state.store import Store, UnitOfWork
 
-__all__ = ["Recorded", "Safety"]  # Recorded: what `record_crisis` returns
+__all__ = ["Recorded", "Safety", "plan_step_open"]  # Recorded: what `record_crisis` returns
+
+
+async def plan_step_open(uow: UnitOfWork, user_id: int) -> bool:
+    """Whether typed text answers a safety-plan step, inside the caller's transaction (the
+    update gate's read asks it)."""
+    return await safety_store.editing(uow, user_id) is not None
 
 
 class Safety:

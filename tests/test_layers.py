@@ -53,12 +53,7 @@ FEATURE_OF = {
 CYCLE_DEBTS: list[frozenset[str]] = []
 # bot/ modules that import sqlalchemy, state.db or a feature's repository, or open a unit of work
 # themselves (`store.run`, `store.read`, `store.transaction`, a `uow` parameter): how many times.
-SQL_IN_BOT_DEBTS: dict[str, int] = {
-    "bot.handlers.common": 4,
-    "bot.handlers.gate": 4,
-    "bot.handlers.info": 2,
-    "bot.handlers.onboarding": 4,
-}
+SQL_IN_BOT_DEBTS: dict[str, int] = {}
 # A feature's service importing another feature's tables: (importer, imported).
 CROSS_FEATURE_DEBTS: set[tuple[str, str]] = {
     ("state.live.repo", "state.db.groups"),  # the group and its members, for a live rehearsal

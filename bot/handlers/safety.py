@@ -19,6 +19,7 @@ from bot.render import Outgoing, turn_messages
 from bot.send import edit_pressed
 from bot.services import services
 from state.crisis import ASK, CATEGORIES, CrisisResult
+from state.onboarding import PLAN
 from state.safety import (
     ASK_TEXT,
     SCENE_KEPT,
@@ -57,10 +58,17 @@ async def crisis_response(
     `typed` is the message, kept only as the answer to a safety-plan step being edited (a plan
     may name the very thoughts it plans for).
     """
+    if typed is not None and not _plan_may_be_open(context):
+        typed = None  # the gate found no plan step open: nothing for it to answer
     if result.action == ASK:
         await ask(update, context, result, typed=typed)
         return
     await show_card(update, context, result, typed=typed)
+
+
+def _plan_may_be_open(context: ContextTypes.DEFAULT_TYPE) -> bool:
+    awaiting = getattr(context, "awaiting", None)  # None: the gate did not look
+    return awaiting is None or PLAN in awaiting
 
 
 async def show_card(

@@ -418,14 +418,7 @@ class Live:
         stopped everything, and what they type next is not a line for the group.
         """
 
-        async def work(uow: UnitOfWork) -> bool:
-            repo = LiveRepo(uow)
-            draft = await repo.draft(user_id)
-            if draft is None:
-                return False
-            return not await repo.crisis_since(user_id, draft.created_at)
-
-        return await self.store.read(work)
+        return await self.store.read(lambda uow: drafting(uow, user_id))
 
     async def cancel_draft(self, user_id: int) -> bool:
         dropped = await self.store.run(
@@ -659,6 +652,15 @@ class Live:
 
 def _carried(out: Outcome) -> dict[str, object]:
     return {"phase": out.phase, "moment": out.moment, "closing": out.closing, "tally": out.tally}
+
+
+async def drafting(uow: UnitOfWork, user_id: int) -> bool:
+    """`Live.drafting` inside the caller's transaction (the update gate's read asks it)."""
+    repo = LiveRepo(uow)
+    draft = await repo.draft(user_id)
+    if draft is None:
+        return False
+    return not await repo.crisis_since(user_id, draft.created_at)
 
 
 def leader_line_text(group_name: str, line: Line) -> str:
