@@ -55,9 +55,7 @@ CYCLE_DEBTS: list[frozenset[str]] = []
 # themselves (`store.run`, `store.read`, `store.transaction`, a `uow` parameter): how many times.
 SQL_IN_BOT_DEBTS: dict[str, int] = {}
 # A feature's service importing another feature's tables: (importer, imported).
-CROSS_FEATURE_DEBTS: set[tuple[str, str]] = {
-    ("state.live.repo", "state.db.groups"),  # the group and its members, for a live rehearsal
-}
+CROSS_FEATURE_DEBTS: set[tuple[str, str]] = set()
 
 
 @dataclass(frozen=True)
