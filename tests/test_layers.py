@@ -154,6 +154,9 @@ def sql_in_bot(module: str, tree: ast.Module) -> list[str]:
             names = [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module:
             names = [node.module]
+            # `from state import safety_store` imports the module state.safety_store
+            within = (f"{node.module}.{a.name}" for a in node.names)
+            names += [n for n in within if n in FEATURE_TABLES or n == "state.db"]
         for n in names:
             if n.split(".")[0] == "sqlalchemy" or n == "state.db" or n.startswith("state.db."):
                 found.append(f"line {node.lineno}: imports {n}")
@@ -220,6 +223,8 @@ def test_the_checks_see_what_they_look_for() -> None:
         "    await services.store.run(None, g)\n"
     )
     assert len(sql_in_bot("bot.x", tree)) == 4
+    sideways = ast.parse("from state import db, safety_store, practice")
+    assert len(sql_in_bot("bot.x", sideways)) == 2
     assert strongly_connected({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert feature("state.live.service") == "live" and feature("state.db.groups") == "groups"
     found = list(imports("state.live.service", ast.parse("from .repo import X"), False))

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from state import groups, safety_store
+from state import groups
 from state.checkins import Checkins
 from state.live import Live
 from state.onboarding import CHECKINS, LIVE, PLAN, Onboarding
 from state.practice import Practice
 from state.privacy import delete_user
+from state.safety_service import Safety
 
 USER, LEADER, MEMBER, CHAT = 9090, 9091, 9092, -100900
 
@@ -50,9 +51,9 @@ async def test_the_gate_reads_seen_and_consent_and_asks_more_only_for_typed_text
 async def test_what_typed_text_answers(store, real_library):
     onboarding = Onboarding(store)
     await onboarding.agree(USER, "v1")
-    await safety_store.start_plan(store, USER)
+    await Safety(store).start_plan(USER)
     assert (await onboarding.admit(2, USER, typed=True)).awaiting == (PLAN,)
-    await safety_store.pause_plan(store, USER)
+    await Safety(store).pause_plan(USER)
     await Checkins(store).start_setup(USER)  # asks for a time zone
     assert await onboarding.awaiting(USER) == (CHECKINS,)
     later = datetime(2100, 1, 1, tzinfo=UTC)  # a question asked too long ago is not awaited
