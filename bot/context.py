@@ -23,6 +23,9 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         super().__init__(application, chat_id, user_id)
         # Whether the user has consented, as the gate read it; None when it did not read.
         self.consented: bool | None = None
+        # What typed text answers, as the gate read it (state/onboarding.py's PLAN, CHECKINS,
+        # LIVE: the last two are feature modules' names); None when it did not read.
+        self.awaiting: tuple[str, ...] | None = None
         # Whether a handler already recorded this update's id (a step does, in its own
         # transaction), so the gate's `after` need not.
         self.marked = False

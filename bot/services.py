@@ -1,5 +1,5 @@
-"""What the handlers share: settings, store, library, and the practice, live, groups and
-check-ins services."""
+"""What the handlers share: settings, store, library, and the onboarding, practice, safety,
+live, groups and check-ins services."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from state.checkin_items import Program
 from state.checkins import Checkins
 from state.groups.service import Groups
 from state.live import Live
+from state.onboarding import Onboarding
 from state.practice import Practice
 from state.safety import Resource
+from state.safety_service import Safety
 from state.store import Store
 
 CONSENT_VERSION = "2026-11"
@@ -27,12 +29,16 @@ class Services:
     library: Library
     practice: Practice
     resources: tuple[Resource, ...]
+    onboarding: Onboarding = field(init=False)
+    safety: Safety = field(init=False)
     live: Live = field(init=False)
     groups: Groups = field(init=False)
     checkin_program: Program = field(init=False)
     checkins: Checkins = field(init=False)
 
     def __post_init__(self) -> None:
+        self.onboarding = Onboarding(self.store)
+        self.safety = Safety(self.store)
         self.live = Live(self.store, self.library, self.settings.admin_user_ids)
         # The admins as the settings say at each call: a link dies with the admin who made it.
         self.groups = Groups(self.store, lambda: self.settings.admin_user_ids)

@@ -17,8 +17,10 @@ from scenarios.library import Library
 from scenarios.model import Scenario
 from state import engine, exposure, prelude
 from state.attempts import compare_attempts
+from state.checkins import Overview, overview
 from state.db.models import utcnow
 from state.engine import Debrief, Feedback, Input, Matcher, Notice, Output, Pick, Reply, RunState
+from state.progress import Progress, summarise
 from state.store import RunRecord, Store, UnitOfWork
 from state.text import clean_text
 
@@ -48,6 +50,14 @@ class Turn:
     outputs: list[Output] = field(default_factory=list)
     duplicate: bool = False  # the update was already applied: send nothing
     ended: bool = False  # the run reached an ending (the outputs hold its debrief)
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """/progress: what the runs and turns add up to, and the check-ins beside them."""
+
+    practice: Progress
+    checkins: Overview
 
 
 class Practice:
@@ -232,6 +242,21 @@ class Practice:
                 return Turn(run.id, run.state.step, run.scenario_id, [CHANGED])
             state = _adapt(scenario, run.state)
             return Turn(run.id, state.step, run.scenario_id, engine.current(scenario, state))
+
+        return await self.store.run(user_id, work)
+
+    async def active_run(self, user_id: int) -> RunRecord | None:
+        """The run the user is in, if any (for "Continue" on the menu): a read."""
+        return await self.store.read(lambda uow: uow.runs.active(user_id))
+
+    async def standing(self, user_id: int, now: datetime, days: int) -> Standing:
+        """The participant's progress, with the last `days` of check-ins, in one read."""
+
+        async def work(uow: UnitOfWork) -> Standing:
+            runs = await uow.runs.for_user(user_id)
+            turns = await uow.turns.for_user(user_id)
+            checked = await overview(uow, user_id, now, days)
+            return Standing(summarise(runs, turns, now.date()), checked)
 
         return await self.store.run(user_id, work)
 

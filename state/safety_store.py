@@ -1,4 +1,5 @@
-"""Safety events and safety plans in the store.
+"""Safety events and safety plans in the store: the queries, each inside a caller's
+transaction (the service is state/safety_service.py; the update gate asks `editing` too).
 
 An event records that crisis language was seen (category, tier, rule), never the words. A plan
 follows the Stanley-Brown steps and is the participant's own text, kept until they delete it.
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from state.checkins import mark_crisis
 from state.crisis import LEXICON_VERSION, CrisisResult
 from state.db.models import SafetyEvent, SafetyPlan, utcnow
-from state.store import Store, UnitOfWork
+from state.store import UnitOfWork
 from state.text import clean_text
 
 PLAN_STEPS: tuple[tuple[str, str, str], ...] = (
@@ -57,37 +58,43 @@ class Recorded:
     stopped: bool  # a role-play was open and has been ended
 
 
-async def record_crisis(store: Store, user_id: int, result: CrisisResult) -> Recorded:
+async def record(uow: UnitOfWork, user_id: int, result: CrisisResult) -> Recorded:
     """Store the event (no text) and stop any role-play; return the plan and what stopped.
 
     Before consent nothing is stored, not even that the card was shown: the card itself never
     depends on the database.
     """
-
-    async def work(uow: UnitOfWork) -> Recorded:
-        user = await uow.users.get(user_id)
-        if user is None or user.consented_at is None:
-            return Recorded(None, False)
-        uow.session.add(
-            SafetyEvent(
-                user_id=user_id,
-                category=result.category or "unknown",
-                tier=result.tier,
-                rule=result.rule,
-                lexicon_version=LEXICON_VERSION,
-                action=result.action,
-                model_version=result.model,
-            )
+    user = await uow.users.get(user_id)
+    if user is None or user.consented_at is None:
+        return Recorded(None, False)
+    uow.session.add(
+        SafetyEvent(
+            user_id=user_id,
+            category=result.category or "unknown",
+            tier=result.tier,
+            rule=result.rule,
+            lexicon_version=LEXICON_VERSION,
+            action=result.action,
+            model_version=result.model,
         )
-        stopped = await uow.runs.abandon_active(user_id) is not None
-        await mark_crisis(uow, user_id, utcnow())  # a "how are you today?" tomorrow
-        return Recorded(plan_text(await _plan(uow, user_id)), stopped)
-
-    return await store.run(user_id, work, ensure_user=False)
+    )
+    stopped = await uow.runs.abandon_active(user_id) is not None
+    await mark_crisis(uow, user_id, utcnow())  # a "how are you today?" tomorrow
+    return Recorded(plan_text(await _plan(uow, user_id)), stopped)
 
 
 async def _plan(uow: UnitOfWork, user_id: int) -> SafetyPlan | None:
     return await uow.session.scalar(select(SafetyPlan).where(SafetyPlan.user_id == user_id))
+
+
+async def editing(uow: UnitOfWork, user_id: int) -> str | None:
+    """The plan step being answered, if any, inside the caller's transaction."""
+    plan = await _plan(uow, user_id)
+    return plan.editing if plan else None
+
+
+async def own_plan_text(uow: UnitOfWork, user_id: int) -> str | None:
+    return plan_text(await _plan(uow, user_id))
 
 
 def plan_text(plan: SafetyPlan | None) -> str | None:
@@ -101,74 +108,44 @@ def plan_text(plan: SafetyPlan | None) -> str | None:
     return "\n".join(lines) or None
 
 
-async def get_plan_text(store: Store, user_id: int) -> str | None:
-    async def work(uow: UnitOfWork) -> str | None:
-        return plan_text(await _plan(uow, user_id))
-
-    return await store.run(user_id, work)
-
-
-async def editing_step(store: Store, user_id: int) -> str | None:
-    async def work(uow: UnitOfWork) -> str | None:
-        plan = await _plan(uow, user_id)
-        return plan.editing if plan else None
-
-    return await store.read(work)  # asked of every typed message: no user row, no write lock
-
-
-async def start_plan(store: Store, user_id: int) -> str:
+async def start(uow: UnitOfWork, user_id: int) -> str:
     """Begin (or redo) the plan at its first step; existing answers stay until replaced."""
-
-    async def work(uow: UnitOfWork) -> str:
-        plan = await _plan(uow, user_id)
-        if plan is None:
-            uow.session.add(SafetyPlan(user_id=user_id, answers={}, editing=STEP_KEYS[0]))
-        else:
-            plan.editing = STEP_KEYS[0]
-        return STEP_KEYS[0]
-
-    return await store.run(user_id, work)
+    plan = await _plan(uow, user_id)
+    if plan is None:
+        uow.session.add(SafetyPlan(user_id=user_id, answers={}, editing=STEP_KEYS[0]))
+    else:
+        plan.editing = STEP_KEYS[0]
+    return STEP_KEYS[0]
 
 
-async def answer_step(store: Store, user_id: int, text: str | None) -> str | None:
+async def answer(uow: UnitOfWork, user_id: int, text: str | None) -> str | None:
     """Save the answer to the step being edited (None skips it); return the next step or None."""
-
-    async def work(uow: UnitOfWork) -> str | None:
-        plan = await _plan(uow, user_id)
-        if plan is None or plan.editing not in STEP_KEYS:
-            return None
-        answers = dict(plan.answers or {})
-        answer = clean_text(text).strip() if text is not None else ""
-        if answer:
-            answers[plan.editing] = answer[:1000]
-        index = STEP_KEYS.index(plan.editing)
-        plan.answers = answers
-        plan.editing = STEP_KEYS[index + 1] if index + 1 < len(STEP_KEYS) else None
-        return plan.editing
-
-    return await store.run(user_id, work)
+    plan = await _plan(uow, user_id)
+    if plan is None or plan.editing not in STEP_KEYS:
+        return None
+    answers = dict(plan.answers or {})
+    said = clean_text(text).strip() if text is not None else ""
+    if said:
+        answers[plan.editing] = said[:1000]
+    index = STEP_KEYS.index(plan.editing)
+    plan.answers = answers
+    plan.editing = STEP_KEYS[index + 1] if index + 1 < len(STEP_KEYS) else None
+    return plan.editing
 
 
-async def pause_plan(store: Store, user_id: int) -> None:
+async def pause(uow: UnitOfWork, user_id: int) -> None:
     """Stop editing; the answers so far stay, and /safetyplan picks it up again."""
-
-    async def work(uow: UnitOfWork) -> None:
-        plan = await _plan(uow, user_id)
-        if plan is not None:
-            plan.editing = None
-
-    await store.run(user_id, work)
+    plan = await _plan(uow, user_id)
+    if plan is not None:
+        plan.editing = None
 
 
-async def delete_plan(store: Store, user_id: int) -> bool:
-    async def work(uow: UnitOfWork) -> bool:
-        plan = await _plan(uow, user_id)
-        if plan is None:
-            return False
-        await uow.session.delete(plan)
-        return True
-
-    return await store.run(user_id, work)
+async def delete(uow: UnitOfWork, user_id: int) -> bool:
+    plan = await _plan(uow, user_id)
+    if plan is None:
+        return False
+    await uow.session.delete(plan)
+    return True
 
 
 def step_prompt(key: str) -> tuple[int, str, str]:

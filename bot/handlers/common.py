@@ -30,20 +30,14 @@ async def has_consented(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> boo
     known = getattr(context, "consented", None)
     if known is not None:  # read by the gate at the start of this update
         return bool(known)
-    svc = services(context)
-
-    async def work(uow):
-        user = await uow.users.get(user_id)
-        return user is not None and user.consented_at is not None
-
-    return await svc.store.read(work)
+    return await services(context).onboarding.consented(user_id)
 
 
 async def menu_message(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> Outgoing:
     """The topics, with "Continue" on top while a scenario is open: a participant who left
     mid-scenario (or whose reply a crash swallowed) can go on where they were."""
     svc = services(context)
-    run = await svc.store.read(lambda uow: uow.runs.active(user_id))
+    run = await svc.practice.active_run(user_id)
     scenario = svc.library.get(run.scenario_id) if run is not None else None
     resume = (scenario.title, run.id) if run is not None and scenario is not None else None
     return contexts_message(svc.library, resume=resume)

@@ -4,9 +4,10 @@ Telegram redelivers an update when the bot restarted before confirming it (polli
 died before answering (webhook). Steps of a run mark their update inside their own transaction
 (exactly once); everything else is marked here after its handler ran, so a redelivered
 safety-plan answer, check-in tap or command is not applied a second time. The gate also reads
-the user's consent once, so handlers don't each open a transaction to ask. Both in one read
-that takes no write lock; a step re-checks the update id inside its own transaction, and a
-choice press skips the read altogether.
+the user's consent once, and for typed text what it answers (state/onboarding.py), so handlers
+don't each open a transaction to ask. All in one read that takes no write lock; a step
+re-checks the update id inside its own transaction, and a choice press skips the read
+altogether.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ GATE_TIMEOUT = 5.0  # seconds; a read takes milliseconds, so longer means the da
 async def before(update: Update, context: BotContext) -> None:
     user = update.effective_user
     context.consented = None
+    context.awaiting = None
     context.marked = False
     if user is None:
         return
@@ -41,21 +43,22 @@ async def before(update: Update, context: BotContext) -> None:
 
     try:
         async with asyncio.timeout(GATE_TIMEOUT):  # no task per update, unlike wait_for
-            seen, consented = await services(context).store.read(
-                lambda uow: uow.updates.gate(update.update_id, user.id)
+            admission = await services(context).onboarding.admit(
+                update.update_id, user.id, typed=_typed(update)
             )
     except UNAVAILABLE as exc:  # TimeoutError is an OSError
         # The database is down or hung: let the update through unchecked. Crisis text must
         # still get its card (it needs no database); anything else fails in its handler.
         log.error("update %s: gate skipped, store unavailable (%s)", update.update_id, _kind(exc))
         return
-    if seen:
+    if admission.seen:
         if update.callback_query is not None:
             # An old query may no longer be answerable; the update is skipped either way.
             with contextlib.suppress(Exception):
                 await update.callback_query.answer()
         raise ApplicationHandlerStop
-    context.consented = consented
+    context.consented = admission.consented
+    context.awaiting = admission.awaiting
 
 
 async def after(update: Update, context: BotContext) -> None:
@@ -63,17 +66,26 @@ async def after(update: Update, context: BotContext) -> None:
     if user is None or context.marked:
         return
 
-    async def work(uow) -> None:
-        if await uow.users.get(user.id) is not None:  # not after /delete erased them
-            await uow.updates.mark(update.update_id, user.id)
-
     try:
         async with asyncio.timeout(GATE_TIMEOUT):
-            await services(context).store.run(None, work)
+            await services(context).onboarding.mark(update.update_id, user.id)
     except UNAVAILABLE as exc:
         # The handler has already answered; a "sorry" now would be wrong. Unmarked, a
         # redelivery of this update (after a crash) is handled again.
         log.error("update %s: not marked, store unavailable (%s)", update.update_id, _kind(exc))
+
+
+def _typed(update: Update) -> bool:
+    """Text typed in the private chat, not a command: what bot/handlers/practice.py's
+    `on_text` dispatches by what the gate found it answers."""
+    message, chat = update.message, update.effective_chat
+    return (
+        message is not None
+        and message.text is not None
+        and not message.text.startswith("/")
+        and chat is not None
+        and chat.type == "private"
+    )
 
 
 def _kind(exc: BaseException) -> str:

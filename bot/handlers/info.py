@@ -13,7 +13,6 @@ from bot.render import MOVE_WORDS, STYLE_MARK, Outgoing
 from bot.services import services
 from scenarios.skills import COMPONENTS, plain_words, tag
 from state import checkins
-from state.progress import summarise
 
 CHART_DAYS = 14
 NO_PROGRESS = (
@@ -79,17 +78,8 @@ async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, context, [Outgoing(NO_PROGRESS)])
         return
     svc = services(context)
-    now = datetime.now(UTC)
-
-    async def work(uow):
-        return (
-            await uow.runs.for_user(user.id),
-            await uow.turns.for_user(user.id),
-            await checkins.overview(uow, user.id, now, CHART_DAYS),
-        )
-
-    runs, turns, checked = await svc.store.run(user.id, work)
-    p = summarise(runs, turns, now.date())
+    standing = await svc.practice.standing(user.id, datetime.now(UTC), CHART_DAYS)
+    p, checked = standing.practice, standing.checkins
     if not p.started and not checked.total:
         await reply(
             update,

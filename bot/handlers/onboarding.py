@@ -64,7 +64,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # A link that no longer works is said first, before anyone agrees to anything for it.
         refusal = await dead_link(context, link, user.id) if link is not None else None
         # The Telegram id alone, so the update gate can recognise this user's redeliveries.
-        await services(context).store.run(user.id, lambda uow: uow.users.ensure(user.id))
+        await services(context).onboarding.meet(user.id)
         messages = [Outgoing(refusal)] if refusal else []
         keep = payload if link is not None and refusal is None else None
         messages.append(Outgoing(WELCOME, consent_keyboard(keep)))
@@ -97,12 +97,7 @@ async def consent(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: s
     query, user = update.callback_query, update.effective_user
     if query is None or user is None:
         return
-    svc = services(context)
-
-    async def work(uow):
-        await uow.users.set_consent(user.id, CONSENT_VERSION)
-
-    await svc.store.run(user.id, work)
+    await services(context).onboarding.agree(user.id, CONSENT_VERSION)
     context.consented = True
     await answer(query, "Thank you.")
     await reply(

@@ -29,9 +29,9 @@ from bot.services import services
 from state.crisis import ASK
 from state.engine import Choose, Feedback, Notice, Pick, Reply
 from state.language.screen import MODEL
+from state.onboarding import ASKED, PLAN
 from state.practice import Turn
 from state.safety import crisis_card, screen_text
-from state.safety_store import editing_step
 
 log = logging.getLogger(__name__)
 
@@ -247,19 +247,23 @@ async def on_text(update: Update, context: BotContext) -> None:
     # A safety plan names warning signs and what helps ("a long walk by the river", "my sister
     # keeps the pills"): while a step is being answered, what only the model reads as danger is
     # an answer. A rule's explicit danger still gets the card, above.
-    planning = result.crisis and await editing_step(svc.store, user.id) is not None
+    planning = result.crisis and PLAN in await _awaiting(context, user.id)
     if result.crisis and not planning:
         await safety.crisis_response(update, context, result, typed=message.text)
         return
     if not await has_consented(context, user.id):
         await reply(update, context, [Outgoing(WELCOME, consent_keyboard(None))])
         return
-    if planning or await editing_step(svc.store, user.id) is not None:
+    awaiting = await _awaiting(context, user.id)
+    if PLAN in awaiting:
         await safety_plan.on_text(update, context, message.text)
         return
     for module in context.features:
         hook = getattr(module, "on_text", None)
-        if hook is not None and await hook(update, context, message.text):
+        name = module.__name__.rsplit(".", 1)[-1]
+        if hook is None or (name in ASKED and name not in awaiting):
+            continue  # the gate found the text isn't this feature's: no read to ask again
+        if await hook(update, context, message.text):
             return
     turn = await svc.practice.act(user.id, Reply(message.text), update_id=update.update_id)
     context.marked = True
@@ -278,6 +282,13 @@ async def on_text(update: Update, context: BotContext) -> None:
     await reply(
         update, context, turn_messages(turn.outputs, turn.run_id, turn.step, turn.scenario_id)
     )
+
+
+async def _awaiting(context: BotContext, user_id: int) -> tuple[str, ...]:
+    """What typed text answers: as the gate read it, or read now when it could not."""
+    if context.awaiting is None:
+        context.awaiting = await services(context).onboarding.awaiting(user_id)
+    return context.awaiting
 
 
 async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -19,6 +19,7 @@ from bot.render import Outgoing, turn_messages
 from bot.send import edit_pressed
 from bot.services import services
 from state.crisis import ASK, CATEGORIES, CrisisResult
+from state.onboarding import PLAN
 from state.safety import (
     ASK_TEXT,
     SCENE_KEPT,
@@ -27,8 +28,7 @@ from state.safety import (
     resources_for,
     screen_text,
 )
-from state.safety_store import Recorded, answer_step, editing_step, get_plan_text, record_crisis
-from state.store import Store
+from state.safety_service import Recorded
 
 log = logging.getLogger(__name__)
 RECORD_TIMEOUT = 5.0  # seconds the card may wait for the database (the event, the alert)
@@ -58,10 +58,17 @@ async def crisis_response(
     `typed` is the message, kept only as the answer to a safety-plan step being edited (a plan
     may name the very thoughts it plans for).
     """
+    if typed is not None and not _plan_may_be_open(context):
+        typed = None  # the gate found no plan step open: nothing for it to answer
     if result.action == ASK:
         await ask(update, context, result, typed=typed)
         return
     await show_card(update, context, result, typed=typed)
+
+
+def _plan_may_be_open(context: ContextTypes.DEFAULT_TYPE) -> bool:
+    awaiting = getattr(context, "awaiting", None)  # None: the gate did not look
+    return awaiting is None or PLAN in awaiting
 
 
 async def show_card(
@@ -89,7 +96,7 @@ async def show_card(
         deadline = asyncio.get_running_loop().time() + RECORD_TIMEOUT
         try:
             async with asyncio.timeout_at(deadline):
-                recorded = await _record(svc.store, user.id, result, typed)
+                recorded = await svc.safety.record_crisis(user.id, result, typed=typed)
         except Exception as exc:  # noqa: BLE001 - whatever went wrong, the card goes out
             log.error("update %s: crisis not recorded (%s)", update.update_id, type(exc).__name__)
         try:
@@ -178,7 +185,7 @@ async def ask(
     if user is not None and typed is not None:
         try:
             async with asyncio.timeout(RECORD_TIMEOUT):
-                await _keep_plan_answer(services(context).store, user.id, typed)
+                await services(context).safety.keep_plan_answer(user.id, typed)
         except Exception as exc:  # noqa: BLE001 - the question goes out whatever happened
             log.error("update %s: plan answer not kept (%s)", update.update_id, type(exc).__name__)
     await reply(update, context, [Outgoing(escape(ASK_TEXT), ask_keyboard(result.category))])
@@ -219,18 +226,6 @@ async def on_action(
     await reply(update, context, messages)
 
 
-async def _keep_plan_answer(store: Store, user_id: int, typed: str) -> None:
-    if await editing_step(store, user_id) is not None:
-        await answer_step(store, user_id, typed)
-
-
-async def _record(store: Store, user_id: int, result: CrisisResult, typed: str | None) -> Recorded:
-    """Keep a safety-plan answer, record the event, end the role-play: the plan to show."""
-    if typed is not None:
-        await _keep_plan_answer(store, user_id, typed)
-    return await record_crisis(store, user_id, result)
-
-
 async def safety(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/safety: every resource the deployment lists, then the participant's plan."""
     user, svc = update.effective_user, services(context)
@@ -245,7 +240,7 @@ async def send_own_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, user
     takes too long is logged, and the card's button shows the plan later."""
     try:
         async with asyncio.timeout(RECORD_TIMEOUT):
-            plan = await get_plan_text(services(context).store, user_id)
+            plan = await services(context).safety.plan_text(user_id)
     except Exception as exc:  # noqa: BLE001 - the card is out; its button shows the plan later
         log.error("update %s: safety plan not read (%s)", update.update_id, type(exc).__name__)
         return

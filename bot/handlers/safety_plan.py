@@ -12,7 +12,7 @@ from bot.handlers.common import answer, reply
 from bot.handlers.consent import require_consent
 from bot.render import Outgoing, split_text
 from bot.services import services
-from state import safety_store
+from state.safety_service import STEP_KEYS, step_prompt
 
 INTRO = (
     "<b>Your safety plan</b>\n"
@@ -23,7 +23,7 @@ INTRO = (
 
 
 def step_message(key: str) -> Outgoing:
-    number, title, question = safety_store.step_prompt(key)
+    number, title, question = step_prompt(key)
     keyboard = InlineKeyboardMarkup(
         [
             [InlineKeyboardButton("Skip this step", callback_data=callbacks.action("planskip"))],
@@ -31,7 +31,7 @@ def step_message(key: str) -> Outgoing:
         ]
     )
     return Outgoing(
-        f"<b>Step {number} of {len(safety_store.STEP_KEYS)}: {escape(title)}</b>\n"
+        f"<b>Step {number} of {len(STEP_KEYS)}: {escape(title)}</b>\n"
         f"{escape(question)}\n\nType your answer.",
         keyboard,
     )
@@ -41,7 +41,7 @@ async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     if user is None or not await require_consent(update, context):
         return
-    step = await safety_store.editing_step(services(context).store, user.id)
+    step = await services(context).safety.editing_step(user.id)
     if step is not None:  # pick up where they left off
         await reply(update, context, [step_message(step)])
         return
@@ -51,7 +51,7 @@ async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def show(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     assert user is not None
-    text = await safety_store.get_plan_text(services(context).store, user.id)
+    text = await services(context).safety.plan_text(user.id)
     if text:
         keyboard = InlineKeyboardMarkup(
             [
@@ -82,7 +82,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
     """A typed answer to the step being edited (the crisis check has already run)."""
     user = update.effective_user
     assert user is not None
-    nxt = await safety_store.answer_step(services(context).store, user.id, text)
+    nxt = await services(context).safety.answer_step(user.id, text)
     await after_step(update, context, nxt)
 
 
@@ -112,7 +112,7 @@ async def on_action(
     query, user = update.callback_query, update.effective_user
     if query is None or user is None:
         return
-    store = services(context).store
+    safety = services(context).safety
     await answer(query)
     if data.action == "plan":
         await show(update, context)
@@ -120,15 +120,15 @@ async def on_action(
         await reply(
             update,
             context,
-            [Outgoing(INTRO), step_message(await safety_store.start_plan(store, user.id))],
+            [Outgoing(INTRO), step_message(await safety.start_plan(user.id))],
         )
     elif data.action == "planskip":
-        if await safety_store.editing_step(store, user.id) is None:
-            return
-        await after_step(update, context, await safety_store.answer_step(store, user.id, None))
+        skipped = await safety.skip_step(user.id)
+        if skipped.open:
+            await after_step(update, context, skipped.next)
     elif data.action == "planpause":
-        await safety_store.pause_plan(store, user.id)
+        await safety.pause_plan(user.id)
         await reply(update, context, [Outgoing("Paused. /safetyplan picks it up again.")])
     elif data.action == "plandel":
-        await safety_store.delete_plan(store, user.id)
+        await safety.delete_plan(user.id)
         await reply(update, context, [Outgoing("Your safety plan is deleted.")])

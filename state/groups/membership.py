@@ -137,6 +137,19 @@ async def checkin_groups(uow: UnitOfWork, user_id: int) -> list[GroupRecord]:
     return [g for g, m in await member_groups(uow, user_id) if m.share_checkins]
 
 
+async def is_member(uow: UnitOfWork, group_id: int, user_id: int) -> bool:
+    """Whether `user_id` is in the group now (not after leaving): one statement, for a live
+    rehearsal asking on every line."""
+    found = await uow.session.scalar(
+        select(Membership.user_id).where(
+            Membership.group_id == group_id,
+            Membership.user_id == user_id,
+            Membership.left_at.is_(None),
+        )
+    )
+    return found is not None
+
+
 async def members(uow: UnitOfWork, group_id: int) -> list[MemberRecord]:
     """Current members (not those who left), oldest first, with whether they still reach us."""
     rows = await uow.session.execute(

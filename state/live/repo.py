@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import delete, exists, func, select, update
 
-from state.db.groups import Group, Membership
 from state.db.live import LiveChat, LiveLine, LiveRun, LiveStep
 from state.db.models import OutboxMessage, SafetyEvent
 from state.store import UnitOfWork
@@ -35,15 +34,9 @@ class LiveRepo:
 
     # ---- chats -----------------------------------------------------------------------------
 
-    async def chat(self, chat_id: int) -> tuple[LiveChat, Group] | None:
-        row = (
-            await self.session.execute(
-                select(LiveChat, Group)
-                .join(Group, Group.id == LiveChat.group_id)
-                .where(LiveChat.chat_id == chat_id)
-            )
-        ).first()
-        return (row[0], row[1]) if row else None
+    async def chat(self, chat_id: int) -> LiveChat | None:
+        """The chat's link to a group (the group itself is the groups service's to read)."""
+        return await self.session.get(LiveChat, chat_id)
 
     async def link(self, chat_id: int, group_id: int, user_id: int, now: datetime) -> None:
         row = await self.session.get(LiveChat, chat_id)
@@ -57,19 +50,6 @@ class LiveRepo:
 
     async def unlink(self, chat_id: int) -> None:
         await self.session.execute(delete(LiveChat).where(LiveChat.chat_id == chat_id))
-
-    async def group(self, group_id: int) -> Group | None:
-        return await self.session.get(Group, group_id)
-
-    async def is_member(self, group_id: int, user_id: int) -> bool:
-        found = await self.session.scalar(
-            select(Membership.user_id).where(
-                Membership.group_id == group_id,
-                Membership.user_id == user_id,
-                Membership.left_at.is_(None),
-            )
-        )
-        return found is not None
 
     # ---- runs and steps --------------------------------------------------------------------
 

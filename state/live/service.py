@@ -31,7 +31,7 @@ from state import engine, outbox
 from state.db.live import LiveRun, LiveStep
 from state.db.models import utcnow
 from state.engine import Choose, Debrief, Output, RunState, Say
-from state.groups import is_leader, leader_groups
+from state.groups import GroupRecord, get_group, is_leader, is_member, leader_groups
 from state.language.screen import adjacent
 from state.live.records import (
     Closing,
@@ -67,8 +67,14 @@ def _where(run: LiveRun) -> Where:
     return Where(run.id, run.chat_id, run.thread_id)
 
 
-def _linked(chat_id: int, group) -> Linked:  # noqa: ANN001 - a Group row
+def _linked(chat_id: int, group: GroupRecord) -> Linked:
     return Linked(chat_id, group.id, group.name, group.leader_id)
+
+
+async def _chat_group(uow: UnitOfWork, chat_id: int) -> GroupRecord | None:
+    """The group a chat is linked to: live keeps the link, the groups feature the group."""
+    chat = await LiveRepo(uow).chat(chat_id)
+    return await get_group(uow, chat.group_id) if chat is not None else None
 
 
 class Live:
@@ -81,7 +87,7 @@ class Live:
 
     async def _leads(self, uow: UnitOfWork, user_id: int, group_id: int) -> bool:
         """Whether `user_id` leads this group now (a removed leader's groups wait for them)."""
-        group = await LiveRepo(uow).group(group_id)
+        group = await get_group(uow, group_id)
         return (
             group is not None
             and group.leader_id == user_id
@@ -95,13 +101,12 @@ class Live:
 
         async def work(uow: UnitOfWork) -> Outcome:
             repo = LiveRepo(uow)
-            found = await repo.chat(chat_id)
+            group = await _chat_group(uow, chat_id)
             if not await is_leader(uow, user_id, self.admins):
                 return Outcome("ignore")
-            if found is None:
+            if group is None:
                 groups = tuple(await leader_groups(uow, user_id))
                 return Outcome("choose" if groups else "no-groups", groups=groups)
-            _, group = found
             if group.leader_id != user_id:
                 return Outcome("ignore")  # another leader's group meets here
             link = _linked(chat_id, group)
@@ -121,13 +126,13 @@ class Live:
             repo = LiveRepo(uow)
             if not await self._leads(uow, user_id, group_id):
                 return Outcome("ignore")
-            found = await repo.chat(chat_id)
-            if found is not None and found[1].leader_id != user_id:
+            found = await _chat_group(uow, chat_id)
+            if found is not None and found.leader_id != user_id:
                 return Outcome("ignore")  # never take another leader's chat
             if await repo.active_run(chat_id) is not None:
-                return Outcome("running", link=_linked(chat_id, found[1]) if found else None)
+                return Outcome("running", link=_linked(chat_id, found) if found else None)
             await repo.link(chat_id, group_id, user_id, utcnow())
-            group = await repo.group(group_id)
+            group = await get_group(uow, group_id)
             return Outcome("ok", link=_linked(chat_id, group))
 
         return await self.store.run(user_id, work, ensure_user=False)
@@ -135,13 +140,13 @@ class Live:
     async def unlink(self, user_id: int, chat_id: int) -> Outcome:
         async def work(uow: UnitOfWork) -> Outcome:
             repo = LiveRepo(uow)
-            found = await repo.chat(chat_id)
-            if found is None or not await self._leads(uow, user_id, found[1].id):
+            found = await _chat_group(uow, chat_id)
+            if found is None or not await self._leads(uow, user_id, found.id):
                 return Outcome("ignore")
             if await repo.active_run(chat_id) is not None:
-                return Outcome("running", link=_linked(chat_id, found[1]))
+                return Outcome("running", link=_linked(chat_id, found))
             await repo.unlink(chat_id)
-            return Outcome("ok", link=_linked(chat_id, found[1]))
+            return Outcome("ok", link=_linked(chat_id, found))
 
         return await self.store.run(user_id, work, ensure_user=False)
 
@@ -162,13 +167,13 @@ class Live:
 
         async def work(uow: UnitOfWork) -> Outcome:
             repo = LiveRepo(uow)
-            found = await repo.chat(chat_id)
+            found = await _chat_group(uow, chat_id)
             if found is None:
                 leader = await is_leader(uow, user_id, self.admins)
                 return Outcome("not-linked" if leader else "ignore")
-            if not await self._leads(uow, user_id, found[1].id):
+            if not await self._leads(uow, user_id, found.id):
                 return Outcome("ignore")
-            link = _linked(chat_id, found[1])
+            link = _linked(chat_id, found)
             if scenario is None:
                 return Outcome("unknown", link=link)
             if await repo.active_run(chat_id, lock=True) is not None:
@@ -177,7 +182,7 @@ class Live:
             # A group goes straight into the scene: no worked example, frame or ratings.
             state, outputs = engine.start(scenario, seed, with_prelude=False)
             run = await repo.add_run(
-                group_id=found[1].id,
+                group_id=found.id,
                 chat_id=chat_id,
                 thread_id=thread_id,
                 scenario_id=scenario.id,
@@ -339,10 +344,10 @@ class Live:
             repo = LiveRepo(uow)
             run = await repo.active_run(chat_id, lock=True)
             if run is None:
-                found = await repo.chat(chat_id)
-                if found is None or not await self._leads(uow, user_id, found[1].id):
+                found = await _chat_group(uow, chat_id)
+                if found is None or not await self._leads(uow, user_id, found.id):
                     return Outcome("ignore")
-                return Outcome("idle", link=_linked(chat_id, found[1]))
+                return Outcome("idle", link=_linked(chat_id, found))
             if not await self._leads(uow, user_id, run.group_id):
                 return Outcome("ignore")
             row = await repo.current_step(run.id)
@@ -393,7 +398,7 @@ class Live:
             run = await repo.run(run_id, lock=True)
             if run is None or run.status != "active":
                 return Outcome("gone")
-            if not await repo.is_member(run.group_id, user_id):
+            if not await is_member(uow, run.group_id, user_id):
                 return Outcome("not-member")
             row = await repo.current_step(run.id)
             if row is None or row.status != "voting":
@@ -418,14 +423,7 @@ class Live:
         stopped everything, and what they type next is not a line for the group.
         """
 
-        async def work(uow: UnitOfWork) -> bool:
-            repo = LiveRepo(uow)
-            draft = await repo.draft(user_id)
-            if draft is None:
-                return False
-            return not await repo.crisis_since(user_id, draft.created_at)
-
-        return await self.store.read(work)
+        return await self.store.read(lambda uow: drafting(uow, user_id))
 
     async def cancel_draft(self, user_id: int) -> bool:
         dropped = await self.store.run(
@@ -455,7 +453,7 @@ class Live:
             if run is None or row is None or run.status != "active" or row.status != "voting":
                 await repo.drop_drafts(user_id)
                 return Outcome("closed")
-            if not await repo.is_member(run.group_id, user_id):  # left since they asked
+            if not await is_member(uow, run.group_id, user_id):  # left since they asked
                 await repo.drop_drafts(user_id)
                 return Outcome("not-member")
             words = clean_text(text).strip()
@@ -469,7 +467,7 @@ class Live:
             read = reading(words, looks_for)
             draft.text, draft.reading, draft.status = words, reading_dict(read), "waiting"
             row.lines += 1
-            group = await repo.group(run.group_id)
+            group = await get_group(uow, run.group_id)
             title = scenario.title if scenario else run.scenario_id
             line = Line(draft.id, _where(run), row.step, title, words, read)
             if group is not None:
@@ -659,6 +657,15 @@ class Live:
 
 def _carried(out: Outcome) -> dict[str, object]:
     return {"phase": out.phase, "moment": out.moment, "closing": out.closing, "tally": out.tally}
+
+
+async def drafting(uow: UnitOfWork, user_id: int) -> bool:
+    """`Live.drafting` inside the caller's transaction (the update gate's read asks it)."""
+    repo = LiveRepo(uow)
+    draft = await repo.draft(user_id)
+    if draft is None:
+        return False
+    return not await repo.crisis_since(user_id, draft.created_at)
 
 
 def leader_line_text(group_name: str, line: Line) -> str:

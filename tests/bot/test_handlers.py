@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from bot import callbacks
 from offline import keyboard
-from state import safety_store
 from state.db.models import Base, Run, SafetyEvent, User
 from state.engine import Choose
+from state.safety_service import Safety
 
 SCENARIO = "family/birthday-or-group"
 
@@ -642,7 +642,7 @@ async def test_safety_plan_steps_and_card(consented, bot_env):
     await chat.send("my sister Ana, 555-0100")
     assert "Step 4 of 6" in chat.request.texts()[-1]
     await chat.press_button("Finish later")
-    assert await safety_store.editing_step(bot_env[2], chat.user_id) is None
+    assert await Safety(bot_env[2]).editing_step(chat.user_id) is None
     await chat.send("/safety")
     card = chat.request.texts()[-1]
     assert "Warning signs: when I stop answering my phone" in card
@@ -670,7 +670,7 @@ async def test_redelivered_non_step_updates_are_skipped(consented, bot_env):
     assert chat.request.texts() == []
     await chat.send("/safetyplan")
     await chat.press_button("Finish later")
-    assert await safety_store.editing_step(bot_env[2], chat.user_id) is None
+    assert await Safety(bot_env[2]).editing_step(chat.user_id) is None
     await chat.send("/safety")
     card = chat.request.texts()[-1]
     assert "Warning signs: when I stop sleeping" in card

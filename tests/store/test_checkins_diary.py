@@ -20,7 +20,7 @@ from state.db.checkins import CheckinSettings
 from state.db.models import OutboxMessage, Run
 from state.engine import RunState
 from state.privacy import delete_user, export_user
-from state.safety_store import record_crisis
+from state.safety_service import Safety
 from state.store import Store
 
 DAY = date(2026, 6, 1)
@@ -211,8 +211,8 @@ async def test_the_crisis_card_brings_a_follow_up_only_to_those_with_check_ins(
         async with store.transaction(5) as uow:
             await uow.users.set_consent(5, "test")  # no check-ins: nothing to follow up with
         crisis = CrisisResult(True, "suicide", 1, "test", action="card")
-        await record_crisis(store, 4, crisis)
-        await record_crisis(store, 5, crisis)
+        await Safety(store).record_crisis(4, crisis)
+        await Safety(store).record_crisis(5, crisis)
         assert (await settings(store, 4)).crisis_on == DAY
 
         async def still_struggling(uow):

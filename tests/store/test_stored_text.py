@@ -11,12 +11,12 @@ import json
 
 from sqlalchemy import select
 
-from state import safety_store
 from state.coach import match_reply
 from state.db.models import SafetyPlan, Turn
 from state.engine import Feedback, Reply
 from state.practice import Practice
 from state.privacy import export_user
+from state.safety_service import Safety
 from state.store import Store
 from state.text import clean_text
 
@@ -34,12 +34,12 @@ def test_clean_text_drops_lone_surrogates_and_nul_and_keeps_the_rest():
 
 async def test_a_plan_answer_is_stored_clean_and_shown(store: Store):
     await store.run(USER, lambda uow: uow.users.set_consent(USER, "v1"))
-    await safety_store.start_plan(store, USER)
-    await safety_store.answer_step(store, USER, f"  when I stop {LONE}sleeping\x00  ")
+    await Safety(store).start_plan(USER)
+    await Safety(store).answer_step(USER, f"  when I stop {LONE}sleeping\x00  ")
     async with store.transaction(None) as uow:
         plan = await uow.session.scalar(select(SafetyPlan).where(SafetyPlan.user_id == USER))
         assert plan is not None and plan.answers == {"warning_signs": "when I stop sleeping"}
-    assert await safety_store.get_plan_text(store, USER) == "Warning signs: when I stop sleeping"
+    assert await Safety(store).plan_text(USER) == "Warning signs: when I stop sleeping"
 
 
 async def test_a_typed_reply_is_kept_clean(store: Store, real_library):
@@ -65,7 +65,7 @@ async def test_rows_stored_before_the_cleaning_are_shown_and_exported(store: Sto
         uow.session.add(SafetyPlan(user_id=USER, answers={"people": f"Dana {LONE}555"}))
 
     await store.run(USER, old_row)
-    assert await safety_store.get_plan_text(store, USER) == "People I can ask for help: Dana 555"
+    assert await Safety(store).plan_text(USER) == "People I can ask for help: Dana 555"
     exported = await export_user(store, USER)
     payload = json.dumps(exported, ensure_ascii=False, default=str).encode("utf-8")
     assert "Dana 555" in payload.decode()

@@ -1,0 +1,98 @@
+"""Onboarding and the update gate: who someone is to the bot before any feature acts.
+
+Consent comes before anything is kept, and a redelivered Telegram update is applied once. The
+gate asks both, and for typed text also what it answers (a safety-plan step, a check-in
+question, a line for a live rehearsal), in ONE read, so a typed reply dispatches without
+asking the store again. Each method is one transaction, like `Practice` (state/practice.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from state.checkins import get_settings
+from state.live.service import drafting
+from state.safety_service import plan_step_open
+from state.store import Store, UnitOfWork
+
+# What typed text answers, in the order it is asked (the plan first: it may name the very
+# words that would otherwise stop everything). The names of bot/features' modules.
+PLAN, CHECKINS, LIVE = "plan", "checkins", "live"
+ASKED = (PLAN, CHECKINS, LIVE)  # a feature not named here is handed typed text unasked
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """What the gate found for one update."""
+
+    seen: bool  # already applied (a redelivery): skip it
+    consented: bool
+    # What typed text answers (PLAN, CHECKINS, LIVE), none: a reply to the role-play; None
+    # when the gate did not ask (it asks only for typed text).
+    awaiting: tuple[str, ...] | None = None
+
+
+async def awaiting(uow: UnitOfWork, user_id: int, now: datetime) -> tuple[str, ...]:
+    """What the user's next typed message may answer, first first, inside the caller's
+    transaction (all of them: a feature that finds the text isn't its own passes it on)."""
+    found = []
+    if await plan_step_open(uow, user_id):
+        found.append(PLAN)
+    settings = await get_settings(uow, user_id)
+    if settings is not None and settings.awaiting_now(now) is not None:
+        found.append(CHECKINS)
+    if await drafting(uow, user_id):
+        found.append(LIVE)
+    return tuple(found)
+
+
+class Onboarding:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def admit(
+        self, update_id: int, user_id: int, *, typed: bool = False, now: datetime | None = None
+    ) -> Admission:
+        """Seen before? consented? and, for `typed` text, what it answers: one read, no user
+        row, no write lock."""
+        at = now or datetime.now(UTC)
+
+        async def work(uow: UnitOfWork) -> Admission:
+            seen, consented = await uow.updates.gate(update_id, user_id)
+            if seen or not typed:
+                return Admission(seen, consented)
+            return Admission(seen, consented, await awaiting(uow, user_id, at))
+
+        return await self.store.read(work)
+
+    async def awaiting(self, user_id: int, now: datetime | None = None) -> tuple[str, ...]:
+        """What typed text answers, for when the gate could not look."""
+        at = now or datetime.now(UTC)
+        return await self.store.read(lambda uow: awaiting(uow, user_id, at))
+
+    async def mark(self, update_id: int, user_id: int) -> None:
+        """Remember a handled update, so a redelivery is skipped; not after /delete erased
+        the user (that would keep their id)."""
+
+        async def work(uow: UnitOfWork) -> None:
+            if await uow.users.get(user_id) is not None:
+                await uow.updates.mark(update_id, user_id)
+
+        await self.store.run(None, work)
+
+    async def consented(self, user_id: int) -> bool:
+        async def work(uow: UnitOfWork) -> bool:
+            user = await uow.users.get(user_id)
+            return user is not None and user.consented_at is not None
+
+        return await self.store.read(work)
+
+    async def meet(self, user_id: int) -> None:
+        """Keep the Telegram id alone (before consent), so the gate can recognise this user's
+        redeliveries."""
+        await self.store.run(user_id, lambda uow: uow.users.ensure(user_id))
+
+    async def agree(self, user_id: int, version: str) -> None:
+        """Consent to the terms of `version`, now."""
+        await self.store.run(user_id, lambda uow: uow.users.set_consent(user_id, version))

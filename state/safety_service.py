@@ -1,0 +1,104 @@
+"""Safety: the service a channel calls when crisis language is seen, and for the safety plan.
+
+One transaction per user action, like `Practice` (state/practice.py): the event, the end of
+the role-play, the crisis mark for tomorrow's check-in and a safety-plan answer typed in the
+same message are kept together or not at all. The queries are state/safety_store.py's, which
+work inside a caller's transaction, so the update gate can ask in its one read whether a plan
+step is open (`plan_step_open`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from state import safety_store
+from state.crisis import CrisisResult
+from state.safety_store import PLAN_STEPS, STEP_KEYS, Recorded, step_prompt
+from state.store import Store, UnitOfWork
+
+# What a channel needs of the plan's shape, beside the service.
+__all__ = [
+    "PLAN_STEPS",
+    "STEP_KEYS",
+    "Recorded",
+    "Safety",
+    "Skipped",
+    "plan_step_open",
+    "step_prompt",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A skipped plan step: whether one was open, and the step after it (None: the last)."""
+
+    open: bool
+    next: str | None = None
+
+
+async def plan_step_open(uow: UnitOfWork, user_id: int) -> bool:
+    """Whether typed text answers a safety-plan step, inside the caller's transaction (the
+    update gate's read asks it)."""
+    return await safety_store.editing(uow, user_id) is not None
+
+
+class Safety:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # ---- crisis --------------------------------------------------------------------------------
+
+    async def record_crisis(
+        self, user_id: int, result: CrisisResult, *, typed: str | None = None
+    ) -> Recorded:
+        """Record the event (never the words) and stop any role-play; `typed`, when a plan
+        step is being answered, is kept as its answer first (a plan may name the very
+        thoughts it plans for). Before consent nothing is kept. Returns the plan to show."""
+
+        async def work(uow: UnitOfWork) -> Recorded:
+            if typed is not None:
+                await safety_store.answer(uow, user_id, typed)
+            return await safety_store.record(uow, user_id, result)
+
+        return await self.store.run(user_id, work, ensure_user=False)
+
+    async def keep_plan_answer(self, user_id: int, typed: str) -> None:
+        """A message that asked "are you safe?" while a plan step was open answers the step."""
+
+        async def work(uow: UnitOfWork) -> None:
+            if await safety_store.editing(uow, user_id) is not None:
+                await safety_store.answer(uow, user_id, typed)
+
+        await self.store.run(user_id, work, ensure_user=False)
+
+    # ---- the plan ------------------------------------------------------------------------------
+
+    async def plan_text(self, user_id: int) -> str | None:
+        """The participant's plan as text (None without answers)."""
+        return await self.store.run(user_id, lambda uow: safety_store.own_plan_text(uow, user_id))
+
+    async def editing_step(self, user_id: int) -> str | None:
+        """The plan step being answered, if any: a read, no user row, no write lock."""
+        return await self.store.read(lambda uow: safety_store.editing(uow, user_id))
+
+    async def start_plan(self, user_id: int) -> str:
+        """Begin (or redo) the plan at its first step, which comes back."""
+        return await self.store.run(user_id, lambda uow: safety_store.start(uow, user_id))
+
+    async def answer_step(self, user_id: int, text: str) -> str | None:
+        """Save the answer to the open step; the next step, or None after the last."""
+        return await self.store.run(user_id, lambda uow: safety_store.answer(uow, user_id, text))
+
+    async def skip_step(self, user_id: int) -> Skipped:
+        async def work(uow: UnitOfWork) -> Skipped:
+            if await safety_store.editing(uow, user_id) is None:
+                return Skipped(False)
+            return Skipped(True, await safety_store.answer(uow, user_id, None))
+
+        return await self.store.run(user_id, work, ensure_user=False)
+
+    async def pause_plan(self, user_id: int) -> None:
+        await self.store.run(user_id, lambda uow: safety_store.pause(uow, user_id))
+
+    async def delete_plan(self, user_id: int) -> bool:
+        return await self.store.run(user_id, lambda uow: safety_store.delete(uow, user_id))

@@ -1,0 +1,81 @@
+"""The onboarding service (state/onboarding.py) on a real database: the update gate's one read
+(seen, consented, what typed text answers), marking an update, meeting and consent; and the
+practice reads the menu and /progress make."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from state import groups
+from state.checkins import Checkins
+from state.live import Live
+from state.onboarding import CHECKINS, LIVE, PLAN, Onboarding
+from state.practice import Practice
+from state.privacy import delete_user
+from state.safety_service import Safety
+
+USER, LEADER, MEMBER, CHAT = 9090, 9091, 9092, -100900
+
+
+async def member_drafting(store, library) -> None:
+    """A member who asked to send a line in a live rehearsal (as in test_live.py)."""
+    async with store.transaction(None) as uow:
+        for someone in (LEADER, MEMBER):
+            await uow.users.set_consent(someone, "v1")
+        await groups.set_role(uow, LEADER, groups.LEADER)
+        group = await groups.create_group(uow, LEADER, "Tuesday group", "Sam")
+        invite = await groups.create_invite(uow, kind="group", created_by=LEADER, group_id=group.id)
+        await groups.join_group(uow, invite.code, MEMBER, "M")
+    live = Live(store, library)
+    await live.link(LEADER, CHAT, group.id)
+    out = await live.start(LEADER, CHAT, "family/birthday-or-group", seed=1)
+    await live.posted(out.moment.where.run_id, 0, "poll-0", 5000)
+    assert (await live.open_line(MEMBER, out.moment.where.run_id)).status == "ok"
+
+
+async def test_the_gate_reads_seen_and_consent_and_asks_more_only_for_typed_text(store):
+    onboarding = Onboarding(store)
+    first = await onboarding.admit(1, USER)
+    assert (first.seen, first.consented, first.awaiting) == (False, False, None)
+    await onboarding.meet(USER)
+    assert not await onboarding.consented(USER)
+    await onboarding.agree(USER, "v1")
+    assert await onboarding.consented(USER)
+    typed = await onboarding.admit(1, USER, typed=True)
+    assert (typed.seen, typed.consented, typed.awaiting) == (False, True, ())
+    await onboarding.mark(1, USER)
+    again = await onboarding.admit(1, USER, typed=True)
+    assert again.seen and again.awaiting is None  # skipped: nothing more to ask
+
+
+async def test_what_typed_text_answers(store, real_library):
+    onboarding = Onboarding(store)
+    await onboarding.agree(USER, "v1")
+    await Safety(store).start_plan(USER)
+    assert (await onboarding.admit(2, USER, typed=True)).awaiting == (PLAN,)
+    await Safety(store).pause_plan(USER)
+    await Checkins(store).start_setup(USER)  # asks for a time zone
+    assert await onboarding.awaiting(USER) == (CHECKINS,)
+    later = datetime(2100, 1, 1, tzinfo=UTC)  # a question asked too long ago is not awaited
+    assert await onboarding.awaiting(USER, later) == ()
+    await member_drafting(store, real_library)
+    assert (await onboarding.admit(3, MEMBER, typed=True)).awaiting == (LIVE,)
+
+
+async def test_no_mark_after_delete(store):
+    onboarding = Onboarding(store)
+    await onboarding.agree(USER, "v1")
+    await delete_user(store, USER)
+    await onboarding.mark(4, USER)
+    assert not (await onboarding.admit(4, USER)).seen  # no row kept the id
+
+
+async def test_the_menu_and_progress_reads(store, real_library):
+    practice = Practice(store, real_library)
+    await Onboarding(store).agree(USER, "v1")
+    assert await practice.active_run(USER) is None
+    turn = await practice.begin(USER, "family/birthday-or-group", seed=1)
+    run = await practice.active_run(USER)
+    assert run is not None and run.id == turn.run_id
+    standing = await practice.standing(USER, datetime.now(UTC), 14)
+    assert standing.practice.started == 1 and standing.checkins.total == 0
