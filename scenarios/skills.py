@@ -287,7 +287,7 @@ PLAIN: dict[str, str] = {
     "repair.own-part": "owned your part",
     "repair.reconnect": "invited the relationship back in",
     "coping.name-feeling": "named the feeling and took a slow breath",
-    "coping.halt": "checked in with yourself with HALT (hungry, angry, lonely, tired)",
+    "coping.halt": "checked in with yourself (hungry, angry, lonely, tired)",
     "coping.urge-surfing": "let the urge rise and fall without acting on it",
     "coping.tipp": "brought your body down first",
     "coping.grounding": "came back to the room through your senses",

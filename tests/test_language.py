@@ -277,7 +277,7 @@ def test_a_long_message_is_read_window_by_window():
 
 
 def test_the_words_a_negator_governs_are_tokens_of_their_own():
-    """"i'd never hurt myself" must not look like "i'll hurt myself" with one more word."""
+    """ "i'd never hurt myself" must not look like "i'll hurt myself" with one more word."""
     t = crisis.normalise("I'd never hurt myself, but I'm so tired")
     assert crisis.negated_words(t) == ["hurt", "myself"]  # the clause ends at the comma
     assert "n_hurt" in features.crisis_features("i would never hurt myself").words
