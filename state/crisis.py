@@ -356,8 +356,9 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
             r"handful of|a lot of|too many|way too many|a ton of|my whole|everything)\b"
             r"( \w+){0,3}? " + _DRUGS + r"\b"
             # "i took all my meds this morning like i'm supposed to" is adherence, not an overdose
-            r"(?! (this morning|today|on time|as prescribed|like i am supposed|like im supposed|like "
-            r"i was told|like (my|the) doctor|with (my )?(breakfast|lunch|dinner|food)|for the day))"
+            r"(?! (this morning|today|on time|as prescribed|like i am supposed|like im supposed|"
+            r"like i was told|like (my|the) doctor|with (my )?(breakfast|lunch|dinner|food)|"
+            r"for the day))"
             r"|\b(take|taking|took|swallow|swallowed) everything\b|"
             r"\b(took|swallowed|downed) (the|a) (whole|entire) (bottle|pack|box)\b"
         ),
@@ -673,8 +674,8 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
             r"(here|around) (much longer|for much longer|for long|anymore|tomorrow)\b|\bi will not "
             r"be (here|around)\b"
             # "i won't be around this week, finals": a plan with an end, not a farewell
-            r"(?! (this|next|on|until|till|til|at|for the|for a|from|after|over the|much this|during|"
-            r"in the (morning|afternoon|evening)|(mon|tues|wednes|thurs|fri|satur|sun)day))"
+            r"(?! (this|next|on|until|till|til|at|for the|for a|from|after|over the|much this|"
+            r"during|in the (morning|afternoon|evening)|(mon|tues|wednes|thurs|fri|satur|sun)day))"
         ),
         False,
     ),
