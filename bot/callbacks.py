@@ -15,8 +15,10 @@ _ID = r"[a-z0-9][a-z0-9_-]*"
 _CHOICE = re.compile(rf"^c:([0-9a-z]{{1,8}})\.([0-9a-z]{{1,4}}):({_ID})/({_ID})$")
 _SCENARIO = re.compile(rf"^s:({_ID}/{_ID})$")
 _CONTEXT = re.compile(rf"^x:({_ID})$")
-_STEP = re.compile(r"^p:([0-9a-z]{1,8})\.([0-9a-z]{1,4}):([a-z]{1,12})/([a-z0-9-]{1,20})$")
-_AFTER = re.compile(r"^e:([0-9a-z]{1,8}):([a-z]{1,12})/([a-z0-9-]{1,20})$")
+# A step's value is as long as its longest name ("discounting-the-positive", a thinking trap):
+# 2 + 8 + 1 + 4 + 1 + 12 + 1 + 32 = 61 bytes at most, within Telegram's 64
+_STEP = re.compile(r"^p:([0-9a-z]{1,8})\.([0-9a-z]{1,4}):([a-z]{1,12})/([a-z0-9-]{1,32})$")
+_AFTER = re.compile(r"^e:([0-9a-z]{1,8}):([a-z]{1,12})/([a-z0-9-]{1,32})$")
 _ARG = r"[A-Za-z0-9_-]{1,40}"
 _SIMPLE = re.compile(rf"^([a-z]{{1,12}})(?::({_ARG}))?$")
 

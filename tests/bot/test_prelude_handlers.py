@@ -3,14 +3,18 @@ and what an old or forged button of theirs gets (#18)."""
 
 from __future__ import annotations
 
+import typing
 from html import unescape
 from pathlib import Path
 
 import pytest
 
+from bot import callbacks
 from bot.settings import Settings
 from offline import TOKEN, Chat, offline_app
 from scenarios.library import load_library
+from scenarios.limits import CALLBACK_DATA_BYTES
+from scenarios.model import Trap
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "scenarios"
 LIBRARY = load_library([FIXTURES])
@@ -130,3 +134,11 @@ async def test_progress_lists_and_charts_anxiety_before_and_after(fixture_chat):
     assert "coping moves 2" in text
     [photo] = chat.request.sent("sendPhoto")
     assert photo["caption"].startswith("Anxiety before and after")
+
+
+@pytest.mark.parametrize("trap", typing.get_args(Trap))
+def test_every_thinking_trap_button_reads_back(trap):
+    """A trap's button that didn't parse answered "expired" (it did, for the longest name)."""
+    data = callbacks.prelude_step(36**8 - 1, 36**4 - 1, "thought", trap)
+    assert len(data.encode()) <= CALLBACK_DATA_BYTES
+    assert callbacks.parse(data) == callbacks.StepData(36**8 - 1, 36**4 - 1, "thought", trap)
