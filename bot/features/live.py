@@ -219,7 +219,8 @@ def split_caption(tally: Tally) -> str:
     """The chart's caption: the votes, and how many went to each style."""
     by_style: dict[str, int] = {}
     for option, n in tally.options:
-        by_style[option.style] = by_style.get(option.style, 0) + n
+        if option.move is None:  # a listening, exposure or coping move has no style to count
+            by_style[option.style] = by_style.get(option.style, 0) + n
     mix = " · ".join(f"{STYLE_MARK.get(s, '•')} {n}" for s, n in by_style.items() if n)
     return f"🗳 <b>Step {tally.step + 1}: how the group voted</b>, {_votes(tally.total)}" + (
         f"\n{mix}" if mix else ""
@@ -243,7 +244,7 @@ def results_message(tally: Tally) -> Outgoing:
         ]
         if option.said != option.text:
             lines.append(f"<i>“{escape(option.said)}”</i>")
-        lines.append(f"<i>{escape(option.style)}</i> — {escape(option.feedback)}")
+        lines.append(f"<i>{escape(option.label)}</i> — {escape(option.feedback)}")
     names = {o.choice_id: o.text for o, _ in tally.options}
     follow = tally.follow
     if follow is None:

@@ -39,6 +39,15 @@ class Option:
     style: str
     feedback: str
     skills: tuple[str, ...]
+    move: str | None = None  # listening, exposure or coping: the four styles don't describe it
+
+    @property
+    def label(self) -> str:
+        """What the group is told the option was: its move, or else its style."""
+        return MOVE_NAMES.get(self.move or "", self.style)
+
+
+MOVE_NAMES = {"listening": "listening move", "exposure": "exposure move", "coping": "coping move"}
 
 
 @dataclass(frozen=True, slots=True)

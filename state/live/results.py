@@ -20,6 +20,7 @@ def option(choice: Choice) -> Option:
         choice.style.value,
         choice.feedback,
         tuple(choice.skills),
+        choice.move,
     )
 
 
@@ -72,8 +73,8 @@ def group_debrief(
     for step, node, ids, votes, chosen, chosen_by in steps:
         opts = options_at(scenario, node, ids)
         numbers = dict(zip([o.choice_id for o in opts], counts(ids, votes), strict=False))
-        for o in opts:
-            if numbers.get(o.choice_id):
+        for o in opts:  # the style mix counts only what the four styles describe
+            if numbers.get(o.choice_id) and o.move is None:
                 by_style[o.style] = by_style.get(o.style, 0) + numbers[o.choice_id]
         picked = next((o for o in opts if o.choice_id == chosen), None)
         if picked is None:
