@@ -219,6 +219,12 @@ class Practice:
                     return Turn(run.id, run.state.step, run.scenario_id, [EXPIRED_AFTER])
                 if value != prelude.SKIP:
                     await uow.runs.set_exposure(run.id, compared=value)
+                if run.prediction is not None:
+                    # The typed prediction was kept to be quoted back here; past this step it is
+                    # kept only for someone who chose to keep what they type (/privacy).
+                    user = await uow.users.get(user_id)
+                    if user is None or not user.keep_typed_text:
+                        await uow.runs.set_exposure(run.id, prediction=None)
                 done = exposure.closing(
                     run.anxiety_before,
                     run.anxiety_after,

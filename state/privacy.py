@@ -61,7 +61,8 @@ ABOUT_TABLES: dict[str, str] = {
     "runs": "Each scenario you started: where you were in it (`state` is the bot's own "
     "bookmark: the line you were on and the choices so far) and how it ended; for anxiety "
     "practice, your ratings before and after, what you expected (`prediction`, in your "
-    "words) and how it compared.",
+    "words, kept past the comparison only if you chose to keep what you type) and how it "
+    "compared.",
     "turns": "Each answer you gave in a scenario: the button (`choice_id`), its style (or "
     "`move`: a listening, exposure or coping move) and skills, and what you typed if you chose "
     "to keep typed replies.",

@@ -7,7 +7,8 @@ and nothing of them is kept. Then a full play: the peer's example, the frame, th
 7, a typed prediction, the scene with a listening move, the debrief (framed by the answer, the
 move counted apart), anxiety 3 after, "better than expected"; an old prelude button and a
 forged one get a kind answer and change nothing; /progress shows 7 → 3. A second play's
-debrief compares it with the first. /mydata holds the prediction; /delete erases it.
+debrief compares it with the first. The typed prediction is gone once it was quoted back (the
+participant didn't choose to keep what they type); /mydata holds the ratings.
 """
 
 from __future__ import annotations
@@ -156,9 +157,11 @@ def test_exposure_practice_before_during_and_after(stub, tmp_path):
         stub.press(USER, stub.wait_button(USER, "3")[1])
         stub.wait_for(lambda: len(toasts(stub)) > before)
         run = asyncio.run(runs(url))[-1]
+        # The prediction was kept to be quoted back; this participant didn't choose to keep what
+        # they type (/privacy), so past the comparison it is gone. The ratings stay.
         assert (run.anxiety_before, run.prediction, run.anxiety_after, run.compared) == (
             7,
-            PREDICTION,
+            None,
             3,
             "better",
         )
@@ -184,7 +187,8 @@ def test_exposure_practice_before_during_and_after(stub, tmp_path):
         mark = len(stub.sent_to(USER))
         stub.send_text(USER, "/mydata")
         export = stub.wait_for(lambda: [s for s in stub.sent_to(USER, "sendDocument")], 30)[-1]
-        assert PREDICTION in str(export.params.get("document", {}).get("content", b""), "utf-8")
+        exported = str(export.params.get("document", {}).get("content", b""), "utf-8")
+        assert PREDICTION not in exported and "anxiety_before" in exported
     finally:
         bot.send_signal(signal.SIGTERM)
         try:

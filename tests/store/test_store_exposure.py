@@ -64,7 +64,9 @@ async def test_moves_exposure_answers_and_the_previous_attempt(store):
         (6, 9, "worse"),
         (5, None, None),
     ]
-    assert runs[0].prediction == "It will be awkward and I will mumble."
+    # Quoted back at the comparison, then gone: this participant keeps nothing they type. The
+    # second run's is kept until its own comparison.
+    assert [r.prediction for r in runs] == [None, "It will be awkward and I will mumble."]
     assert [(t.choice_id, t.style, t.move) for t in turns] == [
         ("stay-quiet", "passive", None),
         ("share", "assertive", None),
@@ -76,3 +78,16 @@ async def test_moves_exposure_answers_and_the_previous_attempt(store):
     async with store.transaction(LEADER) as uow:
         report = await group_report(uow, group)
     assert report.styles == {"passive": 1, "assertive": 1}  # the leader's mix leaves moves out
+
+
+async def test_the_prediction_stays_for_someone_who_keeps_what_they_type(store):
+    async with store.transaction(USER) as uow:
+        await uow.users.ensure(USER)
+        await uow.users.set_keep_typed_text(USER, True)
+    practice = Practice(store, LIBRARY)
+    run = await play(practice, ["stay-quiet"])
+    await practice.after(USER, run.run_id, "after", "4")
+    await practice.after(USER, run.run_id, "compare", "same")
+    async with store.transaction(USER) as uow:
+        (kept,) = await uow.runs.for_user(USER)
+    assert (kept.prediction, kept.compared) == ("It will be awkward and I will mumble.", "same")
