@@ -294,8 +294,11 @@ class Practice:
         scenario = self.library.get(run.scenario_id)
         if scenario is None or run.state.step != step + 1 or not _settled(run.updated_at):
             return None
-        debrief = engine.debrief(scenario, run.state)
-        return Turn(run.id, run.state.step, run.scenario_id, [EXPIRED, debrief], ended=True)
+        # the same debrief as the first time, the comparison with the previous attempt included
+        outputs = await _with_previous(
+            uow, user_id, run.id, run.state, [EXPIRED, engine.debrief(scenario, run.state)]
+        )
+        return Turn(run.id, run.state.step, run.scenario_id, outputs, ended=True)
 
     def _scenario_for(self, run: RunRecord) -> Scenario | None:
         """The run's scenario if it can carry on: None when gone or its node was removed."""

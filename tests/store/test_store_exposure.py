@@ -4,7 +4,10 @@ second attempt compares it with the first (#18)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import time_machine
 
 from scenarios.library import load_library
 from state import groups as core
@@ -55,6 +58,17 @@ async def test_moves_exposure_answers_and_the_previous_attempt(store):
     second = await play(practice, ["share", "reflect"], anxiety="5")
     debrief = next(o for o in second.outputs if isinstance(o, Debrief))
     assert debrief.previous.startswith("Compared with your last try: This time you reached")
+    # The last choice pressed again a while later (its reply never came): the same debrief,
+    # the comparison included.
+    with time_machine.travel(datetime.now(UTC) + timedelta(seconds=30), tick=True):
+        again = await practice.act(
+            USER,
+            Choose("reflect"),
+            expect_run=second.run_id,
+            expect_step=second.step - 1,
+        )
+    resent = next(o for o in again.outputs if isinstance(o, Debrief))
+    assert resent.previous == debrief.previous
     assert debrief.summary.startswith("You said getting what you asked for mattered most")
 
     async with store.transaction(USER) as uow:
