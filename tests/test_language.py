@@ -45,6 +45,7 @@ def test_training_never_reads_the_held_out_split():
         assert data.HELDOUT not in path.parents
 
 
+@pytest.mark.slow  # fits the models twice
 def test_training_is_deterministic():
     examples = data.style_examples()[::7][:300]  # every style
     feats = [train.style_features(ex.text) for ex in examples]

@@ -42,6 +42,7 @@ def _corpus() -> list[str]:
     return [crisis.normalise(t) for t in texts]
 
 
+@pytest.mark.slow  # every training text through the rules twice
 def test_the_rules_find_the_same_with_and_without_the_gates(monkeypatch):
     corpus = _corpus()
     gated = [(crisis.detect_normalised(t), crisis.cues(t)) for t in corpus]

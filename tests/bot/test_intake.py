@@ -72,6 +72,7 @@ def crisis_card_to(stub: BotApiStub, user_id: int) -> bool:
 
 
 @pytest.mark.parametrize("webhook", [False, True], ids=["polling", "webhook"])
+@pytest.mark.slow
 def test_a_refused_token_is_one_line_without_the_token(tmp_path, webhook):
     stub = BotApiStub().start()
     stub.answer = lambda method, params: (
@@ -103,6 +104,7 @@ def test_a_refused_token_is_one_line_without_the_token(tmp_path, webhook):
     ], output
 
 
+@pytest.mark.slow
 def test_polling_skips_an_update_it_cannot_read_and_handles_the_rest(stub, tmp_path):
     # One getUpdates batch: a readable message, one PTB can't read, a crisis from someone else.
     stub.send_text(A, "/help")

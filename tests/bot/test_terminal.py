@@ -11,6 +11,9 @@ import pytest
 
 from texts import probable_text
 
+# Each test runs `rehearse play` as a subprocess: `make test` runs them, `make quick` does not.
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 
 
