@@ -906,3 +906,17 @@ def start_bot(stub: BotApiStub, cwd: Any, database_url: str, log: str = "bot.log
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+
+
+def stop_bot(bot: Any, wait: float = 20) -> None:
+    """Stop a `start_bot` subprocess as an operator would (SIGTERM, a graceful wait), killing
+    and reaping it only when it doesn't stop in time."""
+    import signal
+    import subprocess
+
+    bot.send_signal(signal.SIGTERM)
+    try:
+        bot.wait(wait)
+    except subprocess.TimeoutExpired:
+        bot.kill()
+        bot.wait(10)

@@ -8,15 +8,13 @@ minute; the participant answers with buttons and a typed note; /progress and /my
 from __future__ import annotations
 
 import json
-import signal
 import sqlite3
-import subprocess
 import time
 from datetime import UTC, datetime
 
 import pytest
 
-from stub_api import BotApiStub, start_bot
+from stub_api import BotApiStub, start_bot, stop_bot
 
 USER = 5151
 NOTE = "Walked with a friend after work."
@@ -107,11 +105,7 @@ def test_check_in_arrives_at_its_minute_and_shows_in_progress_and_mydata(stub, t
         assert answer["halt"] == ["tired"] and answer["note"] == NOTE
         assert data["tables"]["checkin_settings"][0]["timezone"] == "UTC"
     finally:
-        bot.send_signal(signal.SIGTERM)
-        try:
-            bot.wait(20)
-        except subprocess.TimeoutExpired:
-            bot.kill()
+        stop_bot(bot)
 
     # Delivered by the outbox sender, once, in the minute it was set for.
     db = sqlite3.connect(tmp_path / "e2e.db")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
 import subprocess
 from html import unescape
 from pathlib import Path
@@ -25,7 +24,7 @@ from bot.services import CONSENT_VERSION
 from state import groups
 from state.safety import ASK_TEXT, SCENE_STOPPED
 from state.store import Store
-from stub_api import TOKEN, BotApiStub, Sent, start_bot
+from stub_api import TOKEN, BotApiStub, Sent, start_bot, stop_bot
 from texts import probable_text
 
 LEADER, MEMBER = 9300, 9301
@@ -134,11 +133,7 @@ def crisis_card_and_plan(stub: BotApiStub, tmp_path: Path, url: str) -> None:
         exported = json.loads(document.params["document"]["content"])
         assert exported["user_id"] == MEMBER
     finally:
-        bot.send_signal(signal.SIGTERM)
-        try:
-            bot.wait(20)
-        except subprocess.TimeoutExpired:
-            bot.kill()
+        stop_bot(bot)
     assert not any("Sorry" in t for t in texts(stub, MEMBER))
     assert not [c for c in stub.calls if c.method.endswith(":refused")]
     log = (tmp_path / "bot.log").read_text(errors="replace")
@@ -215,11 +210,7 @@ def question_flow(stub: BotApiStub, tmp_path, url: str) -> None:
         assert "answered yes when the bot asked" in alert.params["text"]
         assert "Pat" in alert.params["text"]
     finally:
-        bot.send_signal(signal.SIGTERM)
-        try:
-            bot.wait(20)
-        except subprocess.TimeoutExpired:
-            bot.kill()
+        stop_bot(bot)
     assert not any("Sorry" in t for t in texts(stub, MEMBER))
     assert sum(ASK_TEXT in t for t in texts(stub, MEMBER)) == 2
     log = (tmp_path / "bot.log").read_text(errors="replace")

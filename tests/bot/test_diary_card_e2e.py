@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -26,7 +25,7 @@ from bot.services import CONSENT_VERSION
 from state.db.models import Run
 from state.engine import RunState
 from state.store import Store
-from stub_api import BotApiStub, Sent, bot_env
+from stub_api import BotApiStub, Sent, bot_env, stop_bot
 
 USER = 7171
 SCENARIO, ENDING = "recovery/late-night-craving", "good-end"
@@ -47,14 +46,6 @@ def launch(stub: BotApiStub, cwd: Path, url: str, shift: timedelta, **extra: str
         return subprocess.Popen(
             [sys.executable, str(LAUNCHER)], cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT
         )
-
-
-def stop(bot: subprocess.Popen) -> None:
-    bot.send_signal(signal.SIGTERM)
-    try:
-        bot.wait(20)
-    except subprocess.TimeoutExpired:
-        bot.kill()
 
 
 async def seed(url: str) -> None:
@@ -179,7 +170,7 @@ def test_diary_card_two_days(stub, tmp_path):
         [pdf] = stub.wait_for(lambda: stub.sent_to(USER, "sendDocument"), 30)
         assert pdf.params["document"]["content"].startswith(b"%PDF")
     finally:
-        stop(bot)
+        stop_bot(bot)
 
     # The next day, by the clock: a program that asks only the mood, sleep and a note.
     before = count(stub)
@@ -196,7 +187,7 @@ def test_diary_card_two_days(stub, tmp_path):
         answer(stub, f"cisleep:{tomorrow}-8", "Anything you'd like to note")
         answer(stub, f"cinote:{tomorrow}-skip", "Check-in saved")
     finally:
-        stop(bot)
+        stop_bot(bot)
     log = (tmp_path / "bot.log").read_text(errors="replace")
     assert "Traceback" not in log
     assert len([s for s in stub.sent_to(USER) if "How are you today?" in str(s.params)]) == 1

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from stub_api import TOKEN, BotApiStub, start_bot
+from stub_api import TOKEN, BotApiStub, start_bot, stop_bot
 
 REPO = Path(__file__).resolve().parents[2]
 USER = 4242
@@ -61,11 +61,7 @@ def test_play_kill_restart_finish(stub, tmp_path):
         stub.press_button(USER, "I'll take Dana to lunch Saturday")
         stub.wait_for(lambda: count_texts(stub, "Debrief: Group kept, relationship kept"))
     finally:
-        bot.send_signal(signal.SIGTERM)
-        try:
-            bot.wait(20)
-        except subprocess.TimeoutExpired:
-            bot.kill()
+        stop_bot(bot)
     assert count_texts(stub, "Debrief") == 1
     # every choice's feedback arrived exactly once, across the kill, under its choice
     feedback = [str(s.params.get("text")) for s in stub.feedback_to(USER)]

@@ -14,8 +14,6 @@ participant didn't choose to keep what they type); /mydata holds the ratings.
 from __future__ import annotations
 
 import asyncio
-import signal
-import subprocess
 from html import unescape
 from pathlib import Path
 
@@ -24,7 +22,7 @@ from sqlalchemy import select
 
 from state.db.models import Run
 from state.store import Store
-from stub_api import TOKEN, BotApiStub, Sent, start_bot
+from stub_api import TOKEN, BotApiStub, Sent, start_bot, stop_bot
 
 USER = 9501
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "scenarios"
@@ -190,11 +188,7 @@ def test_exposure_practice_before_during_and_after(stub, tmp_path):
         exported = str(export.params.get("document", {}).get("content", b""), "utf-8")
         assert PREDICTION not in exported and "anxiety_before" in exported
     finally:
-        bot.send_signal(signal.SIGTERM)
-        try:
-            bot.wait(20)
-        except subprocess.TimeoutExpired:
-            bot.kill()
+        stop_bot(bot)
     log = (tmp_path / "bot.log").read_text(errors="replace")
     assert "Traceback" not in log
     assert PREDICTION not in log and "kill myself" not in log

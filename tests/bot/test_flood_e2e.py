@@ -10,14 +10,12 @@ they came past A's cap; A is told once to slow down, and most of the flood is sk
 
 from __future__ import annotations
 
-import signal
-import subprocess
 import time
 
 import pytest
 
 from bot.handlers.flood import SLOW_DOWN
-from stub_api import BotApiStub, Sent, start_bot
+from stub_api import BotApiStub, Sent, start_bot, stop_bot
 
 A, B = 9400, 9401
 FLOOD = 1000
@@ -50,11 +48,7 @@ def test_a_flood_from_one_user_does_not_delay_anothers_card(tmp_path):
         stub.wait_for(lambda: not stub.updates, 30)  # the flood has been read
         time.sleep(2)
     finally:
-        bot.send_signal(signal.SIGTERM)
-        try:
-            bot.wait(20)
-        except subprocess.TimeoutExpired:
-            bot.kill()
+        stop_bot(bot)
         stub.stop()
     print(f"B's card {card.at - asked:.2f} s after B wrote")
     to_a = [str(s.params["text"]) for s in stub.sent_to(A)]

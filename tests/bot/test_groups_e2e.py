@@ -10,14 +10,13 @@ the scenario and /group shows it.
 from __future__ import annotations
 
 import re
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from stub_api import TOKEN, BotApiStub, bot_env
+from stub_api import TOKEN, BotApiStub, bot_env, stop_bot
 
 REPO = Path(__file__).resolve().parents[2]
 LEADER = 9000
@@ -113,11 +112,7 @@ def test_leader_and_three_participants(stub, tmp_path):
         assert f"User{P1}: started 1/1, finished 1/1" in view
         assert f"User{P3} 🚫 blocked the bot" in view
     finally:
-        bot.send_signal(signal.SIGTERM)
-        try:
-            bot.wait(20)
-        except subprocess.TimeoutExpired:
-            bot.kill()
+        stop_bot(bot)
     for p in (P1, P2):
         assert count(stub, p, "would like you to practice") == 1  # once, never repeated
     assert count(stub, P3, "would like you to practice") == 0

@@ -9,7 +9,6 @@ webhook refuses a request without the secret before reading its body, and a body
 from __future__ import annotations
 
 import json
-import signal
 import socket
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from bot.intake import ALLOWED_UPDATES, MAX_WEBHOOK_BODY, SECRET_HEADER
-from stub_api import TOKEN, BotApiStub, bot_env, start_bot
+from stub_api import TOKEN, BotApiStub, bot_env, start_bot, stop_bot
 
 SECRET = "intake-test-secret"
 PRIVATE = "my sister Rosalind knows about my relapse"
@@ -29,15 +28,6 @@ A, B = 6101, 6102
 
 def db_url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'intake.db'}"
-
-
-def stop(bot: subprocess.Popen) -> None:
-    bot.send_signal(signal.SIGTERM)
-    try:
-        bot.wait(20)
-    except subprocess.TimeoutExpired:
-        bot.kill()
-        bot.wait(10)
 
 
 def unreadable(update_id: int, user_id: int, text: str) -> dict:
@@ -117,7 +107,7 @@ def test_polling_skips_an_update_it_cannot_read_and_handles_the_rest(stub, tmp_p
         stub.send_text(A, "/help")  # and polling goes on after it
         stub.wait_for(lambda: len(stub.sent_to(A)) >= 2, 30)
     finally:
-        stop(bot)
+        stop_bot(bot)
     polls = [c for c in stub.calls if c.method == "getUpdates"]
     assert polls and all(
         json.loads(c.params["allowed_updates"]) == list(ALLOWED_UPDATES) for c in polls
@@ -217,7 +207,7 @@ def test_webhook_checks_the_secret_first_caps_the_body_and_skips_what_it_cannot_
         assert post(port, json.dumps(text_update(92, B, CRISIS)).encode()) == 200
         stub.wait_for(lambda: crisis_card_to(stub, B), 30)
     finally:
-        stop(bot)
+        stop_bot(bot)
     (hook,) = [c for c in stub.calls if c.method == "setWebhook"]
     assert hook.params["url"] == "https://bot.example.org/hook/telegram"
     assert hook.params["secret_token"] == SECRET

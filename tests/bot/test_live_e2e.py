@@ -20,8 +20,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import signal
-import subprocess
 import time
 from html import unescape
 from pathlib import Path
@@ -35,7 +33,7 @@ from state import groups
 from state.db.live import LiveLine, LiveRun, LiveStep
 from state.db.models import utcnow
 from state.store import Store
-from stub_api import TOKEN, BotApiStub, Sent, start_bot
+from stub_api import TOKEN, BotApiStub, Sent, start_bot, stop_bot
 
 LEADER = 9400
 M1, M2, M3 = 9401, 9402, 9403
@@ -156,15 +154,6 @@ def go_on(stub: BotApiStub, label: str) -> int:
     before = posts(stub, CHAT)
     stub.press_in(CHAT, LEADER, data, message)
     return before
-
-
-def stop(bot: subprocess.Popen) -> None:
-    bot.send_signal(signal.SIGTERM)
-    try:
-        bot.wait(30)
-    except subprocess.TimeoutExpired:
-        bot.kill()
-        bot.wait(10)
 
 
 def ready(stub: BotApiStub, after: int = 0) -> None:
@@ -310,7 +299,7 @@ def play(stub: BotApiStub, tmp_path: Path, url: str) -> None:
             assert typed not in group_chat and typed not in copies
         assert not [c for c in stub.calls if c.method.endswith(":refused")]
     finally:
-        stop(bot)
+        stop_bot(bot, 30)
 
     async def stored(uow):
         run = await uow.session.scalar(select(LiveRun))
@@ -360,7 +349,7 @@ def test_restart_mid_run(stub, tmp_path):
         stub.vote(poll, M1, 0)
         stub.vote(poll, M2, 0)
     finally:
-        stop(bot)
+        stop_bot(bot, 30)
     stub.vote(poll, M3, 2)  # while the bot is down
     calls = len(stub.calls)
     bot = start_bot(stub, tmp_path, url)
@@ -373,7 +362,7 @@ def test_restart_mid_run(stub, tmp_path):
         go_on(stub, "▶ Go on")
         poll = new_poll(stub, 1)
     finally:
-        stop(bot)
+        stop_bot(bot, 30)
 
     # A crash between posting step 2's poll and recording it: the bot can't know it went out.
     async def lose_the_poll(uow) -> None:
@@ -396,7 +385,7 @@ def test_restart_mid_run(stub, tmp_path):
         timed = new_poll(stub, 3)
         stub.vote(timed, M2, 0)
     finally:
-        stop(bot)
+        stop_bot(bot, 30)
 
     # The leader's timer ran out while the bot was down: back, it closes the vote at once.
     async def time_up(uow) -> None:
@@ -415,7 +404,7 @@ def test_restart_mid_run(stub, tmp_path):
         assert len(polls(stub)) == 4
         assert not [c for c in stub.calls if c.method.endswith(":refused")]
     finally:
-        stop(bot)
+        stop_bot(bot, 30)
     in_chat = [c for c in stub.calls if c.chat_id == CHAT and c.method in POSTING]
     assert in_chat and all(int(c.params["message_thread_id"]) == TOPIC for c in in_chat)
     clean_log(tmp_path)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import re
 import signal
-import subprocess
 import time
 from collections import Counter
 from pathlib import Path
@@ -24,7 +23,7 @@ from state import groups as core
 from state.db.groups import Membership
 from state.db.models import User, utcnow
 from state.store import Store
-from stub_api import TOKEN, BotApiStub, start_bot
+from stub_api import TOKEN, BotApiStub, start_bot, stop_bot
 
 LEADER = 9000
 MEMBERS = list(range(9101, 9141))
@@ -76,14 +75,6 @@ def pushes(stub: BotApiStub):
         ]
 
 
-def stop(bot: subprocess.Popen) -> None:
-    bot.send_signal(signal.SIGTERM)
-    try:
-        bot.wait(20)
-    except subprocess.TimeoutExpired:
-        bot.kill()
-
-
 @pytest.mark.slow
 def test_a_push_killed_mid_send_reaches_everyone_and_is_reported_truly(tmp_path):
     stub = BotApiStub(latency=0.05).start()
@@ -112,7 +103,7 @@ def test_a_push_killed_mid_send_reaches_everyone_and_is_reported_truly(tmp_path)
         bot = start_bot(stub, tmp_path, url, ADMIN_USER_IDS="")
         report = text_to(stub, LEADER, "<b>Delivery</b>", timeout=60)
     finally:
-        stop(bot)
+        stop_bot(bot)
         stub.stop()
 
     calls = pushes(stub)
