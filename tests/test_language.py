@@ -283,3 +283,18 @@ def test_the_words_a_negator_governs_are_tokens_of_their_own():
     assert crisis.negated_words(t) == ["hurt", "myself"]  # the clause ends at the comma
     assert "n_hurt" in features.crisis_features("i would never hurt myself").words
     assert not any(w.startswith("n_") for w in features.crisis_features("i will hurt myself").words)
+
+
+def test_windows_scored_together_score_as_they_would_alone():
+    """A long message's windows go through the model in one matrix product; each row must be
+    what scoring it alone gives, an empty one (nothing the model knows) included."""
+    model = shipped("crisis")
+    texts = [ex.text for ex in data.crisis_examples()[::97]] + ["🙂🙂🙂", "zzqx vvbn"]
+    feats = [features.crisis_features(t) for t in texts]
+    together = model.probabilities_of(feats)
+    assert len(together) == len(feats)
+    for f, row in zip(feats, together, strict=True):
+        alone = model.probabilities(f)
+        assert row.keys() == alone.keys()
+        assert all(abs(row[k] - alone[k]) < 1e-12 for k in row)
+    assert model.probabilities_of([]) == []

@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from state.language.features import Features, char_grams, raw_grams, word_grams
+from state.language.features import WORD_NGRAMS, Features, char_grams, raw_grams, word_grams
 
 MODELS = Path(__file__).resolve().parent / "models"
 WORD_CACHE = 50_000  # distinct words remembered per model
@@ -41,6 +42,7 @@ class LinearModel:
     # message's n-grams, and words repeat, so each is spelled out and looked up once per process
     # (bounded, see WORD_CACHE)
     _word_columns: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
+    _phrase_columns: dict[tuple[str, ...], int] = field(default_factory=dict, repr=False)
 
     def columns_of_word(self, word: str) -> tuple[int, ...]:
         cols = self._word_columns.get(word)
@@ -53,15 +55,42 @@ class LinearModel:
             self._word_columns[word] = cols
         return cols
 
+    def _columns_of_words(self, words: set[str]) -> list[tuple[int, ...]]:
+        """`columns_of_word` of each word, the remembered ones read in one C-level pass."""
+        memory = self._word_columns
+        new = [w for w in words if w not in memory]
+        if len(memory) + len(new) > WORD_CACHE:  # unbounded input mustn't grow memory
+            memory.clear()
+            if len(words) > WORD_CACHE:
+                return [self.columns_of_word(w) for w in words]
+            new = list(words)
+        for word in new:
+            self.columns_of_word(word)
+        return list(map(memory.__getitem__, words))
+
+    def _phrases(self) -> dict[tuple[str, ...], int]:
+        """The vocabulary's word n-grams of two words or more, keyed by their words: a message's
+        phrases are then looked up from tuples zip() builds in C, not strings joined in Python."""
+        if not self._phrase_columns:
+            self._phrase_columns.update(
+                (tuple(g[2:].split(" ")), i)
+                for g, i in self.index.items()
+                if g.startswith("w:") and " " in g
+            )
+        return self._phrase_columns
+
     def vector(self, features: Features) -> tuple[list[int], np.ndarray]:
         """The message's row of the design matrix, as (columns, values): what training fits."""
         get = self.index.get
         words = features.words
-        found = {i for i in map(get, word_grams(words, longer_than=1)) if i is not None}
-        for word in set(words):
-            found.update(self.columns_of_word(word))
+        phrases = self._phrases().get
+        found: set[int | None] = set()
+        for n in range(2, WORD_NGRAMS[1] + 1):
+            found.update(map(phrases, zip(*(words[k:] for k in range(n)), strict=False)))
+        found.update(chain.from_iterable(self._columns_of_words(set(words))))
         if features.raw:
-            found.update(i for i in map(get, raw_grams(features.raw)) if i is not None)
+            found.update(map(get, raw_grams(features.raw)))
+        found.discard(None)
         grams = list(found)
         values = self.idf[grams]
         norm = float(np.sqrt(values @ values)) if grams else 0.0
@@ -74,12 +103,27 @@ class LinearModel:
 
     def probabilities(self, features: Features) -> dict[str, float]:
         """Softmax over the classes (multinomial logistic regression)."""
-        cols, values = self.vector(features)
-        logits = self.intercept + values @ self.weights[cols] if cols else self.intercept.copy()
-        logits = logits - logits.max()
+        return self.probabilities_of([features])[0]
+
+    def probabilities_of(self, many: list[Features]) -> list[dict[str, float]]:
+        """`probabilities` of several messages (a long message's windows) in one matrix
+        product: numpy's fixed cost per call is paid once, not once per window."""
+        if not many:
+            return []
+        rows = [self.vector(f) for f in many]
+        cols = [c for c, _ in rows]
+        sizes = np.fromiter(map(len, cols), dtype=np.intp, count=len(rows))
+        logits = np.tile(self.intercept, (len(rows), 1))
+        if sizes.any():
+            flat = np.fromiter(chain.from_iterable(cols), dtype=np.intp, count=int(sizes.sum()))
+            values = np.concatenate([v for _, v in rows])
+            filled = sizes > 0  # a row's sum runs to the next filled row's first column
+            starts = (np.cumsum(sizes) - sizes)[filled]
+            logits[filled] += np.add.reduceat(self.weights[flat] * values[:, None], starts)
+        logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
-        exp /= exp.sum()
-        return dict(zip(self.classes, exp.tolist(), strict=True))
+        exp /= exp.sum(axis=1, keepdims=True)
+        return [dict(zip(self.classes, row, strict=True)) for row in exp.tolist()]
 
     def save(self, path: Path) -> None:
         vocab = sorted(self.index, key=self.index.__getitem__)

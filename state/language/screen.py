@@ -66,24 +66,33 @@ def _urgency(r: CrisisResult) -> int:
 
 
 def read(model: LinearModel, text: str) -> Reading:
-    """Each window is normalised once and goes through the rules and the model once: the cost
-    is linear in the length, and one alarming sentence isn't diluted by the rest."""
-    rule, best, category, substances = NO_CRISIS, -1.0, crisis.CATEGORIES[0], False
-    for part in features.windows(text):
+    """Each window is normalised once and goes through the rules once: the cost is linear in
+    the length, and one alarming sentence isn't diluted by the rest. The model scores every
+    window, and every sentence a rule hit in, together in one pass (`probabilities_of`)."""
+    rule, substances = NO_CRISIS, False
+    feats: list[features.Features] = []
+    owner: list[int] = []  # the window each row of `feats` belongs to
+    for w, part in enumerate(features.windows(text)):
         t = crisis.normalise(part)
         hit = crisis.detect_normalised(t)
         if _urgency(hit) > _urgency(rule):
             rule = hit
         substances = substances or crisis.names_substances(t)
-        probs = model.probabilities(features.crisis_features_of(t, hit))
+        feats.append(features.crisis_features_of(t, hit))
+        owner.append(w)
         if hit.crisis:  # the rule's own sentence, read alone, so calm neighbors can't dilute it
             for sentence in features.sentences(part):
                 st = crisis.normalise(sentence)
                 own = crisis.detect_normalised(st)
                 if own.crisis and st != t:
-                    alone = model.probabilities(features.crisis_features_of(st, own))
-                    if alone[NONE] < probs[NONE]:
-                        probs = alone
+                    feats.append(features.crisis_features_of(st, own))
+                    owner.append(w)
+    window: dict[int, dict[str, float]] = {}
+    for w, probs in zip(owner, model.probabilities_of(feats), strict=True):
+        if w not in window or probs[NONE] < window[w][NONE]:
+            window[w] = probs
+    best, category = -1.0, crisis.CATEGORIES[0]
+    for probs in window.values():
         p = 1.0 - probs[NONE]
         if p > best:
             best = p
