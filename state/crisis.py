@@ -262,8 +262,11 @@ _CLAUSE = re.compile(_collapse(r"[.,!?;:~]|\b(but|and|though|although|because|ca
 _ONGOING = _rx(r"\b(still|again|these days|lately|anymore|any more)\b")
 _NOW = _rx(r"\b(now|every|keeps|keep|always)\b")
 # A past marker before (or inside) the hit, in its clause. "i am used to it" is not one.
+# The lookbehinds follow "used to" rather than precede it: `re` then tries them only where
+# "used to" is, not at every position of the message.
 _PAST = _rx(
-    r"(?<!\bam )(?<!\bbe )(?<!\bget )(?<!\bgot )(?<!\bso )\bused to\b|\b(years ago|in the past|"
+    r"\bused to\b(?<!\bam used to)(?<!\bbe used to)(?<!\bget used to)(?<!\bgot used to)"
+    r"(?<!\bso used to)|\b(years ago|in the past|"
     r"long time ago|when i was (a kid|a child|little|small|young|younger|a teen|a teenager|in "
     r"school|in high school)|as a (kid|child|teen|teenager)|growing up|in my childhood)\b"
 )
