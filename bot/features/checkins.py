@@ -34,13 +34,13 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot import callbacks
+from bot.consent import require_consent
 from bot.features import checkin_messages
-from bot.handlers.common import EXPIRED, answer, reply
-from bot.handlers.practice import require_consent
-from bot.handlers.safety import ask_keyboard_for, send_card, send_own_plan
+from bot.features.safety import ask_keyboard_for, send_card, send_own_plan
 from bot.logs import error_summary
 from bot.outbox_sender import install, notify
 from bot.render import Outgoing
+from bot.replies import EXPIRED, answer, reply
 from bot.routes import ActionCallback, pressed, private_action
 from bot.services import services
 from state import checkins as core
@@ -903,9 +903,9 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     now = datetime.now(UTC)
     settings = await services(context).checkins.settings(user.id)
     if settings is None or settings.awaiting_now(now) != "zone":
-        from bot.handlers import other
+        from bot.pipeline import catchalls
 
-        await other.not_text(update, context)
+        await catchalls.not_text(update, context)
         return
     spot = message.location
     # The first lookup loads the boundaries (~0.25 s): off the event loop.

@@ -160,7 +160,7 @@ async def test_the_details_keep_the_link_that_brought_them(chat):
 
 
 def test_member_counts_read_as_sentences():
-    from bot.features.groups.common import members_text
+    from bot.features.groups.texts import members_text
 
     assert members_text(1, all_of=True) == "1 member"
     assert members_text(2, all_of=True) == "both members"
@@ -234,7 +234,7 @@ async def test_after_delete_progress_and_mydata_say_nothing_is_stored(consented)
 
 
 def test_the_summary_names_each_kind_of_data_in_sentences():
-    from bot.handlers.privacy import mydata_text
+    from bot.features.privacy import mydata_text
     from state.privacy import summarise_export
 
     tables = {

@@ -1,13 +1,17 @@
-"""Everything that isn't a command, a button or text: answered on purpose, never an exception."""
+"""The catch-alls at the end of the handler table: what no feature took is answered on purpose,
+never with an exception. A command in a group chat gets a pointer to the private chat, an
+unknown command a pointer to /help, an edit silence (bar crisis words), anything that isn't
+text a pointer back to words and buttons; the bot blocked or unblocked in a private chat
+stops or resumes what is sent there."""
 
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot.handlers import safety
-from bot.handlers.common import reply
+from bot.features import safety
 from bot.render import Outgoing
+from bot.replies import reply
 from bot.services import services
 from state.outbox import set_reachable
 from state.safety import screen_text
