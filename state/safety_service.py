@@ -9,6 +9,7 @@ step is open (`plan_step_open`).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from state import safety_store
@@ -48,17 +49,31 @@ class Safety:
 
     # ---- crisis --------------------------------------------------------------------------------
 
+    async def scene_to_stop(self, user_id: int) -> bool:
+        """Whether `record_crisis` will stop a role-play: what the card says about the scene,
+        read (no write lock) so the card can go out while the record is being written."""
+        return await self.store.read(lambda uow: safety_store.scene_to_stop(uow, user_id))
+
     async def record_crisis(
-        self, user_id: int, result: CrisisResult, *, typed: str | None = None
+        self,
+        user_id: int,
+        result: CrisisResult,
+        *,
+        typed: str | None = None,
+        also: Callable[[UnitOfWork], Awaitable[object]] | None = None,
     ) -> Recorded:
         """Record the event (never the words) and stop any role-play; `typed`, when a plan
         step is being answered, is kept as its answer first (a plan may name the very
-        thoughts it plans for). Before consent nothing is kept. Returns the plan to show."""
+        thoughts it plans for); `also` (the leaders' alerts) is written in the same
+        transaction. Before consent nothing is kept. Returns the plan to show."""
 
         async def work(uow: UnitOfWork) -> Recorded:
             if typed is not None:
                 await safety_store.answer(uow, user_id, typed)
-            return await safety_store.record(uow, user_id, result)
+            recorded = await safety_store.record(uow, user_id, result)
+            if also is not None:
+                await also(uow)
+            return recorded
 
         return await self.store.run(user_id, work, ensure_user=False)
 

@@ -83,6 +83,14 @@ async def record(uow: UnitOfWork, user_id: int, result: CrisisResult) -> Recorde
     return Recorded(plan_text(await _plan(uow, user_id)), stopped)
 
 
+async def scene_to_stop(uow: UnitOfWork, user_id: int) -> bool:
+    """Whether `record` would stop a role-play now: consent given and a run open."""
+    user = await uow.users.get(user_id)
+    if user is None or user.consented_at is None:
+        return False
+    return await uow.runs.active(user_id) is not None
+
+
 async def _plan(uow: UnitOfWork, user_id: int) -> SafetyPlan | None:
     return await uow.session.scalar(select(SafetyPlan).where(SafetyPlan.user_id == user_id))
 

@@ -78,37 +78,56 @@ async def show_card(
     *,
     typed: str | None = None,
 ) -> None:
-    """Record the event and stop the role-play, queue the opted-in leaders' alert, then send
-    the card and, after it, the plan."""
+    """Send the card while the event, the end of the role-play and the opted-in leaders'
+    alert are written in one transaction; then the plan.
+
+    The write starts before any send, so no send that fails can cost the leaders their alert,
+    and the card never waits for it: what the card says about the scene comes from a read,
+    which takes no write lock."""
     user = update.effective_user
     svc = services(context)
-    recorded = Recorded(None, False)
-    if user is not None:
-        log.warning(
-            "crisis language detected for update %s (category %s, tier %s, %s)",
-            update.update_id,
-            result.category,
-            result.tier,
-            result.action,
-        )
-        # Both within one RECORD_TIMEOUT. The alert is queued before any send, so no send
-        # that fails can cost the leaders their alert.
-        deadline = asyncio.get_running_loop().time() + RECORD_TIMEOUT
-        try:
-            async with asyncio.timeout_at(deadline):
-                recorded = await svc.safety.record_crisis(user.id, result, typed=typed)
-        except Exception as exc:  # noqa: BLE001 - whatever went wrong, the card goes out
-            log.error("update %s: crisis not recorded (%s)", update.update_id, type(exc).__name__)
-        try:
-            async with asyncio.timeout_at(deadline):
-                await svc.groups.alert_leaders(user.id, action=result.action)
-        except Exception as exc:  # noqa: BLE001 - logged; the card goes out
-            kind = type(exc).__name__
-            log.error("update %s: leader alert not queued (%s)", update.update_id, kind)
+    recorded, scene = Recorded(None, False), None
     resources = resources_for(svc.resources, result.category, result.substances)
-    scene = SCENE_STOPPED if recorded.stopped else None
-    await send_card(update, context, crisis_card(resources, scene=scene))
+    if user is None:
+        await send_card(update, context, crisis_card(resources))
+        return
+    log.warning(
+        "crisis language detected for update %s (category %s, tier %s, %s)",
+        update.update_id,
+        result.category,
+        result.tier,
+        result.action,
+    )
+    deadline = asyncio.get_running_loop().time() + RECORD_TIMEOUT
+    writing = asyncio.create_task(_record(update, context, user.id, result, typed, deadline))
+    try:
+        async with asyncio.timeout_at(deadline):
+            scene = SCENE_STOPPED if await svc.safety.scene_to_stop(user.id) else None
+    except Exception as exc:  # noqa: BLE001 - the card goes out, saying nothing of the scene
+        log.error("update %s: scene not read (%s)", update.update_id, type(exc).__name__)
+    try:
+        await send_card(update, context, crisis_card(resources, scene=scene))
+    finally:
+        recorded = await writing  # never raises: a failed write is logged
     await send_plan(update, context, recorded.plan)
+
+
+async def _record(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    user_id: int,
+    result: CrisisResult,
+    typed: str | None,
+    deadline: float,
+) -> Recorded:
+    svc = services(context)
+    alert = svc.groups.alert_work(user_id, action=result.action)
+    try:
+        async with asyncio.timeout_at(deadline):
+            return await svc.safety.record_crisis(user_id, result, typed=typed, also=alert)
+    except Exception as exc:  # noqa: BLE001 - whatever went wrong, the card goes out
+        log.error("update %s: crisis not recorded (%s)", update.update_id, type(exc).__name__)
+        return Recorded(None, False)
 
 
 async def send_card(update: Update, context: ContextTypes.DEFAULT_TYPE, card: str) -> None:

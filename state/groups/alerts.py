@@ -3,7 +3,7 @@ response fired; to each group where the member allowed it, at most one per 10 mi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from html import escape
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -43,7 +43,21 @@ async def alert_leaders(
     action: str | None = "card",
     admins: Iterable[int] = (),
 ) -> int:
-    """Queue a no-text alert to the leader of each group where this member allowed alerts.
+    """`alert_work` in a transaction of its own."""
+    work = alert_work(user_id, now, action=action, admins=admins)
+    return await store.run(user_id, work, ensure_user=False)  # no member, no row to create
+
+
+def alert_work(
+    user_id: int,
+    now: datetime | None = None,
+    *,
+    action: str | None = "card",
+    admins: Iterable[int] = (),
+) -> Callable[[UnitOfWork], Awaitable[int]]:
+    """Queue a no-text alert to the leader of each group where this member allowed alerts,
+    inside the caller's transaction (the crisis record's: the event and its alerts are kept
+    together).
 
     Called when crisis language was detected. The alert carries the group, the member's name,
     the time and which response fired (the card at once, or yes to the direct question), never
@@ -85,4 +99,4 @@ async def alert_leaders(
         ]
         return await outbox.enqueue_many(uow, alerts)
 
-    return await store.run(user_id, work, ensure_user=False)  # no member, no row to create
+    return work

@@ -315,6 +315,40 @@ async def test_crisis_mid_scenario_stops_and_shows_card(consented, bot_env):
     assert "better off" not in json.dumps([c.name for c in SafetyEvent.__table__.columns])
 
 
+async def test_the_card_does_not_wait_for_the_crisis_record(consented, bot_env):
+    """Another transaction holds SQLite's one write turn: the card still goes out at once and
+    says truthfully that the scene stopped; the event and the stop are written once the turn
+    is free."""
+    chat, store = consented, bot_env[2]
+    await open_scenario(chat)
+    chat.request.clear()
+    held, release = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with store.transaction(None):
+            held.set()
+            await release.wait()
+
+    holder = asyncio.create_task(hold())
+    await held.wait()
+    sending = asyncio.create_task(chat.send("honestly everyone would be better off without me"))
+    for _ in range(500):
+        if chat.request.texts() or sending.done():
+            break
+        await asyncio.sleep(0.01)
+    texts = chat.request.texts()
+    assert len(texts) == 1 and "988" in texts[0] and "stopped the role-play" in texts[0]
+    assert not sending.done()  # the record is still waiting for the write turn
+    count = select(func.count()).select_from(SafetyEvent)
+    assert await store.read(lambda uow: uow.session.scalar(count)) == 0
+    release.set()
+    await holder
+    await asyncio.wait_for(sending, 10)
+    assert await rows(store, SafetyEvent) == 1
+    async with store.transaction(None) as uow:
+        assert await uow.runs.active(chat.user_id) is None
+
+
 async def test_crisis_card_goes_out_while_the_database_is_down(
     consented, bot_env, monkeypatch, caplog
 ):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from state.crisis import CrisisResult
@@ -70,3 +71,38 @@ async def test_the_plan_step_by_step(store: Store):
     assert await safety.delete_plan(USER)
     assert not await safety.delete_plan(USER)
     assert await safety.plan_text(USER) is None
+
+
+async def test_the_scene_the_card_names_is_the_one_the_record_stops(store: Store, real_library):
+    """`scene_to_stop` is read before the record is written, so the card can say what will
+    happen to the role-play without waiting: it must agree with what `record_crisis` did."""
+    safety = Safety(store)
+    assert not await safety.scene_to_stop(USER)  # no user at all
+    await store.run(USER, lambda uow: uow.users.set_consent(USER, "v1"))
+    assert not await safety.scene_to_stop(USER)  # consented, no scene open
+    await Practice(store, real_library).begin(USER, "family/birthday-or-group", seed=1)
+    assert await safety.scene_to_stop(USER)
+    assert (await safety.record_crisis(USER, DANGER)).stopped
+    assert not await safety.scene_to_stop(USER)
+
+
+async def test_what_rides_with_the_record_is_written_with_it_or_not_at_all(store: Store):
+    """The leaders' alert is written in the record's transaction (`also`): if it fails, the
+    event isn't half kept; if it succeeds, both are there."""
+    safety = Safety(store)
+    await store.run(USER, lambda uow: uow.users.set_consent(USER, "v1"))
+    seen = []
+
+    async def broken(uow) -> None:
+        raise RuntimeError("alert query failed")
+
+    with pytest.raises(RuntimeError):
+        await safety.record_crisis(USER, DANGER, also=broken)
+    assert await _events(store) == 0
+
+    async def alert(uow) -> None:
+        seen.append(await uow.session.scalar(select(func.count()).select_from(SafetyEvent)))
+
+    await safety.record_crisis(USER, DANGER, also=alert)
+    assert seen == [1]  # ran inside the transaction, after the event was added
+    assert await _events(store) == 1
