@@ -28,7 +28,7 @@ FORBIDDEN = {
     "state": ("telegram", "aiohttp"),
 }
 # The database command line is the one place in bot/ that speaks to the database directly.
-DATABASE_CLI = {"bot.commands.db"}
+DATABASE_CLI = {"bot.cli.db"}
 # A feature's tables (state/db/<feature>.py) and repositories; the shared ones (users, runs,
 # turns, updates: state/store.py, state/db/models.py) belong to no single feature.
 FEATURE_TABLES = {

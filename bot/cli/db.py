@@ -1,4 +1,4 @@
-"""`rehearse db …`: database commands (registered as a sub-app by bot/cli.py).
+"""`rehearse db …`: database commands (a sub-app of bot/cli).
 
 `upgrade`/`current` run the migrations; `backup`/`restore` copy a SQLite database safely while
 the bot runs (PostgreSQL has pg_dump/pg_restore, which we point to); `health` is the check a

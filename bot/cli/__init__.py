@@ -1,4 +1,10 @@
-"""The `rehearse` command line: run the bot, play in a terminal, and work on scenarios."""
+"""The `rehearse` command line: run the bot, play in a terminal, and work on scenarios.
+
+The console script (pyproject.toml's `rehearse = "bot.cli:main"`) and `python -m bot.cli`
+(`__main__.py`) both land here. The sub-commands with modules of their own: `rehearse db …`
+and `rehearse health` (db.py, the one module in bot/ that speaks to the database directly) and
+`rehearse leaders …` (leaders.py). The terminal player they start is a channel, bot/terminal.py.
+"""
 
 from __future__ import annotations
 
@@ -24,15 +30,11 @@ app = typer.Typer(
 
 
 def _register_subapps() -> None:
-    for module, name in (("bot.commands.db", "db"), ("bot.commands.leaders", "leaders")):
-        try:
-            mod = __import__(module, fromlist=["app"])
-        except ImportError:
-            continue
-        app.add_typer(mod.app, name=name)
-    from bot.commands.db import health  # `rehearse health`: what a service manager runs
+    from bot.cli import db, leaders
 
-    app.command("health")(health)
+    app.add_typer(db.app, name="db")
+    app.add_typer(leaders.app, name="leaders")
+    app.command("health")(db.health)  # `rehearse health`: what a service manager runs
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -291,7 +293,3 @@ _register_subapps()
 
 def main() -> None:
     app()
-
-
-if __name__ == "__main__":
-    main()

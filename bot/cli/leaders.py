@@ -1,4 +1,4 @@
-"""`rehearse leaders …`: who may run groups, managed on the server (registered by bot/cli.py).
+"""`rehearse leaders …`: who may run groups, managed on the server (a sub-app of bot/cli).
 
 Admins (ADMIN_USER_IDS) can also do this from the bot with /leaders; this is for the first
 leader, for scripts, and for when the bot isn't running.
@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import typer
 
-from bot.commands.db import URL_HELP, _target
+from bot.cli.db import URL_HELP, _target
 from state.groups.service import Groups
 from state.store import Store
 
