@@ -15,7 +15,8 @@ from telegram import CallbackQuery, Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot import callbacks
-from bot.handlers.common import EXPIRED, PRIVATE_ONLY, answer, has_consented, in_private_chat
+from bot.consent import has_consented
+from bot.replies import EXPIRED, PRIVATE_ONLY, answer, in_private_chat
 
 
 def pressed(update: Update) -> tuple[CallbackQuery, int]:

@@ -34,13 +34,13 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot import callbacks
+from bot.consent import require_consent
 from bot.features import checkin_messages
-from bot.handlers.common import EXPIRED, answer, reply
-from bot.handlers.practice import require_consent
 from bot.handlers.safety import ask_keyboard_for, send_card, send_own_plan
 from bot.logs import error_summary
 from bot.outbox_sender import install, notify
 from bot.render import Outgoing
+from bot.replies import EXPIRED, answer, reply
 from bot.routes import ActionCallback, pressed, private_action
 from bot.services import services
 from state import checkins as core

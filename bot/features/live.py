@@ -50,7 +50,6 @@ from bot.callbacks import b36
 from bot.deeplinks import live_payload, scenario_payload
 from bot.features.groups.common import require_leader, scenario_by_key, scenario_key
 from bot.handlers import safety
-from bot.handlers.common import EXPIRED, answer, reply
 from bot.logs import error_summary
 from bot.outbox_sender import install, notify
 from bot.render import (
@@ -63,6 +62,7 @@ from bot.render import (
     shorten,
     with_intensity,
 )
+from bot.replies import EXPIRED, answer, reply
 from bot.send import send_one
 from bot.services import services
 from scenarios.library import intensity_words

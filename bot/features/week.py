@@ -25,10 +25,10 @@ from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot import callbacks
 from bot.charts import diary_card
-from bot.handlers.common import EXPIRED, answer, reply
-from bot.handlers.practice import require_consent
+from bot.consent import require_consent
 from bot.outbox_sender import notify
 from bot.render import Outgoing
+from bot.replies import EXPIRED, answer, reply
 from bot.routes import ActionCallback, pressed, private_action
 from bot.services import services
 from state.checkins import Card

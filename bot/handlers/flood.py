@@ -11,9 +11,9 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.handlers import safety
-from bot.handlers.common import answer, reply
 from bot.processor import PerUserUpdateProcessor
 from bot.render import Outgoing
+from bot.replies import answer, reply
 from state.safety import screen_text
 
 SLOW_DOWN = (

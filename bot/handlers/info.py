@@ -8,8 +8,9 @@ from html import escape
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.handlers.common import has_consented, reply
+from bot.consent import has_consented
 from bot.render import MOVE_WORDS, STYLE_MARK, Outgoing
+from bot.replies import reply
 from bot.services import services
 from scenarios.skills import COMPONENTS, plain_words, tag
 from state import checkins

@@ -5,12 +5,12 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.consent import WELCOME, consent_keyboard, has_consented
 from bot.deeplinks import Link, parse_payload, scenario_payload
 from bot.handlers import groups_hook
-from bot.handlers.common import answer, has_consented, menu_message, reply
-from bot.handlers.consent import WELCOME, consent_keyboard
-from bot.handlers.practice import open_scenario
+from bot.handlers.practice import menu_message, open_scenario
 from bot.render import Outgoing, contexts_message
+from bot.replies import answer, reply
 from bot.services import CONSENT_VERSION, services
 
 DETAILS = (

@@ -6,8 +6,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot.handlers import safety
-from bot.handlers.common import reply
 from bot.render import Outgoing
+from bot.replies import reply
 from bot.services import services
 from state.outbox import set_reachable
 from state.safety import screen_text

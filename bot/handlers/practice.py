@@ -1,7 +1,4 @@
-"""Practising: menus, opening a scenario, choices, typed replies and /stop.
-
-`require_consent` is imported here by older feature modules; it lives in bot/handlers/consent.py.
-"""
+"""Practising: menus, opening a scenario, choices, typed replies and /stop."""
 
 from __future__ import annotations
 
@@ -12,10 +9,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot import callbacks
+from bot.consent import WELCOME, consent_keyboard, has_consented, require_consent
 from bot.context import BotContext
 from bot.handlers import safety, safety_plan
-from bot.handlers.common import EXPIRED, answer, has_consented, menu_message, reply
-from bot.handlers.consent import WELCOME, consent_keyboard, require_consent
 from bot.render import (
     Outgoing,
     chosen_text,
@@ -24,6 +20,7 @@ from bot.render import (
     scenarios_message,
     turn_messages,
 )
+from bot.replies import EXPIRED, answer, reply
 from bot.send import edit_pressed
 from bot.services import services
 from state.crisis import ASK
@@ -31,7 +28,7 @@ from state.engine import Choose, Feedback, Notice, Pick, Reply
 from state.language.screen import MODEL
 from state.onboarding import ASKED, PLAN
 from state.practice import Turn
-from state.safety import crisis_card, screen_text
+from state.safety import screen_text
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +38,16 @@ async def practice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if user is None or not await require_consent(update, context):
         return
     await reply(update, context, [await menu_message(context, user.id)])
+
+
+async def menu_message(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> Outgoing:
+    """The topics, with "Continue" on top while a scenario is open: a participant who left
+    mid-scenario (or whose reply a crash swallowed) can go on where they were."""
+    svc = services(context)
+    run = await svc.practice.active_run(user_id)
+    scenario = svc.library.get(run.scenario_id) if run is not None else None
+    resume = (scenario.title, run.id) if run is not None and scenario is not None else None
+    return contexts_message(svc.library, resume=resume)
 
 
 async def open_scenario(
@@ -320,7 +327,5 @@ __all__ = [
     "open_scenario",
     "on_button",
     "on_text",
-    "require_consent",
     "stop",
-    "crisis_card",
 ]

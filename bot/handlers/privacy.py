@@ -12,8 +12,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot import callbacks
-from bot.handlers.common import answer, reply
 from bot.render import Outgoing, clip
+from bot.replies import answer, reply
 from bot.send import edit_pressed
 from bot.services import services
 from state.places import clock, zone_label

@@ -13,9 +13,9 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import callbacks
 from bot.handlers import gate
-from bot.handlers.common import answer, reply
 from bot.handlers.safety_plan import plan_messages
 from bot.render import Outgoing, turn_messages
+from bot.replies import answer, reply
 from bot.send import edit_pressed
 from bot.services import services
 from state.crisis import ASK, CATEGORIES, CrisisResult

@@ -8,9 +8,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot import callbacks
-from bot.handlers.common import answer, reply
-from bot.handlers.consent import require_consent
+from bot.consent import require_consent
 from bot.render import Outgoing, split_text
+from bot.replies import answer, reply
 from bot.services import services
 from state.safety_service import STEP_KEYS, step_prompt
 

@@ -29,10 +29,10 @@ from telegram.helpers import create_deep_linked_url
 
 from bot import callbacks, menu
 from bot.callbacks import b36
+from bot.consent import WELCOME, consent_keyboard, has_consented
 from bot.context import BotContext
-from bot.handlers.common import EXPIRED, answer, has_consented, reply
-from bot.handlers.consent import WELCOME, consent_keyboard
 from bot.render import Outgoing, clip
+from bot.replies import EXPIRED, answer, reply
 from bot.services import services
 from scenarios.library import Library
 from scenarios.model import Scenario

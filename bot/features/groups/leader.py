@@ -39,9 +39,9 @@ from bot.features.groups.common import (
     set_leader_menu,
     unexpired,
 )
-from bot.handlers.common import EXPIRED, answer
 from bot.outbox_sender import notify
 from bot.render import INTENSITY_LEGEND, with_intensity
+from bot.replies import EXPIRED, answer
 from bot.services import services
 from scenarios.library import intensity_words
 from scenarios.model import Scenario

@@ -30,8 +30,8 @@ from bot.features.groups.common import (
     set_leader_menu,
     unexpired,
 )
-from bot.handlers.common import EXPIRED, answer, reply
 from bot.render import Outgoing
+from bot.replies import EXPIRED, answer, reply
 from bot.services import services
 from state import groups as core
 from state.groups import GroupRecord

@@ -1,4 +1,6 @@
-"""Helpers shared by the handlers: who is asking, have they consented, answer a button."""
+"""Answering the update at hand: a reply in its chat, the answer to its button press, whether
+it came from the private chat, and the two things any button may be told (expired, private
+chats only). bot/send.py does the sending underneath."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from telegram import CallbackQuery, Update
 from telegram.error import NetworkError
 from telegram.ext import ContextTypes
 
-from bot.render import Outgoing, contexts_message
+from bot.render import Outgoing
 from bot.send import send_all
 from bot.services import services
 
@@ -24,23 +26,6 @@ def in_private_chat(update: Update) -> bool:
     a channel, or an inline message with no chat)."""
     chat = update.effective_chat
     return chat is not None and chat.type == "private"
-
-
-async def has_consented(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> bool:
-    known = getattr(context, "consented", None)
-    if known is not None:  # read by the gate at the start of this update
-        return bool(known)
-    return await services(context).onboarding.consented(user_id)
-
-
-async def menu_message(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> Outgoing:
-    """The topics, with "Continue" on top while a scenario is open: a participant who left
-    mid-scenario (or whose reply a crash swallowed) can go on where they were."""
-    svc = services(context)
-    run = await svc.practice.active_run(user_id)
-    scenario = svc.library.get(run.scenario_id) if run is not None else None
-    resume = (scenario.title, run.id) if run is not None and scenario is not None else None
-    return contexts_message(svc.library, resume=resume)
 
 
 async def reply(

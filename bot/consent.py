@@ -1,9 +1,9 @@
 """The consent screen: what someone reads before agreeing, and the check every feature makes
-before it stores anything.
+before it stores anything (`has_consented`, `require_consent`).
 
-Its own module so that onboarding (which shows it), practice, the safety plan and the features
-(which show it again to someone who hasn't agreed) all import it downward, instead of each
-other.
+Beside the features, not among them: onboarding (which shows it), every feature (which shows
+it again to someone who hasn't agreed) and bot/routes.py (which asks before a feature's button
+acts) all import it downward, instead of each other.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot import callbacks
-from bot.handlers.common import has_consented, reply
 from bot.render import Outgoing
+from bot.replies import reply
+from bot.services import services
 
 # What someone must know before agreeing, short enough to read on a phone in one glance; the
 # rest is one tap away ("What's stored, in full") and in /privacy.
@@ -42,6 +43,14 @@ def consent_keyboard(payload: str | None, details: bool = True) -> InlineKeyboar
         )
     rows.append([InlineKeyboardButton("Not now", callback_data=callbacks.action("decline"))])
     return InlineKeyboardMarkup(rows)
+
+
+async def has_consented(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> bool:
+    """Whether the user agreed to the terms: as the gate read it, or asked now."""
+    known = getattr(context, "consented", None)
+    if known is not None:  # read by the gate at the start of this update
+        return bool(known)
+    return await services(context).onboarding.consented(user_id)
 
 
 async def require_consent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
