@@ -27,7 +27,7 @@ from pathlib import Path
 
 from bench.bot import Stub  # tests/stub_api.py's stub without http.server's delays under load
 from bench.report import write_section
-from bot.handlers.flood import SLOW_DOWN
+from bot.pipeline.flood import SLOW_DOWN
 from bot.processor import MAX_PENDING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -155,7 +155,7 @@ the stub receiving B's card, seconds. *To A*: messages the bot sent A for the wh
 Each update takes its user's turn before one of the 256 shared slots, and one user may have \
 {MAX_PENDING} updates waiting or running (bot/processor.py); the rest of a burst is screened \
 for crisis words (a hit gets the card at once, outside the queue) and otherwise skipped, with \
-one "slow down" for the burst (bot/handlers/flood.py). Before that, each of A's updates held a \
+one "slow down" for the burst (bot/pipeline/flood.py). Before that, each of A's updates held a \
 slot while it waited for A's turn: the security review measured B's card at 4.6 s behind 300 \
 messages and 80 s behind 1,000, with the same stub at 50 ms.
 """

@@ -24,22 +24,12 @@ from telegram.ext import (
 from bot import menu
 from bot.context import CONTEXT_TYPES, FEATURES_KEY
 from bot.features import checkins, groups, live, observability, retention, week
-from bot.handlers import (
-    buttons,
-    flood,
-    gate,
-    info,
-    onboarding,
-    other,
-    practice,
-    privacy,
-    safety,
-    safety_plan,
-)
+from bot.handlers import info, onboarding, practice, privacy, safety, safety_plan
 from bot.http import AiohttpRequest
 from bot.intake import ALLOWED_UPDATES, WEBHOOK_PATH, UpdatesBot, WebhookListener
 from bot.logs import error_summary, setup_logging
 from bot.outbox_sender import RateLimiter
+from bot.pipeline import buttons, catchalls, flood, gate
 from bot.processor import PerUserUpdateProcessor
 from bot.services import Services
 from bot.settings import Settings, SettingsError
@@ -122,12 +112,12 @@ def add_handlers(app: Application) -> None:
         module.register(app)
     # Group chats: a pointer to the private chat for other commands (a feature's own group
     # commands, such as /live, come first), silence otherwise.
-    app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, other.in_group))
+    app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, catchalls.in_group))
     app.add_handler(CallbackQueryHandler(buttons.on_button))
-    app.add_handler(ChatMemberHandler(other.membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(ChatMemberHandler(catchalls.membership, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(
         MessageHandler(
-            private & filters.UpdateType.MESSAGE & filters.COMMAND, other.unknown_command
+            private & filters.UpdateType.MESSAGE & filters.COMMAND, catchalls.unknown_command
         )
     )
     app.add_handler(
@@ -135,11 +125,11 @@ def add_handlers(app: Application) -> None:
     )
     app.add_handler(
         MessageHandler(
-            private & filters.UpdateType.EDITED_MESSAGE & filters.TEXT, other.edited_text
+            private & filters.UpdateType.EDITED_MESSAGE & filters.TEXT, catchalls.edited_text
         )
     )
     app.add_handler(
-        MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.TEXT, other.not_text)
+        MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.TEXT, catchalls.not_text)
     )
     app.add_error_handler(on_error)
 

@@ -10,7 +10,7 @@ waiting for its own user's earlier ones holds no slot, so one user's burst (a fo
 messages is one action in Telegram) can't keep everyone else waiting. And one user may have at
 most `max_pending` updates waiting or running; each update past that is "excess": it runs at
 once, outside the user's turn, and the handlers only screen it for crisis words and say once
-per burst that the rest was skipped (bot/handlers/flood.py). A burst ends when the user's last
+per burst that the rest was skipped (bot/pipeline/flood.py). A burst ends when the user's last
 admitted update has run.
 """
 

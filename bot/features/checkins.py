@@ -903,9 +903,9 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     now = datetime.now(UTC)
     settings = await services(context).checkins.settings(user.id)
     if settings is None or settings.awaiting_now(now) != "zone":
-        from bot.handlers import other
+        from bot.pipeline import catchalls
 
-        await other.not_text(update, context)
+        await catchalls.not_text(update, context)
         return
     spot = message.location
     # The first lookup loads the boundaries (~0.25 s): off the event loop.

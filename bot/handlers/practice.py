@@ -83,7 +83,7 @@ async def open_scenario(
 async def on_button(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.Parsed
 ) -> None:
-    """Practice's own buttons, pressed in the private chat (bot/handlers/buttons.py routes
+    """Practice's own buttons, pressed in the private chat (bot/pipeline/buttons.py routes
     here whatever no other feature claimed): a choice, a step before or after the scene, the
     menu, "Continue", a topic, a scenario; anything else has expired."""
     query = update.callback_query

@@ -13,7 +13,7 @@ import itertools
 
 from telegram import Update
 
-from bot.handlers.flood import SLOW_DOWN
+from bot.pipeline.flood import SLOW_DOWN
 from bot.processor import MAX_PENDING
 
 USER = 42

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from bot.handlers.flood import SLOW_DOWN
+from bot.pipeline.flood import SLOW_DOWN
 from stub_api import BotApiStub, Sent, start_bot, stop_bot
 
 A, B = 9400, 9401

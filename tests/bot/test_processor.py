@@ -100,7 +100,7 @@ async def test_a_user_waiting_for_their_turn_holds_no_slot():
 
 async def test_updates_past_a_users_cap_run_at_once_flagged_first_of_burst():
     """One user's 25 updates while their first hangs: 10 are taken in turn, the 15 others run
-    at once, flagged as excess (the handlers screen them and skip them, bot/handlers/flood.py);
+    at once, flagged as excess (the handlers screen them and skip them, bot/pipeline/flood.py);
     only the first excess is flagged as the one to answer."""
     processor = PerUserUpdateProcessor(256, max_pending=10)
     release = asyncio.Event()

@@ -1,4 +1,8 @@
-"""Everything that isn't a command, a button or text: answered on purpose, never an exception."""
+"""The catch-alls at the end of the handler table: what no feature took is answered on purpose,
+never with an exception. A command in a group chat gets a pointer to the private chat, an
+unknown command a pointer to /help, an edit silence (bar crisis words), anything that isn't
+text a pointer back to words and buttons; the bot blocked or unblocked in a private chat
+stops or resumes what is sent there."""
 
 from __future__ import annotations
 
