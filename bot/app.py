@@ -23,8 +23,20 @@ from telegram.ext import (
 
 from bot import menu
 from bot.context import CONTEXT_TYPES, FEATURES_KEY
-from bot.features import checkins, groups, live, observability, retention, week
-from bot.handlers import info, onboarding, practice, privacy, safety, safety_plan
+from bot.features import (
+    checkins,
+    groups,
+    info,
+    live,
+    observability,
+    onboarding,
+    practice,
+    privacy,
+    retention,
+    safety,
+    safety_plan,
+    week,
+)
 from bot.http import AiohttpRequest
 from bot.intake import ALLOWED_UPDATES, WEBHOOK_PATH, UpdatesBot, WebhookListener
 from bot.logs import error_summary, setup_logging

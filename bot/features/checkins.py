@@ -36,7 +36,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandl
 from bot import callbacks
 from bot.consent import require_consent
 from bot.features import checkin_messages
-from bot.handlers.safety import ask_keyboard_for, send_card, send_own_plan
+from bot.features.safety import ask_keyboard_for, send_card, send_own_plan
 from bot.logs import error_summary
 from bot.outbox_sender import install, notify
 from bot.render import Outgoing

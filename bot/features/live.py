@@ -12,7 +12,8 @@ Handlers (`register`):
   private chats a member's "take it back" and "never mind", the leader's "show it to the group".
 - `poll` updates (PollHandler): the latest counts of an open vote, kept in case stopPoll fails.
 - Typed text (`on_text`, after the crisis check): a member's own line, when they asked to send
-  one through the vote's "Say it your way" link (`/start lv_<run>`, bot/handlers/groups_hook.py).
+  one through the vote's "Say it your way" link (`/start lv_<run>`, which
+  bot/features/onboarding.py follows here).
 - A job every `TICK` seconds closes votes whose timer ran out and, once after start-up, finishes
   what a restart interrupted (state/live/service.py says what).
 
@@ -48,8 +49,8 @@ from telegram.helpers import create_deep_linked_url
 from bot import callbacks
 from bot.callbacks import b36
 from bot.deeplinks import live_payload, scenario_payload
+from bot.features import safety
 from bot.features.groups.common import require_leader, scenario_by_key, scenario_key
-from bot.handlers import safety
 from bot.logs import error_summary
 from bot.outbox_sender import install, notify
 from bot.render import (
@@ -87,7 +88,7 @@ from state.live import (
 log = logging.getLogger(__name__)
 
 COMMANDS: list = []  # /live belongs to group chats: nothing for the private menu
-# Buttons in the group chat (the only buttons bot/handlers/practice.py lets act outside a
+# Buttons in the group chat (the only buttons bot/features/practice.py lets act outside a
 # private chat), and in private chats: a member's line, the leader's copy of it.
 GROUP_ACTIONS = ("lvlink", "lvctx", "lvsc", "lvclose", "lvtime", "lvgo")
 PRIVATE_ACTIONS = ("lvshow", "lvwd", "lvno")

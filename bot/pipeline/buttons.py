@@ -17,7 +17,7 @@ from telegram import Update
 
 from bot import callbacks
 from bot.context import BotContext
-from bot.handlers import onboarding, practice, privacy, safety, safety_plan
+from bot.features import onboarding, practice, privacy, safety, safety_plan
 from bot.replies import EXPIRED, PRIVATE_ONLY, answer, in_private_chat
 
 # The handler modules' buttons, checked before the features' (safety's before consent too: the

@@ -9,7 +9,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot.handlers import safety
+from bot.features import safety
 from bot.render import Outgoing
 from bot.replies import reply
 from bot.services import services

@@ -10,7 +10,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.handlers import safety
+from bot.features import safety
 from bot.processor import PerUserUpdateProcessor
 from bot.render import Outgoing
 from bot.replies import answer, reply

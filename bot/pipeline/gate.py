@@ -76,7 +76,7 @@ async def after(update: Update, context: BotContext) -> None:
 
 
 def _typed(update: Update) -> bool:
-    """Text typed in the private chat, not a command: what bot/handlers/practice.py's
+    """Text typed in the private chat, not a command: what bot/features/practice.py's
     `on_text` dispatches by what the gate found it answers."""
     message, chat = update.message, update.effective_chat
     return (

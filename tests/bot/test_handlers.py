@@ -342,7 +342,7 @@ async def test_crisis_card_goes_out_while_the_database_is_down(
 async def test_crisis_card_goes_out_while_the_database_hangs(consented, bot_env, monkeypatch):
     """A database that never answers holds the card back by the gate's and the record's
     timeouts only (5 s each in production, shortened here)."""
-    from bot.handlers import safety
+    from bot.features import safety
     from bot.pipeline import gate
 
     chat, store = consented, bot_env[2]

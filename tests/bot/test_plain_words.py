@@ -234,7 +234,7 @@ async def test_after_delete_progress_and_mydata_say_nothing_is_stored(consented)
 
 
 def test_the_summary_names_each_kind_of_data_in_sentences():
-    from bot.handlers.privacy import mydata_text
+    from bot.features.privacy import mydata_text
     from state.privacy import summarise_export
 
     tables = {

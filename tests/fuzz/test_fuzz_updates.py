@@ -30,7 +30,7 @@ from telegram import Update
 
 from bot import callbacks
 from bot.app import all_commands, build_application, feature_modules
-from bot.handlers import privacy, safety_plan
+from bot.features import privacy, safety_plan
 from bot.services import CONSENT_VERSION, Services
 from bot.settings import Settings
 from offline import BOT_ID, TOKEN, RecordingRequest, refused

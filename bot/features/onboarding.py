@@ -1,4 +1,6 @@
-"""/start: what the bot is and is not, what it keeps, and consent before any data."""
+"""/start: what the bot is and is not, what it keeps, and consent before any data; then the
+link that brought them, if any: a scenario's, a group's or a leader's invitation, or a live
+rehearsal's "say it your way". A link that can't be followed is said before the welcome."""
 
 from __future__ import annotations
 
@@ -7,8 +9,9 @@ from telegram.ext import ContextTypes
 
 from bot.consent import WELCOME, consent_keyboard, has_consented
 from bot.deeplinks import Link, parse_payload, scenario_payload
-from bot.handlers import groups_hook
-from bot.handlers.practice import menu_message, open_scenario
+from bot.features import groups, live
+from bot.features.groups.common import BAD_LEADER_LINK, BAD_LINK_NEW
+from bot.features.practice import menu_message, open_scenario
 from bot.render import Outgoing, contexts_message
 from bot.replies import answer, reply
 from bot.services import CONSENT_VERSION, services
@@ -86,7 +89,7 @@ async def follow_link(
             context,
             [Outgoing("That scenario isn't available any more. Here's what you can practice:")],
         )
-    elif link is not None and await groups_hook.follow(update, context, link):
+    elif link is not None and await follow_feature_link(update, context, link):
         return
     user = update.effective_user
     menu = await menu_message(context, user.id) if user else contexts_message(svc.library)
@@ -123,7 +126,40 @@ async def dead_link(context: ContextTypes.DEFAULT_TYPE, link: Link, user_id: int
                 "another one once you've read this:"
             )
         return None
-    return await groups_hook.dead(context, link, user_id)
+    return await dead_invitation(context, link, user_id)
+
+
+async def follow_feature_link(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, link: Link
+) -> bool:
+    """Show the join screen of a group link, the offer behind a leader link, or a live
+    rehearsal's line to write; True if handled."""
+    if link.kind == "group":
+        await groups.show_join(update, context, link.value)
+        return True
+    if link.kind == "leader":
+        await groups.show_leader_invite(update, context, link.value)
+        return True
+    if link.kind == "live":
+        await live.open_line(update, context, int(link.value))
+        return True
+    return False
+
+
+async def dead_invitation(
+    context: ContextTypes.DEFAULT_TYPE, link: Link, user_id: int
+) -> str | None:
+    """Why a group or leader link can't be used, said before a newcomer is asked to agree to
+    anything (agreeing for a link that then fails is a bad first minute); None if it works or
+    isn't an invitation."""
+    if link.kind not in ("group", "leader"):
+        return None
+    # A read: the newcomer has no row yet, and the admins are the admins now (a link dies
+    # with the admin who made it).
+    status = await services(context).groups.link_status(user_id, link.kind, link.value)
+    if status in ("ok", "own", "member"):
+        return None
+    return BAD_LINK_NEW if link.kind == "group" else BAD_LEADER_LINK
 
 
 def scenario_link(bot_username: str, scenario_id: str) -> str:

@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes
 from bot import callbacks
 from bot.consent import WELCOME, consent_keyboard, has_consented, require_consent
 from bot.context import BotContext
-from bot.handlers import safety, safety_plan
+from bot.features import safety, safety_plan
 from bot.render import (
     Outgoing,
     chosen_text,

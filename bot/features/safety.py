@@ -12,7 +12,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import callbacks
-from bot.handlers.safety_plan import plan_messages
+from bot.features.safety_plan import plan_messages
 from bot.pipeline import gate
 from bot.render import Outgoing, turn_messages
 from bot.replies import answer, reply
