@@ -50,7 +50,8 @@ from bot import callbacks
 from bot.callbacks import b36
 from bot.deeplinks import live_payload, scenario_payload
 from bot.features import safety
-from bot.features.groups.common import require_leader, scenario_by_key, scenario_key
+from bot.features.groups.access import require_leader
+from bot.features.groups.buttons import scenario_by_key, scenario_key
 from bot.logs import error_summary
 from bot.outbox_sender import install, notify
 from bot.render import (

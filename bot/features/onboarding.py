@@ -10,7 +10,7 @@ from telegram.ext import ContextTypes
 from bot.consent import WELCOME, consent_keyboard, has_consented
 from bot.deeplinks import Link, parse_payload, scenario_payload
 from bot.features import groups, live
-from bot.features.groups.common import BAD_LEADER_LINK, BAD_LINK_NEW
+from bot.features.groups.texts import BAD_LEADER_LINK, BAD_LINK_NEW
 from bot.features.practice import menu_message, open_scenario
 from bot.render import Outgoing, contexts_message
 from bot.replies import answer, reply

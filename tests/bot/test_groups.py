@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from bot import callbacks
 from bot.callbacks import b36
 from bot.features import groups as feature
-from bot.features.groups.common import BAD_LINK_NEW
+from bot.features.groups.texts import BAD_LINK_NEW
 from bot.outbox_sender import drain_once
 from bot.settings import Settings
 from offline import TOKEN, Chat, RecordingRequest, keyboard, offline_app

@@ -160,7 +160,7 @@ async def test_the_details_keep_the_link_that_brought_them(chat):
 
 
 def test_member_counts_read_as_sentences():
-    from bot.features.groups.common import members_text
+    from bot.features.groups.texts import members_text
 
     assert members_text(1, all_of=True) == "1 member"
     assert members_text(2, all_of=True) == "both members"

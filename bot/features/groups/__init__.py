@@ -5,11 +5,13 @@ Leaders: /newgroup NAME, /invite, /push [GROUP SCENARIO_ID], /group, /export; ad
 
 Handlers stay thin: every decision (who may do what, what a leader may see) is made by the
 groups service (`state.groups.service.Groups`, `services(context).groups`), one transaction per
-action; this package parses, calls it, renders and sends (`leader`, `member`, `reports`, with
-what they share in `common`). Each refusal is a plain sentence and changes
-nothing. Messages to other people (pushes, delivery reports, crisis alerts) are queued in the
-outbox in the deciding transaction and sent by `bot.outbox_sender`, which this feature
-installs; a repeating job queues each push's delivery report once it has settled.
+action; this package parses, calls it, renders and sends (`leader`, `member`, `reports`;
+what the three share: `texts`, the sentences; `buttons`, what a button or link carries;
+`sending`, how a screen goes out; `access`, the first checks of who may). Each refusal is a
+plain sentence and changes nothing. Messages to other people (pushes, delivery reports,
+crisis alerts) are queued in the outbox in the deciding transaction and sent by
+`bot.outbox_sender`, which this feature installs; a repeating job queues each push's delivery
+report once it has settled.
 """
 
 from __future__ import annotations
@@ -21,18 +23,18 @@ from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot import callbacks
 from bot.features.groups import leader, member, reports
-from bot.features.groups.common import (
+from bot.features.groups.access import consented_user
+from bot.features.groups.buttons import scenario_key
+from bot.features.groups.member import show_join, show_leader_invite
+from bot.features.groups.sending import LEADER_COMMANDS
+from bot.features.groups.texts import (
     BAD_LEADER_LINK,
     BAD_LINK,
-    LEADER_COMMANDS,
     NOT_ADMIN,
     NOT_LEADER,
     NOT_YOURS,
-    consented_user,
-    scenario_key,
     scenario_title,
 )
-from bot.features.groups.member import show_join, show_leader_invite
 from bot.outbox_sender import install
 
 __all__ = [

@@ -15,30 +15,19 @@ from telegram.ext import ContextTypes
 from bot import callbacks
 from bot.callbacks import b36
 from bot.features.groups import reports
-from bot.features.groups.common import (
-    LINK_DAYS,
-    NOT_ADMIN,
-    NOT_YOURS,
+from bot.features.groups.access import consented_user, own_group, pick_group, require_leader
+from bot.features.groups.buttons import (
     button,
-    consented_user,
-    day_text,
     invite_link,
     keyboard,
-    members_text,
-    own_group,
     parse_group_arg,
-    pick_group,
     pressed,
-    refuse,
-    remove_buttons,
-    require_leader,
-    say,
     scenario_by_key,
     scenario_key,
-    send_qr,
-    set_leader_menu,
     unexpired,
 )
+from bot.features.groups.sending import refuse, remove_buttons, say, send_qr, set_leader_menu
+from bot.features.groups.texts import LINK_DAYS, NOT_ADMIN, NOT_YOURS, day_text, members_text
 from bot.outbox_sender import notify
 from bot.render import INTENSITY_LEGEND, with_intensity
 from bot.replies import EXPIRED, answer

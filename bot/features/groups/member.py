@@ -14,22 +14,10 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks
 from bot.callbacks import b36
-from bot.features.groups.common import (
-    BAD_LEADER_LINK,
-    BAD_LINK,
-    button,
-    close,
-    consented_user,
-    day_text,
-    edit_or_say,
-    keyboard,
-    parse_group_arg,
-    pressed,
-    refuse,
-    say,
-    set_leader_menu,
-    unexpired,
-)
+from bot.features.groups.access import consented_user
+from bot.features.groups.buttons import button, keyboard, parse_group_arg, pressed, unexpired
+from bot.features.groups.sending import close, edit_or_say, refuse, say, set_leader_menu
+from bot.features.groups.texts import BAD_LEADER_LINK, BAD_LINK, day_text
 from bot.render import Outgoing
 from bot.replies import EXPIRED, answer, reply
 from bot.services import services

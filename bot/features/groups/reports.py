@@ -15,16 +15,10 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.callbacks import b36
-from bot.features.groups.common import (
-    NOT_YOURS,
-    button,
-    day_text,
-    keyboard,
-    pick_group,
-    say,
-    scenario_title,
-    send_photo,
-)
+from bot.features.groups.access import pick_group
+from bot.features.groups.buttons import button, keyboard
+from bot.features.groups.sending import say, send_photo
+from bot.features.groups.texts import NOT_YOURS, day_text, scenario_title
 from bot.outbox_sender import notify
 from bot.render import STYLE_MARK, clip
 from bot.services import services
