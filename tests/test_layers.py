@@ -80,6 +80,16 @@ def sources() -> Iterator[tuple[str, Path, ast.Module]]:
             yield module_name(path), path, ast.parse(path.read_text(encoding="utf-8"))
 
 
+def absolute(name: str, node: ast.ImportFrom, is_package: bool) -> str:
+    """The module a `from … import` names, relative ones made absolute."""
+    base = node.module or ""
+    if node.level:
+        anchor = name.split(".")
+        anchor = anchor[: len(anchor) - node.level + (1 if is_package else 0)]
+        base = ".".join([*anchor, base] if base else anchor)
+    return base
+
+
 def imports(name: str, tree: ast.Module, is_package: bool) -> Iterator[Import]:
     """Every import in the module, wherever it stands, as absolute module names."""
     for node in ast.walk(tree):
@@ -87,14 +97,24 @@ def imports(name: str, tree: ast.Module, is_package: bool) -> Iterator[Import]:
             for alias in node.names:
                 yield Import(name, alias.name, node.lineno)
         elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = name.split(".")
-                anchor = anchor[: len(anchor) - node.level + (1 if is_package else 0)]
-                base = ".".join([*anchor, base] if base else anchor)
+            base = absolute(name, node, is_package)
             yield Import(name, base, node.lineno)
             for alias in node.names:  # `from pkg import module` imports pkg.module
                 yield Import(name, f"{base}.{alias.name}", node.lineno)
+
+
+def names_from_own_package(
+    name: str, tree: ast.Module, is_package: bool, modules: set[str]
+) -> Iterator[str]:
+    """The enclosing packages this module takes a name from (not a module): `from
+    bot.features.live import TICK` inside bot.features.live.buttons needs the package's
+    __init__.py run first, and that one imports its modules, this one too: a cycle."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = absolute(name, node, is_package)
+            inside = base in modules and name.startswith(base + ".")
+            if inside and any(f"{base}.{a.name}" not in modules for a in node.names):
+                yield base
 
 
 @pytest.fixture(scope="module")
@@ -113,6 +133,10 @@ def graph() -> tuple[dict[str, set[str]], list[Import], dict[str, ast.Module]]:
             inside = name.startswith(imp.imported + ".")
             if imp.imported in trees and imp.imported != name and not inside:
                 edges[name].add(imp.imported)
+        # …but a name (not a module) taken from its own package is one.
+        edges[name].update(
+            names_from_own_package(name, tree, paths[name].name == "__init__.py", set(trees))
+        )
     return edges, found, trees
 
 
@@ -214,6 +238,24 @@ def test_no_feature_reaches_into_another_features_tables(graph) -> None:
     assert not paid, f"these are gone: remove them from CROSS_FEATURE_DEBTS: {paid}"
 
 
+def test_the_rules_name_modules_that_exist(graph) -> None:
+    """A rename takes the rules with it: an exception, a table or a debt named here for a module
+    that is gone would leave its rule checking nothing, in silence."""
+    _, _, trees = graph
+    named = {
+        *DATABASE_CLI,
+        *FEATURE_TABLES,
+        *(f"state.{module}" for module in FEATURE_OF),
+        *SQL_IN_BOT_DEBTS,
+        *(module for cycle in CYCLE_DEBTS for module in cycle),
+        *(module for pair in CROSS_FEATURE_DEBTS for module in pair),
+    }
+    missing = sorted(m for m in named if m not in trees)
+    assert not missing, f"tests/test_layers.py names modules that don't exist: {missing}"
+    idle = sorted(m for m in DATABASE_CLI if not sql_in_bot(m, trees[m]))
+    assert not idle, f"these no longer reach the database; drop their exception: {idle}"
+
+
 def test_the_checks_see_what_they_look_for() -> None:
     """The detectors themselves, on code written to break each rule."""
     tree = ast.parse(
@@ -229,3 +271,10 @@ def test_the_checks_see_what_they_look_for() -> None:
     assert feature("state.live.service") == "live" and feature("state.db.groups") == "groups"
     found = list(imports("state.live.service", ast.parse("from .repo import X"), False))
     assert found[0].imported == "state.live.repo"
+    modules = {"p", "p.a", "p.b"}
+    from_init = ast.parse("from p import b, CONSTANT")
+    assert list(names_from_own_package("p.a", from_init, False, modules)) == ["p"]
+    assert not list(names_from_own_package("p.a", ast.parse("from p import b"), False, modules))
+    assert list(names_from_own_package("p.a", ast.parse("from . import X"), False, modules)) == [
+        "p"
+    ]

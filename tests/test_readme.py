@@ -51,7 +51,7 @@ def quoted_after(heading: str) -> list[str]:
 def test_what_people_read_is_what_the_code_sends():
     from datetime import UTC, datetime
 
-    from bot.features.checkins import zone_said_back
+    from bot.features.checkins.schedule import zone_said_back
     from bot.features.groups.reports import group_text
     from bot.render import HEAVY_LEGEND, LEVEL_LEGEND, feedback_text
     from state.engine import Feedback

@@ -1,6 +1,6 @@
 """The features: what a participant or a leader does with the bot, one module (or a small
-package) each. A feature lists its python-telegram-bot handlers, parses the update, calls its
-service in state/ (on `Services`, bot/services.py), renders and sends; it never opens a
+package) each. A feature lists its handlers (python-telegram-bot's), parses the update, calls
+its service in state/ (on `Services`, bot/services.py), renders and sends; it never opens a
 transaction itself.
 
 Two shapes live here side by side (#17). The practice core (practice, onboarding: /start and

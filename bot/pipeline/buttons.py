@@ -20,9 +20,9 @@ from bot.context import BotContext
 from bot.features import onboarding, practice, privacy, safety, safety_plan
 from bot.replies import EXPIRED, PRIVATE_ONLY, answer, in_private_chat
 
-# The handler modules' buttons, checked before the features' (safety's before consent too: the
-# question may come first).
-_HANDLERS: tuple[ModuleType, ...] = (safety, privacy, safety_plan)
+# The core features' buttons (bot/app.py wires these modules itself, not through FEATURES),
+# checked before FEATURES' (safety's before consent too: the question may come first).
+_CORE: tuple[ModuleType, ...] = (safety, privacy, safety_plan)
 
 
 async def on_button(update: Update, context: BotContext) -> None:
@@ -50,7 +50,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         if data.action == "terms":
             await onboarding.details(update, context, data.arg)
             return
-        for module in (*_HANDLERS, *context.features):
+        for module in (*_CORE, *context.features):
             if data.action in getattr(module, "ACTIONS", ()):
                 await module.on_action(update, context, data)
                 return

@@ -13,6 +13,7 @@ from bot import callbacks
 from bot.charts import mood_chart
 from bot.features import checkins as feature
 from bot.features import week
+from bot.features.checkins import schedule
 from bot.outbox_sender import render
 from offline import Chat, keyboard
 from state import checkins
@@ -284,9 +285,9 @@ def test_chart_is_a_png_with_gaps():
 
 
 def test_setup_question_times_parse():
-    assert feature._setup_value("citime", "0900") == ("time", time(9))
+    assert schedule._setup_value("citime", "0900") == ("time", time(9))
     with pytest.raises(ValueError):
-        feature._setup_value("citime", "0930")
+        schedule._setup_value("citime", "0930")
 
 
 class _JobContext:

@@ -70,7 +70,7 @@ async def test_steps_then_an_old_button_then_a_forged_one(fixture_chat):
 
 
 def test_a_leaders_picker_names_how_heavy_a_topic_is():
-    from bot.features.live import scenarios_screen
+    from bot.features.live.commands import scenarios_screen
     from bot.render import with_intensity
 
     scenario = LIBRARY.scenarios["social-anxiety/speak-up-in-group"]

@@ -48,7 +48,7 @@ def choose_by_text(output: str, wanted: str) -> str:
 
 @pytest.fixture(autouse=True)
 def _cli_module_runs():
-    assert (REPO / "bot" / "cli.py").exists()
+    assert (REPO / "bot" / "cli" / "__main__.py").exists()  # what `python -m bot.cli` runs
 
 
 PATH = [
