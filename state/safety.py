@@ -134,7 +134,7 @@ def crisis_card(
     """Plain text; channels add their own formatting and buttons. `scene` says truthfully what
     happened to the role-play (SCENE_STOPPED, SCENE_KEPT), or nothing when none was open.
 
-    Telegram sends the card without the plan, and the plan after it (bot/handlers/safety.py):
+    Telegram sends the card without the plan, and the plan after it (bot/features/safety.py):
     a card that holds nothing anyone typed can't be refused for it.
     """
     lines = [opening]

@@ -58,7 +58,6 @@ ZONE_NOT_FOUND = (
     "I couldn't find that place. Try the nearest big city, your state or your country, or tap "
     "your time zone above."
 )
-TIME_HELP = "What time should the check-in come? Tap one, or type a time like <code>19:30</code>."
 
 
 def _short(hhmm: str) -> str:
