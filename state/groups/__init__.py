@@ -52,8 +52,7 @@ from state.groups.pushes import (
     get_push,
     group_pushes,
     keep_delivery,
-    push_buttons,
-    push_text,
+    push_means,
     settle_reports,
 )
 from state.groups.records import (
@@ -138,8 +137,7 @@ __all__ = [
     "member_groups",
     "members",
     "new_code",
-    "push_buttons",
-    "push_text",
+    "push_means",
     "remove_leader",
     "renew_invite",
     "revoke_invites",

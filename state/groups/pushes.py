@@ -26,19 +26,17 @@ from state.groups.records import (
 from state.store import UnitOfWork
 
 
-def push_text(group: GroupRecord, title: str, summary: str) -> str:
-    return (
-        f"📣 <b>{escape(group.name)}</b>: {escape(group.leader_name)} would like you to practice "
-        f"this one this week.\n\n<b>{escape(title)}</b>\n{escape(summary)}\n\n"
-        "Open it when you have a few quiet minutes. /mygroups shows what your leader sees."
-    )
-
-
-def push_buttons(scenario_id: str, title: str) -> outbox.Buttons:
-    label = f"▶ Start: {title}"
-    if len(label) > 60:
-        label = label[:59] + "…"
-    return [[{"text": label, "callback_data": f"s:{scenario_id}"}]]
+def push_means(group: GroupRecord, scenario_id: str, title: str, summary: str) -> dict[str, str]:
+    """What a queued push means: the bot draws its text and Start button when it sends
+    (bot/features/group_messages.py), so the button grammar lives only in the bot."""
+    return {
+        "kind": PUSH_KIND,
+        "group": group.name,
+        "leader": group.leader_name,
+        "scenario_id": scenario_id,
+        "title": title,
+        "summary": summary,
+    }
 
 
 async def create_push(
@@ -73,16 +71,15 @@ async def create_push(
     push = Push(group_id=group.id, scenario_id=scenario_id, created_by=created_by, created_at=now)
     uow.session.add(push)
     await uow.session.flush()
-    text = push_text(group, title, summary)
-    buttons = push_buttons(scenario_id, title)
+    means = push_means(group, scenario_id, title, summary)
     messages = [
         outbox.Message(
             chat_id=member.user_id,
             user_id=member.user_id,
             kind=PUSH_KIND,
             ref=str(push.id),
-            text=text,
-            buttons=buttons,
+            text="",
+            extra={"means": means},
             dedupe_key=f"push:{push.id}:{member.user_id}",
             not_before=now,
         )

@@ -155,10 +155,15 @@ async def test_push_queues_one_message_per_reachable_member(store):
     assert [(r.chat_id, r.kind, r.ref, r.dedupe_key) for r in rows] == [
         (m, "push", str(push.id), f"push:{push.id}:{m}") for m in (A, B)
     ]
-    assert rows[0].payload["buttons"] == [
-        [{"text": "▶ Start: Birthday", "callback_data": f"s:{SCENARIO}"}]
-    ]
-    assert "Tuesday group" in rows[0].payload["text"] and "Dr. Lee" in rows[0].payload["text"]
+    assert rows[0].payload["means"] == {
+        "kind": "push",
+        "group": "Tuesday group",
+        "leader": "Dr. Lee",
+        "scenario_id": SCENARIO,
+        "title": "Birthday",
+        "summary": "S",
+    }  # what it means, never button data or HTML: the bot draws it when it sends
+    assert "buttons" not in rows[0].payload or not rows[0].payload["buttons"]
 
     async with store.transaction(None) as uow:
         assert await core.settle_reports(uow, lambda s: s) == []

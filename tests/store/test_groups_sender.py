@@ -302,6 +302,41 @@ def test_render_payload(payload):
         assert markup is None
 
 
+def test_a_push_is_drawn_from_what_it_means_with_the_button_the_bot_routes():
+    """A queued push holds its meaning; the sender draws its text and a Start button whose
+    data the bot's own grammar reads back as that scenario, and a long title is cut."""
+    from bot import callbacks
+    from state.groups import PUSH_KIND
+
+    means = {
+        "kind": PUSH_KIND,
+        "group": "Tuesday <IOP>",
+        "leader": "Dr. Lee",
+        "scenario_id": "family/birthday-or-group",
+        "title": "A title " * 12,
+        "summary": "Practice saying no & meaning it.",
+    }
+    text, markup = render({"text": "", "means": means})
+    assert "<b>Tuesday &lt;IOP&gt;</b>: Dr. Lee would like you to practice" in text
+    assert "Practice saying no &amp; meaning it." in text
+    (button,) = markup.inline_keyboard[0]
+    parsed = callbacks.parse(button.callback_data)
+    assert isinstance(parsed, callbacks.ScenarioData)
+    assert parsed.scenario_id == "family/birthday-or-group"
+    assert len(button.text) == 60 and button.text.endswith("…")
+
+
+def test_a_push_queued_before_meanings_still_goes_as_it_was_stored():
+    """Rows queued by an older version hold text and button data: they are sent as stored."""
+    stored = {
+        "text": "📣 <b>Group</b>: old push",
+        "buttons": [[{"text": "▶ Start: Birthday", "callback_data": "s:family/birthday-or-group"}]],
+    }
+    text, markup = render(stored)
+    assert text == "📣 <b>Group</b>: old push"
+    assert markup.inline_keyboard[0][0].callback_data == "s:family/birthday-or-group"
+
+
 async def test_the_sender_outlives_a_database_that_stays_busy(store):
     """StoreBusy (the store gave up retrying: a long outage) must not end the sender's task."""
     from state.store import Store, StoreBusy
