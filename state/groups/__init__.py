@@ -19,7 +19,7 @@ forget it. This package names every function and record of those modules, as the
 imports this package).
 """
 
-from state.groups.alerts import ALERT_HOW, alert_leaders
+from state.groups.alerts import alert_leaders
 from state.groups.invites import (
     accept_leader_invite,
     check_group_invite,
@@ -48,11 +48,11 @@ from state.groups.membership import (
 from state.groups.pushes import (
     create_push,
     delivery,
-    delivery_text,
     get_push,
     group_pushes,
     keep_delivery,
     push_means,
+    report_means,
     settle_reports,
 )
 from state.groups.records import (
@@ -78,7 +78,6 @@ from state.groups.records import (
     Removal,
 )
 from state.groups.roles import (
-    closed_text,
     is_admin,
     is_leader,
     leader_ids,
@@ -88,7 +87,6 @@ from state.groups.roles import (
 
 __all__ = [
     "ALERT_BUCKET_SECONDS",
-    "ALERT_HOW",
     "ALERT_KIND",
     "CLOSED_KIND",
     "CODE",
@@ -114,13 +112,11 @@ __all__ = [
     "check_leader_invite",
     "checkin_groups",
     "clean_name",
-    "closed_text",
     "create_group",
     "create_invite",
     "create_push",
     "current_invite",
     "delivery",
-    "delivery_text",
     "find_leader_group",
     "get_group",
     "is_member",
@@ -138,6 +134,7 @@ __all__ = [
     "members",
     "new_code",
     "push_means",
+    "report_means",
     "remove_leader",
     "renew_invite",
     "revoke_invites",

@@ -4,9 +4,7 @@ response fired; to each group where the member allowed it, at most one per 10 mi
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import UTC, datetime
-from html import escape
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -16,23 +14,6 @@ from state.db.models import User, utcnow
 from state.groups.records import ALERT_BUCKET_SECONDS, ALERT_KIND
 from state.groups.roles import still_leads
 from state.store import Store, UnitOfWork
-
-
-def _local(moment: datetime, timezone: str | None) -> str:
-    try:
-        zone = ZoneInfo(timezone) if timezone else UTC
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = UTC
-    local = moment.astimezone(zone)
-    label = "UTC" if zone is UTC else (local.tzname() or str(zone))
-    return f"{local:%H:%M} {label} on {local:%d %b}"
-
-
-ALERT_HOW = {  # what happened, by the response that fired (state.crisis.CARD / ASK)
-    "card": "the bot read crisis language and showed them crisis resources",
-    "ask": "they answered yes when the bot asked whether they were thinking of ending their life "
-    "or hurting themselves, and it showed them crisis resources",
-}
 
 
 async def alert_leaders(
@@ -64,7 +45,6 @@ def alert_work(
     what they wrote or the kind of crisis; one per group per 10 minutes.
     Only to someone who still leads groups: a leader, or one of `admins` (the admins now).
     """
-    how = ALERT_HOW.get(action or "card", ALERT_HOW["card"])
     now = now or utcnow()
     bucket = int(now.timestamp()) // ALERT_BUCKET_SECONDS
 
@@ -87,11 +67,17 @@ def alert_work(
                 subject_id=user_id,  # about the member: theirs to export and erase too
                 kind=ALERT_KIND,
                 ref=str(group.id),
-                text=(
-                    f"🔔 A member of <b>{escape(group.name)}</b>, {escape(member.display_name)}, "
-                    f"may need support: {how} at {_local(now, timezone)}. It did not store "
-                    "what they wrote."
-                ),
+                text="",
+                extra={
+                    "means": {  # drawn by the bot when sent (bot/features/group_messages.py)
+                        "kind": ALERT_KIND,
+                        "group": group.name,
+                        "member": member.display_name,
+                        "how": action or "card",  # the response that fired: card or ask
+                        "at": now.isoformat(),
+                        "timezone": timezone,
+                    }
+                },
                 dedupe_key=f"crisis:{group.id}:{user_id}:{bucket}",
                 not_before=now,
             )

@@ -4,8 +4,8 @@ queued in the deciding transaction), how its delivery adds up, and the report on
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import asdict
 from datetime import datetime
-from html import escape
 
 from sqlalchemy import func, select
 
@@ -167,25 +167,9 @@ async def keep_delivery(
     return updated
 
 
-def delivery_text(group_name: str, title: str, d: Delivery) -> str:
-    lines = [
-        f"📬 <b>Delivery</b> of “{escape(title)}” to <b>{escape(group_name)}</b>:",
-        f"✅ sent {d.sent}",
-        f"🚫 blocked the bot {d.blocked}",
-    ]
-    if d.failed:
-        lines.append(f"⚠️ not delivered {d.failed}")
-    if d.unconfirmed:
-        lines.append(f"❔ unconfirmed {d.unconfirmed} (Telegram never answered: may have arrived)")
-    lines.append(f"⏳ pending {d.pending}")
-    if d.blocked:
-        lines.append(
-            "\nSomeone who blocked the bot won't get pushes until they open it again; "
-            "you may want to check in with them another way."
-        )
-    if not d.pending:
-        lines.append("\n/group shows who started and finished it.")
-    return "\n".join(lines)
+def report_means(group_name: str, title: str, d: Delivery) -> dict[str, object]:
+    """What a delivery report means: the counts, drawn by the bot when it is sent."""
+    return {"kind": REPORT_KIND, "group": group_name, "title": title, **asdict(d)}
 
 
 async def settle_reports(
@@ -220,7 +204,8 @@ async def settle_reports(
                 user_id=group.leader_id,
                 kind=REPORT_KIND,
                 ref=str(push.id),
-                text=delivery_text(group.name, title_of(push.scenario_id), d),
+                text="",
+                extra={"means": report_means(group.name, title_of(push.scenario_id), d)},
                 dedupe_key=f"push-report:{push.id}",
                 not_before=now,
             )

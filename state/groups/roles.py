@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from html import escape
 
 from sqlalchemy import delete, false, or_, select, update
 
@@ -18,7 +17,6 @@ from state.groups.records import (
     CLOSED_KIND,
     LEADER,
     PARTICIPANT,
-    GroupRecord,
     Removal,
 )
 from state.store import UnitOfWork
@@ -57,16 +55,6 @@ def still_leads(admins: Iterable[int]):  # noqa: ANN202 - a SQL condition on a j
     return or_(User.role == LEADER, User.id.in_(known) if known else false())
 
 
-def closed_text(group: GroupRecord) -> str:
-    return (
-        f"🔔 <b>{escape(group.name)}</b> has closed: {escape(group.leader_name)} no longer leads "
-        "groups on this bot. They no longer see your practice or get crisis alerts about you, "
-        "and the group's invitation link no longer works.\n\n"
-        "Nothing else has changed: your practice, check-ins and safety plan are yours as "
-        "before. If your program starts a new group, they'll send you a new link."
-    )
-
-
 async def remove_leader(uow: UnitOfWork, leader_id: int, now: datetime | None = None) -> Removal:
     """Cut a leader off at once, in one transaction.
 
@@ -89,13 +77,16 @@ async def remove_leader(uow: UnitOfWork, leader_id: int, now: datetime | None = 
     for group in groups:
         people = await members(uow, group.id)
         left += len(people)
+        # what the notice means, drawn by the bot when it is sent
+        closed = {"kind": CLOSED_KIND, "group": group.name, "leader": group.leader_name}
         notices += [
             outbox.Message(
                 chat_id=m.user_id,
                 user_id=m.user_id,
                 kind=CLOSED_KIND,
                 ref=str(group.id),
-                text=closed_text(group),
+                text="",
+                extra={"means": closed},
                 dedupe_key=f"group-closed:{group.id}:{m.user_id}:{int(now.timestamp())}",
                 not_before=now,
             )

@@ -702,7 +702,7 @@ async def test_crisis_alert_reaches_the_leader_only_with_consent_and_without_wor
     assert "better off" not in alert and "suicide" not in alert and f"P{P2}" not in alert
     await env.chat(P1).send("/mydata")  # the alert about them, sent to their leader, is theirs
     (_, export), *_ = [(n, c) for chat, n, c in env.request.files if chat == P1]
-    assert export.decode().count(f"P{P1}, may need support") >= 1
+    assert export.decode().count(f'"member": "P{P1}"') >= 1  # as stored: what it means
     await env.chat(P1).send("/delete")
     await env.press(P1, "Yes, erase everything")
     assert await env.count(OutboxMessage, OutboxMessage.kind == core.ALERT_KIND) == 0

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from bot.outbox_sender import render
 from state import groups as core
 from state.db.groups import Group, Invite, Membership, Push
 from state.db.models import OutboxMessage, Run, Turn, User, utcnow
@@ -184,8 +185,19 @@ async def test_push_queues_one_message_per_reachable_member(store):
         report = await uow.session.scalar(
             select(OutboxMessage).where(OutboxMessage.kind == core.REPORT_KIND)
         )
-    assert report.chat_id == LEADER and "✅ sent 1" in report.payload["text"]
-    assert "🚫 blocked the bot 1" in report.payload["text"]
+    assert report.chat_id == LEADER
+    assert report.payload["means"] == {
+        "kind": core.REPORT_KIND,
+        "group": "Tuesday group",
+        "title": "Birthday",
+        "sent": 1,
+        "blocked": 1,
+        "failed": 0,
+        "pending": 0,
+        "unconfirmed": 0,
+    }
+    text, _ = render(report.payload)  # drawn by the bot when it is sent
+    assert "✅ sent 1" in text and "🚫 blocked the bot 1" in text
 
 
 async def test_empty_group_is_not_pushed(store):
@@ -265,8 +277,10 @@ async def test_crisis_alerts_only_where_allowed(store):
                 select(OutboxMessage).where(OutboxMessage.kind == core.ALERT_KIND)
             )
         ).all()
-    assert alert.chat_id == LEADER and "Ann" in alert.payload["text"]
-    assert "did not store what they wrote" in alert.payload["text"]
+    assert alert.chat_id == LEADER and alert.payload["means"]["member"] == "Ann"
+    text, markup = render(alert.payload)  # drawn by the bot when it is sent
+    assert "Ann" in text and "did not store what they wrote" in text and markup is None
+    assert "showed them crisis resources at " in text and " UTC on " in text
     assert await core.alert_leaders(store, A, now + timedelta(minutes=11)) == 1
 
 
@@ -288,7 +302,7 @@ async def test_a_removed_leader_is_cut_off_at_once(store):
         assert not await core.is_leader(uow, LEADER)
         check = await core.check_group_invite(uow, invite.code, C)
     assert not [r for r in rows if r.chat_id == LEADER]  # the alert naming Ann was withdrawn
-    notices = {r.chat_id: r.payload["text"] for r in rows if r.kind == core.CLOSED_KIND}
+    notices = {r.chat_id: render(r.payload)[0] for r in rows if r.kind == core.CLOSED_KIND}
     assert set(notices) == {A, B}
     assert "Tuesday group</b> has closed: Dr. Lee no longer leads groups" in notices[A]
     assert "no longer see your practice or get crisis alerts" in notices[A]

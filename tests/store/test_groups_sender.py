@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from telegram.error import TimedOut
 from telegram.ext import ExtBot
 
+from bot.features.group_messages import delivery_text
 from bot.http import NotSent
 from bot.outbox_sender import RateLimiter, Sender, drain_once, render
 from offline import TOKEN, SendWire, make_bot, ok, refused
@@ -413,5 +414,5 @@ async def test_a_push_unanswered_twice_is_reported_unconfirmed_not_undelivered(s
     async with store.transaction(None) as uow:
         d = (await core.delivery(uow, [77]))[77]
     assert (d.sent, d.blocked, d.failed, d.unconfirmed, d.pending) == (1, 1, 0, 1, 0)
-    text = core.delivery_text("Tuesday group", "The birthday", d)
+    text = delivery_text("Tuesday group", "The birthday", d)
     assert "❔ unconfirmed 1" in text and "not delivered" not in text

@@ -92,7 +92,8 @@ async def test_delete_takes_the_alerts_about_them_that_went_to_their_leader(stor
 
     await store.run(None, sent)
     exported = json.dumps(await export_user(store, MEMBER), ensure_ascii=False)
-    assert exported.count("Zedekiah Quixote, may need support") == 2
+    # both alerts about them, as stored: what they mean, with their name
+    assert exported.count('"member": "Zedekiah Quixote"') == 2
     assert "Olga" not in exported
     await delete_user(store, MEMBER)
     rows = await _outbox(store)

@@ -15,6 +15,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.callbacks import b36
+from bot.features.group_messages import delivery_text
 from bot.features.groups.access import pick_group
 from bot.features.groups.buttons import button, keyboard
 from bot.features.groups.sending import say, send_photo
@@ -24,7 +25,6 @@ from bot.render import STYLE_MARK, clip
 from bot.services import services
 from scenarios.library import Library
 from state import group_images
-from state import groups as core
 from state.checkins import MIN_SHARING, GroupCheckinSummary
 from state.group_report import GroupReport, export_csv, percentages
 from state.groups import GroupRecord
@@ -209,7 +209,7 @@ async def delivery_now(
         await say(update, context, NOT_YOURS)
         return
     title = scenario_title(svc.library, found.push.scenario_id)
-    await say(update, context, core.delivery_text(found.group.name, title, found.delivery))
+    await say(update, context, delivery_text(found.group.name, title, found.delivery))
 
 
 async def report_job(context: ContextTypes.DEFAULT_TYPE) -> None:
