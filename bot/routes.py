@@ -20,7 +20,8 @@ from bot.replies import EXPIRED, PRIVATE_ONLY, answer, in_private_chat
 
 
 def pressed(update: Update) -> tuple[CallbackQuery, int]:
-    """The press a routed handler was called for, and who pressed (both checked by the route)."""
+    """The press a routed handler was called for, and who pressed (checked by the route, this
+    module's or bot/pipeline/buttons.py's; Telegram names the presser of every press)."""
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
     return query, user.id
