@@ -138,14 +138,9 @@ def sqlite_backup(source: Path, output: Path) -> dict[str, int]:
     partial = output.with_name(f".{output.name}.partial")
     partial.unlink(missing_ok=True)
     create_private(partial)
-    src = sqlite3.connect(source, timeout=BUSY_TIMEOUT_MS / 1000)
-    dst = sqlite3.connect(partial)
-    try:
-        src.backup(dst, pages=-1)
-        dst.execute("PRAGMA journal_mode = DELETE")
-    finally:
-        dst.close()
-        src.close()
+    _copy_pages(
+        sqlite3.connect(source, timeout=BUSY_TIMEOUT_MS / 1000), sqlite3.connect(partial), "DELETE"
+    )
     try:
         counts = _check_sqlite(partial)
     except Exception:
@@ -169,16 +164,24 @@ def sqlite_restore(backup: Path, target: Path) -> Path | None:
         sqlite_backup(target, kept)
     target.parent.mkdir(parents=True, exist_ok=True)
     create_private(target)
-    src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
-    dst = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000)
+    _copy_pages(
+        sqlite3.connect(f"file:{backup}?mode=ro", uri=True),
+        sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000),
+        "WAL",
+    )
+    _check_sqlite(target)
+    return kept
+
+
+def _copy_pages(src: sqlite3.Connection, dst: sqlite3.Connection, journal_mode: str) -> None:
+    """Every page of `src` into `dst` in one backup step, then `dst` in `journal_mode`; both
+    connections closed after."""
     try:
         src.backup(dst, pages=-1)
-        dst.execute("PRAGMA journal_mode = WAL")
+        dst.execute(f"PRAGMA journal_mode = {journal_mode}")
     finally:
         dst.close()
         src.close()
-    _check_sqlite(target)
-    return kept
 
 
 def _sqlite_or_exit(url: str | None, refusal: str, tool: str) -> Path:
