@@ -31,6 +31,7 @@ app = typer.Typer(help="Database commands", no_args_is_help=True)
 URL_HELP = (
     "Database URL (default: DATABASE_URL from the environment or .env, else state/rehearse.db)."
 )
+Url = Annotated[str | None, typer.Option("--url", help=URL_HELP)]  # every command's --url
 
 
 def _target(url: str | None) -> str:
@@ -61,7 +62,7 @@ async def revisions(url: str) -> str | None:
 
 @app.command()
 def upgrade(
-    url: str | None = typer.Option(None, "--url", help=URL_HELP),
+    url: Url = None,
     revision: str = typer.Option("heads", help="Alembic revision to upgrade to."),
 ) -> None:
     """Apply the database migrations (create or update the tables)."""
@@ -81,7 +82,7 @@ def upgrade(
 
 
 @app.command()
-def current(url: str | None = typer.Option(None, "--url", help=URL_HELP)) -> None:
+def current(url: Url = None) -> None:
     """Show which migration the database is at."""
     target = _target(url)
     typer.echo(f"Database: {safe_url(target)}")
@@ -200,7 +201,7 @@ def backup(
         Path | None,
         typer.Option("--output", "-o", help="Backup file (default: beside it, timestamped)."),
     ] = None,
-    url: str | None = typer.Option(None, "--url", help=URL_HELP),
+    url: Url = None,
 ) -> None:
     """Back up the SQLite database while the bot runs (PostgreSQL: use pg_dump)."""
     path = _sqlite_or_exit(
@@ -221,7 +222,7 @@ def backup(
 def restore(
     file: Annotated[Path, typer.Argument(help="A backup made by `rehearse db backup`.")],
     yes: bool = typer.Option(False, "--yes", help="Really replace the database."),
-    url: str | None = typer.Option(None, "--url", help=URL_HELP),
+    url: Url = None,
 ) -> None:
     """Replace the SQLite database with a backup (stop the bot first; the old one is kept)."""
     path = _sqlite_or_exit(
@@ -322,7 +323,7 @@ def _token() -> str | None:
 
 @app.command()
 def health(
-    url: str | None = typer.Option(None, "--url", help=URL_HELP),
+    url: Url = None,
     telegram: bool = typer.Option(True, help="Also ask the Bot API who the bot is (getMe)."),
     timeout: float = typer.Option(5.0, help="Seconds to wait for each check."),
 ) -> None:
