@@ -27,6 +27,14 @@ def pressed(update: Update) -> tuple[CallbackQuery, int]:
     return query, user.id
 
 
+def arg_in(data: callbacks.ActionData, *allowed: str) -> str:
+    """The button's argument, one of `allowed`: anything else raises ValueError, which
+    `private_action` answers as an expired button."""
+    if data.arg is None or data.arg not in allowed:
+        raise ValueError(data.arg)
+    return data.arg
+
+
 Gate = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[bool]]
 ActionCallback = Callable[
     [Update, ContextTypes.DEFAULT_TYPE, callbacks.ActionData], Awaitable[None]
