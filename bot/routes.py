@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from telegram import CallbackQuery, Update
-from telegram.ext import CallbackQueryHandler, ContextTypes
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot import callbacks
 from bot.consent import has_consented
@@ -70,3 +70,18 @@ def private_action(
             await answer(query, EXPIRED)
 
     return CallbackQueryHandler(route, pattern=callbacks.actions(*names))
+
+
+# A feature's buttons: which handler takes which names (its ROUTES).
+Routes = tuple[tuple[ActionCallback, tuple[str, ...]], ...]
+
+
+def action_names(routes: Routes) -> tuple[str, ...]:
+    """Every button name the routes take: the feature's `ACTIONS`."""
+    return tuple(name for _, names in routes for name in names)
+
+
+def add_private_actions(app: Application, routes: Routes, ask_consent: Gate) -> None:
+    """One `private_action` handler per route, in order."""
+    for callback, names in routes:
+        app.add_handler(private_action(callback, names, ask_consent))
