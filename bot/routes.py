@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from telegram import CallbackQuery, Update
-from telegram.ext import CallbackQueryHandler, ContextTypes
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot import callbacks
 from bot.consent import has_consented
@@ -20,10 +20,19 @@ from bot.replies import EXPIRED, PRIVATE_ONLY, answer, in_private_chat
 
 
 def pressed(update: Update) -> tuple[CallbackQuery, int]:
-    """The press a routed handler was called for, and who pressed (both checked by the route)."""
+    """The press a routed handler was called for, and who pressed (checked by the route, this
+    module's or bot/pipeline/buttons.py's; Telegram names the presser of every press)."""
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
     return query, user.id
+
+
+def arg_in(data: callbacks.ActionData, *allowed: str) -> str:
+    """The button's argument, one of `allowed`: anything else raises ValueError, which
+    `private_action` answers as an expired button."""
+    if data.arg is None or data.arg not in allowed:
+        raise ValueError(data.arg)
+    return data.arg
 
 
 Gate = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[bool]]
@@ -61,3 +70,18 @@ def private_action(
             await answer(query, EXPIRED)
 
     return CallbackQueryHandler(route, pattern=callbacks.actions(*names))
+
+
+# A feature's buttons: which handler takes which names (its ROUTES).
+Routes = tuple[tuple[ActionCallback, tuple[str, ...]], ...]
+
+
+def action_names(routes: Routes) -> tuple[str, ...]:
+    """Every button name the routes take: the feature's `ACTIONS`."""
+    return tuple(name for _, names in routes for name in names)
+
+
+def add_private_actions(app: Application, routes: Routes, ask_consent: Gate) -> None:
+    """One `private_action` handler per route, in order."""
+    for callback, names in routes:
+        app.add_handler(private_action(callback, names, ask_consent))

@@ -31,6 +31,7 @@ app = typer.Typer(help="Database commands", no_args_is_help=True)
 URL_HELP = (
     "Database URL (default: DATABASE_URL from the environment or .env, else state/rehearse.db)."
 )
+Url = Annotated[str | None, typer.Option("--url", help=URL_HELP)]  # every command's --url
 
 
 def _target(url: str | None) -> str:
@@ -61,7 +62,7 @@ async def revisions(url: str) -> str | None:
 
 @app.command()
 def upgrade(
-    url: str | None = typer.Option(None, "--url", help=URL_HELP),
+    url: Url = None,
     revision: str = typer.Option("heads", help="Alembic revision to upgrade to."),
 ) -> None:
     """Apply the database migrations (create or update the tables)."""
@@ -81,7 +82,7 @@ def upgrade(
 
 
 @app.command()
-def current(url: str | None = typer.Option(None, "--url", help=URL_HELP)) -> None:
+def current(url: Url = None) -> None:
     """Show which migration the database is at."""
     target = _target(url)
     typer.echo(f"Database: {safe_url(target)}")
@@ -138,14 +139,9 @@ def sqlite_backup(source: Path, output: Path) -> dict[str, int]:
     partial = output.with_name(f".{output.name}.partial")
     partial.unlink(missing_ok=True)
     create_private(partial)
-    src = sqlite3.connect(source, timeout=BUSY_TIMEOUT_MS / 1000)
-    dst = sqlite3.connect(partial)
-    try:
-        src.backup(dst, pages=-1)
-        dst.execute("PRAGMA journal_mode = DELETE")
-    finally:
-        dst.close()
-        src.close()
+    _copy_pages(
+        sqlite3.connect(source, timeout=BUSY_TIMEOUT_MS / 1000), sqlite3.connect(partial), "DELETE"
+    )
     try:
         counts = _check_sqlite(partial)
     except Exception:
@@ -169,16 +165,24 @@ def sqlite_restore(backup: Path, target: Path) -> Path | None:
         sqlite_backup(target, kept)
     target.parent.mkdir(parents=True, exist_ok=True)
     create_private(target)
-    src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
-    dst = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000)
+    _copy_pages(
+        sqlite3.connect(f"file:{backup}?mode=ro", uri=True),
+        sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000),
+        "WAL",
+    )
+    _check_sqlite(target)
+    return kept
+
+
+def _copy_pages(src: sqlite3.Connection, dst: sqlite3.Connection, journal_mode: str) -> None:
+    """Every page of `src` into `dst` in one backup step, then `dst` in `journal_mode`; both
+    connections closed after."""
     try:
         src.backup(dst, pages=-1)
-        dst.execute("PRAGMA journal_mode = WAL")
+        dst.execute(f"PRAGMA journal_mode = {journal_mode}")
     finally:
         dst.close()
         src.close()
-    _check_sqlite(target)
-    return kept
 
 
 def _sqlite_or_exit(url: str | None, refusal: str, tool: str) -> Path:
@@ -197,7 +201,7 @@ def backup(
         Path | None,
         typer.Option("--output", "-o", help="Backup file (default: beside it, timestamped)."),
     ] = None,
-    url: str | None = typer.Option(None, "--url", help=URL_HELP),
+    url: Url = None,
 ) -> None:
     """Back up the SQLite database while the bot runs (PostgreSQL: use pg_dump)."""
     path = _sqlite_or_exit(
@@ -218,7 +222,7 @@ def backup(
 def restore(
     file: Annotated[Path, typer.Argument(help="A backup made by `rehearse db backup`.")],
     yes: bool = typer.Option(False, "--yes", help="Really replace the database."),
-    url: str | None = typer.Option(None, "--url", help=URL_HELP),
+    url: Url = None,
 ) -> None:
     """Replace the SQLite database with a backup (stop the bot first; the old one is kept)."""
     path = _sqlite_or_exit(
@@ -319,7 +323,7 @@ def _token() -> str | None:
 
 @app.command()
 def health(
-    url: str | None = typer.Option(None, "--url", help=URL_HELP),
+    url: Url = None,
     telegram: bool = typer.Option(True, help="Also ask the Bot API who the bot is (getMe)."),
     timeout: float = typer.Option(5.0, help="Seconds to wait for each check."),
 ) -> None:

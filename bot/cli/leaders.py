@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import typer
 
-from bot.cli.db import URL_HELP, _target
+from bot.cli.db import Url, _target
 from state.groups.service import Groups
 from state.store import Store
 
 T = TypeVar("T")
 
+LeaderId = Annotated[int, typer.Argument(help="The leader's numeric Telegram user id")]
 app = typer.Typer(help="Group leaders: add, remove, list", no_args_is_help=True)
 
 
@@ -47,10 +48,7 @@ def _check(telegram_id: int) -> None:
 
 
 @app.command()
-def add(
-    telegram_id: int = typer.Argument(..., help="The leader's numeric Telegram user id"),
-    url: str | None = typer.Option(None, "--url", help=URL_HELP),
-) -> None:
+def add(telegram_id: LeaderId, url: Url = None) -> None:
     """Make someone a group leader (they can then /newgroup in the bot)."""
     _check(telegram_id)
     changed = _run(url, lambda groups: groups.make_leader(telegram_id))
@@ -58,10 +56,7 @@ def add(
 
 
 @app.command()
-def remove(
-    telegram_id: int = typer.Argument(..., help="The leader's numeric Telegram user id"),
-    url: str | None = typer.Option(None, "--url", help=URL_HELP),
-) -> None:
+def remove(telegram_id: LeaderId, url: Url = None) -> None:
     """Stop someone being a leader, at once: their groups close and their members are told."""
     _check(telegram_id)
     removal = _run(url, lambda groups: groups.remove_leader(None, telegram_id))
@@ -76,7 +71,7 @@ def remove(
 
 
 @app.command("list")
-def list_leaders(url: str | None = typer.Option(None, "--url", help=URL_HELP)) -> None:
+def list_leaders(url: Url = None) -> None:
     """Print the group leaders' Telegram ids, one a line."""
     rows = _run(url, lambda groups: groups.leaders())
     if not rows:

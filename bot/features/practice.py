@@ -21,6 +21,7 @@ from bot.render import (
     turn_messages,
 )
 from bot.replies import EXPIRED, answer, reply
+from bot.routes import pressed
 from bot.send import edit_pressed
 from bot.services import services
 from state.crisis import ASK
@@ -132,17 +133,8 @@ async def on_button(
 async def on_choice(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ChoiceData
 ) -> None:
-    query, user, svc = update.callback_query, update.effective_user, services(context)
-    assert query is not None and user is not None
-    turn = await svc.practice.act(
-        user.id,
-        Choose(data.choice),
-        update_id=update.update_id,
-        expect_run=data.run_id,
-        expect_step=data.step,
-        expect_node=data.node,
-    )
-    context.marked = True
+    query, _ = pressed(update)
+    turn = await _act(update, context, Choose(data.choice), data, data.node)
     if turn.duplicate:
         await answer(query)
         return
@@ -171,30 +163,43 @@ async def on_step(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.StepData
 ) -> None:
     """A button of a step before the scene (worked example, frame, thought check, anxiety)."""
-    query, user, svc = update.callback_query, update.effective_user, services(context)
-    assert query is not None and user is not None
-    turn = await svc.practice.act(
-        user.id,
-        Pick(data.stage, data.value),
-        update_id=update.update_id,
-        expect_run=data.run_id,
-        expect_step=data.step,
+    await _answered(
+        update, context, await _act(update, context, Pick(data.stage, data.value), data)
     )
-    context.marked = True  # type: ignore[attr-defined]
-    await _answered(update, context, turn)
 
 
 async def on_after(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.AfterData
 ) -> None:
     """A button after an exposure run's debrief: anxiety again, then how it compared."""
-    query, user, svc = update.callback_query, update.effective_user, services(context)
-    assert query is not None and user is not None
-    turn = await svc.practice.after(
-        user.id, data.run_id, data.stage, data.value, update_id=update.update_id
+    _, user_id = pressed(update)
+    turn = await services(context).practice.after(
+        user_id, data.run_id, data.stage, data.value, update_id=update.update_id
     )
     context.marked = True  # type: ignore[attr-defined]
     await _answered(update, context, turn)
+
+
+async def _act(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    inp: Choose | Pick,
+    data: callbacks.ChoiceData | callbacks.StepData,
+    node: str | None = None,
+) -> Turn:
+    """Apply a pressed button to the user's run, refused unless the run and step (and, for a
+    choice, the node) are the ones it was drawn for; the step claims the update's id."""
+    _, user_id = pressed(update)
+    turn = await services(context).practice.act(
+        user_id,
+        inp,
+        update_id=update.update_id,
+        expect_run=data.run_id,
+        expect_step=data.step,
+        expect_node=node,
+    )
+    context.marked = True  # type: ignore[attr-defined]
+    return turn
 
 
 async def _answered(update: Update, context: ContextTypes.DEFAULT_TYPE, turn: Turn) -> None:

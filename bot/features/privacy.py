@@ -14,6 +14,7 @@ from telegram.ext import ContextTypes
 from bot import callbacks
 from bot.render import Outgoing, clip
 from bot.replies import answer, reply
+from bot.routes import pressed
 from bot.send import edit_pressed
 from bot.services import services
 from state.places import clock, zone_label
@@ -244,18 +245,16 @@ async def _settle(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
 async def on_action(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
-    query, user = update.callback_query, update.effective_user
-    if query is None or user is None:
-        return
+    query, user_id = pressed(update)
     store = services(context).store
     if data.action == "keep":
-        await cancel_erase(store, user.id, data.arg or "")
+        await cancel_erase(store, user_id, data.arg or "")
         await answer(query, "Kept.")
         await _settle(update, context, KEPT)
         return
     if data.action == "typed":
         keep = data.arg == "on"
-        await keep_typed_text(store, user.id, keep)
+        await keep_typed_text(store, user_id, keep)
         await answer(query, "Saved.")
         await reply(
             update,
@@ -269,7 +268,7 @@ async def on_action(
             ],
         )
         return
-    if await confirm_erase(store, user.id, data.arg or "") is None:
+    if await confirm_erase(store, user_id, data.arg or "") is None:
         await answer(query, "That confirmation has expired.")
         await _settle(update, context, STALE)
         return

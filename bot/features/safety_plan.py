@@ -11,6 +11,7 @@ from bot import callbacks
 from bot.consent import require_consent
 from bot.render import Outgoing, split_text
 from bot.replies import answer, reply
+from bot.routes import pressed
 from bot.services import services
 from state.safety_service import STEP_KEYS, step_prompt
 
@@ -109,9 +110,7 @@ ACTIONS = ("plan", "planstart", "planskip", "planpause", "plandel")
 async def on_action(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
-    query, user = update.callback_query, update.effective_user
-    if query is None or user is None:
-        return
+    query, user_id = pressed(update)
     safety = services(context).safety
     await answer(query)
     if data.action == "plan":
@@ -120,15 +119,15 @@ async def on_action(
         await reply(
             update,
             context,
-            [Outgoing(INTRO), step_message(await safety.start_plan(user.id))],
+            [Outgoing(INTRO), step_message(await safety.start_plan(user_id))],
         )
     elif data.action == "planskip":
-        skipped = await safety.skip_step(user.id)
+        skipped = await safety.skip_step(user_id)
         if skipped.open:
             await after_step(update, context, skipped.next)
     elif data.action == "planpause":
-        await safety.pause_plan(user.id)
+        await safety.pause_plan(user_id)
         await reply(update, context, [Outgoing("Paused. /safetyplan picks it up again.")])
     elif data.action == "plandel":
-        await safety.delete_plan(user.id)
+        await safety.delete_plan(user_id)
         await reply(update, context, [Outgoing("Your safety plan is deleted.")])

@@ -29,7 +29,7 @@ from bot.consent import require_consent
 from bot.outbox_sender import notify
 from bot.render import Outgoing
 from bot.replies import EXPIRED, answer, reply
-from bot.routes import ActionCallback, pressed, private_action
+from bot.routes import Routes, action_names, add_private_actions, pressed
 from bot.services import services
 from state.checkins import Card
 
@@ -159,17 +159,16 @@ async def on_send_to(
 
 
 # Which handler takes which button: one CallbackQueryHandler(pattern=...) each (bot/routes.py).
-ROUTES: tuple[tuple[ActionCallback, tuple[str, ...]], ...] = (
+ROUTES: Routes = (
     (on_show, ("wkshow",)),
     (on_pdf, ("wkpdf",)),
     (on_send, ("wksend",)),
     (on_send_to, ("wkto",)),
     (on_cancel, ("wkno",)),
 )
-ACTIONS = tuple(name for _, names in ROUTES for name in names)
+ACTIONS = action_names(ROUTES)
 
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("week", command, filters=filters.ChatType.PRIVATE))
-    for callback, names in ROUTES:
-        app.add_handler(private_action(callback, names, require_consent))
+    add_private_actions(app, ROUTES, require_consent)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from state import groups as core
 from state.db.models import User, utcnow
-from state.groups.service import Groups
+from state.groups.service import Groups, NewGroup
 
 LEADER, OTHER, ADMIN = 500, 600, 900
 A, B = 701, 702
@@ -24,6 +24,13 @@ def service(store, admins: list[int] | None = None) -> Groups:
 async def leader(store, user_id: int = LEADER) -> None:
     async with store.transaction(user_id) as uow:
         await core.set_role(uow, user_id, core.LEADER)
+
+
+async def tuesday(store) -> tuple[Groups, NewGroup]:
+    """The service, and LEADER's group "Tuesday" with its invitation."""
+    groups = service(store)
+    await leader(store)
+    return groups, await groups.create_group(LEADER, "Tuesday", "Dr. Lee")
 
 
 async def users(store) -> int:
@@ -55,9 +62,7 @@ async def test_a_leader_creates_a_group_finds_it_and_nobody_else_does(store):
 
 
 async def test_a_member_joins_changes_what_they_share_and_leaves(store):
-    groups = service(store)
-    await leader(store)
-    made = await groups.create_group(LEADER, "Tuesday", "Dr. Lee")
+    groups, made = await tuesday(store)
     code = made.invite.code
     assert (await groups.check_invite(A, code)).status == "ok"
     assert (await groups.check_invite(LEADER, code)).status == "own"
@@ -80,9 +85,7 @@ async def test_a_member_joins_changes_what_they_share_and_leaves(store):
 
 
 async def test_a_link_is_checked_for_a_newcomer_without_writing_a_row(store):
-    groups = service(store)
-    await leader(store)
-    made = await groups.create_group(LEADER, "Tuesday", "Dr. Lee")
+    groups, made = await tuesday(store)
     before = await users(store)
     assert await groups.link_status(A, "group", made.invite.code) == "ok"
     assert await groups.link_status(A, "group", "x" * 22) == "unknown"
@@ -130,9 +133,7 @@ async def test_a_push_its_delivery_and_report_belong_to_the_leader(store):
 
 
 async def test_the_overview_and_export_carry_the_shared_checkins(store):
-    groups = service(store)
-    await leader(store)
-    made = await groups.create_group(LEADER, "Tuesday", "Dr. Lee")
+    groups, made = await tuesday(store)
     await groups.join(A, made.invite.code, "Ann", share_checkins=True)
     await groups.join(B, made.invite.code, "Ben")
     since = utcnow().date() - timedelta(days=6)
@@ -154,9 +155,7 @@ async def test_the_server_makes_lists_and_removes_leaders(store):
 
 
 async def test_a_crisis_alert_goes_to_a_leader_the_member_allowed(store):
-    groups = service(store)
-    await leader(store)
-    made = await groups.create_group(LEADER, "Tuesday", "Dr. Lee")
+    groups, made = await tuesday(store)
     await groups.join(A, made.invite.code, "Ann", alert_leader=True)
     await groups.join(B, made.invite.code, "Ben")
     assert await groups.alert_leaders(A, action="ask") == 1

@@ -54,7 +54,7 @@ from bot.features.checkins.menu import (
 )
 from bot.features.checkins.schedule import SETUP_ACTIONS, on_location, on_setup
 from bot.outbox_sender import install
-from bot.routes import ActionCallback, private_action
+from bot.routes import Routes, action_names, add_private_actions
 from bot.services import services
 
 COMMANDS = [BotCommand("checkin", "Daily check-in: set up, pause or stop")]
@@ -79,7 +79,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
 
 
 # Which handler takes which button: one CallbackQueryHandler(pattern=...) each (bot/routes.py).
-ROUTES: tuple[tuple[ActionCallback, tuple[str, ...]], ...] = (
+ROUTES: Routes = (
     (on_step, tuple(STEP_ACTIONS)),
     (on_setup, SETUP_ACTIONS),
     (on_now, ("cinow",)),
@@ -97,13 +97,12 @@ ROUTES: tuple[tuple[ActionCallback, tuple[str, ...]], ...] = (
 )
 
 
-ACTIONS = tuple(name for _, names in ROUTES for name in names)
+ACTIONS = action_names(ROUTES)
 
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("checkin", command, filters=filters.ChatType.PRIVATE))
-    for callback, names in ROUTES:
-        app.add_handler(private_action(callback, names, require_consent))
+    add_private_actions(app, ROUTES, require_consent)
     app.add_handler(
         MessageHandler(
             filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.LOCATION, on_location

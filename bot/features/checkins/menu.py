@@ -17,7 +17,7 @@ from bot.features.checkins.buttons import button, in_rows
 from bot.features.checkins.schedule import moment_text, when_text
 from bot.render import Outgoing
 from bot.replies import answer, reply
-from bot.routes import pressed
+from bot.routes import arg_in, pressed
 from bot.services import services
 from state import checkins as core
 from state.checkin_items import ITEMS, Program
@@ -126,10 +126,9 @@ async def _menu_again(
 async def on_pause(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
-    if data.arg not in ("1", "7"):
-        raise ValueError(data.arg)
+    days = int(arg_in(data, "1", "7"))
     now = datetime.now(UTC)
-    settings = await services(context).checkins.pause(pressed(update)[1], int(data.arg), now)
+    settings = await services(context).checkins.pause(pressed(update)[1], days, now)
     await _menu_again(update, context, settings, now, "Paused." if settings else None)
 
 
@@ -198,9 +197,7 @@ async def on_weekly(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
     """`ciweek:on|off`: the Sunday summary."""
-    if data.arg not in ("on", "off"):
-        raise ValueError(data.arg)
+    on = arg_in(data, "on", "off") == "on"
     now = datetime.now(UTC)
-    on = data.arg == "on"
     settings = await services(context).checkins.set_option(pressed(update)[1], "weekly_summary", on)
     await _menu_again(update, context, settings, now, "Saved.")

@@ -24,13 +24,10 @@ from bot.features.groups.buttons import scenario_by_key
 from bot.features.live.commands import begin, contexts_screen, scenarios_screen
 from bot.features.live.lines import never_mind, show_line, withdraw
 from bot.features.live.posting import edit_message, finish_close, post, post_moment
-from bot.features.live.render import button, parse_key, thread_of
+from bot.features.live.render import Press, button, parse_key, thread_of
 from bot.replies import EXPIRED, answer
 from bot.services import services
 from scenarios.skills import CONTEXT_LABELS
-from state.live import (
-    Live,
-)
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +54,7 @@ async def on_action(
     if in_group != (data.action in GROUP_ACTIONS):  # a button out of its place: forged
         await answer(query, EXPIRED)
         return
-    live = services(context).live
-    handler: Press = {
+    handler: Callable[[Press], Awaitable[None]] = {
         "lvlink": _link,
         "lvctx": _pick_context,
         "lvsc": _pick_scenario,
@@ -69,10 +65,7 @@ async def on_action(
         "lvwd": withdraw,
         "lvno": never_mind,
     }[data.action]
-    await handler(context, live, query, user.id, data.arg)
-
-
-Press = Callable[[ContextTypes.DEFAULT_TYPE, Live, CallbackQuery, int, str | None], Awaitable[None]]
+    await handler(Press(context, services(context).live, query, user.id, data.arg))
 
 
 def _chat(query: CallbackQuery) -> tuple[int, int | None] | None:
@@ -82,22 +75,17 @@ def _chat(query: CallbackQuery) -> tuple[int, int | None] | None:
     return message.chat.id, thread_of(message)
 
 
-async def _link(
-    context: ContextTypes.DEFAULT_TYPE,
-    live: Live,
-    query: CallbackQuery,
-    user_id: int,
-    arg: str | None,
-) -> None:
+async def _link(press: Press) -> None:
+    live, query = press.live, press.query
     where = _chat(query)
     try:
-        group_id = int(arg or "", 36)
+        group_id = int(press.arg or "", 36)
     except ValueError:
         group_id = -1
     if where is None or group_id < 0:
         await answer(query, LEADER_ONLY)
         return
-    out = await live.link(user_id, where[0], group_id)
+    out = await live.link(press.user_id, where[0], group_id)
     if out.status != "ok" or out.link is None:
         await answer(
             query, LEADER_ONLY if out.status == "ignore" else "A rehearsal is running here."
@@ -113,30 +101,31 @@ async def _link(
     )
 
 
-async def _leads_here(
-    live: Live, query: CallbackQuery, user_id: int
-) -> tuple[int, int | None] | None:
-    where = _chat(query)
+async def _leads_here(press: Press) -> tuple[int, int | None] | None:
+    where = _chat(press.query)
     if where is None:
         return None
-    out = await live.entry(user_id, where[0])
+    out = await press.live.entry(press.user_id, where[0])
     if out.status not in ("idle", "running"):
-        await answer(query, LEADER_ONLY)
+        await answer(press.query, LEADER_ONLY)
         return None
     return where
 
 
-async def _pick_context(
-    context: ContextTypes.DEFAULT_TYPE,
-    live: Live,
-    query: CallbackQuery,
-    user_id: int,
-    arg: str | None,
-) -> None:
-    where = await _leads_here(live, query, user_id)
+async def _key(press: Press, count: int) -> tuple[int, ...] | None:
+    """The press's run, step (and option): None, answered, when its data is malformed."""
+    parsed = parse_key(press.arg, count)
+    if parsed is None:
+        await answer(press.query, LEADER_ONLY)
+    return parsed
+
+
+async def _pick_context(press: Press) -> None:
+    live, query, arg = press.live, press.query, press.arg
+    where = await _leads_here(press)
     if where is None:
         return
-    out = await live.entry(user_id, where[0])
+    out = await live.entry(press.user_id, where[0])
     await answer(query)
     if arg in CONTEXT_LABELS and live.library.by_context(arg):
         await edit_message(query, *scenarios_screen(live, arg))
@@ -144,35 +133,23 @@ async def _pick_context(
         await edit_message(query, *contexts_screen(live, out.link.group_name))
 
 
-async def _pick_scenario(
-    context: ContextTypes.DEFAULT_TYPE,
-    live: Live,
-    query: CallbackQuery,
-    user_id: int,
-    arg: str | None,
-) -> None:
-    where = await _leads_here(live, query, user_id)
+async def _pick_scenario(press: Press) -> None:
+    where = await _leads_here(press)
     if where is None:
         return
-    scenario = scenario_by_key(live.library, arg)
+    scenario = scenario_by_key(press.live.library, press.arg)
     if scenario is None:
-        await answer(query, "That scenario isn't available any more.")
+        await answer(press.query, "That scenario isn't available any more.")
         return
-    await answer(query)
-    await edit_message(query, f"▶ <b>{escape(scenario.title)}</b>")
-    await begin(context, live, user_id, where[0], where[1], scenario.id)
+    await answer(press.query)
+    await edit_message(press.query, f"▶ <b>{escape(scenario.title)}</b>")
+    await begin(press.context, press.live, press.user_id, where[0], where[1], scenario.id)
 
 
-async def _close(
-    context: ContextTypes.DEFAULT_TYPE,
-    live: Live,
-    query: CallbackQuery,
-    user_id: int,
-    arg: str | None,
-) -> None:
-    parsed = parse_key(arg, 2)
+async def _close(press: Press) -> None:
+    live, query, user_id = press.live, press.query, press.user_id
+    parsed = await _key(press, 2)
     if parsed is None:
-        await answer(query, LEADER_ONLY)
         return
     out = await live.close(user_id, *parsed)
     for _ in range(OPENING_TRIES):  # pressed as the poll went out, before it was recorded
@@ -188,21 +165,15 @@ async def _close(
         await answer(query, text)
         return
     await answer(query, "Closing the vote.")
-    await finish_close(context.bot, live, out.closing)
+    await finish_close(press.context.bot, live, out.closing)
 
 
-async def _timer(
-    context: ContextTypes.DEFAULT_TYPE,
-    live: Live,
-    query: CallbackQuery,
-    user_id: int,
-    arg: str | None,
-) -> None:
-    parsed = parse_key(arg, 2)
+async def _timer(press: Press) -> None:
+    query, arg = press.query, press.arg
+    parsed = await _key(press, 2)
     if parsed is None:
-        await answer(query, LEADER_ONLY)
         return
-    out = await live.set_timer(user_id, *parsed, TIMER_BUTTON)
+    out = await press.live.set_timer(press.user_id, *parsed, TIMER_BUTTON)
     if out.status != "ok":
         await answer(query, LEADER_ONLY if out.status == "ignore" else "This vote has closed.")
         return
@@ -220,19 +191,13 @@ async def _timer(
         log.info("live: timer not shown (%s)", type(exc).__name__)
 
 
-async def _go(
-    context: ContextTypes.DEFAULT_TYPE,
-    live: Live,
-    query: CallbackQuery,
-    user_id: int,
-    arg: str | None,
-) -> None:
-    parsed = parse_key(arg, 3)
+async def _go(press: Press) -> None:
+    query, bot = press.query, press.context.bot
+    parsed = await _key(press, 3)
     if parsed is None:
-        await answer(query, LEADER_ONLY)
         return
     run_id, step, index = parsed
-    out = await live.follow(user_id, run_id, step, index)
+    out = await press.live.follow(press.user_id, run_id, step, index)
     if out.status == "ignore":
         await answer(query, LEADER_ONLY)
         return
@@ -241,7 +206,7 @@ async def _go(
         where = _chat(query)
         if where is not None:
             await post(
-                context.bot,
+                bot,
                 where[0],
                 where[1],
                 "This scenario changed or left the library, so the rehearsal has ended. /live "
@@ -256,4 +221,4 @@ async def _go(
         await query.edit_message_reply_markup(reply_markup=None)
     except BadRequest as exc:
         log.info("live: results' buttons not taken off (%s)", type(exc).__name__)
-    await post_moment(context.bot, live, out.moment)
+    await post_moment(bot, press.live, out.moment)

@@ -8,7 +8,6 @@ import logging
 from html import escape
 
 from telegram import (
-    CallbackQuery,
     InlineKeyboardMarkup,
     Update,
 )
@@ -18,7 +17,7 @@ from telegram.ext import ContextTypes
 from bot.callbacks import b36
 from bot.features import safety
 from bot.features.live.posting import edit_message, post
-from bot.features.live.render import button, reading_text, said, shown_text
+from bot.features.live.render import Press, button, reading_text, said, shown_text
 from bot.outbox_sender import notify
 from bot.render import (
     Outgoing,
@@ -28,7 +27,6 @@ from bot.replies import answer, reply
 from bot.services import services
 from state.live import (
     LINE_MAX,
-    Live,
 )
 
 log = logging.getLogger(__name__)
@@ -106,53 +104,36 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
     return True
 
 
-async def withdraw(
-    context: ContextTypes.DEFAULT_TYPE,
-    live: Live,
-    query: CallbackQuery,
-    user_id: int,
-    arg: str | None,
-) -> None:
+async def withdraw(press: Press) -> None:
     try:
-        line_id = int(arg or "", 36)
+        line_id = int(press.arg or "", 36)
     except ValueError:
-        await answer(query)
+        await answer(press.query)
         return
-    out = await live.withdraw(user_id, line_id)
-    await answer(query)
+    out = await press.live.withdraw(press.user_id, line_id)
+    await answer(press.query)
     text = {
         "ok": "Taken back: it won't be shown, and its words are gone.",
         "shown": "Your leader had already shown it to the group, without your name.",
         "withdrawn": "You've already taken it back.",
     }.get(out.status, "That vote has closed: your line was never shown, and it's gone.")
-    await edit_message(query, text)
+    await edit_message(press.query, text)
 
 
-async def never_mind(
-    context: ContextTypes.DEFAULT_TYPE,
-    live: Live,
-    query: CallbackQuery,
-    user_id: int,
-    arg: str | None,
-) -> None:
-    await live.cancel_draft(user_id)
-    await answer(query)
-    await edit_message(query, "Okay, nothing was sent.")
+async def never_mind(press: Press) -> None:
+    await press.live.cancel_draft(press.user_id)
+    await answer(press.query)
+    await edit_message(press.query, "Okay, nothing was sent.")
 
 
-async def show_line(
-    context: ContextTypes.DEFAULT_TYPE,
-    live: Live,
-    query: CallbackQuery,
-    user_id: int,
-    arg: str | None,
-) -> None:
+async def show_line(press: Press) -> None:
+    query = press.query
     try:
-        line_id = int(arg or "")
+        line_id = int(press.arg or "")  # decimal: state.live writes this button's data
     except ValueError:
         await answer(query)
         return
-    out = await live.show_line(user_id, line_id)
+    out = await press.live.show_line(press.user_id, line_id)
     if out.status != "ok" or out.line is None:
         text = {
             "ignore": "That line isn't from one of your groups.",
@@ -166,8 +147,8 @@ async def show_line(
         return
     await answer(query, "Shown to the group.")
     where = out.line.where
-    await post(context.bot, where.chat_id, where.thread_id, shown_text(out.line))
-    done = InlineKeyboardMarkup([[button("✓ Shown to the group", "lvshow", arg)]])
+    await post(press.context.bot, where.chat_id, where.thread_id, shown_text(out.line))
+    done = InlineKeyboardMarkup([[button("✓ Shown to the group", "lvshow", press.arg)]])
     try:
         await query.edit_message_reply_markup(reply_markup=done)
     except BadRequest as exc:

@@ -1,16 +1,19 @@
 """What a live rehearsal looks like: the scene, the vote and its results, the ending and the
-group's debrief, a member's line, drawn from `state.live`'s plain records; and the button data
-they carry (`key_of`, read back by `parse_key`)."""
+group's debrief, a member's line, drawn from `state.live`'s plain records; the button data
+they carry (`key_of`, read back by `parse_key`), and a press of one (`Press`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 
 from telegram import (
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
 )
+from telegram.ext import ContextTypes
 from telegram.helpers import create_deep_linked_url
 
 from bot import callbacks
@@ -28,6 +31,7 @@ from state.engine import Say
 from state.live import (
     GroupDebrief,
     Line,
+    Live,
     Moment,
     Reading,
     Tally,
@@ -54,6 +58,18 @@ def parse_key(arg: str | None, count: int) -> tuple[int, ...] | None:
         return tuple(int(p, 36) for p in parts)
     except ValueError:
         return None
+
+
+@dataclass(frozen=True)
+class Press:
+    """One press of a live button, as every button's handler gets it: `arg` is the data after
+    the action (`callbacks.ActionData.arg`)."""
+
+    context: ContextTypes.DEFAULT_TYPE
+    live: Live
+    query: CallbackQuery
+    user_id: int
+    arg: str | None
 
 
 def button(text: str, action: str, arg: str | None = None) -> InlineKeyboardButton:
