@@ -7,7 +7,7 @@ The sender (bot/outbox_sender.py) drains it within Telegram's limits. A payload 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -55,6 +55,47 @@ class Message:
             "not_before": self.not_before or now,
             "created_at": now,
         }
+
+
+def meaning(
+    means: dict[str, Any],
+    *,
+    chat_id: int,
+    dedupe_key: str,
+    user_id: int | None = None,
+    subject_id: int | None = None,
+    ref: str | None = None,
+    not_before: datetime | None = None,
+) -> Message:
+    """A message that holds what it means (`means["kind"]` and its arguments), never text or
+    button data: the bot's drawer for that kind writes them when it is sent."""
+    return Message(
+        chat_id=chat_id,
+        kind=str(means["kind"]),
+        text="",
+        dedupe_key=dedupe_key,
+        user_id=user_id,
+        subject_id=subject_id,
+        ref=ref,
+        not_before=not_before,
+        extra={"means": means},
+    )
+
+
+def meaning_to_each(
+    means: dict[str, Any],
+    user_ids: Iterable[int],
+    *,
+    ref: str,
+    key: Callable[[int], str],
+    not_before: datetime | None = None,
+) -> list[Message]:
+    """The same meaning to each of `user_ids` in their private chat, `key(user_id)` its
+    dedupe key (a group's push, a closed group's notice)."""
+    return [
+        meaning(means, chat_id=u, user_id=u, ref=ref, dedupe_key=key(u), not_before=not_before)
+        for u in user_ids
+    ]
 
 
 async def enqueue(

@@ -33,13 +33,11 @@ def _queued(
     user_id: int, kind: str, day: date, means: dict[str, Any], key: str, not_before: datetime | None
 ) -> outbox.Message:
     """A message to the participant, about `day`, that holds only what it means."""
-    return outbox.Message(
+    return outbox.meaning(
+        {"kind": kind, **means},
         chat_id=user_id,
         user_id=user_id,
-        kind=kind,
         ref=ymd(day),
-        text="",
-        extra={"means": {"kind": kind, **means}},
         dedupe_key=key,
         not_before=not_before,
     )

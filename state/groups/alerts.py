@@ -61,23 +61,19 @@ def alert_work(
             )
         )
         alerts = [
-            outbox.Message(
+            outbox.meaning(
+                {  # drawn by the bot when sent (bot/features/group_messages.py)
+                    "kind": ALERT_KIND,
+                    "group": group.name,
+                    "member": member.display_name,
+                    "how": action or "card",  # the response that fired: card or ask
+                    "at": now.isoformat(),
+                    "timezone": timezone,
+                },
                 chat_id=group.leader_id,
                 user_id=group.leader_id,
                 subject_id=user_id,  # about the member: theirs to export and erase too
-                kind=ALERT_KIND,
                 ref=str(group.id),
-                text="",
-                extra={
-                    "means": {  # drawn by the bot when sent (bot/features/group_messages.py)
-                        "kind": ALERT_KIND,
-                        "group": group.name,
-                        "member": member.display_name,
-                        "how": action or "card",  # the response that fired: card or ask
-                        "at": now.isoformat(),
-                        "timezone": timezone,
-                    }
-                },
                 dedupe_key=f"crisis:{group.id}:{user_id}:{bucket}",
                 not_before=now,
             )

@@ -72,19 +72,13 @@ async def create_push(
     uow.session.add(push)
     await uow.session.flush()
     means = push_means(group, scenario_id, title, summary)
-    messages = [
-        outbox.Message(
-            chat_id=member.user_id,
-            user_id=member.user_id,
-            kind=PUSH_KIND,
-            ref=str(push.id),
-            text="",
-            extra={"means": means},
-            dedupe_key=f"push:{push.id}:{member.user_id}",
-            not_before=now,
-        )
-        for member in reachable
-    ]
+    messages = outbox.meaning_to_each(
+        means,
+        (m.user_id for m in reachable),
+        ref=str(push.id),
+        key=lambda uid: f"push:{push.id}:{uid}",
+        not_before=now,
+    )
     queued = await outbox.enqueue_many(uow, messages)
     return PushResult("ok", push_record(push), queued, len(people) - len(reachable))
 
@@ -199,13 +193,11 @@ async def settle_reports(
         if d.pending:
             continue
         reports.append(
-            outbox.Message(
+            outbox.meaning(
+                report_means(group.name, title_of(push.scenario_id), d),
                 chat_id=group.leader_id,
                 user_id=group.leader_id,
-                kind=REPORT_KIND,
                 ref=str(push.id),
-                text="",
-                extra={"means": report_means(group.name, title_of(push.scenario_id), d)},
                 dedupe_key=f"push-report:{push.id}",
                 not_before=now,
             )

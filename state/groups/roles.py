@@ -79,20 +79,14 @@ async def remove_leader(uow: UnitOfWork, leader_id: int, now: datetime | None = 
         left += len(people)
         # what the notice means, drawn by the bot when it is sent
         closed = {"kind": CLOSED_KIND, "group": group.name, "leader": group.leader_name}
-        notices += [
-            outbox.Message(
-                chat_id=m.user_id,
-                user_id=m.user_id,
-                kind=CLOSED_KIND,
-                ref=str(group.id),
-                text="",
-                extra={"means": closed},
-                dedupe_key=f"group-closed:{group.id}:{m.user_id}:{int(now.timestamp())}",
-                not_before=now,
-            )
-            for m in people
-            if m.active
-        ]
+        stamp = int(now.timestamp())
+        notices += outbox.meaning_to_each(
+            closed,
+            (m.user_id for m in people if m.active),
+            ref=str(group.id),
+            key=lambda uid, gid=group.id: f"group-closed:{gid}:{uid}:{stamp}",
+            not_before=now,
+        )
     if ids:
         await uow.session.execute(
             update(Membership)
