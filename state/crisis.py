@@ -764,6 +764,26 @@ _DRUG_WORD = _rx(
     r"relapse|relapsed|meth|coke|crack|weed|opioids?|percocet|benzos?|narcan|naloxone)\b"
 )
 _FIRST_PERSON = re.compile(r"\b(i|me|my|myself|im)\b")
+# Warning signs of preparation that no rule can call certain ("gave my coins to my sponsor, he
+# can give them to someone who'll be around"): words of finality, of giving things away, of
+# saving up. Features only: the model weighs them with everything else in the message.
+_FINALITY = _rx(
+    r"\b(one last time|for the last time|before i go|when i am gone|after i am gone|(will|would) "
+    r"not be around|be around to|clean slate|wiping the slate|my goodbyes|this is goodbye|goodbye "
+    r"for real|(do not|will not) need (stuff|things|it|them|any of it|my \w+) anymore|when it is "
+    r"time|not (his|her|your|their) fault|(last|final) (letter|letters|note|message|text|"
+    r"goodbye))\b"
+)
+_GIVING_AWAY = _rx(
+    r"\b(gave|give|giving|given) away\b|\b(gave|giving) (my|all my) (\w+ ){1,2}to\b|"
+    r"\brehom(e|ed|ing)\b|\bsold (my|all my|all of my)\b|\bwho gets\b|"
+    r"\bleft (a note|a letter|a video|my \w+ in)\b|"
+    r"\bmy (important )?papers\b|\bmy will\b|\bwill (is )?notarized\b"
+)
+_SAVING_UP = _rx(
+    r"\b(hoard|hoarding|hoarded|stockpile|stockpiling|stockpiled|saving up|saved up|been saving|"
+    r"kept (the|all|every|them)|stash|a pile|refills early)\b"
+)
 _CUES = {
     "laugh": _LAUGH,
     "real-threat": _REAL_THREAT,
@@ -775,9 +795,13 @@ _CUES = {
     "intent": _INTENT,
     "drugs": _DRUG_WORD,
     "first-person": _FIRST_PERSON,
+    "finality": _FINALITY,
+    "giving-away": _GIVING_AWAY,
+    "saving-up": _SAVING_UP,
 }
 
 _CUE_GATES = [gate(rx) for rx in _CUES.values()]
+CUE_NAMES = (*_CUES, "negator")  # what `cues` reports: part of the model's recipe
 
 
 def cues(t: str) -> dict[str, bool]:

@@ -295,3 +295,29 @@ def test_eval_recall_and_false_positives(split: str) -> None:
     recall, fpr = _rates(rows)
     assert recall >= 0.92, f"{split} recall {recall:.3f}"
     assert fpr <= 0.08, f"{split} false-positive rate {fpr:.3f}"
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        (
+            "gave my coins to my sponsor, he can give them to someone who'll be around to use them",
+            "finality",
+        ),
+        ("called my grandma just to hear her voice one last time", "finality"),
+        ("I won't need my stuff anymore", "finality"),
+        ("rehomed both cats this week", "giving-away"),
+        ("I made a list of who gets what", "giving-away"),
+        ("been hoarding my suboxone strips", "saving-up"),
+        ("got refills early at two pharmacies", "saving-up"),
+    ],
+)
+def test_warning_signs_of_preparation_are_features_for_the_model(text, cue):
+    """Preparation no rule can call certain (finality, giving things away, saving up) reaches
+    the model as a feature; a plain message carries none of them."""
+    from state import crisis
+
+    assert crisis.cues(crisis.normalise(text))[cue]
+    plain = crisis.cues(crisis.normalise("we had pizza after group and talked about the game"))
+    assert not any(plain[c] for c in ("finality", "giving-away", "saving-up"))
+    assert set(crisis.CUE_NAMES) == set(plain)  # what the recipe names is what cues reports
