@@ -21,7 +21,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import menu
+from bot import callbacks, menu
 from bot.context import CONTEXT_TYPES, FEATURES_KEY
 from bot.features import (
     checkins,
@@ -117,6 +117,9 @@ def add_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("mydata", privacy.mydata, filters=private))
     app.add_handler(CommandHandler("delete", privacy.delete, filters=private))
     app.add_handler(CommandHandler("privacy", privacy.settings_command, filters=private))
+    # A choice press, the hot path, is routed first, so no feature's button pattern is tried
+    # on it (none could match: callbacks.actions reserves "c").
+    app.add_handler(CallbackQueryHandler(buttons.on_button, pattern=callbacks.CHOICE))
     # Feature packages (groups, check-ins…) add their commands here, before the catch-alls;
     # the routes for buttons and typed text find them in the context (bot/context.py).
     app.bot_data[FEATURES_KEY] = FEATURES

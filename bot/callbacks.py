@@ -13,6 +13,7 @@ from scenarios.limits import CALLBACK_DATA_BYTES
 
 _ID = r"[a-z0-9][a-z0-9_-]*"
 _CHOICE = re.compile(rf"^c:([0-9a-z]{{1,8}})\.([0-9a-z]{{1,4}}):({_ID})/({_ID})$")
+CHOICE = _CHOICE  # a choice press's data: the hot path, routed before any feature's buttons
 _SCENARIO = re.compile(rf"^s:({_ID}/{_ID})$")
 _CONTEXT = re.compile(rf"^x:({_ID})$")
 # A step's value is as long as its longest name ("discounting-the-positive", a thinking trap):
