@@ -1,10 +1,14 @@
 """Bot benchmark: how many updates the Telegram adapter handles, offline and against a slow API.
 
-    .venv/bin/python -m bench.bot [--part all|throughput|costs] [--offline-updates 200]
+    .venv/bin/python -m bench.bot [--part all|throughput|costs|press] [--offline-updates 200]
         [--users 1000] [--sequential-users 30] [--per-kind 20] [--stored-users 1000,100000]
+        [--against 8fb8bf4] [--pairs 6]
 
 (c), (d): what one update costs by kind, and the bot beside its peer (bench/peer.py) at 1,000
     and 100,000 stored users: bench/update_costs.py, section "Bot: cost per update, and the peer".
+
+(e) A choice press now against an earlier commit (issue 17's "no higher than today"):
+    bench/press_ab.py, section "Bot: a press's CPU cost against the commit issue 17 was filed at".
 
 (a) Offline: scenario steps through `Application.process_update`, each committed to SQLite,
     against a bare PTB echo handler in the same run, both through the offline RecordingRequest
@@ -44,7 +48,7 @@ from telegram import Bot, Update
 from telegram.ext import Application, ApplicationBuilder, MessageHandler, TypeHandler, filters
 from telegram.request import HTTPXRequest
 
-from bench import update_costs
+from bench import press_ab, update_costs
 from bench.report import write_section
 from bot import callbacks
 from bot.app import build_application
@@ -789,7 +793,9 @@ def main() -> None:
         print(json.dumps(update_costs.child(kind, where, int(users), int(presses))))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=("all", "throughput", "costs"), default="all")
+    parser.add_argument("--part", choices=("all", "throughput", "costs", "press"), default="all")
+    parser.add_argument("--against", default=press_ab.FILED_AT, help="the earlier commit (e)")
+    parser.add_argument("--pairs", type=int, default=6, help="alternating runs of each side (e)")
     parser.add_argument("--per-kind", type=int, default=20, help="users per update kind (c)")
     parser.add_argument("--stored-users", default="1000,100000", help="sizes for (d)")
     parser.add_argument("--presses", type=int, default=200, help="presses per size (d)")
@@ -809,6 +815,12 @@ def main() -> None:
         print(body.strip())
         if not args.no_write:
             write_section(update_costs.SECTION, COMMAND, body)
+    if args.part in ("all", "press"):
+        body = press_ab.run(args.against, args.pairs)
+        print(body.strip())
+        if not args.no_write:
+            command = f"python -m bench.bot --part press --against {args.against}"
+            write_section(press_ab.SECTION, command, body)
     if args.part in ("all", "throughput"):
         body = asyncio.run(run(args))
         print(body.strip())
