@@ -217,9 +217,9 @@ def test_suggestions_name_only_what_the_coach_can_see_and_the_reply_lacks():
 
 
 def test_crisis_adjacent_text_is_not_coached():
-    from scenarios.library import load_library
+    from shipped import shipped_library
 
-    lib = load_library()
+    lib = shipped_library()
     scenario = next(iter(lib.scenarios.values()))
     near = next(
         t

@@ -6,9 +6,9 @@ import pytest
 
 from bot.settings import Settings
 from offline import TOKEN, Chat, offline_app
-from scenarios.library import load_library
+from shipped import shipped_library
 
-LIBRARY = load_library()
+LIBRARY = shipped_library()
 
 
 @pytest.fixture

@@ -19,13 +19,13 @@ from bot.features.groups.texts import BAD_LINK_NEW
 from bot.outbox_sender import drain_once
 from bot.settings import Settings
 from offline import TOKEN, Chat, RecordingRequest, keyboard, offline_app
-from scenarios.library import load_library
+from shipped import shipped_library
 from state import groups as core
 from state.db.groups import Group, Invite, Membership, Push
 from state.db.models import OutboxMessage, User, utcnow
 from state.store import Store
 
-LIBRARY = load_library()
+LIBRARY = shipped_library()
 ADMIN, LEADER, OTHER_LEADER = 1000, 2000, 2500
 P1, P2, P3 = 3001, 3002, 3003
 SCENARIO = "family/birthday-or-group"

@@ -10,11 +10,12 @@ import pytest
 from bot.render import feedback_text
 from bot.settings import Settings
 from offline import TOKEN, Chat, offline_app
-from scenarios.library import Library, load_library
+from scenarios.library import Library
 from scenarios.skills import COMPONENTS, FRAMEWORKS, PLAIN, what_you_did
+from shipped import shipped_library
 from state.engine import Feedback
 
-LIBRARY = load_library()
+LIBRARY = shipped_library()
 
 
 def texts_since(request, start: int) -> list[str]:

@@ -17,6 +17,7 @@ import pytest
 
 from pg import fresh_schema
 from scenarios.library import Library, load_library
+from shipped import shipped_library
 from state.store import Store
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -45,7 +46,7 @@ async def store(db_url: str) -> AsyncIterator[Store]:
 
 @pytest.fixture(scope="session")
 def real_library() -> Library:
-    lib = load_library()
+    lib = shipped_library()
     if lib.get("family/birthday-or-group") is None:
         pytest.fail(
             "the real scenario family/birthday-or-group did not load: "
