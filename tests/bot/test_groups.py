@@ -18,6 +18,7 @@ from bot.features import groups as feature
 from bot.features.groups.texts import BAD_LINK_NEW
 from bot.outbox_sender import drain_once
 from bot.settings import Settings
+from migrated import migrated_sqlite
 from offline import TOKEN, Chat, RecordingRequest, keyboard, offline_app
 from shipped import shipped_library
 from state import groups as core
@@ -140,7 +141,7 @@ async def env(tmp_path):
         _env_file=None,
         telegram_bot_token=TOKEN,
         typing_pause=0,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'groups.db'}",
+        database_url=migrated_sqlite(tmp_path / "groups.db"),
         admin_user_ids=[ADMIN],
         checkin_items="mood,halt,note",  # a short card: these tests are about sharing
     )

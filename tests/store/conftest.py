@@ -14,7 +14,9 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import make_url
 
+from migrated import migrated_sqlite
 from pg import fresh_schema
 from scenarios.library import Library, load_library
 from shipped import shipped_library
@@ -37,7 +39,12 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
 
 @pytest.fixture
 async def store(db_url: str) -> AsyncIterator[Store]:
-    s = await Store.open(db_url)
+    """A store at the newest migration. On SQLite the database is a copy of one migrated once
+    per process (tests/migrated.py); on PostgreSQL the new schema is migrated here."""
+    on_sqlite = db_url.startswith("sqlite")
+    if on_sqlite:
+        migrated_sqlite(Path(make_url(db_url).database))
+    s = await Store.open(db_url, upgrade=not on_sqlite)
     try:
         yield s
     finally:
