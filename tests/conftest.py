@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.library import Library, load_library
+from scenarios.library import Library
+from shipped import shipped_library
 from texts import MINI
 
 
 @pytest.fixture(scope="session")
 def library() -> Library:
-    lib = load_library()
+    lib = shipped_library()
     assert lib.scenarios, "the shipped library should load"
     return lib
 

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scenarios.library import load_library
 from scenarios.loader import load_file
 from scenarios.skills import COMPONENTS, Style
+from shipped import shipped_library
 from state.coach import (
     MARKER_TO_COMPONENT,
     MARKERS,
@@ -30,7 +30,7 @@ STYLES = {s.value for s in Style}
 
 @pytest.fixture(scope="module")
 def birthday():
-    return load_library().scenarios["family/birthday-or-group"]
+    return shipped_library().scenarios["family/birthday-or-group"]
 
 
 # ---- vocabulary ---------------------------------------------------------------------------------
@@ -484,7 +484,7 @@ def test_heldout_accuracy():
 
 
 def test_scripted_choices_accuracy():
-    lib = load_library()
+    lib = shipped_library()
     pairs = [
         (c.spoken, c.style.value)
         for sc in lib.scenarios.values()

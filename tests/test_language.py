@@ -6,6 +6,7 @@ Quality figures live in BENCHMARKS.md (bench.safety, bench.coach); these tests p
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,13 @@ from state.safety import (
     screen_text,
 )
 
-SCRIPTED = [(t, s) for t, s in data.scenario_lines() if s]
+# Each of these reads the training files or loads the scenario library (about a second a call)
+# and gives the same rows every time: one read per test process serves every test here.
+crisis_examples = cache(data.crisis_examples)
+style_examples = cache(data.style_examples)
+scenario_lines = cache(data.scenario_lines)
+
+SCRIPTED = [(t, s) for t, s in scenario_lines() if s]
 TH = Thresholds(card=0.8, ask=0.4, veto=0.2, dismiss=0.02)
 RULE = CrisisResult(True, "suicide", 2, "s_kill_myself")
 
@@ -34,8 +41,8 @@ RULE = CrisisResult(True, "suicide", 2, "s_kill_myself")
 
 def test_shipped_models_were_trained_on_the_data_in_the_repository():
     """Data changed without `rehearse train`: the versions no longer match."""
-    assert shipped("crisis").version == train.version("crisis", data.crisis_examples())
-    assert shipped("style").version == train.version("style", data.style_examples())
+    assert shipped("crisis").version == train.version("crisis", crisis_examples())
+    assert shipped("style").version == train.version("style", style_examples())
 
 
 def test_training_never_reads_the_held_out_split():
@@ -47,7 +54,7 @@ def test_training_never_reads_the_held_out_split():
 
 @pytest.mark.slow  # fits the models twice
 def test_training_is_deterministic():
-    examples = data.style_examples()[::7][:300]  # every style
+    examples = style_examples()[::7][:300]  # every style
     feats = [train.style_features(ex.text) for ex in examples]
     labels = [ex.label for ex in examples]
     one = train._fit("style", feats, labels, 4.0)
@@ -58,7 +65,7 @@ def test_training_is_deterministic():
 
 
 def test_a_saved_model_scores_as_it_did_before_saving(tmp_path):
-    examples = data.style_examples()[::9][:200]
+    examples = style_examples()[::9][:200]
     feats = [train.style_features(ex.text) for ex in examples]
     model = train._fit("style", feats, [ex.label for ex in examples], 4.0)
     model = train._finish(model, "style-test", {"note": 1})
@@ -136,7 +143,7 @@ def test_every_scripted_line_reads_as_its_style_and_never_gets_the_card():
 
 
 def test_no_scenario_line_gets_the_card():
-    lines = [t for t, _ in data.scenario_lines()]
+    lines = [t for t, _ in scenario_lines()]
     assert not [t for t in lines if screen_text(t).action == CARD]
 
 
@@ -217,9 +224,9 @@ def test_suggestions_name_only_what_the_coach_can_see_and_the_reply_lacks():
 
 
 def test_crisis_adjacent_text_is_not_coached():
-    from scenarios.library import load_library
+    from shipped import shipped_library
 
-    lib = load_library()
+    lib = shipped_library()
     scenario = next(iter(lib.scenarios.values()))
     near = next(
         t
@@ -244,7 +251,7 @@ def test_model_vector_matches_the_training_row():
 def test_the_remembered_word_columns_are_the_ngrams_spelled_out():
     """Run time looks each word's n-grams up once and remembers them; training spells every
     n-gram out. Both must give the same row, or the shipped weights score other features."""
-    texts = [ex.text for ex in data.crisis_examples()[::7]]
+    texts = [ex.text for ex in crisis_examples()[::7]]
     for name, feats in (
         ("crisis", [features.crisis_features(t) for t in texts]),
         ("style", [train.style_features(t) for t in texts[:400]]),
@@ -289,7 +296,7 @@ def test_windows_scored_together_score_as_they_would_alone():
     """A long message's windows go through the model in one matrix product; each row must be
     what scoring it alone gives, an empty one (nothing the model knows) included."""
     model = shipped("crisis")
-    texts = [ex.text for ex in data.crisis_examples()[::97]] + ["🙂🙂🙂", "zzqx vvbn"]
+    texts = [ex.text for ex in crisis_examples()[::97]] + ["🙂🙂🙂", "zzqx vvbn"]
     feats = [features.crisis_features(t) for t in texts]
     together = model.probabilities_of(feats)
     assert len(together) == len(feats)

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from scenarios.library import load_library
+from shipped import shipped_library
 from state.engine import Choose, start, step
 
 REPO = Path(__file__).resolve().parents[1]
@@ -62,7 +63,7 @@ def test_what_people_read_is_what_the_code_sends():
     feedback, levels, clock, leader = quoted_after("### What people read")
     choice = next(
         c
-        for c in load_library().get("family/birthday-or-group").nodes["call"].choices
+        for c in shipped_library().get("family/birthday-or-group").nodes["call"].choices
         if c.id == "facts"
     )
     note = Feedback(choice.id, choice.says, choice.style, tuple(choice.skills), choice.feedback)
@@ -83,7 +84,7 @@ def test_what_people_read_is_what_the_code_sends():
         {},
         [],
     )
-    view = visible(group_text(report, load_library()))
+    view = visible(group_text(report, shipped_library()))
     members, pushed = leader.rsplit("\n", 1)
     assert members in view
     assert pushed.startswith("On its way: ")  # the push itself: tests/bot/test_groups.py

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from bot.settings import Settings
+from migrated import migrated_sqlite
 from offline import TOKEN, Chat, offline_app
-from scenarios.library import load_library
+from shipped import shipped_library
 
-LIBRARY = load_library()
+LIBRARY = shipped_library()
 
 
 @pytest.fixture
@@ -17,7 +18,7 @@ async def bot_env(tmp_path):
         _env_file=None,
         telegram_bot_token=TOKEN,
         typing_pause=0,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        database_url=migrated_sqlite(tmp_path / "bot.db"),
     )
     async with offline_app(settings, LIBRARY) as env:
         yield env

@@ -87,6 +87,7 @@ def test_play_kill_restart_finish(stub, tmp_path):
     assert TOKEN.split(":")[1] not in log
 
 
+@pytest.mark.slow  # two `rehearse run` processes, each importing the whole bot
 def test_missing_and_malformed_token_are_one_line(tmp_path):
     for token in ("", "not-a-token"):
         env = {

@@ -23,11 +23,11 @@ from bot.features.observability import STALE_AFTER
 from bot.settings import Settings
 from offline import TOKEN, Chat, offline_app
 from pg import fresh_schema
-from scenarios.library import load_library
+from shipped import shipped_library
 from state.db.models import Base
 from state.store import Store
 
-LIBRARY = load_library()
+LIBRARY = shipped_library()
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 NEWCOMER = 6_000_000  # above every id the filling used
 

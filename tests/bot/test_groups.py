@@ -18,14 +18,15 @@ from bot.features import groups as feature
 from bot.features.groups.texts import BAD_LINK_NEW
 from bot.outbox_sender import drain_once
 from bot.settings import Settings
+from migrated import migrated_sqlite
 from offline import TOKEN, Chat, RecordingRequest, keyboard, offline_app
-from scenarios.library import load_library
+from shipped import shipped_library
 from state import groups as core
 from state.db.groups import Group, Invite, Membership, Push
 from state.db.models import OutboxMessage, User, utcnow
 from state.store import Store
 
-LIBRARY = load_library()
+LIBRARY = shipped_library()
 ADMIN, LEADER, OTHER_LEADER = 1000, 2000, 2500
 P1, P2, P3 = 3001, 3002, 3003
 SCENARIO = "family/birthday-or-group"
@@ -140,7 +141,7 @@ async def env(tmp_path):
         _env_file=None,
         telegram_bot_token=TOKEN,
         typing_pause=0,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'groups.db'}",
+        database_url=migrated_sqlite(tmp_path / "groups.db"),
         admin_user_ids=[ADMIN],
         checkin_items="mood,halt,note",  # a short card: these tests are about sharing
     )

@@ -9,12 +9,14 @@ import pytest
 
 from bot.render import feedback_text
 from bot.settings import Settings
+from migrated import migrated_sqlite
 from offline import TOKEN, Chat, offline_app
-from scenarios.library import Library, load_library
+from scenarios.library import Library
 from scenarios.skills import COMPONENTS, FRAMEWORKS, PLAIN, what_you_did
+from shipped import shipped_library
 from state.engine import Feedback
 
-LIBRARY = load_library()
+LIBRARY = shipped_library()
 
 
 def texts_since(request, start: int) -> list[str]:
@@ -90,7 +92,7 @@ async def heavy_env(tmp_path):
         _env_file=None,
         telegram_bot_token=TOKEN,
         typing_pause=0,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        database_url=migrated_sqlite(tmp_path / "bot.db"),
     )
     async with offline_app(settings, Library(scenarios=scenarios)) as env:
         yield env

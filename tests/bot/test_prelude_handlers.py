@@ -11,6 +11,7 @@ import pytest
 
 from bot import callbacks
 from bot.settings import Settings
+from migrated import migrated_sqlite
 from offline import TOKEN, Chat, offline_app
 from scenarios.library import load_library
 from scenarios.limits import CALLBACK_DATA_BYTES
@@ -26,7 +27,7 @@ async def fixture_chat(tmp_path):
         _env_file=None,
         telegram_bot_token=TOKEN,
         typing_pause=0,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        database_url=migrated_sqlite(tmp_path / "bot.db"),
     )
     async with offline_app(settings, LIBRARY) as (app, request, store):
         chat = Chat(app, request)

@@ -34,13 +34,13 @@ from bot.features import privacy, safety_plan
 from bot.services import CONSENT_VERSION, Services
 from bot.settings import Settings
 from offline import BOT_ID, TOKEN, RecordingRequest, refused
-from scenarios.library import load_library
+from shipped import shipped_library
 from state.coach import match_reply
 from state.practice import Practice
 from state.safety import DEFAULT_RESOURCES
 from state.store import Store
 
-LIBRARY = load_library()
+LIBRARY = shipped_library()
 SCENARIO = "family/birthday-or-group"
 PLAYER, OTHER, STRANGER = 1001, 1002, 1003  # consented with a run, consented idle, never seen
 EXAMPLES = 30

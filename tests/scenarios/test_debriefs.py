@@ -8,11 +8,11 @@ import zlib
 
 import pytest
 
-from scenarios.library import load_library
 from scenarios.skills import COMPONENTS, claimed, unsupported
+from shipped import shipped_library
 from state.engine import Ask, Choose, Debrief, start, step, true_to_run
 
-SHIPPED = load_library()
+SHIPPED = shipped_library()
 WALKS = 400  # per scenario: every path of the small ones, a large seeded sample of the big ones
 MISSING_TEXT = {c.missing: key for key, c in COMPONENTS.items() if c.missing}
 

@@ -8,10 +8,11 @@ from typer.testing import CliRunner
 from bot.cli import app
 from scenarios.habits import CODES, HOSTILE, USE_SAFETY, decisions, longest_counts
 from scenarios.library import load_library
+from shipped import shipped_library
 from texts import MINI
 
 runner = CliRunner()
-LIBRARY = load_library()
+LIBRARY = shipped_library()
 IDS = sorted(LIBRARY.scenarios)
 HABIT_CODES = set(CODES)
 

@@ -20,13 +20,13 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.render import intro_message
-from scenarios.library import load_library
 from scenarios.limits import MAX_PATH_STEPS
 from scenarios.model import Scenario
 from scenarios.skills import Context
+from shipped import shipped_library
 from state.engine import Ask, Choose, Debrief, Feedback, Notice, start, step, visible_choices
 
-SHIPPED = load_library()
+SHIPPED = shipped_library()
 SCENARIO_IDS = sorted(SHIPPED.scenarios)
 WALKS = 2000
 MIN_MEAN_DECISIONS = 6

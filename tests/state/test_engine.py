@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from scenarios.library import load_library
 from scenarios.limits import MAX_PATH_STEPS
+from shipped import shipped_library
 from state.engine import (
     Ask,
     Choose,
@@ -30,7 +31,7 @@ from state.engine import (
 )
 from texts import MINI
 
-SHIPPED = load_library()
+SHIPPED = shipped_library()
 SCENARIO_IDS = sorted(SHIPPED.scenarios)
 
 

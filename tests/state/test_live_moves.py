@@ -1,11 +1,11 @@
 """Live rehearsal keeps listening, exposure and coping moves out of the style mix, as practice
 does (#18): the group is told what a move is, and the mix counts only the four styles."""
 
-from scenarios.library import load_library
+from shipped import shipped_library
 from state.engine import start
 from state.live.results import group_debrief, options_at
 
-LIBRARY = load_library()
+LIBRARY = shipped_library()
 
 
 def _node_with_a_move():

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from scenarios.library import load_library
+from shipped import shipped_library
 from state import engine, exposure, prelude
 from state.attempts import compare_attempts
 from state.engine import Choose, Debrief, Feedback, Notice, Offer, Pick, Reply, Say
@@ -109,7 +110,7 @@ def test_a_near_miss_says_why():
 
 
 def test_a_scenario_without_prelude_starts_as_before():
-    plain = next(s for s in load_library().scenarios.values() if not prelude.stages(s))
+    plain = next(s for s in shipped_library().scenarios.values() if not prelude.stages(s))
     state, out = engine.start(plain)
     assert not state.prelude and any(isinstance(o, engine.Ask) for o in out)
 

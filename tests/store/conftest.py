@@ -1,22 +1,25 @@
 """Fixtures for the store tests: every test runs on SQLite, and on PostgreSQL too when
 `TEST_DATABASE_URL` is set (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test).
 
-Each PostgreSQL test gets a fresh schema (dropped afterwards), so tests are isolated from each
-other and from anyone else using the same database. A set but unreachable TEST_DATABASE_URL is a
-failure, not a skip.
+The `store` fixture is at the newest migration: on PostgreSQL each test process has a schema of
+its own (dropped afterwards), emptied before each test, so tests are isolated from each other and
+from anyone else using the same database; `db_url` is a fresh, empty schema per test. A set but
+unreachable TEST_DATABASE_URL is a failure, not a skip.
 """
 
 from __future__ import annotations
 
 import os
 import textwrap
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from pg import fresh_schema
+from migrated import migrated_sqlite
+from pg import empty_tables, fresh_schema, migrated_schema
 from scenarios.library import Library, load_library
+from shipped import shipped_library
 from state.store import Store
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -24,9 +27,14 @@ BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 
 
 @pytest.fixture(params=BACKENDS)
-async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+async def db_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
     """The URL of an empty database (no tables yet)."""
-    if request.param == "sqlite":
+    if backend == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
         return
     assert TEST_DATABASE_URL
@@ -34,10 +42,33 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         yield url
 
 
+@pytest.fixture(scope="session")
+def postgres_migrated() -> Iterator[str | None]:
+    """This process's PostgreSQL schema at the newest migration (None without PostgreSQL)."""
+    if not TEST_DATABASE_URL:
+        yield None
+        return
+    with migrated_schema(TEST_DATABASE_URL) as url:
+        yield url
+
+
 @pytest.fixture
-async def store(db_url: str) -> AsyncIterator[Store]:
-    s = await Store.open(db_url)
+async def store(
+    backend: str, tmp_path: Path, postgres_migrated: str | None
+) -> AsyncIterator[Store]:
+    """A store at the newest migration, without running the migrations per test: on SQLite a
+    copy of a file migrated once per process (tests/migrated.py), on PostgreSQL this process's
+    migrated schema with every table emptied (tests/pg.py). The migrations themselves are
+    tested on empty databases (`db_url`) in test_store_migrations.py."""
+    if backend == "sqlite":
+        url = migrated_sqlite(tmp_path / "test.db")
+    else:
+        assert postgres_migrated
+        url = postgres_migrated
+    s = await Store.open(url, upgrade=False)
     try:
+        if backend == "postgresql":
+            await empty_tables(s.engine)
         yield s
     finally:
         await s.close()
@@ -45,7 +76,7 @@ async def store(db_url: str) -> AsyncIterator[Store]:
 
 @pytest.fixture(scope="session")
 def real_library() -> Library:
-    lib = load_library()
+    lib = shipped_library()
     if lib.get("family/birthday-or-group") is None:
         pytest.fail(
             "the real scenario family/birthday-or-group did not load: "
