@@ -103,13 +103,18 @@ class LinearModel:
 
     def probabilities(self, features: Features) -> dict[str, float]:
         """Softmax over the classes (multinomial logistic regression)."""
-        return self.probabilities_of([features])[0]
+        cols, values = self.vector(features)
+        logits = self.intercept + values @ self.weights[cols] if cols else self.intercept.copy()
+        logits = logits - logits.max()
+        exp = np.exp(logits)
+        exp /= exp.sum()
+        return dict(zip(self.classes, exp.tolist(), strict=True))
 
     def probabilities_of(self, many: list[Features]) -> list[dict[str, float]]:
         """`probabilities` of several messages (a long message's windows) in one matrix
         product: numpy's fixed cost per call is paid once, not once per window."""
-        if not many:
-            return []
+        if len(many) < 2:  # most messages are one window: the plain product costs less
+            return [self.probabilities(f) for f in many]
         rows = [self.vector(f) for f in many]
         cols = [c for c, _ in rows]
         sizes = np.fromiter(map(len, cols), dtype=np.intp, count=len(rows))
