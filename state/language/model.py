@@ -55,19 +55,6 @@ class LinearModel:
             self._word_columns[word] = cols
         return cols
 
-    def _columns_of_words(self, words: set[str]) -> list[tuple[int, ...]]:
-        """`columns_of_word` of each word, the remembered ones read in one C-level pass."""
-        memory = self._word_columns
-        new = [w for w in words if w not in memory]
-        if len(memory) + len(new) > WORD_CACHE:  # unbounded input mustn't grow memory
-            memory.clear()
-            if len(words) > WORD_CACHE:
-                return [self.columns_of_word(w) for w in words]
-            new = list(words)
-        for word in new:
-            self.columns_of_word(word)
-        return list(map(memory.__getitem__, words))
-
     def _phrases(self) -> dict[tuple[str, ...], int]:
         """The vocabulary's word n-grams of two words or more, keyed by their words: a message's
         phrases are then looked up from tuples zip() builds in C, not strings joined in Python."""
@@ -87,7 +74,13 @@ class LinearModel:
         found: set[int | None] = set()
         for n in range(2, WORD_NGRAMS[1] + 1):
             found.update(map(phrases, zip(*(words[k:] for k in range(n)), strict=False)))
-        found.update(chain.from_iterable(self._columns_of_words(set(words))))
+        remembered = self._word_columns.get
+        found.update(
+            chain.from_iterable(
+                cols if (cols := remembered(w)) is not None else self.columns_of_word(w)
+                for w in set(words)
+            )
+        )
         if features.raw:
             found.update(map(get, raw_grams(features.raw)))
         found.discard(None)
