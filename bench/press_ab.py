@@ -28,36 +28,36 @@ SECTION = "Bot: a press's CPU cost against the commit issue 17 was filed at"
 FILED_AT = "8fb8bf4"  # "Habit warning codes named once", the tree issue 17 describes
 
 # Run in a tree's root, by this venv's Python: that tree's bot, this venv's libraries.
-_CHILD = """
-import asyncio, json, logging, os, sys, tempfile
-sys.path.insert(0, os.getcwd())
-logging.disable(logging.CRITICAL)
-from pathlib import Path
-from bench.bot import offline_bot, offline_echo
-from scenarios.library import load_library
-
-async def main():
-    library = load_library()
-    with tempfile.TemporaryDirectory() as tmp:
-        async with offline_echo(100, 300 * 5) as echo_pass:
-            r = await offline_bot(library, Path(tmp), 100, 300, 5, echo_pass)
-    print(json.dumps({"cpu_ms": r["cpu_ms"], "ratio": r["ratio"], "statements": r["statements"]}))
-
-asyncio.run(main())
-"""
-
-
-# The same play, counting the Python and C function calls made on the bot's thread while each
-# choice press is handled: a measure of a press's work that, unlike CPU time, doesn't drift with the
-# machine (the profiler hook slows the run, so it is never timed).
-_COUNT = """
+_PRELUDE = """
 import asyncio, json, logging, os, sys, tempfile
 sys.path.insert(0, os.getcwd())
 logging.disable(logging.CRITICAL)
 from pathlib import Path
 import bench.bot as bench_bot
 from scenarios.library import load_library
+"""
+_CHILD = (
+    _PRELUDE
+    + """
 
+async def main():
+    library = load_library()
+    with tempfile.TemporaryDirectory() as tmp:
+        async with bench_bot.offline_echo(100, 300 * 5) as echo_pass:
+            r = await bench_bot.offline_bot(library, Path(tmp), 100, 300, 5, echo_pass)
+    print(json.dumps({"cpu_ms": r["cpu_ms"], "ratio": r["ratio"], "statements": r["statements"]}))
+
+asyncio.run(main())
+"""
+)
+
+
+# The same play, counting the Python and C function calls made on the bot's thread while each
+# choice press is handled: a measure of a press's work that, unlike CPU time, doesn't drift with the
+# machine (the profiler hook slows the run, so it is never timed).
+_COUNT = (
+    _PRELUDE
+    + """
 seen = {"calls": 0, "presses": 0}
 def count(frame, event, arg):
     if event in ("call", "c_call"):
@@ -83,6 +83,7 @@ async def main():
 
 asyncio.run(main())
 """
+)
 
 
 def measure(tree: Path, child: str = _CHILD) -> dict[str, float]:

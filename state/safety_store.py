@@ -64,8 +64,7 @@ async def record(uow: UnitOfWork, user_id: int, result: CrisisResult) -> Recorde
     Before consent nothing is stored, not even that the card was shown: the card itself never
     depends on the database.
     """
-    user = await uow.users.get(user_id)
-    if user is None or user.consented_at is None:
+    if not await _consented(uow, user_id):
         return Recorded(None, False)
     uow.session.add(
         SafetyEvent(
@@ -85,10 +84,13 @@ async def record(uow: UnitOfWork, user_id: int, result: CrisisResult) -> Recorde
 
 async def scene_to_stop(uow: UnitOfWork, user_id: int) -> bool:
     """Whether `record` would stop a role-play now: consent given and a run open."""
+    return await _consented(uow, user_id) and await uow.runs.active(user_id) is not None
+
+
+async def _consented(uow: UnitOfWork, user_id: int) -> bool:
+    """What `record` and `scene_to_stop` both ask first, so the card can't say otherwise."""
     user = await uow.users.get(user_id)
-    if user is None or user.consented_at is None:
-        return False
-    return await uow.runs.active(user_id) is not None
+    return user is not None and user.consented_at is not None
 
 
 async def _plan(uow: UnitOfWork, user_id: int) -> SafetyPlan | None:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
+from bot.render import shorten
 from state.groups import ALERT_KIND, CLOSED_KIND, PUSH_KIND, REPORT_KIND, Delivery
 
 LABEL_MAX = 60  # characters of the Start button's label
@@ -34,9 +35,7 @@ def push(means: dict[str, Any]) -> Drawn:
         f"{escape(str(means['summary']))}\n\n"
         "Open it when you have a few quiet minutes. /mygroups shows what your leader sees."
     )
-    label = f"▶ Start: {title}"
-    if len(label) > LABEL_MAX:
-        label = label[: LABEL_MAX - 1] + "…"
+    label = shorten(f"▶ Start: {title}", LABEL_MAX)
     start = InlineKeyboardButton(label, callback_data=callbacks.scenario(str(means["scenario_id"])))
     return text, InlineKeyboardMarkup([[start]])
 

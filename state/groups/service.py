@@ -264,16 +264,12 @@ class Groups:
 
         return await self.store.run(group.leader_id, work)
 
-    async def alert_leaders(self, user_id: int, *, action: str | None = "card") -> int:
-        """Crisis language from this member: a no-text alert to each leader they allowed it,
-        in a transaction of its own."""
-        return await alerts.alert_leaders(self.store, user_id, action=action, admins=self.admins)
-
     def alert_work(
         self, user_id: int, *, action: str | None = "card"
     ) -> Callable[[UnitOfWork], Awaitable[int]]:
-        """`alert_leaders` as a step of another action's transaction: the safety service runs
-        it with the crisis record, so the event and its alerts are one write."""
+        """Crisis language from this member: a no-text alert to each leader they allowed it,
+        as a step of another action's transaction (the safety service runs it with the crisis
+        record, so the event and its alerts are one write)."""
         return alerts.alert_work(user_id, action=action, admins=self.admins)
 
     # ---- a member ------------------------------------------------------------------------------
