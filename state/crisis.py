@@ -22,8 +22,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
-from state.literal_gate import gate
+from state.prefilter import Prefilter
 
 LEXICON_VERSION = "2026.12.3"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
@@ -99,7 +100,6 @@ _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 )
 _NON_TEXT = re.compile(r"[^a-z0-9.,!?;:\s]+")
-_SPACES = re.compile(r"\s+")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _FORMAT = re.compile(  # Unicode category Cf (format) plus surrogates
     "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
@@ -192,7 +192,7 @@ def normalise(text: str) -> str:
     t = _NON_TEXT.sub(" ", t)
     t = _collapse(t)
     t = _WORD_RE.sub(lambda m: _WORDS[m.group(1)], t)
-    return _SPACES.sub(" ", t).strip()
+    return " ".join(t.split())  # str.split splits at what re calls \s
 
 
 # ------------------------------------------------------------------ safe figures of speech
@@ -694,9 +694,6 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
     ),
 ]
 RULES.sort(key=lambda r: r[2])
-# Each rule's literal pre-check (state/literal_gate.py): most rules can't match most messages,
-# and the check costs a substring search instead of a scan trying every alternative everywhere.
-_GATES = [gate(r[3]) for r in RULES]
 
 
 def negated_words(t: str) -> list[str]:
@@ -800,8 +797,24 @@ _CUES = {
     "saving-up": _SAVING_UP,
 }
 
-_CUE_GATES = [gate(rx) for rx in _CUES.values()]
 CUE_NAMES = (*_CUES, "negator")  # what `cues` reports: part of the model's recipe
+
+# RE2 reads every window once for all the patterns below (state/prefilter.py): only those it
+# names are run by `re`. Exact: a pattern RE2 passes over can't match. The rules and the
+# context words they consult read the text with the safe idioms taken out; the cues (and
+# whether there are idioms to take out) read it as normalised.
+_IN_RULES = [r[3] for r in RULES] + [_REAL_THREAT, _LAUGH, _ONGOING, _IMMINENT]
+_REAL_THREAT_AT, _LAUGH_AT, _ONGOING_AT, _IMMINENT_AT = range(len(RULES), len(_IN_RULES))
+_IN_CONTEXT = [*_CUES.values(), _SAFE_ANY]
+_SAFE_AT = len(_CUES)
+_DRUGS_AT = list(_CUES).index("drugs")
+_RULE_FILTER = Prefilter(_IN_RULES)
+_CONTEXT_FILTER = Prefilter(_IN_CONTEXT)
+
+
+@lru_cache(maxsize=64)  # the rules, the cues and the substance check read the same window
+def _context(t: str) -> frozenset[int]:
+    return _CONTEXT_FILTER.candidates(t)
 
 
 def cues(t: str) -> dict[str, bool]:
@@ -809,9 +822,9 @@ def cues(t: str) -> dict[str, bool]:
 
     Features for the trained model: the rules use the same words to decide negation and history.
     """
+    maybe = _context(t)
     found = {
-        name: gated.might_match(t) and rx.search(t) is not None
-        for (name, rx), gated in zip(_CUES.items(), _CUE_GATES, strict=True)
+        name: i in maybe and rx.search(t) is not None for i, (name, rx) in enumerate(_CUES.items())
     }
     found["negator"] = any(w in _NEGATORS for w in t.split())
     return found
@@ -824,7 +837,7 @@ def mentions_substances(text: str) -> bool:
 
 def names_substances(t: str) -> bool:
     """`mentions_substances` of text `normalise` has already read."""
-    return _DRUG_WORD.search(t) is not None
+    return _DRUGS_AT in _context(t) and _DRUG_WORD.search(t) is not None
 
 
 def detect_crisis(text: str) -> CrisisResult:
@@ -842,17 +855,20 @@ def detect_normalised(t: str) -> CrisisResult:
     if not t:
         return NO_CRISIS
     try:
-        t = _SAFE_ANY.sub(_SAFE_TOKEN, t)
+        if _SAFE_AT in _context(t):
+            t = _SAFE_ANY.sub(_SAFE_TOKEN, t)
+        maybe = _RULE_FILTER.candidates(t)
         # Laughter defuses hyperbole ("my mom will kill me lol"), not a threat with a weapon,
         # "tonight" or fear in it ("he says he'll shoot me tonight lol").
-        real_threat = _REAL_THREAT.search(t) is not None
-        laugh = _LAUGH.search(t) is not None and not real_threat
-        may_be_past = not real_threat and _ONGOING.search(t) is None  # once per message
-        for (rule_id, category, tier, pattern, negatable), gated in zip(RULES, _GATES, strict=True):
-            if laugh and category in ("harm-to-others", "danger-from-others"):
+        real_threat = _REAL_THREAT_AT in maybe and _REAL_THREAT.search(t) is not None
+        laugh = _LAUGH_AT in maybe and _LAUGH.search(t) is not None and not real_threat
+        # once per message
+        may_be_past = not real_threat and (_ONGOING_AT not in maybe or not _ONGOING.search(t))
+        for i, (rule_id, category, tier, pattern, negatable) in enumerate(RULES):
+            if i not in maybe or laugh and category in ("harm-to-others", "danger-from-others"):
                 continue
-            if gated.might_match(t) and _find(t, pattern, negatable, may_be_past):
-                if tier == 2 and _IMMINENT.search(t):
+            if _find(t, pattern, negatable, may_be_past):
+                if tier == 2 and _IMMINENT_AT in maybe and _IMMINENT.search(t):
                     tier = 1
                 return CrisisResult(True, category, tier, rule_id)
     except Exception:  # pragma: no cover - defensive: the detector must never break a chat

@@ -44,7 +44,7 @@ def old_normalise(text: str) -> str:
     t = crisis._NON_TEXT.sub(" ", t)
     t = crisis._collapse(t)
     t = crisis._WORD_RE.sub(lambda m: crisis._WORDS[m.group(1)], t)
-    return crisis._SPACES.sub(" ", t).strip()
+    return re.sub(r"\s+", " ", t).strip()
 
 
 # Words made of what the leet step looks at, mixed with what separates and surrounds them.

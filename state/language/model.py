@@ -66,8 +66,9 @@ class LinearModel:
             )
         return self._phrase_columns
 
-    def vector(self, features: Features) -> tuple[list[int], np.ndarray]:
-        """The message's row of the design matrix, as (columns, values): what training fits."""
+    def columns(self, features: Features) -> tuple[list[int], list[tuple[int, float]]]:
+        """The message's n-gram columns, and its known flags as (column, value): the dictionary
+        work of `vector`, in Python; the arithmetic is numpy's, once per call."""
         get = self.index.get
         words = features.words
         phrases = self._phrases().get
@@ -84,13 +85,16 @@ class LinearModel:
         if features.raw:
             found.update(map(get, raw_grams(features.raw)))
         found.discard(None)
-        grams = list(found)
+        flags = [(get(k), v) for k, v in features.flags.items()]
+        return list(found), [(i, v) for i, v in flags if i is not None]  # type: ignore[misc]
+
+    def vector(self, features: Features) -> tuple[list[int], np.ndarray]:
+        """The message's row of the design matrix, as (columns, values): what training fits."""
+        grams, flags = self.columns(features)
         values = self.idf[grams]
         norm = float(np.sqrt(values @ values)) if grams else 0.0
         if norm:
             values = values / norm
-        flags = [(get(k), v) for k, v in features.flags.items()]
-        flags = [(i, v) for i, v in flags if i is not None]
         cols = grams + [i for i, _ in flags]
         return cols, np.concatenate([values, np.array([v for _, v in flags], dtype=np.float64)])
 
@@ -104,24 +108,31 @@ class LinearModel:
         return dict(zip(self.classes, exp.tolist(), strict=True))
 
     def probabilities_of(self, many: list[Features]) -> list[dict[str, float]]:
-        """`probabilities` of several messages (a long message's windows) in one matrix
-        product: numpy's fixed cost per call is paid once, not once per window."""
+        """`probabilities` of several messages (a long message's windows) at once: numpy's fixed
+        cost per call (a gather, a norm, a product) is paid once, not once per window."""
         if len(many) < 2:  # most messages are one window: the plain product costs less
             return [self.probabilities(f) for f in many]
-        rows = [self.vector(f) for f in many]
-        cols = [c for c, _ in rows]
-        sizes = np.fromiter(map(len, cols), dtype=np.intp, count=len(rows))
-        logits = np.tile(self.intercept, (len(rows), 1))
-        if sizes.any():
-            flat = np.fromiter(chain.from_iterable(cols), dtype=np.intp, count=int(sizes.sum()))
-            values = np.concatenate([v for _, v in rows])
+        n = len(many)
+        grams, flags = zip(*map(self.columns, many), strict=True)
+        sizes = np.fromiter(map(len, grams), dtype=np.intp, count=n)
+        cols = np.fromiter(chain.from_iterable(grams), dtype=np.intp, count=int(sizes.sum()))
+        row = np.repeat(np.arange(n), sizes)  # the message each n-gram column belongs to
+        values = self.idf[cols]
+        norms = np.sqrt(np.bincount(row, weights=values * values, minlength=n))
+        values = values / np.where(norms > 0, norms, 1.0)[row]
+        logits = np.tile(self.intercept, (n, 1))
+        if cols.size:
             filled = sizes > 0  # a row's sum runs to the next filled row's first column
             starts = (np.cumsum(sizes) - sizes)[filled]
-            logits[filled] += np.add.reduceat(self.weights[flat] * values[:, None], starts)
+            logits[filled] += np.add.reduceat(self.weights[cols] * values[:, None], starts)
+        on = [(r, i, v) for r, known in enumerate(flags) for i, v in known]
+        if on:
+            f_row, f_col, f_value = map(np.array, zip(*on, strict=True))
+            np.add.at(logits, f_row, self.weights[f_col] * f_value[:, None])
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
         exp /= exp.sum(axis=1, keepdims=True)
-        return [dict(zip(self.classes, row, strict=True)) for row in exp.tolist()]
+        return [dict(zip(self.classes, r, strict=True)) for r in exp.tolist()]
 
     def save(self, path: Path) -> None:
         vocab = sorted(self.index, key=self.index.__getitem__)

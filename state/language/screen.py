@@ -80,8 +80,11 @@ def read(model: LinearModel, text: str) -> Reading:
         substances = substances or crisis.names_substances(t)
         feats.append(features.crisis_features_of(t, hit))
         owner.append(w)
-        if hit.crisis:  # the rule's own sentence, read alone, so calm neighbors can't dilute it
-            for sentence in features.sentences(part):
+        # the rule's own sentence, read alone, so calm neighbors can't dilute it (a window of one
+        # sentence is that sentence already)
+        parts = features.sentences(part) if hit.crisis else ()
+        if len(parts) > 1:
+            for sentence in parts:
                 st = crisis.normalise(sentence)
                 own = crisis.detect_normalised(st)
                 if own.crisis and st != t:

@@ -1,0 +1,157 @@
+"""Which of many patterns might match a text, found in one linear pass by RE2.
+
+Screening runs some fifty Python regular expressions over every window of every message, and
+`re` scans the text once per pattern, trying each alternative at each position. RE2's `Set`
+(google-re2) runs all of them together as one automaton, in one pass over the text; only the
+patterns it names are then run by `re`, which alone decides what a rule found (negation, history,
+the match itself). RE2 knows no look-arounds or back-references, so each pattern is given to it
+loosened: look-arounds and anchors dropped, which can only let more text through. A pattern RE2
+passes over can't match, so the answer is exact: a candidate list, never a verdict.
+
+The loosened copy is read from the pattern's parse tree, never written by hand, so a rule edited
+later can't drift from its pre-check. A pattern that can't be loosened (a back-reference) is
+always run. Text that isn't ASCII is read by every pattern: RE2's `\\b` and `\\w` are ASCII's,
+Python's are Unicode's (what `crisis.normalise` returns is ASCII).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import re2
+
+try:  # Python 3.11+: the parser moved; the parse tree's shape is the same
+    from re import _constants as _c  # type: ignore[attr-defined]
+    from re import _parser as _p  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover
+    import sre_constants as _c  # type: ignore[no-redef]
+    import sre_parse as _p  # type: ignore[no-redef]
+
+# Room for the automaton's states: a window is a few hundred bytes, and a Set never gives up for
+# being slow (RE2 only bails on a search of one pattern), so this is never reached in practice.
+MAX_MEM = 64 << 20
+MAX_REPEAT = 1000  # RE2's limit on a counted repeat
+
+# Python's \s on ASCII text (str.isspace): RE2's \s leaves out \v and \x1c-\x1f.
+_SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f "
+_CATEGORY = {
+    _c.CATEGORY_DIGIT: r"0-9",
+    _c.CATEGORY_WORD: r"0-9A-Za-z_",
+    _c.CATEGORY_SPACE: _SPACE,
+    # RE2's own negated classes are supersets of Python's on ASCII text, which is all we need
+    _c.CATEGORY_NOT_DIGIT: r"\D",
+    _c.CATEGORY_NOT_WORD: r"\W",
+    _c.CATEGORY_NOT_SPACE: r"\S",
+}
+_NEGATED = (_c.CATEGORY_NOT_DIGIT, _c.CATEGORY_NOT_WORD, _c.CATEGORY_NOT_SPACE)
+
+
+class Untranslatable(ValueError):
+    """The pattern has something RE2 can't be given even loosened: it always runs."""
+
+
+def loosened(pattern: re.Pattern[str]) -> str:
+    """RE2 syntax for a superset of what `pattern` matches, on ASCII text."""
+    flags = pattern.flags
+    if flags & re.VERBOSE:
+        flags &= ~re.VERBOSE  # the parser drops the layout; what's left is plain syntax
+    body = _seq(_p.parse(pattern.pattern, pattern.flags).data, bool(flags & re.DOTALL))
+    return ("(?i)" if flags & re.IGNORECASE else "") + body
+
+
+def _seq(items: Sequence, dotall: bool) -> str:
+    return "".join(_item(op, av, dotall) for op, av in items)
+
+
+def _char(code: int) -> str:
+    ch = chr(code)
+    return ch if ch.isascii() and ch.isalnum() or ch == " " else f"\\x{{{code:x}}}"
+
+
+def _item(op, av, dotall: bool) -> str:  # noqa: C901 - one case per node kind of the parse tree
+    if op is _c.LITERAL:
+        return _char(av)
+    if op is _c.NOT_LITERAL:
+        return f"[^{_char(av)}]"
+    if op is _c.ANY:
+        return "(?s:.)" if dotall else "[^\\n]"
+    if op is _c.IN:
+        return _class(av)
+    if op is _c.CATEGORY:
+        return f"[{_CATEGORY[av]}]"
+    if op is _c.BRANCH:
+        return "(?:" + "|".join(_seq(sub.data, dotall) for sub in av[1]) + ")"
+    if op is _c.SUBPATTERN:
+        _group, add, drop, sub = av
+        if add or drop:
+            raise Untranslatable("inline flags")
+        return f"(?:{_seq(sub.data, dotall)})"
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", _c.MAX_REPEAT)):
+        lo, hi, sub = av
+        body = f"(?:{_seq(sub.data, dotall)})"
+        if lo > MAX_REPEAT:
+            raise Untranslatable("repeat")
+        if hi is _c.MAXREPEAT or hi > MAX_REPEAT:  # "or more" lets more through: still a superset
+            return f"{body}{{{lo},}}"
+        return f"{body}{{{lo},{hi}}}"
+    if op is getattr(_c, "ATOMIC_GROUP", None):
+        return f"(?:{_seq(av.data, dotall)})"
+    if op is _c.AT:
+        if av is _c.AT_BOUNDARY:
+            return r"\b"
+        if av is _c.AT_NON_BOUNDARY:
+            return r"\B"
+        return ""  # ^, $, \A, \Z: dropping an anchor only lets more through
+    if op in (_c.ASSERT, _c.ASSERT_NOT):
+        return ""  # the same for a look-ahead or look-behind
+    raise Untranslatable(str(op))  # a back-reference, a conditional group
+
+
+def _class(items: Sequence) -> str:
+    parts, negate = [], False
+    for op, av in items:
+        if op is _c.NEGATE:
+            negate = True
+        elif op is _c.LITERAL:
+            parts.append(_char(av))
+        elif op is _c.RANGE:
+            parts.append(f"{_char(av[0])}-{_char(av[1])}")
+        elif op is _c.CATEGORY:
+            if negate and av in _NEGATED:  # RE2's \S is wider than Python's: negated, narrower
+                raise Untranslatable("a negated class of negated classes")
+            parts.append(_CATEGORY[av])
+        else:
+            raise Untranslatable(str(op))
+    return "[" + ("^" if negate else "") + "".join(parts) + "]"
+
+
+class Prefilter:
+    """`candidates(t)`: the indexes of the patterns that might match `t`; the others can't."""
+
+    def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
+        options = re2.Options()
+        options.max_mem = MAX_MEM
+        options.log_errors = False
+        self._set = re2.Set.SearchSet(options)
+        self._slots: list[int] = []  # the Set's entries -> the caller's indexes
+        always: list[int] = []
+        for i, pattern in enumerate(patterns):
+            try:
+                self._set.Add(loosened(pattern))
+            except (Untranslatable, KeyError, re2.error):
+                always.append(i)
+                continue
+            self._slots.append(i)
+        self._set.Compile()
+        self.always = frozenset(always)
+        self._all = frozenset(range(len(patterns)))
+
+    def candidates(self, t: str) -> frozenset[int]:
+        if not t.isascii():
+            return self._all
+        found = self._set.Match(t)
+        if not found:
+            return self.always
+        slots = self._slots
+        return self.always.union(slots[k] for k in found)
