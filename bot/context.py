@@ -37,7 +37,7 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     @property
     def features(self) -> tuple[ModuleType, ...]:
         """The feature modules in handler-table order (bot/app.py's FEATURES, left in bot_data
-        by `add_handlers`): the routes for buttons and typed text ask here, because importing
+        by `add_handlers`): typed text asks here which feature's it is, because importing
         bot/app.py, which imports them all, would make a cycle."""
         return self.bot_data.get(FEATURES_KEY, ())
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from html import escape
 
 from telegram import Update
-from telegram.ext import ContextTypes
+from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
 from bot.consent import has_consented
 from bot.render import MOVE_WORDS, STYLE_MARK, Outgoing
@@ -202,3 +202,12 @@ async def send_chart(context: ContextTypes.DEFAULT_TYPE, chat_id: int, ov) -> No
         png,
         caption="Mood" + (" and urges" if urges else "") + f", last {CHART_DAYS} days (0–5)",
     )
+
+
+def handlers() -> list[BaseHandler]:
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("help", help_command, filters=private),
+        CommandHandler("skills", skills, filters=private),
+        CommandHandler("progress", progress, filters=private),
+    ]
