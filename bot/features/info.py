@@ -79,7 +79,12 @@ async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, context, [Outgoing(NO_PROGRESS)])
         return
     svc = services(context)
-    standing = await svc.practice.standing(user.id, datetime.now(UTC), CHART_DAYS)
+    standing = await svc.practice.standing(
+        user.id, datetime.now(UTC), CHART_DAYS, update_id=update.update_id
+    )
+    context.marked = True  # type: ignore[attr-defined]  # in the read's transaction
+    if standing is None:  # already answered (a redelivery the gate could not see)
+        return
     p, checked = standing.practice, standing.checkins
     if not p.started and not checked.total:
         await reply(

@@ -328,7 +328,10 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     if user is None:
         return
-    stopped = await services(context).practice.stop(user.id)
+    stopped = await services(context).practice.stop(user.id, update_id=update.update_id)
+    context.marked = True  # type: ignore[attr-defined]
+    if stopped is None:  # already applied
+        return
     text = (
         "Stopped. Your progress is kept. /practice when you'd like another go."
         if stopped
