@@ -12,5 +12,6 @@ observability, retention). A feature may also list `ACTIONS` (the `name[:arg]` b
 routes; `GROUP_ACTIONS`, those that work in a group chat), `COMMANDS` for the menu, `on_text`
 for typed answers, and `setup(app)` for what runs beside its handlers (a job, the outbox sender).
 
-`checkin_messages.py` is no feature of its own: it draws the queued check-ins for the sender.
+`checkin_messages.py`, `group_messages.py` and `live_messages.py` are no features of their
+own: they draw the queued messages of check-ins, groups and live rehearsals for the sender.
 """
