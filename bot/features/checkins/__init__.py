@@ -19,7 +19,8 @@ the handlers are in
   shared as a location;
 - `due`: the job that queues the check-ins that have come due (the outbox sender delivers
   them);
-- `buttons`: building the buttons and reading a press back, for all of them.
+- `buttons`: building the buttons and reading a press back, for all of them;
+- `replies`: what a saved check-in says back, worded (state/checkin_replies.py decides it).
 
 The queued messages themselves are drawn by bot/features/checkin_messages.py.
 """
