@@ -12,9 +12,9 @@ from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    BaseHandler,
     CallbackQueryHandler,
     ChatMemberHandler,
-    CommandHandler,
     ContextTypes,
     MessageHandler,
     TypeHandler,
@@ -93,70 +93,68 @@ def build_application(
     return app
 
 
-def add_handlers(app: Application) -> None:
-    private = filters.ChatType.PRIVATE
-    # Past a user's cap of pending updates: the crisis check, one "slow down", nothing else.
-    app.add_handler(TypeHandler(Update, flood.excess), group=-15)
-    app.add_handler(TypeHandler(Update, gate.before), group=-10)
-    app.add_handler(TypeHandler(Update, gate.after), group=100)
-    # Words after a command are screened before the command runs ("/stop i want to die").
-    app.add_handler(
-        MessageHandler(
-            private & filters.UpdateType.MESSAGE & filters.COMMAND, safety.command_words
-        ),
-        group=-5,
-    )
-    app.add_handler(CommandHandler("start", onboarding.start, filters=private))
-    app.add_handler(CommandHandler(["practice", "scenarios"], practice.practice, filters=private))
-    app.add_handler(CommandHandler("stop", practice.stop, filters=private))
-    app.add_handler(CommandHandler("help", info.help_command, filters=private))
-    app.add_handler(CommandHandler("skills", info.skills, filters=private))
-    app.add_handler(CommandHandler("progress", info.progress, filters=private))
-    app.add_handler(CommandHandler(["safety", "crisis"], safety.safety, filters=private))
-    app.add_handler(CommandHandler("safetyplan", safety_plan.command, filters=private))
-    app.add_handler(CommandHandler("mydata", privacy.mydata, filters=private))
-    app.add_handler(CommandHandler("delete", privacy.delete, filters=private))
-    app.add_handler(CommandHandler("privacy", privacy.settings_command, filters=private))
-    # A choice press, the hot path, is routed first, so no feature's button pattern is tried
-    # on it (none could match: callbacks.actions reserves "c").
-    app.add_handler(CallbackQueryHandler(buttons.on_button, pattern=callbacks.CHOICE))
-    # Feature packages (groups, check-ins…) add their commands here, before the catch-alls;
-    # the routes for buttons and typed text find them in the context (bot/context.py).
-    app.bot_data[FEATURES_KEY] = FEATURES
-    for module in feature_modules():
-        module.register(app)
-    # Group chats: a pointer to the private chat for other commands (a feature's own group
-    # commands, such as /live, come first), silence otherwise.
-    app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, catchalls.in_group))
-    app.add_handler(CallbackQueryHandler(buttons.on_button))
-    app.add_handler(ChatMemberHandler(catchalls.membership, ChatMemberHandler.MY_CHAT_MEMBER))
-    app.add_handler(
-        MessageHandler(
-            private & filters.UpdateType.MESSAGE & filters.COMMAND, catchalls.unknown_command
-        )
-    )
-    app.add_handler(
-        MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT, practice.on_text)
-    )
-    app.add_handler(
-        MessageHandler(
-            private & filters.UpdateType.EDITED_MESSAGE & filters.TEXT, catchalls.edited_text
-        )
-    )
-    app.add_handler(
-        MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.TEXT, catchalls.not_text)
-    )
-    app.add_error_handler(on_error)
+# Handler groups before and after the table's own (0): PTB runs one handler per group, lowest
+# first, and ApplicationHandlerStop ends the update.
+COUNT, FLOOD, GATE, SCREEN, MARK = observability.GROUP, -15, -10, -5, 100
 
-
-# The feature modules, in the order their handlers go into the table (before the catch-alls):
-# each has `register(app)` and may list `COMMANDS`, `JOBS`, and `ACTIONS` with `on_action`. A new
-# feature is added here, by name: nothing is discovered at run time.
+# The core features, in the order their handlers go into the table; safety's first, whose
+# answers to the direct question come before any consent (the question may come first).
+CORE = (safety, onboarding, practice, info, safety_plan, privacy)
+# The feature modules, after them: each has `handlers()`, and `setup(app)` if it runs more (its
+# jobs, the outbox sender), and may list `COMMANDS`, `ACTIONS` and `on_text`. A new feature is
+# added here, by name: nothing is discovered at run time.
 FEATURES = (checkins, week, groups, live, observability, retention)
 
 
+def handler_table() -> list[tuple[BaseHandler, int]]:
+    """Every handler and its group, in order: what the bot does with an update."""
+    private = filters.ChatType.PRIVATE
+    message = private & filters.UpdateType.MESSAGE
+    group_buttons = [name for m in FEATURES for name in getattr(m, "GROUP_ACTIONS", ())]
+    routed: list[BaseHandler] = [
+        # A choice press, the hot path, first: no other button pattern is tried on it.
+        practice.choice_handler(),
+        # A press outside the private chat gets a pointer there, bar a feature's own group
+        # buttons (a live rehearsal's), which go on to its handler.
+        buttons.OutsidePrivateChat(callbacks.actions(*group_buttons) if group_buttons else None),
+        *(handler for module in (*CORE, *FEATURES) for handler in module.handlers()),
+        # The catch-alls. Group chats: a pointer to the private chat for other commands (a
+        # feature's own group commands, such as /live, come first), silence otherwise.
+        MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, catchalls.in_group),
+        CallbackQueryHandler(buttons.unrouted),  # data no feature routes: expired
+        ChatMemberHandler(catchalls.membership, ChatMemberHandler.MY_CHAT_MEMBER),
+        MessageHandler(message & filters.COMMAND, catchalls.unknown_command),
+        MessageHandler(message & filters.TEXT, practice.on_text),  # the features' text first
+        MessageHandler(
+            private & filters.UpdateType.EDITED_MESSAGE & filters.TEXT, catchalls.edited_text
+        ),
+        MessageHandler(message & ~filters.TEXT, catchalls.not_text),
+    ]
+    return [
+        observability.counter(),
+        # Past a user's cap of pending updates: the crisis check, one "slow down", nothing else.
+        (TypeHandler(Update, flood.excess), FLOOD),
+        (TypeHandler(Update, gate.before), GATE),
+        # Words after a command are screened before the command runs ("/stop i want to die").
+        (MessageHandler(message & filters.COMMAND, safety.command_words), SCREEN),
+        *((handler, 0) for handler in routed),
+        (TypeHandler(Update, gate.after), MARK),
+    ]
+
+
+def add_handlers(app: Application) -> None:
+    # The routes for typed text find the features in the context (bot/context.py).
+    app.bot_data[FEATURES_KEY] = FEATURES
+    for handler, group in handler_table():
+        app.add_handler(handler, group=group)
+    for module in FEATURES:
+        if hasattr(module, "setup"):
+            module.setup(app)
+    app.add_error_handler(on_error)
+
+
 def feature_modules() -> tuple:
-    """The feature modules (FEATURES); buttons and typed text ask on every update."""
+    """The feature modules (FEATURES); typed text asks them on every update."""
     return FEATURES
 
 

@@ -13,7 +13,6 @@ from scenarios.limits import CALLBACK_DATA_BYTES
 
 _ID = r"[a-z0-9][a-z0-9_-]*"
 _CHOICE = re.compile(rf"^c:([0-9a-z]{{1,8}})\.([0-9a-z]{{1,4}}):({_ID})/({_ID})$")
-CHOICE = _CHOICE  # a choice press's data: the hot path, routed before any feature's buttons
 _SCENARIO = re.compile(rf"^s:({_ID}/{_ID})$")
 _CONTEXT = re.compile(rf"^x:({_ID})$")
 # A step's value is as long as its longest name ("discounting-the-positive", a thinking trap):
@@ -21,6 +20,10 @@ _CONTEXT = re.compile(rf"^x:({_ID})$")
 _STEP = re.compile(r"^p:([0-9a-z]{1,8})\.([0-9a-z]{1,4}):([a-z]{1,12})/([a-z0-9-]{1,32})$")
 _AFTER = re.compile(r"^e:([0-9a-z]{1,8}):([a-z]{1,12})/([a-z0-9-]{1,32})$")
 _ARG = r"[A-Za-z0-9_-]{1,40}"
+
+# Each kind's data, as a pattern for PTB's `CallbackQueryHandler(pattern=...)`; a feature's own
+# `name[:arg]` buttons are `actions(...)`. A choice press is the hot path, routed first.
+CHOICE, STEP, AFTER, SCENARIO, CONTEXT = _CHOICE, _STEP, _AFTER, _SCENARIO, _CONTEXT
 _SIMPLE = re.compile(rf"^([a-z]{{1,12}})(?::({_ARG}))?$")
 
 

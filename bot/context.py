@@ -26,8 +26,8 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         # What typed text answers, as the gate read it (state/onboarding.py's PLAN, CHECKINS,
         # LIVE: the last two are feature modules' names); None when it did not read.
         self.awaiting: tuple[str, ...] | None = None
-        # Whether a handler already recorded this update's id (a step does, in its own
-        # transaction), so the gate's `after` need not.
+        # Whether a handler already recorded this update's id (a step or a command that
+        # writes does, in its own transaction), so the gate's `after` need not.
         self.marked = False
 
     @property
@@ -37,7 +37,7 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     @property
     def features(self) -> tuple[ModuleType, ...]:
         """The feature modules in handler-table order (bot/app.py's FEATURES, left in bot_data
-        by `add_handlers`): the routes for buttons and typed text ask here, because importing
+        by `add_handlers`): typed text asks here which feature's it is, because importing
         bot/app.py, which imports them all, would make a cycle."""
         return self.bot_data.get(FEATURES_KEY, ())
 

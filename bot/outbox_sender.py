@@ -71,7 +71,7 @@ from telegram.error import (
 )
 from telegram.ext import AIORateLimiter, Application
 
-from bot.features import checkin_messages, group_messages
+from bot.features import checkin_messages, group_messages, live_messages
 from bot.http import NoAnswer, NotSent
 from state import outbox_delivery as delivery
 from state.outbox_delivery import INTERRUPTED, Claimed, Outcome
@@ -102,6 +102,7 @@ class Stats:
 DRAWERS: dict[str, Callable[[dict[str, Any]], tuple[str, InlineKeyboardMarkup | None]]] = {
     **checkin_messages.DRAWERS,
     **group_messages.DRAWERS,
+    **live_messages.DRAWERS,
 }
 
 

@@ -1,10 +1,12 @@
 """What the check-in says back when it is saved: an answer that fits the answers.
 
-Clinical content, written in the scenarios' voice (kind, plain, non-punitive). DBT counts a high
-urge with no action as a success, so it is named as one; a lapse is met with thanks for the
-honesty and the lapse-not-relapse framing; a run of hard days gets a skill or a scenario to try.
-Thoughts of suicide or self-harm urges at SAFETY_LEVEL are answered earlier, the moment they are
-given (the safety flow), and only acknowledged here. Pure: channels render the result.
+Clinical content. DBT counts a high urge with no action as a success, so it is named as one
+(RODE_OUT); a lapse is met with thanks for the honesty and the lapse-not-relapse framing (LAPSE,
+and LAPSE_SAFETY on using after a break); a run of hard days gets a skill or a scenario to try
+(HARD_MOOD, HARD_SLEEP). Thoughts of suicide or self-harm urges at SAFETY_LEVEL are answered
+earlier, the moment they are given (the safety flow), and only acknowledged here (SAFETY_ACK).
+Pure: this module decides what is said, by name; a channel words it (the Telegram bot's words,
+in the scenarios' voice, are bot/features/checkins/replies.py).
 """
 
 from __future__ import annotations
@@ -21,34 +23,14 @@ LOW_MOOD = 1
 SHORT_SLEEP = 4
 LATE_NIGHT_SCENARIO = "recovery/late-night-craving"
 
-SAVED = "✅ <b>Check-in saved.</b> Thank you for taking the minute."
-RODE_OUT = (
-    "💪 <b>A strong urge you rode out is a win.</b> An urge of {urge} that you didn't act on "
-    "takes real skill. If it comes back tonight, you could text your support person, or "
-    "practice the late-night craving scenario."
-)
-LAPSE = (
-    "Thank you for being honest. <b>A lapse is information, not failure:</b> it shows what to "
-    "plan for next, and you can start again right now. Would it help to tell your counselor or "
-    "sponsor today? /week makes a card you can send them."
-)
-LAPSE_SAFETY = (
-    "If you used after a break, your body may not handle what it used to: don't use alone, go "
-    "slow, and keep naloxone near. /safety has the numbers, any hour."
-)
-SAFETY_ACK = (
-    "Thank you for answering the hard questions honestly. /safety and your plan are there any time."
-)
-HARD_MOOD = (
-    "The last few days look heavy. One skill that can help when feelings run high is TIPP: cold "
-    "water on your face, a fast walk, then slow breathing. Or rehearse asking someone for "
-    "support: /practice."
-)
-HARD_SLEEP = (
-    "You've slept little for a few nights now. Short sleep makes everything harder, urges "
-    "included. It may be worth telling your counselor; tonight, try winding down at the same "
-    "time and putting the phone away."
-)
+# What the saved message may say, in its order.
+SAVED = "saved"  # saved, and thanks
+SAFETY_ACK = "safety-ack"  # the hard questions, answered honestly
+LAPSE = "lapse"  # a lapse is information, not failure
+LAPSE_SAFETY = "lapse-safety"  # using after a break: tolerance, naloxone, not alone
+RODE_OUT = "rode-out"  # a strong urge ridden out is a win (`Closing.urge`)
+HARD_MOOD = "hard-mood"  # heavy days in a row: a skill, or rehearse asking for support
+HARD_SLEEP = "hard-sleep"  # short nights in a row
 
 
 class Answers(Protocol):
@@ -65,9 +47,12 @@ class Answers(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Closing:
-    """The saved message's paragraphs (HTML), and what it offers as buttons."""
+    """What the saved message says (`said`: SAVED, SAFETY_ACK, … in order; the streak and the
+    pointer to /week and /progress follow them), and what it offers as buttons."""
 
-    paragraphs: tuple[str, ...]
+    said: tuple[str, ...]
+    urge: int | None = None  # the urge ridden out, for RODE_OUT
+    streak_days: int = 0  # check-ins in a row, this one included
     offer_practice: str | None = None  # a scenario id to open
     offer_week: bool = False  # the week's card, to send to a counselor
 
@@ -89,31 +74,28 @@ def _hard_run(today: date, recent: list[Answers], hard) -> bool:  # noqa: ANN001
 def closing(record: Answers, recent: list[Answers], streak_days: int) -> Closing:
     """What to say when `record` is saved; `recent` holds the days before (and may hold it)."""
     days = [r for r in recent if r.local_date != record.local_date] + [record]
-    paragraphs = [SAVED]
-    practice = None
+    said = [SAVED]
+    practice, urge = None, None
     week = False
     if high_risk(record):
-        paragraphs.append(SAFETY_ACK)
+        said.append(SAFETY_ACK)
     if record.acted:
-        paragraphs += [LAPSE, LAPSE_SAFETY]
+        said += [LAPSE, LAPSE_SAFETY]
         week = True
     elif rode_out(record):
-        paragraphs.append(RODE_OUT.format(urge=record.urge))
-        practice = LATE_NIGHT_SCENARIO
+        said.append(RODE_OUT)
+        practice, urge = LATE_NIGHT_SCENARIO, record.urge
     if _hard_run(record.local_date, days, lambda r: r.mood is not None and r.mood <= LOW_MOOD):
-        paragraphs.append(HARD_MOOD)
+        said.append(HARD_MOOD)
         week = True
     elif _hard_run(
         record.local_date,
         days,
         lambda r: r.sleep_hours is not None and r.sleep_hours <= SHORT_SLEEP,
     ):
-        paragraphs.append(HARD_SLEEP)
+        said.append(HARD_SLEEP)
         week = True
-    if streak_days:
-        paragraphs.append(f"Check-in streak: {streak_days} day{'s' if streak_days != 1 else ''}.")
-    paragraphs.append("/week shows your diary card; /progress your last two weeks.")
-    return Closing(tuple(paragraphs), practice, week)
+    return Closing(tuple(said), urge, streak_days, practice, week)
 
 
 def rode_out_count(records: list[Answers], level: int = SAFETY_LEVEL) -> int:

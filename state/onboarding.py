@@ -88,10 +88,16 @@ class Onboarding:
 
         return await self.store.read(work)
 
-    async def meet(self, user_id: int) -> None:
+    async def meet(self, user_id: int, *, update_id: int | None = None) -> bool:
         """Keep the Telegram id alone (before consent), so the gate can recognise this user's
-        redeliveries."""
-        await self.store.run(user_id, lambda uow: uow.users.ensure(user_id))
+        redeliveries, and mark `update_id` (the /start's) in the same transaction; False when
+        that update was already applied."""
+
+        async def work(uow: UnitOfWork) -> bool:
+            await uow.users.ensure(user_id)
+            return await uow.claim(update_id, user_id)
+
+        return await self.store.run(user_id, work)
 
     async def agree(self, user_id: int, version: str) -> None:
         """Consent to the terms of `version`, now."""

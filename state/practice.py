@@ -75,7 +75,7 @@ class Practice:
         scenario = self.library.get(scenario_id)
 
         async def work(uow: UnitOfWork) -> Turn:
-            if not await _claim(uow, update_id, user_id):
+            if not await uow.claim(update_id, user_id):
                 return Turn(None, 0, scenario_id, [], duplicate=True)
             if scenario is None:
                 return Turn(None, 0, scenario_id, [UNKNOWN])
@@ -114,7 +114,7 @@ class Practice:
                 known = await uow.users.get(user_id) is not None
             if run is None and not known:
                 return Turn(None, 0, None, [NO_RUN])  # unknown or deleted: keep nothing
-            if not await _claim(uow, update_id, user_id):
+            if not await uow.claim(update_id, user_id):
                 return Turn(None, 0, None, [], duplicate=True)
             if run is None:
                 again = await self._debrief_again(uow, user_id, expect_run, expect_step)
@@ -191,7 +191,7 @@ class Practice:
         that isn't finished or an answer already given changes nothing."""
 
         async def work(uow: UnitOfWork) -> Turn:
-            if not await _claim(uow, update_id, user_id):
+            if not await uow.claim(update_id, user_id):
                 return Turn(None, 0, None, [], duplicate=True)
             run = await uow.runs.get(run_id)
             scenario = self.library.get(run.scenario_id) if run else None
@@ -255,10 +255,15 @@ class Practice:
         """The run the user is in, if any (for "Continue" on the menu): a read."""
         return await self.store.read(lambda uow: uow.runs.active(user_id))
 
-    async def standing(self, user_id: int, now: datetime, days: int) -> Standing:
-        """The participant's progress, with the last `days` of check-ins, in one read."""
+    async def standing(
+        self, user_id: int, now: datetime, days: int, *, update_id: int | None = None
+    ) -> Standing | None:
+        """The participant's progress, with the last `days` of check-ins, in one transaction
+        that also marks `update_id` (/progress's); None when that update was already applied."""
 
-        async def work(uow: UnitOfWork) -> Standing:
+        async def work(uow: UnitOfWork) -> Standing | None:
+            if not await uow.claim(update_id, user_id):
+                return None
             runs = await uow.runs.for_user(user_id)
             turns = await uow.turns.for_user(user_id)
             checked = await overview(uow, user_id, now, days)
@@ -266,12 +271,13 @@ class Practice:
 
         return await self.store.run(user_id, work)
 
-    async def stop(self, user_id: int, *, update_id: int | None = None) -> bool:
-        """Leave the active scenario (kept, as abandoned); False if there was none."""
+    async def stop(self, user_id: int, *, update_id: int | None = None) -> bool | None:
+        """Leave the active scenario (kept, as abandoned); False if there was none, None when
+        `update_id` (marked in the same transaction) was already applied."""
 
-        async def work(uow: UnitOfWork) -> bool:
-            if not await _claim(uow, update_id, user_id):
-                return False
+        async def work(uow: UnitOfWork) -> bool | None:
+            if not await uow.claim(update_id, user_id):
+                return None
             return await uow.runs.abandon_active(user_id) is not None
 
         return await self.store.run(user_id, work)
@@ -362,8 +368,3 @@ def _settled(updated_at: datetime) -> bool:
     gets the toast alone, not the step again.
     """
     return utcnow() - updated_at >= REDRAW_AFTER
-
-
-async def _claim(uow: UnitOfWork, update_id: int | None, user_id: int) -> bool:
-    """Mark the update applied in this transaction; False when it already was."""
-    return update_id is None or await uow.updates.claim(update_id, user_id)

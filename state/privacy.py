@@ -271,18 +271,23 @@ async def keep_typed_text(store: Store, user_id: int, keep: bool) -> None:
     await store.run(user_id, work)
 
 
-async def ask_to_erase(store: Store, user_id: int, now: datetime | None = None) -> str:
-    """Issue the nonce for a new erase confirmation (an older one stops working)."""
+async def ask_to_erase(
+    store: Store, user_id: int, now: datetime | None = None, *, update_id: int | None = None
+) -> str | None:
+    """Issue the nonce for a new erase confirmation (an older one stops working), marking
+    `update_id` (the /delete's) in the same transaction; None when it was already applied."""
     nonce = secrets.token_urlsafe(12)
     asked = now or utcnow()
 
-    async def work(uow: UnitOfWork) -> None:
+    async def work(uow: UnitOfWork) -> str | None:
+        if not await uow.claim(update_id, user_id):
+            return None
         await uow.session.execute(
             update(User).where(User.id == user_id).values(erase_nonce=nonce, erase_asked_at=asked)
         )
+        return nonce
 
-    await store.run(user_id, work)
-    return nonce
+    return await store.run(user_id, work)
 
 
 async def cancel_erase(store: Store, user_id: int, nonce: str) -> bool:

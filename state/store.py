@@ -480,6 +480,12 @@ class UnitOfWork:
         self.turns = Turns(session)
         self.updates = Updates(session)
 
+    async def claim(self, update_id: int | None, user_id: int) -> bool:
+        """Mark the update applied in this transaction, so it is applied exactly once with
+        what the transaction does; False when it already was. Nothing to mark without an
+        update (the terminal player, the CLI, a job)."""
+        return update_id is None or await self.updates.claim(update_id, user_id)
+
 
 # ---- the store -------------------------------------------------------------------------------
 

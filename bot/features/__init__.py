@@ -3,15 +3,15 @@ package) each. A feature lists its handlers (python-telegram-bot's), parses the 
 its service in state/ (on `Services`, bot/services.py), renders and sends; it never opens a
 transaction itself.
 
-Two shapes live here side by side (#17). The practice core (practice, onboarding: /start and
-the consent buttons, info: /help, /skills and /progress, safety: the crisis response and
-/safety, safety_plan, privacy) has its commands in bot/app.py's `add_handlers`, and its
-buttons reach `on_action` (practice's own, `on_button`) through bot/pipeline/buttons.py. The
-modules in bot/app.py's FEATURES (checkins, week, groups, live, observability, retention)
-expose `register(app)` (their handlers run before the catch-alls), and optionally `COMMANDS`
-for the menu, `on_text` for typed answers, and `ACTIONS`, the `name[:arg]` buttons they own:
-routed by pattern, one CallbackQueryHandler per button (`ROUTES`, through bot/routes.py;
-checkins and week), or, in the older ones, all through one `on_action(update, context, data)`.
+Every feature has the same shape (#17): `handlers()` lists its python-telegram-bot handlers,
+its `CommandHandler`s and a `CallbackQueryHandler(pattern=...)` over bot/callbacks.py's grammar
+for its own buttons (bot/routes.py: `action`, or `private_action`, which asks for consent
+first); bot/app.py puts them in its one ordered table, the core's first (safety, onboarding,
+practice, info, safety_plan, privacy), then FEATURES' (checkins, week, groups, live,
+observability, retention). A feature may also list `ACTIONS` (the `name[:arg]` buttons it
+routes; `GROUP_ACTIONS`, those that work in a group chat), `COMMANDS` for the menu, `on_text`
+for typed answers, and `setup(app)` for what runs beside its handlers (a job, the outbox sender).
 
-`checkin_messages.py` is no feature of its own: it draws the queued check-ins for the sender.
+`checkin_messages.py`, `group_messages.py` and `live_messages.py` are no features of their
+own: they draw the queued messages of check-ins, groups and live rehearsals for the sender.
 """

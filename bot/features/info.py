@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from html import escape
 
 from telegram import Update
-from telegram.ext import ContextTypes
+from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
 from bot.consent import has_consented
 from bot.render import MOVE_WORDS, STYLE_MARK, Outgoing
@@ -79,7 +79,12 @@ async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, context, [Outgoing(NO_PROGRESS)])
         return
     svc = services(context)
-    standing = await svc.practice.standing(user.id, datetime.now(UTC), CHART_DAYS)
+    standing = await svc.practice.standing(
+        user.id, datetime.now(UTC), CHART_DAYS, update_id=update.update_id
+    )
+    context.marked = True  # type: ignore[attr-defined]  # in the read's transaction
+    if standing is None:  # already answered (a redelivery the gate could not see)
+        return
     p, checked = standing.practice, standing.checkins
     if not p.started and not checked.total:
         await reply(
@@ -202,3 +207,12 @@ async def send_chart(context: ContextTypes.DEFAULT_TYPE, chat_id: int, ov) -> No
         png,
         caption="Mood" + (" and urges" if urges else "") + f", last {CHART_DAYS} days (0–5)",
     )
+
+
+def handlers() -> list[BaseHandler]:
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("help", help_command, filters=private),
+        CommandHandler("skills", skills, filters=private),
+        CommandHandler("progress", progress, filters=private),
+    ]

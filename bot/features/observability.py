@@ -13,7 +13,7 @@ import logging
 import time
 
 from telegram import Update
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.ext import Application, BaseHandler, ContextTypes, TypeHandler
 
 from bot import metrics
 from bot.services import services
@@ -80,8 +80,17 @@ async def outbox_depth(context: ContextTypes.DEFAULT_TYPE) -> int | None:
     return depth
 
 
-def register(app: Application) -> None:
-    app.add_handler(TypeHandler(Update, count_update), group=GROUP)
+def handlers() -> list[BaseHandler]:
+    return []  # updates are counted before the table's groups (`counter`), not routed here
+
+
+def counter() -> tuple[TypeHandler, int]:
+    """Every update counted, in a group before every other (bot/app.py's table)."""
+    return TypeHandler(Update, count_update), GROUP
+
+
+def setup(app: Application) -> None:
+    """The error counter, the outbox gauge's job, and the metrics server if asked for."""
     app.add_error_handler(count_error)
     probe = app.bot_data.setdefault("health_probe", Probe(app.bot_data))
     if app.job_queue is not None:

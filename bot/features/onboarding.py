@@ -5,8 +5,9 @@ rehearsal's "say it your way". A link that can't be followed is said before the 
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
+from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
+from bot import callbacks
 from bot.consent import WELCOME, consent_keyboard, has_consented
 from bot.deeplinks import Link, parse_payload, scenario_payload
 from bot.features import groups, live
@@ -14,6 +15,7 @@ from bot.features.groups.texts import BAD_LEADER_LINK, BAD_LINK_NEW
 from bot.features.practice import menu_message, open_scenario
 from bot.render import Outgoing, contexts_message
 from bot.replies import answer, reply
+from bot.routes import action
 from bot.services import CONSENT_VERSION, services
 
 DETAILS = (
@@ -66,8 +68,12 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not await has_consented(context, user.id):
         # A link that no longer works is said first, before anyone agrees to anything for it.
         refusal = await dead_link(context, link, user.id) if link is not None else None
-        # The Telegram id alone, so the update gate can recognise this user's redeliveries.
-        await services(context).onboarding.meet(user.id)
+        # The Telegram id alone, so the update gate can recognise this user's redeliveries;
+        # this update is marked with it.
+        met = await services(context).onboarding.meet(user.id, update_id=update.update_id)
+        context.marked = True  # type: ignore[attr-defined]
+        if not met:  # already applied
+            return
         messages = [Outgoing(refusal)] if refusal else []
         keep = payload if link is not None and refusal is None else None
         messages.append(Outgoing(WELCOME, consent_keyboard(keep)))
@@ -164,3 +170,33 @@ async def dead_invitation(
 
 def scenario_link(bot_username: str, scenario_id: str) -> str:
     return f"https://t.me/{bot_username}?start={scenario_payload(scenario_id)}"
+
+
+async def on_consent(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
+) -> None:
+    await consent(update, context, data.arg)
+
+
+async def on_decline(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
+) -> None:
+    await decline(update, context)
+
+
+async def on_details(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
+) -> None:
+    await details(update, context, data.arg)
+
+
+ACTIONS = ("consent", "decline", "terms")  # the welcome's buttons (bot/consent.py draws them)
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        CommandHandler("start", start, filters=filters.ChatType.PRIVATE),
+        action(on_consent, "consent"),
+        action(on_decline, "decline"),
+        action(on_details, "terms"),
+    ]

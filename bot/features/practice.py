@@ -6,7 +6,7 @@ import logging
 import random
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ContextTypes
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot import callbacks
 from bot.consent import WELCOME, consent_keyboard, has_consented, require_consent
@@ -20,8 +20,8 @@ from bot.render import (
     scenarios_message,
     turn_messages,
 )
-from bot.replies import EXPIRED, answer, reply
-from bot.routes import pressed
+from bot.replies import EXPIRED, PRIVATE_ONLY, answer, in_private_chat, reply
+from bot.routes import action, button, pressed
 from bot.send import edit_pressed
 from bot.services import services
 from state.crisis import ASK
@@ -81,53 +81,74 @@ async def open_scenario(
     )
 
 
-async def on_button(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.Parsed
+async def _agreed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Answer the press; whether the presser has agreed to the terms (if not, they are shown
+    the welcome)."""
+    await answer(pressed(update)[0])
+    return await require_consent(update, context)
+
+
+async def on_menu(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
-    """Practice's own buttons, pressed in the private chat (bot/pipeline/buttons.py routes
-    here whatever no other feature claimed): a choice, a step before or after the scene, the
-    menu, "Continue", a topic, a scenario; anything else has expired."""
-    query = update.callback_query
-    assert query is not None
-    if isinstance(data, callbacks.ChoiceData):  # only a consented user has a run to step
-        await on_choice(update, context, data)
+    """ "Another scenario", "Back", "Practice": the topics."""
+    if await _agreed(update, context):
+        await reply(update, context, [await menu_message(context, pressed(update)[1])])
+
+
+async def on_resume(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
+) -> None:
+    """ "Continue": the open run where it is, or the topics if it ended or another began."""
+    if not await _agreed(update, context):
         return
-    if isinstance(data, callbacks.StepData):
-        await on_step(update, context, data)
+    user_id = pressed(update)[1]
+    turn = await services(context).practice.resume(user_id)
+    if turn is None or str(turn.run_id) != data.arg:  # ended, or another run since
+        await reply(update, context, [await menu_message(context, user_id)])
         return
-    if isinstance(data, callbacks.AfterData):
-        await on_after(update, context, data)
+    messages = turn_messages(turn.outputs, turn.run_id, turn.step, turn.scenario_id)
+    if not any(m.keyboard for m in messages):  # the scenario changed under the run
+        messages.append(await menu_message(context, user_id))
+    await reply(update, context, messages)
+
+
+async def on_topic(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ContextData
+) -> None:
+    """A topic: its scenarios (the topics again if it has none)."""
+    if not await _agreed(update, context):
         return
-    user = update.effective_user
-    if user is None or not await has_consented(context, user.id):
-        await answer(query)
-        await reply(update, context, [Outgoing(WELCOME, consent_keyboard(None))])
+    library = services(context).library
+    if not library.by_context(data.context):
+        await reply(update, context, [contexts_message(library)])
         return
-    svc = services(context)
-    if isinstance(data, callbacks.ActionData) and data.action == "menu":
-        await answer(query)
-        await reply(update, context, [await menu_message(context, user.id)])
-    elif isinstance(data, callbacks.ActionData) and data.action == "resume":
-        await answer(query)
-        turn = await svc.practice.resume(user.id)
-        if turn is None or str(turn.run_id) != data.arg:  # ended, or another run since
-            await reply(update, context, [await menu_message(context, user.id)])
-            return
-        messages = turn_messages(turn.outputs, turn.run_id, turn.step, turn.scenario_id)
-        if not any(m.keyboard for m in messages):  # the scenario changed under the run
-            messages.append(await menu_message(context, user.id))
-        await reply(update, context, messages)
-    elif isinstance(data, callbacks.ContextData):
-        await answer(query)
-        if not svc.library.by_context(data.context):
-            await reply(update, context, [contexts_message(svc.library)])
-            return
-        await reply(update, context, [scenarios_message(svc.library, data.context)])
-    elif isinstance(data, callbacks.ScenarioData):
-        await answer(query)
+    await reply(update, context, [scenarios_message(library, data.context)])
+
+
+async def on_scenario(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ScenarioData
+) -> None:
+    """A scenario (from the menu, "Try again", a push): opened."""
+    if await _agreed(update, context):
         await open_scenario(update, context, data.scenario_id)
-    else:
+
+
+async def on_choice_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A choice, the hot path: first in the handler table (bot/app.py), ahead of its check of
+    where a press comes from, so it checks that itself. Only a consented user has a run to
+    step, so no consent is asked."""
+    query = update.callback_query
+    if query is None:
+        return
+    if not in_private_chat(update):
+        await answer(query, PRIVATE_ONLY, alert=True)
+        return
+    data = callbacks.parse(query.data)
+    if not isinstance(data, callbacks.ChoiceData):  # over 64 bytes
         await answer(query, EXPIRED)
+        return
+    await on_choice(update, context, data)
 
 
 async def on_choice(
@@ -307,7 +328,10 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     if user is None:
         return
-    stopped = await services(context).practice.stop(user.id)
+    stopped = await services(context).practice.stop(user.id, update_id=update.update_id)
+    context.marked = True  # type: ignore[attr-defined]
+    if stopped is None:  # already applied
+        return
     text = (
         "Stopped. Your progress is kept. /practice when you'd like another go."
         if stopped
@@ -327,10 +351,36 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
+ACTIONS = ("menu", "resume")  # and the grammar's own kinds: choices, steps, topics, scenarios
+
+
+def choice_handler() -> CallbackQueryHandler:
+    """A choice press: the hot path, which bot/app.py puts first in its table."""
+    return CallbackQueryHandler(on_choice_press, pattern=callbacks.CHOICE)
+
+
+def handlers() -> list[BaseHandler]:
+    """/practice, /stop and practice's buttons but the choice (`choice_handler`). Typed text
+    (`on_text`) is the table's catch-all for text, after every feature's handlers."""
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler(["practice", "scenarios"], practice, filters=private),
+        CommandHandler("stop", stop, filters=private),
+        button(on_step, callbacks.StepData, callbacks.STEP),
+        button(on_after, callbacks.AfterData, callbacks.AFTER),
+        button(on_topic, callbacks.ContextData, callbacks.CONTEXT),
+        button(on_scenario, callbacks.ScenarioData, callbacks.SCENARIO),
+        action(on_menu, "menu"),
+        action(on_resume, "resume"),
+    ]
+
+
 __all__ = [
+    "ACTIONS",
+    "choice_handler",
+    "handlers",
     "practice",
     "open_scenario",
-    "on_button",
     "on_text",
     "stop",
 ]

@@ -9,12 +9,12 @@ from datetime import date
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ContextTypes
+from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
 from bot import callbacks
 from bot.render import Outgoing, clip
 from bot.replies import answer, reply
-from bot.routes import pressed
+from bot.routes import action, pressed
 from bot.send import edit_pressed
 from bot.services import services
 from state.places import clock, zone_label
@@ -209,7 +209,10 @@ async def delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     if user is None:
         return
-    nonce = await ask_to_erase(services(context).store, user.id)
+    nonce = await ask_to_erase(services(context).store, user.id, update_id=update.update_id)
+    context.marked = True  # type: ignore[attr-defined]
+    if nonce is None:  # already applied: its confirmation is out
+        return
     keyboard = InlineKeyboardMarkup(
         [
             [
@@ -274,3 +277,13 @@ async def on_action(
         return
     await answer(query, "Erased.")
     await _settle(update, context, ERASED)
+
+
+def handlers() -> list[BaseHandler]:
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("mydata", mydata, filters=private),
+        CommandHandler("delete", delete, filters=private),
+        CommandHandler("privacy", settings_command, filters=private),
+        action(on_action, *ACTIONS),  # erasing needs no consent, nor does saying what's kept
+    ]

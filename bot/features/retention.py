@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application, BaseHandler, ContextTypes
 
 from bot.services import services
 from state.privacy import purge_expired
@@ -31,6 +31,10 @@ async def purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         )
 
 
-def register(app: Application) -> None:
+def handlers() -> list[BaseHandler]:
+    return []  # a job, no handlers
+
+
+def setup(app: Application) -> None:
     if app.job_queue is not None:
         app.job_queue.run_repeating(purge_job, interval=3600, first=60, name="retention")

@@ -9,13 +9,14 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import ApplicationHandlerStop, BaseHandler, CommandHandler, ContextTypes, filters
 
 from bot import callbacks
 from bot.features.safety_plan import plan_messages
 from bot.pipeline import gate
 from bot.render import Outgoing, turn_messages
 from bot.replies import answer, reply
+from bot.routes import action
 from bot.send import edit_pressed
 from bot.services import services
 from state.crisis import ASK, CATEGORIES, CrisisResult
@@ -264,3 +265,12 @@ async def send_own_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, user
         log.error("update %s: safety plan not read (%s)", update.update_id, type(exc).__name__)
         return
     await send_plan(update, context, plan)
+
+
+def handlers() -> list[BaseHandler]:
+    """/safety (and /crisis), and the answers to the direct question, which need no consent:
+    the question may come before it (bot/app.py tries these before every consent check)."""
+    return [
+        CommandHandler(["safety", "crisis"], safety, filters=filters.ChatType.PRIVATE),
+        action(on_action, *ACTIONS),
+    ]

@@ -5,13 +5,13 @@ from __future__ import annotations
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ContextTypes
+from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
 from bot import callbacks
 from bot.consent import require_consent
 from bot.render import Outgoing, split_text
 from bot.replies import answer, reply
-from bot.routes import pressed
+from bot.routes import action, pressed
 from bot.services import services
 from state.safety_service import STEP_KEYS, step_prompt
 
@@ -131,3 +131,10 @@ async def on_action(
     elif data.action == "plandel":
         await safety.delete_plan(user_id)
         await reply(update, context, [Outgoing("Your safety plan is deleted.")])
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        CommandHandler("safetyplan", command, filters=filters.ChatType.PRIVATE),
+        action(on_action, *ACTIONS),  # no consent asked: the crisis card's "My safety plan"
+    ]

@@ -21,7 +21,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.ext import Application, CommandHandler, ContextTypes, filters
+from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
 from bot import callbacks
 from bot.charts import diary_card
@@ -29,7 +29,7 @@ from bot.consent import require_consent
 from bot.outbox_sender import notify
 from bot.render import Outgoing
 from bot.replies import EXPIRED, answer, reply
-from bot.routes import Routes, action_names, add_private_actions, pressed
+from bot.routes import Routes, action_names, pressed, private_actions
 from bot.services import services
 from state.checkins import Card
 
@@ -169,6 +169,8 @@ ROUTES: Routes = (
 ACTIONS = action_names(ROUTES)
 
 
-def register(app: Application) -> None:
-    app.add_handler(CommandHandler("week", command, filters=filters.ChatType.PRIVATE))
-    add_private_actions(app, ROUTES, require_consent)
+def handlers() -> list[BaseHandler]:
+    return [
+        CommandHandler("week", command, filters=filters.ChatType.PRIVATE),
+        *private_actions(ROUTES, require_consent),
+    ]

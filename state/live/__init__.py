@@ -6,6 +6,8 @@ reading of a line), `repo` the tables (state/db/live.py).
 """
 
 from state.live.records import (
+    LINE_GONE_KIND,
+    LINE_KIND,
     Closing,
     GroupDebrief,
     Line,
@@ -18,9 +20,12 @@ from state.live.records import (
     Tally,
     Where,
 )
-from state.live.service import LINE_MAX, TIMER_MAX, TIMER_MIN, Live, sureness
+from state.live.results import reading_from
+from state.live.service import LINE_MAX, TIMER_MAX, TIMER_MIN, Live
 
 __all__ = [
+    "LINE_GONE_KIND",
+    "LINE_KIND",
     "LINE_MAX",
     "TIMER_MAX",
     "TIMER_MIN",
@@ -36,5 +41,5 @@ __all__ = [
     "Reading",
     "Tally",
     "Where",
-    "sureness",
+    "reading_from",
 ]

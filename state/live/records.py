@@ -9,6 +9,12 @@ from state.crisis import CrisisResult
 from state.engine import Say
 from state.groups import GroupRecord
 
+# The outbox kinds of a member's line copied to the group's leader: its meaning (the group,
+# the step, the scenario's title, the words, the coach's reading, the line's id), and what the
+# copy holds once its vote closed or its author took it back (nothing: the words are gone).
+# bot/features/live_messages.py draws both.
+LINE_KIND, LINE_GONE_KIND = "live-line", "live-line-gone"
+
 
 @dataclass(frozen=True, slots=True)
 class Linked:

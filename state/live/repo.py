@@ -14,10 +14,11 @@ from sqlalchemy import delete, exists, func, select, update
 
 from state.db.live import LiveChat, LiveLine, LiveRun, LiveStep
 from state.db.models import OutboxMessage, SafetyEvent
+from state.live.records import LINE_GONE_KIND, LINE_KIND
 from state.store import UnitOfWork
 
-LINE_KIND = "live-line"  # the outbox kind of a line sent to the leader
-REMOVED = "💬 <i>A line from your group, removed: its vote has closed or it was withdrawn.</i>"
+# A copy's payload once its words are gone (outbox.meaning's shape: no text, no buttons).
+GONE = {"text": "", "buttons": [], "means": {"kind": LINE_GONE_KIND}}
 
 
 def line_ref(run_id: int, step: int) -> str:
@@ -185,6 +186,4 @@ class LiveRepo:
             .where(*where, OutboxMessage.status == "queued")
             .values(status="failed", error="withdrawn")
         )
-        await self.session.execute(
-            update(OutboxMessage).where(*where).values(payload={"text": REMOVED, "buttons": []})
-        )
+        await self.session.execute(update(OutboxMessage).where(*where).values(payload=GONE))

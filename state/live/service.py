@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from html import escape
 
 from scenarios.library import Library
 from scenarios.model import Scenario
@@ -34,6 +33,7 @@ from state.engine import Choose, Debrief, Output, RunState, Say
 from state.groups import GroupRecord, get_group, is_leader, is_member, leader_groups
 from state.language.screen import adjacent
 from state.live.records import (
+    LINE_KIND,
     Closing,
     Line,
     Linked,
@@ -42,7 +42,7 @@ from state.live.records import (
     Tally,
     Where,
 )
-from state.live.repo import LINE_KIND, LiveRepo, line_key, line_ref
+from state.live.repo import LiveRepo, line_key, line_ref
 from state.live.results import (
     group_debrief,
     offered,
@@ -60,7 +60,6 @@ LINE_MAX = 600  # characters: a line for one moment of a scene, said aloud in a 
 LINES_PER_STEP = 3  # lines one member may send for one vote
 SHOWN_PER_STEP = 1  # lines the leader may show the group at one vote
 TIMER_MIN, TIMER_MAX = 15, 600  # seconds a vote's timer may run
-SHOW_LABEL = "Show it to the group"
 
 
 def _where(run: LiveRun) -> Where:
@@ -471,17 +470,15 @@ class Live:
             title = scenario.title if scenario else run.scenario_id
             line = Line(draft.id, _where(run), row.step, title, words, read)
             if group is not None:
-                await outbox.enqueue(
-                    uow,
+                copy = outbox.meaning(
+                    line_means(group.name, line),
                     chat_id=group.leader_id,
                     user_id=group.leader_id,
-                    kind=LINE_KIND,
                     ref=line_ref(run.id, row.step),
-                    text=leader_line_text(group.name, line),
-                    buttons=[[{"text": SHOW_LABEL, "callback_data": f"lvshow:{draft.id}"}]],
                     dedupe_key=line_key(draft.id),
                     subject_id=user_id,  # /delete erases their words in the copy too
                 )
+                await outbox.enqueue_many(uow, [copy])
             return Outcome("ok", line=line)
 
         return await self.store.run(user_id, work, ensure_user=False)
@@ -668,21 +665,15 @@ async def drafting(uow: UnitOfWork, user_id: int) -> bool:
     return not await repo.crisis_since(user_id, draft.created_at)
 
 
-def leader_line_text(group_name: str, line: Line) -> str:
-    """The leader's copy of a member's line: the words, the coach's reading, never a name."""
-    r = line.reading
-    markers = f" · {escape(', '.join(r.markers))}" if r.markers else ""
-    return (
-        f"💬 <b>A line from {escape(group_name)}</b>, for step {line.step + 1} of "
-        f"“{escape(line.title)}” (anonymous):\n\n“{escape(line.text)}”\n\n"
-        f"<i>Coach's reading:</i> {escape(r.style)} ({sureness(r.confidence)}){markers}\n"
-        f"{escape(r.feedback)}\n\nNothing is shown to the group unless you choose it."
-    )
-
-
-def sureness(confidence: float) -> str:
-    if confidence >= 0.75:
-        return "fairly sure"
-    if confidence >= 0.5:
-        return "a guess"
-    return "unsure"
+def line_means(group_name: str, line: Line) -> dict[str, object]:
+    """What the leader's copy of a member's line means: the words and the coach's reading,
+    never a name; the line's id is what "show it to the group" names."""
+    return {
+        "kind": LINE_KIND,
+        "group": group_name,
+        "step": line.step,
+        "title": line.title,
+        "text": line.text,
+        "reading": reading_dict(line.reading),
+        "line": line.id,
+    }

@@ -11,6 +11,7 @@ import time_machine
 from sqlalchemy import select, update
 
 from bot.features import checkin_messages
+from bot.features.checkins.replies import closing_text
 from bot.outbox_sender import drain_once, render
 from offline import SendWire, make_bot, ok
 from state import checkin_replies, checkins, groups
@@ -131,7 +132,7 @@ async def test_every_item_in_order_and_a_ridden_out_urge_named_as_a_win(store: S
     assert (c.meds, c.sleep_hours, c.halt, c.skills) == ("partly", 7, ("tired",), ("urge-surfing",))
     assert (c.skill_rating, c.practice) == (5, "some")
     assert not r.safety
-    text = "\n".join(r.closing.paragraphs)
+    text = closing_text(r.closing)
     assert "A strong urge you rode out is a win" in text and "urge of 5" in text
     assert r.closing.offer_practice == checkin_replies.LATE_NIGHT_SCENARIO
     assert "Check-in streak: 1 day" in text
@@ -180,7 +181,8 @@ async def test_a_high_risk_answer_asks_for_safety_and_brings_a_follow_up_next_da
             await press(store, 3, step, "done")
         await press(store, 3, "skill_rating", "0")
         r = await press(store, 3, "note", "skip")
-        assert checkin_replies.SAFETY_ACK in r.closing.paragraphs
+        assert checkin_replies.SAFETY_ACK in r.closing.said
+        assert "answering the hard questions honestly" in closing_text(r.closing)
 
         # The same day's scan brings nothing more; the next day's brings one follow-up.
         assert (await checkins.run_due(store, now())).followups == 0
@@ -243,7 +245,7 @@ async def test_a_lapse_gets_kind_words_and_hard_days_a_skill(store: Store) -> No
             await press(store, 6, "acted", "y" if n == 2 else "n", day, short)
             r = await press(store, 6, "sleep", "8", day, short)
             assert r.checkin.done
-            text = "\n".join(r.closing.paragraphs)
+            text = closing_text(r.closing)
             assert ("A lapse is information, not failure" in text) == (n == 2)
             assert ("The last few days look heavy" in text) == (n == 2)
             assert "rode out is a win" not in text  # an urge of 3 is not named a win

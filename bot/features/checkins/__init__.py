@@ -7,7 +7,8 @@ bot/routes.py). The schedule rules live in state/schedule.py. Everything about a
 progress is in the database, so a restart, a second worker or a redelivered update changes
 nothing.
 
-This module is the feature's face to bot/app.py (`register`, `COMMANDS`, `ACTIONS`, `on_text`);
+This module is the feature's face to bot/app.py (`handlers`, `setup`, `COMMANDS`, `ACTIONS`,
+`on_text`);
 the handlers are in
 
 - `conversation`: the daily check-in itself, its questions and answers, and the queued
@@ -18,7 +19,8 @@ the handlers are in
   shared as a location;
 - `due`: the job that queues the check-ins that have come due (the outbox sender delivers
   them);
-- `buttons`: building the buttons and reading a press back, for all of them.
+- `buttons`: building the buttons and reading a press back, for all of them;
+- `replies`: what a saved check-in says back, worded (state/checkin_replies.py decides it).
 
 The queued messages themselves are drawn by bot/features/checkin_messages.py.
 """
@@ -28,7 +30,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from telegram import BotCommand, Update
-from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from bot.consent import require_consent
 from bot.features.checkins import conversation, schedule
@@ -54,7 +63,7 @@ from bot.features.checkins.menu import (
 )
 from bot.features.checkins.schedule import SETUP_ACTIONS, on_location, on_setup
 from bot.outbox_sender import install
-from bot.routes import Routes, action_names, add_private_actions
+from bot.routes import Routes, action_names, private_actions
 from bot.services import services
 
 COMMANDS = [BotCommand("checkin", "Daily check-in: set up, pause or stop")]
@@ -100,14 +109,17 @@ ROUTES: Routes = (
 ACTIONS = action_names(ROUTES)
 
 
-def register(app: Application) -> None:
-    app.add_handler(CommandHandler("checkin", command, filters=filters.ChatType.PRIVATE))
-    add_private_actions(app, ROUTES, require_consent)
-    app.add_handler(
-        MessageHandler(
-            filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.LOCATION, on_location
-        )
-    )
+def handlers() -> list[BaseHandler]:
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("checkin", command, filters=private),
+        *private_actions(ROUTES, require_consent),
+        MessageHandler(private & filters.UpdateType.MESSAGE & filters.LOCATION, on_location),
+    ]
+
+
+def setup(app: Application) -> None:
+    """The due job, and the outbox sender that delivers what it queues."""
     install(app)  # the one outbox sender delivers what the job queues (installs once)
     if app.job_queue is not None:
         every = interval_seconds()

@@ -16,6 +16,7 @@ from telegram.ext import ContextTypes
 from bot import callbacks
 from bot.features import checkin_messages
 from bot.features.checkins.buttons import button, in_rows, mark_chosen, split_arg
+from bot.features.checkins.replies import closing_text
 from bot.features.safety import ask_keyboard_for, send_card, send_own_plan
 from bot.render import Outgoing
 from bot.replies import EXPIRED, answer, reply
@@ -166,7 +167,8 @@ def question(
 
 
 async def finished(update: Update, context: ContextTypes.DEFAULT_TYPE, result: core.Answer) -> None:
-    """The saved message: an answer that fits the answers (state/checkin_replies.py)."""
+    """The saved message: an answer that fits the answers (state/checkin_replies.py decides,
+    replies.py words it)."""
     record, closing = result.checkin, result.closing
     assert record is not None
     rows = []
@@ -190,7 +192,7 @@ async def finished(update: Update, context: ContextTypes.DEFAULT_TYPE, result: c
             who = groups[0].leader_name if len(groups) == 1 else "my group leaders"
             label = f"Share this note with {who}"
             rows.append([button(label[:60], "cishare", core.ymd(record.local_date))])
-    text = "\n\n".join(closing.paragraphs) if closing else "✅ <b>Check-in saved.</b>"
+    text = closing_text(closing) if closing else "✅ <b>Check-in saved.</b>"
     await reply(update, context, [Outgoing(text, InlineKeyboardMarkup(rows) if rows else None)])
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from telegram import BotCommand, Update
-from telegram.ext import Application, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, BaseHandler, CommandHandler, ContextTypes, filters
 
 from bot import callbacks
 from bot.features.groups import leader, member, reports
@@ -36,6 +36,7 @@ from bot.features.groups.texts import (
     scenario_title,
 )
 from bot.outbox_sender import install
+from bot.routes import action
 
 __all__ = [
     "ACTIONS",
@@ -46,8 +47,9 @@ __all__ = [
     "NOT_ADMIN",
     "NOT_LEADER",
     "NOT_YOURS",
+    "handlers",
     "on_action",
-    "register",
+    "setup",
     "scenario_key",
     "scenario_title",
     "show_join",
@@ -96,19 +98,25 @@ _CONSENTED: dict[str, ConsentedHandler] = {
 REPORT_EVERY = 3.0  # seconds between looks for pushes whose delivery has settled
 
 
-def register(app: Application) -> None:
+def handlers() -> list[BaseHandler]:
+    """Its commands, and one handler for every group button (`on_action`, which checks each
+    press's rights)."""
     private = filters.ChatType.PRIVATE
-    for name, handler in (
-        ("leaders", leader.leaders_command),
-        ("newgroup", leader.newgroup),
-        ("invite", leader.invite_command),
-        ("push", leader.push_command),
-        ("group", reports.group_command),
-        ("export", reports.export_command),
-        ("mygroups", member.mygroups),
-        ("leave", member.leave_command),
-    ):
-        app.add_handler(CommandHandler(name, handler, filters=private))
+    return [
+        CommandHandler("leaders", leader.leaders_command, filters=private),
+        CommandHandler("newgroup", leader.newgroup, filters=private),
+        CommandHandler("invite", leader.invite_command, filters=private),
+        CommandHandler("push", leader.push_command, filters=private),
+        CommandHandler("group", reports.group_command, filters=private),
+        CommandHandler("export", reports.export_command, filters=private),
+        CommandHandler("mygroups", member.mygroups, filters=private),
+        CommandHandler("leave", member.leave_command, filters=private),
+        action(on_action, *ACTIONS),
+    ]
+
+
+def setup(app: Application) -> None:
+    """The outbox sender (pushes, alerts, reports), and the job that queues delivery reports."""
     install(app)
     if app.job_queue is not None:
         app.job_queue.run_repeating(

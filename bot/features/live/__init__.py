@@ -1,6 +1,6 @@
 """Live rehearsal in a group's own Telegram chat: the whole group plays one scenario together.
 
-Handlers (`register`):
+Handlers (`handlers`; `setup` starts the job):
 
 - `/live` in a group chat (leaders of the group linked there; anyone else gets silence):
   alone, it links the chat to one of the leader's groups, then offers scenarios, or picks a
@@ -33,7 +33,14 @@ import logging
 from datetime import UTC, datetime
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes, PollHandler, filters
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CommandHandler,
+    ContextTypes,
+    PollHandler,
+    filters,
+)
 
 from bot.features.live.buttons import ACTIONS, GROUP_ACTIONS, PRIVATE_ACTIONS, on_action
 from bot.features.live.commands import live_command, live_private
@@ -41,6 +48,7 @@ from bot.features.live.lines import on_text, open_line
 from bot.features.live.posting import carry_on, finish_close
 from bot.logs import error_summary
 from bot.outbox_sender import install
+from bot.routes import action
 from bot.services import services
 
 __all__ = [
@@ -49,10 +57,11 @@ __all__ = [
     "GROUP_ACTIONS",
     "PRIVATE_ACTIONS",
     "TICK",
+    "handlers",
     "on_action",
     "on_text",
     "open_line",
-    "register",
+    "setup",
 ]
 
 log = logging.getLogger(__name__)
@@ -89,10 +98,21 @@ async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("live timers: %s", error_summary(exc))
 
 
-def register(app: Application) -> None:
-    app.add_handler(CommandHandler("live", live_command, filters=filters.ChatType.GROUPS))
-    app.add_handler(CommandHandler("live", live_private, filters=filters.ChatType.PRIVATE))
-    app.add_handler(PollHandler(on_poll))
+def handlers() -> list[BaseHandler]:
+    """/live in a group chat and in a private one, the buttons (the group chat's are let
+    through by the table's check of where a press comes from: `GROUP_ACTIONS`), the votes'
+    counts."""
+    return [
+        CommandHandler("live", live_command, filters=filters.ChatType.GROUPS),
+        CommandHandler("live", live_private, filters=filters.ChatType.PRIVATE),
+        action(on_action, *GROUP_ACTIONS),
+        action(on_action, *PRIVATE_ACTIONS),
+        PollHandler(on_poll),
+    ]
+
+
+def setup(app: Application) -> None:
+    """The outbox sender (members' lines to their leader), and the timers' job."""
     install(app)  # the outbox sender delivers members' lines to their leader
     app.bot_data[STARTED] = datetime.now(UTC)
     if app.job_queue is not None:

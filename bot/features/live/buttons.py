@@ -32,8 +32,8 @@ from scenarios.skills import CONTEXT_LABELS
 log = logging.getLogger(__name__)
 
 
-# Buttons in the group chat (the only buttons bot/pipeline/buttons.py lets act outside a
-# private chat), and in private chats: a member's line, the leader's copy of it.
+# Buttons in the group chat (the only buttons the handler table lets act outside a private
+# chat: bot/pipeline/buttons.py), and in private chats: a member's line, the leader's copy of it.
 GROUP_ACTIONS = ("lvlink", "lvctx", "lvsc", "lvclose", "lvtime", "lvgo")
 PRIVATE_ACTIONS = ("lvshow", "lvwd", "lvno")
 ACTIONS = GROUP_ACTIONS + PRIVATE_ACTIONS

@@ -129,7 +129,7 @@ async def never_mind(press: Press) -> None:
 async def show_line(press: Press) -> None:
     query = press.query
     try:
-        line_id = int(press.arg or "")  # decimal: state.live writes this button's data
+        line_id = int(press.arg or "")  # decimal, as bot/features/live_messages.py draws it
     except ValueError:
         await answer(query)
         return

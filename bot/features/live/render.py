@@ -19,6 +19,7 @@ from telegram.helpers import create_deep_linked_url
 from bot import callbacks
 from bot.callbacks import b36
 from bot.deeplinks import live_payload
+from bot.features.live_messages import sureness
 from bot.render import (
     OUTCOME_MARK,
     STYLE_MARK,
@@ -35,7 +36,6 @@ from state.live import (
     Moment,
     Reading,
     Tally,
-    sureness,
 )
 
 

@@ -1,0 +1,61 @@
+"""A command that writes marks its update (the exactly-once record) in its own transaction, as
+a step does, instead of the gate's second write after it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import event
+
+from offline import Chat
+
+
+@pytest.fixture
+def begins(bot_env):
+    """The transactions the store begins: "BEGIN" a read, "BEGIN IMMEDIATE" a write."""
+    engine = bot_env[2].engine.sync_engine
+    seen: list[str] = []
+
+    def look(_conn, _cursor, statement, *_):
+        if statement.startswith("BEGIN"):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", look)
+    yield seen
+    event.remove(engine, "before_cursor_execute", look)
+
+
+async def seen(store, update_id: int, user_id: int) -> bool:
+    async with store.transaction(None) as uow:
+        return (await uow.updates.gate(update_id, user_id))[0]
+
+
+@pytest.mark.parametrize("command", ["/progress", "/stop", "/delete"])
+async def test_the_command_and_its_mark_are_one_write(consented, bot_env, begins, command):
+    chat, store = consented, bot_env[2]
+    begins.clear()
+    update = await chat.send(command)
+    assert chat.request.texts()  # answered as before
+    assert begins == ["BEGIN", "BEGIN IMMEDIATE"]  # the gate's read; the command, marked
+    assert await seen(store, update.update_id, chat.user_id)
+
+
+async def test_a_newcomers_start_keeps_the_id_and_the_mark_together(bot_env, begins):
+    app, request, store = bot_env
+    newcomer = Chat(app, request, user_id=4242)
+    update = await newcomer.send("/start")
+    assert "Do you agree?" in request.texts()[-1]
+    assert begins == ["BEGIN", "BEGIN IMMEDIATE"]
+    assert await seen(store, update.update_id, 4242)
+
+
+async def test_a_command_already_applied_is_not_applied_again(consented, bot_env):
+    """The gate skips a redelivery it can see; the command's own mark catches one it can't
+    (two workers at once, or the gate's read skipped while the database was unreachable)."""
+    chat, svc = consented, bot_env[0].bot_data["services"]
+    update = await chat.send("/delete")
+    assert await svc.practice.stop(chat.user_id, update_id=update.update_id) is None
+    assert await svc.onboarding.meet(chat.user_id, update_id=update.update_id) is False
+    now = datetime.now(UTC)
+    assert await svc.practice.standing(chat.user_id, now, 14, update_id=update.update_id) is None
