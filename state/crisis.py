@@ -75,16 +75,21 @@ def _rx(pattern: str) -> re.Pattern[str]:
 
 
 _APOSTROPHES = str.maketrans({c: "'" for c in "\u2018\u2019\u201b\u02bc\u02b9\u0060\u00b4\u2032"})
+# (what is written, what it means, whole word or an ending); each scan runs only where its
+# literal is in the text
 _CONTRACTIONS = [
-    (re.compile(r"\bcan't\b"), "can not"),
-    (re.compile(r"\bwon't\b"), "will not"),
-    (re.compile(r"\bain't\b"), "am not"),
-    (re.compile(r"n't\b"), " not"),
-    (re.compile(r"'m\b"), " am"),
-    (re.compile(r"'re\b"), " are"),
-    (re.compile(r"'ve\b"), " have"),
-    (re.compile(r"'ll\b"), " will"),
-    (re.compile(r"'d\b"), " would"),
+    (re.compile(rf"{start}{re.escape(short)}\b"), long, short)
+    for short, long, start in [
+        ("can't", "can not", r"\b"),
+        ("won't", "will not", r"\b"),
+        ("ain't", "am not", r"\b"),
+        ("n't", " not", ""),
+        ("'m", " am", ""),
+        ("'re", " are", ""),
+        ("'ve", " have", ""),
+        ("'ll", " will", ""),
+        ("'d", " would", ""),
+    ]
 ]
 
 # Leetspeak is undone in a run of letters, digits, @ and $ that holds both a letter and one of
@@ -185,10 +190,12 @@ def normalise(text: str) -> str:
     t = _CONTROL.sub(" ", _FORMAT.sub("", t))
     t = t.lower().translate(_APOSTROPHES)
     if "'" in t:  # most messages have none: skip nine scans
-        for pattern, repl in _CONTRACTIONS:
-            t = pattern.sub(repl, t)
+        for pattern, repl, literal in _CONTRACTIONS:
+            if literal in t:
+                t = pattern.sub(repl, t)
     t = t.replace("'", "")
-    t = _LEET_RUN.sub(_unleet, t)
+    if _LEET_CHAR.search(t):  # every leet run holds one of these
+        t = _LEET_RUN.sub(_unleet, t)
     t = _NON_TEXT.sub(" ", t)
     t = _collapse(t)
     t = _WORD_RE.sub(lambda m: _WORDS[m.group(1)], t)

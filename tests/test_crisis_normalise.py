@@ -37,7 +37,7 @@ def old_normalise(text: str) -> str:
     t = unicodedata.normalize("NFKC", text)
     t = crisis._CONTROL.sub(" ", crisis._FORMAT.sub("", t))
     t = t.lower().translate(crisis._APOSTROPHES)
-    for pattern, repl in crisis._CONTRACTIONS:
+    for pattern, repl, _ in crisis._CONTRACTIONS:
         t = pattern.sub(repl, t)
     t = t.replace("'", "")
     t = old_unleet(t)

@@ -305,3 +305,21 @@ def test_windows_scored_together_score_as_they_would_alone():
         assert row.keys() == alone.keys()
         assert all(abs(row[k] - alone[k]) < 1e-12 for k in row)
     assert model.probabilities_of([]) == []
+
+
+def test_an_ngram_that_tells_the_classes_apart_weighs_more_than_one_all_of_them_use():
+    """The recipe's class weighting (NBSVM's log-count ratio on top of idf): "whatever", only in
+    passive-aggressive replies, gains weight; "okay", in every reply of both styles, keeps its
+    idf; "whatever" and "sure" weigh the same by idf alone."""
+    rows = [("okay whatever", "passive-aggressive")] * 4 + [("okay sure", "assertive")] * 4
+    feats = [features.Features(tuple(t.split()), {}) for t, _ in rows]
+    labels = [label for _, label in rows]
+    index, plain = train._vocabulary(feats, labels, by_class=False)
+    _, weighted = train._vocabulary(feats, labels, by_class=True)
+    whatever, okay = index["w:whatever"], index["w:okay"]
+    assert (
+        plain[whatever] == pytest.approx(plain[index["w:sure"]]) and plain[okay] < plain[whatever]
+    )
+    assert weighted[okay] == pytest.approx(plain[okay])  # no class favours "okay": ratio 0
+    assert weighted[whatever] > 2 * plain[whatever]
+    assert "crisis" in train.RECIPE["class_weighted"] and "style" in train.RECIPE["class_weighted"]

@@ -1,8 +1,9 @@
 """A trained linear model shipped with the project, scored without scikit-learn.
 
 Training (``state.language.train``) fits scikit-learn's logistic regression and saves its weights
-here as a small ``.npz``: the vocabulary, each feature's idf (0 for indicator features, which are
-used as they are), one weight row per feature, the intercepts and a JSON header (version,
+here as a small ``.npz``: the vocabulary, each n-gram's weight (its idf, times how well it tells
+the classes apart where the recipe says so; 0 for indicator features, which are used as they
+are), one weight row per feature, the intercepts and a JSON header (version,
 classes, thresholds, the cross-validated figures). Scoring is a few dictionary look-ups and one
 small matrix product in numpy: no model download, no scikit-learn import at run time.
 """
@@ -34,7 +35,8 @@ class LinearModel:
     version: str
     classes: tuple[str, ...]
     index: dict[str, int] = field(repr=False)
-    idf: np.ndarray = field(repr=False)  # (features,): > 0 for n-grams, 0 for indicators
+    # (features,): each n-gram's weight (train._vocabulary), > 0; 0 for indicators
+    idf: np.ndarray = field(repr=False)
     weights: np.ndarray = field(repr=False)  # (features, classes)
     intercept: np.ndarray = field(repr=False)  # (classes,)
     meta: dict[str, Any] = field(default_factory=dict, repr=False)

@@ -33,6 +33,12 @@ RECIPE = {  # part of the version: change it and the version changes
     "negation_scope": features.NEGATED,
     "cues": list(crisis.CUE_NAMES),  # the crisis model's context features
     "min_df": 2,
+    # the models whose n-grams are weighted by how well they tell the classes apart, besides
+    # idf (`_class_ratio`), cross-validated: style accuracy 0.874 -> 0.880 at C=32 (smoothing
+    # 0.5: 0.8805, 2: 0.879; C=48: 0.880); crisis recall 0.930 -> 0.932, card recall 0.799 ->
+    # 0.811, within the same limits
+    "class_weighted": ["crisis", "style"],
+    "ratio_smoothing": 1.0,
     "crisis_c": 48.0,  # cross-validated: 0.910 recall at the same limits, against 0.905 at 16
     # cross-validated accuracy 0.867 at C=4, 0.871 at 8, 0.873 at 16, 0.874 at 32, 0.875 at 64:
     # the plateau, without the least regularised end
@@ -67,21 +73,49 @@ def version(name: str, examples: Sequence[Example]) -> str:
     return f"{name}-{digest.hexdigest()[:12]}"
 
 
-def _vocabulary(feats: list[Features]) -> tuple[dict[str, int], np.ndarray]:
-    """Columns (n-grams seen in at least min_df messages, then every flag) and their idf."""
-    df = Counter(g for f in feats for g in f.grams)
+def _vocabulary(
+    feats: list[Features], labels: list[str], by_class: bool
+) -> tuple[dict[str, int], np.ndarray]:
+    """Columns (n-grams seen in at least min_df messages, then every flag) and each one's weight:
+    the n-gram's idf, times 1 + how well it tells a class from the rest when `by_class`; 0 for
+    the flags, which are used as they are."""
+    df: Counter[str] = Counter()
+    in_class: dict[str, Counter[str]] = {k: Counter() for k in sorted(set(labels))}
+    for f, label in zip(feats, labels, strict=True):
+        df.update(f.grams)
+        in_class[label].update(f.grams)
     grams = sorted(g for g, n in df.items() if n >= RECIPE["min_df"])
     flags = sorted({k for f in feats for k in f.flags})
     n = len(feats)
-    idf = [math.log((1 + n) / (1 + df[g])) + 1.0 for g in grams] + [0.0] * len(flags)
-    return {name: i for i, name in enumerate(grams + flags)}, np.array(idf)
+    weight = np.array([math.log((1 + n) / (1 + df[g])) + 1.0 for g in grams])
+    if by_class:
+        weight *= 1.0 + _class_ratio(grams, df, in_class, Counter(labels))
+    index = {name: i for i, name in enumerate(grams + flags)}
+    return index, np.concatenate([weight, np.zeros(len(flags))])
+
+
+def _class_ratio(
+    grams: list[str], df: Counter[str], in_class: dict[str, Counter[str]], sizes: Counter[str]
+) -> np.ndarray:
+    """Per n-gram, the largest |log(P(n-gram | a class) / P(n-gram | the other classes))|,
+    smoothed: the log-count ratio of NBSVM (Wang and Manning, 2012), as a weight the logistic
+    regression then refines. Learned from the training folds alone, like the idf."""
+    s, n = RECIPE["ratio_smoothing"], sum(sizes.values())
+    total = np.array([df[g] for g in grams], dtype=np.float64)
+    best = np.zeros(len(grams))
+    for label, counts in in_class.items():
+        inside = np.array([counts[g] for g in grams], dtype=np.float64)
+        p = (inside + s) / (sizes[label] + 2 * s)
+        q = (total - inside + s) / (n - sizes[label] + 2 * s)
+        best = np.maximum(best, np.abs(np.log(p / q)))
+    return best
 
 
 def _fit(name: str, feats: list[Features], labels: list[str], c: float) -> LinearModel:
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
 
-    index, idf = _vocabulary(feats)
+    index, idf = _vocabulary(feats, labels, name in RECIPE["class_weighted"])
     shell = LinearModel(name, "", (), index, idf, np.zeros((len(index), 1)), np.zeros(1))
     data, cols, ptr = [], [], [0]
     for f in feats:
