@@ -12,7 +12,7 @@ dies with the admin who made it, and a removed admin stops leading at once.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -293,24 +293,14 @@ class Groups:
         user_id: int,
         code: str,
         display_name: str,
-        *,
-        share_transcripts: bool = False,
-        alert_leader: bool = False,
-        share_checkins: bool = False,
+        shares: Collection[records.Share] = (),
     ) -> records.InviteCheck:
-        """Join through a link (checked again); status `joined`, or why not."""
+        """Join through a link (checked again), sharing `shares`; status `joined`, or why not."""
         admins = self.admins
         return await self.store.run(
             user_id,
             lambda uow: invites.join_group(
-                uow,
-                code,
-                user_id,
-                display_name,
-                share_transcripts=share_transcripts,
-                alert_leader=alert_leader,
-                share_checkins=share_checkins,
-                admins=admins,
+                uow, code, user_id, display_name, shares=shares, admins=admins
             ),
         )
 
@@ -321,25 +311,12 @@ class Groups:
         )
 
     async def set_sharing(
-        self,
-        user_id: int,
-        group_id: int,
-        *,
-        share_transcripts: bool | None = None,
-        alert_leader: bool | None = None,
-        share_checkins: bool | None = None,
+        self, user_id: int, group_id: int, share: records.Share, on: bool
     ) -> Sharing | None:
-        """Change what a member shares with one group; None if they aren't in it."""
+        """Turn one of a member's choices for one group on or off; None if they aren't in it."""
 
         async def work(uow: UnitOfWork) -> Sharing | None:
-            member = await membership.set_sharing(
-                uow,
-                group_id,
-                user_id,
-                share_transcripts=share_transcripts,
-                alert_leader=alert_leader,
-                share_checkins=share_checkins,
-            )
+            member = await membership.set_sharing(uow, group_id, user_id, share, on)
             group = await membership.get_group(uow, group_id) if member else None
             return Sharing(member, group) if member and group else None
 
