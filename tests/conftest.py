@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +12,12 @@ import pytest
 from scenarios.library import Library
 from shipped import shipped_library
 from texts import MINI
+
+# One BLAS thread per test process, set before anything imports numpy. Fitting a model (the
+# language tests) took 5.5 s with OpenBLAS's default of a thread per core on the 2-core machine
+# while pytest-xdist ran another worker, and 0.7 s with one: its threads spin waiting for each
+# other on vectors far too small to share. A value set in the environment still wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 @pytest.fixture(scope="session")

@@ -372,7 +372,11 @@ class BotApiStub:
         self.server.daemon_threads = True
         self.server.handle_error = lambda *args: None  # a killed client is part of the drill
         self.server.socket.listen(128)  # socketserver's backlog of 5 resets a burst of connections
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # shutdown() waits for the serving loop to look at its flag, which it does every
+        # poll_interval (0.5 s by default): half a second at the end of every test using a stub.
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     # ---- lifecycle ------------------------------------------------------------------------
 

@@ -31,7 +31,6 @@ crisis_examples = cache(data.crisis_examples)
 style_examples = cache(data.style_examples)
 scenario_lines = cache(data.scenario_lines)
 
-SCRIPTED = [(t, s) for t, s in scenario_lines() if s]
 TH = Thresholds(card=0.8, ask=0.4, veto=0.2, dismiss=0.02)
 RULE = CrisisResult(True, "suicide", 2, "s_kill_myself")
 
@@ -136,10 +135,11 @@ def test_a_long_message_is_screened_window_by_window():
 
 
 def test_every_scripted_line_reads_as_its_style_and_never_gets_the_card():
-    carded = [t for t, _ in SCRIPTED if screen_text(t).action == CARD]
+    scripted = [(t, s) for t, s in scenario_lines() if s]  # read when run, not at collection
+    carded = [t for t, _ in scripted if screen_text(t).action == CARD]
     assert not carded
-    right = sum(coach.analyse(t).style == s for t, s in SCRIPTED)
-    assert right / len(SCRIPTED) >= 0.9
+    right = sum(coach.analyse(t).style == s for t, s in scripted)
+    assert right / len(scripted) >= 0.9
 
 
 def test_no_scenario_line_gets_the_card():

@@ -26,7 +26,7 @@ from state.checkins.answers import (
     share_note,
     snooze,
 )
-from state.checkins.due import BATCH, queue_due_batch, run_due
+from state.checkins.due import BATCH, DueJob, queue_due_batch, run_due
 from state.checkins.messages import (
     FOLLOWUP_KIND,
     KIND,
@@ -98,6 +98,7 @@ __all__ = [
     "Card",
     "CheckinRecord",
     "Checkins",
+    "DueJob",
     "DueResult",
     "GroupCheckinSummary",
     "Overview",

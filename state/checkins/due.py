@@ -10,6 +10,7 @@ when (quiet hours, pauses, the grace window) are state/schedule.py's.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from state import outbox
@@ -24,16 +25,20 @@ from state.store import Store, UnitOfWork
 BATCH = 1000
 
 
-async def queue_due_batch(
-    uow: UnitOfWork,
-    now: datetime,
-    limit: int = BATCH,
-    grace: timedelta = GRACE,
-    program: Program = DEFAULT_PROGRAM,
-) -> DueResult:
+@dataclass(frozen=True, slots=True)
+class DueJob:
+    """How the due job runs: participants per transaction, how late a check-in may still go
+    out (state/schedule.py's grace window), and the program whose questions it asks."""
+
+    batch: int = BATCH
+    grace: timedelta = GRACE
+    program: Program = DEFAULT_PROGRAM
+
+
+async def queue_due_batch(uow: UnitOfWork, now: datetime, job: DueJob = DueJob()) -> DueResult:
     """One batch of the due job, inside the caller's transaction."""
     repo = CheckinRepo(uow)
-    rows = await repo.due(now, limit)
+    rows = await repo.due(now, job.batch)
     result = DueResult(scanned=len(rows))
     if not rows:
         return result
@@ -44,7 +49,7 @@ async def queue_due_batch(
             rule = Rule(
                 row.local_time, row.timezone, row.quiet_start, row.quiet_end, row.paused_until
             )
-            decision = decide(rule, row.next_due_at, now, grace)
+            decision = decide(rule, row.next_due_at, now, job.grace)
         except (ValueError, TypeError, LookupError):
             # A schedule that can't be computed (a zone gone from the system's database): stop
             # it rather than fail the whole batch on every run.
@@ -59,7 +64,7 @@ async def queue_due_batch(
     messages: list[outbox.Message] = []
     weekly: list[tuple[int, date]] = []
     followed: list[tuple[int, date]] = []
-    asks_mood = "mood" in program.items
+    asks_mood = "mood" in job.program.items
     for row, decision in decisions:
         day = decision.local_date
         assert day is not None
@@ -84,22 +89,11 @@ async def queue_due_batch(
     return result
 
 
-async def run_due(
-    store: Store,
-    now: datetime,
-    *,
-    batch: int = BATCH,
-    grace: timedelta = GRACE,
-    program: Program = DEFAULT_PROGRAM,
-) -> DueResult:
-    """Queue every due check-in, one committed transaction per batch of `batch` participants."""
+async def run_due(store: Store, now: datetime, job: DueJob = DueJob()) -> DueResult:
+    """Queue every due check-in, one committed transaction per batch of `job.batch` participants."""
     total = DueResult()
     while True:
-
-        async def work(uow: UnitOfWork) -> DueResult:
-            return await queue_due_batch(uow, now, batch, grace, program)
-
-        result = await store.run(None, work)
+        result = await store.run(None, lambda uow: queue_due_batch(uow, now, job))
         total.add(result)
-        if result.scanned < batch:
+        if result.scanned < job.batch:
             return total

@@ -228,4 +228,4 @@ class Checkins:
 
     async def run_due(self, now: datetime | None = None) -> DueResult:
         """Queue every check-in that has come due (one transaction per batch)."""
-        return await due.run_due(self.store, _now(now), program=self.program)
+        return await due.run_due(self.store, _now(now), due.DueJob(program=self.program))

@@ -63,7 +63,7 @@ async def setup_answer(
         row.recovery_track = bool(value)
     elif step == "share":  # the old last question: it meant every group they were in
         for group, _ in await groups.member_groups(uow, user_id):
-            await groups.set_sharing(uow, group.id, user_id, share_checkins=bool(value))
+            await groups.set_sharing(uow, group.id, user_id, groups.Share.CHECKINS, bool(value))
     index = len(SETUP_STEPS) - 1 if step in LEGACY_SETUP_STEPS else SETUP_STEPS.index(step)
     if index + 1 < len(SETUP_STEPS):
         row.setup_step = SETUP_STEPS[index + 1]

@@ -76,6 +76,7 @@ from state.groups.records import (
     PushRecord,
     PushResult,
     Removal,
+    Share,
 )
 from state.groups.roles import (
     is_admin,
@@ -106,6 +107,7 @@ __all__ = [
     "PushRecord",
     "PushResult",
     "Removal",
+    "Share",
     "accept_leader_invite",
     "alert_leaders",
     "check_group_invite",

@@ -5,7 +5,7 @@ admin no longer among the admins, is "revoked" whatever its own state."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, select, update
@@ -20,6 +20,7 @@ from state.groups.records import (
     GroupRecord,
     InviteCheck,
     InviteRecord,
+    Share,
     invite_record,
 )
 from state.groups.roles import is_admin, is_leader, set_role
@@ -161,13 +162,12 @@ async def join_group(
     user_id: int,
     display_name: str,
     *,
-    share_transcripts: bool = False,
-    alert_leader: bool = False,
-    share_checkins: bool = False,
+    shares: Collection[Share] = (),
     now: datetime | None = None,
     admins: Iterable[int] = (),
 ) -> InviteCheck:
-    """Join through a link (checked again: it may have been revoked since it was shown).
+    """Join through a link (checked again: it may have been revoked since it was shown), sharing
+    `shares` with the leader and nothing else.
 
     Rejoining after leaving starts afresh: the leader sees only practice after `joined_at`.
     """
@@ -176,6 +176,7 @@ async def join_group(
     if check.status != "ok" or check.group is None:
         return check
     name = clean_name(display_name) or f"Member {user_id % 10_000:04d}"
+    chosen = {share.value: share in shares for share in Share}
     await uow.users.ensure(user_id)
     row = await uow.session.scalar(
         select(Membership).where(
@@ -189,15 +190,13 @@ async def join_group(
                 user_id=user_id,
                 display_name=name,
                 joined_at=now,
-                share_transcripts=share_transcripts,
-                alert_leader=alert_leader,
-                share_checkins=share_checkins,
+                **chosen,
             )
         )
     else:
         row.display_name, row.joined_at, row.left_at = name, now, None
-        row.share_transcripts, row.alert_leader = share_transcripts, alert_leader
-        row.share_checkins = share_checkins
+        for column, on in chosen.items():
+            setattr(row, column, on)
     # Someone opening a link is evidently reachable again, even if they once blocked the bot.
     await uow.users.set_active(user_id, True)
     await uow.session.flush()

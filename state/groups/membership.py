@@ -13,6 +13,7 @@ from state.groups.records import (
     NAME_MAX,
     GroupRecord,
     MemberRecord,
+    Share,
     group_record,
     member_record,
 )
@@ -97,12 +98,10 @@ async def set_sharing(
     uow: UnitOfWork,
     group_id: int,
     user_id: int,
-    *,
-    share_transcripts: bool | None = None,
-    alert_leader: bool | None = None,
-    share_checkins: bool | None = None,
+    share: Share,
+    on: bool,
 ) -> MemberRecord | None:
-    """Change what a member shares with one group; None if they are not in it."""
+    """Turn one of a member's choices for one group on or off; None if they are not in it."""
     row = await uow.session.scalar(
         select(Membership).where(
             Membership.group_id == group_id,
@@ -112,12 +111,7 @@ async def set_sharing(
     )
     if row is None:
         return None
-    if share_transcripts is not None:
-        row.share_transcripts = share_transcripts
-    if alert_leader is not None:
-        row.alert_leader = alert_leader
-    if share_checkins is not None:
-        row.share_checkins = share_checkins
+    setattr(row, Share(share).value, on)
     await uow.session.flush()
     return member_record(row)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from state.db.groups import Group, Invite, Membership, Push
 from state.store import to_record
@@ -22,6 +23,15 @@ PUSH_KIND = "push"
 REPORT_KIND = "push-report"
 ALERT_KIND = "crisis-alert"
 CLOSED_KIND = "group-closed"
+
+
+class Share(StrEnum):
+    """What a member may let a group's leader see, each chosen on its own when joining and
+    changed later one at a time; the value is the membership's column (and MemberRecord's field)."""
+
+    TRANSCRIPTS = "share_transcripts"
+    ALERT = "alert_leader"
+    CHECKINS = "share_checkins"
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,25 +12,13 @@ dies with the admin who made it, and a removed admin stops leading at once.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from state.checkins import GroupCheckinSummary, group_checkin_summary
 from state.group_report import GroupReport, group_report
-from state.groups import alerts, invites, membership, pushes, roles
-from state.groups.records import (
-    LEADER,
-    LEADER_INVITE_TTL,
-    Delivery,
-    GroupRecord,
-    InviteCheck,
-    InviteRecord,
-    MemberRecord,
-    PushRecord,
-    PushResult,
-    Removal,
-)
+from state.groups import alerts, invites, membership, pushes, records, roles
 from state.store import Store, UnitOfWork
 
 # ---- what the service returns, beside the package's records -----------------------------------
@@ -40,8 +28,8 @@ from state.store import Store, UnitOfWork
 class NewGroup:
     """A group just created, with the invitation link made with it."""
 
-    group: GroupRecord
-    invite: InviteRecord
+    group: records.GroupRecord
+    invite: records.InviteRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,25 +43,25 @@ class LeaderOffer:
 
 @dataclass(frozen=True, slots=True)
 class PushDelivery:
-    push: PushRecord
-    group: GroupRecord
-    delivery: Delivery
+    push: records.PushRecord
+    group: records.GroupRecord
+    delivery: records.Delivery
 
 
 @dataclass(frozen=True, slots=True)
 class Sharing:
     """A member's new choices in one group, with the group they are about."""
 
-    member: MemberRecord
-    group: GroupRecord
+    member: records.MemberRecord
+    group: records.GroupRecord
 
 
 @dataclass(frozen=True, slots=True)
 class MyGroups:
     """/mygroups: the groups someone is in (with what they share), and those they lead."""
 
-    memberships: tuple[tuple[GroupRecord, MemberRecord], ...]
-    led: tuple[GroupRecord, ...]
+    memberships: tuple[tuple[records.GroupRecord, records.MemberRecord], ...]
+    led: tuple[records.GroupRecord, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,11 +92,11 @@ class Groups:
         admins = self.admins
         return await self.store.run(user_id, lambda uow: roles.is_leader(uow, user_id, admins))
 
-    async def leading(self, user_id: int) -> tuple[GroupRecord, ...] | None:
+    async def leading(self, user_id: int) -> tuple[records.GroupRecord, ...] | None:
         """The groups `user_id` leads, oldest first; None when they are no leader at all."""
         admins = self.admins
 
-        async def work(uow: UnitOfWork) -> tuple[GroupRecord, ...] | None:
+        async def work(uow: UnitOfWork) -> tuple[records.GroupRecord, ...] | None:
             if not await roles.is_leader(uow, user_id, admins):
                 return None
             return tuple(await membership.leader_groups(uow, user_id))
@@ -118,22 +106,22 @@ class Groups:
     async def leader_ids(self, admin_id: int) -> list[int]:
         return await self.store.run(admin_id, roles.leader_ids)
 
-    async def invite_leader(self, admin_id: int) -> InviteRecord:
+    async def invite_leader(self, admin_id: int) -> records.InviteRecord:
         """A one-time leader invitation link, valid for LEADER_INVITE_TTL."""
         return await self.store.run(
             admin_id,
             lambda uow: invites.create_invite(
-                uow, kind="leader", created_by=admin_id, expires_in=LEADER_INVITE_TTL
+                uow, kind="leader", created_by=admin_id, expires_in=records.LEADER_INVITE_TTL
             ),
         )
 
-    async def remove_leader(self, admin_id: int | None, leader_id: int) -> Removal:
+    async def remove_leader(self, admin_id: int | None, leader_id: int) -> records.Removal:
         """Cut a leader off at once (their groups close); `admin_id` None from the server."""
         return await self.store.run(admin_id, lambda uow: roles.remove_leader(uow, leader_id))
 
     async def make_leader(self, user_id: int) -> bool:
         """Make someone a leader from the server (`rehearse leaders add`); False if already."""
-        return await self.store.run(None, lambda uow: roles.set_role(uow, user_id, LEADER))
+        return await self.store.run(None, lambda uow: roles.set_role(uow, user_id, records.LEADER))
 
     async def leaders(self) -> list[tuple[int, int]]:
         """Every leader's id, with how many groups they lead (`rehearse leaders list`)."""
@@ -174,16 +162,16 @@ class Groups:
 
         return await self.store.run(leader_id, work)
 
-    async def own_group(self, leader_id: int, group_id: int) -> GroupRecord | None:
+    async def own_group(self, leader_id: int, group_id: int) -> records.GroupRecord | None:
         """The group if `leader_id` leads it; None otherwise (someone else's, or gone)."""
         return await self.store.run(
             leader_id, lambda uow: membership.leader_group(uow, leader_id, group_id)
         )
 
-    async def find_group(self, leader_id: int, ref: str) -> GroupRecord | None:
+    async def find_group(self, leader_id: int, ref: str) -> records.GroupRecord | None:
         """One of the leader's groups by number or unique name; with no `ref`, their only one."""
 
-        async def work(uow: UnitOfWork) -> GroupRecord | None:
+        async def work(uow: UnitOfWork) -> records.GroupRecord | None:
             if ref:
                 return await membership.find_leader_group(uow, leader_id, ref)
             mine = await membership.leader_groups(uow, leader_id)
@@ -191,31 +179,37 @@ class Groups:
 
         return await self.store.run(leader_id, work)
 
-    async def current_invite(self, group: GroupRecord) -> InviteRecord | None:
+    async def current_invite(self, group: records.GroupRecord) -> records.InviteRecord | None:
         return await self.store.run(
             group.leader_id, lambda uow: invites.current_invite(uow, group.id)
         )
 
-    async def renew_invite(self, group: GroupRecord, days: int = 0) -> InviteRecord:
+    async def renew_invite(self, group: records.GroupRecord, days: int = 0) -> records.InviteRecord:
         """A fresh link (`days` to live, 0 for none) in place of the group's old ones."""
         expires_in = timedelta(days=days) if days else None
         return await self.store.run(
             group.leader_id, lambda uow: invites.renew_invite(uow, group, expires_in=expires_in)
         )
 
-    async def revoke_invites(self, group: GroupRecord) -> int:
+    async def revoke_invites(self, group: records.GroupRecord) -> int:
         return await self.store.run(
             group.leader_id, lambda uow: invites.revoke_invites(uow, group.id)
         )
 
-    async def members(self, group: GroupRecord) -> list[MemberRecord]:
+    async def members(self, group: records.GroupRecord) -> list[records.MemberRecord]:
         return await self.store.run(group.leader_id, lambda uow: membership.members(uow, group.id))
 
     # ---- pushes and what a leader sees -----------------------------------------------------
 
     async def push(
-        self, leader_id: int, group: GroupRecord, scenario_id: str, *, title: str, summary: str
-    ) -> PushResult:
+        self,
+        leader_id: int,
+        group: records.GroupRecord,
+        scenario_id: str,
+        *,
+        title: str,
+        summary: str,
+    ) -> records.PushResult:
         """Record the push and queue its messages (ok, empty, or a repeat moments after)."""
         return await self.store.run(
             leader_id,
@@ -241,11 +235,11 @@ class Groups:
         """Queue the delivery report of every settled push (the repeating job's one action)."""
         return await self.store.run(None, lambda uow: pushes.settle_reports(uow, title_of))
 
-    async def report(self, group: GroupRecord) -> GroupReport:
+    async def report(self, group: records.GroupRecord) -> GroupReport:
         """The group at a glance, without transcripts (the style chart draws from it)."""
         return await self.store.run(group.leader_id, lambda uow: group_report(uow, group))
 
-    async def overview(self, group: GroupRecord, since: date) -> GroupOverview:
+    async def overview(self, group: records.GroupRecord, since: date) -> GroupOverview:
         """/group: the report, and the check-ins shared since `since`."""
 
         async def work(uow: UnitOfWork) -> GroupOverview:
@@ -254,7 +248,7 @@ class Groups:
 
         return await self.store.run(group.leader_id, work)
 
-    async def export(self, group: GroupRecord) -> GroupOverview:
+    async def export(self, group: records.GroupRecord) -> GroupOverview:
         """/export: the report with the transcripts members share, and every shared note."""
 
         async def work(uow: UnitOfWork) -> GroupOverview:
@@ -274,7 +268,7 @@ class Groups:
 
     # ---- a member ------------------------------------------------------------------------------
 
-    async def check_invite(self, user_id: int, code: str) -> InviteCheck:
+    async def check_invite(self, user_id: int, code: str) -> records.InviteCheck:
         """What a group link leads to for this user (ok, own, member, or why it doesn't work)."""
         admins = self.admins
         return await self.store.run(
@@ -299,59 +293,38 @@ class Groups:
         user_id: int,
         code: str,
         display_name: str,
-        *,
-        share_transcripts: bool = False,
-        alert_leader: bool = False,
-        share_checkins: bool = False,
-    ) -> InviteCheck:
-        """Join through a link (checked again); status `joined`, or why not."""
+        shares: Collection[records.Share] = (),
+    ) -> records.InviteCheck:
+        """Join through a link (checked again), sharing `shares`; status `joined`, or why not."""
         admins = self.admins
         return await self.store.run(
             user_id,
             lambda uow: invites.join_group(
-                uow,
-                code,
-                user_id,
-                display_name,
-                share_transcripts=share_transcripts,
-                alert_leader=alert_leader,
-                share_checkins=share_checkins,
-                admins=admins,
+                uow, code, user_id, display_name, shares=shares, admins=admins
             ),
         )
 
-    async def leave(self, user_id: int, group_id: int) -> GroupRecord | None:
+    async def leave(self, user_id: int, group_id: int) -> records.GroupRecord | None:
         """The group left; None if they weren't in it."""
         return await self.store.run(
             user_id, lambda uow: membership.leave_group(uow, group_id, user_id)
         )
 
     async def set_sharing(
-        self,
-        user_id: int,
-        group_id: int,
-        *,
-        share_transcripts: bool | None = None,
-        alert_leader: bool | None = None,
-        share_checkins: bool | None = None,
+        self, user_id: int, group_id: int, share: records.Share, on: bool
     ) -> Sharing | None:
-        """Change what a member shares with one group; None if they aren't in it."""
+        """Turn one of a member's choices for one group on or off; None if they aren't in it."""
 
         async def work(uow: UnitOfWork) -> Sharing | None:
-            member = await membership.set_sharing(
-                uow,
-                group_id,
-                user_id,
-                share_transcripts=share_transcripts,
-                alert_leader=alert_leader,
-                share_checkins=share_checkins,
-            )
+            member = await membership.set_sharing(uow, group_id, user_id, share, on)
             group = await membership.get_group(uow, group_id) if member else None
             return Sharing(member, group) if member and group else None
 
         return await self.store.run(user_id, work)
 
-    async def member_groups(self, user_id: int) -> list[tuple[GroupRecord, MemberRecord]]:
+    async def member_groups(
+        self, user_id: int
+    ) -> list[tuple[records.GroupRecord, records.MemberRecord]]:
         return await self.store.run(user_id, lambda uow: membership.member_groups(uow, user_id))
 
     async def my_groups(self, user_id: int) -> MyGroups:

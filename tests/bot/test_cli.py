@@ -82,7 +82,7 @@ def test_leaders_remove_closes_their_groups_and_says_so(tmp_path):
         async with await Store.open(url) as store, store.transaction(2000) as uow:
             group = await groups.create_group(uow, 2000, "Tuesday", "Dr. Lee")
             link = await groups.create_invite(uow, kind="group", created_by=2000, group_id=group.id)
-            await groups.join_group(uow, link.code, 3001, "Ann", alert_leader=True)
+            await groups.join_group(uow, link.code, 3001, "Ann", shares=[groups.Share.ALERT])
 
     asyncio.run(seed())
     result = runner.invoke(app, ["leaders", "remove", "2000", "--url", url])

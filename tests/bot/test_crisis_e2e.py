@@ -57,7 +57,9 @@ async def seed(url: str) -> None:
             invite = await groups.create_invite(
                 uow, kind="group", created_by=LEADER, group_id=group.id
             )
-            joined = await groups.join_group(uow, invite.code, MEMBER, "Pat", alert_leader=True)
+            joined = await groups.join_group(
+                uow, invite.code, MEMBER, "Pat", shares=[groups.Share.ALERT]
+            )
             assert joined.status == "joined"
 
         await store.run(None, work)

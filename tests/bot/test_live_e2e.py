@@ -58,7 +58,11 @@ async def seed(url: str) -> None:
             for member, name in ((M1, "Pat"), (M2, "Robin"), (M3, "Casey")):
                 await uow.users.set_consent(member, CONSENT_VERSION)
                 joined = await groups.join_group(
-                    uow, invite.code, member, name, alert_leader=member == M3
+                    uow,
+                    invite.code,
+                    member,
+                    name,
+                    shares=[groups.Share.ALERT] if member == M3 else [],
                 )
                 assert joined.status == "joined"
 

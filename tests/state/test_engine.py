@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sampled import sample_or_all
 from scenarios.library import load_library
 from scenarios.limits import MAX_PATH_STEPS
 from shipped import shipped_library
@@ -147,12 +148,26 @@ def test_node_removed_under_a_run(mini):
     assert same is moved and outputs[0].kind == "scenario-changed"
 
 
+# Walks per scenario: the quick run's fixed sample (hypothesis derandomized), and the full run's.
+WALK_SAMPLE = 8
+WALKS = 60
+
+
+@sample_or_all("examples", WALK_SAMPLE, WALKS)
 @pytest.mark.parametrize("scenario_id", SCENARIO_IDS)
-@settings(max_examples=60, deadline=None)
-@given(data=st.data())
-def test_random_walk_save_restore(scenario_id, data):
+def test_random_walk_save_restore(scenario_id, examples):
     """Every shipped scenario ends, never raises, and restores to the same continuation."""
     scenario = SHIPPED.scenarios[scenario_id]
+
+    @settings(max_examples=examples, deadline=None, derandomize=examples == WALK_SAMPLE)
+    @given(data=st.data())
+    def walks(data):
+        walk_save_restore(scenario, data)
+
+    walks()
+
+
+def walk_save_restore(scenario, data) -> None:
     state, outputs = start(scenario, seed=data.draw(st.integers(0, 2**30)))
     while state.prelude:  # the steps before the scene: any answer, saved and restored alike
         offer = next(o for o in outputs if isinstance(o, Offer))

@@ -187,7 +187,12 @@ async def test_group_checkin_figures_are_per_group_from_joining_and_never_one_pe
     async def join(uid: int, link, share: bool, at: datetime) -> None:
         async with store.transaction(uid) as uow:
             joined = await groups.join_group(
-                uow, link.code, uid, f"M{uid}", share_checkins=share, now=at
+                uow,
+                link.code,
+                uid,
+                f"M{uid}",
+                shares=[groups.Share.CHECKINS] if share else [],
+                now=at,
             )
             assert joined.status == "joined"
 
@@ -221,7 +226,7 @@ async def test_group_checkin_figures_are_per_group_from_joining_and_never_one_pe
     assert "13:" not in repr(s) and f"14:{june1}" not in repr(s)
 
     async def stop_sharing(uow):
-        await groups.set_sharing(uow, g.id, 14, share_checkins=False)
+        await groups.set_sharing(uow, g.id, 14, groups.Share.CHECKINS, False)
 
     await store.run(14, stop_sharing)
     with time_machine.travel(utc(2026, 6, 2, 20), tick=False):

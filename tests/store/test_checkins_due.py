@@ -228,7 +228,7 @@ async def test_batches_cover_everyone_due_exactly_once(store: Store) -> None:
         for uid in range(100, 125):
             await configure(store, uid, "UTC", time(9))
         clock.move_to(utc(2026, 6, 1, 9, 0, 30))
-        result = await checkins.run_due(store, now(), batch=10)
+        result = await checkins.run_due(store, now(), checkins.DueJob(batch=10))
         assert (result.queued, result.scanned) == (25, 25)
     assert sorted(u for u, _, _ in await queued(store)) == list(range(100, 125))
 

@@ -41,7 +41,9 @@ async def in_a_group(store: Store, user_id: int) -> groups.GroupRecord:
         group = await groups.create_group(uow, LEAD, "Tuesday", "Dr. Lee")
         link = await groups.create_invite(uow, kind="group", created_by=LEAD, group_id=group.id)
     async with store.transaction(user_id) as uow:
-        joined = await groups.join_group(uow, link.code, user_id, "Sam", share_checkins=True)
+        joined = await groups.join_group(
+            uow, link.code, user_id, "Sam", shares=[groups.Share.CHECKINS]
+        )
         assert joined.status == "joined"
     return group
 

@@ -62,7 +62,9 @@ async def test_join_leave_rejoin_and_invite_states(store):
         assert (await core.check_group_invite(uow, invite.code, LEADER)).status == "own"
         assert (await core.check_group_invite(uow, "x" * 22, A)).status == "unknown"
         assert (await core.check_group_invite(uow, "bad code!", A)).status == "unknown"
-        joined = await core.join_group(uow, invite.code, A, "Ann\u0000 Smith", alert_leader=True)
+        joined = await core.join_group(
+            uow, invite.code, A, "Ann\u0000 Smith", shares=[core.Share.ALERT]
+        )
         assert joined.status == "joined"
         assert (await core.join_group(uow, invite.code, A, "Ann")).status == "member"
     async with store.transaction(A) as uow:
@@ -227,7 +229,7 @@ async def test_report_shows_only_what_members_agreed_to(store):
     group, _ = await setup_group(store, members=(A, B))
     async with store.transaction(C) as uow:  # C shares transcripts
         invite = await core.current_invite(uow, group.id)
-        await core.join_group(uow, invite.code, C, "Cy", share_transcripts=True)
+        await core.join_group(uow, invite.code, C, "Cy", shares=[core.Share.TRANSCRIPTS])
     async with store.transaction(LEADER) as uow:
         push = (
             await core.create_push(uow, group, SCENARIO, title="T", summary="S", created_by=LEADER)
@@ -264,7 +266,7 @@ async def test_crisis_alerts_only_where_allowed(store):
     group, _ = await setup_group(store, members=(B,))
     async with store.transaction(A) as uow:
         invite = await core.current_invite(uow, group.id)
-        await core.join_group(uow, invite.code, A, "Ann", alert_leader=True)
+        await core.join_group(uow, invite.code, A, "Ann", shares=[core.Share.ALERT])
     # the start of a ten-minute window, so "a minute later" is inside the same one
     bucket = int(utcnow().timestamp()) // core.ALERT_BUCKET_SECONDS
     now = datetime.fromtimestamp(bucket * core.ALERT_BUCKET_SECONDS + 1, UTC)
@@ -287,9 +289,9 @@ async def test_crisis_alerts_only_where_allowed(store):
 async def test_a_removed_leader_is_cut_off_at_once(store):
     group, invite = await setup_group(store, members=(B,))
     async with store.transaction(A) as uow:
-        await core.join_group(uow, invite.code, A, "Ann", alert_leader=True)
+        await core.join_group(uow, invite.code, A, "Ann", shares=[core.Share.ALERT])
     async with store.transaction(B) as uow:
-        await core.set_sharing(uow, group.id, B, alert_leader=True)
+        await core.set_sharing(uow, group.id, B, core.Share.ALERT, True)
     now = utcnow()
     assert await core.alert_leaders(store, A, now) == 1  # queued, not yet sent
     async with store.transaction(None) as uow:
@@ -336,7 +338,7 @@ async def test_alerts_and_links_need_a_leader_now(store):
     async with store.transaction(A) as uow:
         assert (await core.check_group_invite(uow, invite.code, A)).status == "revoked"
         joined = await core.join_group(
-            uow, invite.code, A, "Ann", alert_leader=True, admins=[OTHER]
+            uow, invite.code, A, "Ann", shares=[core.Share.ALERT], admins=[OTHER]
         )
         assert joined.status == "joined"
     now = utcnow()

@@ -66,15 +66,15 @@ async def test_a_member_joins_changes_what_they_share_and_leaves(store):
     code = made.invite.code
     assert (await groups.check_invite(A, code)).status == "ok"
     assert (await groups.check_invite(LEADER, code)).status == "own"
-    joined = await groups.join(A, code, "Ann", alert_leader=True)
+    joined = await groups.join(A, code, "Ann", [core.Share.ALERT])
     assert joined.status == "joined" and joined.group == made.group
     assert (await groups.check_invite(A, code)).status == "member"
     [(group, member)] = await groups.member_groups(A)
     assert group == made.group and member.alert_leader and not member.share_transcripts
-    changed = await groups.set_sharing(A, made.group.id, share_checkins=True)
+    changed = await groups.set_sharing(A, made.group.id, core.Share.CHECKINS, True)
     assert changed is not None and changed.group == made.group
     assert changed.member.share_checkins and changed.member.alert_leader
-    assert await groups.set_sharing(B, made.group.id, share_checkins=True) is None
+    assert await groups.set_sharing(B, made.group.id, core.Share.CHECKINS, True) is None
     mine = await groups.my_groups(A)
     assert [g for g, _ in mine.memberships] == [made.group] and mine.led == ()
     assert (await groups.my_groups(LEADER)).led == (made.group,)
@@ -134,7 +134,7 @@ async def test_a_push_its_delivery_and_report_belong_to_the_leader(store):
 
 async def test_the_overview_and_export_carry_the_shared_checkins(store):
     groups, made = await tuesday(store)
-    await groups.join(A, made.invite.code, "Ann", share_checkins=True)
+    await groups.join(A, made.invite.code, "Ann", [core.Share.CHECKINS])
     await groups.join(B, made.invite.code, "Ben")
     since = utcnow().date() - timedelta(days=6)
     overview = await groups.overview(made.group, since)
@@ -156,7 +156,7 @@ async def test_the_server_makes_lists_and_removes_leaders(store):
 
 async def test_a_crisis_alert_goes_to_a_leader_the_member_allowed(store):
     groups, made = await tuesday(store)
-    await groups.join(A, made.invite.code, "Ann", alert_leader=True)
+    await groups.join(A, made.invite.code, "Ann", [core.Share.ALERT])
     await groups.join(B, made.invite.code, "Ben")
     # run as the crisis record runs it: a step of the member's own transaction
     assert await store.run(A, groups.alert_work(A, action="ask"), ensure_user=False) == 1

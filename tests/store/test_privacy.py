@@ -66,7 +66,7 @@ async def _group_with_alerts(store: Store):
         invite = await core.create_invite(uow, kind="group", created_by=LEADER, group_id=group.id)
     for m, name in ((MEMBER, "Zedekiah Quixote"), (OTHER, "Olga Other")):
         async with store.transaction(m) as uow:
-            await core.join_group(uow, invite.code, m, name, alert_leader=True)
+            await core.join_group(uow, invite.code, m, name, shares=[core.Share.ALERT])
     return group
 
 

@@ -59,7 +59,7 @@ async def test_settled_messages_are_erased_after_their_retention(store):
         invite = await core.create_invite(uow, kind="group", created_by=LEADER, group_id=group.id)
     for m in (A, B, C):
         async with store.transaction(m) as uow:
-            await core.join_group(uow, invite.code, m, f"M{m}", alert_leader=True)
+            await core.join_group(uow, invite.code, m, f"M{m}", shares=[core.Share.ALERT])
     async with store.transaction(LEADER) as uow:
         push = (
             await core.create_push(uow, group, "f/x", title="T", summary="S", created_by=LEADER)

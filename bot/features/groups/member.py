@@ -39,6 +39,11 @@ def _box(on: bool) -> str:
 
 # The join screen's three choices travel in its buttons as one digit of bits.
 SHARE, ALERT, CHECKINS = 1, 2, 4
+FLAG_SHARES = (
+    (SHARE, core.Share.TRANSCRIPTS),
+    (ALERT, core.Share.ALERT),
+    (CHECKINS, core.Share.CHECKINS),
+)
 
 
 def join_text(group: GroupRecord, name: str, flags: int) -> str:
@@ -165,9 +170,7 @@ async def on_join(
         user_id,
         code,
         _display_name(update),
-        share_transcripts=bool(flags & SHARE),
-        alert_leader=bool(flags & ALERT),
-        share_checkins=bool(flags & CHECKINS),
+        [share for flag, share in FLAG_SHARES if flags & flag],
     )
     group = await _invited_group(update, context, check, fine=("joined",))
     if group is None:
@@ -226,6 +229,9 @@ async def on_leader_invite(
 
 
 # ---- /mygroups, /leave -------------------------------------------------------------------------
+
+# The switches under each group in /mygroups, by the letter in their button.
+SWITCHES = {"t": core.Share.TRANSCRIPTS, "a": core.Share.ALERT, "c": core.Share.CHECKINS}
 
 
 def _sharing_text(group: GroupRecord, member: core.MemberRecord) -> str:
@@ -329,17 +335,11 @@ async def on_member(
             "your practice. To come back, ask them for the link again.",
         )
         return
-    if what not in ("t", "a", "c") or value not in ("0", "1"):
+    share = SWITCHES.get(what)
+    if share is None or value not in ("0", "1"):
         await answer(query, EXPIRED)
         return
-    on = value == "1"
-    changed = await groups.set_sharing(
-        user_id,
-        group_id,
-        share_transcripts=on if what == "t" else None,
-        alert_leader=on if what == "a" else None,
-        share_checkins=on if what == "c" else None,
-    )
+    changed = await groups.set_sharing(user_id, group_id, share, value == "1")
     if changed is None:
         await refuse(update, context, NOT_IN_GROUP)
         return
