@@ -79,6 +79,17 @@ class SendWire(OfflineRequest):
         raise NotImplementedError
 
 
+class Sent(SendWire):
+    """Accepts every send and keeps its parameters."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    async def send(self, chat: int, params: dict[str, Any]) -> tuple[int, bytes]:
+        self.sent.append(params)
+        return ok({"message_id": 1, "date": 0, "chat": {"id": chat, "type": "private"}})
+
+
 async def make_bot(wire: BaseRequest) -> Bot:
     """PTB's real Bot over an offline wire, initialised (getMe answered) and ready to send."""
     bot = Bot(TOKEN, request=wire, get_updates_request=wire)

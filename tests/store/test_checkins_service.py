@@ -12,7 +12,7 @@ from types import SimpleNamespace
 from sqlalchemy import select
 
 from bot.outbox_sender import drain_once
-from offline import SendWire, make_bot, ok
+from offline import Sent, make_bot
 from state import groups, outbox
 from state.checkin_items import Program
 from state.checkins import CheckinRecord, Checkins, Shared, Snoozed, mark_crisis
@@ -128,17 +128,6 @@ async def test_followup_and_the_due_job(store: Store) -> None:
     assert (await service.settings(ALONE)).crisis_on is None
     result = await service.run_due(datetime(2026, 6, 1, 9, 0, 30, tzinfo=UTC))
     assert (result.queued, result.followups) == (1, 0)
-
-
-class Sent(SendWire):
-    """Accepts every send and keeps its parameters."""
-
-    def __init__(self) -> None:
-        self.sent: list[dict] = []
-
-    async def send(self, chat: int, params: dict) -> tuple[int, bytes]:
-        self.sent.append(params)
-        return ok({"message_id": 1, "date": 0, "chat": {"id": chat, "type": "private"}})
 
 
 async def test_a_queued_check_in_holds_what_it_means_and_the_sender_draws_it(store: Store) -> None:

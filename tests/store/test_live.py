@@ -10,7 +10,7 @@ import time_machine
 from sqlalchemy import func, select
 
 from bot.outbox_sender import drain_once
-from offline import SendWire, make_bot, ok
+from offline import Sent, make_bot
 from scenarios.library import Library
 from state import groups, outbox
 from state.db.live import LiveChat, LiveLine, LiveRun, LiveStep
@@ -371,17 +371,6 @@ async def test_mydata_and_delete_cover_live_tables(store, real_library):
     await delete_user(store, LEADER)
     for model in (LiveChat, LiveRun, LiveStep):
         assert await count(store, model) == 0, model.__tablename__
-
-
-class Sent(SendWire):
-    """Accepts every send and keeps its parameters."""
-
-    def __init__(self) -> None:
-        self.sent: list[dict] = []
-
-    async def send(self, chat: int, params: dict) -> tuple[int, bytes]:
-        self.sent.append(params)
-        return ok({"message_id": 1, "date": 0, "chat": {"id": chat, "type": "private"}})
 
 
 async def test_the_leaders_copy_is_drawn_when_sent_and_an_old_one_goes_as_stored(
