@@ -1,0 +1,107 @@
+"""A feature's command or button that writes (check-ins, /week) marks its update (the
+exactly-once record) in the transaction that does its work, as the core's commands do
+(tests/bot/test_command_marks.py), instead of the gate's second write after it."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import event
+
+from offline import Chat
+from state.store import AlreadyApplied
+
+
+@pytest.fixture
+def begins(bot_env):
+    """The transactions the store begins: "BEGIN" a read, "BEGIN IMMEDIATE" a write."""
+    engine = bot_env[2].engine.sync_engine
+    seen: list[str] = []
+
+    def look(_conn, _cursor, statement, *_):
+        if statement.startswith("BEGIN"):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", look)
+    yield seen
+    event.remove(engine, "before_cursor_execute", look)
+
+
+@pytest.fixture(autouse=True)
+def no_errors(caplog):
+    caplog.set_level(logging.INFO)
+    yield
+    failures = [r for r in caplog.records if r.levelno >= logging.ERROR and r.name == "bot.app"]
+    assert not failures, [r.getMessage() for r in failures]
+
+
+async def seen(store, update_id: int, user_id: int) -> bool:
+    async with store.transaction(None) as uow:
+        return (await uow.updates.gate(update_id, user_id))[0]
+
+
+async def one_write(chat: Chat, begins: list[str], store, act) -> object:
+    """`act()`'s update is the gate's read, then one write that does the work and marks it."""
+    begins.clear()
+    update = await act()
+    writes = [b for b in begins if b == "BEGIN IMMEDIATE"]
+    assert writes == ["BEGIN IMMEDIATE"], begins
+    assert begins[0] == "BEGIN"  # the gate's read came first
+    assert await seen(store, update.update_id, chat.user_id)
+    return update
+
+
+async def again_unseen(bot_env, monkeypatch, update) -> list:
+    """Deliver `update` again with the gate's read failing (the database away for it, or a
+    second worker): what was sent for it."""
+    app, request, _ = bot_env
+
+    async def away(*_a, **_k):
+        raise TimeoutError
+
+    monkeypatch.setattr(app.bot_data["services"].onboarding, "admit", away)
+    request.clear()
+    await app.process_update(update)
+    monkeypatch.undo()
+    return [c for c in request.calls if c.method != "answerCallbackQuery"]
+
+
+async def set_up(chat: Chat) -> None:
+    await chat.send("/checkin")
+    await chat.press_button("Set up daily check-ins")
+    await chat.send("Europe/Paris")
+    await chat.send("8:30")
+    await chat.press_button("No quiet hours")
+    await chat.press_button("No")
+
+
+@pytest.mark.parametrize(
+    "button", ["Set up daily check-ins", "Pause 1 day", "Stop check-ins", "Weekly summary"]
+)
+async def test_a_checkin_menu_button_and_its_mark_are_one_write(
+    consented, bot_env, begins, monkeypatch, button
+):
+    chat, store = consented, bot_env[2]
+    if button != "Set up daily check-ins":
+        await set_up(chat)
+    await chat.send("/checkin")
+    update = await one_write(chat, begins, store, lambda: chat.press_button(button))
+    assert await again_unseen(bot_env, monkeypatch, update) == []  # applied once, said once
+
+
+async def test_week_and_its_mark_are_one_write(consented, bot_env, begins, monkeypatch):
+    chat, store = consented, bot_env[2]
+    update = await one_write(chat, begins, store, lambda: chat.send("/week"))
+    assert chat.request.sent("sendPhoto")
+    assert await again_unseen(bot_env, monkeypatch, update) == []
+
+
+async def test_a_checkin_answer_already_applied_is_not_applied_again(consented, bot_env):
+    chat, svc = consented, bot_env[0].bot_data["services"]
+    await chat.send("/checkin")
+    update = await chat.press_button("Check in now")  # a read: the gate marks it
+    await chat.press_button("3")
+    with pytest.raises(AlreadyApplied):
+        await svc.checkins.stop(chat.user_id, update_id=update.update_id)
+    assert await svc.checkins.settings(chat.user_id) is None  # nothing was set up or stopped
