@@ -1,16 +1,20 @@
-"""A feature's command or button that writes (check-ins, /week) marks its update (the
+"""A feature's command or button that writes (check-ins, /week, groups) marks its update (the
 exactly-once record) in the transaction that does its work, as the core's commands do
 (tests/bot/test_command_marks.py), instead of the gate's second write after it."""
 
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 from sqlalchemy import event
 
 from offline import Chat
+from state import groups as core
 from state.store import AlreadyApplied
+
+LEADER, MEMBER = 2000, 3001
 
 
 @pytest.fixture
@@ -105,3 +109,41 @@ async def test_a_checkin_answer_already_applied_is_not_applied_again(consented, 
     with pytest.raises(AlreadyApplied):
         await svc.checkins.stop(chat.user_id, update_id=update.update_id)
     assert await svc.checkins.settings(chat.user_id) is None  # nothing was set up or stopped
+
+
+async def leader_and_member(bot_env) -> tuple[Chat, Chat]:
+    app, request, store = bot_env
+    await store.run(None, lambda uow: core.set_role(uow, LEADER, core.LEADER))
+    leader, member = Chat(app, request, LEADER), Chat(app, request, MEMBER)
+    for chat in (leader, member):
+        await chat.send("/start")
+        await chat.press_button("I agree")
+    return leader, member
+
+
+def link_code(texts: list[str]) -> str:
+    found = next(m for t in reversed(texts) if (m := re.search(r"\?start=g_([\w-]+)", t)))
+    return found[1]
+
+
+async def test_group_commands_and_buttons_are_one_write_each(bot_env, begins, monkeypatch):
+    """/newgroup, a join, a sharing switch and leaving: each the gate's read and one write
+    that marks the update; delivered again unseen by the gate, each does and says nothing."""
+    store = bot_env[2]
+    leader, member = await leader_and_member(bot_env)
+    made = await one_write(leader, begins, store, lambda: leader.send("/newgroup Tuesday"))
+    code = link_code(leader.request.texts())
+    assert await again_unseen(bot_env, monkeypatch, made) == []
+    await member.send(f"/start g_{code}")
+    joined = await one_write(member, begins, store, lambda: member.press_button("Join"))
+    assert await again_unseen(bot_env, monkeypatch, joined) == []
+    await member.send("/mygroups")
+    await one_write(member, begins, store, lambda: member.press_button("Turn crisis alerts on"))
+    await member.send("/leave")
+    left = await one_write(member, begins, store, lambda: member.press_button("Leave Tuesday"))
+    assert await again_unseen(bot_env, monkeypatch, left) == []
+    svc = bot_env[0].bot_data["services"]
+    mine = await svc.groups.member_groups(MEMBER)
+    assert mine == []  # left once; the join wasn't applied again
+    async with store.transaction(None) as uow:
+        assert len(await core.leader_groups(uow, LEADER)) == 1  # made once
