@@ -147,3 +147,20 @@ async def test_group_commands_and_buttons_are_one_write_each(bot_env, begins, mo
     assert mine == []  # left once; the join wasn't applied again
     async with store.transaction(None) as uow:
         assert len(await core.leader_groups(uow, LEADER)) == 1  # made once
+
+
+async def test_live_linking_a_chat_and_unlinking_it_are_one_write_each(
+    bot_env, begins, monkeypatch
+):
+    """In the group's chat: the leader's press that links it, and /live unlink."""
+    app, request, store = bot_env
+    leader, _ = await leader_and_member(bot_env)
+    await leader.send("/newgroup Tuesday")
+    here = Chat(app, request, LEADER, chat_type="supergroup")
+    await here.send("/live")  # a read: which of the leader's groups rehearses here?
+    linked = await one_write(here, begins, store, lambda: here.press_button("Tuesday"))
+    assert "rehearses together" in request.sent("editMessageText")[-1]["text"]
+    assert await again_unseen(bot_env, monkeypatch, linked) == []
+    unlinked = await one_write(here, begins, store, lambda: here.send("/live unlink"))
+    assert "no longer linked" in request.texts()[-1]
+    assert await again_unseen(bot_env, monkeypatch, unlinked) == []
