@@ -566,6 +566,19 @@ class _Turns:
                 self._holder = None
 
 
+async def _claim(uow: UnitOfWork, update_id: int, user_id: int | None, ensured: bool) -> bool:
+    """`UnitOfWork.claim`, for `Store.run`: an action that makes no user row (`ensure_user=False`)
+    marks nothing for someone unknown (a stranger's press, or after /delete), as the gate's
+    mark doesn't: the processed update would name a user who isn't there."""
+    if user_id is not None and not ensured:
+        known = uow.user_known
+        if known is None:
+            known = await uow.users.get(user_id) is not None
+        if not known:
+            return True
+    return await uow.claim(update_id, user_id)
+
+
 class Store:
     def __init__(self, engine: AsyncEngine, url: str) -> None:
         self.engine = engine
@@ -687,7 +700,7 @@ class Store:
 
         async def once() -> T:
             async with self.transaction(user_id, ensure_user=ensure_user) as uow:
-                if not await uow.claim(update_id, user_id):
+                if update_id is not None and not await _claim(uow, update_id, user_id, ensure_user):
                     raise AlreadyApplied(update_id)
                 return await fn(uow)
 

@@ -10,6 +10,7 @@ import re
 import pytest
 from sqlalchemy import event
 
+from bot import callbacks
 from offline import Chat
 from state import groups as core
 from state.store import AlreadyApplied
@@ -164,3 +165,24 @@ async def test_live_linking_a_chat_and_unlinking_it_are_one_write_each(
     unlinked = await one_write(here, begins, store, lambda: here.send("/live unlink"))
     assert "no longer linked" in request.texts()[-1]
     assert await again_unseen(bot_env, monkeypatch, unlinked) == []
+
+
+@pytest.mark.parametrize(
+    "press", ["planstart", "planpause", "plandel", "typed:off", "keep:x"], ids=str
+)
+async def test_a_plan_or_privacy_button_and_its_mark_are_one_write(
+    consented, bot_env, begins, monkeypatch, press
+):
+    """The safety plan's buttons that write, and the privacy switches ("keep" my data, typed
+    replies kept or not)."""
+    chat, store = consented, bot_env[2]
+    name, _, arg = press.partition(":")
+    data = callbacks.action(name, arg or None)
+    update = await one_write(chat, begins, store, lambda: chat.press(data))
+    assert await again_unseen(bot_env, monkeypatch, update) == []
+
+
+async def test_agreeing_and_its_mark_are_one_write(chat, bot_env, begins, monkeypatch):
+    await chat.send("/start")
+    update = await one_write(chat, begins, bot_env[2], lambda: chat.press_button("I agree"))
+    assert await again_unseen(bot_env, monkeypatch, update) == []
