@@ -27,8 +27,8 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         # What typed text answers, as the gate read it (state/onboarding.py's PLAN, CHECKINS,
         # LIVE: the last two are feature modules' names); None when it did not read.
         self.awaiting: tuple[str, ...] | None = None
-        # Whether a handler already recorded this update's id (a step or a command that
-        # writes does, in its own transaction), so the gate's `after` need not.
+        # Whether a handler already recorded this update's id (a step, or a command or button
+        # that writes, does in its own transaction: `applying`), so the gate's `after` need not.
         self.marked = False
 
     @property
