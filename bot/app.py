@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -49,7 +50,7 @@ from scenarios.library import Library, load_library
 from state.coach import match_reply
 from state.practice import Practice
 from state.safety import ResourcesError, parse_resources
-from state.store import UNAVAILABLE, Store
+from state.store import UNAVAILABLE, AlreadyApplied, Store
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +188,14 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the update id and the error's type and stack, never its message or the user's text."""
     update_id = update.update_id if isinstance(update, Update) else None
     error = context.error
+    if isinstance(error, AlreadyApplied):
+        # A redelivery the handler's own transaction found applied: nothing was done, and
+        # nothing is said (a press still gets its spinner stopped).
+        log.info("update %s: already applied, skipped", update_id)
+        if isinstance(update, Update) and update.callback_query is not None:
+            with contextlib.suppress(Exception):
+                await update.callback_query.answer()
+        return
     log.error("update %s failed: %s", update_id, error_summary(error) if error else "unknown error")
     if (
         isinstance(update, Update)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from telegram import Update
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 if TYPE_CHECKING:
@@ -26,8 +27,8 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         # What typed text answers, as the gate read it (state/onboarding.py's PLAN, CHECKINS,
         # LIVE: the last two are feature modules' names); None when it did not read.
         self.awaiting: tuple[str, ...] | None = None
-        # Whether a handler already recorded this update's id (a step or a command that
-        # writes does, in its own transaction), so the gate's `after` need not.
+        # Whether a handler already recorded this update's id (a step, or a command or button
+        # that writes, does in its own transaction: `applying`), so the gate's `after` need not.
         self.marked = False
 
     @property
@@ -40,6 +41,18 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         by `add_handlers`): typed text asks here which feature's it is, because importing
         bot/app.py, which imports them all, would make a cycle."""
         return self.bot_data.get(FEATURES_KEY, ())
+
+
+def applying(update: Update, context: CallbackContext) -> int | None:
+    """This update's id, for a service action that marks it in the transaction doing its work
+    (`update_id=`, `Store.run`): the update is then applied exactly once with that work, and the
+    gate's `after` writes nothing. None when something this update did already marked it (the
+    work is then done unmarked, within the same update). A redelivery the action finds already
+    applied raises `AlreadyApplied`, which bot/app.py's `on_error` answers with nothing."""
+    if getattr(context, "marked", False):
+        return None
+    context.marked = True  # type: ignore[attr-defined]
+    return update.update_id
 
 
 FEATURES_KEY = "features"  # the bot_data key of the feature modules

@@ -99,6 +99,8 @@ class Onboarding:
 
         return await self.store.run(user_id, work)
 
-    async def agree(self, user_id: int, version: str) -> None:
+    async def agree(self, user_id: int, version: str, *, update_id: int | None = None) -> None:
         """Consent to the terms of `version`, now."""
-        await self.store.run(user_id, lambda uow: uow.users.set_consent(user_id, version))
+        await self.store.run(
+            user_id, lambda uow: uow.users.set_consent(user_id, version), update_id=update_id
+        )

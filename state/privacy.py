@@ -260,7 +260,9 @@ async def keeps_typed_text(store: Store, user_id: int) -> bool:
     return await store.read(work)
 
 
-async def keep_typed_text(store: Store, user_id: int, keep: bool) -> None:
+async def keep_typed_text(
+    store: Store, user_id: int, keep: bool, *, update_id: int | None = None
+) -> None:
     """Keep typed replies from now on, or stop and erase every one kept so far, at once."""
 
     async def work(uow: UnitOfWork) -> None:
@@ -268,7 +270,7 @@ async def keep_typed_text(store: Store, user_id: int, keep: bool) -> None:
         if not keep:
             await uow.turns.forget_typed_text(user_id)
 
-    await store.run(user_id, work)
+    await store.run(user_id, work, update_id=update_id)
 
 
 async def ask_to_erase(
@@ -290,7 +292,9 @@ async def ask_to_erase(
     return await store.run(user_id, work)
 
 
-async def cancel_erase(store: Store, user_id: int, nonce: str) -> bool:
+async def cancel_erase(
+    store: Store, user_id: int, nonce: str, *, update_id: int | None = None
+) -> bool:
     """ "Keep it": that confirmation can no longer erase. False if it was not the current one."""
 
     async def work(uow: UnitOfWork) -> bool:
@@ -301,7 +305,7 @@ async def cancel_erase(store: Store, user_id: int, nonce: str) -> bool:
         )
         return bool(result.rowcount)
 
-    return await store.run(user_id, work, ensure_user=False)
+    return await store.run(user_id, work, ensure_user=False, update_id=update_id)
 
 
 async def confirm_erase(

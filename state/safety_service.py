@@ -96,24 +96,30 @@ class Safety:
         """The plan step being answered, if any: a read, no user row, no write lock."""
         return await self.store.read(lambda uow: safety_store.editing(uow, user_id))
 
-    async def start_plan(self, user_id: int) -> str:
+    async def start_plan(self, user_id: int, *, update_id: int | None = None) -> str:
         """Begin (or redo) the plan at its first step, which comes back."""
-        return await self.store.run(user_id, lambda uow: safety_store.start(uow, user_id))
+        return await self.store.run(
+            user_id, lambda uow: safety_store.start(uow, user_id), update_id=update_id
+        )
 
     async def answer_step(self, user_id: int, text: str) -> str | None:
         """Save the answer to the open step; the next step, or None after the last."""
         return await self.store.run(user_id, lambda uow: safety_store.answer(uow, user_id, text))
 
-    async def skip_step(self, user_id: int) -> Skipped:
+    async def skip_step(self, user_id: int, *, update_id: int | None = None) -> Skipped:
         async def work(uow: UnitOfWork) -> Skipped:
             if await safety_store.editing(uow, user_id) is None:
                 return Skipped(False)
             return Skipped(True, await safety_store.answer(uow, user_id, None))
 
-        return await self.store.run(user_id, work, ensure_user=False)
+        return await self.store.run(user_id, work, ensure_user=False, update_id=update_id)
 
-    async def pause_plan(self, user_id: int) -> None:
-        await self.store.run(user_id, lambda uow: safety_store.pause(uow, user_id))
+    async def pause_plan(self, user_id: int, *, update_id: int | None = None) -> None:
+        await self.store.run(
+            user_id, lambda uow: safety_store.pause(uow, user_id), update_id=update_id
+        )
 
-    async def delete_plan(self, user_id: int) -> bool:
-        return await self.store.run(user_id, lambda uow: safety_store.delete(uow, user_id))
+    async def delete_plan(self, user_id: int, *, update_id: int | None = None) -> bool:
+        return await self.store.run(
+            user_id, lambda uow: safety_store.delete(uow, user_id), update_id=update_id
+        )

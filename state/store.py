@@ -72,6 +72,13 @@ _SQLITE_REFUSED_CODES = {8, 10, 13, 14}
 _REFUSED_SQLSTATES = ("53", "58", "25006")
 
 
+class AlreadyApplied(Exception):
+    """The update this action was for is already applied (a redelivery the gate could not
+    see: two workers, or its read skipped with the database away). Raised by `Store.run` with
+    an `update_id` before the action does anything, so its transaction writes nothing; the
+    channel sends nothing for it."""
+
+
 class StoreBusy(RuntimeError):
     """The database stayed contended through every retry (should not happen in practice)."""
 
@@ -480,7 +487,7 @@ class UnitOfWork:
         self.turns = Turns(session)
         self.updates = Updates(session)
 
-    async def claim(self, update_id: int | None, user_id: int) -> bool:
+    async def claim(self, update_id: int | None, user_id: int | None) -> bool:
         """Mark the update applied in this transaction, so it is applied exactly once with
         what the transaction does; False when it already was. Nothing to mark without an
         update (the terminal player, the CLI, a job)."""
@@ -557,6 +564,19 @@ class _Turns:
                 yield
             finally:
                 self._holder = None
+
+
+async def _claim(uow: UnitOfWork, update_id: int, user_id: int | None, ensured: bool) -> bool:
+    """`UnitOfWork.claim`, for `Store.run`: an action that makes no user row (`ensure_user=False`)
+    marks nothing for someone unknown (a stranger's press, or after /delete), as the gate's
+    mark doesn't: the processed update would name a user who isn't there."""
+    if user_id is not None and not ensured:
+        known = uow.user_known
+        if known is None:
+            known = await uow.users.get(user_id) is not None
+        if not known:
+            return True
+    return await uow.claim(update_id, user_id)
 
 
 class Store:
@@ -670,11 +690,18 @@ class Store:
         *,
         attempts: int = MAX_ATTEMPTS,
         ensure_user: bool = True,
+        update_id: int | None = None,
     ) -> T:
-        """`await fn(uow)` in one committed transaction, retried whole on transient conflicts."""
+        """`await fn(uow)` in one committed transaction, retried whole on transient conflicts.
+
+        With `update_id` (the Telegram update the action answers), the update is marked applied
+        first in the same transaction, so it is applied exactly once with what `fn` does;
+        `AlreadyApplied` when it already was (nothing is done)."""
 
         async def once() -> T:
             async with self.transaction(user_id, ensure_user=ensure_user) as uow:
+                if update_id is not None and not await _claim(uow, update_id, user_id, ensure_user):
+                    raise AlreadyApplied(update_id)
                 return await fn(uow)
 
         try:

@@ -9,6 +9,7 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
 from bot import callbacks
 from bot.consent import WELCOME, consent_keyboard, has_consented
+from bot.context import applying
 from bot.deeplinks import Link, parse_payload, scenario_payload
 from bot.features import groups, live
 from bot.features.groups.texts import BAD_LEADER_LINK, BAD_LINK_NEW
@@ -106,7 +107,9 @@ async def consent(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: s
     query, user = update.callback_query, update.effective_user
     if query is None or user is None:
         return
-    await services(context).onboarding.agree(user.id, CONSENT_VERSION)
+    await services(context).onboarding.agree(
+        user.id, CONSENT_VERSION, update_id=applying(update, context)
+    )
     context.consented = True
     await answer(query, "Thank you.")
     await reply(

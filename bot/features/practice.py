@@ -10,7 +10,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Cont
 
 from bot import callbacks
 from bot.consent import WELCOME, consent_keyboard, has_consented, require_consent
-from bot.context import BotContext
+from bot.context import BotContext, applying
 from bot.features import safety, safety_plan
 from bot.render import (
     Outgoing,
@@ -65,10 +65,11 @@ async def open_scenario(
             [Outgoing("That scenario isn't available any more."), contexts_message(svc.library)],
         )
         return
+    # Marked with the run begun, unless this update is already marked (the consent pressed
+    # on the way here from a link did it, in its own write).
     turn = await svc.practice.begin(
-        user.id, scenario_id, random.randrange(1 << 30), update_id=update.update_id
+        user.id, scenario_id, random.randrange(1 << 30), update_id=applying(update, context)
     )
-    context.marked = True
     if turn.duplicate:
         return
     await reply(

@@ -12,6 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
 from bot import callbacks
+from bot.context import applying
 from bot.render import Outgoing, clip
 from bot.replies import answer, reply
 from bot.routes import action, pressed
@@ -251,13 +252,13 @@ async def on_action(
     query, user_id = pressed(update)
     store = services(context).store
     if data.action == "keep":
-        await cancel_erase(store, user_id, data.arg or "")
+        await cancel_erase(store, user_id, data.arg or "", update_id=applying(update, context))
         await answer(query, "Kept.")
         await _settle(update, context, KEPT)
         return
     if data.action == "typed":
         keep = data.arg == "on"
-        await keep_typed_text(store, user_id, keep)
+        await keep_typed_text(store, user_id, keep, update_id=applying(update, context))
         await answer(query, "Saved.")
         await reply(
             update,

@@ -9,6 +9,7 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
 from bot import callbacks
 from bot.consent import require_consent
+from bot.context import applying
 from bot.render import Outgoing, split_text
 from bot.replies import answer, reply
 from bot.routes import action, pressed
@@ -112,6 +113,8 @@ async def on_action(
 ) -> None:
     query, user_id = pressed(update)
     safety = services(context).safety
+    # Every button but "plan" (a read) writes, and marks the update with it.
+    update_id = applying(update, context) if data.action != "plan" else None
     await answer(query)
     if data.action == "plan":
         await show(update, context)
@@ -119,17 +122,17 @@ async def on_action(
         await reply(
             update,
             context,
-            [Outgoing(INTRO), step_message(await safety.start_plan(user_id))],
+            [Outgoing(INTRO), step_message(await safety.start_plan(user_id, update_id=update_id))],
         )
     elif data.action == "planskip":
-        skipped = await safety.skip_step(user_id)
+        skipped = await safety.skip_step(user_id, update_id=update_id)
         if skipped.open:
             await after_step(update, context, skipped.next)
     elif data.action == "planpause":
-        await safety.pause_plan(user_id)
+        await safety.pause_plan(user_id, update_id=update_id)
         await reply(update, context, [Outgoing("Paused. /safetyplan picks it up again.")])
     elif data.action == "plandel":
-        await safety.delete_plan(user_id)
+        await safety.delete_plan(user_id, update_id=update_id)
         await reply(update, context, [Outgoing("Your safety plan is deleted.")])
 
 

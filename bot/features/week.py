@@ -26,6 +26,7 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 from bot import callbacks
 from bot.charts import diary_card
 from bot.consent import require_consent
+from bot.context import applying
 from bot.outbox_sender import notify
 from bot.render import Outgoing
 from bot.replies import EXPIRED, answer, reply
@@ -55,10 +56,13 @@ def caption(card: dict) -> str:
 
 
 async def _card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Card:
-    """This week's card and the groups it could go to, in one transaction."""
+    """This week's card and the groups it could go to, in one transaction, which marks the
+    update."""
     user = update.effective_user
     assert user is not None
-    return await services(context).checkins.week_card(user.id, datetime.now(UTC))
+    return await services(context).checkins.week_card(
+        user.id, datetime.now(UTC), update_id=applying(update, context)
+    )
 
 
 async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -145,7 +149,9 @@ async def on_send_to(
         await answer(query, EXPIRED)
         return
     checkins = services(context).checkins
-    leader = await checkins.send_card(user_id, int(data.arg or 0), datetime.now(UTC))
+    leader = await checkins.send_card(
+        user_id, int(data.arg or 0), datetime.now(UTC), update_id=applying(update, context)
+    )
     if leader is None:
         await answer(query, EXPIRED)
         return

@@ -1,15 +1,15 @@
 """Before and after every update: skip a redelivered one, and remember it once handled.
 
 Telegram redelivers an update when the bot restarted before confirming it (polling) or a worker
-died before answering (webhook). Steps of a run, and the commands that write (/start for a
-newcomer, /stop, /progress, /delete), mark their update inside their own transaction (exactly
-once, `UnitOfWork.claim`) and say so (`context.marked`); everything else is marked here after
-its handler ran, so a redelivered safety-plan answer, check-in tap or other command is not
-applied a second time. Crisis words are marked only once the card is out. The gate also reads
-the user's consent once, and for typed text what it answers (state/onboarding.py), so handlers
-don't each open a transaction to ask. All in one read that takes no write lock; a step
-re-checks the update id inside its own transaction, and a choice press skips the read
-altogether.
+died before answering (webhook). Steps of a run, and the commands and buttons that write (the
+core's and every feature's), mark their update inside their own transaction (exactly once,
+`UnitOfWork.claim`, `Store.run(update_id=...)`) and say so (`context.marked`, through
+bot/context.py's `applying`); everything else (a read, a typed answer to a feature) is marked
+here after its handler ran, so a redelivery is not applied a second time. Crisis words are
+marked only once the card is out. The gate also reads the user's consent once, and for typed
+text what it answers (state/onboarding.py), so handlers don't each open a transaction to ask.
+All in one read that takes no write lock; a step re-checks the update id inside its own
+transaction, and a choice press skips the read altogether.
 """
 
 from __future__ import annotations

@@ -2,9 +2,11 @@
 
 Each method runs in ONE transaction (`Store.run`, retried whole on a conflict; `Store.read` for
 a pure read) and returns frozen records; the channel renders and sends them only after the
-commit. The functions it calls (settings.py, answers.py, summaries.py, due.py) each work
-inside a caller's transaction, so another feature's transaction can use them too (a crisis
-card marks the day with `settings.mark_crisis`).
+commit. A user action's `update_id` (the Telegram update it answers) is marked applied in that
+same transaction, so a redelivery changes nothing (`AlreadyApplied`). The functions it calls
+(settings.py, answers.py, summaries.py, due.py) each work inside a caller's transaction, so
+another feature's transaction can use them too (a crisis card marks the day with
+`settings.mark_crisis`).
 """
 
 from __future__ import annotations
@@ -72,22 +74,32 @@ class Checkins:
         """The participant's settings (what /checkin shows, what typed text would answer)."""
         return await self.store.read(lambda uow: settings.get_settings(uow, user_id))
 
-    async def start_setup(self, user_id: int, now: datetime | None = None) -> SettingsRecord:
+    async def start_setup(
+        self, user_id: int, now: datetime | None = None, *, update_id: int | None = None
+    ) -> SettingsRecord:
         return await self.store.run(
-            user_id, lambda uow: settings.start_setup(uow, user_id, _now(now))
+            user_id, lambda uow: settings.start_setup(uow, user_id, _now(now)), update_id=update_id
         )
 
     async def setup_answer(
-        self, user_id: int, step: str, value: Any, now: datetime | None = None
+        self,
+        user_id: int,
+        step: str,
+        value: Any,
+        now: datetime | None = None,
+        *,
+        update_id: int | None = None,
     ) -> SettingsRecord | None:
         """One setup answer, already parsed (see `settings.setup_answer`); None: that question
         isn't the one being asked."""
         return await self.store.run(
-            user_id, lambda uow: settings.setup_answer(uow, user_id, step, value, _now(now))
+            user_id,
+            lambda uow: settings.setup_answer(uow, user_id, step, value, _now(now)),
+            update_id=update_id,
         )
 
     async def pause(
-        self, user_id: int, days: int, now: datetime | None = None
+        self, user_id: int, days: int, now: datetime | None = None, *, update_id: int | None = None
     ) -> SettingsRecord | None:
         """Pause for `days`; None (nothing changed) for someone who never set check-ins up."""
         at = _now(now)
@@ -97,26 +109,36 @@ class Checkins:
                 return None
             return await settings.pause(uow, user_id, at + timedelta(days=days), at)
 
-        return await self.store.run(user_id, work)
+        return await self.store.run(user_id, work, update_id=update_id)
 
-    async def resume(self, user_id: int, now: datetime | None = None) -> SettingsRecord | None:
-        return await self.store.run(user_id, lambda uow: settings.resume(uow, user_id, _now(now)))
+    async def resume(
+        self, user_id: int, now: datetime | None = None, *, update_id: int | None = None
+    ) -> SettingsRecord | None:
+        return await self.store.run(
+            user_id, lambda uow: settings.resume(uow, user_id, _now(now)), update_id=update_id
+        )
 
-    async def stop(self, user_id: int) -> Stopped:
+    async def stop(self, user_id: int, *, update_id: int | None = None) -> Stopped:
         async def work(uow: UnitOfWork) -> Stopped:
             stopped = await settings.stop(uow, user_id)
             return Stopped(stopped, await settings.get_settings(uow, user_id))
 
-        return await self.store.run(user_id, work)
+        return await self.store.run(user_id, work, update_id=update_id)
 
-    async def set_option(self, user_id: int, name: str, on: bool) -> SettingsRecord:
+    async def set_option(
+        self, user_id: int, name: str, on: bool, *, update_id: int | None = None
+    ) -> SettingsRecord:
         return await self.store.run(
-            user_id, lambda uow: settings.set_option(uow, user_id, name, on)
+            user_id, lambda uow: settings.set_option(uow, user_id, name, on), update_id=update_id
         )
 
-    async def hide_item(self, user_id: int, item: str, hidden: bool) -> SettingsRecord | None:
+    async def hide_item(
+        self, user_id: int, item: str, hidden: bool, *, update_id: int | None = None
+    ) -> SettingsRecord | None:
         return await self.store.run(
-            user_id, lambda uow: settings.hide_item(uow, user_id, item, hidden)
+            user_id,
+            lambda uow: settings.hide_item(uow, user_id, item, hidden),
+            update_id=update_id,
         )
 
     # ---- answering ---------------------------------------------------------------------------
@@ -139,7 +161,14 @@ class Checkins:
         )
 
     async def answer(
-        self, user_id: int, day: date, step: str, value: str, now: datetime | None = None
+        self,
+        user_id: int,
+        day: date,
+        step: str,
+        value: str,
+        now: datetime | None = None,
+        *,
+        update_id: int | None = None,
     ) -> Answer:
         """One button of the check-in (see `answers.answer`); a finished check-in with a note
         carries the groups whose leader could see it (`note_groups`)."""
@@ -148,6 +177,7 @@ class Checkins:
             lambda uow: self._noted(
                 uow, answers.answer(uow, user_id, day, step, value, _now(now), self.program)
             ),
+            update_id=update_id,
         )
 
     async def save_note(self, user_id: int, text: str, now: datetime | None = None) -> Answer:
@@ -168,7 +198,9 @@ class Checkins:
         found = await groups.checkin_groups(uow, record.user_id)
         return replace(result, note_groups=tuple(found))
 
-    async def snooze(self, user_id: int, day: date, now: datetime | None = None) -> Snoozed:
+    async def snooze(
+        self, user_id: int, day: date, now: datetime | None = None, *, update_id: int | None = None
+    ) -> Snoozed:
         """Ask the check-in of `day` again in an hour (after quiet hours)."""
         at = _now(now)
 
@@ -179,9 +211,9 @@ class Checkins:
             until = await answers.snooze(uow, user_id, day, at, self.program)
             return Snoozed("already") if until is None else Snoozed("ok", until)
 
-        return await self.store.run(user_id, work)
+        return await self.store.run(user_id, work, update_id=update_id)
 
-    async def share_note(self, user_id: int, day: date) -> Shared:
+    async def share_note(self, user_id: int, day: date, *, update_id: int | None = None) -> Shared:
         """Share the note of `day` with the leaders of the groups this participant shares
         check-ins with; marked shared only where some leader would see it."""
 
@@ -191,19 +223,28 @@ class Checkins:
                 return Shared("expired")
             return Shared("ok", found) if found else Shared("nobody")
 
-        return await self.store.run(user_id, work)
+        return await self.store.run(user_id, work, update_id=update_id)
 
     async def followup_answer(
-        self, user_id: int, struggling: bool, now: datetime | None = None
+        self,
+        user_id: int,
+        struggling: bool,
+        now: datetime | None = None,
+        *,
+        update_id: int | None = None,
     ) -> None:
         """The day after a crisis: okay, or still struggling (asked again tomorrow)."""
         await self.store.run(
-            user_id, lambda uow: answers.followup_answer(uow, user_id, struggling, _now(now))
+            user_id,
+            lambda uow: answers.followup_answer(uow, user_id, struggling, _now(now)),
+            update_id=update_id,
         )
 
     # ---- the diary card ----------------------------------------------------------------------
 
-    async def week_card(self, user_id: int, now: datetime | None = None) -> Card:
+    async def week_card(
+        self, user_id: int, now: datetime | None = None, *, update_id: int | None = None
+    ) -> Card:
         """This week's card and the groups it could go to."""
         at = _now(now)
 
@@ -212,16 +253,22 @@ class Checkins:
             found = tuple(g for g, _ in await groups.member_groups(uow, user_id))
             return Card(summaries.card_data(week, self.program), found)
 
-        return await self.store.run(user_id, work)
+        return await self.store.run(user_id, work, update_id=update_id)
 
     async def send_card(
-        self, user_id: int, group_id: int, now: datetime | None = None
+        self,
+        user_id: int,
+        group_id: int,
+        now: datetime | None = None,
+        *,
+        update_id: int | None = None,
     ) -> str | None:
         """Queue this week's card to a group's leader; the leader's name, or None if the
         participant isn't in that group."""
         return await self.store.run(
             user_id,
             lambda uow: summaries.send_card(uow, user_id, group_id, _now(now), self.program),
+            update_id=update_id,
         )
 
     # ---- the due job -------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """The groups service: what a leader, a member or an admin does, one method per user action.
 
-Each method is ONE transaction (`Store.run`, retried whole on a conflict; `Store.read` for the
-one pure read a newcomer's link needs before they exist) over the functions of this package,
-and returns plain frozen records; a channel renders and sends them after the commit. Who may
+Each method is ONE transaction over the functions of this package (`Store.run`, retried whole
+on a conflict, for an action that writes, which marks the Telegram update it answers,
+`update_id`, in the same transaction; `Store.read` for one that only reads), and returns plain
+frozen records; a channel renders and sends them after the commit. Who may
 do what is decided below this line (a leader's id goes into every leader action, and a group
 that isn't theirs comes back as None), so a forged button changes nothing.
 
@@ -90,7 +91,7 @@ class Groups:
     async def is_leader(self, user_id: int) -> bool:
         """A leader, or an admin (who may do everything a leader does)."""
         admins = self.admins
-        return await self.store.run(user_id, lambda uow: roles.is_leader(uow, user_id, admins))
+        return await self.store.read(lambda uow: roles.is_leader(uow, user_id, admins))
 
     async def leading(self, user_id: int) -> tuple[records.GroupRecord, ...] | None:
         """The groups `user_id` leads, oldest first; None when they are no leader at all."""
@@ -101,23 +102,30 @@ class Groups:
                 return None
             return tuple(await membership.leader_groups(uow, user_id))
 
-        return await self.store.run(user_id, work)
+        return await self.store.read(work)
 
     async def leader_ids(self, admin_id: int) -> list[int]:
-        return await self.store.run(admin_id, roles.leader_ids)
+        return await self.store.read(roles.leader_ids)
 
-    async def invite_leader(self, admin_id: int) -> records.InviteRecord:
+    async def invite_leader(
+        self, admin_id: int, *, update_id: int | None = None
+    ) -> records.InviteRecord:
         """A one-time leader invitation link, valid for LEADER_INVITE_TTL."""
         return await self.store.run(
             admin_id,
             lambda uow: invites.create_invite(
                 uow, kind="leader", created_by=admin_id, expires_in=records.LEADER_INVITE_TTL
             ),
+            update_id=update_id,
         )
 
-    async def remove_leader(self, admin_id: int | None, leader_id: int) -> records.Removal:
+    async def remove_leader(
+        self, admin_id: int | None, leader_id: int, *, update_id: int | None = None
+    ) -> records.Removal:
         """Cut a leader off at once (their groups close); `admin_id` None from the server."""
-        return await self.store.run(admin_id, lambda uow: roles.remove_leader(uow, leader_id))
+        return await self.store.run(
+            admin_id, lambda uow: roles.remove_leader(uow, leader_id), update_id=update_id
+        )
 
     async def make_leader(self, user_id: int) -> bool:
         """Make someone a leader from the server (`rehearse leaders add`); False if already."""
@@ -130,7 +138,7 @@ class Groups:
             ids = await roles.leader_ids(uow)
             return [(i, len(await membership.leader_groups(uow, i))) for i in ids]
 
-        return await self.store.run(None, work)
+        return await self.store.read(work)
 
     async def leader_offer(self, user_id: int, code: str) -> LeaderOffer:
         admins = self.admins
@@ -139,18 +147,24 @@ class Groups:
             status = await invites.check_leader_invite(uow, code, admins=admins)
             return LeaderOffer(status, await roles.is_leader(uow, user_id, admins))
 
-        return await self.store.run(user_id, work)
+        return await self.store.read(work)
 
-    async def accept_leader_invite(self, user_id: int, code: str) -> str:
+    async def accept_leader_invite(
+        self, user_id: int, code: str, *, update_id: int | None = None
+    ) -> str:
         """'ok', or why not (unknown, used, revoked, expired)."""
         admins = self.admins
         return await self.store.run(
-            user_id, lambda uow: invites.accept_leader_invite(uow, code, user_id, admins=admins)
+            user_id,
+            lambda uow: invites.accept_leader_invite(uow, code, user_id, admins=admins),
+            update_id=update_id,
         )
 
     # ---- a leader's groups -------------------------------------------------------------------
 
-    async def create_group(self, leader_id: int, name: str, leader_name: str) -> NewGroup:
+    async def create_group(
+        self, leader_id: int, name: str, leader_name: str, *, update_id: int | None = None
+    ) -> NewGroup:
         """The group and its first invitation link, together."""
 
         async def work(uow: UnitOfWork) -> NewGroup:
@@ -160,13 +174,11 @@ class Groups:
             )
             return NewGroup(group, invite)
 
-        return await self.store.run(leader_id, work)
+        return await self.store.run(leader_id, work, update_id=update_id)
 
     async def own_group(self, leader_id: int, group_id: int) -> records.GroupRecord | None:
         """The group if `leader_id` leads it; None otherwise (someone else's, or gone)."""
-        return await self.store.run(
-            leader_id, lambda uow: membership.leader_group(uow, leader_id, group_id)
-        )
+        return await self.store.read(lambda uow: membership.leader_group(uow, leader_id, group_id))
 
     async def find_group(self, leader_id: int, ref: str) -> records.GroupRecord | None:
         """One of the leader's groups by number or unique name; with no `ref`, their only one."""
@@ -177,27 +189,31 @@ class Groups:
             mine = await membership.leader_groups(uow, leader_id)
             return mine[0] if len(mine) == 1 else None
 
-        return await self.store.run(leader_id, work)
+        return await self.store.read(work)
 
     async def current_invite(self, group: records.GroupRecord) -> records.InviteRecord | None:
-        return await self.store.run(
-            group.leader_id, lambda uow: invites.current_invite(uow, group.id)
-        )
+        return await self.store.read(lambda uow: invites.current_invite(uow, group.id))
 
-    async def renew_invite(self, group: records.GroupRecord, days: int = 0) -> records.InviteRecord:
+    async def renew_invite(
+        self, group: records.GroupRecord, days: int = 0, *, update_id: int | None = None
+    ) -> records.InviteRecord:
         """A fresh link (`days` to live, 0 for none) in place of the group's old ones."""
         expires_in = timedelta(days=days) if days else None
         return await self.store.run(
-            group.leader_id, lambda uow: invites.renew_invite(uow, group, expires_in=expires_in)
+            group.leader_id,
+            lambda uow: invites.renew_invite(uow, group, expires_in=expires_in),
+            update_id=update_id,
         )
 
-    async def revoke_invites(self, group: records.GroupRecord) -> int:
+    async def revoke_invites(
+        self, group: records.GroupRecord, *, update_id: int | None = None
+    ) -> int:
         return await self.store.run(
-            group.leader_id, lambda uow: invites.revoke_invites(uow, group.id)
+            group.leader_id, lambda uow: invites.revoke_invites(uow, group.id), update_id=update_id
         )
 
     async def members(self, group: records.GroupRecord) -> list[records.MemberRecord]:
-        return await self.store.run(group.leader_id, lambda uow: membership.members(uow, group.id))
+        return await self.store.read(lambda uow: membership.members(uow, group.id))
 
     # ---- pushes and what a leader sees -----------------------------------------------------
 
@@ -209,6 +225,7 @@ class Groups:
         *,
         title: str,
         summary: str,
+        update_id: int | None = None,
     ) -> records.PushResult:
         """Record the push and queue its messages (ok, empty, or a repeat moments after)."""
         return await self.store.run(
@@ -216,6 +233,7 @@ class Groups:
             lambda uow: pushes.create_push(
                 uow, group, scenario_id, title=title, summary=summary, created_by=leader_id
             ),
+            update_id=update_id,
         )
 
     async def push_delivery(self, leader_id: int, push_id: int) -> PushDelivery | None:
@@ -229,7 +247,7 @@ class Groups:
             counts = await pushes.delivery(uow, [push.id])
             return PushDelivery(push, group, counts[push.id])
 
-        return await self.store.run(leader_id, work)
+        return await self.store.read(work)
 
     async def settle_reports(self, title_of: Callable[[str], str]) -> list[int]:
         """Queue the delivery report of every settled push (the repeating job's one action)."""
@@ -237,7 +255,7 @@ class Groups:
 
     async def report(self, group: records.GroupRecord) -> GroupReport:
         """The group at a glance, without transcripts (the style chart draws from it)."""
-        return await self.store.run(group.leader_id, lambda uow: group_report(uow, group))
+        return await self.store.read(lambda uow: group_report(uow, group))
 
     async def overview(self, group: records.GroupRecord, since: date) -> GroupOverview:
         """/group: the report, and the check-ins shared since `since`."""
@@ -246,7 +264,7 @@ class Groups:
             report = await group_report(uow, group)
             return GroupOverview(report, await group_checkin_summary(uow, group.id, since))
 
-        return await self.store.run(group.leader_id, work)
+        return await self.store.read(work)
 
     async def export(self, group: records.GroupRecord) -> GroupOverview:
         """/export: the report with the transcripts members share, and every shared note."""
@@ -256,7 +274,7 @@ class Groups:
             since = group.created_at.date()
             return GroupOverview(report, await group_checkin_summary(uow, group.id, since))
 
-        return await self.store.run(group.leader_id, work)
+        return await self.store.read(work)
 
     def alert_work(
         self, user_id: int, *, action: str | None = "card"
@@ -271,8 +289,8 @@ class Groups:
     async def check_invite(self, user_id: int, code: str) -> records.InviteCheck:
         """What a group link leads to for this user (ok, own, member, or why it doesn't work)."""
         admins = self.admins
-        return await self.store.run(
-            user_id, lambda uow: invites.check_group_invite(uow, code, user_id, admins=admins)
+        return await self.store.read(
+            lambda uow: invites.check_group_invite(uow, code, user_id, admins=admins)
         )
 
     async def link_status(self, user_id: int, kind: str, code: str) -> str:
@@ -294,6 +312,8 @@ class Groups:
         code: str,
         display_name: str,
         shares: Collection[records.Share] = (),
+        *,
+        update_id: int | None = None,
     ) -> records.InviteCheck:
         """Join through a link (checked again), sharing `shares`; status `joined`, or why not."""
         admins = self.admins
@@ -302,16 +322,25 @@ class Groups:
             lambda uow: invites.join_group(
                 uow, code, user_id, display_name, shares=shares, admins=admins
             ),
+            update_id=update_id,
         )
 
-    async def leave(self, user_id: int, group_id: int) -> records.GroupRecord | None:
+    async def leave(
+        self, user_id: int, group_id: int, *, update_id: int | None = None
+    ) -> records.GroupRecord | None:
         """The group left; None if they weren't in it."""
         return await self.store.run(
-            user_id, lambda uow: membership.leave_group(uow, group_id, user_id)
+            user_id, lambda uow: membership.leave_group(uow, group_id, user_id), update_id=update_id
         )
 
     async def set_sharing(
-        self, user_id: int, group_id: int, share: records.Share, on: bool
+        self,
+        user_id: int,
+        group_id: int,
+        share: records.Share,
+        on: bool,
+        *,
+        update_id: int | None = None,
     ) -> Sharing | None:
         """Turn one of a member's choices for one group on or off; None if they aren't in it."""
 
@@ -320,12 +349,12 @@ class Groups:
             group = await membership.get_group(uow, group_id) if member else None
             return Sharing(member, group) if member and group else None
 
-        return await self.store.run(user_id, work)
+        return await self.store.run(user_id, work, update_id=update_id)
 
     async def member_groups(
         self, user_id: int
     ) -> list[tuple[records.GroupRecord, records.MemberRecord]]:
-        return await self.store.run(user_id, lambda uow: membership.member_groups(uow, user_id))
+        return await self.store.read(lambda uow: membership.member_groups(uow, user_id))
 
     async def my_groups(self, user_id: int) -> MyGroups:
         admins = self.admins
@@ -336,4 +365,4 @@ class Groups:
             led = await membership.leader_groups(uow, user_id) if leads else []
             return MyGroups(tuple(mine), tuple(led))
 
-        return await self.store.run(user_id, work)
+        return await self.store.read(work)

@@ -118,7 +118,9 @@ class Live:
 
         return await self.store.read(work)
 
-    async def link(self, user_id: int, chat_id: int, group_id: int) -> Outcome:
+    async def link(
+        self, user_id: int, chat_id: int, group_id: int, *, update_id: int | None = None
+    ) -> Outcome:
         """Link the chat to one of the leader's groups (again, to another of theirs)."""
 
         async def work(uow: UnitOfWork) -> Outcome:
@@ -134,9 +136,9 @@ class Live:
             group = await get_group(uow, group_id)
             return Outcome("ok", link=_linked(chat_id, group))
 
-        return await self.store.run(user_id, work, ensure_user=False)
+        return await self.store.run(user_id, work, ensure_user=False, update_id=update_id)
 
-    async def unlink(self, user_id: int, chat_id: int) -> Outcome:
+    async def unlink(self, user_id: int, chat_id: int, *, update_id: int | None = None) -> Outcome:
         async def work(uow: UnitOfWork) -> Outcome:
             repo = LiveRepo(uow)
             found = await _chat_group(uow, chat_id)
@@ -147,7 +149,7 @@ class Live:
             await repo.unlink(chat_id)
             return Outcome("ok", link=_linked(chat_id, found))
 
-        return await self.store.run(user_id, work, ensure_user=False)
+        return await self.store.run(user_id, work, ensure_user=False, update_id=update_id)
 
     # ---- playing -------------------------------------------------------------------------------
 
@@ -160,6 +162,7 @@ class Live:
         thread_id: int | None = None,
         seed: int = 0,
         vote_seconds: int | None = None,
+        update_id: int | None = None,
     ) -> Outcome:
         """Start a scenario in the chat: the first moment to post (status ok), or why not."""
         scenario = self.library.get(scenario_id)
@@ -195,7 +198,7 @@ class Live:
             moment = await self._enter(repo, run, scenario, state, outputs, 0, now, opening=True)
             return Outcome("ok", link=link, moment=moment)
 
-        return await self.store.run(user_id, work, ensure_user=False)
+        return await self.store.run(user_id, work, ensure_user=False, update_id=update_id)
 
     async def posted(self, run_id: int, step: int, poll_id: str, message_id: int) -> Outcome:
         """The step's poll is out: record it, and start its timer if the run has one."""
@@ -215,7 +218,9 @@ class Live:
 
         return await self.store.run(None, work)
 
-    async def set_timer(self, user_id: int, run_id: int, step: int, seconds: int) -> Outcome:
+    async def set_timer(
+        self, user_id: int, run_id: int, step: int, seconds: int, *, update_id: int | None = None
+    ) -> Outcome:
         """The leader's timer: the vote closes by itself `seconds` from now."""
         seconds = max(TIMER_MIN, min(TIMER_MAX, seconds))
 
@@ -230,9 +235,11 @@ class Live:
             row.closes_at = utcnow() + timedelta(seconds=seconds)
             return Outcome("ok", extra={"seconds": seconds})
 
-        return await self.store.run(user_id, work, ensure_user=False)
+        return await self.store.run(user_id, work, ensure_user=False, update_id=update_id)
 
-    async def close(self, user_id: int | None, run_id: int, step: int) -> Outcome:
+    async def close(
+        self, user_id: int | None, run_id: int, step: int, *, update_id: int | None = None
+    ) -> Outcome:
         """Close a vote: the leader's button (`user_id`), or its timer (None, once due).
 
         Lines not shown by now are forgotten. The channel then stops the poll and calls
@@ -264,7 +271,7 @@ class Live:
                 "ok", closing=Closing(_where(run), step, row.poll_message_id), phase=row.status
             )
 
-        return await self.store.run(user_id, work, ensure_user=False)
+        return await self.store.run(user_id, work, ensure_user=False, update_id=update_id)
 
     async def count(self, run_id: int, step: int, final: Sequence[int] | None) -> Outcome:
         """The stopped poll's counts (one per option, as stopPoll answered; None when Telegram
@@ -305,7 +312,9 @@ class Live:
 
         return await self.store.run(None, work)
 
-    async def follow(self, user_id: int, run_id: int, step: int, index: int) -> Outcome:
+    async def follow(
+        self, user_id: int, run_id: int, step: int, index: int, *, update_id: int | None = None
+    ) -> Outcome:
         """Go on with option `index` of a closed vote: the next moment, or the ending."""
 
         async def work(uow: UnitOfWork) -> Outcome:
@@ -334,9 +343,9 @@ class Live:
             moment = replace(moment, after=after, by_leader=row.chosen_by == "leader")
             return Outcome("ok", moment=moment)
 
-        return await self.store.run(user_id, work, ensure_user=False)
+        return await self.store.run(user_id, work, ensure_user=False, update_id=update_id)
 
-    async def stop(self, user_id: int, chat_id: int) -> Outcome:
+    async def stop(self, user_id: int, chat_id: int, *, update_id: int | None = None) -> Outcome:
         """End the chat's rehearsal early; an open poll comes back to be stopped."""
 
         async def work(uow: UnitOfWork) -> Outcome:
@@ -359,7 +368,7 @@ class Live:
                 row.status, row.closed_at = "closed", now
             return Outcome("ok", closing=closing)
 
-        return await self.store.run(user_id, work, ensure_user=False)
+        return await self.store.run(user_id, work, ensure_user=False, update_id=update_id)
 
     # ---- the bot's own bookkeeping ---------------------------------------------------------------
 
@@ -389,7 +398,9 @@ class Live:
 
     # ---- members' lines -------------------------------------------------------------------------
 
-    async def open_line(self, user_id: int, run_id: int) -> Outcome:
+    async def open_line(
+        self, user_id: int, run_id: int, *, update_id: int | None = None
+    ) -> Outcome:
         """A member asks to say it their way: they may type one line for the open vote."""
 
         async def work(uow: UnitOfWork) -> Outcome:
@@ -413,7 +424,7 @@ class Live:
             )
             return Outcome("ok", moment=self._moment_now(run, row, scenario))
 
-        return await self.store.run(user_id, work, ensure_user=False)
+        return await self.store.run(user_id, work, ensure_user=False, update_id=update_id)
 
     async def drafting(self, user_id: int) -> bool:
         """Whether the member's next typed message is their line (asked of every one).
@@ -424,9 +435,12 @@ class Live:
 
         return await self.store.read(lambda uow: drafting(uow, user_id))
 
-    async def cancel_draft(self, user_id: int) -> bool:
+    async def cancel_draft(self, user_id: int, *, update_id: int | None = None) -> bool:
         dropped = await self.store.run(
-            user_id, lambda uow: LiveRepo(uow).drop_drafts(user_id), ensure_user=False
+            user_id,
+            lambda uow: LiveRepo(uow).drop_drafts(user_id),
+            ensure_user=False,
+            update_id=update_id,
         )
         return dropped > 0
 
@@ -483,7 +497,9 @@ class Live:
 
         return await self.store.run(user_id, work, ensure_user=False)
 
-    async def withdraw(self, user_id: int, line_id: int) -> Outcome:
+    async def withdraw(
+        self, user_id: int, line_id: int, *, update_id: int | None = None
+    ) -> Outcome:
         """The member takes their line back: it is never shown, and its words are gone."""
 
         async def work(uow: UnitOfWork) -> Outcome:
@@ -500,9 +516,11 @@ class Live:
             await repo.scrub_line(line.id)
             return Outcome("ok")
 
-        return await self.store.run(user_id, work, ensure_user=False)
+        return await self.store.run(user_id, work, ensure_user=False, update_id=update_id)
 
-    async def show_line(self, user_id: int, line_id: int) -> Outcome:
+    async def show_line(
+        self, user_id: int, line_id: int, *, update_id: int | None = None
+    ) -> Outcome:
         """The leader shows one line to the group (one a vote), while its vote is open."""
 
         async def work(uow: UnitOfWork) -> Outcome:
@@ -529,7 +547,7 @@ class Live:
             read = reading_from(line.reading)
             return Outcome("ok", line=Line(line.id, _where(run), line.step, title, line.text, read))
 
-        return await self.store.run(user_id, work, ensure_user=False)
+        return await self.store.run(user_id, work, ensure_user=False, update_id=update_id)
 
     # ---- helpers -------------------------------------------------------------------------------
 

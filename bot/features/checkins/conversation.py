@@ -14,6 +14,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot import callbacks
+from bot.context import applying
 from bot.features import checkin_messages
 from bot.features.checkins.buttons import button, in_rows, mark_chosen, split_arg
 from bot.features.checkins.replies import closing_text
@@ -214,7 +215,9 @@ async def on_step(
     if step == "emotion" and value.startswith("pick-"):
         await _rate_emotion(update, context, day, value.removeprefix("pick-"))
         return
-    result = await svc.checkins.answer(user_id, day, step, value, datetime.now(UTC))
+    result = await svc.checkins.answer(
+        user_id, day, step, value, datetime.now(UTC), update_id=applying(update, context)
+    )
     if result.status == "invalid":
         await answer(query, EXPIRED)
         return
@@ -287,7 +290,9 @@ async def on_snooze(
     """ "In an hour" on a queued check-in."""
     query, user_id = pressed(update)
     day, _ = split_arg(data.arg)
-    snoozed = await services(context).checkins.snooze(user_id, day, datetime.now(UTC))
+    snoozed = await services(context).checkins.snooze(
+        user_id, day, datetime.now(UTC), update_id=applying(update, context)
+    )
     if snoozed.status != "ok":
         await answer(
             query,
@@ -306,7 +311,9 @@ async def on_share(
     """Share the day's note with the leaders who see this member's check-ins."""
     query, user_id = pressed(update)
     day, _ = split_arg(data.arg)
-    shared = await services(context).checkins.share_note(user_id, day)
+    shared = await services(context).checkins.share_note(
+        user_id, day, update_id=applying(update, context)
+    )
     if shared.status == "expired":
         await answer(query, EXPIRED)
     elif shared.status == "nobody":
@@ -362,9 +369,11 @@ async def on_followup(
         raise ValueError(data.arg)
     struggling = value == "hard"
     (query, user_id), svc = pressed(update), services(context)
+    await svc.checkins.followup_answer(
+        user_id, struggling, datetime.now(UTC), update_id=applying(update, context)
+    )
     await answer(query)
     await mark_chosen(update)
-    await svc.checkins.followup_answer(user_id, struggling, datetime.now(UTC))
     if not struggling:
         await reply(update, context, [Outgoing(FOLLOWUP_OK)])
         return

@@ -13,6 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks
 from bot.consent import require_consent
+from bot.context import applying
 from bot.features.checkins.buttons import button, in_rows
 from bot.features.checkins.schedule import moment_text, when_text
 from bot.render import Outgoing
@@ -128,7 +129,9 @@ async def on_pause(
 ) -> None:
     days = int(arg_in(data, "1", "7"))
     now = datetime.now(UTC)
-    settings = await services(context).checkins.pause(pressed(update)[1], days, now)
+    settings = await services(context).checkins.pause(
+        pressed(update)[1], days, now, update_id=applying(update, context)
+    )
     await _menu_again(update, context, settings, now, "Paused." if settings else None)
 
 
@@ -136,7 +139,9 @@ async def on_resume(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
     now = datetime.now(UTC)
-    settings = await services(context).checkins.resume(pressed(update)[1], now)
+    settings = await services(context).checkins.resume(
+        pressed(update)[1], now, update_id=applying(update, context)
+    )
     await _menu_again(update, context, settings, now, "Check-ins are on." if settings else None)
 
 
@@ -144,7 +149,7 @@ async def on_stop(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
     query, user_id = pressed(update)
-    result = await services(context).checkins.stop(user_id)
+    result = await services(context).checkins.stop(user_id, update_id=applying(update, context))
     await answer(query, "Stopped." if result.stopped else None)
     await reply(
         update,
@@ -176,7 +181,9 @@ async def on_hide(
     item, _, turn = (data.arg or "").rpartition("-")
     if turn not in ("on", "off"):
         raise ValueError(data.arg)
-    settings = await svc.checkins.hide_item(user_id, item, turn == "off")
+    settings = await svc.checkins.hide_item(
+        user_id, item, turn == "off", update_id=applying(update, context)
+    )
     if settings is None:
         raise ValueError(data.arg)
     await answer(query, "Hidden." if turn == "off" else "Asked again.")
@@ -199,5 +206,7 @@ async def on_weekly(
     """`ciweek:on|off`: the Sunday summary."""
     on = arg_in(data, "on", "off") == "on"
     now = datetime.now(UTC)
-    settings = await services(context).checkins.set_option(pressed(update)[1], "weekly_summary", on)
+    settings = await services(context).checkins.set_option(
+        pressed(update)[1], "weekly_summary", on, update_id=applying(update, context)
+    )
     await _menu_again(update, context, settings, now, "Saved.")

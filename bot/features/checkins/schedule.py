@@ -20,6 +20,7 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks
 from bot.consent import require_consent
+from bot.context import applying
 from bot.features.checkins.buttons import button, in_rows, mark_chosen
 from bot.pipeline import catchalls
 from bot.render import Outgoing
@@ -152,12 +153,22 @@ def zone_said_back(place: Place, now: datetime) -> Outgoing:
 
 
 async def apply_setup(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, step: str, value, place: Place | None = None
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    step: str,
+    value,
+    place: Place | None = None,
+    *,
+    update_id: int | None = None,
 ) -> bool:
+    """Save one answer of the set-up and ask the next; `update_id` (a pressed answer's) is
+    marked with it. False when that question isn't the one asked."""
     user = update.effective_user
     assert user is not None
     now = datetime.now(UTC)
-    settings = await services(context).checkins.setup_answer(user.id, step, value, now)
+    settings = await services(context).checkins.setup_answer(
+        user.id, step, value, now, update_id=update_id
+    )
     if settings is None:
         return False
     said = [zone_said_back(place, now)] if place is not None else []
@@ -188,13 +199,15 @@ async def on_setup(
     """A setup button: begin (`cisetup`), or answer the zone, time, quiet hours or recovery."""
     query, user_id = pressed(update)
     if data.action == "cisetup":
+        await services(context).checkins.start_setup(
+            user_id, datetime.now(UTC), update_id=applying(update, context)
+        )
         await answer(query)
-        await services(context).checkins.start_setup(user_id, datetime.now(UTC))
         await reply(update, context, _setup_question("zone"))
         return
     step, value = _setup_value(data.action, data.arg)
     place = Place(value, zone_label(value)) if step == "zone" else None
-    if await apply_setup(update, context, step, value, place):
+    if await apply_setup(update, context, step, value, place, update_id=applying(update, context)):
         await answer(query)
         await mark_chosen(update)
     else:

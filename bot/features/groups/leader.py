@@ -14,6 +14,7 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks
 from bot.callbacks import b36
+from bot.context import applying
 from bot.features.groups import reports
 from bot.features.groups.access import consented_user, own_group, pick_group, require_leader
 from bot.features.groups.buttons import (
@@ -71,7 +72,7 @@ async def on_leader_admin(
         await refuse(update, context, NOT_ADMIN)
         return
     if data.action == "lnew":
-        invite = await groups.invite_leader(user_id)
+        invite = await groups.invite_leader(user_id, update_id=applying(update, context))
         await answer(query)
         await say(
             update,
@@ -85,7 +86,7 @@ async def on_leader_admin(
     except ValueError:
         await answer(query, EXPIRED)
         return
-    removal = await groups.remove_leader(user_id, target)
+    removal = await groups.remove_leader(user_id, target, update_id=applying(update, context))
     await answer(query, "Removed." if removal.removed else "Not a leader.")
     if not removal.removed:
         await say(update, context, f"<code>{target}</code> isn't a group leader.")
@@ -120,7 +121,9 @@ async def newgroup(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     user = update.effective_user
     leader_name = user.full_name if user is not None else ""
-    made = await services(context).groups.create_group(leader_id, name, leader_name)
+    made = await services(context).groups.create_group(
+        leader_id, name, leader_name, update_id=applying(update, context)
+    )
     group, link = made.group, invite_link(context, made.invite)
     await say(
         update,
@@ -274,7 +277,12 @@ async def do_push(
     scenario: Scenario,
 ) -> None:
     result = await services(context).groups.push(
-        leader_id, group, scenario.id, title=scenario.title, summary=scenario.summary
+        leader_id,
+        group,
+        scenario.id,
+        title=scenario.title,
+        summary=scenario.summary,
+        update_id=applying(update, context),
     )
     if result.status == "repeat":
         text = (
@@ -340,10 +348,10 @@ async def on_group_button(
         await show_invite(update, context, group)
     elif data.action == "ginew":
         days = int(part) if part in ("0", str(LINK_DAYS)) else 0
-        await svc.groups.renew_invite(group, days)
+        await svc.groups.renew_invite(group, days, update_id=applying(update, context))
         await show_invite(update, context, group)
     elif data.action == "girev":
-        await svc.groups.revoke_invites(group)
+        await svc.groups.revoke_invites(group, update_id=applying(update, context))
         await say(
             update,
             context,

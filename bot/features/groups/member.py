@@ -14,6 +14,7 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks
 from bot.callbacks import b36
+from bot.context import applying
 from bot.features.groups.access import consented_user
 from bot.features.groups.buttons import button, keyboard, parse_group_arg, pressed, unexpired
 from bot.features.groups.sending import close, edit_or_say, refuse, say, set_leader_menu
@@ -171,6 +172,7 @@ async def on_join(
         code,
         _display_name(update),
         [share for flag, share in FLAG_SHARES if flags & flag],
+        update_id=applying(update, context),
     )
     group = await _invited_group(update, context, check, fine=("joined",))
     if group is None:
@@ -213,7 +215,9 @@ async def show_leader_invite(update: Update, context: ContextTypes.DEFAULT_TYPE,
 async def on_leader_invite(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData, user_id: int
 ) -> None:
-    status = await services(context).groups.accept_leader_invite(user_id, data.arg or "")
+    status = await services(context).groups.accept_leader_invite(
+        user_id, data.arg or "", update_id=applying(update, context)
+    )
     if status != "ok":
         await refuse(update, context, BAD_LEADER_LINK)
         return
@@ -323,7 +327,7 @@ async def on_member(
     group_id, what, value = parsed
     groups = services(context).groups
     if data.action == "gleave":
-        left = await groups.leave(user_id, group_id)
+        left = await groups.leave(user_id, group_id, update_id=applying(update, context))
         if left is None:
             await refuse(update, context, NOT_IN_GROUP)
             return
@@ -339,7 +343,9 @@ async def on_member(
     if share is None or value not in ("0", "1"):
         await answer(query, EXPIRED)
         return
-    changed = await groups.set_sharing(user_id, group_id, share, value == "1")
+    changed = await groups.set_sharing(
+        user_id, group_id, share, value == "1", update_id=applying(update, context)
+    )
     if changed is None:
         await refuse(update, context, NOT_IN_GROUP)
         return

@@ -65,7 +65,7 @@ async def on_action(
         "lvwd": withdraw,
         "lvno": never_mind,
     }[data.action]
-    await handler(Press(context, services(context).live, query, user.id, data.arg))
+    await handler(Press(context, services(context).live, query, user.id, data.arg, update))
 
 
 def _chat(query: CallbackQuery) -> tuple[int, int | None] | None:
@@ -85,7 +85,7 @@ async def _link(press: Press) -> None:
     if where is None or group_id < 0:
         await answer(query, LEADER_ONLY)
         return
-    out = await live.link(press.user_id, where[0], group_id)
+    out = await live.link(press.user_id, where[0], group_id, update_id=press.applying())
     if out.status != "ok" or out.link is None:
         await answer(
             query, LEADER_ONLY if out.status == "ignore" else "A rehearsal is running here."
@@ -143,7 +143,15 @@ async def _pick_scenario(press: Press) -> None:
         return
     await answer(press.query)
     await edit_message(press.query, f"▶ <b>{escape(scenario.title)}</b>")
-    await begin(press.context, press.live, press.user_id, where[0], where[1], scenario.id)
+    await begin(
+        press.context,
+        press.live,
+        press.user_id,
+        where[0],
+        where[1],
+        scenario.id,
+        update_id=press.applying(),
+    )
 
 
 async def _close(press: Press) -> None:
@@ -151,12 +159,12 @@ async def _close(press: Press) -> None:
     parsed = await _key(press, 2)
     if parsed is None:
         return
-    out = await live.close(user_id, *parsed)
+    out = await live.close(user_id, *parsed, update_id=press.applying())
     for _ in range(OPENING_TRIES):  # pressed as the poll went out, before it was recorded
         if out.status != "opening":
             break
         await asyncio.sleep(OPENING_PAUSE)
-        out = await live.close(user_id, *parsed)
+        out = await live.close(user_id, *parsed)  # the update is marked by the first
     if out.status != "ok" or out.closing is None:
         text = {
             "ignore": LEADER_ONLY,
@@ -173,7 +181,9 @@ async def _timer(press: Press) -> None:
     parsed = await _key(press, 2)
     if parsed is None:
         return
-    out = await press.live.set_timer(press.user_id, *parsed, TIMER_BUTTON)
+    out = await press.live.set_timer(
+        press.user_id, *parsed, TIMER_BUTTON, update_id=press.applying()
+    )
     if out.status != "ok":
         await answer(query, LEADER_ONLY if out.status == "ignore" else "This vote has closed.")
         return
@@ -197,7 +207,7 @@ async def _go(press: Press) -> None:
     if parsed is None:
         return
     run_id, step, index = parsed
-    out = await press.live.follow(press.user_id, run_id, step, index)
+    out = await press.live.follow(press.user_id, run_id, step, index, update_id=press.applying())
     if out.status == "ignore":
         await answer(query, LEADER_ONLY)
         return

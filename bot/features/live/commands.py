@@ -15,6 +15,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.callbacks import b36
+from bot.context import applying
 from bot.features.groups.access import require_leader
 from bot.features.groups.buttons import scenario_key
 from bot.features.live.posting import carry_on, post, post_moment
@@ -61,7 +62,7 @@ async def live_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if not args:
         await entry(context, live, await live.entry(user.id, chat.id), chat.id, thread)
     elif word in ("stop", "end"):
-        out = await live.stop(user.id, chat.id)
+        out = await live.stop(user.id, chat.id, update_id=applying(update, context))
         if out.status == "ignore":
             return
         if out.status == "idle":
@@ -78,7 +79,7 @@ async def live_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             context.bot, chat.id, thread, "The rehearsal has ended here. /live starts another."
         )
     elif word == "unlink":
-        out = await live.unlink(user.id, chat.id)
+        out = await live.unlink(user.id, chat.id, update_id=applying(update, context))
         if out.status == "ok" and out.link is not None:
             text = f"This chat is no longer linked to <b>{escape(out.link.group_name)}</b>."
             await post(context.bot, chat.id, thread, text)
@@ -185,7 +186,16 @@ async def start_command(
                 )
             return
         seconds = int(raw)
-    await begin(context, live, user.id, chat_id, thread, args[0], seconds)
+    await begin(
+        context,
+        live,
+        user.id,
+        chat_id,
+        thread,
+        args[0],
+        seconds,
+        update_id=applying(update, context),
+    )
 
 
 async def begin(
@@ -196,6 +206,8 @@ async def begin(
     thread: int | None,
     scenario_id: str,
     seconds: int | None = None,
+    *,
+    update_id: int | None = None,
 ) -> bool:
     bot = context.bot
     out = await live.start(
@@ -205,6 +217,7 @@ async def begin(
         thread_id=thread,
         seed=random.randrange(1 << 30),
         vote_seconds=seconds,
+        update_id=update_id,
     )
     if out.status == "ignore":
         return False

@@ -15,6 +15,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.callbacks import b36
+from bot.context import applying
 from bot.features import safety
 from bot.features.live.posting import edit_message, post
 from bot.features.live.render import Press, button, reading_text, said, shown_text
@@ -47,7 +48,9 @@ async def open_line(update: Update, context: ContextTypes.DEFAULT_TYPE, run_id: 
     user = update.effective_user
     if user is None:
         return
-    out = await services(context).live.open_line(user.id, run_id)
+    out = await services(context).live.open_line(
+        user.id, run_id, update_id=applying(update, context)
+    )
     if out.status == "ok" and out.moment is not None:
         m = out.moment
         scene = "\n".join(said(line) for line in m.lines[-2:])
@@ -110,7 +113,7 @@ async def withdraw(press: Press) -> None:
     except ValueError:
         await answer(press.query)
         return
-    out = await press.live.withdraw(press.user_id, line_id)
+    out = await press.live.withdraw(press.user_id, line_id, update_id=press.applying())
     await answer(press.query)
     text = {
         "ok": "Taken back: it won't be shown, and its words are gone.",
@@ -121,7 +124,7 @@ async def withdraw(press: Press) -> None:
 
 
 async def never_mind(press: Press) -> None:
-    await press.live.cancel_draft(press.user_id)
+    await press.live.cancel_draft(press.user_id, update_id=press.applying())
     await answer(press.query)
     await edit_message(press.query, "Okay, nothing was sent.")
 
@@ -133,7 +136,7 @@ async def show_line(press: Press) -> None:
     except ValueError:
         await answer(query)
         return
-    out = await press.live.show_line(press.user_id, line_id)
+    out = await press.live.show_line(press.user_id, line_id, update_id=press.applying())
     if out.status != "ok" or out.line is None:
         text = {
             "ignore": "That line isn't from one of your groups.",

@@ -12,12 +12,14 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
+    Update,
 )
 from telegram.ext import ContextTypes
 from telegram.helpers import create_deep_linked_url
 
 from bot import callbacks
 from bot.callbacks import b36
+from bot.context import applying
 from bot.deeplinks import live_payload
 from bot.features.live_messages import sureness
 from bot.render import (
@@ -70,6 +72,11 @@ class Press:
     query: CallbackQuery
     user_id: int
     arg: str | None
+    update: Update | None = None
+
+    def applying(self) -> int | None:
+        """The press's update id for the action that marks it (bot/context.py's `applying`)."""
+        return applying(self.update, self.context) if self.update is not None else None
 
 
 def button(text: str, action: str, arg: str | None = None) -> InlineKeyboardButton:
