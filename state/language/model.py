@@ -77,13 +77,8 @@ class LinearModel:
         found: set[int | None] = set()
         for n in range(2, WORD_NGRAMS[1] + 1):
             found.update(map(phrases, zip(*(words[k:] for k in range(n)), strict=False)))
-        remembered = self._word_columns.get
-        found.update(
-            chain.from_iterable(
-                cols if (cols := remembered(w)) is not None else self.columns_of_word(w)
-                for w in set(words)
-            )
-        )
+        remembered, spell = self._word_columns.get, self.columns_of_word
+        found.update(*[remembered(w) or spell(w) for w in set(words)])
         if features.raw:
             found.update(map(get, raw_grams(features.raw)))
         found.discard(None)
