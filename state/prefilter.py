@@ -16,6 +16,7 @@ Python's are Unicode's (what `crisis.normalise` returns is ASCII).
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 
@@ -28,8 +29,12 @@ except ImportError:  # pragma: no cover
     import sre_constants as _c  # type: ignore[no-redef]
     import sre_parse as _p  # type: ignore[no-redef]
 
+log = logging.getLogger(__name__)
+
 # Room for the automaton's states: a window is a few hundred bytes, and a Set never gives up for
-# being slow (RE2 only bails on a search of one pattern), so this is never reached in practice.
+# being slow (RE2 only bails on a search of one pattern); when its cache fills, it clears it and
+# goes on (a review matched 2 MB texts at this budget). The binding can't tell a failed match
+# from no match, so this budget is kept far above what a window needs.
 MAX_MEM = 64 << 20
 MAX_REPEAT = 1000  # RE2's limit on a counted repeat
 
@@ -54,8 +59,9 @@ class Untranslatable(ValueError):
 def loosened(pattern: re.Pattern[str]) -> str:
     """RE2 syntax for a superset of what `pattern` matches, on ASCII text."""
     flags = pattern.flags
-    if flags & re.VERBOSE:
-        flags &= ~re.VERBOSE  # the parser drops the layout; what's left is plain syntax
+    if flags & re.IGNORECASE and not pattern.pattern.isascii():
+        # Python folds "ı" and "İ" to "i"; RE2 doesn't: ASCII text could match only in `re`
+        raise Untranslatable("case folding beyond ASCII")
     body = _seq(_p.parse(pattern.pattern, pattern.flags).data, bool(flags & re.DOTALL))
     return ("(?i)" if flags & re.IGNORECASE else "") + body
 
@@ -143,9 +149,13 @@ class Prefilter:
                 always.append(i)
                 continue
             self._slots.append(i)
-        self._set.Compile()
-        self.always = frozenset(always)
         self._all = frozenset(range(len(patterns)))
+        try:
+            self._set.Compile()
+        except re2.error:  # never seen; were it to happen, every pattern runs, as without RE2
+            log.error("RE2 could not compile the pre-check: every pattern runs")
+            always, self._slots = list(range(len(patterns))), []
+        self.always = frozenset(always)
 
     def candidates(self, t: str) -> frozenset[int]:
         if not t.isascii():

@@ -79,3 +79,11 @@ def test_the_rules_and_cues_find_the_same_with_and_without_the_pre_check(monkeyp
     assert checked == plain
     assert sum(r.crisis for r, _, _ in plain) > 1000  # the corpus does exercise the rules
     assert sum(c["past"] for _, c, _ in plain) > 100  # and the cues
+
+
+def test_case_folding_beyond_ascii_always_runs():
+    """Python's re.I folds the dotless "ı" to "i"; RE2's doesn't, so RE2 can't vouch for it."""
+    f = Prefilter([re.compile("k\u0131ll", re.IGNORECASE), re.compile(r"\bdie\b", re.IGNORECASE)])
+    assert re.compile("k\u0131ll", re.IGNORECASE).search("kill")
+    assert f.always == {0} and 0 in f.candidates("kill")
+    assert f.candidates("DIE") == {0, 1}

@@ -84,15 +84,16 @@ def _vocabulary(
     df: Counter[str] = Counter()
     in_class: dict[str, Counter[str]] = {k: Counter() for k in sorted(set(labels))}
     for f, label in zip(feats, labels, strict=True):
-        df.update(f.grams)
-        in_class[label].update(f.grams)
-    grams = sorted(g for g, n in df.items() if n >= RECIPE["min_df"])
+        grams = f.grams  # built on each access
+        df.update(grams)
+        in_class[label].update(grams)
+    kept = sorted(g for g, n in df.items() if n >= RECIPE["min_df"])
     flags = sorted({k for f in feats for k in f.flags})
     n = len(feats)
-    weight = np.array([math.log((1 + n) / (1 + df[g])) + 1.0 for g in grams])
+    weight = np.array([math.log((1 + n) / (1 + df[g])) + 1.0 for g in kept])
     if by_class:
-        weight *= 1.0 + _class_ratio(grams, df, in_class, Counter(labels))
-    index = {name: i for i, name in enumerate(grams + flags)}
+        weight *= 1.0 + _class_ratio(kept, df, in_class, Counter(labels))
+    index = {name: i for i, name in enumerate(kept + flags)}
     return index, np.concatenate([weight, np.zeros(len(flags))])
 
 
