@@ -50,7 +50,7 @@ from scenarios.library import Library, load_library
 from state.coach import match_reply
 from state.practice import Practice
 from state.safety import ResourcesError, parse_resources
-from state.store import UNAVAILABLE, AlreadyApplied, Store
+from state.store import UNAVAILABLE, AlreadyApplied, AppliedUnconfirmed, Store
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +172,10 @@ NOT_SENT = (
     "/practice to start over."
 )
 FAILED = "Sorry, something went wrong on my side. Please try again, or /practice to start over."
+UNCONFIRMED = (
+    "That's done, but my connection dropped before I could show you. /help shows where things "
+    "stand."
+)
 
 
 def sorry(error: BaseException | None) -> str:
@@ -188,6 +192,15 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the update id and the error's type and stack, never its message or the user's text."""
     update_id = update.update_id if isinstance(update, Update) else None
     error = context.error
+    if isinstance(error, AppliedUnconfirmed) and isinstance(update, Update):
+        # Done once, but the reply was never sent: say so rather than leave silence.
+        log.info("update %s: applied, the commit's answer lost", update_id)
+        with contextlib.suppress(Exception):
+            if update.callback_query is not None:
+                await update.callback_query.answer()
+            if update.effective_chat is not None and update.effective_chat.type == "private":
+                await context.bot.send_message(update.effective_chat.id, UNCONFIRMED)
+        return
     if isinstance(error, AlreadyApplied):
         # A redelivery the handler's own transaction found applied: nothing was done, and
         # nothing is said (a press still gets its spinner stopped).

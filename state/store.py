@@ -79,6 +79,12 @@ class AlreadyApplied(Exception):
     channel sends nothing for it."""
 
 
+class AppliedUnconfirmed(AlreadyApplied):
+    """A retry found its own update applied: the attempt before committed, but the answer to
+    the commit was lost (a connection dropped). The work is done once; the channel says so,
+    since the reply it would have sent wasn't."""
+
+
 class StoreBusy(RuntimeError):
     """The database stayed contended through every retry (should not happen in practice)."""
 
@@ -696,12 +702,17 @@ class Store:
 
         With `update_id` (the Telegram update the action answers), the update is marked applied
         first in the same transaction, so it is applied exactly once with what `fn` does;
-        `AlreadyApplied` when it already was (nothing is done)."""
+        `AlreadyApplied` when it already was (nothing is done), `AppliedUnconfirmed` when a retry
+        finds that its own earlier attempt was."""
+
+        tries = 0
 
         async def once() -> T:
+            nonlocal tries
+            tries += 1
             async with self.transaction(user_id, ensure_user=ensure_user) as uow:
                 if update_id is not None and not await _claim(uow, update_id, user_id, ensure_user):
-                    raise AlreadyApplied(update_id)
+                    raise (AlreadyApplied if tries == 1 else AppliedUnconfirmed)(update_id)
                 return await fn(uow)
 
         try:

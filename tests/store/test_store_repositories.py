@@ -270,3 +270,36 @@ def test_is_transient() -> None:
     assert is_transient(DBAPIError("COMMIT", {}, Shutdown()))
     assert not is_transient(DBAPIError("INSERT", {}, Unique()))
     assert is_transient(DBAPIError("SELECT", {}, PoolerHiccup()))
+
+
+async def test_a_retry_that_finds_its_own_commit_landed_says_it_is_unconfirmed(
+    store: Store,
+) -> None:
+    """The first attempt's commit reaches the database and the connection drops before its
+    answer does (injected after the real commit): the retry must not do the work again, and must
+    not pass for a plain redelivery either, whose reply went out."""
+    from contextlib import asynccontextmanager
+
+    from state.store import AlreadyApplied, AppliedUnconfirmed
+
+    real, attempts, done = store.transaction, [], []
+
+    @asynccontextmanager
+    async def commit_then_lose_the_answer(*args, **kwargs):
+        attempts.append(1)
+        async with real(*args, **kwargs) as uow:
+            yield uow
+        if len(attempts) == 1:
+            raise DBAPIError("COMMIT", {}, ConnectionResetError(), connection_invalidated=True)
+
+    async def work(uow: UnitOfWork) -> None:
+        done.append(1)
+
+    store.transaction = commit_then_lose_the_answer  # type: ignore[method-assign]
+    with pytest.raises(AppliedUnconfirmed):
+        await store.run(BIG_ID, work, update_id=424242)
+    assert done == [1] and len(attempts) == 2
+    store.transaction = real  # type: ignore[method-assign]
+    with pytest.raises(AlreadyApplied) as plain:  # a later redelivery is a plain one
+        await store.run(BIG_ID, work, update_id=424242)
+    assert type(plain.value) is AlreadyApplied and done == [1]
