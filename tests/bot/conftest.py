@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 
 from bot.settings import Settings
 from migrated import migrated_sqlite
@@ -36,3 +37,18 @@ async def consented(chat):
     await chat.press_button("I agree")
     chat.request.clear()
     return chat
+
+
+@pytest.fixture
+def begins(bot_env):
+    """The transactions the store begins: "BEGIN" a read, "BEGIN IMMEDIATE" a write."""
+    engine = bot_env[2].engine.sync_engine
+    seen: list[str] = []
+
+    def look(_conn, _cursor, statement, *_):
+        if statement.startswith("BEGIN"):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", look)
+    yield seen
+    event.remove(engine, "before_cursor_execute", look)

@@ -6,24 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event
 
 from offline import Chat
-
-
-@pytest.fixture
-def begins(bot_env):
-    """The transactions the store begins: "BEGIN" a read, "BEGIN IMMEDIATE" a write."""
-    engine = bot_env[2].engine.sync_engine
-    seen: list[str] = []
-
-    def look(_conn, _cursor, statement, *_):
-        if statement.startswith("BEGIN"):
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", look)
-    yield seen
-    event.remove(engine, "before_cursor_execute", look)
 
 
 async def seen(store, update_id: int, user_id: int) -> bool:

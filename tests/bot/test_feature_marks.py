@@ -8,7 +8,6 @@ import logging
 import re
 
 import pytest
-from sqlalchemy import event
 
 from bot import callbacks
 from offline import Chat
@@ -16,21 +15,6 @@ from state import groups as core
 from state.store import AlreadyApplied
 
 LEADER, MEMBER = 2000, 3001
-
-
-@pytest.fixture
-def begins(bot_env):
-    """The transactions the store begins: "BEGIN" a read, "BEGIN IMMEDIATE" a write."""
-    engine = bot_env[2].engine.sync_engine
-    seen: list[str] = []
-
-    def look(_conn, _cursor, statement, *_):
-        if statement.startswith("BEGIN"):
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", look)
-    yield seen
-    event.remove(engine, "before_cursor_execute", look)
 
 
 @pytest.fixture(autouse=True)
