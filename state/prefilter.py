@@ -158,7 +158,7 @@ class Prefilter:
         self.always = frozenset(always)
 
     def candidates(self, t: str) -> frozenset[int]:
-        if not t.isascii():
+        if not t.isascii() or not self._slots:  # no slots: RE2 vouches for none, all run
             return self._all
         found = self._set.Match(t)
         if not found:

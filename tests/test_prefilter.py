@@ -27,6 +27,8 @@ def test_a_back_reference_always_runs():
     assert f.always == {0}
     assert f.candidates("nothing here") == {0}
     assert f.candidates("i want to die") == {0, 1}
+    alone = Prefilter([re.compile(r"(ha)\1")])  # nothing for RE2: its Set is never asked
+    assert alone.candidates("haha") == alone.candidates("") == {0}
 
 
 def test_text_that_is_not_ascii_is_read_by_every_pattern():

@@ -6,13 +6,12 @@ time, so the shipped weights can't drift from the features they were learned on.
 
 N-grams are words (1-3) and characters inside words (2-5, robust to typos and texting) of the
 normalised text; the coach adds case- and emoji-preserving character 1-4-grams of the raw reply,
-where "FINE." and "fine 🙄" live. The model weighs them (by idf, and for the coach also by how
-well each tells the styles apart) and L2-normalises them together,
-so a long message doesn't outvote a short one. The indicators (a rule's hit, a negation, a past
-marker, the coach's skill markers) are not normalised: where a rule is certain, the model learns
-to trust it; where it misfires, it learns that too. The crisis reader also gets the words a
-negator governs as tokens of their own ("n_hurt"), so "i'd never hurt myself" needn't look like
-"i'll hurt myself" with one more word.
+where "FINE." and "fine 🙄" live. The model weighs them (by idf and by how well each tells the
+classes apart) and L2-normalises them together, so a long message doesn't outvote a short
+one. The indicators (a rule's hit, a negation, a past marker, the coach's skill markers) are not
+normalised: where a rule is certain, the model learns to trust it; where it misfires, it learns
+that too. The crisis reader also gets the words a negator governs as tokens of their own
+("n_hurt"), so "i'd never hurt myself" needn't look like "i'll hurt myself" with one more word.
 """
 
 from __future__ import annotations

@@ -78,7 +78,8 @@ class LinearModel:
         for n in range(2, WORD_NGRAMS[1] + 1):
             found.update(map(phrases, zip(*(words[k:] for k in range(n)), strict=False)))
         remembered, spell = self._word_columns.get, self.columns_of_word
-        found.update(*[remembered(w) or spell(w) for w in set(words)])
+        # a remembered word with no known columns is () too: only a missing one is spelled out
+        found.update(*[c if (c := remembered(w)) is not None else spell(w) for w in set(words)])
         if features.raw:
             found.update(map(get, raw_grams(features.raw)))
         found.discard(None)
