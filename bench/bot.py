@@ -64,7 +64,14 @@ from state.safety import DEFAULT_RESOURCES
 from state.store import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from offline import BOT_ID, TOKEN, RecordingRequest, keyboard, offline_app  # noqa: E402
+from offline import (  # noqa: E402
+    TOKEN,
+    RecordingRequest,
+    button_press,
+    keyboard,
+    offline_app,
+    text_message,
+)
 from stub_api import BotApiStub, Sent  # noqa: E402
 
 COMMAND = "python -m bench.bot"
@@ -107,7 +114,8 @@ async def open_services(settings: Settings, library: Library) -> Services:
 
 
 class Users:
-    """Participants sharing one RecordingRequest; updates built as tests/offline.py's Chat does."""
+    """Participants sharing one RecordingRequest; their updates built as tests/offline.py's Chat
+    builds them (`text_message`, `button_press`)."""
 
     def __init__(self, app: Application, request: RecordingRequest, ids: list[int]) -> None:
         self.app, self.request, self.ids = app, request, ids
@@ -117,6 +125,9 @@ class Users:
 
     def _user(self, uid: int) -> dict[str, Any]:
         return {"id": uid, "is_bot": False, "first_name": "Pat"}
+
+    def _chat(self, uid: int) -> dict[str, Any]:
+        return {"id": uid, "type": "private"}
 
     async def feed(self, data: dict[str, Any]) -> None:
         await self.app.process_update(Update.de_json(data, self.app.bot))
@@ -132,35 +143,14 @@ class Users:
             self.seen = 0
 
     async def send(self, uid: int, text: str) -> None:
-        message: dict[str, Any] = {
-            "message_id": next(self.update_ids),
-            "date": 0,
-            "chat": {"id": uid, "type": "private"},
-            "from": self._user(uid),
-            "text": text,
-        }
-        if text.startswith("/"):
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text)}]
+        message = text_message(next(self.update_ids), self._chat(uid), self._user(uid), text)
         await self.feed({"update_id": next(self.update_ids), "message": message})
 
     async def press(self, uid: int, data: str) -> None:
-        buttons = self.keyboards.get(uid, [("b", data)])
-        query = {
-            "id": str(next(self.update_ids)),
-            "from": self._user(uid),
-            "chat_instance": "ci",
-            "data": data,
-            "message": {
-                "message_id": 555,
-                "date": 0,
-                "chat": {"id": uid, "type": "private"},
-                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Rehearse"},
-                "text": "…",
-                "reply_markup": {
-                    "inline_keyboard": [[{"text": t, "callback_data": d}] for t, d in buttons]
-                },
-            },
-        }
+        buttons = self.keyboards.get(uid)  # None: the pressed button alone
+        query = button_press(
+            str(next(self.update_ids)), self._chat(uid), self._user(uid), data, buttons
+        )
         await self.feed({"update_id": next(self.update_ids), "callback_query": query})
 
     def choose(self, uid: int, rng: random.Random) -> str:

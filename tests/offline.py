@@ -169,6 +169,53 @@ def keyboard(params: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
+def text_message(
+    message_id: int, chat: dict[str, Any], user: dict[str, Any], text: str | None, **extra: Any
+) -> dict[str, Any]:
+    """A message update's `message`: `text` from `user` in `chat`, a command marked as one."""
+    message: dict[str, Any] = {
+        "message_id": message_id,
+        "date": 0,
+        "chat": chat,
+        "from": user,
+        **extra,
+    }
+    if text is not None:
+        message["text"] = text
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+    return message
+
+
+def button_press(
+    query_id: str,
+    chat: dict[str, Any],
+    user: dict[str, Any],
+    data: str,
+    buttons: list[tuple[str, str]] | None = None,
+    message_text: str = "…",
+) -> dict[str, Any]:
+    """A callback_query update's query: `user` pressing `data` under a bot message in `chat`
+    that carries `buttons` (by default, that one button alone)."""
+    rows = [[{"text": t, "callback_data": d}] for t, d in (buttons or [("b", data)])]
+    markup = {"inline_keyboard": rows}
+    return {
+        "id": query_id,
+        "from": user,
+        "chat_instance": "ci",
+        "data": data,
+        "message": {
+            "message_id": 555,
+            "date": 0,
+            "chat": chat,
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Rehearse"},
+            "text": message_text,
+            "reply_markup": markup,
+        },
+    }
+
+
 class Chat:
     """One participant talking to the bot: builds updates, keeps ids increasing."""
 
@@ -196,18 +243,7 @@ class Chat:
         return update
 
     async def send(self, text: str | None = None, **extra: Any) -> Update:
-        message: dict[str, Any] = {
-            "message_id": next(self._update_ids),
-            "date": 0,
-            "chat": self.chat,
-            "from": self.user,
-            **extra,
-        }
-        if text is not None:
-            message["text"] = text
-            if text.startswith("/"):
-                command = text.split()[0]
-                message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        message = text_message(next(self._update_ids), self.chat, self.user, text, **extra)
         return await self.feed({"update_id": self._next_id(), "message": message})
 
     async def edit(self, text: str) -> Update:
@@ -228,25 +264,9 @@ class Chat:
         buttons: list[tuple[str, str]] | None = None,
         update_id: int | None = None,
     ) -> Update:
-        markup = {
-            "inline_keyboard": [
-                [{"text": t, "callback_data": d}] for t, d in (buttons or [("b", data)])
-            ]
-        }
-        query = {
-            "id": str(next(self._update_ids)),
-            "from": self.user,
-            "chat_instance": "ci",
-            "data": data,
-            "message": {
-                "message_id": 555,
-                "date": 0,
-                "chat": self.chat,
-                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Rehearse"},
-                "text": message_text,
-                "reply_markup": markup,
-            },
-        }
+        query = button_press(
+            str(next(self._update_ids)), self.chat, self.user, data, buttons, message_text
+        )
         uid = update_id if update_id is not None else self._next_id()
         return await self.feed({"update_id": uid, "callback_query": query})
 

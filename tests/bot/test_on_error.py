@@ -7,24 +7,16 @@ from types import SimpleNamespace
 from telegram import Update
 
 from bot.app import UNCONFIRMED, on_error
-from offline import RecordingRequest, make_bot
+from offline import RecordingRequest, make_bot, text_message
 from state.store import AlreadyApplied, AppliedUnconfirmed
 
 CHAT = 5151
 
 
 def _update(bot) -> Update:
-    data = {
-        "update_id": 9,
-        "message": {
-            "message_id": 3,
-            "date": 0,
-            "chat": {"id": CHAT, "type": "private"},
-            "from": {"id": CHAT, "is_bot": False, "first_name": "P"},
-            "text": "/newgroup",
-        },
-    }
-    return Update.de_json(data, bot)
+    person = {"id": CHAT, "is_bot": False, "first_name": "P"}
+    message = text_message(3, {"id": CHAT, "type": "private"}, person, "/newgroup")
+    return Update.de_json({"update_id": 9, "message": message}, bot)
 
 
 async def test_a_retry_whose_commit_landed_unseen_is_told_it_is_done() -> None:
