@@ -48,9 +48,10 @@ from bot.services import Services
 from bot.settings import Settings, SettingsError
 from scenarios.library import Library, load_library
 from state.coach import match_reply
+from state.errors import UNAVAILABLE, AlreadyApplied, AppliedUnconfirmed
 from state.practice import Practice
 from state.safety import ResourcesError, parse_resources
-from state.store import UNAVAILABLE, AlreadyApplied, AppliedUnconfirmed, Store
+from state.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -48,7 +48,8 @@ def applying(update: Update, context: CallbackContext) -> int | None:
     (`update_id=`, `Store.run`): the update is then applied exactly once with that work, and the
     gate's `after` writes nothing. None when something this update did already marked it (the
     work is then done unmarked, within the same update). A redelivery the action finds already
-    applied raises `AlreadyApplied`, which bot/app.py's `on_error` answers with nothing."""
+    applied raises `AlreadyApplied` (state/errors.py), which bot/app.py's `on_error` answers
+    with nothing."""
     if getattr(context, "marked", False):
         return None
     context.marked = True  # type: ignore[attr-defined]

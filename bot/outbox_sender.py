@@ -74,8 +74,9 @@ from telegram.ext import AIORateLimiter, Application
 from bot.features import checkin_messages, group_messages, live_messages
 from bot.http import NoAnswer, NotSent
 from state import outbox_delivery as delivery
+from state.errors import UNAVAILABLE
 from state.outbox_delivery import INTERRUPTED, Claimed, Outcome
-from state.store import UNAVAILABLE, Store, utcnow
+from state.store import Store, utcnow
 
 log = logging.getLogger(__name__)
 

@@ -88,16 +88,16 @@ class Onboarding:
 
         return await self.store.read(work)
 
-    async def meet(self, user_id: int, *, update_id: int | None = None) -> bool:
+    async def meet(self, user_id: int, *, update_id: int | None = None) -> None:
         """Keep the Telegram id alone (before consent), so the gate can recognise this user's
-        redeliveries, and mark `update_id` (the /start's) in the same transaction; False when
-        that update was already applied."""
+        redeliveries, and mark `update_id` (the /start's) in the same transaction:
+        `AlreadyApplied` when that update already was. The row is the one every write's
+        transaction makes (`Store.transaction`), so there is nothing more to do."""
 
-        async def work(uow: UnitOfWork) -> bool:
-            await uow.users.ensure(user_id)
-            return await uow.claim(update_id, user_id)
+        async def work(uow: UnitOfWork) -> None:
+            return None
 
-        return await self.store.run(user_id, work)
+        await self.store.run(user_id, work, update_id=update_id)
 
     async def agree(self, user_id: int, version: str, *, update_id: int | None = None) -> None:
         """Consent to the terms of `version`, now."""

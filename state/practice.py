@@ -48,7 +48,6 @@ class Turn:
     step: int
     scenario_id: str | None
     outputs: list[Output] = field(default_factory=list)
-    duplicate: bool = False  # the update was already applied: send nothing
     ended: bool = False  # the run reached an ending (the outputs hold its debrief)
 
 
@@ -71,12 +70,11 @@ class Practice:
     async def begin(
         self, user_id: int, scenario_id: str, seed: int, *, update_id: int | None = None
     ) -> Turn:
-        """Abandon any active run and start `scenario_id` from its start node."""
+        """Abandon any active run and start `scenario_id` from its start node, marking
+        `update_id` in the same transaction (`AlreadyApplied` when it already was)."""
         scenario = self.library.get(scenario_id)
 
         async def work(uow: UnitOfWork) -> Turn:
-            if not await uow.claim(update_id, user_id):
-                return Turn(None, 0, scenario_id, [], duplicate=True)
             if scenario is None:
                 return Turn(None, 0, scenario_id, [UNKNOWN])
             await uow.runs.abandon_active(user_id)
@@ -87,7 +85,7 @@ class Practice:
                 await uow.runs.end(run_id, state.outcome)
             return Turn(run_id, state.step, scenario.id, outputs, ended=ended)
 
-        return await self.store.run(user_id, work)
+        return await self.store.run(user_id, work, update_id=update_id)
 
     async def act(
         self,
@@ -114,8 +112,7 @@ class Practice:
                 known = await uow.users.get(user_id) is not None
             if run is None and not known:
                 return Turn(None, 0, None, [NO_RUN])  # unknown or deleted: keep nothing
-            if not await uow.claim(update_id, user_id):
-                return Turn(None, 0, None, [], duplicate=True)
+            await uow.claim(update_id, user_id)
             if run is None:
                 again = await self._debrief_again(uow, user_id, expect_run, expect_step)
                 return again or Turn(None, 0, None, [NO_RUN])
@@ -191,8 +188,7 @@ class Practice:
         that isn't finished or an answer already given changes nothing."""
 
         async def work(uow: UnitOfWork) -> Turn:
-            if not await uow.claim(update_id, user_id):
-                return Turn(None, 0, None, [], duplicate=True)
+            await uow.claim(update_id, user_id)
             run = await uow.runs.get(run_id)
             scenario = self.library.get(run.scenario_id) if run else None
             if (
@@ -257,30 +253,26 @@ class Practice:
 
     async def standing(
         self, user_id: int, now: datetime, days: int, *, update_id: int | None = None
-    ) -> Standing | None:
+    ) -> Standing:
         """The participant's progress, with the last `days` of check-ins, in one transaction
-        that also marks `update_id` (/progress's); None when that update was already applied."""
+        that also marks `update_id` (/progress's): `AlreadyApplied` when it already was."""
 
-        async def work(uow: UnitOfWork) -> Standing | None:
-            if not await uow.claim(update_id, user_id):
-                return None
+        async def work(uow: UnitOfWork) -> Standing:
             runs = await uow.runs.for_user(user_id)
             turns = await uow.turns.for_user(user_id)
             checked = await overview(uow, user_id, now, days)
             return Standing(summarise(runs, turns, now.date()), checked)
 
-        return await self.store.run(user_id, work)
+        return await self.store.run(user_id, work, update_id=update_id)
 
-    async def stop(self, user_id: int, *, update_id: int | None = None) -> bool | None:
-        """Leave the active scenario (kept, as abandoned); False if there was none, None when
-        `update_id` (marked in the same transaction) was already applied."""
+    async def stop(self, user_id: int, *, update_id: int | None = None) -> bool:
+        """Leave the active scenario (kept, as abandoned); False if there was none. Marks
+        `update_id` in the same transaction (`AlreadyApplied` when it already was)."""
 
-        async def work(uow: UnitOfWork) -> bool | None:
-            if not await uow.claim(update_id, user_id):
-                return None
+        async def work(uow: UnitOfWork) -> bool:
             return await uow.runs.abandon_active(user_id) is not None
 
-        return await self.store.run(user_id, work)
+        return await self.store.run(user_id, work, update_id=update_id)
 
     # ---- helpers -----------------------------------------------------------------------------
 

@@ -275,21 +275,19 @@ async def keep_typed_text(
 
 async def ask_to_erase(
     store: Store, user_id: int, now: datetime | None = None, *, update_id: int | None = None
-) -> str | None:
+) -> str:
     """Issue the nonce for a new erase confirmation (an older one stops working), marking
-    `update_id` (the /delete's) in the same transaction; None when it was already applied."""
+    `update_id` (the /delete's) in the same transaction: `AlreadyApplied` when it already was."""
     nonce = secrets.token_urlsafe(12)
     asked = now or utcnow()
 
-    async def work(uow: UnitOfWork) -> str | None:
-        if not await uow.claim(update_id, user_id):
-            return None
+    async def work(uow: UnitOfWork) -> str:
         await uow.session.execute(
             update(User).where(User.id == user_id).values(erase_nonce=nonce, erase_asked_at=asked)
         )
         return nonce
 
-    return await store.run(user_id, work)
+    return await store.run(user_id, work, update_id=update_id)
 
 
 async def cancel_erase(

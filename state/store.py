@@ -46,13 +46,13 @@ from sqlalchemy import Row, bindparam, delete, exists, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from state.db import migrate
 from state.db.models import Base, ProcessedUpdate, Run, Turn, User, utcnow
 from state.db.session import READ_ONLY, default_url, make_engine, safe_url
 from state.engine import RunState
+from state.errors import AlreadyApplied, AppliedUnconfirmed, StoreBusy
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -70,28 +70,6 @@ _SQLITE_BUSY_CODES = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED (primary codes)
 # error: I/O), and 25006 (read-only transaction: a standby).
 _SQLITE_REFUSED_CODES = {8, 10, 13, 14}
 _REFUSED_SQLSTATES = ("53", "58", "25006")
-
-
-class AlreadyApplied(Exception):
-    """The update this action was for is already applied (a redelivery the gate could not
-    see: two workers, or its read skipped with the database away). Raised by `Store.run` with
-    an `update_id` before the action does anything, so its transaction writes nothing; the
-    channel sends nothing for it."""
-
-
-class AppliedUnconfirmed(AlreadyApplied):
-    """A retry found its own update applied: the attempt before committed, but the answer to
-    the commit was lost (a connection dropped). The work is done once; the channel says so,
-    since the reply it would have sent wasn't."""
-
-
-class StoreBusy(RuntimeError):
-    """The database stayed contended through every retry (should not happen in practice)."""
-
-
-# What a caller sees when the database is down or failing, once the store's retries are spent
-# (a pool with every connection stuck raises SQLAlchemy's TimeoutError).
-UNAVAILABLE = (StoreBusy, DBAPIError, OSError, PoolTimeout)
 
 
 # ---- records ---------------------------------------------------------------------------------
@@ -488,16 +466,22 @@ class UnitOfWork:
         # PostgreSQL: whether the user row was there to lock (no row, no lock: the caller
         # must not go on as if serialised). None where nothing was looked up.
         self.user_known: bool | None = None
+        # Whether `Store.run`'s attempt before this one failed at its commit (the work done, the
+        # answer lost): an update found claimed then may be this work's own, committed unseen.
+        # A retry after a conflict earlier in the work finds a claim someone else's.
+        self.retry = False
         self.users = Users(session)
         self.runs = Runs(session)
         self.turns = Turns(session)
         self.updates = Updates(session)
 
-    async def claim(self, update_id: int | None, user_id: int | None) -> bool:
+    async def claim(self, update_id: int | None, user_id: int | None) -> None:
         """Mark the update applied in this transaction, so it is applied exactly once with
-        what the transaction does; False when it already was. Nothing to mark without an
-        update (the terminal player, the CLI, a job)."""
-        return update_id is None or await self.updates.claim(update_id, user_id)
+        what the transaction does. Raises `AlreadyApplied` when it already was
+        (`AppliedUnconfirmed` on a retry: state/errors.py), before the work changes anything.
+        Nothing to mark without an update (the terminal player, the CLI, a job)."""
+        if update_id is not None and not await self.updates.claim(update_id, user_id):
+            raise (AppliedUnconfirmed if self.retry else AlreadyApplied)(update_id)
 
 
 # ---- the store -------------------------------------------------------------------------------
@@ -572,7 +556,7 @@ class _Turns:
                 self._holder = None
 
 
-async def _claim(uow: UnitOfWork, update_id: int, user_id: int | None, ensured: bool) -> bool:
+async def _claim(uow: UnitOfWork, update_id: int, user_id: int | None, ensured: bool) -> None:
     """`UnitOfWork.claim`, for `Store.run`: an action that makes no user row (`ensure_user=False`)
     marks nothing for someone unknown (a stranger's press, or after /delete), as the gate's
     mark doesn't: the processed update would name a user who isn't there."""
@@ -581,8 +565,8 @@ async def _claim(uow: UnitOfWork, update_id: int, user_id: int | None, ensured: 
         if known is None:
             known = await uow.users.get(user_id) is not None
         if not known:
-            return True
-    return await uow.claim(update_id, user_id)
+            return
+    await uow.claim(update_id, user_id)
 
 
 class Store:
@@ -703,17 +687,21 @@ class Store:
         With `update_id` (the Telegram update the action answers), the update is marked applied
         first in the same transaction, so it is applied exactly once with what `fn` does;
         `AlreadyApplied` when it already was (nothing is done), `AppliedUnconfirmed` when a retry
-        finds that its own earlier attempt was."""
+        finds that its own earlier attempt was (state/errors.py). `fn` may claim later itself
+        (`uow.claim`), with the same outcome."""
 
-        tries = 0
+        committing = False  # the attempt before failed at its commit, which may have landed
 
         async def once() -> T:
-            nonlocal tries
-            tries += 1
+            nonlocal committing
+            unseen, committing = committing, False
             async with self.transaction(user_id, ensure_user=ensure_user) as uow:
-                if update_id is not None and not await _claim(uow, update_id, user_id, ensure_user):
-                    raise (AlreadyApplied if tries == 1 else AppliedUnconfirmed)(update_id)
-                return await fn(uow)
+                uow.retry = unseen
+                if update_id is not None:
+                    await _claim(uow, update_id, user_id, ensure_user)
+                result = await fn(uow)
+                committing = True
+            return result
 
         try:
             return await self._retried(once, attempts)

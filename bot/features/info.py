@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
 from bot.consent import has_consented
+from bot.context import applying
 from bot.render import MOVE_WORDS, STYLE_MARK, Outgoing
 from bot.replies import reply
 from bot.services import services
@@ -80,11 +81,8 @@ async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     svc = services(context)
     standing = await svc.practice.standing(
-        user.id, datetime.now(UTC), CHART_DAYS, update_id=update.update_id
+        user.id, datetime.now(UTC), CHART_DAYS, update_id=applying(update, context)
     )
-    context.marked = True  # type: ignore[attr-defined]  # in the read's transaction
-    if standing is None:  # already answered (a redelivery the gate could not see)
-        return
     p, checked = standing.practice, standing.checkins
     if not p.started and not checked.total:
         await reply(

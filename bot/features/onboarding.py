@@ -71,10 +71,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         refusal = await dead_link(context, link, user.id) if link is not None else None
         # The Telegram id alone, so the update gate can recognise this user's redeliveries;
         # this update is marked with it.
-        met = await services(context).onboarding.meet(user.id, update_id=update.update_id)
-        context.marked = True  # type: ignore[attr-defined]
-        if not met:  # already applied
-            return
+        await services(context).onboarding.meet(user.id, update_id=applying(update, context))
         messages = [Outgoing(refusal)] if refusal else []
         keep = payload if link is not None and refusal is None else None
         messages.append(Outgoing(WELCOME, consent_keyboard(keep)))

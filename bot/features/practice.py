@@ -70,8 +70,6 @@ async def open_scenario(
     turn = await svc.practice.begin(
         user.id, scenario_id, random.randrange(1 << 30), update_id=applying(update, context)
     )
-    if turn.duplicate:
-        return
     await reply(
         update,
         context,
@@ -157,9 +155,6 @@ async def on_choice(
 ) -> None:
     query, _ = pressed(update)
     turn = await _act(update, context, Choose(data.choice), data, data.node)
-    if turn.duplicate:
-        await answer(query)
-        return
     expired = (
         turn.outputs
         and isinstance(turn.outputs[0], Notice)
@@ -196,9 +191,8 @@ async def on_after(
     """A button after an exposure run's debrief: anxiety again, then how it compared."""
     _, user_id = pressed(update)
     turn = await services(context).practice.after(
-        user_id, data.run_id, data.stage, data.value, update_id=update.update_id
+        user_id, data.run_id, data.stage, data.value, update_id=applying(update, context)
     )
-    context.marked = True  # type: ignore[attr-defined]
     await _answered(update, context, turn)
 
 
@@ -212,16 +206,14 @@ async def _act(
     """Apply a pressed button to the user's run, refused unless the run and step (and, for a
     choice, the node) are the ones it was drawn for; the step claims the update's id."""
     _, user_id = pressed(update)
-    turn = await services(context).practice.act(
+    return await services(context).practice.act(
         user_id,
         inp,
-        update_id=update.update_id,
+        update_id=applying(update, context),
         expect_run=data.run_id,
         expect_step=data.step,
         expect_node=node,
     )
-    context.marked = True  # type: ignore[attr-defined]
-    return turn
 
 
 async def _answered(update: Update, context: ContextTypes.DEFAULT_TYPE, turn: Turn) -> None:
@@ -229,9 +221,6 @@ async def _answered(update: Update, context: ContextTypes.DEFAULT_TYPE, turn: Tu
     changes; an applied one takes the buttons off the pressed message and shows what's next."""
     query = update.callback_query
     assert query is not None
-    if turn.duplicate:
-        await answer(query)
-        return
     first = turn.outputs[0] if turn.outputs else None
     if isinstance(first, Notice) and first.kind in ("invalid-choice", "ended"):
         await answer(query, first.text)
@@ -299,10 +288,7 @@ async def on_text(update: Update, context: BotContext) -> None:
             continue  # the gate found the text isn't this feature's: no read to ask again
         if await hook(update, context, message.text):
             return
-    turn = await svc.practice.act(user.id, Reply(message.text), update_id=update.update_id)
-    context.marked = True
-    if turn.duplicate:
-        return
+    turn = await svc.practice.act(user.id, Reply(message.text), update_id=applying(update, context))
     if turn.run_id is None:
         await reply(
             update,
@@ -329,10 +315,7 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     if user is None:
         return
-    stopped = await services(context).practice.stop(user.id, update_id=update.update_id)
-    context.marked = True  # type: ignore[attr-defined]
-    if stopped is None:  # already applied
-        return
+    stopped = await services(context).practice.stop(user.id, update_id=applying(update, context))
     text = (
         "Stopped. Your progress is kept. /practice when you'd like another go."
         if stopped

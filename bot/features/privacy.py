@@ -210,10 +210,9 @@ async def delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     if user is None:
         return
-    nonce = await ask_to_erase(services(context).store, user.id, update_id=update.update_id)
-    context.marked = True  # type: ignore[attr-defined]
-    if nonce is None:  # already applied: its confirmation is out
-        return
+    nonce = await ask_to_erase(
+        services(context).store, user.id, update_id=applying(update, context)
+    )
     keyboard = InlineKeyboardMarkup(
         [
             [

@@ -24,7 +24,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot import callbacks
 from bot.context import BotContext
 from bot.services import services
-from state.store import UNAVAILABLE
+from state.errors import UNAVAILABLE
 
 log = logging.getLogger(__name__)
 GATE_TIMEOUT = 5.0  # seconds; a read takes milliseconds, so longer means the database is stuck

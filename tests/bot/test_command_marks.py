@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from offline import Chat
+from state.errors import AlreadyApplied
 
 
 async def seen(store, update_id: int, user_id: int) -> bool:
@@ -39,7 +40,10 @@ async def test_a_command_already_applied_is_not_applied_again(consented, bot_env
     (two workers at once, or the gate's read skipped while the database was unreachable)."""
     chat, svc = consented, bot_env[0].bot_data["services"]
     update = await chat.send("/delete")
-    assert await svc.practice.stop(chat.user_id, update_id=update.update_id) is None
-    assert await svc.onboarding.meet(chat.user_id, update_id=update.update_id) is False
+    with pytest.raises(AlreadyApplied):
+        await svc.practice.stop(chat.user_id, update_id=update.update_id)
+    with pytest.raises(AlreadyApplied):
+        await svc.onboarding.meet(chat.user_id, update_id=update.update_id)
     now = datetime.now(UTC)
-    assert await svc.practice.standing(chat.user_id, now, 14, update_id=update.update_id) is None
+    with pytest.raises(AlreadyApplied):
+        await svc.practice.standing(chat.user_id, now, 14, update_id=update.update_id)

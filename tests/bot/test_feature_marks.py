@@ -12,7 +12,7 @@ import pytest
 from bot import callbacks
 from offline import Chat
 from state import groups as core
-from state.store import AlreadyApplied
+from state.errors import AlreadyApplied
 
 LEADER, MEMBER = 2000, 3001
 

@@ -8,7 +8,7 @@ from telegram import Update
 
 from bot.app import UNCONFIRMED, on_error
 from offline import RecordingRequest, make_bot, text_message
-from state.store import AlreadyApplied, AppliedUnconfirmed
+from state.errors import AlreadyApplied, AppliedUnconfirmed
 
 CHAT = 5151
 

@@ -7,11 +7,13 @@ import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
 
 from scenarios.library import Library
 from scenarios.model import Choice, Scenario
 from state.engine import Ask, Choose, Debrief, Feedback, Notice, Output, Reply
+from state.errors import AlreadyApplied
 from state.practice import Practice, Turn
 from state.store import Store
 
@@ -45,7 +47,7 @@ async def test_real_scenario_round_trip(store: Store, real_library: Library) -> 
     assert ask.node == "call" and {"facts", "maybe", "snap"} <= {o.id for o in ask.options}
 
     turn = await practice.act(USER, Choose("facts"), expect_run=first.run_id, expect_step=0)
-    assert turn.step == 1 and not turn.duplicate and not turn.ended
+    assert turn.step == 1 and not turn.ended
     feedback = next(o for o in turn.outputs if isinstance(o, Feedback))
     assert _ask(turn.outputs).node == "guilt"
 
@@ -84,14 +86,15 @@ async def test_redelivered_update_is_not_applied_twice(
     practice = Practice(store, write_library(family__loop=texts["loop"]))
     await practice.begin(USER, "family/loop", seed=0)
     first = await practice.act(USER, Choose("again"), update_id=1001)
-    again = await practice.act(USER, Choose("again"), update_id=1001)
-    assert first.step == 1 and not first.duplicate
-    assert again.duplicate and again.outputs == []
+    with pytest.raises(AlreadyApplied):
+        await practice.act(USER, Choose("again"), update_id=1001)
+    assert first.step == 1
     # The same update delivered twice at the same moment: still applied once.
     both = await asyncio.gather(
-        *(practice.act(USER, Choose("again"), update_id=1002) for _ in range(2))
+        *(practice.act(USER, Choose("again"), update_id=1002) for _ in range(2)),
+        return_exceptions=True,
     )
-    assert sorted(t.duplicate for t in both) == [False, True]
+    assert sorted(type(t).__name__ for t in both) == ["AlreadyApplied", "Turn"]
     runs, turns = await _snapshot(store, USER)
     assert runs[0][4]["step"] == 2 and len(turns) == 2
 
@@ -125,7 +128,7 @@ async def test_old_button_after_delete_keeps_nothing(store: Store, real_library:
     old = await practice.act(
         USER, Choose("facts"), update_id=4242, expect_run=first.run_id, expect_step=0
     )
-    assert _notice(old).kind == "ended" and old.run_id is None and not old.duplicate
+    assert _notice(old).kind == "ended" and old.run_id is None
 
     async def left(uow) -> tuple:
         seen, _ = await uow.updates.gate(4242, USER)

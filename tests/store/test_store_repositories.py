@@ -303,3 +303,39 @@ async def test_a_retry_that_finds_its_own_commit_landed_says_it_is_unconfirmed(
     with pytest.raises(AlreadyApplied) as plain:  # a later redelivery is a plain one
         await store.run(BIG_ID, work, update_id=424242)
     assert type(plain.value) is AlreadyApplied and done == [1]
+
+
+async def test_a_retry_after_a_conflict_before_the_commit_finds_a_plain_redelivery(
+    store: Store,
+) -> None:
+    """The first attempt fails in its work (a conflict: nothing committed), and the same update,
+    delivered to another worker, is applied before the retry: what the retry finds is a plain
+    redelivery, whose reply the other worker sent, not its own commit gone unseen."""
+    from contextlib import asynccontextmanager
+
+    from state.errors import AlreadyApplied
+
+    real, attempts = store.transaction, []
+
+    @asynccontextmanager
+    async def conflict_then_another_worker(*args, **kwargs):
+        attempts.append(1)
+        try:
+            async with real(*args, **kwargs) as uow:
+                yield uow
+        except DBAPIError:
+            async with real(BIG_ID) as other:  # the other worker applies the same update
+                await other.updates.claim(434343, BIG_ID)
+            raise
+
+    async def work(uow: UnitOfWork) -> None:
+        if len(attempts) == 1:
+            raise DBAPIError("UPDATE", {}, ConnectionResetError(), connection_invalidated=True)
+
+    store.transaction = conflict_then_another_worker  # type: ignore[method-assign]
+    try:
+        with pytest.raises(AlreadyApplied) as found:
+            await store.run(BIG_ID, work, update_id=434343)
+    finally:
+        store.transaction = real  # type: ignore[method-assign]
+    assert type(found.value) is AlreadyApplied and len(attempts) == 2
