@@ -251,11 +251,10 @@ class Practice:
         """The run the user is in, if any (for "Continue" on the menu): a read."""
         return await self.store.read(lambda uow: uow.runs.active(user_id))
 
-    async def standing(
-        self, user_id: int, now: datetime, days: int, *, update_id: int | None = None
-    ) -> Standing:
-        """The participant's progress, with the last `days` of check-ins, in one transaction
-        that also marks `update_id` (/progress's): `AlreadyApplied` when it already was."""
+    async def standing(self, user_id: int, now: datetime, days: int) -> Standing:
+        """The participant's progress, with the last `days` of check-ins: a read. It marks no
+        update: /progress is marked by the gate after its reply went, so a crash before the
+        reply leaves it to a redelivery, which answers again."""
 
         async def work(uow: UnitOfWork) -> Standing:
             runs = await uow.runs.for_user(user_id)
@@ -263,7 +262,7 @@ class Practice:
             checked = await overview(uow, user_id, now, days)
             return Standing(summarise(runs, turns, now.date()), checked)
 
-        return await self.store.run(user_id, work, update_id=update_id)
+        return await self.store.read(work)
 
     async def stop(self, user_id: int, *, update_id: int | None = None) -> bool:
         """Leave the active scenario (kept, as abandoned); False if there was none. Marks

@@ -9,7 +9,6 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
 from bot.consent import has_consented
-from bot.context import applying
 from bot.render import MOVE_WORDS, STYLE_MARK, Outgoing
 from bot.replies import reply
 from bot.services import services
@@ -80,9 +79,9 @@ async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, context, [Outgoing(NO_PROGRESS)])
         return
     svc = services(context)
-    standing = await svc.practice.standing(
-        user.id, datetime.now(UTC), CHART_DAYS, update_id=applying(update, context)
-    )
+    # A read: the gate marks the update after the reply, so a crash before it is answered
+    # again on redelivery (twice is harmless; a reply lost to a mark made first is not).
+    standing = await svc.practice.standing(user.id, datetime.now(UTC), CHART_DAYS)
     p, checked = standing.practice, standing.checkins
     if not p.started and not checked.total:
         await reply(

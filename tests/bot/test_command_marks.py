@@ -3,11 +3,11 @@ a step does, instead of the gate's second write after it."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import asyncio
 
 import pytest
 
-from offline import Chat
+from offline import Chat, text_message
 from state.errors import AlreadyApplied
 
 
@@ -16,7 +16,7 @@ async def seen(store, update_id: int, user_id: int) -> bool:
         return (await uow.updates.gate(update_id, user_id))[0]
 
 
-@pytest.mark.parametrize("command", ["/progress", "/stop", "/delete"])
+@pytest.mark.parametrize("command", ["/stop", "/delete"])
 async def test_the_command_and_its_mark_are_one_write(consented, bot_env, begins, command):
     chat, store = consented, bot_env[2]
     begins.clear()
@@ -44,6 +44,37 @@ async def test_a_command_already_applied_is_not_applied_again(consented, bot_env
         await svc.practice.stop(chat.user_id, update_id=update.update_id)
     with pytest.raises(AlreadyApplied):
         await svc.onboarding.meet(chat.user_id, update_id=update.update_id)
-    now = datetime.now(UTC)
-    with pytest.raises(AlreadyApplied):
-        await svc.practice.standing(chat.user_id, now, 14, update_id=update.update_id)
+
+
+async def test_progress_is_marked_after_its_reply_so_a_crash_before_it_loses_nothing(
+    consented, bot_env, begins
+):
+    """/progress only reads: it claims nothing in its own transaction, and the gate marks it
+    once the reply went. A crash between its read and its reply (the task cancelled, as when the
+    process stops) leaves it unmarked, and a redelivery answers; after that, one is skipped."""
+    chat, store = consented, bot_env[2]
+    update = {
+        "update_id": 777001,
+        "message": text_message(777001, chat.chat, chat.user, "/progress"),
+    }
+    real = chat.request.answer
+
+    async def crash_at_the_reply(name, params):
+        if name == "sendMessage":
+            raise asyncio.CancelledError
+        return await real(name, params)
+
+    chat.request.answer = crash_at_the_reply  # type: ignore[method-assign]
+    with pytest.raises(asyncio.CancelledError):
+        await chat.feed(update)
+    chat.request.answer = real  # type: ignore[method-assign]
+    assert not await seen(store, 777001, chat.user_id)
+
+    begins.clear()
+    await chat.feed(update)  # the redelivery: answered
+    assert "Nothing yet" in chat.request.texts()[-1]
+    assert begins == ["BEGIN", "BEGIN", "BEGIN IMMEDIATE"]  # the gate's read, /progress's, the mark
+    assert await seen(store, 777001, chat.user_id)
+    chat.request.clear()
+    await chat.feed(update)  # once answered and marked, a redelivery is skipped
+    assert chat.request.texts() == []
