@@ -56,13 +56,12 @@ def caption(card: dict) -> str:
 
 
 async def _card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Card:
-    """This week's card and the groups it could go to, in one transaction, which marks the
-    update."""
+    """This week's card and the groups it could go to: a read. The gate marks the update after
+    the card (or the PDF, or the question) went out, so a crash before that is answered on
+    redelivery; twice is harmless, a card lost to a mark made first is not."""
     user = update.effective_user
     assert user is not None
-    return await services(context).checkins.week_card(
-        user.id, datetime.now(UTC), update_id=applying(update, context)
-    )
+    return await services(context).checkins.week_card(user.id, datetime.now(UTC))
 
 
 async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -242,10 +242,9 @@ class Checkins:
 
     # ---- the diary card ----------------------------------------------------------------------
 
-    async def week_card(
-        self, user_id: int, now: datetime | None = None, *, update_id: int | None = None
-    ) -> Card:
-        """This week's card and the groups it could go to."""
+    async def week_card(self, user_id: int, now: datetime | None = None) -> Card:
+        """This week's card and the groups it could go to: a read, which marks no update (the
+        gate marks /week after the card went out, so a crash before it is answered again)."""
         at = _now(now)
 
         async def work(uow: UnitOfWork) -> Card:
@@ -253,7 +252,7 @@ class Checkins:
             found = tuple(g for g, _ in await groups.member_groups(uow, user_id))
             return Card(summaries.card_data(week, self.program), found)
 
-        return await self.store.run(user_id, work, update_id=update_id)
+        return await self.store.read(work)
 
     async def send_card(
         self,
