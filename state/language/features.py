@@ -11,7 +11,9 @@ classes apart) and L2-normalises them together, so a long message doesn't outvot
 one. The indicators (a rule's hit, a negation, a past marker, the coach's skill markers) are not
 normalised: where a rule is certain, the model learns to trust it; where it misfires, it learns
 that too. The crisis reader also gets the words a negator governs as tokens of their own
-("n_hurt"), so "i'd never hurt myself" needn't look like "i'll hurt myself" with one more word.
+("n_hurt"), so "i'd never hurt myself" needn't look like "i'll hurt myself" with one more word,
+and what the message is about (`meaning`): the mean of its word pieces' vectors, distilled from a
+sentence encoder, so a phrasing nobody here wrote still lands near the ones that were.
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
 from state import crisis
+from state.language import meaning
 
 WORD_NGRAMS = (1, 3)
 CHAR_NGRAMS = (2, 5)
@@ -28,6 +33,7 @@ RAW_NGRAMS = (1, 4)
 NEGATED = "n_"  # a word a negator governs (crisis.negated_words), as an extra token
 NEGATION_MARK = "|"
 CRISIS_WINDOW = 320  # characters per scored window of a long message (see windows())
+MEANING_SCALE = 1.0  # the meaning vector's length beside the n-grams' (unit) one
 
 _TOKEN = re.compile(r"[a-z0-9']+|[!?]")
 _SENTENCE_END = re.compile(r"(?<=[.!?\n])\s+")
@@ -45,6 +51,8 @@ class Features:
     words: tuple[str, ...]  # tokens of the normalised text
     flags: dict[str, float]  # used as they are
     raw: str = ""  # the reply as typed, for raw character n-grams (the coach only)
+    # what the message is about (`meaning.Pieces.mean`), used as it is (the crisis reader only)
+    meaning: np.ndarray | None = None
 
     @property
     def grams(self) -> frozenset[str]:
@@ -99,11 +107,14 @@ def crisis_features_of(t: str, hit: crisis.CrisisResult) -> Features:
         flags["rule:" + (hit.rule or "?")] = 1.0
         flags[f"tier:{hit.tier}"] = 1.0
         flags["cat:" + (hit.category or "?")] = 1.0
+    words = tokens(t)
+    about = meaning.shipped().about(t) * MEANING_SCALE
     scoped = crisis.negated_words(t)
     if not scoped:
-        return Features(tokens(t), flags)
+        return Features(words, flags, meaning=about)
     # after a separator, so no n-gram spans the message and its negated words
-    return Features(tokens(t) + (NEGATION_MARK,) + tuple(NEGATED + w for w in scoped), flags)
+    negated = (NEGATION_MARK,) + tuple(NEGATED + w for w in scoped)
+    return Features(words + negated, flags, meaning=about)
 
 
 def sentences(text: str) -> list[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -20,13 +20,15 @@ from typing import Any
 import numpy as np
 
 from state.language.features import WORD_NGRAMS, Features, char_grams, raw_grams, word_grams
+from state.language.files import MODELS, ModelMissing
 
-MODELS = Path(__file__).resolve().parent / "models"
+__all__ = ["MODELS", "LinearModel", "ModelMissing", "load", "shipped"]
 WORD_CACHE = 50_000  # distinct words remembered per model
+MEANING = "meaning:"  # the columns of `Features.meaning`, in order: meaning:000, meaning:001, ...
 
 
-class ModelMissing(RuntimeError):
-    """The shipped model file is absent or unreadable: run `rehearse train`."""
+def meaning_columns(dims: int) -> list[str]:
+    return [f"{MEANING}{k:03d}" for k in range(dims)]
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,15 @@ class LinearModel:
     # (bounded, see WORD_CACHE)
     _word_columns: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
     _phrase_columns: dict[tuple[str, ...], int] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def _meaning(self) -> slice | None:
+        """The weight rows of `Features.meaning`, contiguous; None if the model has none."""
+        start = self.index.get(MEANING + "000")
+        if start is None:
+            return None
+        dims = sum(1 for k in self.index if k.startswith(MEANING))
+        return slice(start, start + dims)
 
     def columns_of_word(self, word: str) -> tuple[int, ...]:
         cols = self._word_columns.get(word)
@@ -94,7 +105,11 @@ class LinearModel:
         if norm:
             values = values / norm
         cols = grams + [i for i, _ in flags]
-        return cols, np.concatenate([values, np.array([v for _, v in flags], dtype=np.float64)])
+        parts = [values, np.array([v for _, v in flags], dtype=np.float64)]
+        if features.meaning is not None and self._meaning is not None:
+            cols += range(self._meaning.start, self._meaning.stop)
+            parts.append(features.meaning)
+        return cols, np.concatenate(parts)
 
     def probabilities(self, features: Features) -> dict[str, float]:
         """Softmax over the classes (multinomial logistic regression)."""
@@ -127,6 +142,11 @@ class LinearModel:
         if on:
             f_row, f_col, f_value = map(np.array, zip(*on, strict=True))
             np.add.at(logits, f_row, self.weights[f_col] * f_value[:, None])
+        if self._meaning is not None:
+            about = [(r, f.meaning) for r, f in enumerate(many) if f.meaning is not None]
+            if about:
+                rows, vectors = zip(*about, strict=True)
+                logits[list(rows)] += np.stack(vectors) @ self.weights[self._meaning]
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
         exp /= exp.sum(axis=1, keepdims=True)

@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from state import coach, crisis
-from state.language import features
+from state.language import features, meaning
 from state.language.data import NONE, Example, crisis_examples, style_examples
 from state.language.features import Features
-from state.language.model import MODELS, LinearModel
+from state.language.model import MODELS, LinearModel, meaning_columns
 from state.language.screen import Thresholds, decide, probability
 
 RECIPE = {  # part of the version: change it and the version changes
@@ -32,6 +32,9 @@ RECIPE = {  # part of the version: change it and the version changes
     # 0.923 without, at the same limits)
     "negation_scope": features.NEGATED,
     "cues": list(crisis.CUE_NAMES),  # the crisis model's context features
+    # the crisis model's meaning features: the word-piece vectors (their file's digest) and
+    # their scale
+    "meaning": [meaning.shipped().digest, features.MEANING_SCALE],
     "min_df": 2,
     # the models whose n-grams are weighted by how well they tell the classes apart, besides
     # idf (`_class_ratio`), cross-validated: style accuracy 0.874 -> 0.880 at C=32 (smoothing
@@ -78,9 +81,9 @@ def version(name: str, examples: Sequence[Example]) -> str:
 def _vocabulary(
     feats: list[Features], labels: list[str], by_class: bool
 ) -> tuple[dict[str, int], np.ndarray]:
-    """Columns (n-grams seen in at least min_df messages, then every flag) and each one's weight:
-    the n-gram's idf, times 1 + how well it tells a class from the rest when `by_class`; 0 for
-    the flags, which are used as they are."""
+    """Columns (n-grams seen in at least min_df messages, then every flag, then the meaning's
+    dimensions) and each one's weight: the n-gram's idf, times 1 + how well it tells a class
+    from the rest when `by_class`; 0 for the flags and the meaning, which are used as they are."""
     df: Counter[str] = Counter()
     in_class: dict[str, Counter[str]] = {k: Counter() for k in sorted(set(labels))}
     for f, label in zip(feats, labels, strict=True):
@@ -93,8 +96,9 @@ def _vocabulary(
     weight = np.array([math.log((1 + n) / (1 + df[g])) + 1.0 for g in kept])
     if by_class:
         weight *= 1.0 + _class_ratio(kept, df, in_class, Counter(labels))
-    index = {name: i for i, name in enumerate(kept + flags)}
-    return index, np.concatenate([weight, np.zeros(len(flags))])
+    dense = meaning_columns(len(feats[0].meaning)) if feats[0].meaning is not None else []
+    index = {name: i for i, name in enumerate(kept + flags + dense)}
+    return index, np.concatenate([weight, np.zeros(len(flags) + len(dense))])
 
 
 def _class_ratio(

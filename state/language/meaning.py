@@ -1,0 +1,106 @@
+"""What a message is about, beyond its exact words: a static vector per word piece.
+
+The n-gram model knows the words it was trained on: "a gun to my head" and "shoot myself" share
+none, and a phrasing nobody here wrote is read by its words alone. A sentence encoder
+(all-MiniLM-L6-v2) places such messages near each other, but running it needs torch and tens of
+milliseconds. So each of its word pieces was run through it once, alone, as model2vec does, and
+the outputs are shipped in `models/pieces.npz` (`state.language.distill` made it).
+A message's meaning is then the mean of its pieces' vectors: a few dictionary look-ups and one
+small sum, no download and no torch at run time. The crisis model weighs it beside the n-grams.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from state.language.files import MODELS, ModelMissing
+
+PIECES = MODELS / "pieces.npz"
+CONTINUATION = "##"  # WordPiece's mark for a piece inside a word
+MAX_WORD = 100  # longer words are BERT's [UNK]: no piece
+WORD_CACHE = 50_000  # distinct words remembered
+# BERT's basic tokenizer on lower-case ASCII (what `normalise` returns): runs of letters and
+# digits, and each other character alone
+_WORDS = re.compile(r"[a-z0-9]+|[^\sa-z0-9]")
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """The word pieces of BERT's uncased vocabulary (ASCII ones: `normalise` returns ASCII) and
+    each one's vector."""
+
+    index: dict[str, int] = field(repr=False)
+    vectors: np.ndarray = field(repr=False)  # (pieces, dims), float32 (stored as int8)
+    digest: str = ""  # of the file: part of the crisis model's recipe
+    _words: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
+
+    @property
+    def dims(self) -> int:
+        return int(self.vectors.shape[1])
+
+    def pieces(self, word: str) -> tuple[int, ...]:
+        """WordPiece, greedy longest match first (BERT's tokenizer), of one word."""
+        got = self._words.get(word)
+        if got is None:
+            if len(self._words) >= WORD_CACHE:  # unbounded input mustn't grow memory
+                self._words.clear()
+            self._words[word] = got = tuple(self._word_pieces(word))
+        return got
+
+    def _word_pieces(self, word: str) -> list[int]:
+        if not word or len(word) > MAX_WORD:
+            return []
+        out, start, get = [], 0, self.index.get
+        while start < len(word):
+            for end in range(len(word), start, -1):
+                i = get(word[start:end] if start == 0 else CONTINUATION + word[start:end])
+                if i is not None:
+                    out.append(i)
+                    start = end
+                    break
+            else:
+                return []  # a character no piece holds: the whole word is [UNK], as in BERT
+        return out
+
+    def about(self, normalised: str) -> np.ndarray:
+        """What a normalised message is about: its words split as BERT splits them."""
+        return self.mean(_WORDS.findall(normalised))
+
+    def mean(self, words: Sequence[str]) -> np.ndarray:
+        """The unit-length mean of the words' piece vectors; zeros for a message with none."""
+        ids = [i for w in words for i in self.pieces(w)]
+        if not ids:
+            return np.zeros(self.dims)
+        v = self.vectors[ids].sum(axis=0, dtype=np.float64)
+        norm = float(np.sqrt(v @ v))
+        return v / norm if norm else v
+
+
+def load(path: Path = PIECES) -> Pieces:
+    try:
+        raw = path.read_bytes()
+        with np.load(path, allow_pickle=False) as data:
+            tokens = data["tokens"].tolist()
+            vectors = data["vectors"].astype(np.float32) * float(data["scale"])
+    except (OSError, KeyError, ValueError) as exc:
+        raise ModelMissing(
+            f"{path.name}: can't read the word-piece vectors; see state/language/distill.py"
+        ) from exc
+    return Pieces(
+        index={t: i for i, t in enumerate(tokens)},
+        vectors=vectors,
+        digest=hashlib.sha256(raw).hexdigest()[:12],
+    )
+
+
+@cache
+def shipped() -> Pieces:
+    """The vectors the project ships, loaded once per process."""
+    return load()
