@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import cache
-from itertools import chain
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +44,9 @@ class LinearModel:
     # (bounded, see WORD_CACHE)
     _word_columns: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
     _phrase_columns: dict[tuple[str, ...], int] = field(default_factory=dict, repr=False)
+    # the same columns as arrays, for `probabilities_of`: a long message's rows are joined by
+    # one np.concatenate instead of one Python set per row (bounded alike)
+    _word_arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def columns_of_word(self, word: str) -> tuple[int, ...]:
         cols = self._word_columns.get(word)
@@ -55,6 +57,21 @@ class LinearModel:
             grams = char_grams(word) + word_grams((word,))
             cols = tuple(i for i in map(get, grams) if i is not None)
             self._word_columns[word] = cols
+        return cols
+
+    @cached_property
+    def idf_weights(self) -> np.ndarray:
+        """idf times the weights: `probabilities_of` gathers one matrix, not a vector and one."""
+        return self.idf[:, None] * self.weights
+
+    def array_of_word(self, word: str) -> np.ndarray:
+        """`columns_of_word` as an array (remembered apart: the single-row path reads tuples)."""
+        cols = self._word_arrays.get(word)
+        if cols is None:
+            if len(self._word_arrays) >= WORD_CACHE:
+                self._word_arrays.clear()
+            cols = np.array(self.columns_of_word(word), dtype=np.int64)
+            self._word_arrays[word] = cols
         return cols
 
     def _phrases(self) -> dict[tuple[str, ...], int]:
@@ -107,25 +124,52 @@ class LinearModel:
 
     def probabilities_of(self, many: list[Features]) -> list[dict[str, float]]:
         """`probabilities` of several messages (a long message's windows) at once: numpy's fixed
-        cost per call (a gather, a norm, a product) is paid once, not once per window."""
+        cost per call (a gather, a norm, a product) is paid once, not once per window.
+
+        Each row's n-gram columns are gathered with their repeats (a character n-gram of many
+        words, a word of several phrases) into one array, keyed by row, and one sort finds the
+        distinct (row, column) pairs: a Python set per row cost twice as much."""
         if len(many) < 2:  # most messages are one window: the plain product costs less
             return [self.probabilities(f) for f in many]
-        n = len(many)
-        grams, flags = zip(*map(self.columns, many), strict=True)
-        sizes = np.fromiter(map(len, grams), dtype=np.intp, count=n)
-        cols = np.fromiter(chain.from_iterable(grams), dtype=np.intp, count=int(sizes.sum()))
-        row = np.repeat(np.arange(n), sizes)  # the message each n-gram column belongs to
-        values = self.idf[cols]
+        n, size = len(many), len(self.idf)
+        parts: list[np.ndarray] = []
+        per_row: list[int] = []  # how many of `parts` each row has
+        flags: list[tuple[int, int, float]] = []  # (row, column, value) of the known flags
+        arrays, spell, get = self._word_arrays.get, self.array_of_word, self.index.get
+        phrases = self._phrases().get
+        for r, features in enumerate(many):
+            words = features.words
+            found = [a if (a := arrays(w)) is not None else spell(w) for w in set(words)]
+            grams = [
+                i
+                for n_words in range(2, WORD_NGRAMS[1] + 1)
+                for i in map(phrases, zip(*(words[k:] for k in range(n_words)), strict=False))
+                if i is not None
+            ]
+            if features.raw:
+                grams += [i for i in map(get, raw_grams(features.raw)) if i is not None]
+            found.append(np.array(grams, dtype=np.int64))
+            parts += found
+            per_row.append(len(found))
+            flags += [(r, i, v) for k, v in features.flags.items() if (i := get(k)) is not None]
+        lengths = np.fromiter(map(len, parts), dtype=np.intp, count=len(parts))
+        row_of_part = np.repeat(np.arange(n, dtype=np.int64), per_row)
+        keys = np.repeat(row_of_part, lengths) * size + np.concatenate(parts)
+        keys.sort()
+        if keys.size:
+            keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
+        row, cols = np.divmod(keys, size)
+        values = np.take(self.idf, cols)  # np.take: several times faster than idf[cols]
         norms = np.sqrt(np.bincount(row, weights=values * values, minlength=n))
-        values = values / np.where(norms > 0, norms, 1.0)[row]
         logits = np.tile(self.intercept, (n, 1))
         if cols.size:
+            sizes = np.bincount(row, minlength=n)
             filled = sizes > 0  # a row's sum runs to the next filled row's first column
             starts = (np.cumsum(sizes) - sizes)[filled]
-            logits[filled] += np.add.reduceat(self.weights[cols] * values[:, None], starts)
-        on = [(r, i, v) for r, known in enumerate(flags) for i, v in known]
-        if on:
-            f_row, f_col, f_value = map(np.array, zip(*on, strict=True))
+            sums = np.add.reduceat(np.take(self.idf_weights, cols, axis=0), starts)
+            logits[filled] += sums / np.where(norms > 0, norms, 1.0)[filled, None]
+        if flags:
+            f_row, f_col, f_value = map(np.array, zip(*flags, strict=True))
             np.add.at(logits, f_row, self.weights[f_col] * f_value[:, None])
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
