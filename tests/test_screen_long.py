@@ -22,11 +22,36 @@ from state.language.model import LinearModel, shipped
 from state.language.screen import MODEL, Reading, decide, screen, thresholds
 
 
+def reference_windows(text: str) -> list[str]:
+    """`features.windows` as it was written before `window_parts`: the windows are the same."""
+    if len(text) <= features.CRISIS_WINDOW:
+        return [text]
+    out: list[str] = []
+    current = ""
+    for sentence in features._SENTENCE_END.split(text):
+        while len(sentence) > features.CRISIS_WINDOW:
+            cut = sentence.rfind(" ", features.CRISIS_WINDOW // 2, features.CRISIS_WINDOW)
+            cut = cut if cut > 0 else features.CRISIS_WINDOW
+            if current:
+                out.append(current)
+                current = ""
+            out.append(sentence[:cut])
+            sentence = sentence[cut:].lstrip()
+        if current and len(current) + 1 + len(sentence) > features.CRISIS_WINDOW:
+            out.append(current)
+            current = sentence
+        else:
+            current = f"{current} {sentence}" if current else sentence
+    if current:
+        out.append(current)
+    return out
+
+
 def reference_read(model: LinearModel, text: str) -> Reading:
     """`screen.read` written plainly: no batching, no reuse between windows and sentences."""
     rule, substances = NO_CRISIS, False
     window: list[dict[str, float]] = []
-    for part in features.windows(text):
+    for part in reference_windows(text):
         t = crisis.normalise(part)
         hit = crisis.detect_normalised(t)
         if hit.crisis and (not rule.crisis or (hit.tier or 3) < (rule.tier or 3)):
@@ -85,6 +110,12 @@ def long_texts() -> tuple[str, ...]:
         out.append(re.sub(r"[.!?\n]+", " ", " ".join(lines))[: 4096 - 97 * i])
     out.append(" ".join(crisis_lines)[:4096])
     out.append(" ".join(ordinary)[:4096])
+    out += [  # whitespace and punctuation at the edges of sentences and of the message
+        "\n\n  " + " ".join(crisis_lines[:60])[:1000] + ". \n ",
+        ". . ! ? " + "\n".join(ordinary[:60])[:2000] + "!!! ",
+        " ".join(f"{line} \u00b4\u0301 \u200b\u03a3. " for line in crisis_lines[:50])[:3000],
+        ("word " * 200 + "i want to die " + "x" * 400 + " ") * 2,
+    ]
     return tuple(out)
 
 
@@ -100,3 +131,58 @@ def test_long_messages_are_decided_as_the_plain_reading_decides():
             want.substances,
         ), text
         assert abs(got.score - want.score) < 1e-9, text
+
+
+def test_a_window_is_the_pieces_it_joins_and_its_sentences_are_those_pieces():
+    for text in long_texts():
+        parts = features.window_parts(text)
+        assert [" ".join(p) for p in parts] == reference_windows(text) == features.windows(text)
+        assert len(parts) > 1
+        for pieces in parts:
+            sentences = features.sentences(" ".join(pieces))
+            assert sentences == [p for p in pieces if p.strip()] or len(pieces) == 1
+    assert features.window_parts("short. text.") == [["short. text."]]
+
+
+def test_normalise_reads_each_sentence_as_it_reads_it_in_its_window():
+    """`screen.read` normalises a long message's sentences and joins them: that must be what
+    normalising the joined window gives, for every text the model learned from and more."""
+    lines = [ex.text for ex in data.crisis_examples() + data.style_examples()]
+    tricky = [
+        "ΑΣ",
+        "Σ'x",
+        "\u00b4",
+        "\u0301x",
+        "x\u0301",
+        "\u200b",
+        "can'",
+        "t do it",
+        "I'd",
+        "k1ll",
+        "$$",
+        "4ever.",
+        "im",
+        "\x1c",
+        "😀",
+        "",
+        "   ",
+        "ﬁne",
+        "Ⅸ",
+        "'",
+        "n't",
+    ]
+    rnd = random.Random(3)
+    pairs = [
+        *zip(lines, lines[1:], strict=False),
+        *zip(lines, rnd.sample(lines, len(lines)), strict=True),
+        *((a, b) for a in tricky for b in tricky),
+        *((a, b) for a in tricky for b in lines[::50]),
+        *((b, a) for a in tricky for b in lines[::50]),
+    ]
+    for a, b in pairs:
+        joined = " ".join(x for x in (crisis.normalise(a), crisis.normalise(b)) if x)
+        assert crisis.normalise(f"{a} {b}") == joined, (a, b)
+    for text in long_texts():
+        for pieces in features.window_parts(text):
+            joined = " ".join(n for n in map(crisis.normalise, pieces) if n)
+            assert crisis.normalise(" ".join(pieces)) == joined
