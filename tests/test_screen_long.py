@@ -186,3 +186,20 @@ def test_normalise_reads_each_sentence_as_it_reads_it_in_its_window():
         for pieces in features.window_parts(text):
             joined = " ".join(n for n in map(crisis.normalise, pieces) if n)
             assert crisis.normalise(" ".join(pieces)) == joined
+
+
+def test_a_long_message_rows_scored_together_score_as_each_alone():
+    """`probabilities_of` finds each row's phrases and n-grams its own way: each row must be
+    what `probabilities` gives it alone (negated words after the "|" mark included)."""
+    model = shipped("crisis")
+    for text in long_texts()[::5]:
+        feats = [features.crisis_features(w) for w in features.windows(text)]
+        feats += [
+            features.crisis_features(s)
+            for w in features.windows(text)[:3]
+            for s in features.sentences(w)
+        ]
+        assert any(features.NEGATION_MARK in f.words for f in feats)
+        for f, row in zip(feats, model.probabilities_of(feats), strict=True):
+            alone = model.probabilities(f)
+            assert all(abs(row[k] - alone[k]) < 1e-12 for k in row)

@@ -74,6 +74,31 @@ class LinearModel:
             self._word_arrays[word] = cols
         return cols
 
+    @cached_property
+    def _phrase_keys(self) -> tuple[dict[str, int], int, list[tuple[np.ndarray, np.ndarray]]]:
+        """The vocabulary's phrases as numbers, for `probabilities_of`: each word of a phrase
+        gets an id (1, 2...; 0 is any other word), a phrase of n words the number its ids spell
+        in base `base`, and for each n from 2 the sorted numbers with their columns. A long
+        message's phrases are then found by one np.searchsorted per length, not a look-up each."""
+        ids: dict[str, int] = {}
+        for words in self._phrases():
+            for w in words:
+                ids.setdefault(w, len(ids) + 1)
+        base = len(ids) + 1
+        assert base ** WORD_NGRAMS[1] < 2**62, "phrase numbers must fit in int64"
+        tables = []
+        for n in range(2, WORD_NGRAMS[1] + 1):
+            found = [
+                (sum(ids[w] * base ** (n - 1 - k) for k, w in enumerate(words)), col)
+                for words, col in self._phrases().items()
+                if len(words) == n
+            ]
+            keys = np.array([k for k, _ in found], dtype=np.int64)
+            cols = np.array([c for _, c in found], dtype=np.int64)
+            order = np.argsort(keys)
+            tables.append((keys[order], cols[order]))
+        return ids, base, tables
+
     def _phrases(self) -> dict[tuple[str, ...], int]:
         """The vocabulary's word n-grams of two words or more, keyed by their words: a message's
         phrases are then looked up from tuples zip() builds in C, not strings joined in Python."""
@@ -135,26 +160,42 @@ class LinearModel:
         parts: list[np.ndarray] = []
         per_row: list[int] = []  # how many of `parts` each row has
         flags: list[tuple[int, int, float]] = []  # (row, column, value) of the known flags
+        phrase_cols: list[np.ndarray] = []  # the phrases' columns found, per length
+        phrase_rows: list[np.ndarray] = []  # and the row of each
         arrays, spell, get = self._word_arrays.get, self.array_of_word, self.index.get
-        phrases = self._phrases().get
+        sequence: list[str] = []  # every row's words, each row followed by "" (id 0)
         for r, features in enumerate(many):
             words = features.words
             found = [a if (a := arrays(w)) is not None else spell(w) for w in set(words)]
-            grams = [
-                i
-                for n_words in range(2, WORD_NGRAMS[1] + 1)
-                for i in map(phrases, zip(*(words[k:] for k in range(n_words)), strict=False))
-                if i is not None
-            ]
             if features.raw:
-                grams += [i for i in map(get, raw_grams(features.raw)) if i is not None]
-            found.append(np.array(grams, dtype=np.int64))
+                raw = [i for i in map(get, raw_grams(features.raw)) if i is not None]
+                found.append(np.array(raw, dtype=np.int64))
             parts += found
             per_row.append(len(found))
             flags += [(r, i, v) for k, v in features.flags.items() if (i := get(k)) is not None]
+            sequence += words
+            sequence.append("")
+        # the phrases: a run of n ids with a 0 in it (a word no phrase has, or a row's end) is
+        # no phrase's number
+        ids, base, tables = self._phrase_keys
+        word_id = ids.get
+        seq = np.fromiter((word_id(w, 0) for w in sequence), dtype=np.int64, count=len(sequence))
+        row_at = np.repeat(np.arange(n, dtype=np.int64), [len(f.words) + 1 for f in many])
+        for length, (known, columns) in enumerate(tables, start=2):
+            span = len(seq) - length + 1
+            if span <= 0 or not known.size:
+                continue
+            number = seq[:span].copy()
+            for k in range(1, length):
+                number = number * base + seq[k : k + span]
+            at = np.minimum(np.searchsorted(known, number), known.size - 1)
+            hit = known[at] == number
+            phrase_cols.append(columns[at[hit]])
+            phrase_rows.append(row_at[:span][hit])
         lengths = np.fromiter(map(len, parts), dtype=np.intp, count=len(parts))
         row_of_part = np.repeat(np.arange(n, dtype=np.int64), per_row)
-        keys = np.repeat(row_of_part, lengths) * size + np.concatenate(parts)
+        rows = np.concatenate([np.repeat(row_of_part, lengths), *phrase_rows])
+        keys = rows * size + np.concatenate([*parts, *phrase_cols])
         keys.sort()
         if keys.size:
             keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
