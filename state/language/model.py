@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import cache, cached_property
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -162,11 +163,15 @@ class LinearModel:
         flags: list[tuple[int, int, float]] = []  # (row, column, value) of the known flags
         phrase_cols: list[np.ndarray] = []  # the phrases' columns found, per length
         phrase_rows: list[np.ndarray] = []  # and the row of each
-        arrays, spell, get = self._word_arrays.get, self.array_of_word, self.index.get
+        get = self.index.get
+        # each distinct word of the message is looked up once, not once per row it is in
+        remembered, spell = self._word_arrays.get, self.array_of_word
+        everywhere = set().union(*(f.words for f in many))
+        arrays = {w: a if (a := remembered(w)) is not None else spell(w) for w in everywhere}
         sequence: list[str] = []  # every row's words, each row followed by "" (id 0)
         for r, features in enumerate(many):
             words = features.words
-            found = [a if (a := arrays(w)) is not None else spell(w) for w in set(words)]
+            found = list(map(arrays.__getitem__, set(words)))
             if features.raw:
                 raw = [i for i in map(get, raw_grams(features.raw)) if i is not None]
                 found.append(np.array(raw, dtype=np.int64))
@@ -179,7 +184,7 @@ class LinearModel:
         # no phrase's number
         ids, base, tables = self._phrase_keys
         word_id = ids.get
-        seq = np.fromiter((word_id(w, 0) for w in sequence), dtype=np.int64, count=len(sequence))
+        seq = np.fromiter(map(word_id, sequence, repeat(0)), dtype=np.int64, count=len(sequence))
         row_at = np.repeat(np.arange(n, dtype=np.int64), [len(f.words) + 1 for f in many])
         for length, (known, columns) in enumerate(tables, start=2):
             span = len(seq) - length + 1
