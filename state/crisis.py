@@ -721,8 +721,11 @@ def negated_words(t: str) -> list[str]:
     for clause in _CLAUSE.split(t):
         if not clause:
             continue
+        words = clause.split()
+        if _NEGATORS.isdisjoint(words):  # most clauses: no word to walk through in Python
+            continue
         on = False
-        for word in clause.split():
+        for word in words:
             if word in _NEGATORS:
                 on = True
             elif on:
@@ -843,7 +846,7 @@ def cues(t: str) -> dict[str, bool]:
     found = {
         name: i in maybe and rx.search(t) is not None for i, (name, rx) in enumerate(_CUES.items())
     }
-    found["negator"] = any(w in _NEGATORS for w in t.split())
+    found["negator"] = not _NEGATORS.isdisjoint(t.split())
     return found
 
 
