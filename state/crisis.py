@@ -194,13 +194,11 @@ def normalise(text: str) -> str:
     return " ".join(_spaced(text).split())  # str.split splits at what re calls \s
 
 
-# RECORD SEPARATOR joins the texts `normalise_each` reads in one pass: its own NFKC and no other
-# character's, not a letter, digit or apostrophe, and \s to every step of `_spaced`, which reads
-# it as the edge of a text (\b, the leet run's look-behind, final sigma); a control character
-# the pass alone keeps (every other becomes a space, as in `normalise`). ASCII, so the text
-# keeps str's fast paths (a separator beyond ASCII made every step slower).
-_APART = "\x1e"
-_CONTROL_BUT_APART = {k: v for k, v in _CONTROL_SPACE.items() if k != ord(_APART)}
+# PARAGRAPH SEPARATOR: its own NFKC and no other character's, no format or control character,
+# not a letter, digit or apostrophe, and \s to every step of `_spaced`, which reads it as the
+# edge of a text does (\b, the leet run's look-behind, final sigma): the texts it joins are
+# normalised as they would be one by one
+_APART = "\u2029"
 
 
 def normalise_each(texts: list[str]) -> list[str]:
@@ -208,20 +206,19 @@ def normalise_each(texts: list[str]) -> list[str]:
     step's fixed cost is paid once, not once a sentence."""
     if len(texts) < 2 or any(_APART in t for t in texts):
         return [normalise(t) for t in texts]
-    joined = _spaced(_APART.join(texts), _CONTROL_BUT_APART)
-    out = [" ".join(t.split()) for t in joined.split(_APART)]
+    out = [" ".join(t.split()) for t in _spaced(_APART.join(texts)).split(_APART)]
     if len(out) != len(texts):  # pragma: no cover - defensive: see _APART
         return [normalise(t) for t in texts]
     return out
 
 
-def _spaced(text: str, control: dict[int, str] = _CONTROL_SPACE) -> str:
+def _spaced(text: str) -> str:
     """`normalise` but for the last step: its spaces not yet collapsed."""
     t = unicodedata.normalize("NFKC", text)
     # Drop format chars (zero-width, bidi marks) and lone surrogates; control chars -> space.
     if not t.isascii():
         t = _FORMAT.sub("", t)
-    t = t.translate(control)
+    t = t.translate(_CONTROL_SPACE)
     t = t.lower().translate(_APOSTROPHES)
     if "'" in t:  # most messages have none: skip nine scans
         for pattern, repl, literal in _CONTRACTIONS:
