@@ -191,29 +191,6 @@ def _unleet(m: re.Match[str]) -> str:
 
 def normalise(text: str) -> str:
     """Reduce a message to the canonical form every pattern is written against."""
-    return " ".join(_spaced(text).split())  # str.split splits at what re calls \s
-
-
-# PARAGRAPH SEPARATOR: its own NFKC and no other character's, no format or control character,
-# not a letter, digit or apostrophe, and \s to every step of `_spaced`, which reads it as the
-# edge of a text does (\b, the leet run's look-behind, final sigma): the texts it joins are
-# normalised as they would be one by one
-_APART = "\u2029"
-
-
-def normalise_each(texts: list[str]) -> list[str]:
-    """`normalise` of each text (a long message's sentences), in one pass over them all: each
-    step's fixed cost is paid once, not once a sentence."""
-    if len(texts) < 2 or any(_APART in t for t in texts):
-        return [normalise(t) for t in texts]
-    out = [" ".join(t.split()) for t in _spaced(_APART.join(texts)).split(_APART)]
-    if len(out) != len(texts):  # pragma: no cover - defensive: see _APART
-        return [normalise(t) for t in texts]
-    return out
-
-
-def _spaced(text: str) -> str:
-    """`normalise` but for the last step: its spaces not yet collapsed."""
     t = unicodedata.normalize("NFKC", text)
     # Drop format chars (zero-width, bidi marks) and lone surrogates; control chars -> space.
     if not t.isascii():
@@ -231,7 +208,8 @@ def _spaced(text: str) -> str:
     t = _collapse(t)
     parts = _ALNUM_RUN.split(t)  # the words at odd indexes: _WORD_RE.sub(_WORDS), faster
     parts[1::2] = [_WORDS.get(w, w) for w in parts[1::2]]
-    return "".join(parts)
+    t = "".join(parts)
+    return " ".join(t.split())  # str.split splits at what re calls \s
 
 
 # ------------------------------------------------------------------ safe figures of speech

@@ -170,9 +170,6 @@ def test_normalise_reads_each_sentence_as_it_reads_it_in_its_window():
         "Ⅸ",
         "'",
         "n't",
-        "\u2029",
-        "a\u2029",
-        "ΑΣ\u2029",
     ]
     rnd = random.Random(3)
     pairs = [
@@ -189,16 +186,6 @@ def test_normalise_reads_each_sentence_as_it_reads_it_in_its_window():
         for pieces in features.window_parts(text):
             joined = " ".join(n for n in map(crisis.normalise, pieces) if n)
             assert crisis.normalise(" ".join(pieces)) == joined
-    # and in one pass, joined by a paragraph separator (unless a text has one)
-    plain = [t for t in tricky if "\u2029" not in t]
-    for text in long_texts():
-        pieces = [p for window in features.window_parts(text) for p in window]
-        assert crisis.normalise_each(pieces) == [crisis.normalise(p) for p in pieces]
-    for chunk in [lines[i : i + 40] for i in range(0, len(lines), 40)] + [plain, plain[::-1]]:
-        assert crisis.normalise_each(chunk) == [crisis.normalise(p) for p in chunk], chunk
-    apart = ["one\u2029two", "i want to die", "Σ\u2029Σ"]
-    assert crisis.normalise_each(apart) == [crisis.normalise(p) for p in apart]
-    assert crisis.normalise_each([]) == []
 
 
 def test_a_long_message_rows_scored_together_score_as_each_alone():

@@ -77,13 +77,11 @@ def read(model: LinearModel, text: str) -> Reading:
     feats: list[features.Features] = []
     owner: list[int] = []  # the window each row of `feats` belongs to
     parts = features.window_parts(text)
-    if len(parts) == 1:  # one window: read exactly as training read it
-        by_window = [[crisis.normalise(text)]]
-    else:  # every sentence of every window, normalised in one call
-        pieces = [[p for p in window if p.strip()] for window in parts]
-        flat = iter(crisis.normalise_each([p for window in pieces for p in window]))
-        by_window = [[next(flat) for _ in window] for window in pieces]
-    for w, normalised in enumerate(by_window):
+    for w, pieces in enumerate(parts):
+        if len(parts) == 1:  # one window: read exactly as training read it
+            normalised = [crisis.normalise(pieces[0])]
+        else:
+            normalised = [crisis.normalise(p) for p in pieces if p.strip()]
         t = " ".join(n for n in normalised if n)
         hit = crisis.detect_normalised(t)
         if _urgency(hit) > _urgency(rule):
@@ -96,10 +94,10 @@ def read(model: LinearModel, text: str) -> Reading:
         # the rule's own sentence, read alone, so calm neighbors can't dilute it (a window of one
         # sentence is that sentence already)
         if len(parts) == 1:
-            sentences = features.sentences(text)
+            sentences = features.sentences(pieces[0])
             if len(sentences) < 2:
                 continue
-            normalised = crisis.normalise_each(sentences)
+            normalised = [crisis.normalise(s) for s in sentences]
         elif len(normalised) < 2:
             continue
         for st in normalised:
