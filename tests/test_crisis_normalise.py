@@ -93,3 +93,15 @@ def test_a_long_word_costs_milliseconds_not_tenths_of_a_second():
     small, large = "ab" * 512, "ab" * 8192
     assert best_of(5, normalise, large) < 40 * max(best_of(5, normalise, small), 2e-5)
     assert detect_crisis("i want to kill myself " + "a" * 4096).crisis
+
+
+def test_normalise_on_every_training_text_is_unchanged():
+    """The format and control characters and the slang words are replaced by faster means than
+    the regexes `old_normalise` runs: the same output on everything the models learned from."""
+    from state.language.data import crisis_examples, style_examples
+
+    texts = [ex.text for ex in crisis_examples() + style_examples()]
+    texts += ["a\x00b\x1fc\x7fd\x85e\x9ff", "zero\u200bwidth\u202ebidi\ufeff", "x\ud800y", "ΑΣ"]
+    texts += ["u r im dont 2nite", "u_r im1 dont2 _u", "imma kms rn.", "ur,u;u!u?u\u2003u\u3000u"]
+    for text in texts:
+        assert normalise(text) == old_normalise(text), text

@@ -270,9 +270,12 @@ def test_the_word_memory_is_bounded(monkeypatch):
     monkeypatch.setattr(model_module, "WORD_CACHE", 50)
     model = shipped("crisis")
     model._word_columns.clear()
+    model._word_arrays.clear()
     for i in range(500):
         model.columns_of_word(f"word{i}")
+        model.array_of_word(f"word{i}")
     assert 0 < len(model._word_columns) <= 50
+    assert 0 < len(model._word_arrays) <= 50
 
 
 def test_a_long_message_is_read_window_by_window():

@@ -128,25 +128,40 @@ def windows(text: str) -> list[str]:
     A bag of n-grams dilutes one alarming sentence in a long message; scoring each window and
     keeping the highest doesn't, and keeps the cost linear in the length.
     """
+    return [" ".join(parts) for parts in window_parts(text)]
+
+
+def window_parts(text: str) -> list[list[str]]:
+    """`windows`, each as the pieces it joins with single spaces: the message itself when it
+    is one window; else its sentences (the last may be ""), and a run-on cut near the limit.
+
+    A long message's reader normalises each piece once and joins them (`crisis.normalise` reads
+    each piece as it would inside the window); the pieces of a window of several are the
+    `sentences` of that window, apart from the whitespace-only ones.
+    """
     if len(text) <= CRISIS_WINDOW:
-        return [text]
-    out: list[str] = []
-    current = ""
+        return [[text]]
+    out: list[list[str]] = []
+    current: list[str] = []
+    size = 0  # len(" ".join(current)): 0 when the window so far is ""
     for sentence in _SENTENCE_END.split(text):
         while len(sentence) > CRISIS_WINDOW:  # one long run-on: cut at a space near the limit
             cut = sentence.rfind(" ", CRISIS_WINDOW // 2, CRISIS_WINDOW)
             cut = cut if cut > 0 else CRISIS_WINDOW
-            if current:
+            if size:
                 out.append(current)
-                current = ""
-            out.append(sentence[:cut])
+                current, size = [], 0
+            out.append([sentence[:cut]])
             sentence = sentence[cut:].lstrip()
-        if current and len(current) + 1 + len(sentence) > CRISIS_WINDOW:
+        if size and size + 1 + len(sentence) > CRISIS_WINDOW:
             out.append(current)
-            current = sentence
+            current, size = [sentence], len(sentence)
+        elif size:
+            current.append(sentence)
+            size += 1 + len(sentence)
         else:
-            current = f"{current} {sentence}" if current else sentence
-    if current:
+            current, size = [sentence], len(sentence)
+    if size:
         out.append(current)
     return out
 

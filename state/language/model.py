@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from itertools import chain
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,9 @@ class LinearModel:
     # (bounded, see WORD_CACHE)
     _word_columns: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
     _phrase_columns: dict[tuple[str, ...], int] = field(default_factory=dict, repr=False)
+    # the same columns as arrays, for `probabilities_of`: a long message's rows are joined by
+    # one np.concatenate instead of one Python set per row (bounded alike)
+    _word_arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @cached_property
     def _meaning(self) -> slice | None:
@@ -67,6 +70,46 @@ class LinearModel:
             cols = tuple(i for i in map(get, grams) if i is not None)
             self._word_columns[word] = cols
         return cols
+
+    @cached_property
+    def idf_weights(self) -> np.ndarray:
+        """idf times the weights: `probabilities_of` gathers one matrix, not a vector and one."""
+        return self.idf[:, None] * self.weights
+
+    def array_of_word(self, word: str) -> np.ndarray:
+        """`columns_of_word` as an array (remembered apart: the single-row path reads tuples)."""
+        cols = self._word_arrays.get(word)
+        if cols is None:
+            if len(self._word_arrays) >= WORD_CACHE:
+                self._word_arrays.clear()
+            cols = np.array(self.columns_of_word(word), dtype=np.int64)
+            self._word_arrays[word] = cols
+        return cols
+
+    @cached_property
+    def _phrase_keys(self) -> tuple[dict[str, int], int, list[tuple[np.ndarray, np.ndarray]]]:
+        """The vocabulary's phrases as numbers, for `probabilities_of`: each word of a phrase
+        gets an id (1, 2...; 0 is any other word), a phrase of n words the number its ids spell
+        in base `base`, and for each n from 2 the sorted numbers with their columns. A long
+        message's phrases are then found by one np.searchsorted per length, not a look-up each."""
+        ids: dict[str, int] = {}
+        for words in self._phrases():
+            for w in words:
+                ids.setdefault(w, len(ids) + 1)
+        base = len(ids) + 1
+        assert base ** WORD_NGRAMS[1] < 2**62, "phrase numbers must fit in int64"
+        tables = []
+        for n in range(2, WORD_NGRAMS[1] + 1):
+            found = [
+                (sum(ids[w] * base ** (n - 1 - k) for k, w in enumerate(words)), col)
+                for words, col in self._phrases().items()
+                if len(words) == n
+            ]
+            keys = np.array([k for k, _ in found], dtype=np.int64)
+            cols = np.array([c for _, c in found], dtype=np.int64)
+            order = np.argsort(keys)
+            tables.append((keys[order], cols[order]))
+        return ids, base, tables
 
     def _phrases(self) -> dict[tuple[str, ...], int]:
         """The vocabulary's word n-grams of two words or more, keyed by their words: a message's
@@ -122,31 +165,78 @@ class LinearModel:
 
     def probabilities_of(self, many: list[Features]) -> list[dict[str, float]]:
         """`probabilities` of several messages (a long message's windows) at once: numpy's fixed
-        cost per call (a gather, a norm, a product) is paid once, not once per window."""
+        cost per call (a gather, a norm, a product) is paid once, not once per window.
+
+        Each row's n-gram columns are gathered with their repeats (a character n-gram of many
+        words, a word of several phrases) into one array, keyed by row, and one sort finds the
+        distinct (row, column) pairs: a Python set per row cost twice as much."""
         if len(many) < 2:  # most messages are one window: the plain product costs less
             return [self.probabilities(f) for f in many]
-        n = len(many)
-        grams, flags = zip(*map(self.columns, many), strict=True)
-        sizes = np.fromiter(map(len, grams), dtype=np.intp, count=n)
-        cols = np.fromiter(chain.from_iterable(grams), dtype=np.intp, count=int(sizes.sum()))
-        row = np.repeat(np.arange(n), sizes)  # the message each n-gram column belongs to
-        values = self.idf[cols]
+        n, size = len(many), len(self.idf)
+        parts: list[np.ndarray] = []
+        per_row: list[int] = []  # how many of `parts` each row has
+        flags: list[tuple[int, int, float]] = []  # (row, column, value) of the known flags
+        phrase_cols: list[np.ndarray] = []  # the phrases' columns found, per length
+        phrase_rows: list[np.ndarray] = []  # and the row of each
+        get = self.index.get
+        # each distinct word of the message is looked up once, not once per row it is in
+        remembered, spell = self._word_arrays.get, self.array_of_word
+        everywhere = set().union(*(f.words for f in many))
+        arrays = {w: a if (a := remembered(w)) is not None else spell(w) for w in everywhere}
+        sequence: list[str] = []  # every row's words, each row followed by "" (id 0)
+        for r, features in enumerate(many):
+            words = features.words
+            found = list(map(arrays.__getitem__, set(words)))
+            if features.raw:
+                raw = [i for i in map(get, raw_grams(features.raw)) if i is not None]
+                found.append(np.array(raw, dtype=np.int64))
+            parts += found
+            per_row.append(len(found))
+            flags += [(r, i, v) for k, v in features.flags.items() if (i := get(k)) is not None]
+            sequence += words
+            sequence.append("")
+        # the phrases: a run of n ids with a 0 in it (a word no phrase has, or a row's end) is
+        # no phrase's number
+        ids, base, tables = self._phrase_keys
+        word_id = ids.get
+        seq = np.fromiter(map(word_id, sequence, repeat(0)), dtype=np.int64, count=len(sequence))
+        row_at = np.repeat(np.arange(n, dtype=np.int64), [len(f.words) + 1 for f in many])
+        for length, (known, columns) in enumerate(tables, start=2):
+            span = len(seq) - length + 1
+            if span <= 0 or not known.size:
+                continue
+            number = seq[:span].copy()
+            for k in range(1, length):
+                number = number * base + seq[k : k + span]
+            at = np.minimum(np.searchsorted(known, number), known.size - 1)
+            hit = known[at] == number
+            phrase_cols.append(columns[at[hit]])
+            phrase_rows.append(row_at[:span][hit])
+        lengths = np.fromiter(map(len, parts), dtype=np.intp, count=len(parts))
+        row_of_part = np.repeat(np.arange(n, dtype=np.int64), per_row)
+        rows = np.concatenate([np.repeat(row_of_part, lengths), *phrase_rows])
+        keys = rows * size + np.concatenate([*parts, *phrase_cols])
+        keys.sort()
+        if keys.size:
+            keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
+        row, cols = np.divmod(keys, size)
+        values = np.take(self.idf, cols)  # np.take: several times faster than idf[cols]
         norms = np.sqrt(np.bincount(row, weights=values * values, minlength=n))
-        values = values / np.where(norms > 0, norms, 1.0)[row]
         logits = np.tile(self.intercept, (n, 1))
         if cols.size:
+            sizes = np.bincount(row, minlength=n)
             filled = sizes > 0  # a row's sum runs to the next filled row's first column
             starts = (np.cumsum(sizes) - sizes)[filled]
-            logits[filled] += np.add.reduceat(self.weights[cols] * values[:, None], starts)
-        on = [(r, i, v) for r, known in enumerate(flags) for i, v in known]
-        if on:
-            f_row, f_col, f_value = map(np.array, zip(*on, strict=True))
+            sums = np.add.reduceat(np.take(self.idf_weights, cols, axis=0), starts)
+            logits[filled] += sums / np.where(norms > 0, norms, 1.0)[filled, None]
+        if flags:
+            f_row, f_col, f_value = map(np.array, zip(*flags, strict=True))
             np.add.at(logits, f_row, self.weights[f_col] * f_value[:, None])
         if self._meaning is not None:
             about = [(r, f.meaning) for r, f in enumerate(many) if f.meaning is not None]
             if about:
-                rows, vectors = zip(*about, strict=True)
-                logits[list(rows)] += np.stack(vectors) @ self.weights[self._meaning]
+                m_rows, vectors = zip(*about, strict=True)
+                logits[list(m_rows)] += np.stack(vectors) @ self.weights[self._meaning]
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
         exp /= exp.sum(axis=1, keepdims=True)

@@ -66,30 +66,45 @@ def _urgency(r: CrisisResult) -> int:
 
 
 def read(model: LinearModel, text: str) -> Reading:
-    """Each window is normalised once and goes through the rules once: the cost is linear in
-    the length, and one alarming sentence isn't diluted by the rest. The model scores every
-    window, and every sentence a rule hit in, together in one pass (`probabilities_of`)."""
+    """Each window goes through the rules once: the cost is linear in the length, and one
+    alarming sentence isn't diluted by the rest. The model scores every window, and every
+    sentence a rule hit in, together in one pass (`probabilities_of`).
+
+    A long message's windows are normalised sentence by sentence and joined: `normalise` of
+    a window is its sentences' joined with spaces (tests/test_screen_long.py), so a sentence a
+    rule hit in is read alone from what its window's reading already normalised."""
     rule, substances = NO_CRISIS, False
     feats: list[features.Features] = []
     owner: list[int] = []  # the window each row of `feats` belongs to
-    for w, part in enumerate(features.windows(text)):
-        t = crisis.normalise(part)
+    parts = features.window_parts(text)
+    for w, pieces in enumerate(parts):
+        if len(parts) == 1:  # one window: read exactly as training read it
+            normalised = [crisis.normalise(pieces[0])]
+        else:
+            normalised = [crisis.normalise(p) for p in pieces if p.strip()]
+        t = " ".join(n for n in normalised if n)
         hit = crisis.detect_normalised(t)
         if _urgency(hit) > _urgency(rule):
             rule = hit
         substances = substances or crisis.names_substances(t)
         feats.append(features.crisis_features_of(t, hit))
         owner.append(w)
+        if not hit.crisis:
+            continue
         # the rule's own sentence, read alone, so calm neighbors can't dilute it (a window of one
         # sentence is that sentence already)
-        parts = features.sentences(part) if hit.crisis else ()
-        if len(parts) > 1:
-            for sentence in parts:
-                st = crisis.normalise(sentence)
-                own = crisis.detect_normalised(st)
-                if own.crisis and st != t:
-                    feats.append(features.crisis_features_of(st, own))
-                    owner.append(w)
+        if len(parts) == 1:
+            sentences = features.sentences(pieces[0])
+            if len(sentences) < 2:
+                continue
+            normalised = [crisis.normalise(s) for s in sentences]
+        elif len(normalised) < 2:
+            continue
+        for st in normalised:
+            own = crisis.detect_normalised(st)
+            if own.crisis and st != t:
+                feats.append(features.crisis_features_of(st, own))
+                owner.append(w)
     window: dict[int, dict[str, float]] = {}
     for w, probs in zip(owner, model.probabilities_of(feats), strict=True):
         if w not in window or probs[NONE] < window[w][NONE]:
