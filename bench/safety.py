@@ -97,6 +97,20 @@ def median_ms(texts: list[str]) -> float:
     return statistics.median(runs)
 
 
+def machine_ms() -> float:
+    """The machine's speed at the time of the run: a fixed pure-Python workload, median of
+    REPEATS. The same bench on one machine has run 2.7 times slower from one hour to the next
+    (other jobs, a throttled host); this says which kind of hour a timing comes from."""
+    runs = []
+    for _ in range(REPEATS):
+        t0 = time.perf_counter()
+        total = 0
+        for i in range(1_000_000):
+            total += i
+        runs.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(runs)
+
+
 def main() -> None:
     model = shipped("crisis")
     th = thresholds(model)
@@ -112,6 +126,7 @@ def main() -> None:
     ms = median_ms(texts)
     long_text = " ".join(texts)[:4096]
     ms_long = median_ms([long_text])
+    reference = machine_ms()
     met = {
         "recall": held_r["recall"] >= GOAL_RECALL,
         "card": held_r["card_fpr"] <= GOAL_CARD,
@@ -164,7 +179,9 @@ def main() -> None:
     lines += [
         "",
         f"Time per message: median of {REPEATS} passes over the held-out messages, "
-        "`analyse_message` (screening, then coaching when not a crisis).",
+        "`analyse_message` (screening, then coaching when not a crisis). The machine's "
+        f"reference (a million-step pure-Python loop, `machine_ms`) took {reference:.0f} ms "
+        "in this run: compare timings from different runs through it, not as they stand.",
     ]
     body = "\n".join(lines)
     print(body)
