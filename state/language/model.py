@@ -11,6 +11,7 @@ small matrix product in numpy: no model download, no scikit-learn import at run 
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from itertools import repeat
@@ -263,7 +264,7 @@ def load(path: Path) -> LinearModel:
             header = json.loads(str(data["header"]))
             vocab = data["vocab"].tolist()
             idf, weights, intercept = data["idf"], data["weights"], data["intercept"]
-    except (OSError, KeyError, ValueError) as exc:
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise ModelMissing(
             f"{path.name}: can't read the trained model; run `rehearse train`"
         ) from exc
