@@ -172,6 +172,7 @@ _WORDS = {
     "selfharm": "self harm",
     "overdosing": "overdose",
 }
+_WORDS_AS_SPELLED = dict(_WORDS)  # for `fold`, which keeps double letters
 _WORDS = {_collapse(k): _collapse(v) for k, v in _WORDS.items()}
 _WORD_RE = re.compile(
     r"\b(" + "|".join(sorted(map(re.escape, _WORDS), key=len, reverse=True)) + r")\b"
@@ -191,6 +192,23 @@ def _unleet(m: re.Match[str]) -> str:
 
 def normalise(text: str) -> str:
     """Reduce a message to the canonical form every pattern is written against."""
+    return _canonical(_plain(text))
+
+
+def normalise_pair(text: str) -> tuple[str, str]:
+    """(`normalise`, `fold`) of one message, the shared work done once."""
+    plain = _plain(text)
+    return _canonical(plain), _folded(plain)
+
+
+def fold(text: str) -> str:
+    """`normalise` without collapsing double letters: the words as a reader of English knows
+    them ("kill", "pills", "good", where the patterns see "kil", "pils", "god"), for the word
+    pieces' meaning. Runs of three or more letters still shrink ("nooooo" -> "no")."""
+    return _folded(_plain(text))
+
+
+def _plain(text: str) -> str:
     t = unicodedata.normalize("NFKC", text)
     # Drop format chars (zero-width, bidi marks) and lone surrogates; control chars -> space.
     if not t.isascii():
@@ -204,12 +222,25 @@ def normalise(text: str) -> str:
     t = t.replace("'", "")
     if _LEET_CHAR.search(t):  # every leet run holds one of these
         t = _LEET_RUN.sub(_unleet, t)
-    t = _NON_TEXT.sub(" ", t)
+    return _NON_TEXT.sub(" ", t)
+
+
+def _canonical(t: str) -> str:
     t = _collapse(t)
     parts = _ALNUM_RUN.split(t)  # the words at odd indexes: _WORD_RE.sub(_WORDS), faster
     parts[1::2] = [_WORDS.get(w, w) for w in parts[1::2]]
     t = "".join(parts)
     return " ".join(t.split())  # str.split splits at what re calls \s
+
+
+_STRETCH = re.compile(r"([a-z])\1\1+")
+
+
+def _folded(t: str) -> str:
+    t = _STRETCH.sub(r"\1", t)
+    parts = _ALNUM_RUN.split(t)
+    parts[1::2] = [_WORDS_AS_SPELLED.get(w, w) for w in parts[1::2]]
+    return " ".join("".join(parts).split())
 
 
 # ------------------------------------------------------------------ safe figures of speech

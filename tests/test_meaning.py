@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from state.crisis import CARD
 from state.language import features, meaning
 from state.language.files import ModelMissing
 from state.language.model import MEANING, shipped
+from state.safety import _screen, screen_text
 
 
 @pytest.fixture(scope="module")
@@ -15,20 +17,51 @@ def pieces() -> meaning.Pieces:
     return meaning.shipped()
 
 
-def test_words_split_into_pieces_as_bert_splits_them(pieces):
+# Split once by the encoder's own tokenizer (transformers' BertTokenizer for all-MiniLM-L6-v2),
+# in the distill venv: the splits the vectors were made for
+GOLDEN = {
+    "myself": ["myself"],
+    "overdosed": ["overdose", "##d"],
+    "unaliving": ["una", "##li", "##ving"],
+    "stockpiling": ["stock", "##pi", "##ling"],
+    "tylenol": ["ty", "##len", "##ol"],
+    "ibuprofen": ["ib", "##up", "##ro", "##fen"],
+    "selfharm": ["self", "##har", "##m"],
+    "kms": ["km", "##s"],
+    "rehomed": ["re", "##hom", "##ed"],
+    "naloxone": ["na", "##lo", "##xon", "##e"],
+    "fentanyl": ["fen", "##tan", "##yl"],
+    "12am": ["12", "##am"],
+    "4ever": ["4", "##ever"],
+    "zzzqx": ["z", "##zz", "##q", "##x"],
+    "razorblades": ["razor", "##bla", "##des"],
+    "xanax": ["x", "##ana", "##x"],
+    "burdensome": ["burden", "##some"],
+    "lol": ["lo", "##l"],
+    "a" * 100: ["aaa", *["##aa"] * 48, "##a"],
+    "a" * 101: [],  # BERT's [UNK]: longer than 100 characters
+}
+
+
+@pytest.mark.parametrize("word", sorted(GOLDEN))
+def test_words_split_into_pieces_as_bert_splits_them(pieces, word):
     """Greedy longest match first, "##" inside a word: the splits the encoder was run on."""
     tokens = {i: t for t, i in pieces.index.items()}
+    assert [tokens[i] for i in pieces.pieces(word)] == GOLDEN[word]
 
-    def spelled(word: str) -> list[str]:
-        return [tokens[i] for i in pieces.pieces(word)]
 
-    assert spelled("myself") == ["myself"]
-    assert spelled("overdosed") == ["overdose", "##d"]
-    assert spelled("unaliving")[0] == "una" and "".join(spelled("unaliving")).replace("##", "") == (
-        "unaliving"
-    )
+def test_punctuation_and_apostrophes_are_pieces_of_their_own(pieces):
+    """BERT's basic split: "i'm done." is i ' m done . (its tokenizer: ['i', "'", 'm', ...])."""
     assert pieces.about("i'm done.") @ pieces.mean(["i", "'", "m", "done", "."]) > 1 - 1e-9
-    assert pieces.pieces("x" * (meaning.MAX_WORD + 1)) == ()  # BERT's [UNK]
+
+
+def test_junk_words_cost_linear_time_and_are_not_remembered(pieces):
+    """No piece is longer than `longest`, so a long junk word isn't tried at every length; a
+    word past BERT's limit is [UNK] and never kept (a 4 KB key each)."""
+    assert pieces.longest < 30
+    pieces._words.clear()
+    assert pieces.pieces("q" * 4000) == ()
+    assert "q" * 4000 not in pieces._words
 
 
 def test_the_mean_is_unit_length_or_zero(pieces):
@@ -54,10 +87,25 @@ def test_the_word_memory_is_bounded(monkeypatch, pieces):
     assert 0 < len(pieces._words) <= 20
 
 
-def test_unreadable_vectors_say_where_they_come_from(tmp_path):
-    (tmp_path / "pieces.npz").write_bytes(b"not vectors")
+@pytest.mark.parametrize("content", [b"not vectors", b"PK\x03\x04 truncated"])
+def test_unreadable_vectors_say_where_they_come_from(tmp_path, content):
+    (tmp_path / "pieces.npz").write_bytes(content)
     with pytest.raises(ModelMissing, match="distill"):
         meaning.load(tmp_path / "pieces.npz")
+
+
+def test_missing_vectors_fail_towards_help(tmp_path, monkeypatch):
+    """Without its word pieces the model can't read: the screen must show the card, as it does
+    when the model itself is missing, not fall back to the rules alone in silence."""
+    monkeypatch.setattr(meaning, "PIECES", tmp_path / "gone.npz")
+    meaning.shipped.cache_clear()
+    _screen.cache_clear()
+    try:
+        got = screen_text("nobody would even notice if i was gone")
+    finally:
+        meaning.shipped.cache_clear()
+        _screen.cache_clear()
+    assert got.action == CARD and got.rule == "detector-error"
 
 
 def test_the_crisis_model_scores_the_meaning_it_was_trained_on():

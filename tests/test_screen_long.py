@@ -52,19 +52,19 @@ def reference_read(model: LinearModel, text: str) -> Reading:
     rule, substances = NO_CRISIS, False
     window: list[dict[str, float]] = []
     for part in reference_windows(text):
-        t = crisis.normalise(part)
+        t, folded = crisis.normalise_pair(part)
         hit = crisis.detect_normalised(t)
         if hit.crisis and (not rule.crisis or (hit.tier or 3) < (rule.tier or 3)):
             rule = hit
         substances = substances or crisis.names_substances(t)
-        rows = [model.probabilities(features.crisis_features_of(t, hit))]
+        rows = [model.probabilities(features.crisis_features_of(t, hit, folded))]
         parts = features.sentences(part) if hit.crisis else []
         if len(parts) > 1:
             for sentence in parts:
-                st = crisis.normalise(sentence)
+                st, sf = crisis.normalise_pair(sentence)
                 own = crisis.detect_normalised(st)
                 if own.crisis and st != t:
-                    rows.append(model.probabilities(features.crisis_features_of(st, own)))
+                    rows.append(model.probabilities(features.crisis_features_of(st, own, sf)))
         window.append(min(rows, key=lambda probs: probs[NONE]))
     best, category = -1.0, crisis.CATEGORIES[0]
     for probs in window:
@@ -145,8 +145,9 @@ def test_a_window_is_the_pieces_it_joins_and_its_sentences_are_those_pieces():
 
 
 def test_normalise_reads_each_sentence_as_it_reads_it_in_its_window():
-    """`screen.read` normalises a long message's sentences and joins them: that must be what
-    normalising the joined window gives, for every text the model learned from and more."""
+    """`screen.read` normalises (and folds) a long message's sentences and joins them: that must
+    be what normalising (folding) the joined window gives, for every text the model learned from
+    and more."""
     lines = [ex.text for ex in data.crisis_examples() + data.style_examples()]
     tricky = [
         "ΑΣ",
@@ -179,13 +180,18 @@ def test_normalise_reads_each_sentence_as_it_reads_it_in_its_window():
         *((a, b) for a in tricky for b in lines[::50]),
         *((b, a) for a in tricky for b in lines[::50]),
     ]
-    for a, b in pairs:
-        joined = " ".join(x for x in (crisis.normalise(a), crisis.normalise(b)) if x)
-        assert crisis.normalise(f"{a} {b}") == joined, (a, b)
-    for text in long_texts():
-        for pieces in features.window_parts(text):
-            joined = " ".join(n for n in map(crisis.normalise, pieces) if n)
-            assert crisis.normalise(" ".join(pieces)) == joined
+    for form in (crisis.normalise, crisis.fold):  # the patterns' text, and the meaning's
+        for a, b in pairs:
+            joined = " ".join(x for x in (form(a), form(b)) if x)
+            assert form(f"{a} {b}") == joined, (form.__name__, a, b)
+        for text in long_texts():
+            for pieces in features.window_parts(text):
+                joined = " ".join(n for n in map(form, pieces) if n)
+                assert form(" ".join(pieces)) == joined
+    assert crisis.normalise_pair("I'll kill it") == (
+        crisis.normalise("I'll kill it"),
+        crisis.fold("I'll kill it"),
+    )
 
 
 def test_a_long_message_rows_scored_together_score_as_each_alone():

@@ -96,19 +96,20 @@ def raw_grams(raw: str) -> list[str]:
 
 def crisis_features(text: str) -> Features:
     """Features of one window of a message for the crisis model."""
-    t = crisis.normalise(text)
-    return crisis_features_of(t, crisis.detect_normalised(t))
+    t, folded = crisis.normalise_pair(text)
+    return crisis_features_of(t, crisis.detect_normalised(t), folded)
 
 
-def crisis_features_of(t: str, hit: crisis.CrisisResult) -> Features:
-    """`crisis_features` from the normalised text and the rules' finding, when both are known."""
+def crisis_features_of(t: str, hit: crisis.CrisisResult, folded: str) -> Features:
+    """`crisis_features` from the normalised text, the rules' finding and the folded text
+    (`crisis.fold`: the words as spelled, for their meaning), when all are known."""
     flags = {"cue:" + name: 1.0 for name, on in crisis.cues(t).items() if on}
     if hit.crisis:
         flags["rule:" + (hit.rule or "?")] = 1.0
         flags[f"tier:{hit.tier}"] = 1.0
         flags["cat:" + (hit.category or "?")] = 1.0
     words = tokens(t)
-    about = meaning.shipped().about(t) * MEANING_SCALE
+    about = meaning.shipped().about(folded) * MEANING_SCALE
     scoped = crisis.negated_words(t)
     if not scoped:
         return Features(words, flags, meaning=about)

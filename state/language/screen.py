@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from state import crisis
 from state.crisis import ASK, CARD, NO_CRISIS, CrisisResult
-from state.language import features
+from state.language import features, meaning
 from state.language.data import NONE
 from state.language.model import LinearModel, shipped
 
@@ -79,15 +79,16 @@ def read(model: LinearModel, text: str) -> Reading:
     parts = features.window_parts(text)
     for w, pieces in enumerate(parts):
         if len(parts) == 1:  # one window: read exactly as training read it
-            normalised = [crisis.normalise(pieces[0])]
+            pairs = [crisis.normalise_pair(pieces[0])]
         else:
-            normalised = [crisis.normalise(p) for p in pieces if p.strip()]
-        t = " ".join(n for n in normalised if n)
+            pairs = [crisis.normalise_pair(p) for p in pieces if p.strip()]
+        t = " ".join(n for n, _ in pairs if n)
+        folded = " ".join(f for _, f in pairs if f)
         hit = crisis.detect_normalised(t)
         if _urgency(hit) > _urgency(rule):
             rule = hit
         substances = substances or crisis.names_substances(t)
-        feats.append(features.crisis_features_of(t, hit))
+        feats.append(features.crisis_features_of(t, hit, folded))
         owner.append(w)
         if not hit.crisis:
             continue
@@ -97,13 +98,13 @@ def read(model: LinearModel, text: str) -> Reading:
             sentences = features.sentences(pieces[0])
             if len(sentences) < 2:
                 continue
-            normalised = [crisis.normalise(s) for s in sentences]
-        elif len(normalised) < 2:
+            pairs = [crisis.normalise_pair(s) for s in sentences]
+        elif len(pairs) < 2:
             continue
-        for st in normalised:
+        for st, sf in pairs:
             own = crisis.detect_normalised(st)
             if own.crisis and st != t:
-                feats.append(features.crisis_features_of(st, own))
+                feats.append(features.crisis_features_of(st, own, sf))
                 owner.append(w)
     window: dict[int, dict[str, float]] = {}
     for w, probs in zip(owner, model.probabilities_of(feats), strict=True):
@@ -129,6 +130,9 @@ def screen(text: str, model: LinearModel | None = None) -> CrisisResult:
     if not isinstance(text, str) or not text.strip():
         return NO_CRISIS
     model = model or shipped("crisis")
+    # the word pieces load here, outside the `try`: a missing or broken file must reach
+    # screen_text's fail-safe (the card), not silence the model into p = 0 below
+    meaning.shipped()
     try:
         r = read(model, text)
     except Exception:  # pragma: no cover - defensive: the screen must never break a chat

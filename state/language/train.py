@@ -32,9 +32,9 @@ RECIPE = {  # part of the version: change it and the version changes
     # 0.923 without, at the same limits)
     "negation_scope": features.NEGATED,
     "cues": list(crisis.CUE_NAMES),  # the crisis model's context features
-    # the crisis model's meaning features: the word-piece vectors (their file's digest) and
-    # their scale
-    "meaning": [meaning.shipped().digest, features.MEANING_SCALE],
+    # the crisis model's meaning features: the word-piece vectors (their file's digest), their
+    # scale, and the text they read (`crisis.fold`: double letters kept, "kill" not "kil")
+    "meaning": [meaning.shipped().digest, features.MEANING_SCALE, "fold"],
     "min_df": 2,
     # the models whose n-grams are weighted by how well they tell the classes apart, besides
     # idf (`_class_ratio`), cross-validated: style accuracy 0.874 -> 0.880 at C=32 (smoothing
