@@ -105,8 +105,8 @@ _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 )
 _NON_TEXT = re.compile(r"[^a-z0-9.,!?;:\s]+")
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
-# the same characters, each to a space by str.translate: several times faster than _CONTROL.sub
+# control characters (U+0000-001F, U+007F-009F), each to a space by str.translate: several times
+# faster than a regex substitution
 _CONTROL_SPACE = dict.fromkeys([*range(0x00, 0x20), *range(0x7F, 0xA0)], " ")
 _FORMAT = re.compile(  # Unicode category Cf (format) plus surrogates
     "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
@@ -174,12 +174,9 @@ _WORDS = {
 }
 _WORDS_AS_SPELLED = dict(_WORDS)  # for `fold`, which keeps double letters
 _WORDS = {_collapse(k): _collapse(v) for k, v in _WORDS.items()}
-_WORD_RE = re.compile(
-    r"\b(" + "|".join(sorted(map(re.escape, _WORDS), key=len, reverse=True)) + r")\b"
-)
-# After _NON_TEXT a word (what \b bounds) is a run of [a-z0-9]: _WORD_RE replaces the runs that
-# are keys of _WORDS, which a split at the runs and one dict look-up each does faster than the
-# alternation of 50 words tried at every position
+# After _NON_TEXT a word (what \b bounds) is a run of [a-z0-9]: a split at the runs and one dict
+# look-up each replaces the keys of _WORDS, faster than an alternation of 50 words tried at every
+# position
 _ALNUM_RUN = re.compile(r"([a-z0-9]+)")
 
 
@@ -226,21 +223,21 @@ def _plain(text: str) -> str:
 
 
 def _canonical(t: str) -> str:
-    t = _collapse(t)
-    parts = _ALNUM_RUN.split(t)  # the words at odd indexes: _WORD_RE.sub(_WORDS), faster
-    parts[1::2] = [_WORDS.get(w, w) for w in parts[1::2]]
-    t = "".join(parts)
-    return " ".join(t.split())  # str.split splits at what re calls \s
+    return _spelled_out(_collapse(t), _WORDS)
 
 
 _STRETCH = re.compile(r"([a-z])\1\1+")
 
 
 def _folded(t: str) -> str:
-    t = _STRETCH.sub(r"\1", t)
-    parts = _ALNUM_RUN.split(t)
-    parts[1::2] = [_WORDS_AS_SPELLED.get(w, w) for w in parts[1::2]]
-    return " ".join("".join(parts).split())
+    return _spelled_out(_STRETCH.sub(r"\1", t), _WORDS_AS_SPELLED)
+
+
+def _spelled_out(t: str, words: dict[str, str]) -> str:
+    """Slang and typos replaced by what they mean (`words`), and the spaces made single."""
+    parts = _ALNUM_RUN.split(t)  # the words at odd indexes
+    parts[1::2] = [words.get(w, w) for w in parts[1::2]]
+    return " ".join("".join(parts).split())  # str.split splits at what re calls \s
 
 
 # ------------------------------------------------------------------ safe figures of speech

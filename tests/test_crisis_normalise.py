@@ -32,10 +32,16 @@ def new_unleet(text: str) -> str:
     return crisis._LEET_RUN.sub(crisis._unleet, text)
 
 
+OLD_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+OLD_WORD_RE = re.compile(
+    r"\b(" + "|".join(sorted(map(re.escape, crisis._WORDS), key=len, reverse=True)) + r")\b"
+)
+
+
 def old_normalise(text: str) -> str:
-    """`normalise` as it was at 1b6b64b (its helpers are the module's own, unchanged)."""
+    """`normalise` as it was at 1b6b64b (its other helpers are the module's own, unchanged)."""
     t = unicodedata.normalize("NFKC", text)
-    t = crisis._CONTROL.sub(" ", crisis._FORMAT.sub("", t))
+    t = OLD_CONTROL.sub(" ", crisis._FORMAT.sub("", t))
     t = t.lower().translate(crisis._APOSTROPHES)
     for pattern, repl, _ in crisis._CONTRACTIONS:
         t = pattern.sub(repl, t)
@@ -43,7 +49,7 @@ def old_normalise(text: str) -> str:
     t = old_unleet(t)
     t = crisis._NON_TEXT.sub(" ", t)
     t = crisis._collapse(t)
-    t = crisis._WORD_RE.sub(lambda m: crisis._WORDS[m.group(1)], t)
+    t = OLD_WORD_RE.sub(lambda m: crisis._WORDS[m.group(1)], t)
     return re.sub(r"\s+", " ", t).strip()
 
 

@@ -51,7 +51,7 @@ class Features:
     words: tuple[str, ...]  # tokens of the normalised text
     flags: dict[str, float]  # used as they are
     raw: str = ""  # the reply as typed, for raw character n-grams (the coach only)
-    # what the message is about (`meaning.Pieces.mean`), used as it is (the crisis reader only)
+    # what the message is about (`meaning.Pieces.about`), used as it is (the crisis reader only)
     meaning: np.ndarray | None = None
 
     @property

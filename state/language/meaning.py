@@ -59,8 +59,6 @@ class Pieces:
         return got
 
     def _word_pieces(self, word: str) -> list[int]:
-        if not word or len(word) > MAX_WORD:
-            return []
         out, start, get = [], 0, self.index.get
         while start < len(word):
             # no piece is longer than `longest`: trying longer ends would make junk quadratic

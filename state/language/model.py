@@ -55,7 +55,7 @@ class LinearModel:
     @cached_property
     def _meaning(self) -> slice | None:
         """The weight rows of `Features.meaning`, contiguous; None if the model has none."""
-        start = self.index.get(MEANING + "000")
+        start = self.index.get(meaning_columns(1)[0])
         if start is None:
             return None
         dims = sum(1 for k in self.index if k.startswith(MEANING))
