@@ -51,6 +51,69 @@ def test_training_never_reads_the_held_out_split():
         assert data.HELDOUT not in path.parents
 
 
+SET_B_CRISIS = {
+    "wish-dead": 15,
+    "suicidal-thoughts": 15,
+    "method": 20,
+    "intent": 20,
+    "plan": 20,
+    "preparation": 20,
+    "self-harm": 20,
+    "overdose": 20,
+    "danger-from-others": 15,
+    "harm-to-others": 15,
+}
+SET_B_ORDINARY = (
+    "idiom",
+    "negation",
+    "history",
+    "treatment-talk",
+    "method-word-everyday",
+    "hard-feelings",
+    "roleplay-reply",
+    "everyday",
+    "conflict",
+)
+
+
+def _same_text(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def test_held_out_set_b_loads_and_keeps_its_spec():
+    """tests/data/heldout/crisis-b.jsonl (SPEC-B.md): format, minimum counts, no duplicates,
+    nothing shared with the first held-out split. Failures name line numbers and counts,
+    never a text: nobody tuning the detector may read these rows."""
+    lines = (data.HELDOUT / "crisis-b.jsonl").read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines]
+    bad = [
+        i + 1
+        for i, r in enumerate(rows)
+        if set(r) != {"text", "crisis", "construct"}
+        or not isinstance(r["text"], str)
+        or not r["text"].strip()
+        or r["crisis"] is not (r["construct"] in SET_B_CRISIS)
+        or r["construct"] not in (*SET_B_CRISIS, *SET_B_ORDINARY)
+    ]
+    assert bad == [], "lines with a wrong field, label or construct"
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["construct"]] = counts.get(r["construct"], 0) + 1
+    short = {c: counts.get(c, 0) for c, n in SET_B_CRISIS.items() if counts.get(c, 0) < n}
+    short |= {c: counts.get(c, 0) for c in SET_B_ORDINARY if counts.get(c, 0) < 25}
+    assert short == {}, "constructs under their minimum"
+    assert sum(r["crisis"] for r in rows) >= 200
+    assert sum(not r["crisis"] for r in rows) >= 300
+    texts = [_same_text(r["text"]) for r in rows]
+    assert len(set(texts)) == len(texts), "duplicate texts"
+    first = {_same_text(r["text"]) for r in data.heldout("crisis")}
+    shared = [i + 1 for i, t in enumerate(texts) if t in first]
+    assert shared == [], "lines also in the first held-out split"
+    # the bench reads set B as it reads the first split
+    examples = [data.Example(r["text"], *data.crisis_label(r), "heldout-b") for r in rows]
+    assert sum(ex.label != data.NONE for ex in examples) == sum(r["crisis"] for r in rows)
+
+
 @pytest.mark.slow  # fits the models twice
 def test_training_is_deterministic():
     examples = style_examples()[::7][:300]  # every style
