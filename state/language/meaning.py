@@ -90,6 +90,9 @@ class Pieces:
         a run's pieces are then one slice of them, summed (reading every window and sentence
         afresh cost ~56 us a row). The words of texts joined by spaces are the texts' words
         in turn, so this is `about` of the joined text."""
+        if len(runs) == 1:  # one window (most messages): `about` makes fewer numpy calls
+            a, b = runs[0]
+            return self.about(" ".join(t for t in texts[a:b] if t))[None]
         ids = [self.ids(t) for t in texts]
         ends = np.cumsum([0, *map(len, ids)]).tolist()  # texts[k]'s: ends[k]:ends[k + 1]
         # float64 once: a sum that casts as it goes costs more than the cast
@@ -104,7 +107,7 @@ class Pieces:
     @staticmethod
     def unit(sums: np.ndarray) -> np.ndarray:
         """`sums` (rows of piece vectors summed) scaled in place to unit length, row by row
-        (v @ v, one rounding for every caller); a row of zeros (no pieces) stays zeros."""
+        (v @ v, the rounding `mean` has); a row of zeros (no pieces) stays zeros."""
         for v in sums:
             norm = float(np.sqrt(v @ v))
             if norm:
@@ -116,7 +119,9 @@ class Pieces:
         ids = [i for w in words for i in self.pieces(w)]
         if not ids:
             return np.zeros(self.dims)
-        return self.unit(self.vectors[ids].sum(axis=0, dtype=np.float64, keepdims=True))[0]
+        v = self.vectors[ids].sum(axis=0, dtype=np.float64)
+        norm = float(np.sqrt(v @ v))  # as `unit` takes it
+        return v / norm if norm else v
 
 
 def load(path: Path | None = None) -> Pieces:
