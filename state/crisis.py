@@ -108,6 +108,17 @@ _NON_TEXT = re.compile(r"[^a-z0-9.,!?;:\s]+")
 # control characters (U+0000-001F, U+007F-009F), each to a space by str.translate: several times
 # faster than a regex substitution
 _CONTROL_SPACE = dict.fromkeys([*range(0x00, 0x20), *range(0x7F, 0xA0)], " ")
+# For ASCII text, whose every character str.translate then finds in the table (one it doesn't
+# find costs a raised and caught KeyError, once per distinct character per call):
+# - `_plain`'s first steps in one pass: control characters to spaces, upper case to lower, "`" to
+#   an apostrophe (the one ASCII character of _APOSTROPHES)
+_ASCII_PLAIN = {c: chr(c).lower() for c in range(128)} | dict.fromkeys(range(0x00, 0x20), " ")
+_ASCII_PLAIN |= {0x7F: " ", ord("`"): "'"}
+# - _NON_TEXT's characters each to a space (the regex makes a run one space; the spaces are made
+#   single at the end)
+_ASCII_NON_TEXT = {
+    c: chr(c) if re.fullmatch(r"[a-z0-9.,!?;:\s]", chr(c)) else " " for c in range(128)
+}
 _FORMAT = re.compile(  # Unicode category Cf (format) plus surrogates
     "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
     "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff"
@@ -208,10 +219,10 @@ def fold(text: str) -> str:
 def _plain(text: str) -> str:
     t = unicodedata.normalize("NFKC", text)
     # Drop format chars (zero-width, bidi marks) and lone surrogates; control chars -> space.
-    if not t.isascii():
-        t = _FORMAT.sub("", t)
-    t = t.translate(_CONTROL_SPACE)
-    t = t.lower().translate(_APOSTROPHES)
+    if t.isascii():  # none to drop: the next three steps in one translate
+        t = t.translate(_ASCII_PLAIN)
+    else:
+        t = _FORMAT.sub("", t).translate(_CONTROL_SPACE).lower().translate(_APOSTROPHES)
     if "'" in t:  # most messages have none: skip nine scans
         for pattern, repl, literal in _CONTRACTIONS:
             if literal in t:
@@ -219,11 +230,23 @@ def _plain(text: str) -> str:
     t = t.replace("'", "")
     if _LEET_CHAR.search(t):  # every leet run holds one of these
         t = _LEET_RUN.sub(_unleet, t)
-    return _NON_TEXT.sub(" ", t)
+    return t.translate(_ASCII_NON_TEXT) if t.isascii() else _NON_TEXT.sub(" ", t)
+
+
+_DOUBLES = [(c + c, c) for c in "abcdefghijklmnopqrstuvwxyz"]
+
+
+def _collapse_text(t: str) -> str:
+    """`_collapse` of text `_plain` has read (no regex escapes in it): str.replace per doubled
+    letter, twice as fast as the regex's step at every letter."""
+    for double, single in _DOUBLES:
+        while double in t:
+            t = t.replace(double, single)
+    return t
 
 
 def _canonical(t: str) -> str:
-    return _spelled_out(_collapse(t), _WORDS)
+    return _spelled_out(_collapse_text(t), _WORDS)
 
 
 _STRETCH = re.compile(r"([a-z])\1\1+")
@@ -233,8 +256,15 @@ def _folded(t: str) -> str:
     return _spelled_out(_STRETCH.sub(r"\1", t), _WORDS_AS_SPELLED)
 
 
+# what `_plain` leaves beside letters, digits and spaces, each to a space: a text's words (a
+# full ASCII table, see _ASCII_PLAIN)
+_PUNCTUATION_SPACE = {c: " " if chr(c) in ".,!?;:" else chr(c) for c in range(128)}
+
+
 def _spelled_out(t: str, words: dict[str, str]) -> str:
     """Slang and typos replaced by what they mean (`words`), and the spaces made single."""
+    if words.keys().isdisjoint(t.translate(_PUNCTUATION_SPACE).split()):  # most: none to spell
+        return " ".join(t.split())
     parts = _ALNUM_RUN.split(t)  # the words at odd indexes
     parts[1::2] = [words.get(w, w) for w in parts[1::2]]
     return " ".join("".join(parts).split())  # str.split splits at what re calls \s

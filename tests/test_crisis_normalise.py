@@ -53,6 +53,15 @@ def old_normalise(text: str) -> str:
     return re.sub(r"\s+", " ", t).strip()
 
 
+def old_fold(text: str) -> str:
+    """`fold` as it was at d3c01e7: each word looked up after a split at every word (`_plain`,
+    shared with `normalise`, is checked against `old_normalise`)."""
+    t = crisis._STRETCH.sub(r"\1", crisis._plain(text))
+    parts = crisis._ALNUM_RUN.split(t)
+    parts[1::2] = [crisis._WORDS_AS_SPELLED.get(w, w) for w in parts[1::2]]
+    return " ".join("".join(parts).split())
+
+
 # Words made of what the leet step looks at, mixed with what separates and surrounds them.
 LEETISH = st.text(alphabet="abcdeiklmostyz0123456789@$", min_size=1, max_size=30)
 SEPARATORS = st.sampled_from([" ", "", "'", "’", ".", "!", "-", "_", "\n", "é", "Ⅰ", "\u200b", "k"])
@@ -71,6 +80,8 @@ def test_the_leet_step_gives_what_the_old_regex_gave(text):
 @given(st.one_of(MESSAGES, st.text(max_size=200)))
 def test_normalise_gives_what_it_gave_before(text):
     assert normalise(text) == old_normalise(text)
+    assert crisis.fold(text) == old_fold(text)
+    assert crisis.normalise_pair(text) == (old_normalise(text), old_fold(text))
 
 
 def test_normalise_on_the_labelled_messages_is_unchanged():
@@ -79,6 +90,7 @@ def test_normalise_on_the_labelled_messages_is_unchanged():
     assert len(texts) > 100
     for text in texts:
         assert normalise(text) == old_normalise(text), text
+        assert crisis.fold(text) == old_fold(text), text
 
 
 def best_of(runs: int, fn, arg) -> float:
@@ -111,3 +123,4 @@ def test_normalise_on_every_training_text_is_unchanged():
     texts += ["u r im dont 2nite", "u_r im1 dont2 _u", "imma kms rn.", "ur,u;u!u?u\u2003u\u3000u"]
     for text in texts:
         assert normalise(text) == old_normalise(text), text
+        assert crisis.fold(text) == old_fold(text), text

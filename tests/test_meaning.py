@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from state import crisis
 from state.crisis import CARD
-from state.language import features, meaning
+from state.language import data, features, meaning
 from state.language.files import ModelMissing
 from state.language.model import MEANING, shipped
 from state.safety import _screen, screen_text
@@ -121,3 +122,16 @@ def test_the_crisis_model_scores_the_meaning_it_was_trained_on():
     assert float(np.linalg.norm(f.meaning)) == pytest.approx(features.MEANING_SCALE)
     c, values = model.vector(f)
     assert np.array_equal(values[-len(cols) :], f.meaning) and c[-len(cols) :] == cols
+
+
+def test_runs_of_texts_mean_what_the_texts_joined_mean(pieces):
+    """`about_runs` (a long message's reader: each sentence's pieces looked up once, each
+    window summed from them) is `about` of the run's texts joined with spaces, the plain
+    reading, including texts with no pieces and runs of none."""
+    texts = [crisis.fold(ex.text) for ex in data.crisis_examples()[:400]]
+    texts[3:3] = ["", "x" * 200]
+    runs = [(a, min(a + n, len(texts))) for n in (0, 1, 2, 5) for a in range(0, len(texts), 7)]
+    got = pieces.about_runs(texts, runs)
+    for row, (a, b) in zip(got, runs, strict=True):
+        want = pieces.about(" ".join(t for t in texts[a:b] if t))
+        assert np.allclose(row, want, rtol=0, atol=1e-12)

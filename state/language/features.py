@@ -100,16 +100,21 @@ def crisis_features(text: str) -> Features:
     return crisis_features_of(t, crisis.detect_normalised(t), folded)
 
 
-def crisis_features_of(t: str, hit: crisis.CrisisResult, folded: str) -> Features:
+def crisis_features_of(
+    t: str, hit: crisis.CrisisResult, folded: str, about: np.ndarray | None = None
+) -> Features:
     """`crisis_features` from the normalised text, the rules' finding and the folded text
-    (`crisis.fold`: the words as spelled, for their meaning), when all are known."""
+    (`crisis.fold`: the words as spelled, for their meaning), when all are known; `about` is
+    the folded text's meaning when that is known too (`meaning.Pieces.about_runs`)."""
     flags = {"cue:" + name: 1.0 for name, on in crisis.cues(t).items() if on}
     if hit.crisis:
         flags["rule:" + (hit.rule or "?")] = 1.0
         flags[f"tier:{hit.tier}"] = 1.0
         flags["cat:" + (hit.category or "?")] = 1.0
     words = tokens(t)
-    about = meaning.shipped().about(folded) * MEANING_SCALE
+    if about is None:
+        about = meaning.shipped().about(folded)
+    about = about * MEANING_SCALE
     scoped = crisis.negated_words(t)
     if not scoped:
         return Features(words, flags, meaning=about)

@@ -170,29 +170,36 @@ class LinearModel:
 
         Each row's n-gram columns are gathered with their repeats (a character n-gram of many
         words, a word of several phrases) into one array, keyed by row, and one sort finds the
-        distinct (row, column) pairs: a Python set per row cost twice as much."""
+        distinct (row, column) pairs: a Python set per row cost twice as much. The words' columns
+        are joined once per message, not once per row a word is in (one np.concatenate of a
+        thousand small arrays cost more than the sort)."""
         if len(many) < 2:  # most messages are one window: the plain product costs less
             return [self.probabilities(f) for f in many]
         n, size = len(many), len(self.idf)
-        parts: list[np.ndarray] = []
-        per_row: list[int] = []  # how many of `parts` each row has
+        extra_cols: list[np.ndarray] = []  # the raw n-grams' and phrases' columns found
+        extra_rows: list[np.ndarray] = []  # and the row of each
         flags: list[tuple[int, int, float]] = []  # (row, column, value) of the known flags
-        phrase_cols: list[np.ndarray] = []  # the phrases' columns found, per length
-        phrase_rows: list[np.ndarray] = []  # and the row of each
         get = self.index.get
-        # each distinct word of the message is looked up once, not once per row it is in
+        # each distinct word of the message is looked up once, not once per row it is in, and
+        # their columns laid end to end in one array: a row's are slices of it
         remembered, spell = self._word_arrays.get, self.array_of_word
-        everywhere = set().union(*(f.words for f in many))
-        arrays = {w: a if (a := remembered(w)) is not None else spell(w) for w in everywhere}
+        everywhere = list(set().union(*(f.words for f in many)))
+        slot = {w: k for k, w in enumerate(everywhere)}.__getitem__
+        arrays = [a if (a := remembered(w)) is not None else spell(w) for w in everywhere]
+        word_sizes = np.fromiter(map(len, arrays), dtype=np.intp, count=len(arrays))
+        every = np.concatenate(arrays) if arrays else np.empty(0, dtype=np.int64)
+        row_words: list[int] = []  # each row's distinct words, as slots of `everywhere`
+        per_row: list[int] = []  # how many each row has
         sequence: list[str] = []  # every row's words, each row followed by "" (id 0)
         for r, features in enumerate(many):
             words = features.words
-            found = list(map(arrays.__getitem__, set(words)))
+            distinct = set(map(slot, words))
+            row_words += distinct
+            per_row.append(len(distinct))
             if features.raw:
                 raw = [i for i in map(get, raw_grams(features.raw)) if i is not None]
-                found.append(np.array(raw, dtype=np.int64))
-            parts += found
-            per_row.append(len(found))
+                extra_cols.append(np.array(raw, dtype=np.int64))
+                extra_rows.append(np.full(len(raw), r, dtype=np.int64))
             flags += [(r, i, v) for k, v in features.flags.items() if (i := get(k)) is not None]
             sequence += words
             sequence.append("")
@@ -211,12 +218,19 @@ class LinearModel:
                 number = number * base + seq[k : k + span]
             at = np.minimum(np.searchsorted(known, number), known.size - 1)
             hit = known[at] == number
-            phrase_cols.append(columns[at[hit]])
-            phrase_rows.append(row_at[:span][hit])
-        lengths = np.fromiter(map(len, parts), dtype=np.intp, count=len(parts))
-        row_of_part = np.repeat(np.arange(n, dtype=np.int64), per_row)
-        rows = np.concatenate([np.repeat(row_of_part, lengths), *phrase_rows])
-        keys = rows * size + np.concatenate([*parts, *phrase_cols])
+            extra_cols.append(columns[at[hit]])
+            extra_rows.append(row_at[:span][hit])
+        # each (row, word) pair's columns: its slice of `every`, spelled out by one np.repeat
+        chosen = np.array(row_words, dtype=np.intp)
+        lengths = word_sizes[chosen]
+        ends = np.cumsum(lengths)
+        slices = np.repeat((np.cumsum(word_sizes) - word_sizes)[chosen] - (ends - lengths), lengths)
+        slices += np.arange(slices.size)
+        rows = np.repeat(np.repeat(np.arange(n, dtype=np.int64), per_row), lengths)
+        rows = np.concatenate([rows, *extra_rows])
+        keys = rows * size + np.concatenate([every[slices], *extra_cols])
+        if n * size < 2**31:  # int32 keys sort in about half the time
+            keys = keys.astype(np.int32)
         keys.sort()
         if keys.size:
             keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]

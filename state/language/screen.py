@@ -74,8 +74,9 @@ def read(model: LinearModel, text: str) -> Reading:
     a window is its sentences' joined with spaces (tests/test_screen_long.py), so a sentence a
     rule hit in is read alone from what its window's reading already normalised."""
     rule, substances = NO_CRISIS, False
-    feats: list[features.Features] = []
-    owner: list[int] = []  # the window each row of `feats` belongs to
+    rows: list[tuple[int, str, CrisisResult]] = []  # (window, normalised text, rules' finding)
+    folds: list[str] = []  # each piece's folded text once, for its meaning (`about_runs`)
+    runs: list[tuple[int, int]] = []  # each row's meaning: folds[a:b] joined
     parts = features.window_parts(text)
     for w, pieces in enumerate(parts):
         if len(parts) == 1:  # one window: read exactly as training read it
@@ -83,13 +84,14 @@ def read(model: LinearModel, text: str) -> Reading:
         else:
             pairs = [crisis.normalise_pair(p) for p in pieces if p.strip()]
         t = " ".join(n for n, _ in pairs if n)
-        folded = " ".join(f for _, f in pairs if f)
+        first = len(folds)
+        folds += [f for _, f in pairs]  # an empty fold has no pieces: the join skips it alike
         hit = crisis.detect_normalised(t)
         if _urgency(hit) > _urgency(rule):
             rule = hit
         substances = substances or crisis.names_substances(t)
-        feats.append(features.crisis_features_of(t, hit, folded))
-        owner.append(w)
+        rows.append((w, t, hit))
+        runs.append((first, len(folds)))
         if not hit.crisis:
             continue
         # the rule's own sentence, read alone, so calm neighbors can't dilute it (a window of one
@@ -98,14 +100,24 @@ def read(model: LinearModel, text: str) -> Reading:
             sentences = features.sentences(pieces[0])
             if len(sentences) < 2:
                 continue
-            pairs = [crisis.normalise_pair(s) for s in sentences]
+            pairs, first = [crisis.normalise_pair(s) for s in sentences], None
         elif len(pairs) < 2:
             continue
-        for st, sf in pairs:
+        for k, (st, sf) in enumerate(pairs):
             own = crisis.detect_normalised(st)
             if own.crisis and st != t:
-                feats.append(features.crisis_features_of(st, own, sf))
-                owner.append(w)
+                if first is None:  # a sentence of the one window: not among `folds` yet
+                    folds.append(sf)
+                    runs.append((len(folds) - 1, len(folds)))
+                else:
+                    runs.append((first + k, first + k + 1))
+                rows.append((w, st, own))
+    about = meaning.shipped().about_runs(folds, runs)
+    feats = [
+        features.crisis_features_of(t, hit, "", about=v)
+        for (_, t, hit), v in zip(rows, about, strict=True)
+    ]
+    owner = [w for w, _, _ in rows]
     window: dict[int, dict[str, float]] = {}
     for w, probs in zip(owner, model.probabilities_of(feats), strict=True):
         if w not in window or probs[NONE] < window[w][NONE]:
