@@ -11,7 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, BaseHandler, CommandHandler, ContextTypes, filters
 
-from bot import callbacks
+from bot import callbacks, deeplinks
 from bot.features.safety_plan import plan_messages
 from bot.pipeline import gate
 from bot.render import Outgoing, turn_messages
@@ -34,6 +34,22 @@ from state.safety_service import Recorded
 log = logging.getLogger(__name__)
 RECORD_TIMEOUT = 5.0  # seconds the card may wait for the database (the event, the alert)
 NOT_SCREENED = frozenset({"newgroup"})  # a group's name ("Self-harm recovery") is not a crisis
+
+
+def command_argument(text: str) -> str | None:
+    """The words after a command that the crisis check reads, or None. Not a group's name
+    (/newgroup), nor the payload of one of the bot's own links (/start g_4fQx...): the bot made
+    it, nobody typed it, and a random code can look like anything to character n-grams (one
+    invitation code was read as an overdose). A typed "/start i can't go on" is still read."""
+    parts = text.split(None, 1)
+    if len(parts) < 2:
+        return None
+    command = parts[0].lstrip("/").split("@", 1)[0].lower()
+    if command in NOT_SCREENED:
+        return None
+    if command == "start" and deeplinks.parse_payload(parts[1].strip()) is not None:
+        return None
+    return parts[1]
 
 
 def card_keyboard() -> InlineKeyboardMarkup:
@@ -153,10 +169,10 @@ async def command_words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     """Crisis language typed after a command gets the card (or the question) instead of the
     command's answer."""
     message = update.effective_message
-    parts = (message.text or "").split(None, 1) if message is not None else []
-    if len(parts) < 2 or parts[0].lstrip("/").split("@", 1)[0].lower() in NOT_SCREENED:
+    words = command_argument(message.text or "") if message is not None else None
+    if words is None:
         return
-    result = screen_text(parts[1])
+    result = screen_text(words)
     if result.crisis:
         await crisis_response(update, context, result)
         await gate.after(update, context)  # stopping here skips the gate's own marking

@@ -48,7 +48,4 @@ def typed_words(update: Update) -> str | None:
     text = (message.text or message.caption) if message is not None else None
     if not text or not text.startswith("/"):
         return text
-    parts = text.split(None, 1)
-    if len(parts) < 2 or parts[0].lstrip("/").split("@", 1)[0].lower() in safety.NOT_SCREENED:
-        return None
-    return parts[1]
+    return safety.command_argument(text)

@@ -710,3 +710,19 @@ async def test_redelivered_non_step_updates_are_skipped(consented, bot_env):
     card = chat.request.texts()[-1]
     assert "Warning signs: when I stop sleeping" in card
     assert "Things I can do on my own" not in card
+
+
+def test_a_link_payload_after_start_is_not_screened_but_typed_words_are():
+    """The bot's own deep links carry random codes that character n-grams can misread (an
+    invitation code was once read as an overdose, so a new member got the question instead of
+    consent); words typed after /start are still read."""
+    from bot.features import safety
+
+    for payload in ("g_AbC123xyz-_9", "l_Zz0-kms_die", "lv_12", "p_family_birthday-or-group"):
+        assert safety.command_argument(f"/start {payload}") is None
+        assert safety.command_argument(f"/start@rehearse_bot {payload}") is None
+    assert safety.command_argument("/start i can't go on") == "i can't go on"
+    assert safety.command_argument("/start kms") == "kms"  # not the shape of any of our links
+    assert safety.command_argument("/help\nkms") == "kms"
+    assert safety.command_argument("/newgroup Self-harm recovery") is None
+    assert safety.command_argument("/stop") is None
