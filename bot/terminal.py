@@ -37,11 +37,14 @@ from state.safety import (
     ASK_TEXT,
     DEFAULT_RESOURCES,
     SCENE_KEPT,
-    SCENE_STOPPED,
     crisis_card,
     resources_for,
     screen_text,
 )
+
+# the card's words where there is no Telegram: no /practice, no /safety
+TERMINAL_STOPPED = "I've stopped the role-play. `rehearse play` starts it again any time."
+TERMINAL_CLOSING = "Whenever you're ready, `rehearse play` goes back to practicing."
 
 TERMINAL_USER_ID = 0  # Telegram ids are positive; the local player is user 0
 STYLE_COLOURS = {
@@ -49,6 +52,57 @@ STYLE_COLOURS = {
     "passive": "blue",
     "aggressive": "red",
     "passive-aggressive": "magenta",
+}
+
+
+# the check-in question's answers typed as words (`Player.check_in_answer`)
+CHECK_IN_WORDS = {
+    1: frozenset(
+        {
+            "y",
+            "yes",
+            "yeah",
+            "yea",
+            "yep",
+            "ya",
+            "yes i am",
+            "kind of",
+            "kinda",
+            "sort of",
+            "sometimes",
+            "maybe",
+            "i think so",
+            "a little",
+            "i am",
+        }
+    ),
+    2: frozenset(
+        {
+            "n",
+            "no",
+            "nope",
+            "nah",
+            "no i'm not",
+            "no im not",
+            "i'm safe",
+            "im safe",
+            "i am safe",
+            "safe",
+            "i'm ok",
+            "im ok",
+            "i'm okay",
+            "im okay",
+            "i'm fine",
+            "im fine",
+            "back",
+            "back to the scene",
+            "no i'm safe",
+            "no im safe",
+            "no, i'm safe",
+            "no, im safe",
+        }
+    ),
+    3: frozenset({"numbers", "support", "support numbers", "show me support numbers", "help"}),
 }
 
 
@@ -189,12 +243,37 @@ class Player:
         self.console.print(
             "  1. Yes\n  2. I'm safe, back to the scene\n  3. Show me support numbers"
         )
-        answer = self.pick(3)
+        try:
+            answer = self.check_in_answer()
+        except EndOfInput:  # no answer at all: the numbers, not silence
+            self.show_numbers(screened)
+            raise
         if answer == 3:
-            resources = resources_for(DEFAULT_RESOURCES, screened.category)
-            card = crisis_card(resources, scene=SCENE_KEPT)
-            self.console.print(Panel(card, title="You matter", border_style="red"))
+            self.show_numbers(screened)
         return answer != 1
+
+    def check_in_answer(self) -> int:
+        """1 (yes), 2 (safe) or 3 (numbers). Words count as the buttons they mean: a person who
+        answers "yes" in words to "are you thinking about ending your life" must get help, not
+        "please type a number"; anything else that reads as crisis counts as yes."""
+        while True:
+            answer = self.ask("Choose 1-3:")
+            said = " ".join(answer.lower().replace("\u2019", "'").strip(" .!?").split())
+            if said in ("1", "2", "3"):
+                return int(said)
+            if said in ("q", "quit"):
+                raise EndOfInput
+            for choice, words in CHECK_IN_WORDS.items():
+                if said in words:
+                    return choice
+            if said and screen_text(answer).crisis:
+                return 1
+            self.console.print("[yellow]Please type 1, 2 or 3 (or yes, I'm safe, or numbers).[/]")
+
+    def show_numbers(self, screened: CrisisResult) -> None:
+        resources = resources_for(DEFAULT_RESOURCES, screened.category)
+        card = crisis_card(resources, scene=SCENE_KEPT, closing=TERMINAL_CLOSING)
+        self.console.print(Panel(card, title="You matter", border_style="red"))
 
     async def play_turns(self, turn) -> str:
         """Play until the run ends ('ended'), the player quits ('quit') or a crisis ('crisis')."""
@@ -236,7 +315,7 @@ class Player:
                 if screened.crisis and not self.safe_to_go_on(screened):
                     await self.practice.stop(TERMINAL_USER_ID)
                     resources = resources_for(DEFAULT_RESOURCES, screened.category)
-                    card = crisis_card(resources, scene=SCENE_STOPPED)
+                    card = crisis_card(resources, scene=TERMINAL_STOPPED, closing=TERMINAL_CLOSING)
                     self.console.print(Panel(card, title="You matter", border_style="red"))
                     return "crisis"
                 if screened.crisis:  # "I'm safe": the same moment again

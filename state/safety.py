@@ -124,15 +124,18 @@ ASK_TEXT = (
 OPENING = "It sounds like you may be going through something really painful right now."
 SCENE_STOPPED = "I've stopped the role-play. You can start it again from /practice any time."
 SCENE_KEPT = "Your scene is paused where you were; it will wait for you."
+CLOSING = "Whenever you're ready: /safety shows this again, /practice goes back to practicing."
 
 
 def crisis_card(
     resources: tuple[Resource, ...] = DEFAULT_RESOURCES,
     scene: str | None = None,
     opening: str = OPENING,
+    closing: str = CLOSING,
 ) -> str:
     """Plain text; channels add their own formatting and buttons. `scene` says truthfully what
-    happened to the role-play (SCENE_STOPPED, SCENE_KEPT), or nothing when none was open.
+    happened to the role-play (SCENE_STOPPED, SCENE_KEPT), or nothing when none was open;
+    `closing`, what to do next where the reader is (the terminal has no /safety).
 
     Telegram sends the card without the plan, and the plan after it (bot/features/safety.py):
     a card that holds nothing anyone typed can't be refused for it.
@@ -145,6 +148,6 @@ def crisis_card(
     lines += [
         "",
         "If you can, reach out to your counselor or someone you trust today.",
-        "Whenever you're ready: /safety shows this again, /practice goes back to practicing.",
+        closing,
     ]
     return "\n".join(lines)

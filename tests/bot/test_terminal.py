@@ -179,3 +179,21 @@ def test_the_steps_before_and_after_an_exposure_scenario(tmp_path, monkeypatch):
     assert "you expected: “People will look at me and I will blush.”" in out
     assert "Anxiety before: 7 of 10, after: 3 of 10" in out
     assert "[r]eplay, [m]enu or [q]uit?" in out
+
+
+@pytest.mark.parametrize("words", ["yes", "Yeah.", "kinda"])
+def test_yes_in_words_at_the_check_in_gets_the_card(tmp_path, words):
+    """A participant answering the question in words, not with its number, gets help."""
+    result = play(tmp_path, probable_text() + f"\n{words}\n", "family/birthday-or-group")
+    assert result.returncode == 0
+    assert "988" in result.stdout and "stopped the role-play" in result.stdout
+    assert "/practice" not in result.stdout and "rehearse play" in result.stdout  # no Telegram here
+    assert "Please type" not in result.stdout
+
+
+def test_im_safe_in_words_goes_back_and_no_answer_shows_the_numbers(tmp_path):
+    safe = play(tmp_path / "safe", probable_text() + "\nim safe\n", "family/birthday-or-group")
+    assert "988" not in safe.stdout and "Please type" not in safe.stdout
+    assert "You were in the middle" in play(tmp_path / "safe", "").stdout  # the scene was kept
+    silent = play(tmp_path / "eof", probable_text() + "\n", "family/birthday-or-group")
+    assert silent.returncode == 0 and "988" in silent.stdout  # input ended at the question
