@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from state.prefilter import Prefilter
 
-LEXICON_VERSION = "2026.12.3"
+LEXICON_VERSION = "2026.12.4"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -406,6 +406,18 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         True,
     ),
     (
+        "s_car_exhaust",  # sitting with a running engine in a closed garage: carbon monoxide
+        "suicide",
+        2,
+        _rx(
+            r"\b(sat|sit|sitting|stayed|waited|lay|lying|been) (in|inside) (the|my) "
+            r"(car (in|inside) (the|my) )?garage\b[^.!?]{0,40}\b(car|engine|motor) (running|on)\b|"
+            r"\b(hose|tube|pipe) (from|on|to|into) (the )?(exhaust|tailpipe)\b|"
+            r"\bexhaust (into|in) (the|my) car\b"
+        ),
+        True,
+    ),
+    (
         "s_last_night",
         "suicide",
         1,
@@ -466,6 +478,8 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         _rx(
             r"\b" + _THEM + r"\b[^.!?;~]{0,40}?\b(kill|kills|murder|shoot|stab|strangle|choke|"
             r"beat|hurt|rape|get) me\b"
+            # "shot me a look", "shot me an email": not a threat
+            r"(?! (a|an|some) (look|glance|text|message|email|smile|wink|note|line|dm|pic|link))"
         ),
         True,
     ),

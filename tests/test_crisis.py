@@ -143,6 +143,13 @@ NEGATIVES = [
     "i'm not suicidal",
     "there is no way i'm going to kill myself",
     "I'm not going to hurt anyone, I just need space",
+    # "shot me a look" is not a threat (found in a participant trial)
+    "my kid shot me a look like i was crazy when i said no phones at dinner",
+    "my boss shot me an email at midnight",
+    # a car in a garage that nobody sits in with the engine running
+    "warming up the car in the garage before work",
+    "i was in the car with the engine running waiting for my kid",
+    "i would never sit in the garage with the car running",
     "",
 ]
 
@@ -172,6 +179,11 @@ def test_negative(text: str) -> None:
         ("been looking up ways to kill myself", 1),
         ("i want to die", 2),
         ("everyone would be better off without me", 3),
+        ("he said he's going to shoot me", 1),
+        # carbon monoxide: certain enough for the card unless the model doubts it (tier 2)
+        ("long day. i sat in the garage with the car running for a while and idk", 2),
+        ("sitting in the car in the garage with the engine on", 2),
+        ("got a hose to run from the exhaust into the car", 2),
     ],
 )
 def test_tiers(text: str, tier: int) -> None:
