@@ -44,6 +44,17 @@ def test_shipped_models_were_trained_on_the_data_in_the_repository():
     assert shipped("style").version == train.version("style", style_examples())
 
 
+def test_a_change_in_the_rules_changes_the_models_version(monkeypatch):
+    """The rules' hits are features, and the version is stored with each safety event: a new
+    lexicon must not ship under the old model's version."""
+    assert train.RECIPE["lexicon"] == crisis.LEXICON_VERSION
+    examples = crisis_examples()[:50]
+    before = train.version("crisis", examples)
+    monkeypatch.setitem(train.RECIPE, "lexicon", "1999.1.1")
+    assert train.version("crisis", examples) != before
+    assert shipped("crisis").meta["lexicon"] == crisis.LEXICON_VERSION
+
+
 def test_training_never_reads_the_held_out_split():
     source = "".join(Path(module.__file__).read_text() for module in (train, features, data))
     assert "heldout(" not in source.replace("def heldout(", "")

@@ -32,6 +32,9 @@ RECIPE = {  # part of the version: change it and the version changes
     # 0.923 without, at the same limits)
     "negation_scope": features.NEGATED,
     "cues": list(crisis.CUE_NAMES),  # the crisis model's context features
+    # the rules' hits are features too: a rule changed means a model with another version (the
+    # version is stored with each safety event, so it must say which rules read the message)
+    "lexicon": crisis.LEXICON_VERSION,
     # the crisis model's meaning features: the word-piece vectors (their file's digest), their
     # scale, and the text they read (`crisis.fold`: double letters kept, "kill" not "kil")
     "meaning": [meaning.shipped().digest, features.MEANING_SCALE, "fold"],
