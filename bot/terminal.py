@@ -36,10 +36,14 @@ from state.prelude import SKIP
 from state.safety import (
     ASK_TEXT,
     DEFAULT_RESOURCES,
+    NUMBERS,
+    SAFE,
     SCENE_KEPT,
+    YES,
     crisis_card,
     resources_for,
     screen_text,
+    typed_answer,
 )
 
 # the card's words where there is no Telegram: no /practice, no /safety
@@ -52,57 +56,6 @@ STYLE_COLOURS = {
     "passive": "blue",
     "aggressive": "red",
     "passive-aggressive": "magenta",
-}
-
-
-# the check-in question's answers typed as words (`Player.check_in_answer`)
-CHECK_IN_WORDS = {
-    1: frozenset(
-        {
-            "y",
-            "yes",
-            "yeah",
-            "yea",
-            "yep",
-            "ya",
-            "yes i am",
-            "kind of",
-            "kinda",
-            "sort of",
-            "sometimes",
-            "maybe",
-            "i think so",
-            "a little",
-            "i am",
-        }
-    ),
-    2: frozenset(
-        {
-            "n",
-            "no",
-            "nope",
-            "nah",
-            "no i'm not",
-            "no im not",
-            "i'm safe",
-            "im safe",
-            "i am safe",
-            "safe",
-            "i'm ok",
-            "im ok",
-            "i'm okay",
-            "im okay",
-            "i'm fine",
-            "im fine",
-            "back",
-            "back to the scene",
-            "no i'm safe",
-            "no im safe",
-            "no, i'm safe",
-            "no, im safe",
-        }
-    ),
-    3: frozenset({"numbers", "support", "support numbers", "show me support numbers", "help"}),
 }
 
 
@@ -248,26 +201,24 @@ class Player:
         except EndOfInput:  # no answer at all: the numbers, not silence
             self.show_numbers(screened)
             raise
-        if answer == 3:
+        if answer == NUMBERS:
             self.show_numbers(screened)
-        return answer != 1
+        return answer != YES
 
-    def check_in_answer(self) -> int:
-        """1 (yes), 2 (safe) or 3 (numbers). Words count as the buttons they mean: a person who
-        answers "yes" in words to "are you thinking about ending your life" must get help, not
-        "please type a number"; anything else that reads as crisis counts as yes."""
+    def check_in_answer(self) -> str:
+        """YES, SAFE or NUMBERS: the number of a button, or words that mean one
+        (`typed_answer`); anything else that reads as crisis counts as yes."""
+        by_number = {"1": YES, "2": SAFE, "3": NUMBERS}
         while True:
             answer = self.ask("Choose 1-3:")
-            said = " ".join(answer.lower().replace("\u2019", "'").strip(" .!?").split())
-            if said in ("1", "2", "3"):
-                return int(said)
+            said = answer.lower().strip(" .!?")
             if said in ("q", "quit"):
                 raise EndOfInput
-            for choice, words in CHECK_IN_WORDS.items():
-                if said in words:
-                    return choice
+            chosen = by_number.get(said) or typed_answer(answer)
+            if chosen is not None:
+                return chosen
             if said and screen_text(answer).crisis:
-                return 1
+                return YES
             self.console.print("[yellow]Please type 1, 2 or 3 (or yes, I'm safe, or numbers).[/]")
 
     def show_numbers(self, screened: CrisisResult) -> None:

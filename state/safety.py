@@ -126,6 +126,26 @@ SCENE_STOPPED = "I've stopped the role-play. You can start it again from /practi
 SCENE_KEPT = "Your scene is paused where you were; it will wait for you."
 CLOSING = "Whenever you're ready: /safety shows this again, /practice goes back to practicing."
 
+# The direct question's answers (its buttons: Yes, I'm safe, the numbers) as people type them
+# instead of pressing: "yes" in words to "are you thinking about ending your life" must get help.
+YES, SAFE, NUMBERS = "yes", "safe", "numbers"
+_ANSWER_WORDS = {
+    YES: "y|yes|yeah|yea|yep|ya|yes i am|i am|kind of|kinda|sort of|sometimes|maybe|i think so|"
+    "a little",
+    SAFE: "n|no|nope|nah|no i'm not|no im not|i'm safe|im safe|i am safe|safe|i'm ok|im ok|"
+    "i'm okay|im okay|i'm fine|im fine|back|back to the scene|no i'm safe|no im safe|"
+    "no, i'm safe|no, im safe",
+    NUMBERS: "numbers|support|support numbers|show me support numbers|help",
+}
+_ANSWER_OF = {w: a for a, words in _ANSWER_WORDS.items() for w in words.split("|")}
+
+
+def typed_answer(text: str) -> str | None:
+    """YES, SAFE or NUMBERS for an answer to the direct question typed in words; None for
+    anything else (a channel then reads it for crisis itself: more danger counts as yes)."""
+    said = " ".join(text.lower().replace("\u2019", "'").strip(" .!?").split())
+    return _ANSWER_OF.get(said)
+
 
 def crisis_card(
     resources: tuple[Resource, ...] = DEFAULT_RESOURCES,

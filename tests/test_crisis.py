@@ -333,3 +333,22 @@ def test_warning_signs_of_preparation_are_features_for_the_model(text, cue):
     plain = crisis.cues(crisis.normalise("we had pizza after group and talked about the game"))
     assert not any(plain[c] for c in ("finality", "giving-away", "saving-up"))
     assert set(crisis.CUE_NAMES) == set(plain)  # what the recipe names is what cues reports
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("yes", "yes"),
+        ("Yeah.", "yes"),
+        ("kinda", "yes"),
+        ("No, I\u2019m safe", "safe"),
+        ("im safe", "safe"),
+        ("numbers", "numbers"),
+        ("maybe later we can talk about the schedule", None),  # not an answer: read as text
+        ("", None),
+    ],
+)
+def test_an_answer_to_the_direct_question_typed_in_words(typed: str, meant: str | None) -> None:
+    from state.safety import typed_answer
+
+    assert typed_answer(typed) == meant
