@@ -13,13 +13,22 @@ from datetime import UTC, datetime
 
 from state.checkins import get_settings
 from state.live.service import drafting
-from state.safety_service import plan_step_open
+from state.safety_service import plan_step_open, question_open
 from state.store import Store, UnitOfWork
 
 # What typed text answers, in the order it is asked (the plan first: it may name the very
 # words that would otherwise stop everything). The names of bot/features' modules.
 PLAN, CHECKINS, LIVE = "plan", "checkins", "live"
 ASKED = (PLAN, CHECKINS, LIVE)  # a feature not named here is handed typed text unasked
+# Before all of them, the direct question ("are you thinking about ending your life...?")
+# waiting for its answer, as "question:<category>" (the category picks the card's numbers).
+QUESTION = "question"
+
+
+def question_in(awaiting: tuple[str, ...]) -> str | None:
+    """The category of the direct question that typed text answers first, if one is open."""
+    first = awaiting[0] if awaiting else ""
+    return first.partition(":")[2] or None if first.startswith(f"{QUESTION}:") else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +37,7 @@ class Admission:
 
     seen: bool  # already applied (a redelivery): skip it
     consented: bool
-    # What typed text answers (PLAN, CHECKINS, LIVE), none: a reply to the role-play; None
+    # What typed text answers (QUESTION, PLAN, CHECKINS, LIVE), none: a reply to the role-play; None
     # when the gate did not ask (it asks only for typed text).
     awaiting: tuple[str, ...] | None = None
 
@@ -37,6 +46,9 @@ async def awaiting(uow: UnitOfWork, user_id: int, now: datetime) -> tuple[str, .
     """What the user's next typed message may answer, first first, inside the caller's
     transaction (all of them: a feature that finds the text isn't its own passes it on)."""
     found = []
+    category = await question_open(uow, user_id, now)
+    if category is not None:
+        found.append(f"{QUESTION}:{category}")
     if await plan_step_open(uow, user_id):
         found.append(PLAN)
     settings = await get_settings(uow, user_id)

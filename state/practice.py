@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -231,10 +232,16 @@ class Practice:
 
         return await self.store.run(user_id, work, ensure_user=False)
 
-    async def resume(self, user_id: int) -> Turn | None:
-        """The active run's current node again (lines and choices), or None without one."""
+    async def resume(
+        self, user_id: int, *, also: Callable[[UnitOfWork], Awaitable[object]] | None = None
+    ) -> Turn | None:
+        """The active run's current node again (lines and choices), or None without one;
+        `also` (closing the direct question the participant just answered) in the same
+        transaction."""
 
         async def work(uow: UnitOfWork) -> Turn | None:
+            if also is not None:
+                await also(uow)
             run = await uow.runs.active(user_id)
             if run is None:
                 return None

@@ -121,6 +121,12 @@ ASK_TEXT = (
     "I want to check in, outside the role-play: are you thinking about ending your life or "
     "hurting yourself?"
 )
+# The question again, when what was typed after it answers neither way: the scene waits until
+# it is answered (the buttons, or yes / no in words).
+ASK_AGAIN = (
+    "Before we go on, I'd like to be sure: are you thinking about ending your life or hurting "
+    "yourself? Tap an answer below, or type yes or no."
+)
 OPENING = "It sounds like you may be going through something really painful right now."
 SCENE_STOPPED = "I've stopped the role-play. You can start it again from /practice any time."
 SCENE_KEPT = "Your scene is paused where you were; it will wait for you."

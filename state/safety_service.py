@@ -11,20 +11,23 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from state import safety_store
 from state.crisis import CrisisResult
-from state.safety_store import PLAN_STEPS, STEP_KEYS, Recorded, step_prompt
+from state.safety_store import PLAN_STEPS, QUESTION_OPEN_FOR, STEP_KEYS, Recorded, step_prompt
 from state.store import Store, UnitOfWork
 
 # What a channel needs of the plan's shape, beside the service.
 __all__ = [
     "PLAN_STEPS",
+    "QUESTION_OPEN_FOR",
     "STEP_KEYS",
     "Recorded",
     "Safety",
     "Skipped",
     "plan_step_open",
+    "question_open",
     "step_prompt",
 ]
 
@@ -35,6 +38,12 @@ class Skipped:
 
     open: bool
     next: str | None = None
+
+
+async def question_open(uow: UnitOfWork, user_id: int, now: datetime) -> str | None:
+    """The category of the direct question waiting for an answer, inside the caller's
+    transaction (the update gate's read asks it)."""
+    return await safety_store.question_open(uow, user_id, now)
 
 
 async def plan_step_open(uow: UnitOfWork, user_id: int) -> bool:
@@ -77,14 +86,23 @@ class Safety:
 
         return await self.store.run(user_id, work, ensure_user=False)
 
-    async def keep_plan_answer(self, user_id: int, typed: str) -> None:
-        """A message that asked "are you safe?" while a plan step was open answers the step."""
+    async def ask(self, user_id: int, category: str | None, *, typed: str | None = None) -> bool:
+        """The direct question was asked: it now waits for an answer (typed or pressed), and
+        `typed`, the message that raised it while a plan step was open, answers the step.
+        False when nothing could be kept (before consent): the channel remembers the question
+        itself."""
 
-        async def work(uow: UnitOfWork) -> None:
-            if await safety_store.editing(uow, user_id) is not None:
+        async def work(uow: UnitOfWork) -> bool:
+            if typed is not None and await safety_store.editing(uow, user_id) is not None:
                 await safety_store.answer(uow, user_id, typed)
+            return await safety_store.open_question(uow, user_id, category)
 
-        await self.store.run(user_id, work, ensure_user=False)
+        return await self.store.run(user_id, work, ensure_user=False)
+
+    def answered_work(self, user_id: int) -> Callable[[UnitOfWork], Awaitable[None]]:
+        """Close the direct question inside the caller's transaction (the scene's resume): an
+        answer came, so a later "yes" is a reply to the scene again."""
+        return lambda uow: safety_store.close_question(uow, user_id)
 
     # ---- the plan ------------------------------------------------------------------------------
 

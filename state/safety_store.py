@@ -8,6 +8,7 @@ follows the Stanley-Brown steps and is the participant's own text, kept until th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -50,6 +51,9 @@ PLAN_STEPS: tuple[tuple[str, str, str], ...] = (
     ),
 )
 STEP_KEYS = tuple(k for k, _, _ in PLAN_STEPS)
+# How long the direct question waits for a typed answer: past it, "yes" is a reply to whatever
+# is going on again (the buttons under the question still answer it).
+QUESTION_OPEN_FOR = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +82,32 @@ async def record(uow: UnitOfWork, user_id: int, result: CrisisResult) -> Recorde
         )
     )
     stopped = await uow.runs.abandon_active(user_id) is not None
+    await uow.users.set_question(user_id, None, utcnow())  # the card answers any question open
     await mark_crisis(uow, user_id, utcnow())  # a "how are you today?" tomorrow
     return Recorded(plan_text(await _plan(uow, user_id)), stopped)
+
+
+async def open_question(uow: UnitOfWork, user_id: int, category: str | None) -> bool:
+    """Remember that the direct question waits for an answer, so a typed "yes" answers it
+    rather than the role-play. Before consent nothing is kept (the channel remembers it
+    itself, in memory): False then."""
+    if not await _consented(uow, user_id):
+        return False
+    await uow.users.set_question(user_id, category or "suicide", utcnow())
+    return True
+
+
+async def question_open(uow: UnitOfWork, user_id: int, now: datetime) -> str | None:
+    """The category of the direct question still waiting for an answer, if one was asked
+    within QUESTION_OPEN_FOR; inside the caller's transaction (the update gate asks)."""
+    asked = await uow.users.question(user_id)
+    if asked is None or asked[1] < now - QUESTION_OPEN_FOR:
+        return None
+    return asked[0]
+
+
+async def close_question(uow: UnitOfWork, user_id: int) -> None:
+    await uow.users.set_question(user_id, None, utcnow())
 
 
 async def scene_to_stop(uow: UnitOfWork, user_id: int) -> bool:

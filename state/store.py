@@ -269,6 +269,26 @@ class Users(_Repo):
             update(User).where(User.id == user_id).values(keep_typed_text=keep)
         )
 
+    async def set_question(self, user_id: int, category: str | None, at: datetime) -> None:
+        """Open the direct question for `category` (asked at `at`); None closes it."""
+        when = at if category is not None else None
+        await self.session.execute(
+            update(User)
+            .where(User.id == user_id)
+            .values(question_asked_at=when, question_category=category)
+        )
+
+    async def question(self, user_id: int) -> tuple[str, datetime] | None:
+        """The open question's category and when it was asked, if one is open."""
+        row = (
+            await self.session.execute(
+                select(User.question_category, User.question_asked_at).where(User.id == user_id)
+            )
+        ).first()
+        if row is None or row.question_category is None or row.question_asked_at is None:
+            return None
+        return row.question_category, row.question_asked_at
+
     async def delete_everything(self, user_id: int) -> int:
         """Delete every row about the user in every table; returns how many rows went.
 

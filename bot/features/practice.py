@@ -27,7 +27,7 @@ from bot.services import services
 from state.crisis import ASK
 from state.engine import Choose, Feedback, Notice, Pick, Reply
 from state.language.screen import MODEL
-from state.onboarding import ASKED, PLAN
+from state.onboarding import ASKED, PLAN, question_in
 from state.practice import Turn
 from state.safety import screen_text
 
@@ -266,6 +266,11 @@ async def on_text(update: Update, context: BotContext) -> None:
     result = screen_text(message.text)
     if result.crisis and result.action != ASK and result.rule != MODEL:
         await safety.crisis_response(update, context, result, typed=message.text)
+        return
+    # The direct question waits for its answer: "yes" typed now answers it, not the scene.
+    asked = question_in(await _awaiting(context, user.id)) or safety.asked_before_consent(context)
+    if asked is not None:
+        await safety.on_typed_answer(update, context, message.text, result, asked)
         return
     # A safety plan names warning signs and what helps ("a long walk by the river", "my sister
     # keeps the pills"): while a step is being answered, what only the model reads as danger is

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -22,14 +23,19 @@ from bot.services import services
 from state.crisis import ASK, CATEGORIES, CrisisResult
 from state.onboarding import PLAN
 from state.safety import (
+    ASK_AGAIN,
     ASK_TEXT,
+    NUMBERS,
+    SAFE,
     SCENE_KEPT,
     SCENE_STOPPED,
+    YES,
     crisis_card,
     resources_for,
     screen_text,
+    typed_answer,
 )
-from state.safety_service import Recorded
+from state.safety_service import QUESTION_OPEN_FOR, Recorded
 
 log = logging.getLogger(__name__)
 RECORD_TIMEOUT = 5.0  # seconds the card may wait for the database (the event, the alert)
@@ -211,23 +217,52 @@ async def ask(
     *,
     typed: str | None = None,
 ) -> None:
-    """A probable signal: step out of the role and ask directly; the scene waits where it is."""
+    """A probable signal: step out of the role and ask directly; the scene waits where it is,
+    and the question waits for its answer (a typed "yes" answers it, not the scene). The
+    question goes out while that is written, never after it."""
     user = update.effective_user
     log.warning(
         "possible crisis language for update %s (category %s): asked directly",
         update.update_id,
         result.category,
     )
-    if user is not None and typed is not None:
-        try:
-            async with asyncio.timeout(RECORD_TIMEOUT):
-                await services(context).safety.keep_plan_answer(user.id, typed)
-        except Exception as exc:  # noqa: BLE001 - the question goes out whatever happened
-            log.error("update %s: plan answer not kept (%s)", update.update_id, type(exc).__name__)
-    await reply(update, context, [Outgoing(escape(ASK_TEXT), ask_keyboard(result.category))])
+    writing = asyncio.create_task(_keep_question(update, context, result.category, typed))
+    try:
+        await reply(update, context, [Outgoing(escape(ASK_TEXT), ask_keyboard(result.category))])
+    finally:
+        kept = await writing  # never raises: a failed write is logged
+    if user is not None and not kept:  # before consent nothing is stored: remembered here
+        context.user_data[ASKED_KEY] = (result.category, time.monotonic())
+
+
+async def _keep_question(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, category: str | None, typed: str | None
+) -> bool:
+    user = update.effective_user
+    if user is None:
+        return False
+    try:
+        async with asyncio.timeout(RECORD_TIMEOUT):
+            return await services(context).safety.ask(user.id, category, typed=typed)
+    except Exception as exc:  # noqa: BLE001 - the question goes out whatever happened
+        log.error("update %s: question not kept (%s)", update.update_id, type(exc).__name__)
+        return False
+
+
+ASKED_KEY = "asked"  # user_data: the question asked before consent (category, monotonic time)
+
+
+def asked_before_consent(context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """The category of a question asked before consent, still waiting (in this process's
+    memory only: nothing is stored before consent)."""
+    asked = (context.user_data or {}).get(ASKED_KEY)
+    if asked is None or time.monotonic() - asked[1] > QUESTION_OPEN_FOR.total_seconds():
+        return None
+    return asked[0] or "suicide"
 
 
 ANSWERED = {"cyes": "Yes", "csafe": "I'm safe", "cnum": "Show me support numbers"}
+TYPED = {YES: "cyes", SAFE: "csafe", NUMBERS: "cnum"}
 
 
 async def on_action(
@@ -241,14 +276,45 @@ async def on_action(
         asked = getattr(query.message, "text", None) or ASK_TEXT  # the role-play's or a check-in's
         said = escape(f"{asked}\n\nYou answered: {ANSWERED[data.action]}")
         await edit_pressed(query, said)
-    category = data.arg if data.arg in CATEGORIES else "suicide"
-    if data.action == "cyes":  # recorded and alerted as "yes to the question"
+    await answered(update, context, data.action, data.arg)
+
+
+async def on_typed_answer(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    text: str,
+    result: CrisisResult,
+    category: str,
+) -> None:
+    """Text typed while the direct question waits: yes, safe or the numbers in words
+    (`typed_answer`), and more crisis language counts as yes. Anything else asks again: the
+    scene waits until the question is answered."""
+    said = typed_answer(text)
+    if said is None and result.crisis:
+        said, category = YES, result.category or category
+    if said is None:
+        await reply(update, context, [Outgoing(escape(ASK_AGAIN), ask_keyboard(category))])
+        return
+    await answered(update, context, TYPED[said], category)
+
+
+async def answered(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, action_: str, category: str | None
+) -> None:
+    """Yes: the card, the plan and the alert. Safe: the scene again, at the same moment. The
+    numbers: the card, the scene kept. Each closes the question."""
+    if context.user_data is not None:
+        context.user_data.pop(ASKED_KEY, None)
+    category = category if category in CATEGORIES else "suicide"
+    if action_ == "cyes":  # recorded and alerted as "yes to the question"; closes it too
         await show_card(update, context, CrisisResult(True, category, 1, "asked-yes", action=ASK))
         return
     user = update.effective_user
     svc = services(context)
-    turn = await svc.practice.resume(user.id) if user is not None else None
-    if data.action == "cnum":
+    turn = None
+    if user is not None:
+        turn = await svc.practice.resume(user.id, also=svc.safety.answered_work(user.id))
+    if action_ == "cnum":
         resources = resources_for(svc.resources, category)
         text = escape(crisis_card(resources, scene=SCENE_KEPT if turn else None))
         await reply(update, context, [Outgoing(text, card_keyboard())])

@@ -22,7 +22,7 @@ import pytest
 
 from bot.services import CONSENT_VERSION
 from state import groups
-from state.safety import ASK_TEXT, SCENE_STOPPED
+from state.safety import ASK_AGAIN, ASK_TEXT, SCENE_STOPPED
 from state.store import Store
 from stub_api import TOKEN, BotApiStub, Sent, start_bot, stop_bot
 from texts import probable_text
@@ -227,3 +227,63 @@ def test_question_then_safe_then_yes_sqlite(stub, tmp_path):
 @pytest.mark.slow
 def test_question_then_safe_then_yes_postgresql(stub, tmp_path, postgres_url):
     question_flow(stub, tmp_path, postgres_url)
+
+
+# ---- the direct question, answered in words ---------------------------------------------------
+# People type instead of pressing. After the question, a line that answers neither way is not
+# played in the scene: the question comes again. "no im safe" shows the same step; the question
+# is then closed, so a "yes" typed next is a reply in the scene (no card, no question). The
+# probable message again, then "yeah": the card, the scene stopped, the leader alerted.
+
+
+def typed_answers_flow(stub: BotApiStub, tmp_path, url: str) -> None:
+    text = probable_text()
+    bot = consented_member(stub, tmp_path, url)
+    try:
+        stub.press_button(MEMBER, "Family")
+        stub.press_button(MEMBER, "●●● The birthday on group night")
+        first_buttons = scene_line(stub, 0).buttons
+
+        before = len(stub.sent_to(MEMBER))
+        stub.send_text(MEMBER, text)
+        wait_text(stub, MEMBER, ASK_TEXT, before)
+
+        before = len(stub.sent_to(MEMBER))
+        stub.send_text(MEMBER, "ok so what do I say to her")
+        again = wait_text(stub, MEMBER, "Tap an answer below, or type yes or no", before)
+        assert unescape(again.params["text"]) == ASK_AGAIN
+        assert [t for t, _ in again.buttons][0] == "Yes"
+
+        before = len(stub.sent_to(MEMBER))
+        stub.send_text(MEMBER, "no im safe")
+        assert scene_line(stub, before).buttons == first_buttons  # the same step again
+
+        before = len(stub.sent_to(MEMBER))
+        stub.send_text(MEMBER, "yes")  # the question is closed: a reply in the scene
+        reply_to_scene = stub.wait_for(lambda: stub.sent_to(MEMBER)[before:] or None, 30)
+        shown = unescape(" ".join(str(s.params.get("text", "")) for s in reply_to_scene))
+        assert "988" not in shown and ASK_AGAIN not in shown and ASK_TEXT not in shown
+
+        stub.send_text(MEMBER, text)
+        wait_text(stub, MEMBER, ASK_TEXT, before)
+        before = len(stub.sent_to(MEMBER))
+        stub.send_text(MEMBER, "yeah")
+        card = wait_text(stub, MEMBER, "988", before)
+        assert SCENE_STOPPED in unescape(card.params["text"])
+        alert = wait_text(stub, LEADER, "may need support")
+        assert "answered yes when the bot asked" in alert.params["text"]
+    finally:
+        stop_bot(bot)
+    assert not any("Sorry" in t for t in texts(stub, MEMBER))
+    log = (tmp_path / "bot.log").read_text(errors="replace")
+    assert "Traceback" not in log and text not in log and "what do I say" not in log
+
+
+@pytest.mark.slow
+def test_question_answered_in_words_sqlite(stub, tmp_path):
+    typed_answers_flow(stub, tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'typed.db'}")
+
+
+@pytest.mark.slow
+def test_question_answered_in_words_postgresql(stub, tmp_path, postgres_url):
+    typed_answers_flow(stub, tmp_path, postgres_url)

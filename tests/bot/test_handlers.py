@@ -423,6 +423,23 @@ async def test_crisis_before_consent_still_shows_card(chat, bot_env):
         assert await uow.users.get(chat.user_id) is None
 
 
+async def test_a_typed_yes_before_consent_answers_the_question(chat, bot_env):
+    """Before consent nothing is stored, so the question waits in the bot's memory: "yes"
+    typed under it gets the card, not the consent screen; nothing is kept."""
+    from texts import probable_text
+
+    store = bot_env[2]
+    await chat.send(probable_text())
+    assert "are you thinking about ending your life" in chat.request.texts()[-1]
+    await chat.send("yes")
+    assert "988" in chat.request.texts()[-1]
+    await chat.send("yes")  # answered: the next "yes" is a first message again
+    assert "988" not in chat.request.texts()[-1]
+    async with store.transaction(None) as uow:
+        assert (await uow.session.scalars(select(SafetyEvent))).all() == []
+        assert await uow.users.get(chat.user_id) is None
+
+
 async def test_other_inputs_are_handled_on_purpose(consented, bot_env):
     chat = consented
     await chat.send(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from state.crisis import CrisisResult
 from state.db.models import SafetyEvent
 from state.practice import Practice
-from state.safety_service import Safety, Skipped
+from state.safety_service import QUESTION_OPEN_FOR, Safety, Skipped, question_open
 from state.store import Store
 
 USER = 8080
@@ -43,7 +45,8 @@ async def test_nothing_is_kept_before_consent(store: Store):
     recorded = await safety.record_crisis(USER, DANGER, typed="anything")
     assert (recorded.plan, recorded.stopped) == (None, False)
     assert await _events(store) == 0
-    await safety.keep_plan_answer(USER, "anything")  # no plan: nothing, and no user row
+    # no plan, no question kept (the channel remembers it), and no user row
+    assert await safety.ask(USER, "suicide", typed="anything") is False
     assert await store.read(lambda uow: uow.users.get(USER)) is None
 
 
@@ -52,10 +55,10 @@ async def test_a_plan_answer_is_kept_only_while_a_step_is_open(store: Store):
     await store.run(USER, lambda uow: uow.users.set_consent(USER, "v1"))
     assert await safety.plan_text(USER) is None
     await safety.start_plan(USER)
-    await safety.keep_plan_answer(USER, "pacing at night")
+    assert await safety.ask(USER, "suicide", typed="pacing at night")
     assert await safety.plan_text(USER) == "Warning signs: pacing at night"
     await safety.pause_plan(USER)
-    await safety.keep_plan_answer(USER, "not an answer")
+    assert await safety.ask(USER, "suicide", typed="not an answer")
     assert await safety.plan_text(USER) == "Warning signs: pacing at night"
 
 
@@ -106,3 +109,28 @@ async def test_what_rides_with_the_record_is_written_with_it_or_not_at_all(store
     await safety.record_crisis(USER, DANGER, also=alert)
     assert seen == [1]  # ran inside the transaction, after the event was added
     assert await _events(store) == 1
+
+
+async def test_the_direct_question_waits_for_its_answer(store: Store, real_library):
+    """Asked, the question is open (the gate reads it with its category) until an answer
+    closes it, in the resume's transaction, or the card does; an hour later it has lapsed."""
+    safety, practice = Safety(store), Practice(store, real_library)
+    await store.run(USER, lambda uow: uow.users.set_consent(USER, "v1"))
+    await practice.begin(USER, "family/birthday-or-group", seed=1)
+
+    def open_at(now: datetime):
+        return store.read(lambda uow: question_open(uow, USER, now))
+
+    assert await open_at(datetime.now(UTC)) is None
+    assert await safety.ask(USER, "overdose") is True
+    assert await open_at(datetime.now(UTC)) == "overdose"
+    assert await open_at(datetime.now(UTC) + QUESTION_OPEN_FOR + timedelta(minutes=1)) is None
+
+    turn = await practice.resume(USER, also=safety.answered_work(USER))
+    assert turn is not None and turn.run_id is not None  # the scene, at the same step
+    assert await open_at(datetime.now(UTC)) is None
+
+    assert await safety.ask(USER, None) is True  # no category: the question is about suicide
+    assert await open_at(datetime.now(UTC)) == "suicide"
+    await safety.record_crisis(USER, DANGER)
+    assert await open_at(datetime.now(UTC)) is None  # the card answered it
