@@ -99,6 +99,10 @@ class Safety:
 
         return await self.store.run(user_id, work, ensure_user=False)
 
+    async def answered(self, user_id: int) -> None:
+        """The direct question was answered where no scene waits (a check-in goes on)."""
+        await self.store.run(user_id, self.answered_work(user_id), ensure_user=False)
+
     def answered_work(self, user_id: int) -> Callable[[UnitOfWork], Awaitable[None]]:
         """Close the direct question inside the caller's transaction (the scene's resume): an
         answer came, so a later "yes" is a reply to the scene again."""

@@ -218,21 +218,34 @@ async def ask(
     typed: str | None = None,
 ) -> None:
     """A probable signal: step out of the role and ask directly; the scene waits where it is,
-    and the question waits for its answer (a typed "yes" answers it, not the scene). The
-    question goes out while that is written, never after it."""
-    user = update.effective_user
+    and the question waits for its answer (a typed "yes" answers it, not the scene)."""
     log.warning(
         "possible crisis language for update %s (category %s): asked directly",
         update.update_id,
         result.category,
     )
-    writing = asyncio.create_task(_keep_question(update, context, result.category, typed))
+    keyboard = ask_keyboard(result.category)
+    await send_question(update, context, result.category, ASK_TEXT, keyboard, typed=typed)
+
+
+async def send_question(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    category: str | None,
+    question: str,
+    keyboard: InlineKeyboardMarkup,
+    *,
+    typed: str | None = None,
+) -> None:
+    """Send the direct question (the role-play's, or a check-in's) while it is kept open, so
+    that yes or no typed under it answers it."""
+    writing = asyncio.create_task(_keep_question(update, context, category, typed))
     try:
-        await reply(update, context, [Outgoing(escape(ASK_TEXT), ask_keyboard(result.category))])
+        await reply(update, context, [Outgoing(escape(question), keyboard)])
     finally:
         kept = await writing  # never raises: a failed write is logged
-    if user is not None and not kept:  # before consent nothing is stored: remembered here
-        context.user_data[ASKED_KEY] = (result.category, time.monotonic())
+    if update.effective_user is not None and not kept:  # nothing stored before consent
+        context.user_data[ASKED_KEY] = (category, time.monotonic())
 
 
 async def _keep_question(

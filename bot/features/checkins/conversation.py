@@ -18,7 +18,7 @@ from bot.context import applying
 from bot.features import checkin_messages
 from bot.features.checkins.buttons import button, in_rows, mark_chosen, split_arg
 from bot.features.checkins.replies import closing_text
-from bot.features.safety import ask_keyboard_for, send_card, send_own_plan
+from bot.features.safety import ask_keyboard_for, send_card, send_own_plan, send_question
 from bot.render import Outgoing
 from bot.replies import EXPIRED, answer, reply
 from bot.routes import pressed
@@ -281,7 +281,7 @@ async def _ask_safety(
     keyboard = ask_keyboard_for(
         category, ("Not right now, go on", callbacks.action("cicont", core.ymd(record.local_date)))
     )
-    await reply(update, context, [Outgoing(escape(SAFETY_ASK), keyboard)])
+    await send_question(update, context, category, SAFETY_ASK, keyboard)
 
 
 async def on_snooze(
@@ -341,6 +341,7 @@ async def on_continue(
     (query, user_id), svc = pressed(update), services(context)
     await answer(query)
     await mark_chosen(update)
+    await svc.safety.answered(user_id)  # "yes" typed later is no answer to the question
     result = await svc.checkins.current(user_id, day, datetime.now(UTC))
     record = result.checkin
     if record is None or record.done:
