@@ -179,6 +179,18 @@ class Player:
             self.console.print(f"  {i}. {escape(s.title)} [dim]({level}; {escape(skills)})[/]")
         return items[self.pick(len(items)) - 1].id
 
+    def yes_or_no(self, question: str) -> bool:
+        """Yes (the default) or no; anything else asks again rather than guessing."""
+        while True:
+            answer = self.ask(question).lower().strip(" .!")
+            if answer in ("", "y", "yes", "yeah", "sure"):
+                return True
+            if answer in ("n", "no", "nope"):
+                return False
+            if answer in ("q", "quit"):
+                raise EndOfInput
+            self.console.print("[yellow]Please type y or n.[/]")
+
     def pick(self, n: int) -> int:
         while True:
             answer = self.ask(f"Choose 1-{n}:")
@@ -269,8 +281,7 @@ class Player:
                     card = crisis_card(resources, scene=TERMINAL_STOPPED, closing=TERMINAL_CLOSING)
                     self.console.print(Panel(card, title="You matter", border_style="red"))
                     return "crisis"
-                if screened.crisis:  # "I'm safe": the same moment again
-                    self.show_choices(pending)
+                if screened.crisis:  # "I'm safe": the same moment again (shown at the top)
                     continue
                 inp = Reply(answer)
             turn = await self.practice.act(TERMINAL_USER_ID, inp)
@@ -295,8 +306,7 @@ class Player:
             and (scenario_id is None or (scenario_id == resumed.scenario_id and self.seed is None))
         ):
             title = self.library.scenarios[resumed.scenario_id].title
-            answer = self.ask(f"You were in the middle of “{title}”. Resume? [Y/n]")
-            if answer.lower() in ("", "y", "yes"):
+            if self.yes_or_no(f"You were in the middle of “{title}”. Resume? [Y/n]"):
                 turn = resumed
         while True:
             if turn is None:

@@ -87,8 +87,9 @@ def test_quit_and_resume_at_the_same_line(tmp_path):
     second = play(tmp_path, f"{number}\nq\n", "family/birthday-or-group", "--seed", "5")
     assert "Saved. Run `rehearse play` again" in second.stdout
     line = second.stdout.split("You: ", 1)[1]
-    third = play(tmp_path, "y\n")
+    third = play(tmp_path, "maybe\ny\n")  # not y or n: asked again, not taken as no
     assert third.returncode == 0
+    assert "Please type y or n." in third.stdout
     assert "You were in the middle of “The birthday on group night”" in third.stdout
     # the resumed node is the one after the choice: the guilt trip, not the opening call
     assert "Mom:" in third.stdout and "doing the dishes" not in third.stdout
@@ -139,6 +140,10 @@ def test_im_safe_goes_back_to_the_same_moment(tmp_path):
     assert "are you thinking about ending your life" in result.stdout
     assert "988" not in result.stdout
     assert "Saved" in result.stdout or "You were" not in result.stdout
+    options = [line for line in result.stdout.splitlines() if line.strip().startswith("1. ")]
+    scene_first = options[0]  # the scene's first choice, before the question's "1. Yes"
+    # shown before the question and once after it (a piped prompt shares the line)
+    assert result.stdout.count(scene_first.strip()) == 2
     again = play(tmp_path, "")
     assert "You were in the middle" in again.stdout  # the scene was kept
 
