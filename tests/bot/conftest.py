@@ -52,3 +52,12 @@ def begins(bot_env):
     event.listen(engine, "before_cursor_execute", look)
     yield seen
     event.remove(engine, "before_cursor_execute", look)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """The same end-to-end test on a SQLite file and on PostgreSQL (which fails in CI when it
+    is missing: the postgres_url fixture)."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    return request.getfixturevalue("postgres_url")

@@ -144,13 +144,8 @@ def crisis_card_and_plan(stub: BotApiStub, tmp_path: Path, url: str) -> None:
 
 
 @pytest.mark.slow
-def test_card_then_long_plan_sqlite(stub, tmp_path):
-    crisis_card_and_plan(stub, tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'crisis.db'}")
-
-
-@pytest.mark.slow
-def test_card_then_long_plan_postgresql(stub, tmp_path, postgres_url):
-    crisis_card_and_plan(stub, tmp_path, postgres_url)
+def test_card_then_long_plan(stub, tmp_path, database_url):
+    crisis_card_and_plan(stub, tmp_path, database_url)
 
 
 # ---- the direct question ------------------------------------------------------------------
@@ -220,13 +215,8 @@ def question_flow(stub: BotApiStub, tmp_path, url: str) -> None:
 
 
 @pytest.mark.slow
-def test_question_then_safe_then_yes_sqlite(stub, tmp_path):
-    question_flow(stub, tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'question.db'}")
-
-
-@pytest.mark.slow
-def test_question_then_safe_then_yes_postgresql(stub, tmp_path, postgres_url):
-    question_flow(stub, tmp_path, postgres_url)
+def test_question_then_safe_then_yes(stub, tmp_path, database_url):
+    question_flow(stub, tmp_path, database_url)
 
 
 # ---- the direct question, answered in words ---------------------------------------------------
@@ -280,10 +270,5 @@ def typed_answers_flow(stub: BotApiStub, tmp_path, url: str) -> None:
 
 
 @pytest.mark.slow
-def test_question_answered_in_words_sqlite(stub, tmp_path):
-    typed_answers_flow(stub, tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'typed.db'}")
-
-
-@pytest.mark.slow
-def test_question_answered_in_words_postgresql(stub, tmp_path, postgres_url):
-    typed_answers_flow(stub, tmp_path, postgres_url)
+def test_question_answered_in_words(stub, tmp_path, database_url):
+    typed_answers_flow(stub, tmp_path, database_url)
