@@ -284,9 +284,7 @@ async def ask_to_erase(
     asked = now or utcnow()
 
     async def work(uow: UnitOfWork) -> str:
-        await uow.session.execute(
-            update(User).where(User.id == user_id).values(erase_nonce=nonce, erase_asked_at=asked)
-        )
+        await uow.users.set_erase_request(user_id, nonce, asked)
         return nonce
 
     return await store.run(user_id, work, update_id=update_id)
@@ -298,12 +296,7 @@ async def cancel_erase(
     """ "Keep it": that confirmation can no longer erase. False if it was not the current one."""
 
     async def work(uow: UnitOfWork) -> bool:
-        result = await uow.session.execute(
-            update(User)
-            .where(User.id == user_id, User.erase_nonce == nonce)
-            .values(erase_nonce=None, erase_asked_at=None)
-        )
-        return bool(result.rowcount)
+        return await uow.users.withdraw_erase_request(user_id, nonce)
 
     return await store.run(user_id, work, ensure_user=False, update_id=update_id)
 
@@ -316,16 +309,13 @@ async def confirm_erase(
     now = now or utcnow()
 
     async def work(uow: UnitOfWork) -> int | None:
-        row = (
-            await uow.session.execute(
-                select(User.erase_nonce, User.erase_asked_at).where(User.id == user_id)
-            )
-        ).first()
-        if row is None or row.erase_nonce is None or row.erase_asked_at is None:
+        issued = await uow.users.erase_request(user_id)
+        if issued is None:
             return None
-        if not secrets.compare_digest(row.erase_nonce.encode(), (nonce or "").encode()):
+        current, asked = issued
+        if not secrets.compare_digest(current.encode(), (nonce or "").encode()):
             return None
-        if not now - ERASE_CONFIRM_TTL <= row.erase_asked_at <= now:
+        if not now - ERASE_CONFIRM_TTL <= asked <= now:
             return None
         return await uow.users.delete_everything(user_id)
 

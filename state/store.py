@@ -272,22 +272,40 @@ class Users(_Repo):
     async def set_question(self, user_id: int, category: str | None, at: datetime) -> None:
         """Open the direct question for `category` (asked at `at`); None closes it."""
         when = at if category is not None else None
-        await self.session.execute(
-            update(User)
-            .where(User.id == user_id)
-            .values(question_asked_at=when, question_category=category)
-        )
+        await self._set(user_id, question_asked_at=when, question_category=category)
 
     async def question(self, user_id: int) -> tuple[str, datetime] | None:
         """The open question's category and when it was asked, if one is open."""
-        row = (
-            await self.session.execute(
-                select(User.question_category, User.question_asked_at).where(User.id == user_id)
-            )
-        ).first()
-        if row is None or row.question_category is None or row.question_asked_at is None:
+        return await self._pending(user_id, User.question_category, User.question_asked_at)
+
+    async def set_erase_request(self, user_id: int, nonce: str | None, at: datetime) -> bool:
+        """Issue /delete's confirmation `nonce` (at `at`); None withdraws the current one."""
+        when = at if nonce is not None else None
+        return await self._set(user_id, erase_nonce=nonce, erase_asked_at=when)
+
+    async def withdraw_erase_request(self, user_id: int, nonce: str) -> bool:
+        """Withdraw the confirmation if `nonce` is the current one; False if it was not."""
+        result = await self.session.execute(
+            update(User)
+            .where(User.id == user_id, User.erase_nonce == nonce)
+            .values(erase_nonce=None, erase_asked_at=None)
+        )
+        return bool(result.rowcount)
+
+    async def erase_request(self, user_id: int) -> tuple[str, datetime] | None:
+        """The confirmation /delete last issued and when, if one stands."""
+        return await self._pending(user_id, User.erase_nonce, User.erase_asked_at)
+
+    async def _set(self, user_id: int, **values: object) -> bool:
+        result = await self.session.execute(update(User).where(User.id == user_id).values(**values))
+        return bool(result.rowcount)
+
+    async def _pending(self, user_id: int, what: Any, since: Any) -> tuple[Any, datetime] | None:
+        """Something the bot asked and waits for (`what`, asked at `since`), if it stands."""
+        row = (await self.session.execute(select(what, since).where(User.id == user_id))).first()
+        if row is None or row[0] is None or row[1] is None:
             return None
-        return row.question_category, row.question_asked_at
+        return row[0], row[1]
 
     async def delete_everything(self, user_id: int) -> int:
         """Delete every row about the user in every table; returns how many rows went.
