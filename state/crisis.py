@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from state.prefilter import Prefilter
 
-LEXICON_VERSION = "2026.12.4"
+LEXICON_VERSION = "2026.12.5"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -531,6 +531,32 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
     ),
     # ---- tier 2: explicit wish or intent, active self-harm, abuse
     (
+        # Command hallucinations: a voice telling the person to kill themselves is a risk on
+        # its own, whoever else hears it ("kill yourself kill yourself" on a loop, too).
+        "s_command_voices",
+        "suicide",
+        2,
+        _rx(
+            r"\b(voice|voices|my head|my brain|the thoughts?) (is |are |keeps? |keep on |has been "
+            r"|have been |been |just |still )?(telling|tell|tells|saying|says|say|whispering|"
+            r"screaming) (at )?(me )?(to )?(kill " + _ME + r"|kill me|end it(?! with)|end (my "
+            r"life|it all)|die|hurt " + _ME + r"|cut|jump)\b|"
+            r"\bkill yourself\W+kill yourself\b"
+        ),
+        True,
+    ),
+    (
+        "o_command_voices",
+        "harm-to-others",
+        2,
+        _rx(
+            r"\b(voice|voices|my head|my brain|the thoughts?) (is |are |keeps? |keep on |has been "
+            r"|have been |been |just |still )?(telling|tell|tells|saying|says|say|whispering|"
+            r"screaming) (at )?(me )?(to )?" + _VIOLENT + " " + _VICTIM
+        ),
+        True,
+    ),
+    (
         "od_intent",
         "overdose",
         2,
@@ -711,6 +737,31 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         False,
     ),
     # ---- tier 3: passive or indirect ideation
+    (
+        # How lethal a method is, asked: the question tier (a nursing student asks too, and
+        # "lethal means" counselling is treatment talk, not a dose).
+        "s_lethality",
+        "suicide",
+        3,
+        _rx(
+            r"\b(lethal|fatal|deadly) (dose|doses|amount|amounts|level)\b|"
+            r"\bhow (many|much)\b[^.!?]{0,40}\b(to|would|will|it takes to|does it take to|"
+            r"until (i|you)|till (i|you)|before (i|you)) (die|kill (me|" + _ME + r"|you|someone|a "
+            r"person))\b|"
+            r"\b(can|could|would|will|do|does) (you|i|someone|somebody|a person|people) (die|"
+            r"survive) (from|if you|if i|by|after) (jumping|hanging|falling|a fall|an overdose|"
+            r"overdosing|taking|swallowing|cutting|a gunshot|shooting|carbon monoxide|drowning|"
+            r"bleeding)\b|"
+            r"\bhow (long|quickly|quick|fast) (does it take|would it take|do you take|until you|"
+            r"till you|before you)( to)? (die|bleed out)\b|"
+            r"\bis (hanging|jumping|drowning|bleeding out|a gunshot|shooting yourself|an overdose|"
+            r"overdosing|carbon monoxide)\b[^.!?]{0,25}\b(quick|quicker|fast|faster|painless|"
+            r"peaceful|fatal|always fatal|hurt|painful)\b|"
+            r"\bwhich (vein|artery|veins|arteries)\b|"
+            r"\bhow (high|tall|far)\b[^.!?]{0,40}\bto (die|kill (you|me|" + _ME + r"))\b"
+        ),
+        True,
+    ),
     (
         "s_burden",
         "suicide",

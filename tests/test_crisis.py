@@ -44,6 +44,14 @@ POSITIVES = {
         "I don't want to live",
         "i'm going to kill myself tonight",
         "nobody would miss me if i was gone",
+        # command hallucinations, and how lethal a method is (lexicon 2026.12.5)
+        "the voice keeps telling me to jump",
+        "my head has been telling me to kill myself all week",
+        "what's the lethal dose of my sleeping pills",
+        "how many of these would it take to die",
+        "can you die from jumping off a parking garage",
+        "is hanging painless",
+        "which vein do you cut",
     ],
     "self-harm": [
         "i cut myself again",
@@ -88,6 +96,7 @@ POSITIVES = {
         "i'll make them pay, i have a gun",
         "i'm gonna stab my brother",
         "i want to shoot everyone at work",
+        "the voices keep telling me to hurt my neighbor",
     ],
 }
 
@@ -150,6 +159,15 @@ NEGATIVES = [
     "warming up the car in the garage before work",
     "i was in the car with the engine running waiting for my kid",
     "i would never sit in the garage with the car running",
+    # "telling me to end it" with someone, lethal means counselling, trivia with "die"
+    "my gut is telling me to end it with him",
+    "my mom keeps telling me to cut my hair",
+    "the nurse did lethal means counseling with me",
+    "lethal weapon is on tv tonight",
+    "can you die from a bee sting",
+    "how long does it take to drive to the lake",
+    "is jumping rope good cardio",
+    "the voices in the choir are so good",
     "",
 ]
 
@@ -184,6 +202,10 @@ def test_negative(text: str) -> None:
         ("long day. i sat in the garage with the car running for a while and idk", 2),
         ("sitting in the car in the garage with the engine on", 2),
         ("got a hose to run from the exhaust into the car", 2),
+        # a voice telling someone to die: the card unless the model doubts it; a question
+        # about how lethal a method is: the question
+        ("the voices keep saying to kill myself", 2),
+        ("how much tylenol until you die", 3),
     ],
 )
 def test_tiers(text: str, tier: int) -> None:
