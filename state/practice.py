@@ -79,6 +79,8 @@ class Practice:
             if scenario is None:
                 return Turn(None, 0, scenario_id, [UNKNOWN])
             await uow.runs.abandon_active(user_id)
+            # moving on to a new scene answers the direct question, if one was left open
+            await uow.users.set_question(user_id, None, utcnow())
             state, outputs = engine.start(scenario, seed)
             run_id = await uow.runs.create(user_id, state)
             ended = state.status == "ended"
@@ -276,6 +278,7 @@ class Practice:
         `update_id` in the same transaction (`AlreadyApplied` when it already was)."""
 
         async def work(uow: UnitOfWork) -> bool:
+            await uow.users.set_question(user_id, None, utcnow())  # left: no scene waits
             return await uow.runs.abandon_active(user_id) is not None
 
         return await self.store.run(user_id, work, update_id=update_id)

@@ -58,8 +58,8 @@ async def export_rows(uow: UnitOfWork, user_id: int) -> dict[str, list[dict[str,
 ABOUT_TABLES: dict[str, str] = {
     "users": "You: your Telegram id, when you agreed to the terms, whether your typed replies "
     "are kept, and whether the bot can reach you (`question_asked_at` and `question_category` "
-    "are bookkeeping: when the bot last asked whether you were safe and is still waiting for "
-    "your answer).",
+    "are bookkeeping: when the bot last asked whether you were safe, kept until you answered; "
+    "after an hour it no longer waits for the answer).",
     "runs": "Each scenario you started: where you were in it (`state` is the bot's own "
     "bookmark: the line you were on and the choices so far) and how it ended; for anxiety "
     "practice, your ratings before and after, what you expected (`prediction`, in your "

@@ -7,6 +7,7 @@ the role-play and shows `crisis_card`; it never stays in character.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -146,11 +147,44 @@ _ANSWER_WORDS = {
 _ANSWER_OF = {w: a for a, words in _ANSWER_WORDS.items() for w in words.split("|")}
 
 
+# Said first, these mean yes whatever follows ("Yes, I am", "yeah sometimes", "yes 😞").
+_YES_FIRST = frozenset({"y", "yes", "yeah", "yea", "yep", "yup", "ya", "yah", "ye"})
+_FILLER = frozenset({"honestly", "um", "uh", "well", "so", "ok", "okay"})
+# Anywhere, these ask for help: the card, not "safe" ("no im not safe", "i need help").
+_HELP = re.compile(
+    r"\b(not safe|unsafe|need help|help me|please help|not ok|not okay|scared of myself)\b"
+)
+_UNSURE = frozenset(
+    {
+        "idk",
+        "i dont know",
+        "i don't know",
+        "dont know",
+        "don't know",
+        "not sure",
+        "im not sure",
+        "i'm not sure",
+        "i guess",
+        "i guess so",
+    }
+)
+
+
 def typed_answer(text: str) -> str | None:
     """YES, SAFE or NUMBERS for an answer to the direct question typed in words; None for
-    anything else (a channel then reads it for crisis itself: more danger counts as yes)."""
-    said = " ".join(text.lower().replace("\u2019", "'").strip(" .!?").split())
-    return _ANSWER_OF.get(said)
+    anything else (a channel then reads it for crisis itself: more danger counts as yes).
+    Unsure counts as yes, and a long answer that starts with no is not read as safe: the
+    card costs a reader nothing, a missed yes can."""
+    lowered = text.lower().replace("\u2019", "'")
+    said = " ".join(re.sub(r"[^a-z0-9' ]+", " ", lowered).split())
+    if _HELP.search(said) or said in _UNSURE:
+        return YES
+    if said in _ANSWER_OF:
+        return _ANSWER_OF[said]
+    words = said.split()
+    while words and words[0] in _FILLER:
+        words = words[1:]
+    return YES if words and words[0] in _YES_FIRST else None
 
 
 def crisis_card(

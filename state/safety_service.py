@@ -119,10 +119,14 @@ class Safety:
         return await self.store.read(lambda uow: safety_store.editing(uow, user_id))
 
     async def start_plan(self, user_id: int, *, update_id: int | None = None) -> str:
-        """Begin (or redo) the plan at its first step, which comes back."""
-        return await self.store.run(
-            user_id, lambda uow: safety_store.start(uow, user_id), update_id=update_id
-        )
+        """Begin (or redo) the plan at its first step, which comes back. Typed text answers
+        the plan now, so a direct question left open is closed: its buttons still answer it."""
+
+        async def work(uow: UnitOfWork) -> str:
+            await safety_store.close_question(uow, user_id)
+            return await safety_store.start(uow, user_id)
+
+        return await self.store.run(user_id, work, update_id=update_id)
 
     async def answer_step(self, user_id: int, text: str) -> str | None:
         """Save the answer to the open step; the next step, or None after the last."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 
@@ -12,6 +13,7 @@ from bot import callbacks
 from bot.consent import WELCOME, consent_keyboard, has_consented, require_consent
 from bot.context import BotContext, applying
 from bot.features import safety, safety_plan
+from bot.pipeline import gate
 from bot.render import (
     Outgoing,
     chosen_text,
@@ -26,10 +28,11 @@ from bot.send import edit_pressed
 from bot.services import services
 from state.crisis import ASK
 from state.engine import Choose, Feedback, Notice, Pick, Reply
+from state.errors import UNAVAILABLE
 from state.language.screen import MODEL
 from state.onboarding import ASKED, PLAN, question_in
 from state.practice import Turn
-from state.safety import screen_text
+from state.safety import screen_text, typed_answer
 
 log = logging.getLogger(__name__)
 
@@ -267,16 +270,23 @@ async def on_text(update: Update, context: BotContext) -> None:
     if result.crisis and result.action != ASK and result.rule != MODEL:
         await safety.crisis_response(update, context, result, typed=message.text)
         return
-    # The direct question waits for its answer: "yes" typed now answers it, not the scene.
-    asked = question_in(await _awaiting(context, user.id)) or safety.asked_before_consent(context)
-    if asked is not None:
+    awaiting: tuple[str, ...] | None = None
+    try:
+        async with asyncio.timeout(gate.GATE_TIMEOUT):
+            awaiting = await _awaiting(context, user.id)
+    except UNAVAILABLE:  # the store is down or hung: what follows needs no store, or fails kindly
+        pass
+    plan_open = awaiting is not None and PLAN in awaiting
+    # The direct question waits for its answer: "yes" typed now answers it, not the scene
+    # (while a plan step is open too, only a recognisable answer is the question's).
+    asked = _open_question(context, awaiting)
+    if asked is not None and (not plan_open or typed_answer(message.text) is not None):
         await safety.on_typed_answer(update, context, message.text, result, asked)
         return
     # A safety plan names warning signs and what helps ("a long walk by the river", "my sister
     # keeps the pills"): while a step is being answered, what only the model reads as danger is
     # an answer. A rule's explicit danger still gets the card, above.
-    planning = result.crisis and PLAN in await _awaiting(context, user.id)
-    if result.crisis and not planning:
+    if result.crisis and not plan_open:
         await safety.crisis_response(update, context, result, typed=message.text)
         return
     if not await has_consented(context, user.id):
@@ -307,6 +317,15 @@ async def on_text(update: Update, context: BotContext) -> None:
     await reply(
         update, context, turn_messages(turn.outputs, turn.run_id, turn.step, turn.scenario_id)
     )
+
+
+def _open_question(context: BotContext, awaiting: tuple[str, ...] | None) -> str | None:
+    """The direct question's category if it waits: as the store has it, or, before consent
+    or with the store unreadable, as this process remembers it."""
+    stored = question_in(awaiting) if awaiting is not None else None
+    if stored is not None or (awaiting is not None and context.consented is True):
+        return stored
+    return safety.asked_in_memory(context)
 
 
 async def _awaiting(context: BotContext, user_id: int) -> tuple[str, ...]:

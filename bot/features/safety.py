@@ -4,6 +4,7 @@ probable signal, and a way back into the scene."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from html import escape
@@ -109,6 +110,7 @@ async def show_card(
     which takes no write lock."""
     user = update.effective_user
     svc = services(context)
+    forget_question(context)  # the card answers any question asked (the record closes it)
     recorded, scene = Recorded(None, False), None
     resources = resources_for(svc.resources, result.category, result.substances)
     if user is None:
@@ -244,8 +246,10 @@ async def send_question(
         await reply(update, context, [Outgoing(escape(question), keyboard)])
     finally:
         kept = await writing  # never raises: a failed write is logged
-    if update.effective_user is not None and not kept:  # nothing stored before consent
+    if update.effective_user is not None:  # before consent, or the store down: memory
         context.user_data[ASKED_KEY] = (category, time.monotonic())
+    if not kept:
+        log.warning("update %s: question kept in memory only", update.update_id)
 
 
 async def _keep_question(
@@ -262,12 +266,12 @@ async def _keep_question(
         return False
 
 
-ASKED_KEY = "asked"  # user_data: the question asked before consent (category, monotonic time)
+ASKED_KEY = "asked"  # user_data: the question last asked here (category, monotonic time)
 
 
-def asked_before_consent(context: ContextTypes.DEFAULT_TYPE) -> str | None:
-    """The category of a question asked before consent, still waiting (in this process's
-    memory only: nothing is stored before consent)."""
+def asked_in_memory(context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """The category of a question asked in this process and still waiting: what counts
+    before consent (nothing is stored then) and when the store can't be read."""
     asked = (context.user_data or {}).get(ASKED_KEY)
     if asked is None or time.monotonic() - asked[1] > QUESTION_OPEN_FOR.total_seconds():
         return None
@@ -303,8 +307,10 @@ async def on_typed_answer(
     (`typed_answer`), and more crisis language counts as yes. Anything else asks again: the
     scene waits until the question is answered."""
     said = typed_answer(text)
-    if said is None and result.crisis:
-        said, category = YES, result.category or category
+    if said is None and result.crisis:  # more danger answers yes: recorded as what it is
+        forget_question(context)
+        await show_card(update, context, dataclasses.replace(result, action=ASK))
+        return
     if said is None:
         await reply(update, context, [Outgoing(escape(ASK_AGAIN), ask_keyboard(category))])
         return
@@ -315,23 +321,21 @@ async def answered(
     update: Update, context: ContextTypes.DEFAULT_TYPE, action_: str, category: str | None
 ) -> None:
     """Yes: the card, the plan and the alert. Safe: the scene again, at the same moment. The
-    numbers: the card, the scene kept. Each closes the question."""
-    if context.user_data is not None:
-        context.user_data.pop(ASKED_KEY, None)
+    numbers: the card, the scene kept. Each closes the question; neither card waits for a
+    write."""
+    forget_question(context)
     category = category if category in CATEGORIES else "suicide"
     if action_ == "cyes":  # recorded and alerted as "yes to the question"; closes it too
         await show_card(update, context, CrisisResult(True, category, 1, "asked-yes", action=ASK))
         return
     user = update.effective_user
     svc = services(context)
+    if action_ == "cnum":
+        await send_numbers(update, context, category)
+        return
     turn = None
     if user is not None:
         turn = await svc.practice.resume(user.id, also=svc.safety.answered_work(user.id))
-    if action_ == "cnum":
-        resources = resources_for(svc.resources, category)
-        text = escape(crisis_card(resources, scene=SCENE_KEPT if turn else None))
-        await reply(update, context, [Outgoing(text, card_keyboard())])
-        return
     if turn is None:
         text = "Thank you for telling me. /practice when you're ready, and /safety any time."
         await reply(update, context, [Outgoing(text)])
@@ -339,6 +343,35 @@ async def answered(
     messages = [Outgoing("Thank you for telling me. Back to the scene, at the same moment:")]
     messages += turn_messages(turn.outputs, turn.run_id, turn.step, turn.scenario_id)
     await reply(update, context, messages)
+
+
+def forget_question(context: ContextTypes.DEFAULT_TYPE) -> None:
+    if context.user_data is not None:
+        context.user_data.pop(ASKED_KEY, None)
+
+
+async def send_numbers(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, category: str | None
+) -> None:
+    """The numbers asked for: the card first, saying truthfully that the scene waits (a read,
+    which takes no write lock); then the question is closed, logged if the store fails."""
+    user, svc = update.effective_user, services(context)
+    scene = None
+    if user is not None:
+        try:
+            async with asyncio.timeout(RECORD_TIMEOUT):
+                scene = SCENE_KEPT if await svc.practice.active_run(user.id) else None
+        except Exception as exc:  # noqa: BLE001 - the card goes out, saying nothing of the scene
+            log.error("update %s: scene not read (%s)", update.update_id, type(exc).__name__)
+    text = escape(crisis_card(resources_for(svc.resources, category), scene=scene))
+    await reply(update, context, [Outgoing(text, card_keyboard())])
+    if user is None:
+        return
+    try:
+        async with asyncio.timeout(RECORD_TIMEOUT):
+            await svc.safety.answered(user.id)
+    except Exception as exc:  # noqa: BLE001 - the card is out; the question lapses in an hour
+        log.error("update %s: question not closed (%s)", update.update_id, type(exc).__name__)
 
 
 async def safety(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

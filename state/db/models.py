@@ -53,7 +53,7 @@ class User(Base):
     # The direct question ("are you thinking about ending your life...?") waiting for an
     # answer, and the category that raised it: a typed "yes" answers it, not the role-play.
     question_asked_at: Mapped[datetime | None]
-    question_category: Mapped[str | None] = mapped_column(String(16))
+    question_category: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
 
 

@@ -373,6 +373,52 @@ async def test_crisis_card_goes_out_while_the_database_is_down(
     assert "crisis not recorded (StoreBusy)" in caplog.text
 
 
+@pytest.mark.parametrize("answer", ["yes", "numbers"])
+async def test_a_typed_answer_gets_the_card_while_the_database_is_down(
+    consented, bot_env, monkeypatch, answer
+):
+    """The question asked, then the store fails: "yes" (or "numbers") typed under it still
+    gets the card, from what this process remembers, and no "Sorry"."""
+    from state.store import StoreBusy
+    from texts import probable_text
+
+    chat, store = consented, bot_env[2]
+
+    async def down(*_a, **_kw):
+        raise StoreBusy("database still busy after 10 attempts")
+
+    await open_scenario(chat)
+    await chat.send(probable_text())
+    assert "are you thinking about ending your life" in chat.request.texts()[-1]
+    monkeypatch.setattr(store, "run", down)
+    monkeypatch.setattr(store, "read", down)
+    chat.request.clear()
+    await chat.send(answer)
+    texts = chat.request.texts()
+    assert len(texts) == 1 and "988" in texts[0]
+
+
+async def test_moving_on_closes_the_question(consented, bot_env):
+    """Asked, then /stop and a new scene: a typed reply is the scene's again, not asked
+    again; a safety plan started under the question takes the typed answers."""
+    from texts import probable_text
+
+    chat = consented
+    await open_scenario(chat)
+    await chat.send(probable_text())
+    await chat.send("/stop")
+    await open_scenario(chat)
+    chat.request.clear()
+    await chat.send("I know it matters to you, and group keeps me well.")
+    assert not any("Before we go on" in t for t in chat.request.texts())
+
+    await chat.send(probable_text())
+    await chat.press(callbacks.action("planstart"))
+    chat.request.clear()
+    await chat.send("i stop answering my phone")
+    assert not any("Before we go on" in t for t in chat.request.texts())
+
+
 async def test_crisis_card_goes_out_while_the_database_hangs(consented, bot_env, monkeypatch):
     """A database that never answers holds the card back by the gate's and the record's
     timeouts only (5 s each in production, shortened here)."""

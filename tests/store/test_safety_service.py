@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from state.crisis import CrisisResult
+from state.crisis import CATEGORIES, CrisisResult
 from state.db.models import SafetyEvent
 from state.practice import Practice
 from state.safety_service import QUESTION_OPEN_FOR, Safety, Skipped, question_open
@@ -109,6 +109,14 @@ async def test_what_rides_with_the_record_is_written_with_it_or_not_at_all(store
     await safety.record_crisis(USER, DANGER, also=alert)
     assert seen == [1]  # ran inside the transaction, after the event was added
     assert await _events(store) == 1
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+async def test_the_question_keeps_every_category(store: Store, category: str):
+    """Every category fits its column (on PostgreSQL a longer one would fail the write)."""
+    await store.run(USER, lambda uow: uow.users.set_consent(USER, "v1"))
+    assert await Safety(store).ask(USER, category) is True
+    assert await store.read(lambda uow: question_open(uow, USER, datetime.now(UTC))) == category
 
 
 async def test_the_direct_question_waits_for_its_answer(store: Store, real_library):

@@ -22,7 +22,7 @@ def upgrade() -> None:
     op.add_column(
         "users", sa.Column("question_asked_at", sa.DateTime(timezone=True), nullable=True)
     )
-    op.add_column("users", sa.Column("question_category", sa.String(16), nullable=True))
+    op.add_column("users", sa.Column("question_category", sa.String(32), nullable=True))
 
 
 def downgrade() -> None:
