@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from state.prefilter import Prefilter
 
-LEXICON_VERSION = "2026.12.5"
+LEXICON_VERSION = "2026.12.6"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -376,6 +376,11 @@ _DRUGS = (
     r"painkillers|tylenol|advil|insulin|sleeping pills|heroin|fentanyl|dope|everything in the "
     r"(medicine )?cabinet|cabinet)"
 )
+# What a command hallucination is said by ("the voices keep telling me to ...").
+_VOICES = (
+    r"(voice|voices|my head|my brain|the thoughts?) (is |are |keeps? |keep on |has been |have "
+    r"been |been |just |still )?(telling|tell|tells|saying|says|say|whispering|screaming)"
+)
 _THEM = r"(he|she|they|someone|somebody|some guy|a guy|this guy|my [a-z]+(?: [a-z]+)?|him|her)"
 
 # (rule id, category, tier, pattern, negatable). Tried in tier order; first match wins.
@@ -532,27 +537,32 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
     # ---- tier 2: explicit wish or intent, active self-harm, abuse
     (
         # Command hallucinations: a voice telling the person to kill themselves is a risk on
-        # its own, whoever else hears it ("kill yourself kill yourself" on a loop, too).
+        # its own ("kill yourself kill yourself" on a loop, too). Only a voice or one's head
+        # telling one to do it to oneself: "my brain says jump ship", "cut corners", "die my
+        # hair" are not it.
         "s_command_voices",
         "suicide",
         2,
         _rx(
-            r"\b(voice|voices|my head|my brain|the thoughts?) (is |are |keeps? |keep on |has been "
-            r"|have been |been |just |still )?(telling|tell|tells|saying|says|say|whispering|"
-            r"screaming) (at )?(me )?(to )?(kill " + _ME + r"|kill me|end it(?! with)|end (my "
-            r"life|it all)|die|hurt " + _ME + r"|cut|jump)\b|"
+            r"\b" + _VOICES + r" (at )?(me )?(to )?(kill (" + _ME + r"|me)\b|end it(?! with| all "
+            r"with| between| off)\b|end (my life|it all)\b(?! with)|hurt " + _ME + r"|cut (" + _ME
+            + r"|my (wrists?|arms?|legs?|skin|thighs?))\b|jump (off|from|in front of)\b|die\b"
+            r"(?= *($|[.,;!?]| already| now| tonight| today| and| but| so))|kill yourself)|"
             r"\bkill yourself\W+kill yourself\b"
         ),
         True,
     ),
     (
-        "o_command_voices",
+        "o_command_voices",  # the voices (never "my head": it tells people to beat records)
         "harm-to-others",
         2,
         _rx(
-            r"\b(voice|voices|my head|my brain|the thoughts?) (is |are |keeps? |keep on |has been "
-            r"|have been |been |just |still )?(telling|tell|tells|saying|says|say|whispering|"
-            r"screaming) (at )?(me )?(to )?" + _VIOLENT + " " + _VICTIM
+            r"\b(voice|voices) (is |are |keeps? |keep on |has been |have been |been |just |still "
+            r")?(telling|tell|tells|saying|says|say|whispering|screaming) (at )?(me )?(to )?"
+            r"(kill|murder|stab|shoot|strangle|choke|hurt|attack) (him|her|them|someone|somebody|"
+            r"people|everyone|everybody|the baby|my (mom|dad|mother|father|wife|husband|partner|"
+            r"girlfriend|boyfriend|roommate|neighbou?r|kids?|son|daughter|baby|brother|sister|"
+            r"boss|family|coworker))\b"
         ),
         True,
     ),
@@ -716,6 +726,24 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         True,
     ),
     (
+        # Violence told as it happens or just happened, beyond the verbs above: held down,
+        # smothered, a weapon swung or pointed at the person.
+        "dfo_assault",
+        "danger-from-others",
+        2,
+        _rx(
+            r"\b" + _THEM + r" (pinned|held|smothered|grabbed|dragged) me (down\b|to the (floor|"
+            r"ground|bed|wall)|by (the|my) (throat|neck|hair))|"
+            r"\b" + _THEM + r" (held|put|pressed) (a pillow|his hands?|her hands?|their hands?|a "
+            r"hand) (over|on|around) my (face|mouth|throat|neck)\b|"
+            r"\b" + _THEM + r" (threw|swung|pointed|aimed|pulled) (a|the|his|her|their) (knife|"
+            r"gun|bat|hammer|machete|pistol|rifle) (at|on) me\b|"
+            r"\b" + _THEM + r" (is|was|are|were|keeps|kept|started) (swinging|pointing|waving|"
+            r"aiming) (a|the|his|her|their) (knife|gun|bat|hammer|machete|pistol|rifle) at me\b"
+        ),
+        True,
+    ),
+    (
         "hto_intent",
         "harm-to-others",
         2,
@@ -738,26 +766,29 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
     ),
     # ---- tier 3: passive or indirect ideation
     (
-        # How lethal a method is, asked: the question tier (a nursing student asks too, and
-        # "lethal means" counselling is treatment talk, not a dose).
+        # How lethal a method is, asked: the question tier (a nursing student asks too;
+        # "lethal means" counselling and overdose education are treatment talk, not a dose).
         "s_lethality",
         "suicide",
         3,
         _rx(
-            r"\b(lethal|fatal|deadly) (dose|doses|amount|amounts|level)\b|"
-            r"\bhow (many|much)\b[^.!?]{0,40}\b(to|would|will|it takes to|does it take to|"
-            r"until (i|you)|till (i|you)|before (i|you)) (die|kill (me|" + _ME + r"|you|someone|a "
-            r"person))\b|"
+            r"\b(what is|whats|how much is|how many is|how many are|looked up|look up|looking up|"
+            r"googled|google|googling|searched|searching for) (the |a )?(lethal|fatal|deadly) "
+            r"(dose|doses|amount|amounts|level) (of|for)\b|"
+            r"\bhow (many|much)\b[^.!?]{0,40}\b(would it take to|does it take to|it takes to|"
+            r"would i need to|do i need to|to take to) (die|kill (me|" + _ME + r"|you|someone|a "
+            r"person))\b(?! down| out| off)|"
             r"\b(can|could|would|will|do|does) (you|i|someone|somebody|a person|people) (die|"
-            r"survive) (from|if you|if i|by|after) (jumping|hanging|falling|a fall|an overdose|"
-            r"overdosing|taking|swallowing|cutting|a gunshot|shooting|carbon monoxide|drowning|"
-            r"bleeding)\b|"
+            r"survive) (from|if you|if i|by|after) (jumping|hanging (yourself|myself)|falling "
+            r"from|an overdose|overdosing|swallowing|a gunshot|shooting|carbon monoxide|drowning|"
+            r"bleeding out)\b|"
             r"\bhow (long|quickly|quick|fast) (does it take|would it take|do you take|until you|"
-            r"till you|before you)( to)? (die|bleed out)\b|"
-            r"\bis (hanging|jumping|drowning|bleeding out|a gunshot|shooting yourself|an overdose|"
-            r"overdosing|carbon monoxide)\b[^.!?]{0,25}\b(quick|quicker|fast|faster|painless|"
-            r"peaceful|fatal|always fatal|hurt|painful)\b|"
-            r"\bwhich (vein|artery|veins|arteries)\b|"
+            r"till you|before you)( to)? (die|bleed out)\b(?! down| out| off)|"
+            r"\bis (hanging (yourself|myself|oneself)|jumping (off|from)|drowning|bleeding out|a "
+            r"gunshot|shooting yourself|carbon monoxide)\b[^.!?]{0,25}\b(quick|quicker|fast|"
+            r"faster|painless|peaceful|always fatal|painful)\b|"
+            r"\bwhich (vein|artery|veins|arteries) (do you|do i|to|should i|would i|would you) "
+            r"(cut|slit|open|slice)\b|"
             r"\bhow (high|tall|far)\b[^.!?]{0,40}\bto (die|kill (you|me|" + _ME + r"))\b"
         ),
         True,

@@ -45,12 +45,12 @@ POSITIVES = {
         "i'm going to kill myself tonight",
         "nobody would miss me if i was gone",
         # command hallucinations, and how lethal a method is (lexicon 2026.12.5)
-        "the voice keeps telling me to jump",
+        "the voice keeps telling me to jump off the roof",
         "my head has been telling me to kill myself all week",
         "what's the lethal dose of my sleeping pills",
         "how many of these would it take to die",
         "can you die from jumping off a parking garage",
-        "is hanging painless",
+        "is hanging yourself painless",
         "which vein do you cut",
     ],
     "self-harm": [
@@ -89,6 +89,11 @@ POSITIVES = {
         "he hits me i'm used to it",  # "used to" that isn't the past
         "my boyfriend hits me like my dad used to",
         "he beats me now like when i was a kid",
+        # held down, smothered, a weapon at the person (lexicon 2026.12.6)
+        "he pinned me to the floor",
+        "my boyfriend held a pillow over my face",
+        "my roommate pulled a knife on me tonight",
+        "he grabbed me by the throat",
     ],
     "harm-to-others": [
         "i'm going to kill him",
@@ -160,14 +165,28 @@ NEGATIVES = [
     "i was in the car with the engine running waiting for my kid",
     "i would never sit in the garage with the car running",
     # "telling me to end it" with someone, lethal means counselling, trivia with "die"
-    "my gut is telling me to end it with him",
-    "my mom keeps telling me to cut my hair",
+    # (near misses of lexicon 2026.12.6's command voices and lethality questions, from a review)
+    "my brain is telling me to end it with my sponsor",
+    "my brain keeps telling me to jump ship and quit the program",
+    "the voice in my head keeps telling me to cut corners at work",
+    "the voices keep telling me to jump in and say something in group",
+    "my brain keeps telling me to die on this hill",
+    "my head keeps saying to die my hair blue",
+    "my head keeps telling me to kill my cravings",
+    "my head says beat him at chess",
+    "i learned about the lethal dose of fentanyl in group",
+    "narcan reverses a fatal dose of opioids",
+    "which vein did the nurse use for my blood draw",
+    "how many meetings until i die lol",
+    "how long does it take to die down, the craving",
+    "is hanging out at the bar going to hurt my recovery",
+    "is jumping into a new job too fast",
     "the nurse did lethal means counseling with me",
-    "lethal weapon is on tv tonight",
-    "can you die from a bee sting",
-    "how long does it take to drive to the lake",
-    "is jumping rope good cardio",
-    "the voices in the choir are so good",
+    "my coach threw the ball at me",
+    "my sister dragged me to the mall",
+    "my wrestling partner pinned me in practice",
+    "my friend pulled a prank on me",
+    "the nurse put her hand on my shoulder",
     "",
 ]
 
@@ -205,7 +224,7 @@ def test_negative(text: str) -> None:
         # a voice telling someone to die: the card unless the model doubts it; a question
         # about how lethal a method is: the question
         ("the voices keep saying to kill myself", 2),
-        ("how much tylenol until you die", 3),
+        ("how much tylenol would it take to die", 3),
     ],
 )
 def test_tiers(text: str, tier: int) -> None:
@@ -366,6 +385,18 @@ def test_warning_signs_of_preparation_are_features_for_the_model(text, cue):
         ("No, I\u2019m safe", "safe"),
         ("im safe", "safe"),
         ("numbers", "numbers"),
+        # as people write them (from a review): a yes said first, help asked for, unsure
+        ("Yes, I am", "yes"),
+        ("yeah sometimes", "yes"),
+        ("yes \U0001f61e", "yes"),
+        ("honestly yes", "yes"),
+        ("i need help", "yes"),
+        ("no im not safe", "yes"),
+        ("idk", "yes"),
+        ("no im not", "safe"),
+        ("no but i think about it at night", None),  # not read as safe: asked again
+        ("ok so what do I say to her", None),
+        ("yesterday was hard", None),
         ("maybe later we can talk about the schedule", None),  # not an answer: read as text
         ("", None),
     ],
