@@ -209,6 +209,20 @@ def normalise_pair(text: str) -> tuple[str, str]:
     return _canonical(plain), _folded(plain)
 
 
+def normalise_pairs(texts: list[str]) -> list[tuple[str, str]]:
+    """`normalise_pair` of each text (a long message's sentences): the steps after `_plain`
+    read all of them at once, joined by " | " (what `_plain` returns has no "|", and no step
+    reads across a space: a word, a doubled letter, a stretched one never spans one), not once
+    per sentence."""
+    plain = " | ".join(map(_plain, texts))
+    canonical = _canonical(plain).split(_PIECE)
+    folded = _folded(plain).split(_PIECE)
+    return [(n.strip(), f.strip()) for n, f in zip(canonical, folded, strict=True)]
+
+
+_PIECE = "|"
+
+
 def fold(text: str) -> str:
     """`normalise` without collapsing double letters: the words as a reader of English knows
     them ("kill", "pills", "good", where the patterns see "kil", "pils", "god"), for the word
