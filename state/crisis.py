@@ -209,6 +209,20 @@ def normalise_pair(text: str) -> tuple[str, str]:
     return _canonical(plain), _folded(plain)
 
 
+def normalise_pairs(texts: list[str]) -> list[tuple[str, str]]:
+    """`normalise_pair` of each text (a long message's sentences): the steps after `_plain`
+    read all of them at once, joined by " | " (what `_plain` returns has no "|", and no step
+    reads across a space: a word, a doubled letter, a stretched one never spans one), not once
+    per sentence."""
+    plain = " | ".join(map(_plain, texts))
+    canonical = _canonical(plain).split(_PIECE)
+    folded = _folded(plain).split(_PIECE)
+    return [(n.strip(), f.strip()) for n, f in zip(canonical, folded, strict=True)]
+
+
+_PIECE = "|"
+
+
 def fold(text: str) -> str:
     """`normalise` without collapsing double letters: the words as a reader of English knows
     them ("kill", "pills", "good", where the patterns see "kil", "pils", "god"), for the word
@@ -246,14 +260,14 @@ def _collapse_text(t: str) -> str:
 
 
 def _canonical(t: str) -> str:
-    return _spelled_out(_collapse_text(t), _WORDS)
+    return _spelled_out(_collapse_text(t), _WORDS, _SPELLED)
 
 
 _STRETCH = re.compile(r"([a-z])\1\1+")
 
 
 def _folded(t: str) -> str:
-    return _spelled_out(_STRETCH.sub(r"\1", t), _WORDS_AS_SPELLED)
+    return _spelled_out(_STRETCH.sub(r"\1", t), _WORDS_AS_SPELLED, _SPELLED_AS_SPELLED)
 
 
 # what `_plain` leaves beside letters, digits and spaces, each to a space: a text's words (a
@@ -261,13 +275,33 @@ def _folded(t: str) -> str:
 _PUNCTUATION_SPACE = {c: " " if chr(c) in ".,!?;:" else chr(c) for c in range(128)}
 
 
-def _spelled_out(t: str, words: dict[str, str]) -> str:
-    """Slang and typos replaced by what they mean (`words`), and the spaces made single."""
+def _spelled_out(t: str, words: dict[str, str], memo: dict[str, str]) -> str:
+    """Slang and typos replaced by what they mean (`words`), and the spaces made single;
+    `memo` remembers each token's spelling for these `words`."""
     if words.keys().isdisjoint(t.translate(_PUNCTUATION_SPACE).split()):  # most: none to spell
         return " ".join(t.split())
-    parts = _ALNUM_RUN.split(t)  # the words at odd indexes
+    # token by token (a run of non-space characters: "dont" or "u,"), each spelled out once per
+    # process: a word never spans a space, and what replaces one has single spaces inside
+    remembered = memo.get
+    return " ".join(
+        [s if (s := remembered(w)) is not None else _spell_token(w, words, memo) for w in t.split()]
+    )
+
+
+def _spell_token(token: str, words: dict[str, str], memo: dict[str, str]) -> str:
+    parts = _ALNUM_RUN.split(token)  # the words at odd indexes
     parts[1::2] = [words.get(w, w) for w in parts[1::2]]
-    return " ".join("".join(parts).split())  # str.split splits at what re calls \s
+    spelled = " ".join("".join(parts).split())  # str.split splits at what re calls \s
+    if len(token) <= _TOKEN_LONGEST:  # never a 4 KB key
+        if len(memo) >= _TOKEN_MEMO:  # unbounded input mustn't grow memory
+            memo.clear()
+        memo[token] = spelled
+    return spelled
+
+
+_TOKEN_LONGEST, _TOKEN_MEMO = 100, 50_000  # tokens longer are never remembered; how many are
+_SPELLED: dict[str, str] = {}  # token -> its spelling by _WORDS
+_SPELLED_AS_SPELLED: dict[str, str] = {}  # and by _WORDS_AS_SPELLED
 
 
 # ------------------------------------------------------------------ safe figures of speech
@@ -871,6 +905,48 @@ def negated_words(t: str) -> list[str]:
     """The words a negator governs in a normalised message: those after it in its own clause
     ("i would never hurt myself" -> hurt, myself). A feature for the model, which can then
     tell "kill myself" from "not going to kill myself" without a rule for every phrasing."""
+    if not t.isascii() or _NOT_NORMALISED.search(t):
+        return _negated_words(t)
+    # what `normalise` returns: its words and clause marks, one walk (_CLAUSE's split cost
+    # twice as much); a clause word is a whole word there, as _CLAUSE's \b reads it
+    words = t.translate(_CLAUSE_MARKS).replace(_CLAUSE_MARK, f" {_CLAUSE_MARK} ").split()
+    if _NEGATORS.isdisjoint(words):  # most windows' words are never walked through in Python
+        return []
+    # where each negator is (list.index, in C), then a walk from each to its clause's end
+    at: list[int] = []
+    for negator in _NEGATORS.intersection(words):
+        i = -1
+        try:
+            while True:
+                i = words.index(negator, i + 1)
+                at.append(i)
+        except ValueError:
+            pass
+    out: list[str] = []
+    end = 0  # the walk so far: a negator before it is in a clause already walked
+    for start in sorted(at):
+        if start < end:
+            continue
+        end = start + 1
+        while end < len(words) and (word := words[end]) not in _CLAUSE_WORDS:
+            if word not in _NEGATORS:
+                out.append(word)
+            end += 1
+    return out
+
+
+# ASCII text of `normalise`'s characters (and "~"), which `negated_words` reads by its words
+_NOT_NORMALISED = re.compile(r"[^a-z0-9.,!?;:~\s]")
+_CLAUSE_MARK = "."  # a clause's end, as one word of its own
+# every clause mark to "." (a full ASCII table of single characters, str.translate's fast case:
+# see _ASCII_PLAIN); then each "." spaced apart by str.replace
+_CLAUSE_MARKS = {c: _CLAUSE_MARK if chr(c) in ".,!?;:~" else chr(c) for c in range(128)}
+_CLAUSE_CONJUNCTIONS = ("but", "and", "though", "although", "because", "cause", "so", "yet")
+_CLAUSE_WORDS = frozenset([_CLAUSE_MARK, *map(_collapse, _CLAUSE_CONJUNCTIONS)])
+
+
+def _negated_words(t: str) -> list[str]:
+    """`negated_words` of any text: split at _CLAUSE."""
     out: list[str] = []
     for clause in _CLAUSE.split(t):
         if not clause:
@@ -987,8 +1063,9 @@ _CONTEXT_FILTER = Prefilter(_IN_CONTEXT)
 
 
 @lru_cache(maxsize=64)  # the rules, the cues and the substance check read the same window
-def _context(t: str) -> frozenset[int]:
-    return _CONTEXT_FILTER.candidates(t)
+def _context(t: str) -> tuple[frozenset[int], frozenset[int]]:
+    """(the context patterns that may match `t`, those that match for certain)."""
+    return _CONTEXT_FILTER.matches(t)
 
 
 def cues(t: str) -> dict[str, bool]:
@@ -996,9 +1073,10 @@ def cues(t: str) -> dict[str, bool]:
 
     Features for the trained model: the rules use the same words to decide negation and history.
     """
-    maybe = _context(t)
+    maybe, sure = _context(t)
     found = {
-        name: i in maybe and rx.search(t) is not None for i, (name, rx) in enumerate(_CUES.items())
+        name: i in sure or i in maybe and rx.search(t) is not None
+        for i, (name, rx) in enumerate(_CUES.items())
     }
     found["negator"] = not _NEGATORS.isdisjoint(t.split())
     return found
@@ -1011,7 +1089,8 @@ def mentions_substances(text: str) -> bool:
 
 def names_substances(t: str) -> bool:
     """`mentions_substances` of text `normalise` has already read."""
-    return _DRUGS_AT in _context(t) and _DRUG_WORD.search(t) is not None
+    maybe, sure = _context(t)
+    return _DRUGS_AT in sure or _DRUGS_AT in maybe and _DRUG_WORD.search(t) is not None
 
 
 def detect_crisis(text: str) -> CrisisResult:
@@ -1029,20 +1108,27 @@ def detect_normalised(t: str) -> CrisisResult:
     if not t:
         return NO_CRISIS
     try:
-        if _SAFE_AT in _context(t):
+        if _SAFE_AT in _context(t)[0]:
             t = _SAFE_ANY.sub(_SAFE_TOKEN, t)
-        maybe = _RULE_FILTER.candidates(t)
+        # what RE2 names and read exactly matches: `re` runs only where it must say where
+        maybe, sure = _RULE_FILTER.matches(t)
+
+        def found(i: int, rx: re.Pattern[str]) -> bool:
+            return i in sure or i in maybe and rx.search(t) is not None
+
         # Laughter defuses hyperbole ("my mom will kill me lol"), not a threat with a weapon,
         # "tonight" or fear in it ("he says he'll shoot me tonight lol").
-        real_threat = _REAL_THREAT_AT in maybe and _REAL_THREAT.search(t) is not None
-        laugh = _LAUGH_AT in maybe and _LAUGH.search(t) is not None and not real_threat
+        real_threat = found(_REAL_THREAT_AT, _REAL_THREAT)
+        laugh = not real_threat and found(_LAUGH_AT, _LAUGH)
         # once per message
-        may_be_past = not real_threat and (_ONGOING_AT not in maybe or not _ONGOING.search(t))
-        for i, (rule_id, category, tier, pattern, negatable) in enumerate(RULES):
-            if i not in maybe or laugh and category in ("harm-to-others", "danger-from-others"):
+        may_be_past = not real_threat and not found(_ONGOING_AT, _ONGOING)
+        # the rules RE2 names, in RULES' order (by tier): the others can't match
+        for i in sorted(maybe.intersection(range(len(RULES)))):
+            rule_id, category, tier, pattern, negatable = RULES[i]
+            if laugh and category in ("harm-to-others", "danger-from-others"):
                 continue
-            if _find(t, pattern, negatable, may_be_past):
-                if tier == 2 and _IMMINENT_AT in maybe and _IMMINENT.search(t):
+            if (not negatable and i in sure) or _find(t, pattern, negatable, may_be_past):
+                if tier == 2 and found(_IMMINENT_AT, _IMMINENT):
                     tier = 1
                 return CrisisResult(True, category, tier, rule_id)
     except Exception:  # pragma: no cover - defensive: the detector must never break a chat

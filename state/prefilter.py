@@ -56,8 +56,34 @@ class Untranslatable(ValueError):
     """The pattern has something RE2 can't be given even loosened: it always runs."""
 
 
+class _Loose(Exception):
+    """Raised inside `exact`'s walk where `loosened` lets more through than the pattern."""
+
+
+_EXACT: list[bool] = []  # the walk in progress: [False] once something was loosened
+
+
+def _loosen() -> None:
+    if _EXACT:
+        _EXACT[0] = False
+
+
 def loosened(pattern: re.Pattern[str]) -> str:
     """RE2 syntax for a superset of what `pattern` matches, on ASCII text."""
+    return _translate(pattern)[0]
+
+
+def _translate(pattern: re.Pattern[str]) -> tuple[str, bool]:
+    """`loosened`, and whether it matches exactly what `pattern` matches on ASCII text (no
+    look-around or anchor dropped, no repeat widened, no negated class RE2 reads wider)."""
+    _EXACT[:] = [True]
+    try:
+        return _loosened(pattern), _EXACT[0]
+    finally:
+        _EXACT.clear()
+
+
+def _loosened(pattern: re.Pattern[str]) -> str:
     flags = pattern.flags
     if flags & re.IGNORECASE and not pattern.pattern.isascii():
         # Python folds "ı" and "İ" to "i"; RE2 doesn't: ASCII text could match only in `re`
@@ -85,6 +111,8 @@ def _item(op, av, dotall: bool) -> str:  # noqa: C901 - one case per node kind o
     if op is _c.IN:
         return _class(av)
     if op is _c.CATEGORY:
+        if av in _NEGATED:
+            _loosen()
         return f"[{_CATEGORY[av]}]"
     if op is _c.BRANCH:
         return "(?:" + "|".join(_seq(sub.data, dotall) for sub in av[1]) + ")"
@@ -98,18 +126,25 @@ def _item(op, av, dotall: bool) -> str:  # noqa: C901 - one case per node kind o
         body = f"(?:{_seq(sub.data, dotall)})"
         if lo > MAX_REPEAT:
             raise Untranslatable("repeat")
+        if op is not _c.MAX_REPEAT and op is not _c.MIN_REPEAT:
+            _loosen()  # possessive: RE2 may find a match the pattern gives up on
         if hi is _c.MAXREPEAT or hi > MAX_REPEAT:  # "or more" lets more through: still a superset
+            if hi is not _c.MAXREPEAT:
+                _loosen()
             return f"{body}{{{lo},}}"
         return f"{body}{{{lo},{hi}}}"
     if op is getattr(_c, "ATOMIC_GROUP", None):
+        _loosen()
         return f"(?:{_seq(av.data, dotall)})"
     if op is _c.AT:
         if av is _c.AT_BOUNDARY:
             return r"\b"
         if av is _c.AT_NON_BOUNDARY:
             return r"\B"
+        _loosen()
         return ""  # ^, $, \A, \Z: dropping an anchor only lets more through
     if op in (_c.ASSERT, _c.ASSERT_NOT):
+        _loosen()
         return ""  # the same for a look-ahead or look-behind
     raise Untranslatable(str(op))  # a back-reference, a conditional group
 
@@ -126,6 +161,8 @@ def _class(items: Sequence) -> str:
         elif op is _c.CATEGORY:
             if negate and av in _NEGATED:  # RE2's \S is wider than Python's: negated, narrower
                 raise Untranslatable("a negated class of negated classes")
+            if av in _NEGATED:
+                _loosen()
             parts.append(_CATEGORY[av])
         else:
             raise Untranslatable(str(op))
@@ -142,20 +179,26 @@ class Prefilter:
         self._set = re2.Set.SearchSet(options)
         self._slots: list[int] = []  # the Set's entries -> the caller's indexes
         always: list[int] = []
+        exact: list[int] = []
         for i, pattern in enumerate(patterns):
             try:
-                self._set.Add(loosened(pattern))
+                translated, same = _translate(pattern)
+                self._set.Add(translated)
             except (Untranslatable, KeyError, re2.error):
                 always.append(i)
                 continue
             self._slots.append(i)
+            if same:
+                exact.append(i)
         self._all = frozenset(range(len(patterns)))
         try:
             self._set.Compile()
         except re2.error:  # never seen; were it to happen, every pattern runs, as without RE2
             log.error("RE2 could not compile the pre-check: every pattern runs")
-            always, self._slots = list(range(len(patterns))), []
+            always, self._slots, exact = list(range(len(patterns))), [], []
         self.always = frozenset(always)
+        # the patterns RE2 was given unloosened: on ASCII text, RE2 naming one is its match
+        self.exact = frozenset(exact)
 
     def candidates(self, t: str) -> frozenset[int]:
         if not t.isascii() or not self._slots:  # no slots: RE2 vouches for none, all run
@@ -165,3 +208,12 @@ class Prefilter:
             return self.always
         slots = self._slots
         return self.always.union(slots[k] for k in found)
+
+    def matches(self, t: str) -> tuple[frozenset[int], frozenset[int]]:
+        """(`candidates`, those of them that match for certain): a pattern RE2 read exactly
+        (`exact`) matches ASCII text if and only if RE2 names it, so `re` needn't run it to
+        know that it matches (only where, when the caller asks)."""
+        maybe = self.candidates(t)
+        if maybe is self._all or not self.exact:  # not ASCII (or no RE2): nothing is certain
+            return maybe, frozenset()
+        return maybe, maybe & self.exact

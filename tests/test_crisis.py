@@ -10,7 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from state import crisis
 from state.crisis import CATEGORIES, LEXICON_VERSION, RULES, CrisisResult, detect_crisis
+from state.language.data import crisis_examples, style_examples
 
 EVAL_SET = Path(__file__).parent / "data" / "crisis_eval.jsonl"
 
@@ -405,3 +407,27 @@ def test_an_answer_to_the_direct_question_typed_in_words(typed: str, meant: str 
     from state.safety import typed_answer
 
     assert typed_answer(typed) == meant
+
+
+_CLAUSEY = st.sampled_from(
+    [" ", "  ", "\n", "\x1c", "\u2028", ".", ",", "!", "?", ";", ":", "~", "-", "_", "'", "é"]
+    + ["not", "never", "no", "nobody", "but", "and", "so", "yet", "cause", "because"]
+    + ["although", "though", "butter", "also", "not2", "i", "hurt", "myself", "x"]
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_CLAUSEY, max_size=30).map("".join) | st.text(max_size=60))
+def test_negated_words_read_by_words_are_what_the_clause_split_finds(text):
+    """`negated_words` walks normalised text word by word; `_negated_words` (any text) splits
+    at _CLAUSE: the same words, whatever the text."""
+    assert crisis.negated_words(text) == crisis._negated_words(text)
+
+
+def test_negated_words_of_every_training_text_are_the_clause_split_s():
+    lines = [ex.text for ex in crisis_examples() + style_examples()]
+    for t in map(crisis.normalise, lines):
+        assert crisis.negated_words(t) == crisis._negated_words(t), t
+    # the clause words are _CLAUSE's own
+    words = crisis._CLAUSE.pattern.split(r"\b(")[1].split(r")\b")[0].split("|")
+    assert {crisis._CLAUSE_MARK, *words} == crisis._CLAUSE_WORDS

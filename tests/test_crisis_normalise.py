@@ -124,3 +124,9 @@ def test_normalise_on_every_training_text_is_unchanged():
     for text in texts:
         assert normalise(text) == old_normalise(text), text
         assert crisis.fold(text) == old_fold(text), text
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.one_of(MESSAGES, st.text(max_size=60)), min_size=1, max_size=6))
+def test_texts_normalised_together_are_each_normalised_alone(texts):
+    assert crisis.normalise_pairs(texts) == [crisis.normalise_pair(t) for t in texts]

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from state import coach, crisis
 from state.crisis import ASK, CARD, NO_CRISIS, CrisisResult
@@ -400,3 +402,16 @@ def test_an_ngram_that_tells_the_classes_apart_weighs_more_than_one_all_of_them_
     assert weighted[okay] == pytest.approx(plain[okay])  # no class favours "okay": ratio 0
     assert weighted[whatever] > 2 * plain[whatever]
     assert "crisis" in train.RECIPE["class_weighted"] and "style" in train.RECIPE["class_weighted"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80) | st.text(max_size=40))
+def test_tokens_are_the_token_regex_s_findall(text):
+    """`features.tokens` splits ASCII text by a translate table: the regex's tokens exactly."""
+    assert features.tokens(text) == tuple(features._TOKEN.findall(text))
+
+
+def test_tokens_of_every_training_text_are_the_regex_s():
+    lines = [ex.text for ex in data.crisis_examples() + data.style_examples()]
+    for t in lines + [crisis.normalise(x) for x in lines]:
+        assert features.tokens(t) == tuple(features._TOKEN.findall(t))

@@ -135,3 +135,16 @@ def test_runs_of_texts_mean_what_the_texts_joined_mean(pieces):
     for row, (a, b) in zip(got, runs, strict=True):
         want = pieces.about(" ".join(t for t in texts[a:b] if t))
         assert np.allclose(row, want, rtol=0, atol=1e-12)
+
+
+def test_a_text_s_pieces_are_its_tokens_pieces(pieces):
+    """`about_runs` reads each text's pieces token by token (`token_pieces`, remembered per
+    run of non-space characters): the words of a text are its tokens' words in turn, for every
+    text the model learned from, folded, and for odd spaces and punctuation."""
+    texts = [crisis.fold(ex.text) for ex in data.crisis_examples()]
+    texts += ["a,b", "okay,,i", " x ", "\u2028x\u3000y\x1c", "!!", "x" * 150 + ",y", "\u1680"]
+    for t in texts:
+        split = [i for token in t.split() for i in pieces.token_pieces(token)]
+        assert split == pieces.ids(t), t
+        again = [i for token in t.split() for i in pieces.token_pieces(token)]
+        assert again == split  # from memory the second time

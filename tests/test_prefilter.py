@@ -51,6 +51,52 @@ def test_re2_never_passes_over_a_text_a_rule_matches(text):
             assert i in maybe
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ALPHABET, max_size=40).map("".join))
+def test_what_re2_read_exactly_it_names_if_and_only_if_it_matches(text):
+    for f, patterns in (
+        (crisis._RULE_FILTER, crisis._IN_RULES),
+        (crisis._CONTEXT_FILTER, crisis._IN_CONTEXT),
+    ):
+        maybe, sure = f.matches(text)
+        assert sure <= maybe and sure <= f.exact
+        for i in f.exact:
+            assert (i in sure) == (patterns[i].search(text) is not None), (i, text)
+
+
+def test_exact_means_nothing_was_loosened():
+    f = Prefilter(
+        [
+            re.compile(r"\bkill (me|you)\b"),  # exact
+            re.compile(r"kill(?! it)"),  # a look-ahead dropped
+            re.compile(r"^die"),  # an anchor dropped
+            re.compile(r"a{2000,}"),  # a repeat widened... and too long: always runs
+            re.compile(r"a{2,1500}"),  # widened to "or more"
+            re.compile(r"x\Wy"),  # RE2's \W is read wider
+            re.compile(r"(?i)end\s+it"),  # exact: case and Python's \s kept on ASCII text
+            re.compile(r"(ha)\1"),  # never given to RE2
+        ]
+    )
+    assert f.exact == {0, 6}
+    assert f.always == {3, 7}
+    assert f.matches("kill me, END it") == ({0, 1, 3, 6, 7}, {0, 6})
+    assert f.matches("kill it") == ({1, 3, 7}, frozenset())
+    assert f.matches("kill me café") == (frozenset(range(8)), frozenset())  # not ASCII
+
+
+@pytest.mark.slow  # every training text: certain matches are matches, the others run
+def test_what_re2_names_for_certain_re_finds_on_every_training_text():
+    texts = [ex.text for ex in crisis_examples()] + [ex.text for ex in style_examples()]
+    for t in map(crisis.normalise, texts):
+        for f, patterns in (
+            (crisis._RULE_FILTER, crisis._IN_RULES),
+            (crisis._CONTEXT_FILTER, crisis._IN_CONTEXT),
+        ):
+            _, sure = f.matches(t)
+            for i in f.exact:
+                assert (i in sure) == (patterns[i].search(t) is not None), (i, t)
+
+
 class _Everything:
     """No pre-check: every pattern runs, as before the pre-check existed."""
 
@@ -59,6 +105,9 @@ class _Everything:
 
     def candidates(self, t: str) -> frozenset[int]:
         return self.all
+
+    def matches(self, t: str) -> tuple[frozenset[int], frozenset[int]]:
+        return self.all, frozenset()  # nothing certain: `re` decides every one
 
 
 @pytest.mark.slow  # every training text through the rules twice

@@ -209,3 +209,25 @@ def test_a_long_message_rows_scored_together_score_as_each_alone():
         for f, row in zip(feats, model.probabilities_of(feats), strict=True):
             alone = model.probabilities(f)
             assert all(abs(row[k] - alone[k]) < 1e-12 for k in row)
+
+
+_ODD = ["ΑΣ", "Σ'x", "\u00b4", "\u0301x", "\u200b", "can'", "t do it", "I'd", "k1ll", "$$", "|"]
+_ODD += ["a | b", "im | u", "\u2028", "\x1c", "😀", "", "   ", "ﬁne", "Ⅸ", "'", "n't", "x" * 150]
+
+
+def test_sentences_normalised_together_are_each_normalised_alone():
+    """`crisis.normalise_pairs` (a long message's sentences, read together) gives each text's
+    `normalise_pair`, for every text the model learned from, in runs, and for odd ones."""
+    lines = [ex.text for ex in data.crisis_examples() + data.style_examples()]
+    for a in range(0, len(lines), 40):
+        run = lines[a : a + 40]
+        assert crisis.normalise_pairs(run) == [crisis.normalise_pair(t) for t in run]
+    rnd = random.Random(5)
+    for _ in range(300):
+        run = rnd.sample(_ODD, 5) + rnd.sample(lines, 3)
+        rnd.shuffle(run)
+        assert crisis.normalise_pairs(run) == [crisis.normalise_pair(t) for t in run], run
+    for text in long_texts():
+        for pieces in features.window_parts(text):
+            kept = [p for p in pieces if p.strip()]
+            assert crisis.normalise_pairs(kept) == [crisis.normalise_pair(p) for p in kept]

@@ -78,11 +78,13 @@ def read(model: LinearModel, text: str) -> Reading:
     folds: list[str] = []  # each piece's folded text once, for its meaning (`about_runs`)
     runs: list[tuple[int, int]] = []  # each row's meaning: folds[a:b] joined
     parts = features.window_parts(text)
+    if len(parts) > 1:  # every window's sentences normalised together (`normalise_pairs`)
+        kept = [[p for p in pieces if p.strip()] for pieces in parts]
+        normalised = iter(crisis.normalise_pairs([p for pieces in kept for p in pieces]))
+        windows = [[next(normalised) for _ in pieces] for pieces in kept]
     for w, pieces in enumerate(parts):
-        if len(parts) == 1:  # one window: read exactly as training read it
-            pairs = [crisis.normalise_pair(pieces[0])]
-        else:
-            pairs = [crisis.normalise_pair(p) for p in pieces if p.strip()]
+        # one window: read exactly as training read it
+        pairs = [crisis.normalise_pair(pieces[0])] if len(parts) == 1 else windows[w]
         t = " ".join(n for n, _ in pairs if n)
         first = len(folds)
         folds += [f for _, f in pairs]  # an empty fold has no pieces: the join skips it alike
