@@ -415,6 +415,13 @@ _VOICES = (
     r"(voice|voices|my head|my brain|the thoughts?) (is |are |keeps? |keep on |has been |have "
     r"been |been |just |still )?(telling|tell|tells|saying|says|say|whispering|screaming)"
 )
+# What they tell one to do to oneself (not "end it with him", "cut corners", "die my hair").
+_TO_ONESELF = (
+    r"(kill (" + _ME + r"|me)\b|end it(?! with| all with| between| off)\b|end (my life|it all)"
+    r"\b(?! with)|hurt " + _ME + r"|cut (" + _ME + r"|my (wrists?|arms?|legs?|skin|thighs?))\b|"
+    r"jump (off|from|in front of)\b|die\b(?= *($|[.,;!?]| already| now| tonight| today| and| "
+    r"but| so))|kill yourself)"
+)
 _THEM = r"(he|she|they|someone|somebody|some guy|a guy|this guy|my [a-z]+(?: [a-z]+)?|him|her)"
 
 # (rule id, category, tier, pattern, negatable). Tried in tier order; first match wins.
@@ -578,10 +585,7 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         "suicide",
         2,
         _rx(
-            r"\b" + _VOICES + r" (at )?(me )?(to )?(kill (" + _ME + r"|me)\b|end it(?! with| all "
-            r"with| between| off)\b|end (my life|it all)\b(?! with)|hurt " + _ME + r"|cut (" + _ME
-            + r"|my (wrists?|arms?|legs?|skin|thighs?))\b|jump (off|from|in front of)\b|die\b"
-            r"(?= *($|[.,;!?]| already| now| tonight| today| and| but| so))|kill yourself)|"
+            r"\b" + _VOICES + r" (at )?(me )?(to )?" + _TO_ONESELF + r"|"
             r"\bkill yourself\W+kill yourself\b"
         ),
         True,

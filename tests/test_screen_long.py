@@ -198,6 +198,7 @@ def test_a_long_message_rows_scored_together_score_as_each_alone():
     """`probabilities_of` finds each row's phrases and n-grams its own way: each row must be
     what `probabilities` gives it alone (negated words after the "|" mark included)."""
     model = shipped("crisis")
+    negated = 0
     for text in long_texts()[::5]:
         feats = [features.crisis_features(w) for w in features.windows(text)]
         feats += [
@@ -205,10 +206,11 @@ def test_a_long_message_rows_scored_together_score_as_each_alone():
             for w in features.windows(text)[:3]
             for s in features.sentences(w)
         ]
-        assert any(features.NEGATION_MARK in f.words for f in feats)
+        negated += any(features.NEGATION_MARK in f.words for f in feats)
         for f, row in zip(feats, model.probabilities_of(feats), strict=True):
             alone = model.probabilities(f)
             assert all(abs(row[k] - alone[k]) < 1e-12 for k in row)
+    assert negated >= 10  # the case the docstring names was met (not every text has one)
 
 
 _ODD = ["ΑΣ", "Σ'x", "\u00b4", "\u0301x", "\u200b", "can'", "t do it", "I'd", "k1ll", "$$", "|"]
