@@ -306,15 +306,30 @@ async def on_typed_answer(
     """Text typed while the direct question waits: yes, safe or the numbers in words
     (`typed_answer`), and more crisis language counts as yes. Anything else asks again: the
     scene waits until the question is answered."""
+    category, _, day = category.partition(CHECKIN_DAY)  # asked by a check-in: which day's
     said = typed_answer(text)
     if said is None and result.crisis:  # more danger answers yes: recorded as what it is
         forget_question(context)
         await show_card(update, context, dataclasses.replace(result, action=ASK))
         return
+    go_on = ("Not right now, go on", callbacks.action("cicont", day)) if day else None
     if said is None:
-        await reply(update, context, [Outgoing(escape(ASK_AGAIN), ask_keyboard(category))])
+        keyboard = ask_keyboard_for(category, go_on) if go_on else ask_keyboard(category)
+        await reply(update, context, [Outgoing(escape(ASK_AGAIN), keyboard)])
+        return
+    if said == SAFE and go_on:  # the check-in waits where it was: one tap goes on with it
+        forget_question(context)
+        user = update.effective_user
+        if user is not None:
+            await services(context).safety.answered(user.id)
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(go_on[0], callback_data=go_on[1])]])
+        await reply(update, context, [Outgoing("Thank you for telling me.", keyboard)])
         return
     await answered(update, context, TYPED[said], category)
+
+
+# A check-in's question is kept as "<category>@<day>": a typed "no" goes on with that day's.
+CHECKIN_DAY = "@"
 
 
 async def answered(

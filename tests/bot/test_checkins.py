@@ -346,3 +346,24 @@ async def test_a_check_in_button_pressed_in_a_group_chat_changes_nothing(bot_env
     toasts = [c.params.get("text", "") for c in request.calls if c.method == "answerCallbackQuery"]
     assert len(toasts) == 2 and all("only answer in a private chat" in t for t in toasts)
     assert request.sent() == [] and await checkin_rows(store, 42) == []
+
+
+async def test_the_check_in_question_answered_no_in_words_goes_on(consented, bot_env, clock):
+    """Thoughts of suicide rated high: the direct question. Something else typed asks again,
+    offering to go on with the check-in (not "back to the scene"); a typed "no" thanks and
+    offers the check-in again, whose button goes on where it waited."""
+    chat, request = consented, consented.request
+    await set_up(chat, "UTC", "3:00", recovery="No")
+    for data in ("ci:20260601-1", "ciemo:20260601-numb", "cish:20260601-0"):
+        await chat.press(data)
+    await chat.press("cisui:20260601-4")
+    assert "I want to ask directly" in request.texts()[-1]
+    await chat.send("what do you mean")
+    labels = [t for t, _ in keyboard(request.sent()[-1])]
+    assert "Before we go on" in request.texts()[-1] and "Not right now, go on" in labels
+    await chat.send("no")
+    assert request.texts()[-1] == "Thank you for telling me."
+    await chat.press(keyboard(request.sent()[-1])[0][1])
+    assert "skip group or quit treatment" in request.texts()[-1]
+    await chat.send("no")  # the question is closed: not asked again
+    assert "Before we go on" not in request.texts()[-1]

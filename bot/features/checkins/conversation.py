@@ -18,7 +18,13 @@ from bot.context import applying
 from bot.features import checkin_messages
 from bot.features.checkins.buttons import button, in_rows, mark_chosen, split_arg
 from bot.features.checkins.replies import closing_text
-from bot.features.safety import ask_keyboard_for, send_card, send_own_plan, send_question
+from bot.features.safety import (
+    CHECKIN_DAY,
+    ask_keyboard_for,
+    send_card,
+    send_own_plan,
+    send_question,
+)
 from bot.render import Outgoing
 from bot.replies import EXPIRED, answer, reply
 from bot.routes import pressed
@@ -281,7 +287,8 @@ async def _ask_safety(
     keyboard = ask_keyboard_for(
         category, ("Not right now, go on", callbacks.action("cicont", core.ymd(record.local_date)))
     )
-    await send_question(update, context, category, SAFETY_ASK, keyboard)
+    asked = f"{category}{CHECKIN_DAY}{core.ymd(record.local_date)}"  # a typed "no" goes on
+    await send_question(update, context, asked, SAFETY_ASK, keyboard)
 
 
 async def on_snooze(
