@@ -167,14 +167,18 @@ def scene_line(stub: BotApiStub, after: int) -> Sent:
     return stub.wait_for(find, 30)
 
 
+def open_birthday(stub: BotApiStub) -> Sent:
+    """Open "The birthday on group night" from the menu; its first step."""
+    stub.press_button(MEMBER, "Family")
+    stub.press_button(MEMBER, "●●● The birthday on group night")
+    return scene_line(stub, 0)
+
+
 def question_flow(stub: BotApiStub, tmp_path, url: str) -> None:
     text = probable_text()
     bot = consented_member(stub, tmp_path, url)
     try:
-        stub.press_button(MEMBER, "Family")
-        stub.press_button(MEMBER, "●●● The birthday on group night")
-        first = scene_line(stub, 0)
-        first_buttons = first.buttons
+        first_buttons = open_birthday(stub).buttons
 
         before = len(stub.sent_to(MEMBER))
         stub.send_text(MEMBER, text)
@@ -230,9 +234,7 @@ def typed_answers_flow(stub: BotApiStub, tmp_path, url: str) -> None:
     text = probable_text()
     bot = consented_member(stub, tmp_path, url)
     try:
-        stub.press_button(MEMBER, "Family")
-        stub.press_button(MEMBER, "●●● The birthday on group night")
-        first_buttons = scene_line(stub, 0).buttons
+        first_buttons = open_birthday(stub).buttons
 
         before = len(stub.sent_to(MEMBER))
         stub.send_text(MEMBER, text)
