@@ -14,7 +14,7 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from itertools import repeat
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
@@ -88,29 +88,32 @@ class LinearModel:
         return cols
 
     @cached_property
-    def _phrase_keys(self) -> tuple[dict[str, int], int, list[tuple[np.ndarray, np.ndarray]]]:
+    def _phrase_keys(self) -> tuple[dict[str, int], int, np.ndarray, np.ndarray]:
         """The vocabulary's phrases as numbers, for `probabilities_of`: each word of a phrase
         gets an id (1, 2...; 0 is any other word), a phrase of n words the number its ids spell
-        in base `base`, and for each n from 2 the sorted numbers with their columns. A long
-        message's phrases are then found by one np.searchsorted per length, not a look-up each."""
+        in base `base` plus n - 2 times base ** WORD_NGRAMS[1] (so phrases of different lengths
+        never share a number, even where a longer one starts with a 0), all sorted with their
+        columns. A long message's phrases are then found by one np.searchsorted, not a look-up
+        each."""
         ids: dict[str, int] = {}
         for words in self._phrases():
             for w in words:
                 ids.setdefault(w, len(ids) + 1)
         base = len(ids) + 1
-        assert base ** WORD_NGRAMS[1] < 2**62, "phrase numbers must fit in int64"
-        tables = []
-        for n in range(2, WORD_NGRAMS[1] + 1):
-            found = [
-                (sum(ids[w] * base ** (n - 1 - k) for k, w in enumerate(words)), col)
-                for words, col in self._phrases().items()
-                if len(words) == n
-            ]
-            keys = np.array([k for k, _ in found], dtype=np.int64)
-            cols = np.array([c for _, c in found], dtype=np.int64)
-            order = np.argsort(keys)
-            tables.append((keys[order], cols[order]))
-        return ids, base, tables
+        top = WORD_NGRAMS[1]
+        assert (top - 1) * base**top < 2**62, "phrase numbers must fit in int64"
+        found = [
+            (
+                sum(ids[w] * base ** (len(words) - 1 - k) for k, w in enumerate(words))
+                + (len(words) - 2) * base**top,
+                col,
+            )
+            for words, col in self._phrases().items()
+        ]
+        keys = np.array([k for k, _ in found], dtype=np.int64)
+        cols = np.array([c for _, c in found], dtype=np.int64)
+        order = np.argsort(keys)
+        return ids, base, keys[order], cols[order]
 
     def _phrases(self) -> dict[tuple[str, ...], int]:
         """The vocabulary's word n-grams of two words or more, keyed by their words: a message's
@@ -205,21 +208,28 @@ class LinearModel:
             sequence.append("")
         # the phrases: a run of n ids with a 0 in it (a word no phrase has, or a row's end) is
         # no phrase's number
-        ids, base, tables = self._phrase_keys
-        word_id = ids.get
-        seq = np.fromiter(map(word_id, sequence, repeat(0)), dtype=np.int64, count=len(sequence))
+        ids, base, known, columns = self._phrase_keys
+        top = WORD_NGRAMS[1]
+        size_seq = len(sequence)
+        # then top - 1 more 0s, so that a run of any length can start at every position
+        seq = np.fromiter(
+            map(ids.get, chain(sequence, repeat("", top - 1)), repeat(0)),
+            dtype=np.int64,
+            count=size_seq + top - 1,
+        )
         row_at = np.repeat(np.arange(n, dtype=np.int64), [len(f.words) + 1 for f in many])
-        for length, (known, columns) in enumerate(tables, start=2):
-            span = len(seq) - length + 1
-            if span <= 0 or not known.size:
-                continue
-            number = seq[:span].copy()
-            for k in range(1, length):
-                number = number * base + seq[k : k + span]
+        if known.size:
+            # every run of 2, 3... ids from each position as one number (see _phrase_keys), all
+            # found by one search; a run with a 0 in it is no phrase's
+            numbers, number = [], seq[:size_seq]
+            for length in range(2, top + 1):
+                number = number * base + seq[length - 1 : length - 1 + size_seq]
+                numbers.append(number + (length - 2) * base**top)
+            number = np.concatenate(numbers)
             at = np.minimum(np.searchsorted(known, number), known.size - 1)
-            hit = known[at] == number
+            hit = np.flatnonzero(known[at] == number)
             extra_cols.append(columns[at[hit]])
-            extra_rows.append(row_at[:span][hit])
+            extra_rows.append(row_at[hit % size_seq])  # a run's row is its first word's
         # each (row, word) pair's columns: its slice of `every`, spelled out by one np.repeat
         chosen = np.array(row_words, dtype=np.intp)
         lengths = word_sizes[chosen]
@@ -234,16 +244,27 @@ class LinearModel:
         keys.sort()
         if keys.size:
             keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
-        row, cols = np.divmod(keys, size)
+        # the keys are sorted, so each row's are one run: where each starts, by one search (a
+        # division of every key cost more)
+        offsets = np.arange(n + 1, dtype=np.int64) * size
+        bounds = np.searchsorted(keys, offsets)
+        sizes = np.diff(bounds)
+        cols = keys - np.repeat(offsets[:-1], sizes)
         values = np.take(self.idf, cols)  # np.take: several times faster than idf[cols]
-        norms = np.sqrt(np.bincount(row, weights=values * values, minlength=n))
-        logits = np.tile(self.intercept, (n, 1))
-        if cols.size:
-            sizes = np.bincount(row, minlength=n)
-            filled = sizes > 0  # a row's sum runs to the next filled row's first column
-            starts = (np.cumsum(sizes) - sizes)[filled]
+        if sizes.all():  # every row has n-grams (all but the odd empty window)
+            starts = bounds[:-1]
+            norms = np.sqrt(np.add.reduceat(values * values, starts))
             sums = np.add.reduceat(np.take(self.idf_weights, cols, axis=0), starts)
-            logits[filled] += sums / np.where(norms > 0, norms, 1.0)[filled, None]
+            logits = sums / np.where(norms > 0, norms, 1.0)[:, None] + self.intercept
+        else:
+            row = np.repeat(np.arange(n, dtype=np.int64), sizes)
+            norms = np.sqrt(np.bincount(row, weights=values * values, minlength=n))
+            logits = np.tile(self.intercept, (n, 1))
+            if cols.size:
+                filled = sizes > 0  # a row's sum runs to the next filled row's first column
+                starts = bounds[:-1][filled]
+                sums = np.add.reduceat(np.take(self.idf_weights, cols, axis=0), starts)
+                logits[filled] += sums / np.where(norms > 0, norms, 1.0)[filled, None]
         if flags:
             f_row, f_col, f_value = map(np.array, zip(*flags, strict=True))
             np.add.at(logits, f_row, self.weights[f_col] * f_value[:, None])
