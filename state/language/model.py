@@ -32,6 +32,43 @@ def meaning_columns(dims: int) -> list[str]:
     return [f"{MEANING}{k:03d}" for k in range(dims)]
 
 
+class WordTable:
+    """Words with lasting ids (0 is ""), their columns laid end to end in one array that grows
+    by doubling: a word's are flat[start[id] : start[id] + length[id]]; phrase[id] is its id
+    among the phrases' words (`LinearModel._phrase_keys`), 0 if none."""
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self.ids: dict[str, int] = {"": 0}
+        self.start = np.zeros(1024, dtype=np.int64)
+        self.length = np.zeros(1024, dtype=np.int64)
+        self.phrase = np.zeros(1024, dtype=np.int64)
+        self.flat = np.zeros(16384, dtype=np.int64)
+        self.used = 0
+
+    @property
+    def size(self) -> int:
+        """More than any id: (row, id) pairs are numbered row * size + id."""
+        return len(self.start)
+
+    def add(self, word: str, columns: tuple[int, ...], phrase: int) -> None:
+        i = len(self.ids)
+        if i == len(self.start):
+            grow = len(self.start)
+            self.start, self.length, self.phrase = (
+                np.concatenate([a, np.zeros(grow, dtype=np.int64)])
+                for a in (self.start, self.length, self.phrase)
+            )
+        while self.used + len(columns) > len(self.flat):
+            self.flat = np.concatenate([self.flat, np.zeros(len(self.flat), dtype=np.int64)])
+        self.ids[word] = i
+        self.start[i], self.length[i], self.phrase[i] = self.used, len(columns), phrase
+        self.flat[self.used : self.used + len(columns)] = columns
+        self.used += len(columns)
+
+
 @dataclass(frozen=True)
 class LinearModel:
     name: str
@@ -48,9 +85,8 @@ class LinearModel:
     # (bounded, see WORD_CACHE)
     _word_columns: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
     _phrase_columns: dict[tuple[str, ...], int] = field(default_factory=dict, repr=False)
-    # the same columns as arrays, for `probabilities_of`: a long message's rows are joined by
-    # one np.concatenate instead of one Python set per row (bounded alike)
-    _word_arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    # the same columns for `probabilities_of`, under a lasting id per word (bounded alike)
+    _word_table: WordTable = field(default_factory=WordTable, repr=False)
 
     @cached_property
     def _meaning(self) -> slice | None:
@@ -77,15 +113,26 @@ class LinearModel:
         """idf times the weights: `probabilities_of` gathers one matrix, not a vector and one."""
         return self.idf[:, None] * self.weights
 
-    def array_of_word(self, word: str) -> np.ndarray:
-        """`columns_of_word` as an array (remembered apart: the single-row path reads tuples)."""
-        cols = self._word_arrays.get(word)
-        if cols is None:
-            if len(self._word_arrays) >= WORD_CACHE:
-                self._word_arrays.clear()
-            cols = np.array(self.columns_of_word(word), dtype=np.int64)
-            self._word_arrays[word] = cols
-        return cols
+    def word_ids(self, sequence: list[str], pad: int) -> np.ndarray:
+        """Each word's lasting id in `_word_table` ("" is 0: no columns, no phrase), then `pad`
+        0s; a word not seen yet is spelled out (`columns_of_word`) and given one."""
+        table = self._word_table
+        count = len(sequence) + pad
+        ids = np.fromiter(
+            map(table.ids.get, chain(sequence, repeat("", pad)), repeat(-1)), np.int64, count
+        )
+        if ids.min() >= 0:
+            return ids
+        new = list(dict.fromkeys(w for w in sequence if w not in table.ids))
+        if len(table.ids) + len(new) > WORD_CACHE:  # unbounded input mustn't grow memory
+            table.clear()
+            new = [w for w in dict.fromkeys(sequence) if w not in table.ids]
+        phrase = self._phrase_keys[0].get
+        for w in new:
+            table.add(w, self.columns_of_word(w), phrase(w, 0))
+        return np.fromiter(
+            map(table.ids.__getitem__, chain(sequence, repeat("", pad))), np.int64, count
+        )
 
     @cached_property
     def _phrase_keys(self) -> tuple[dict[str, int], int, np.ndarray, np.ndarray]:
@@ -173,9 +220,9 @@ class LinearModel:
 
         Each row's n-gram columns are gathered with their repeats (a character n-gram of many
         words, a word of several phrases) into one array, keyed by row, and one sort finds the
-        distinct (row, column) pairs: a Python set per row cost twice as much. The words' columns
-        are joined once per message, not once per row a word is in (one np.concatenate of a
-        thousand small arrays cost more than the sort)."""
+        distinct (row, column) pairs: a Python set per row cost twice as much. Each word has a
+        lasting id, so a message's words become ids in one np.fromiter, each row's distinct
+        words come from one sort, and their columns are slices of one lasting array."""
         if len(many) < 2:  # most messages are one window: the plain product costs less
             return [self.probabilities(f) for f in many]
         n, size = len(many), len(self.idf)
@@ -183,22 +230,11 @@ class LinearModel:
         extra_rows: list[np.ndarray] = []  # and the row of each
         flags: list[tuple[int, int, float]] = []  # (row, column, value) of the known flags
         get = self.index.get
-        # each distinct word of the message is looked up once, not once per row it is in, and
-        # their columns laid end to end in one array: a row's are slices of it
-        remembered, spell = self._word_arrays.get, self.array_of_word
-        everywhere = list(set().union(*(f.words for f in many)))
-        slot = {w: k for k, w in enumerate(everywhere)}.__getitem__
-        arrays = [a if (a := remembered(w)) is not None else spell(w) for w in everywhere]
-        word_sizes = np.fromiter(map(len, arrays), dtype=np.intp, count=len(arrays))
-        every = np.concatenate(arrays) if arrays else np.empty(0, dtype=np.int64)
-        row_words: list[int] = []  # each row's distinct words, as slots of `everywhere`
-        per_row: list[int] = []  # how many each row has
+        per_row: list[int] = []  # how many words each row has, with its "" after them
         sequence: list[str] = []  # every row's words, each row followed by "" (id 0)
         for r, features in enumerate(many):
             words = features.words
-            distinct = set(map(slot, words))
-            row_words += distinct
-            per_row.append(len(distinct))
+            per_row.append(len(words) + 1)
             if features.raw:
                 raw = [i for i in map(get, raw_grams(features.raw)) if i is not None]
                 extra_cols.append(np.array(raw, dtype=np.int64))
@@ -206,18 +242,22 @@ class LinearModel:
             flags += [(r, i, v) for k, v in features.flags.items() if (i := get(k)) is not None]
             sequence += words
             sequence.append("")
-        # the phrases: a run of n ids with a 0 in it (a word no phrase has, or a row's end) is
-        # no phrase's number
-        ids, base, known, columns = self._phrase_keys
         top = WORD_NGRAMS[1]
         size_seq = len(sequence)
-        # then top - 1 more 0s, so that a run of any length can start at every position
-        seq = np.fromiter(
-            map(ids.get, chain(sequence, repeat("", top - 1)), repeat(0)),
-            dtype=np.int64,
-            count=size_seq + top - 1,
-        )
-        row_at = np.repeat(np.arange(n, dtype=np.int64), [len(f.words) + 1 for f in many])
+        # each word's lasting id, then top - 1 more 0s, so that a phrase of any length can
+        # start at every position
+        wid = self.word_ids(sequence, top - 1)
+        table = self._word_table
+        row_at = np.repeat(np.arange(n, dtype=np.int64), per_row)
+        # each row's distinct words: one sort of (row, id) numbers; "" has no columns
+        pairs = row_at * table.size + wid[:size_seq]
+        pairs.sort()
+        pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
+        pair_rows, pair_words = np.divmod(pairs, table.size)
+        # the phrases: a run of n ids with a 0 in it (a word no phrase has, or a row's end) is
+        # no phrase's number
+        _, base, known, columns = self._phrase_keys
+        seq = table.phrase[wid]  # each word's id among the phrases' words (0: none)
         if known.size:
             # every run of 2, 3... ids from each position as one number (see _phrase_keys), all
             # found by one search; a run with a 0 in it is no phrase's
@@ -230,15 +270,13 @@ class LinearModel:
             hit = np.flatnonzero(known[at] == number)
             extra_cols.append(columns[at[hit]])
             extra_rows.append(row_at[hit % size_seq])  # a run's row is its first word's
-        # each (row, word) pair's columns: its slice of `every`, spelled out by one np.repeat
-        chosen = np.array(row_words, dtype=np.intp)
-        lengths = word_sizes[chosen]
+        # each (row, word) pair's columns: its slice of the table's, spelled out by one np.repeat
+        lengths = table.length[pair_words]
         ends = np.cumsum(lengths)
-        slices = np.repeat((np.cumsum(word_sizes) - word_sizes)[chosen] - (ends - lengths), lengths)
+        slices = np.repeat(table.start[pair_words] - (ends - lengths), lengths)
         slices += np.arange(slices.size)
-        rows = np.repeat(np.repeat(np.arange(n, dtype=np.int64), per_row), lengths)
-        rows = np.concatenate([rows, *extra_rows])
-        keys = rows * size + np.concatenate([every[slices], *extra_cols])
+        rows = np.concatenate([np.repeat(pair_rows, lengths), *extra_rows])
+        keys = rows * size + np.concatenate([table.flat[slices], *extra_cols])
         if n * size < 2**31:  # int32 keys sort in about half the time
             keys = keys.astype(np.int32)
         keys.sort()
