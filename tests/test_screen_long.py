@@ -249,10 +249,13 @@ def test_phrases_of_every_length_are_found_by_one_search_within_their_own_row():
     for k in range(40):
         a, b = two[k], three[k]
         rows.append(("zzqx", *b[:2]))  # the rest of the phrase opens the next row
+        rows.append(a)  # a phrase right after a row's end
         rows.append((b[2], *a, "zzqx", *a))
         rows.append((*b, "vvbn", *a[:1]))
         rows.append((a[1], *b))  # a phrase ends the row, and the last row
-    feats = [features.Features(words, {}) for words in rows]
-    for f, row in zip(feats, model.probabilities_of(feats), strict=True):
-        alone = model.probabilities(f)
-        assert all(abs(row[k] - alone[k]) < 1e-12 for k in row)
+    plain = [features.Features(words, {}) for words in rows]
+    read = [features.crisis_features(t) for t in ("i want to die", "all good here")]
+    for feats in (plain, plain + read, read):  # no row's meaning known, some, every one
+        for f, row in zip(feats, model.probabilities_of(feats), strict=True):
+            alone = model.probabilities(f)
+            assert all(abs(row[k] - alone[k]) < 1e-12 for k in row)

@@ -308,7 +308,9 @@ class LinearModel:
             np.add.at(logits, f_row, self.weights[f_col] * f_value[:, None])
         if self._meaning is not None:
             about = [(r, f.meaning) for r, f in enumerate(many) if f.meaning is not None]
-            if about:
+            if len(about) == n:  # the crisis reader's rows all have one: no row index
+                logits += np.stack([v for _, v in about]) @ self.weights[self._meaning]
+            elif about:
                 m_rows, vectors = zip(*about, strict=True)
                 logits[list(m_rows)] += np.stack(vectors) @ self.weights[self._meaning]
         logits -= logits.max(axis=1, keepdims=True)
