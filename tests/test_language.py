@@ -346,12 +346,13 @@ def test_the_word_memory_is_bounded(monkeypatch):
     monkeypatch.setattr(model_module, "WORD_CACHE", 50)
     model = shipped("crisis")
     model._word_columns.clear()
-    model._word_arrays.clear()
+    model._word_table.clear()
     for i in range(500):
         model.columns_of_word(f"word{i}")
-        model.array_of_word(f"word{i}")
+        model.word_ids([f"word{i}", f"other{i}", ""], 2)
     assert 0 < len(model._word_columns) <= 50
-    assert 0 < len(model._word_arrays) <= 50
+    assert 0 < len(model._word_table.ids) <= 50
+    model._word_table.clear()  # the shipped model's table must not keep the test's words
 
 
 def test_a_long_message_is_read_window_by_window():

@@ -233,3 +233,29 @@ def test_sentences_normalised_together_are_each_normalised_alone():
         for pieces in features.window_parts(text):
             kept = [p for p in pieces if p.strip()]
             assert crisis.normalise_pairs(kept) == [crisis.normalise_pair(p) for p in kept]
+
+
+def test_phrases_of_every_length_are_found_by_one_search_within_their_own_row():
+    """`probabilities_of` looks up the 2- and 3-word phrases of all rows in one search: a
+    phrase must count in its row only, never across a row's end, nor as a shorter phrase's
+    number where a longer run starts with a word no phrase has, at the end of the last row
+    too, and a row must score as it does alone."""
+    model = shipped("crisis")
+    by_length: dict[int, list[tuple[str, ...]]] = {2: [], 3: []}
+    for words in sorted(model._phrases()):
+        by_length[len(words)].append(words)
+    two, three = by_length[2][:40], by_length[3][:40]
+    rows: list[tuple[str, ...]] = []
+    for k in range(40):
+        a, b = two[k], three[k]
+        rows.append(("zzqx", *b[:2]))  # the rest of the phrase opens the next row
+        rows.append(a)  # a phrase right after a row's end
+        rows.append((b[2], *a, "zzqx", *a))
+        rows.append((*b, "vvbn", *a[:1]))
+        rows.append((a[1], *b))  # a phrase ends the row, and the last row
+    plain = [features.Features(words, {}) for words in rows]
+    read = [features.crisis_features(t) for t in ("i want to die", "all good here")]
+    for feats in (plain, plain + read, read):  # no row's meaning known, some, every one
+        for f, row in zip(feats, model.probabilities_of(feats), strict=True):
+            alone = model.probabilities(f)
+            assert all(abs(row[k] - alone[k]) < 1e-12 for k in row)

@@ -14,7 +14,7 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from itertools import repeat
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,43 @@ MEANING = "meaning:"  # the columns of `Features.meaning`, in order: meaning:000
 
 def meaning_columns(dims: int) -> list[str]:
     return [f"{MEANING}{k:03d}" for k in range(dims)]
+
+
+class WordTable:
+    """Words with lasting ids (0 is ""), their columns laid end to end in one array that grows
+    by doubling: a word's are flat[start[id] : start[id] + length[id]]; phrase[id] is its id
+    among the phrases' words (`LinearModel._phrase_keys`), 0 if none."""
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self.ids: dict[str, int] = {"": 0}
+        self.start = np.zeros(1024, dtype=np.int64)
+        self.length = np.zeros(1024, dtype=np.int64)
+        self.phrase = np.zeros(1024, dtype=np.int64)
+        self.flat = np.zeros(16384, dtype=np.int64)
+        self.used = 0
+
+    @property
+    def size(self) -> int:
+        """More than any id: (row, id) pairs are numbered row * size + id."""
+        return len(self.start)
+
+    def add(self, word: str, columns: tuple[int, ...], phrase: int) -> None:
+        i = len(self.ids)
+        if i == len(self.start):
+            grow = len(self.start)
+            self.start, self.length, self.phrase = (
+                np.concatenate([a, np.zeros(grow, dtype=np.int64)])
+                for a in (self.start, self.length, self.phrase)
+            )
+        while self.used + len(columns) > len(self.flat):
+            self.flat = np.concatenate([self.flat, np.zeros(len(self.flat), dtype=np.int64)])
+        self.ids[word] = i
+        self.start[i], self.length[i], self.phrase[i] = self.used, len(columns), phrase
+        self.flat[self.used : self.used + len(columns)] = columns
+        self.used += len(columns)
 
 
 @dataclass(frozen=True)
@@ -48,9 +85,8 @@ class LinearModel:
     # (bounded, see WORD_CACHE)
     _word_columns: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
     _phrase_columns: dict[tuple[str, ...], int] = field(default_factory=dict, repr=False)
-    # the same columns as arrays, for `probabilities_of`: a long message's rows are joined by
-    # one np.concatenate instead of one Python set per row (bounded alike)
-    _word_arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    # the same columns for `probabilities_of`, under a lasting id per word (bounded alike)
+    _word_table: WordTable = field(default_factory=WordTable, repr=False)
 
     @cached_property
     def _meaning(self) -> slice | None:
@@ -77,40 +113,54 @@ class LinearModel:
         """idf times the weights: `probabilities_of` gathers one matrix, not a vector and one."""
         return self.idf[:, None] * self.weights
 
-    def array_of_word(self, word: str) -> np.ndarray:
-        """`columns_of_word` as an array (remembered apart: the single-row path reads tuples)."""
-        cols = self._word_arrays.get(word)
-        if cols is None:
-            if len(self._word_arrays) >= WORD_CACHE:
-                self._word_arrays.clear()
-            cols = np.array(self.columns_of_word(word), dtype=np.int64)
-            self._word_arrays[word] = cols
-        return cols
+    def word_ids(self, sequence: list[str], pad: int) -> np.ndarray:
+        """Each word's lasting id in `_word_table` ("" is 0: no columns, no phrase), then `pad`
+        0s; a word not seen yet is spelled out (`columns_of_word`) and given one."""
+        table = self._word_table
+        count = len(sequence) + pad
+        ids = np.fromiter(
+            map(table.ids.get, chain(sequence, repeat("", pad)), repeat(-1)), np.int64, count
+        )
+        if ids.min() >= 0:
+            return ids
+        new = list(dict.fromkeys(w for w in sequence if w not in table.ids))
+        if len(table.ids) + len(new) > WORD_CACHE:  # unbounded input mustn't grow memory
+            table.clear()
+            new = [w for w in dict.fromkeys(sequence) if w not in table.ids]
+        phrase = self._phrase_keys[0].get
+        for w in new:
+            table.add(w, self.columns_of_word(w), phrase(w, 0))
+        return np.fromiter(
+            map(table.ids.__getitem__, chain(sequence, repeat("", pad))), np.int64, count
+        )
 
     @cached_property
-    def _phrase_keys(self) -> tuple[dict[str, int], int, list[tuple[np.ndarray, np.ndarray]]]:
+    def _phrase_keys(self) -> tuple[dict[str, int], int, np.ndarray, np.ndarray]:
         """The vocabulary's phrases as numbers, for `probabilities_of`: each word of a phrase
         gets an id (1, 2...; 0 is any other word), a phrase of n words the number its ids spell
-        in base `base`, and for each n from 2 the sorted numbers with their columns. A long
-        message's phrases are then found by one np.searchsorted per length, not a look-up each."""
+        in base `base` plus n - 2 times base ** WORD_NGRAMS[1] (so phrases of different lengths
+        never share a number, even where a longer one starts with a 0), all sorted with their
+        columns. A long message's phrases are then found by one np.searchsorted, not a look-up
+        each."""
         ids: dict[str, int] = {}
         for words in self._phrases():
             for w in words:
                 ids.setdefault(w, len(ids) + 1)
         base = len(ids) + 1
-        assert base ** WORD_NGRAMS[1] < 2**62, "phrase numbers must fit in int64"
-        tables = []
-        for n in range(2, WORD_NGRAMS[1] + 1):
-            found = [
-                (sum(ids[w] * base ** (n - 1 - k) for k, w in enumerate(words)), col)
-                for words, col in self._phrases().items()
-                if len(words) == n
-            ]
-            keys = np.array([k for k, _ in found], dtype=np.int64)
-            cols = np.array([c for _, c in found], dtype=np.int64)
-            order = np.argsort(keys)
-            tables.append((keys[order], cols[order]))
-        return ids, base, tables
+        top = WORD_NGRAMS[1]
+        assert (top - 1) * base**top < 2**62, "phrase numbers must fit in int64"
+        found = [
+            (
+                sum(ids[w] * base ** (len(words) - 1 - k) for k, w in enumerate(words))
+                + (len(words) - 2) * base**top,
+                col,
+            )
+            for words, col in self._phrases().items()
+        ]
+        keys = np.array([k for k, _ in found], dtype=np.int64)
+        cols = np.array([c for _, c in found], dtype=np.int64)
+        order = np.argsort(keys)
+        return ids, base, keys[order], cols[order]
 
     def _phrases(self) -> dict[tuple[str, ...], int]:
         """The vocabulary's word n-grams of two words or more, keyed by their words: a message's
@@ -170,9 +220,9 @@ class LinearModel:
 
         Each row's n-gram columns are gathered with their repeats (a character n-gram of many
         words, a word of several phrases) into one array, keyed by row, and one sort finds the
-        distinct (row, column) pairs: a Python set per row cost twice as much. The words' columns
-        are joined once per message, not once per row a word is in (one np.concatenate of a
-        thousand small arrays cost more than the sort)."""
+        distinct (row, column) pairs: a Python set per row cost twice as much. Each word has a
+        lasting id, so a message's words become ids in one np.fromiter, each row's distinct
+        words come from one sort, and their columns are slices of one lasting array."""
         if len(many) < 2:  # most messages are one window: the plain product costs less
             return [self.probabilities(f) for f in many]
         n, size = len(many), len(self.idf)
@@ -180,22 +230,11 @@ class LinearModel:
         extra_rows: list[np.ndarray] = []  # and the row of each
         flags: list[tuple[int, int, float]] = []  # (row, column, value) of the known flags
         get = self.index.get
-        # each distinct word of the message is looked up once, not once per row it is in, and
-        # their columns laid end to end in one array: a row's are slices of it
-        remembered, spell = self._word_arrays.get, self.array_of_word
-        everywhere = list(set().union(*(f.words for f in many)))
-        slot = {w: k for k, w in enumerate(everywhere)}.__getitem__
-        arrays = [a if (a := remembered(w)) is not None else spell(w) for w in everywhere]
-        word_sizes = np.fromiter(map(len, arrays), dtype=np.intp, count=len(arrays))
-        every = np.concatenate(arrays) if arrays else np.empty(0, dtype=np.int64)
-        row_words: list[int] = []  # each row's distinct words, as slots of `everywhere`
-        per_row: list[int] = []  # how many each row has
+        per_row: list[int] = []  # how many words each row has, with its "" after them
         sequence: list[str] = []  # every row's words, each row followed by "" (id 0)
         for r, features in enumerate(many):
             words = features.words
-            distinct = set(map(slot, words))
-            row_words += distinct
-            per_row.append(len(distinct))
+            per_row.append(len(words) + 1)
             if features.raw:
                 raw = [i for i in map(get, raw_grams(features.raw)) if i is not None]
                 extra_cols.append(np.array(raw, dtype=np.int64))
@@ -203,53 +242,75 @@ class LinearModel:
             flags += [(r, i, v) for k, v in features.flags.items() if (i := get(k)) is not None]
             sequence += words
             sequence.append("")
+        top = WORD_NGRAMS[1]
+        size_seq = len(sequence)
+        # each word's lasting id, then top - 1 more 0s, so that a phrase of any length can
+        # start at every position
+        wid = self.word_ids(sequence, top - 1)
+        table = self._word_table
+        row_at = np.repeat(np.arange(n, dtype=np.int64), per_row)
+        # each row's distinct words: one sort of (row, id) numbers; "" has no columns
+        pairs = row_at * table.size + wid[:size_seq]
+        pairs.sort()
+        pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
+        pair_rows, pair_words = np.divmod(pairs, table.size)
         # the phrases: a run of n ids with a 0 in it (a word no phrase has, or a row's end) is
         # no phrase's number
-        ids, base, tables = self._phrase_keys
-        word_id = ids.get
-        seq = np.fromiter(map(word_id, sequence, repeat(0)), dtype=np.int64, count=len(sequence))
-        row_at = np.repeat(np.arange(n, dtype=np.int64), [len(f.words) + 1 for f in many])
-        for length, (known, columns) in enumerate(tables, start=2):
-            span = len(seq) - length + 1
-            if span <= 0 or not known.size:
-                continue
-            number = seq[:span].copy()
-            for k in range(1, length):
-                number = number * base + seq[k : k + span]
+        _, base, known, columns = self._phrase_keys
+        seq = table.phrase[wid]  # each word's id among the phrases' words (0: none)
+        if known.size:
+            # every run of 2, 3... ids from each position as one number (see _phrase_keys), all
+            # found by one search; a run with a 0 in it is no phrase's
+            numbers, number = [], seq[:size_seq]
+            for length in range(2, top + 1):
+                number = number * base + seq[length - 1 : length - 1 + size_seq]
+                numbers.append(number + (length - 2) * base**top)
+            number = np.concatenate(numbers)
             at = np.minimum(np.searchsorted(known, number), known.size - 1)
-            hit = known[at] == number
+            hit = np.flatnonzero(known[at] == number)
             extra_cols.append(columns[at[hit]])
-            extra_rows.append(row_at[:span][hit])
-        # each (row, word) pair's columns: its slice of `every`, spelled out by one np.repeat
-        chosen = np.array(row_words, dtype=np.intp)
-        lengths = word_sizes[chosen]
+            extra_rows.append(row_at[hit % size_seq])  # a run's row is its first word's
+        # each (row, word) pair's columns: its slice of the table's, spelled out by one np.repeat
+        lengths = table.length[pair_words]
         ends = np.cumsum(lengths)
-        slices = np.repeat((np.cumsum(word_sizes) - word_sizes)[chosen] - (ends - lengths), lengths)
+        slices = np.repeat(table.start[pair_words] - (ends - lengths), lengths)
         slices += np.arange(slices.size)
-        rows = np.repeat(np.repeat(np.arange(n, dtype=np.int64), per_row), lengths)
-        rows = np.concatenate([rows, *extra_rows])
-        keys = rows * size + np.concatenate([every[slices], *extra_cols])
+        rows = np.concatenate([np.repeat(pair_rows, lengths), *extra_rows])
+        keys = rows * size + np.concatenate([table.flat[slices], *extra_cols])
         if n * size < 2**31:  # int32 keys sort in about half the time
             keys = keys.astype(np.int32)
         keys.sort()
         if keys.size:
             keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
-        row, cols = np.divmod(keys, size)
+        # the keys are sorted, so each row's are one run: where each starts, by one search (a
+        # division of every key cost more)
+        offsets = np.arange(n + 1, dtype=np.int64) * size
+        bounds = np.searchsorted(keys, offsets)
+        sizes = np.diff(bounds)
+        cols = keys - np.repeat(offsets[:-1], sizes)
         values = np.take(self.idf, cols)  # np.take: several times faster than idf[cols]
-        norms = np.sqrt(np.bincount(row, weights=values * values, minlength=n))
-        logits = np.tile(self.intercept, (n, 1))
-        if cols.size:
-            sizes = np.bincount(row, minlength=n)
-            filled = sizes > 0  # a row's sum runs to the next filled row's first column
-            starts = (np.cumsum(sizes) - sizes)[filled]
+        if sizes.all():  # every row has n-grams (all but the odd empty window)
+            starts = bounds[:-1]
+            norms = np.sqrt(np.add.reduceat(values * values, starts))
             sums = np.add.reduceat(np.take(self.idf_weights, cols, axis=0), starts)
-            logits[filled] += sums / np.where(norms > 0, norms, 1.0)[filled, None]
+            logits = sums / np.where(norms > 0, norms, 1.0)[:, None] + self.intercept
+        else:
+            row = np.repeat(np.arange(n, dtype=np.int64), sizes)
+            norms = np.sqrt(np.bincount(row, weights=values * values, minlength=n))
+            logits = np.tile(self.intercept, (n, 1))
+            if cols.size:
+                filled = sizes > 0  # a row's sum runs to the next filled row's first column
+                starts = bounds[:-1][filled]
+                sums = np.add.reduceat(np.take(self.idf_weights, cols, axis=0), starts)
+                logits[filled] += sums / np.where(norms > 0, norms, 1.0)[filled, None]
         if flags:
             f_row, f_col, f_value = map(np.array, zip(*flags, strict=True))
             np.add.at(logits, f_row, self.weights[f_col] * f_value[:, None])
         if self._meaning is not None:
             about = [(r, f.meaning) for r, f in enumerate(many) if f.meaning is not None]
-            if about:
+            if len(about) == n:  # the crisis reader's rows all have one: no row index
+                logits += np.stack([v for _, v in about]) @ self.weights[self._meaning]
+            elif about:
                 m_rows, vectors = zip(*about, strict=True)
                 logits[list(m_rows)] += np.stack(vectors) @ self.weights[self._meaning]
         logits -= logits.max(axis=1, keepdims=True)
