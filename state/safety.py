@@ -137,11 +137,9 @@ CLOSING = "Whenever you're ready: /safety shows this again, /practice goes back 
 # instead of pressing: "yes" in words to "are you thinking about ending your life" must get help.
 YES, SAFE, NUMBERS = "yes", "safe", "numbers"
 _ANSWER_WORDS = {
-    YES: "y|yes|yeah|yea|yep|ya|yes i am|i am|kind of|kinda|sort of|sometimes|maybe|i think so|"
-    "a little",
+    YES: "i am|kind of|kinda|sort of|sometimes|maybe|i think so|a little",  # and _YES_FIRST
     SAFE: "n|no|nope|nah|no i'm not|no im not|i'm safe|im safe|i am safe|safe|i'm ok|im ok|"
-    "i'm okay|im okay|i'm fine|im fine|back|back to the scene|no i'm safe|no im safe|"
-    "no, i'm safe|no, im safe",
+    "i'm okay|im okay|i'm fine|im fine|back|back to the scene|no i'm safe|no im safe",
     NUMBERS: "numbers|support|support numbers|show me support numbers|help",
 }
 _ANSWER_OF = {w: a for a, words in _ANSWER_WORDS.items() for w in words.split("|")}

@@ -309,7 +309,6 @@ async def on_typed_answer(
     category, _, day = category.partition(CHECKIN_DAY)  # asked by a check-in: which day's
     said = typed_answer(text)
     if said is None and result.crisis:  # more danger answers yes: recorded as what it is
-        forget_question(context)
         await show_card(update, context, dataclasses.replace(result, action=ASK))
         return
     go_on = ("Not right now, go on", callbacks.action("cicont", day)) if day else None

@@ -174,15 +174,20 @@ def open_birthday(stub: BotApiStub) -> Sent:
     return scene_line(stub, 0)
 
 
+def asked_in_scene(stub: BotApiStub, text: str) -> tuple[list, Sent]:
+    """Open the scene and type `text` (probable danger): its first step's buttons, and the
+    direct question that came instead of the scene's answer."""
+    first_buttons = open_birthday(stub).buttons
+    before = len(stub.sent_to(MEMBER))
+    stub.send_text(MEMBER, text)
+    return first_buttons, wait_text(stub, MEMBER, ASK_TEXT, before)
+
+
 def question_flow(stub: BotApiStub, tmp_path, url: str) -> None:
     text = probable_text()
     bot = consented_member(stub, tmp_path, url)
     try:
-        first_buttons = open_birthday(stub).buttons
-
-        before = len(stub.sent_to(MEMBER))
-        stub.send_text(MEMBER, text)
-        asked = wait_text(stub, MEMBER, "are you thinking about ending your life", before)
+        first_buttons, asked = asked_in_scene(stub, text)
         assert [t for t, _ in asked.buttons] == [
             "Yes",
             "I'm safe, back to the scene",
@@ -234,11 +239,7 @@ def typed_answers_flow(stub: BotApiStub, tmp_path, url: str) -> None:
     text = probable_text()
     bot = consented_member(stub, tmp_path, url)
     try:
-        first_buttons = open_birthday(stub).buttons
-
-        before = len(stub.sent_to(MEMBER))
-        stub.send_text(MEMBER, text)
-        wait_text(stub, MEMBER, ASK_TEXT, before)
+        first_buttons, _ = asked_in_scene(stub, text)
 
         before = len(stub.sent_to(MEMBER))
         stub.send_text(MEMBER, "ok so what do I say to her")
