@@ -10,6 +10,9 @@ Three kinds of figure, never mixed:
 - **held-out set B**: ``tests/data/heldout/crisis-b.jsonl`` (``SPEC-B.md``), written later by
   another helper that read none of the project's data, in the register real adults type.
   Reported apart from everything else; nobody tuning the detector may read its rows.
+- **held-out set C**: ``tests/data/heldout/crisis-c.jsonl`` (``SPEC-C.md``), a third helper's,
+  in the conversational register (role-play replies, answers to the bot's questions); the same
+  rules as set B.
 - **cross-validated**: out-of-fold figures on the training data, measured by ``rehearse train``
   and stored in the model's header.
 - **trained on**: the training data itself and every scenario line; optimistic by construction.
@@ -123,6 +126,9 @@ def main() -> None:
     set_b = [Example(r["text"], *crisis_label(r), "heldout-b") for r in heldout("crisis-b")]
     b_rows = actions(set_b)
     b_r = rates(b_rows)
+    set_c = [Example(r["text"], *crisis_label(r), "heldout-c") for r in heldout("crisis-c")]
+    c_rows = actions(set_c)
+    c_r = rates(c_rows)
     trained = crisis_examples()
     trained_rows = actions(trained)
     scenario_rows = [(ex, a) for ex, a in trained_rows if ex.group == "scenario-line"]
@@ -180,6 +186,18 @@ def main() -> None:
         "Held-out set B, by construct:",
         "",
         *by_construct(b_rows),
+        "",
+        "Held-out set C (`tests/data/heldout/crisis-c.jsonl`, `SPEC-C.md`): a third split "
+        "written by another helper, in the conversational register: replies to a role-play "
+        "character, answers to the check-in and to the direct question, many of them opening "
+        "with an interjection (no, yeah, idk, lol). Reported apart, like set B.",
+        "",
+        *HEAD,
+        row("**held-out set C** (never read by the detector's author)", c_r),
+        "",
+        "Held-out set C, by construct:",
+        "",
+        *by_construct(c_rows),
         "",
         "Cross-validated, by construct (training data, out of fold):",
         "",

@@ -64,40 +64,78 @@ def test_training_never_reads_the_held_out_split():
         assert data.HELDOUT not in path.parents
 
 
-SET_B_CRISIS = {
-    "wish-dead": 15,
-    "suicidal-thoughts": 15,
-    "method": 20,
-    "intent": 20,
-    "plan": 20,
-    "preparation": 20,
-    "self-harm": 20,
-    "overdose": 20,
-    "danger-from-others": 15,
-    "harm-to-others": 15,
+# (crisis minimums, ordinary constructs, ordinary minimum, crisis total, ordinary total)
+SET_SPECS = {
+    "crisis-b": (  # SPEC-B.md
+        {
+            "wish-dead": 15,
+            "suicidal-thoughts": 15,
+            "method": 20,
+            "intent": 20,
+            "plan": 20,
+            "preparation": 20,
+            "self-harm": 20,
+            "overdose": 20,
+            "danger-from-others": 15,
+            "harm-to-others": 15,
+        },
+        (
+            "idiom",
+            "negation",
+            "history",
+            "treatment-talk",
+            "method-word-everyday",
+            "hard-feelings",
+            "roleplay-reply",
+            "everyday",
+            "conflict",
+        ),
+        25,
+        200,
+        300,
+    ),
+    "crisis-c": (  # SPEC-C.md: the conversational register
+        {
+            "wish-dead": 20,
+            "suicidal-thoughts": 15,
+            "method": 15,
+            "intent": 15,
+            "plan": 12,
+            "preparation": 12,
+            "self-harm": 15,
+            "overdose": 15,
+            "danger-from-others": 12,
+            "harm-to-others": 12,
+        },
+        (
+            "answer-safe",
+            "roleplay-reply",
+            "short",
+            "hard-feelings",
+            "medication-everyday",
+            "idiom",
+            "negation",
+            "checkin-answer",
+        ),
+        30,
+        160,
+        260,
+    ),
 }
-SET_B_ORDINARY = (
-    "idiom",
-    "negation",
-    "history",
-    "treatment-talk",
-    "method-word-everyday",
-    "hard-feelings",
-    "roleplay-reply",
-    "everyday",
-    "conflict",
-)
+EARLIER_SETS = {"crisis-b": ("crisis",), "crisis-c": ("crisis", "crisis-b")}
 
 
 def _same_text(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def test_held_out_set_b_loads_and_keeps_its_spec():
-    """tests/data/heldout/crisis-b.jsonl (SPEC-B.md): format, minimum counts, no duplicates,
-    nothing shared with the first held-out split. Failures name line numbers and counts,
-    never a text: nobody tuning the detector may read these rows."""
-    lines = (data.HELDOUT / "crisis-b.jsonl").read_text(encoding="utf-8").splitlines()
+@pytest.mark.parametrize("name", SET_SPECS)
+def test_later_held_out_sets_load_and_keep_their_spec(name):
+    """tests/data/heldout/crisis-b.jsonl and crisis-c.jsonl (SPEC-B.md, SPEC-C.md): format,
+    minimum counts, no duplicates, nothing shared with an earlier held-out split. Failures name
+    line numbers and counts, never a text: nobody tuning the detector may read these rows."""
+    crisis_min, ordinary, ordinary_min, crisis_total, ordinary_total = SET_SPECS[name]
+    lines = (data.HELDOUT / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
     rows = [json.loads(line) for line in lines]
     bad = [
         i + 1
@@ -105,25 +143,25 @@ def test_held_out_set_b_loads_and_keeps_its_spec():
         if set(r) != {"text", "crisis", "construct"}
         or not isinstance(r["text"], str)
         or not r["text"].strip()
-        or r["crisis"] is not (r["construct"] in SET_B_CRISIS)
-        or r["construct"] not in (*SET_B_CRISIS, *SET_B_ORDINARY)
+        or r["crisis"] is not (r["construct"] in crisis_min)
+        or r["construct"] not in (*crisis_min, *ordinary)
     ]
     assert bad == [], "lines with a wrong field, label or construct"
     counts: dict[str, int] = {}
     for r in rows:
         counts[r["construct"]] = counts.get(r["construct"], 0) + 1
-    short = {c: counts.get(c, 0) for c, n in SET_B_CRISIS.items() if counts.get(c, 0) < n}
-    short |= {c: counts.get(c, 0) for c in SET_B_ORDINARY if counts.get(c, 0) < 25}
+    short = {c: counts.get(c, 0) for c, n in crisis_min.items() if counts.get(c, 0) < n}
+    short |= {c: counts.get(c, 0) for c in ordinary if counts.get(c, 0) < ordinary_min}
     assert short == {}, "constructs under their minimum"
-    assert sum(r["crisis"] for r in rows) >= 200
-    assert sum(not r["crisis"] for r in rows) >= 300
+    assert sum(r["crisis"] for r in rows) >= crisis_total
+    assert sum(not r["crisis"] for r in rows) >= ordinary_total
     texts = [_same_text(r["text"]) for r in rows]
     assert len(set(texts)) == len(texts), "duplicate texts"
-    first = {_same_text(r["text"]) for r in data.heldout("crisis")}
-    shared = [i + 1 for i, t in enumerate(texts) if t in first]
-    assert shared == [], "lines also in the first held-out split"
-    # the bench reads set B as it reads the first split
-    examples = [data.Example(r["text"], *data.crisis_label(r), "heldout-b") for r in rows]
+    earlier = {_same_text(r["text"]) for e in EARLIER_SETS[name] for r in data.heldout(e)}
+    shared = [i + 1 for i, t in enumerate(texts) if t in earlier]
+    assert shared == [], "lines also in an earlier held-out split"
+    # the bench reads these sets as it reads the first split
+    examples = [data.Example(r["text"], *data.crisis_label(r), name) for r in rows]
     assert sum(ex.label != data.NONE for ex in examples) == sum(r["crisis"] for r in rows)
 
 
