@@ -34,20 +34,21 @@ from state.engine import (
 from state.exposure import AFTER, COMPARE
 from state.prelude import SKIP
 from state.safety import (
-    ASK_TEXT,
+    BACK_TO_SCENE,
     DEFAULT_RESOURCES,
     NUMBERS,
     SAFE,
     SCENE_KEPT,
     YES,
     crisis_card,
+    question_text,
     resources_for,
     screen_text,
     typed_answer,
 )
 
 # the card's words where there is no Telegram: no /practice, no /safety
-TERMINAL_STOPPED = "I've stopped the role-play. `rehearse play` starts it again any time."
+TERMINAL_STOPPED = "I've stopped the role-play."  # TERMINAL_CLOSING says how to start again
 TERMINAL_CLOSING = "Whenever you're ready, `rehearse play` goes back to practicing."
 
 TERMINAL_USER_ID = 0  # Telegram ids are positive; the local player is user 0
@@ -204,7 +205,8 @@ class Player:
         """The card for explicit danger; for a probable signal, ask first, as the bot does."""
         if screened.action != ASK:
             return False
-        self.console.print(Panel(ASK_TEXT, title="Checking in", border_style="yellow"))
+        question = question_text(screened.category)
+        self.console.print(Panel(question, title="Checking in", border_style="yellow"))
         self.console.print(
             "  1. Yes\n  2. I'm safe, back to the scene\n  3. Show me support numbers"
         )
@@ -215,6 +217,8 @@ class Player:
             raise
         if answer == NUMBERS:
             self.show_numbers(screened)
+        elif answer == SAFE:
+            self.console.print(f"[italic]{escape(BACK_TO_SCENE)}[/]")
         return answer != YES
 
     def check_in_answer(self) -> str:

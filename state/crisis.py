@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from state.prefilter import Prefilter
 
-LEXICON_VERSION = "2026.12.6"
+LEXICON_VERSION = "2026.12.7"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -365,6 +365,24 @@ _REAL_THREAT = _rx(
     r"not safe)\b"
 )
 _NEGATORS = frozenset({"not", "never", "no", "nobody"})
+# A "no" before a subject answers or interjects ("no i just want to die", "no my dad hits me"):
+# it negates nothing after it, and what follows starts a clause of its own. A determiner "no"
+# comes before a noun ("no reason", "no one"), never before one of these.
+_AFTER_INTERJECTION = frozenset(
+    map(
+        _collapse,
+        (
+            "i", "he", "she", "they", "we", "you", "u", "it", "this", "that", "my", "no",
+            "just", "honestly", "actually", "seriously", "really", "tbh", "ngl", "fr", "lol",
+        ),
+    )
+)  # fmt: skip
+# A negator closed by one of these is a whole statement ("im not ok i want to die"): its
+# scope ends there unless the next word carries it on ("not ok with", "not good at").
+_CLOSING = frozenset(map(_collapse, ("ok", "okay", "fine", "good", "alright", "great", "safe")))
+_CARRIES_ON = frozenset(
+    map(_collapse, ("with", "about", "at", "to", "for", "around", "enough", "that", "being"))
+)
 _CLAUSE = re.compile(_collapse(r"[.,!?;:~]|\b(but|and|though|although|because|cause|so|yet)\b"))
 # Words that keep a past marker from making a hit history, anywhere in the message ("as a kid
 # i wanted to die, i still do"); and, in the hit's own clause, that it is now ("he beats me now").
@@ -929,14 +947,46 @@ def negated_words(t: str) -> list[str]:
     out: list[str] = []
     end = 0  # the walk so far: a negator before it is in a clause already walked
     for start in sorted(at):
-        if start < end:
+        if start < end or _interjects(words, start):
             continue
         end = start + 1
         while end < len(words) and (word := words[end]) not in _CLAUSE_WORDS:
+            if word == "no" and _interjects(words, end):
+                break
             if word not in _NEGATORS:
                 out.append(word)
             end += 1
+            if end == start + 2 and _closes(words, start + 1):
+                break
     return out
+
+
+def _interjects(words: list[str], i: int) -> bool:
+    """words[i] is a "no" that answers or interjects: it negates nothing after it."""
+    return words[i] == "no" and i + 1 < len(words) and words[i + 1] in _AFTER_INTERJECTION
+
+
+def _closes(words: list[str], i: int) -> bool:
+    """words[i], just after a negator, ends its scope ("not ok", then "i want to die")."""
+    return words[i] in _CLOSING and i + 1 < len(words) and words[i + 1] not in _CARRIES_ON
+
+
+def _scope_start(words: list[str]) -> int:
+    """Where the last clause of a clause's words begins, counting the clauses that an
+    interjected "no" or a closed negator ("not ok") start without a mark."""
+    start = 0
+    for i in range(1, len(words)):
+        interjected = words[i - 1] == "no" and words[i] in _AFTER_INTERJECTION
+        if interjected or (i >= 2 and words[i - 2] in _NEGATORS and _closes(words, i - 1)):
+            start = i
+    return start
+
+
+def _has_negator(words: list[str]) -> bool:
+    """A word of `words` negates what follows it (an interjected "no" doesn't)."""
+    if _NEGATORS.isdisjoint(words):
+        return False
+    return any(w in _NEGATORS and not _interjects(words, i) for i, w in enumerate(words))
 
 
 # ASCII text of `normalise`'s characters (and "~"), which `negated_words` reads by its words
@@ -959,11 +1009,16 @@ def _negated_words(t: str) -> list[str]:
         if _NEGATORS.isdisjoint(words):  # most clauses: no word to walk through in Python
             continue
         on = False
-        for word in words:
+        closable = False  # the word just after a negator, which may close its scope
+        for i, word in enumerate(words):
             if word in _NEGATORS:
-                on = True
+                on = not _interjects(words, i)
+                closable = on
             elif on:
                 out.append(word)
+                if closable and _closes(words, i):
+                    on = False
+                closable = False
     return out
 
 
@@ -971,6 +1026,11 @@ def _negated(t: str, start: int) -> bool:
     """True when a negator sits in the last few words of the same clause before `start`."""
     clause = _CLAUSE.split(t[max(0, start - 60) : start])[-1]
     words = clause.split()
+    if _NEGATORS.isdisjoint(words):
+        return False
+    # the hit's first word decides whether a "no" or "not ok" just before it starts a clause
+    whole = words + t[start : start + 24].split()[:1]
+    words = words[_scope_start(whole) :]
     return any(w in _NEGATORS for w in words[-4:]) or "no way" in " ".join(words[-7:])
 
 
@@ -1082,7 +1142,7 @@ def cues(t: str) -> dict[str, bool]:
         name: i in sure or i in maybe and rx.search(t) is not None
         for i, (name, rx) in enumerate(_CUES.items())
     }
-    found["negator"] = not _NEGATORS.isdisjoint(t.split())
+    found["negator"] = _has_negator(t.split())
     return found
 
 

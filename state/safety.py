@@ -118,20 +118,49 @@ def screen_text(text: str) -> CrisisResult:
         return CrisisResult(True, "suicide", 1, "detector-error", action=CARD)
 
 
-ASK_TEXT = (
-    "I want to check in, outside the role-play: are you thinking about ending your life or "
-    "hurting yourself?"
-)
+_ASKED = "are you thinking about ending your life or hurting yourself?"
+# What the question asks, where the signal was of another kind than harm to oneself: someone
+# who wrote that a partner threatens them is asked about that, not only about suicide.
+_ASKED_FOR = {
+    "danger-from-others": "are you in danger from someone, or thinking about ending your life "
+    "or hurting yourself?",
+    "harm-to-others": "are you thinking about hurting someone, or about ending your life or "
+    "hurting yourself?",
+}
+_TOO_MUCH = "If you may have taken too much of something, even by accident, don't wait:"
+
+
+def question_text(category: str | None, resources: tuple[Resource, ...] = DEFAULT_RESOURCES) -> str:
+    """The direct question for a probable signal of this category. A possible overdose, taken
+    by accident as often as not, gets the deployment's overdose numbers before the question:
+    "no" to a question about ending one's life must not leave someone without them."""
+    asked = _ASKED_FOR.get(category or "", _ASKED)
+    if category != "overdose":
+        return f"I want to check in, outside the role-play: {asked}"
+    urgent = [r for r in resources if r.categories == ("overdose",)]  # not a helpline for later
+    if not urgent:
+        return f"I want to check in, outside the role-play: {asked}"
+    lines = "\n".join(f"• {r.name}: {r.contact}" for r in urgent)
+    return f"I want to check in, outside the role-play.\n\n{_TOO_MUCH}\n{lines}\n\nAnd {asked}"
+
+
+def ask_again_text(category: str | None) -> str:
+    """ASK_AGAIN for the question of this category."""
+    asked = _ASKED_FOR.get(category or "", _ASKED)
+    return f"Before we go on, I'd like to be sure: {asked} Tap an answer below, or type yes or no."
+
+
+ASK_TEXT = question_text(None)  # the question's words for harm to oneself, the most asked
 # The question again, when what was typed after it answers neither way: the scene waits until
 # it is answered (the buttons, or yes / no in words).
-ASK_AGAIN = (
-    "Before we go on, I'd like to be sure: are you thinking about ending your life or hurting "
-    "yourself? Tap an answer below, or type yes or no."
-)
+ASK_AGAIN = ask_again_text(None)
+
+
 OPENING = "It sounds like you may be going through something really painful right now."
 SCENE_STOPPED = "I've stopped the role-play. You can start it again from /practice any time."
 SCENE_KEPT = "Your scene is paused where you were; it will wait for you."
 CLOSING = "Whenever you're ready: /safety shows this again, /practice goes back to practicing."
+BACK_TO_SCENE = "Thank you for telling me. Back to the scene, at the same moment:"  # after "safe"
 
 # The direct question's answers (its buttons: Yes, I'm safe, the numbers) as people type them
 # instead of pressing: "yes" in words to "are you thinking about ending your life" must get help.
@@ -168,6 +197,17 @@ _UNSURE = frozenset(
 )
 
 
+# "no" in one's own words, whole: one or more no-words, then only that one is fine ("nope im
+# ok", "nah i'm good thanks", "no just tired"). Anything more ("no just tired of it all") is
+# asked again: only words this short and this plain can't hide a yes.
+_SAFE_IN_WORDS = re.compile(
+    r"(?:(?:n|no|nope|nah|naw)\s+)+(?:(?:honestly|really|well|um|uh)\s+)?"
+    r"(?:(?:i'm|im|i am)\s+)?(?:(?:really|totally|honestly|just|actually)\s+)?"
+    r"(?:ok|okay|fine|good|alright|all right|safe|all good|tired)"
+    r"(?:\s+(?:thanks|thank you|thx|lol|haha|tho|though|rn|now|right now|today))*"
+)
+
+
 def typed_answer(text: str) -> str | None:
     """YES, SAFE or NUMBERS for an answer to the direct question typed in words; None for
     anything else (a channel then reads it for crisis itself: more danger counts as yes).
@@ -179,6 +219,8 @@ def typed_answer(text: str) -> str | None:
         return YES
     if said in _ANSWER_OF:
         return _ANSWER_OF[said]
+    if _SAFE_IN_WORDS.fullmatch(said):
+        return SAFE
     words = said.split()
     while words and words[0] in _FILLER:
         words = words[1:]

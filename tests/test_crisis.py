@@ -397,6 +397,14 @@ def test_warning_signs_of_preparation_are_features_for_the_model(text, cue):
         ("idk", "yes"),
         ("no im not", "safe"),
         ("no but i think about it at night", None),  # not read as safe: asked again
+        ("nope im ok", "safe"),
+        ("nah i'm good, thanks", "safe"),
+        ("no no im fine lol", "safe"),
+        ("no just tired", "safe"),
+        ("no just tired of all of it", None),
+        ("no i just want to die", None),  # the screen reads it: more danger answers yes
+        ("nope im ok but i keep thinking about it", None),
+        ("not really", None),
         ("ok so what do I say to her", None),
         ("yesterday was hard", None),
         ("maybe later we can talk about the schedule", None),  # not an answer: read as text
@@ -413,6 +421,7 @@ _CLAUSEY = st.sampled_from(
     [" ", "  ", "\n", "\x1c", "\u2028", ".", ",", "!", "?", ";", ":", "~", "-", "_", "'", "é"]
     + ["not", "never", "no", "nobody", "but", "and", "so", "yet", "cause", "because"]
     + ["although", "though", "butter", "also", "not2", "i", "hurt", "myself", "x"]
+    + ["ok", "fine", "with", "he", "lol", "one", "nope"]  # interjections and closed negators
 )
 
 
@@ -422,6 +431,48 @@ def test_negated_words_read_by_words_are_what_the_clause_split_finds(text):
     """`negated_words` walks normalised text word by word; `_negated_words` (any text) splits
     at _CLAUSE: the same words, whatever the text."""
     assert crisis.negated_words(text) == crisis._negated_words(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "scoped"),
+    [
+        # a "no" before a subject answers or interjects: nothing after it is negated
+        ("no i just want to die", []),
+        ("no no i want to kill myself", []),
+        ("lol no he hit me again", []),
+        ("no i would never hurt myself", ["hurt", "myself"]),  # "never" still negates
+        ("no i do not want to die", ["want", "to", "die"]),
+        # a determiner "no" negates what it governs
+        ("no one would miss me", ["one", "would", "mis", "me"]),
+        ("there is no way i would kill myself", ["way", "i", "would", "kil", "myself"]),
+        # "not ok" is a whole statement: what follows is a clause of its own
+        ("i am not ok i want to die", ["ok"]),
+        ("i am not fine i took all my pills", ["fine"]),
+        ("i am not ok with hurting myself", ["ok", "with", "hurting", "myself"]),
+        ("i am not ok no i want to die", ["ok"]),
+    ],
+)
+def test_what_a_negator_governs_in_texting_without_punctuation(text, scoped):
+    t = crisis.normalise(text)
+    assert crisis.negated_words(t) == scoped
+    assert crisis._negated_words(t) == scoped
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no i just want to die",
+        "no im not ok i want to die",
+        "nope i still want to kill myself",
+        "no i'm going to kill myself tonight",
+        "no he said he'll kill me if i leave",
+        "i am not ok i want to die",
+    ],
+)
+def test_a_leading_no_or_not_ok_hides_no_crisis_words_from_the_rules(text):
+    """An answer to a character, or to the direct question, often opens with "no"; without a
+    comma the rules once read it as negating what came after."""
+    assert crisis.detect_crisis(text).crisis
 
 
 def test_negated_words_of_every_training_text_are_the_clause_split_s():

@@ -20,9 +20,13 @@ from state.language import data, features, train
 from state.language.model import LinearModel, load, shipped
 from state.language.screen import Thresholds, adjacent, decide, screen
 from state.safety import (
+    ASK_AGAIN,
+    ASK_TEXT,
     DEFAULT_RESOURCES,
     ResourcesError,
+    ask_again_text,
     parse_resources,
+    question_text,
     resources_for,
     screen_text,
 )
@@ -302,6 +306,27 @@ def test_resources_take_categories_from_the_setting():
     assert names(resources_for(parsed, "overdose")) == ["Local line", "Local poison"]
     with pytest.raises(ResourcesError, match="categories"):
         parse_resources(json.dumps([{"name": "x", "contact": "y", "categories": ["nope"]}]))
+
+
+def test_the_question_fits_the_category():
+    """A possible overdose is often an accident: the overdose numbers come before the question,
+    so "no" to a question about ending one's life still leaves them on the screen."""
+    overdose = question_text("overdose")
+    assert "1-800-222-1222" in overdose and "911" in overdose
+    assert overdose.index("1-800-222-1222") < overdose.index("ending your life")
+    assert "SAMHSA" not in overdose  # a helpline for later, on the card
+    local = parse_resources(
+        json.dumps([{"name": "Local poison", "contact": "555-0111", "categories": ["overdose"]}])
+    )
+    assert "Local poison: 555-0111" in question_text("overdose", local)
+    assert question_text("overdose", parse_resources('[{"name": "a", "contact": "b"}]')) == (
+        question_text("suicide")
+    )
+    assert question_text("suicide") == ASK_TEXT and question_text(None) == ASK_TEXT
+    assert "in danger from someone" in question_text("danger-from-others")
+    assert "hurting someone" in question_text("harm-to-others")
+    assert "hurting someone" in ask_again_text("harm-to-others")
+    assert ask_again_text(None) == ASK_AGAIN
 
 
 # ---- the coach ---------------------------------------------------------------------------

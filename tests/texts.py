@@ -24,6 +24,28 @@ def probable_text() -> str:
     return asked[0]
 
 
+# Possible overdoses, often accidents, that are probable rather than explicit.
+PROBABLE_OVERDOSE = [
+    "i think i took my lamictal twice this morning, feel weird and dizzy",
+    "might have taken a couple extra of my sleeping pills, feeling kind of off",
+    "took more of my anxiety meds than i meant to, is that bad",
+    "not sure if i already took my night meds so i took them again",
+]
+
+
+def probable_overdose_text() -> str:
+    from state.crisis import ASK
+    from state.safety import screen_text
+
+    asked = [
+        t
+        for t in PROBABLE_OVERDOSE
+        if (r := screen_text(t)).action == ASK and r.category == "overdose"
+    ]
+    assert asked, "no possible overdose reaches the question: review PROBABLE_OVERDOSE"
+    return asked[0]
+
+
 MINI = """\
 title: Mini
 context: family

@@ -24,14 +24,16 @@ from bot.services import services
 from state.crisis import ASK, CATEGORIES, CrisisResult
 from state.onboarding import PLAN
 from state.safety import (
-    ASK_AGAIN,
     ASK_TEXT,
+    BACK_TO_SCENE,
     NUMBERS,
     SAFE,
     SCENE_KEPT,
     SCENE_STOPPED,
     YES,
+    ask_again_text,
     crisis_card,
+    question_text,
     resources_for,
     screen_text,
     typed_answer,
@@ -227,7 +229,8 @@ async def ask(
         result.category,
     )
     keyboard = ask_keyboard(result.category)
-    await send_question(update, context, result.category, ASK_TEXT, keyboard, typed=typed)
+    question = question_text(result.category, services(context).resources)
+    await send_question(update, context, result.category, question, keyboard, typed=typed)
 
 
 async def send_question(
@@ -314,7 +317,7 @@ async def on_typed_answer(
     go_on = ("Not right now, go on", callbacks.action("cicont", day)) if day else None
     if said is None:
         keyboard = ask_keyboard_for(category, go_on) if go_on else ask_keyboard(category)
-        await reply(update, context, [Outgoing(escape(ASK_AGAIN), keyboard)])
+        await reply(update, context, [Outgoing(escape(ask_again_text(category)), keyboard)])
         return
     if said == SAFE and go_on:  # the check-in waits where it was: one tap goes on with it
         forget_question(context)
@@ -354,7 +357,7 @@ async def answered(
         text = "Thank you for telling me. /practice when you're ready, and /safety any time."
         await reply(update, context, [Outgoing(text)])
         return
-    messages = [Outgoing("Thank you for telling me. Back to the scene, at the same moment:")]
+    messages = [Outgoing(BACK_TO_SCENE)]
     messages += turn_messages(turn.outputs, turn.run_id, turn.step, turn.scenario_id)
     await reply(update, context, messages)
 

@@ -373,6 +373,25 @@ async def test_crisis_card_goes_out_while_the_database_is_down(
     assert "crisis not recorded (StoreBusy)" in caplog.text
 
 
+async def test_a_possible_overdose_gets_the_numbers_before_the_question(consented, bot_env):
+    """Taking too much is often an accident: the question leads with Poison Control and 911,
+    so a "no" to ending one's life still leaves them on the screen; "no" goes back to the
+    scene with a word of thanks."""
+    from state.safety import BACK_TO_SCENE
+    from texts import probable_overdose_text
+
+    chat = consented
+    await open_scenario(chat)
+    await chat.send(probable_overdose_text())
+    asked = chat.request.texts()[-1]
+    assert "1-800-222-1222" in asked and "911" in asked
+    assert asked.index("1-800-222-1222") < asked.index("are you thinking about ending your life")
+    chat.request.clear()
+    await chat.send("no")
+    texts = chat.request.texts()
+    assert BACK_TO_SCENE in texts[0] and "988" not in " ".join(texts)
+
+
 @pytest.mark.parametrize("answer", ["yes", "numbers"])
 async def test_a_typed_answer_gets_the_card_while_the_database_is_down(
     consented, bot_env, monkeypatch, answer

@@ -321,13 +321,8 @@ def play(stub: BotApiStub, tmp_path: Path, url: str) -> None:
 
 
 @pytest.mark.slow
-def test_live_rehearsal_sqlite(stub, tmp_path):
-    play(stub, tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'live.db'}")
-
-
-@pytest.mark.slow
-def test_live_rehearsal_postgresql(stub, tmp_path, postgres_url):
-    play(stub, tmp_path, postgres_url)
+def test_live_rehearsal(stub, tmp_path, database_url):
+    play(stub, tmp_path, database_url)
 
 
 async def link_directly(url: str) -> None:

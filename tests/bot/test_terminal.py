@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from state.safety import BACK_TO_SCENE
 from texts import probable_text
 
 # Each test runs `rehearse play` as a subprocess: `make test` runs them, `make quick` does not.
@@ -140,6 +141,7 @@ def test_im_safe_goes_back_to_the_same_moment(tmp_path):
     assert "are you thinking about ending your life" in result.stdout
     assert "988" not in result.stdout
     assert "Saved" in result.stdout or "You were" not in result.stdout
+    assert BACK_TO_SCENE in " ".join(result.stdout.split())  # a word of thanks, as the bot says
     options = [line for line in result.stdout.splitlines() if line.strip().startswith("1. ")]
     scene_first = options[0]  # the scene's first choice, before the question's "1. Yes"
     # shown before the question and once after it (a piped prompt shares the line)
@@ -192,7 +194,8 @@ def test_yes_in_words_at_the_check_in_gets_the_card(tmp_path, words):
     result = play(tmp_path, probable_text() + f"\n{words}\n", "family/birthday-or-group")
     assert result.returncode == 0
     assert "988" in result.stdout and "stopped the role-play" in result.stdout
-    assert "/practice" not in result.stdout and "rehearse play" in result.stdout  # no Telegram here
+    assert "/practice" not in result.stdout  # no Telegram here
+    assert " ".join(result.stdout.split()).count("`rehearse play`") == 1  # how to start again
     assert "Please type" not in result.stdout
 
 
