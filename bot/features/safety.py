@@ -321,11 +321,9 @@ async def on_typed_answer(
         return
     if said == SAFE and go_on:  # the check-in waits where it was: one tap goes on with it
         forget_question(context)
-        user = update.effective_user
-        if user is not None:
-            await services(context).safety.answered(user.id)
         keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(go_on[0], callback_data=go_on[1])]])
         await reply(update, context, [Outgoing("Thank you for telling me.", keyboard)])
+        await close_question(update, context)
         return
     await answered(update, context, TYPED[said], category)
 
@@ -382,12 +380,18 @@ async def send_numbers(
             log.error("update %s: scene not read (%s)", update.update_id, type(exc).__name__)
     text = escape(crisis_card(resources_for(svc.resources, category), scene=scene))
     await reply(update, context, [Outgoing(text, card_keyboard())])
+    await close_question(update, context)
+
+
+async def close_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """After the reply is out: the question closed, within RECORD_TIMEOUT, logged if not."""
+    user = update.effective_user
     if user is None:
         return
     try:
         async with asyncio.timeout(RECORD_TIMEOUT):
-            await svc.safety.answered(user.id)
-    except Exception as exc:  # noqa: BLE001 - the card is out; the question lapses in an hour
+            await services(context).safety.answered(user.id)
+    except Exception as exc:  # noqa: BLE001 - the reply is out; the question lapses in an hour
         log.error("update %s: question not closed (%s)", update.update_id, type(exc).__name__)
 
 

@@ -348,6 +348,30 @@ async def test_a_check_in_button_pressed_in_a_group_chat_changes_nothing(bot_env
     assert request.sent() == [] and await checkin_rows(store, 42) == []
 
 
+async def test_the_check_in_question_answered_no_while_the_store_fails(
+    consented, bot_env, clock, monkeypatch
+):
+    """The store fails after the question: a typed "no" still gets its thanks at once, and
+    closing the question is given up (logged), not waited on or raised."""
+    from state.store import StoreBusy
+
+    chat, request, store = consented, consented.request, bot_env[2]
+    await set_up(chat, "UTC", "3:00", recovery="No")
+    for data in ("ci:20260601-1", "ciemo:20260601-numb", "cish:20260601-0"):
+        await chat.press(data)
+    await chat.press("cisui:20260601-4")
+    assert "I want to ask directly" in request.texts()[-1]
+
+    async def down(*_a, **_kw):
+        raise StoreBusy("database still busy after 10 attempts")
+
+    monkeypatch.setattr(store, "run", down)
+    monkeypatch.setattr(store, "read", down)
+    await chat.send("nope im ok")
+    assert request.texts()[-1] == "Thank you for telling me."
+    assert not any("Sorry" in t for t in request.texts())
+
+
 async def test_the_check_in_question_answered_no_in_words_goes_on(consented, bot_env, clock):
     """Thoughts of suicide rated high: the direct question. Something else typed asks again,
     offering to go on with the check-in (not "back to the scene"); a typed "no" thanks and
