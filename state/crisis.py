@@ -949,14 +949,17 @@ def negated_words(t: str) -> list[str]:
     for start in sorted(at):
         if start < end or _interjects(words, start):
             continue
+        last = start  # the last negator walked through: its "not ok" ends the scope too
         end = start + 1
         while end < len(words) and (word := words[end]) not in _CLAUSE_WORDS:
             if word == "no" and _interjects(words, end):
                 break
-            if word not in _NEGATORS:
+            if word in _NEGATORS:
+                last = end
+            else:
                 out.append(word)
             end += 1
-            if end == start + 2 and _closes(words, start + 1):
+            if end == last + 2 and _closes(words, last + 1):
                 break
     return out
 

@@ -137,7 +137,9 @@ def question_text(category: str | None, resources: tuple[Resource, ...] = DEFAUL
     asked = _ASKED_FOR.get(category or "", _ASKED)
     if category != "overdose":
         return f"I want to check in, outside the role-play: {asked}"
-    urgent = [r for r in resources if r.categories == ("overdose",)]  # not a helpline for later
+    urgent = [  # not a helpline for later (substance use), nor what every card lists
+        r for r in resources if "overdose" in r.categories and SUBSTANCE_USE not in r.categories
+    ]
     if not urgent:
         return f"I want to check in, outside the role-play: {asked}"
     lines = "\n".join(f"• {r.name}: {r.contact}" for r in urgent)
@@ -198,13 +200,14 @@ _UNSURE = frozenset(
 
 
 # "no" in one's own words, whole: one or more no-words, then only that one is fine ("nope im
-# ok", "nah i'm good thanks", "no just tired"). Anything more ("no just tired of it all") is
-# asked again: only words this short and this plain can't hide a yes.
+# ok", "nah i'm good thanks"). Anything more is asked again, "no just tired" and "no im ok
+# though" too (tiredness can be passive ideation, "though" a hedge): only words this short and
+# this plain can't hide a yes.
 _SAFE_IN_WORDS = re.compile(
     r"(?:(?:n|no|nope|nah|naw)\s+)+(?:(?:honestly|really|well|um|uh)\s+)?"
     r"(?:(?:i'm|im|i am)\s+)?(?:(?:really|totally|honestly|just|actually)\s+)?"
-    r"(?:ok|okay|fine|good|alright|all right|safe|all good|tired)"
-    r"(?:\s+(?:thanks|thank you|thx|lol|haha|tho|though|rn|now|right now|today))*"
+    r"(?:ok|okay|fine|good|alright|all right|safe|all good)"
+    r"(?:\s+(?:thanks|thank you|thx|lol|haha|rn|now|right now|today))*"
 )
 
 

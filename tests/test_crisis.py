@@ -400,8 +400,9 @@ def test_warning_signs_of_preparation_are_features_for_the_model(text, cue):
         ("nope im ok", "safe"),
         ("nah i'm good, thanks", "safe"),
         ("no no im fine lol", "safe"),
-        ("no just tired", "safe"),
-        ("no just tired of all of it", None),
+        ("nah i'm good", "safe"),
+        ("no just tired", None),  # "just tired" can be passive ideation: asked again
+        ("no im ok though", None),
         ("no i just want to die", None),  # the screen reads it: more danger answers yes
         ("nope im ok but i keep thinking about it", None),
         ("not really", None),
@@ -426,7 +427,11 @@ _CLAUSEY = st.sampled_from(
 
 
 @settings(max_examples=3000, deadline=None)
-@given(st.lists(_CLAUSEY, max_size=30).map("".join) | st.text(max_size=60))
+@given(
+    st.lists(_CLAUSEY, max_size=30).map("".join)
+    | st.lists(_CLAUSEY, max_size=12).map(" ".join)  # word by word: negators in a scope
+    | st.text(max_size=60)
+)
 def test_negated_words_read_by_words_are_what_the_clause_split_finds(text):
     """`negated_words` walks normalised text word by word; `_negated_words` (any text) splits
     at _CLAUSE: the same words, whatever the text."""
@@ -450,6 +455,10 @@ def test_negated_words_read_by_words_are_what_the_clause_split_finds(text):
         ("i am not fine i took all my pills", ["fine"]),
         ("i am not ok with hurting myself", ["ok", "with", "hurting", "myself"]),
         ("i am not ok no i want to die", ["ok"]),
+        # a second negator inside the first one's scope, closed ("nobody knows im not ok")
+        ("no one knows im not ok i want to die", ["one", "knows", "i", "am", "ok"]),
+        ("i cant say im not ok i want to die", ["say", "i", "am", "ok"]),
+        ("no not ok i want to die", ["ok"]),
     ],
 )
 def test_what_a_negator_governs_in_texting_without_punctuation(text, scoped):

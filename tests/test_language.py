@@ -319,6 +319,16 @@ def test_the_question_fits_the_category():
         json.dumps([{"name": "Local poison", "contact": "555-0111", "categories": ["overdose"]}])
     )
     assert "Local poison: 555-0111" in question_text("overdose", local)
+    both = parse_resources(
+        json.dumps(
+            [
+                {"name": "Poison", "contact": "1", "categories": ["overdose", "self-harm"]},
+                {"name": "Helpline", "contact": "2", "categories": ["overdose", "substance-use"]},
+            ]
+        )
+    )
+    assert "Poison: 1" in question_text("overdose", both)
+    assert "Helpline" not in question_text("overdose", both)
     assert question_text("overdose", parse_resources('[{"name": "a", "contact": "b"}]')) == (
         question_text("suicide")
     )

@@ -24,7 +24,6 @@ from bot.services import services
 from state.crisis import ASK, CATEGORIES, CrisisResult
 from state.onboarding import PLAN
 from state.safety import (
-    ASK_TEXT,
     BACK_TO_SCENE,
     NUMBERS,
     SAFE,
@@ -293,7 +292,8 @@ async def on_action(
     query = update.callback_query
     if query is not None:
         await answer(query)
-        asked = getattr(query.message, "text", None) or ASK_TEXT  # the role-play's or a check-in's
+        # the role-play's question or a check-in's, as sent
+        asked = getattr(query.message, "text", None) or question_text(data.arg)
         said = escape(f"{asked}\n\nYou answered: {ANSWERED[data.action]}")
         await edit_pressed(query, said)
     await answered(update, context, data.action, data.arg)
