@@ -34,12 +34,15 @@ from state.engine import (
 from state.exposure import AFTER, COMPARE
 from state.prelude import SKIP
 from state.safety import (
-    BACK_TO_SCENE,
+    ASKED_OPENING,
     DEFAULT_RESOURCES,
     NUMBERS,
     SAFE,
+    SAME_MOMENT,
     SCENE_KEPT,
     YES,
+    ask_again_text,
+    back_to_scene_text,
     crisis_card,
     question_text,
     resources_for,
@@ -211,17 +214,17 @@ class Player:
             "  1. Yes\n  2. I'm safe, back to the scene\n  3. Show me support numbers"
         )
         try:
-            answer = self.check_in_answer()
+            answer = self.check_in_answer(screened.category)
         except EndOfInput:  # no answer at all: the numbers, not silence
             self.show_numbers(screened)
             raise
         if answer == NUMBERS:
             self.show_numbers(screened)
         elif answer == SAFE:
-            self.console.print(f"[italic]{escape(BACK_TO_SCENE)}[/]")
+            self.console.print(f"[italic]{escape(back_to_scene_text(screened.category))}[/]")
         return answer != YES
 
-    def check_in_answer(self) -> str:
+    def check_in_answer(self, category: str | None = None) -> str:
         """YES, SAFE or NUMBERS: the number of a button, or words that mean one
         (`typed_answer`); anything else that reads as crisis counts as yes."""
         by_number = {"1": YES, "2": SAFE, "3": NUMBERS}
@@ -235,7 +238,8 @@ class Player:
                 return chosen
             if said and screen_text(answer).crisis:
                 return YES
-            self.console.print("[yellow]Please type 1, 2 or 3 (or yes, I'm safe, or numbers).[/]")
+            again = ask_again_text(category).replace("Tap an answer below", "Type 1, 2 or 3")
+            self.console.print(f"[yellow]{escape(again)}[/]")
 
     def show_numbers(self, screened: CrisisResult) -> None:
         resources = resources_for(DEFAULT_RESOURCES, screened.category)
@@ -254,6 +258,10 @@ class Player:
                     "[dim]Saved. Run `rehearse play` again to pick up on the same line.[/]"
                 )
                 return "quit"
+            if answer.lower() == "/safety":  # as in the bot: every resource, the scene kept
+                card = crisis_card(DEFAULT_RESOURCES, opening=ASKED_OPENING, closing=SAME_MOMENT)
+                self.console.print(Panel(card, title="You matter", border_style="red"))
+                continue
             value = self.offered_value(pending, answer) if isinstance(pending, Offer) else None
             if isinstance(pending, Offer) and value is not None:
                 if pending.stage in (AFTER, COMPARE):

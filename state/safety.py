@@ -127,6 +127,7 @@ _ASKED_FOR = {
     "harm-to-others": "are you thinking about hurting someone, or about ending your life or "
     "hurting yourself?",
 }
+SAME_MOMENT = "Back to the scene, at the same moment:"
 _TOO_MUCH = "If you may have taken too much of something, even by accident, don't wait:"
 
 
@@ -135,15 +136,35 @@ def question_text(category: str | None, resources: tuple[Resource, ...] = DEFAUL
     by accident as often as not, gets the deployment's overdose numbers before the question:
     "no" to a question about ending one's life must not leave someone without them."""
     asked = _ASKED_FOR.get(category or "", _ASKED)
-    if category != "overdose":
+    lines = _overdose_lines(resources) if category == "overdose" else ""
+    if not lines:
         return f"I want to check in, outside the role-play: {asked}"
-    urgent = [  # not a helpline for later (substance use), nor what every card lists
+    return f"I want to check in, outside the role-play.\n\n{_TOO_MUCH}\n{lines}\n\nAnd {asked}"
+
+
+def _overdose_lines(resources: tuple[Resource, ...]) -> str:
+    """The deployment's overdose resources that can't wait: not a helpline for later (substance
+    use), nor what every card lists."""
+    urgent = [
         r for r in resources if "overdose" in r.categories and SUBSTANCE_USE not in r.categories
     ]
-    if not urgent:
-        return f"I want to check in, outside the role-play: {asked}"
-    lines = "\n".join(f"• {r.name}: {r.contact}" for r in urgent)
-    return f"I want to check in, outside the role-play.\n\n{_TOO_MUCH}\n{lines}\n\nAnd {asked}"
+    return "\n".join(f"• {r.name}: {r.contact}" for r in urgent)
+
+
+def back_to_scene_text(
+    category: str | None,
+    resources: tuple[Resource, ...] = DEFAULT_RESOURCES,
+    then: str = SAME_MOMENT,
+) -> str:
+    """The thanks for "I'm safe", then what comes next. Not thinking of ending one's life
+    doesn't make a possible overdose safe: its numbers again, first."""
+    lines = _overdose_lines(resources) if category == "overdose" else ""
+    if not lines:
+        return f"Thank you for telling me. {then}"
+    return (
+        "Thank you for telling me. If you may have taken too much of something, please still "
+        f"reach out now:\n{lines}\n\n{then}"
+    )
 
 
 def ask_again_text(category: str | None) -> str:
@@ -159,10 +180,11 @@ ASK_AGAIN = ask_again_text(None)
 
 
 OPENING = "It sounds like you may be going through something really painful right now."
+ASKED_OPENING = "If you are struggling, you don't have to wait."  # /safety, asked for
 SCENE_STOPPED = "I've stopped the role-play. You can start it again from /practice any time."
 SCENE_KEPT = "Your scene is paused where you were; it will wait for you."
 CLOSING = "Whenever you're ready: /safety shows this again, /practice goes back to practicing."
-BACK_TO_SCENE = "Thank you for telling me. Back to the scene, at the same moment:"  # after "safe"
+BACK_TO_SCENE = back_to_scene_text(None)  # after "I'm safe", in a scene
 
 # The direct question's answers (its buttons: Yes, I'm safe, the numbers) as people type them
 # instead of pressing: "yes" in words to "are you thinking about ending your life" must get help.
@@ -203,11 +225,14 @@ _UNSURE = frozenset(
 # ok", "nah i'm good thanks"). Anything more is asked again, "no just tired" and "no im ok
 # though" too (tiredness can be passive ideation, "though" a hedge): only words this short and
 # this plain can't hide a yes.
+_THANKS = r"thanks|thank you|thank u|thx|ty"
 _SAFE_IN_WORDS = re.compile(
-    r"(?:(?:n|no|nope|nah|naw)\s+)+(?:(?:honestly|really|well|um|uh)\s+)?"
+    r"(?:(?:n|no|nope|nah|naw)\s+)+(?:"
+    r"(?:(?:honestly|really|well|um|uh)\s+)?"
     r"(?:(?:i'm|im|i am)\s+)?(?:(?:really|totally|honestly|just|actually)\s+)?"
     r"(?:ok|okay|fine|good|alright|all right|safe|all good)"
-    r"(?:\s+(?:thanks|thank you|thx|lol|haha|rn|now|right now|today))*"
+    rf"(?:\s+(?:{_THANKS}|lol|haha|rn|now|right now|today))*"
+    rf"|(?:{_THANKS}))"  # "no thanks", "no thank u"
 )
 
 

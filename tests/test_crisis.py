@@ -401,6 +401,9 @@ def test_warning_signs_of_preparation_are_features_for_the_model(text, cue):
         ("nah i'm good, thanks", "safe"),
         ("no no im fine lol", "safe"),
         ("nah i'm good", "safe"),
+        ("no thank u", "safe"),
+        ("nope thanks", "safe"),
+        ("no thanks but", None),
         ("no just tired", None),  # "just tired" can be passive ideation: asked again
         ("no im ok though", None),
         ("no i just want to die", None),  # the screen reads it: more danger answers yes

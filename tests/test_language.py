@@ -22,9 +22,12 @@ from state.language.screen import Thresholds, adjacent, decide, screen
 from state.safety import (
     ASK_AGAIN,
     ASK_TEXT,
+    BACK_TO_SCENE,
     DEFAULT_RESOURCES,
+    SAME_MOMENT,
     ResourcesError,
     ask_again_text,
+    back_to_scene_text,
     parse_resources,
     question_text,
     resources_for,
@@ -337,6 +340,12 @@ def test_the_question_fits_the_category():
     assert "hurting someone" in question_text("harm-to-others")
     assert "hurting someone" in ask_again_text("harm-to-others")
     assert ask_again_text(None) == ASK_AGAIN
+    # "I'm safe" to the overdose question: the numbers again before the scene
+    thanks = back_to_scene_text("overdose")
+    assert "1-800-222-1222" in thanks and thanks.endswith(SAME_MOMENT)
+    assert (
+        back_to_scene_text("suicide") == BACK_TO_SCENE == f"Thank you for telling me. {SAME_MOMENT}"
+    )
 
 
 # ---- the coach ---------------------------------------------------------------------------

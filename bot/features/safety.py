@@ -24,13 +24,14 @@ from bot.services import services
 from state.crisis import ASK, CATEGORIES, CrisisResult
 from state.onboarding import PLAN
 from state.safety import (
-    BACK_TO_SCENE,
+    ASKED_OPENING,
     NUMBERS,
     SAFE,
     SCENE_KEPT,
     SCENE_STOPPED,
     YES,
     ask_again_text,
+    back_to_scene_text,
     crisis_card,
     question_text,
     resources_for,
@@ -352,10 +353,11 @@ async def answered(
     if user is not None:
         turn = await svc.practice.resume(user.id, also=svc.safety.answered_work(user.id))
     if turn is None:
-        text = "Thank you for telling me. /practice when you're ready, and /safety any time."
+        then = "/practice when you're ready, and /safety any time."
+        text = escape(back_to_scene_text(category, svc.resources, then))
         await reply(update, context, [Outgoing(text)])
         return
-    messages = [Outgoing(BACK_TO_SCENE)]
+    messages = [Outgoing(escape(back_to_scene_text(category, svc.resources)))]
     messages += turn_messages(turn.outputs, turn.run_id, turn.step, turn.scenario_id)
     await reply(update, context, messages)
 
@@ -398,7 +400,7 @@ async def close_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def safety(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/safety: every resource the deployment lists, then the participant's plan."""
     user, svc = update.effective_user, services(context)
-    card = crisis_card(svc.resources, opening="If you are struggling, you don't have to wait.")
+    card = crisis_card(svc.resources, opening=ASKED_OPENING)
     await send_card(update, context, card)  # first: the card never waits on the database
     if user is not None:
         await send_own_plan(update, context, user.id)

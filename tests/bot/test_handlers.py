@@ -376,8 +376,8 @@ async def test_crisis_card_goes_out_while_the_database_is_down(
 async def test_a_possible_overdose_gets_the_numbers_before_the_question(consented, bot_env):
     """Taking too much is often an accident: the question leads with Poison Control and 911,
     so a "no" to ending one's life still leaves them on the screen; "no" goes back to the
-    scene with a word of thanks."""
-    from state.safety import BACK_TO_SCENE
+    scene with a word of thanks, and the numbers again: not thinking of ending one's life
+    doesn't make a possible overdose safe."""
     from texts import probable_overdose_text
 
     chat = consented
@@ -389,7 +389,9 @@ async def test_a_possible_overdose_gets_the_numbers_before_the_question(consente
     chat.request.clear()
     await chat.send("no")
     texts = chat.request.texts()
-    assert BACK_TO_SCENE in texts[0] and "988" not in " ".join(texts)
+    assert texts[0].startswith("Thank you for telling me.") and "1-800-222-1222" in texts[0]
+    assert texts[0].endswith("Back to the scene, at the same moment:")
+    assert "988" not in " ".join(texts)
 
 
 @pytest.mark.parametrize("answer", ["yes", "numbers"])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from state.safety import BACK_TO_SCENE
+from state.safety import ASKED_OPENING, BACK_TO_SCENE
 from texts import probable_text
 
 # Each test runs `rehearse play` as a subprocess: `make test` runs them, `make quick` does not.
@@ -205,3 +205,22 @@ def test_im_safe_in_words_goes_back_and_no_answer_shows_the_numbers(tmp_path):
     assert "You were in the middle" in play(tmp_path / "safe", "").stdout  # the scene was kept
     silent = play(tmp_path / "eof", probable_text() + "\n", "family/birthday-or-group")
     assert silent.returncode == 0 and "988" in silent.stdout  # input ended at the question
+
+
+def test_safety_mid_scene_shows_every_resource_and_keeps_the_scene(tmp_path):
+    """`/safety` typed in a scene (a coach's note points to it): the resources, then the same
+    moment again, not a line read to the character."""
+    result = play(tmp_path, "/safety\nq\n", "family/birthday-or-group")
+    out = " ".join(result.stdout.split())
+    assert result.returncode == 0 and "988" in out and ASKED_OPENING in out
+    assert "1-800-222-1222" in out  # every resource, as the bot's /safety
+    assert "I read that as" not in out and "stopped the role-play" not in out
+    assert "Saved. Run `rehearse play` again" in out  # the scene was still open at "q"
+
+
+def test_an_unclear_answer_is_asked_again_in_the_question_s_words(tmp_path):
+    result = play(tmp_path, probable_text() + "\nwhat do you mean\n2\n", "family/birthday-or-group")
+    out = " ".join(result.stdout.split())
+    assert "Before we go on, I'd like to be sure: are you thinking about ending your life" in out
+    assert "Type 1, 2 or 3, or type yes or no." in out
+    assert BACK_TO_SCENE in out and "988" not in out
