@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from state.prefilter import Prefilter
 
-LEXICON_VERSION = "2026.12.7"
+LEXICON_VERSION = "2026.12.8"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -540,8 +540,9 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         "danger-from-others",
         1,
         _rx(
-            r"\b" + _THEM + r"\b[^.!?;~]{0,40}?\b(kill|kills|murder|shoot|stab|strangle|choke|"
-            r"beat|hurt|rape|get) me\b"
+            # a negator between them and the act ("he would never hurt me") denies it
+            r"\b" + _THEM + r"\b(?:(?!\b(?:not|never)\b)[^.!?;~]){0,40}?\b(kill|kills|murder|"
+            r"shoot|stab|strangle|choke|beat|hurt|rape|get) me\b"
             # "shot me a look", "shot me an email": not a threat
             r"(?! (a|an|some) (look|glance|text|message|email|smile|wink|note|line|dm|pic|link))"
         ),
@@ -564,8 +565,8 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         "danger-from-others",
         1,
         _rx(
-            r"\b(not |un)safe (at home|here|with (him|her|them|my \w+)|in (my|this|our) (home|"
-            r"house|"
+            r"\b(not |un|not feel |not feeling |never feel )safe (at home|here|with (him|her|them|"
+            r"my \w+)|around (him|her|them|my \w+)|in (my|this|our) (own )?(home|house|"
             r"apartment|room))\b|\b(scared|afraid|terrified|too scared) to go (back )?home\b|"
             r"\b(scared|afraid|fear|fearing|fearful) for my life\b"
         ),

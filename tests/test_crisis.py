@@ -96,6 +96,11 @@ POSITIVES = {
         "my boyfriend held a pillow over my face",
         "my roommate pulled a knife on me tonight",
         "he grabbed me by the throat",
+        # not feeling safe with someone (lexicon 2026.12.8, from a participant trial)
+        "no i dont feel safe at home",
+        "i don't feel safe around my stepdad",
+        "i never feel safe in my own house",
+        "no i dont feel safe at home he has a gun",
     ],
     "harm-to-others": [
         "i'm going to kill him",
@@ -162,6 +167,11 @@ NEGATIVES = [
     # "shot me a look" is not a threat (found in a participant trial)
     "my kid shot me a look like i was crazy when i said no phones at dinner",
     "my boss shot me an email at midnight",
+    # a negator between them and the act denies it (lexicon 2026.12.8)
+    "no hes never hurt me",
+    "she would never hurt me, she's just loud",
+    "he is not going to hurt me, he's all talk",
+    "i don't feel safe driving at night",
     # a car in a garage that nobody sits in with the engine running
     "warming up the car in the garage before work",
     "i was in the car with the engine running waiting for my kid",
