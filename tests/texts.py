@@ -26,6 +26,8 @@ def probable_text() -> str:
 
 # Possible overdoses, often accidents, that are probable rather than explicit.
 PROBABLE_OVERDOSE = [
+    "i may have doubled my dose",
+    "i double dosed my adderall",
     "i think i took my lamictal twice this morning, feel weird and dizzy",
     "might have taken a couple extra of my sleeping pills, feeling kind of off",
     "took more of my anxiety meds than i meant to, is that bad",
