@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from state.prefilter import Prefilter
 
-LEXICON_VERSION = "2026.12.8"
+LEXICON_VERSION = "2026.12.9"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -519,6 +519,18 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         True,
     ),
     (
+        # "i'd rather drink bleach than go" is hyperbole; drinking it is a poisoning
+        "od_poison",
+        "overdose",
+        1,
+        _rx(
+            r"(?<!rather )(?<!rather just )\b(drink|drinking|drank|swallow|swallowed|swallowing|"
+            r"chug|chugged|chugging) (some |a bottle of |a cup of |the )?(antifreeze|bleach|drano|"
+            r"rat poison|weed killer|pesticide|lye)\b"
+        ),
+        True,
+    ),
+    (
         "od_stockpile",
         "overdose",
         1,
@@ -542,7 +554,9 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         _rx(
             # a negator between them and the act ("he would never hurt me") denies it
             r"\b" + _THEM + r"\b(?:(?!\b(?:not|never)\b)[^.!?;~]){0,40}?\b(kill|kills|murder|"
-            r"shoot|stab|strangle|choke|beat|hurt|rape|get) me\b"
+            r"shoot|stab|strangle|choke|beat|hurt|rape|get|cut) me\b"
+            # "cut me off", "cut me some slack": not a threat
+            r"(?! (off|out|some|slack|a check|loose|short|in|a break|a deal))"
             # "shot me a look", "shot me an email": not a threat
             r"(?! (a|an|some) (look|glance|text|message|email|smile|wink|note|line|dm|pic|link))"
         ),
@@ -711,6 +725,42 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         False,
     ),
     (
+        # Lexicon 2026.12.9, from the cross-validated misses: traffic and fire as a method,
+        # "stopped wanting to live", "done with living", "tired of being alive".
+        "s_method_traffic_fire",
+        "suicide",
+        2,
+        _rx(
+            r"\b(step|stepping|stepped|walk|walking|jump|jumping|throw "
+            + _ME
+            + r"|throwing "
+            + _ME
+            + r"|lie down|lay down) (out )?in front of (a|the|an|some) (train|bus|truck|semi|"
+            r"car|subway)\b|\b(set|setting|light|lighting) " + _ME + r" on fire\b"
+        ),
+        True,
+    ),
+    (
+        "s_done_living",
+        "suicide",
+        2,
+        _rx(
+            r"\b(stopped|stop|quit) wanting to (live|be alive|exist)\b|\b(done (with )?|(tired|"
+            r"sick) of )(living|being alive)\b"
+            # "done living with my parents", "tired of living paycheck to paycheck"
+            r"(?! (like|in|with|at|out|paycheck|under|on|off|here|there|this|that|for|alone|"
+            r"so|near|by|around|next))"
+        ),
+        True,
+    ),
+    (
+        "sh_relapse",
+        "self-harm",
+        2,
+        _rx(r"\b(relapsed|relapse|relapsing) (on|with|into) (sh|self harm|cutting)\b"),
+        True,
+    ),
+    (
         "s_suicidal",
         "suicide",
         2,
@@ -795,8 +845,8 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
             r"hand) (over|on|around) my (face|mouth|throat|neck)\b|"
             r"\b" + _THEM + r" (threw|swung|pointed|aimed|pulled) (a|the|his|her|their) (knife|"
             r"gun|bat|hammer|machete|pistol|rifle) (at|on) me\b|"
-            r"\b" + _THEM + r" (is|was|are|were|keeps|kept|started) (swinging|pointing|waving|"
-            r"aiming) (a|the|his|her|their) (knife|gun|bat|hammer|machete|pistol|rifle) at me\b"
+            r"\b(swinging|pointing|waving|aiming) (a|the|his|her|their) (knife|gun|bat|hammer|"
+            r"machete|pistol|rifle|bottle) at me\b"
         ),
         True,
     ),
@@ -822,6 +872,18 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         False,
     ),
     # ---- tier 3: passive or indirect ideation
+    (
+        "s_wish_accident",
+        "suicide",
+        3,
+        _rx(
+            r"\b(praying|pray|hoping|hope|wish|wishing) for (a|an) (heart attack|accident|car "
+            r"(crash|accident)|fatal \w+|stroke)\b|\b(praying|pray|hoping|hope) (a|the|that a) "
+            r"(bus|car|truck|train) (hits|takes out|takes) me\b|\benvy the dead\b|\b(have|ive|"
+            r"already) lived too long\b"
+        ),
+        True,
+    ),
     (
         # How lethal a method is, asked: the question tier (a nursing student asks too;
         # "lethal means" counselling and overdose education are treatment talk, not a dose).

@@ -18,6 +18,11 @@ EVAL_SET = Path(__file__).parent / "data" / "crisis_eval.jsonl"
 
 POSITIVES = {
     "suicide": [
+        # lexicon 2026.12.9, from the cross-validated misses
+        "i want to step in front of a semi",
+        "i thought about setting myself on fire",
+        "i've stopped wanting to live",
+        "im tired of being alive",
         "i'm going to end my life like i almost did when i was a teen",  # intent is now
         "i want to kill myself i used to think it would pass",
         "I used to self harm years ago but now I want to kill myself",
@@ -56,6 +61,7 @@ POSITIVES = {
         "which vein do you cut",
     ],
     "self-harm": [
+        "i relapsed on sh after 2 years",
         "i cut myself again",
         "i want to hurt myself",
         "burning myself",
@@ -64,6 +70,7 @@ POSITIVES = {
         "urge to cut is so strong",
     ],
     "overdose": [
+        "drinking antifreeze rn",
         "i'm going to take all my pills",
         "i took all my meds at once",
         "took all my pills tonight",
@@ -96,6 +103,9 @@ POSITIVES = {
         "my boyfriend held a pillow over my face",
         "my roommate pulled a knife on me tonight",
         "he grabbed me by the throat",
+        # a weapon swung at the person, whoever holds it; "cut me" threatened (2026.12.9)
+        "my son is high and swinging a bat at me",
+        "someone said they'd cut me if i didn't hand over my meds",
         # not feeling safe with someone (lexicon 2026.12.8, from a participant trial)
         "no i dont feel safe at home",
         "i don't feel safe around my stepdad",
@@ -167,6 +177,14 @@ NEGATIVES = [
     # "shot me a look" is not a threat (found in a participant trial)
     "my kid shot me a look like i was crazy when i said no phones at dinner",
     "my boss shot me an email at midnight",
+    # lexicon 2026.12.9's near misses: hyperbole, traffic, "cut me off", living somewhere
+    "i'd rather drink bleach than go to that party",
+    "my boss cut me off mid sentence",
+    "can you cut me some slack",
+    "a deer jumped in front of the car on my way home",
+    "i'm done with living like a slob, cleaning this weekend",
+    "tired of living paycheck to paycheck",
+    "praying for a good outcome tomorrow",
     # a negator between them and the act denies it (lexicon 2026.12.8)
     "no hes never hurt me",
     "she would never hurt me, she's just loud",
