@@ -24,6 +24,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+import re2
+
 from state.prefilter import Prefilter
 
 LEXICON_VERSION = "2026.12.9"
@@ -248,12 +250,24 @@ def _plain(text: str) -> str:
 
 
 _DOUBLES = [(c + c, c) for c in "abcdefghijklmnopqrstuvwxyz"]
+# Which letters are doubled (_DOUBLED names their _DOUBLES), or whether any is tripled
+# (_TRIPLED), in one RE2 pass over ASCII text: 26 scans of a long message by `in` cost more
+_DOUBLED = re2.Set.SearchSet(re2.Options())
+for _double, _ in _DOUBLES:
+    _DOUBLED.Add(_double)
+_DOUBLED.Compile()
+_TRIPLED = re2.compile("|".join(c * 3 for _, c in _DOUBLES))
 
 
 def _collapse_text(t: str) -> str:
     """`_collapse` of text `_plain` has read (no regex escapes in it): str.replace per doubled
-    letter, twice as fast as the regex's step at every letter."""
-    for double, single in _DOUBLES:
+    letter, twice as fast as the regex's step at every letter. Only the letters doubled in `t`
+    (RE2 names them) are replaced: shrinking a run of one letter never makes or unmakes a
+    double of another."""
+    doubles = (
+        _DOUBLES if not t.isascii() else [_DOUBLES[k] for k in sorted(_DOUBLED.Match(t) or ())]
+    )
+    for double, single in doubles:
         while double in t:
             t = t.replace(double, single)
     return t
@@ -267,7 +281,9 @@ _STRETCH = re.compile(r"([a-z])\1\1+")
 
 
 def _folded(t: str) -> str:
-    return _spelled_out(_STRETCH.sub(r"\1", t), _WORDS_AS_SPELLED, _SPELLED_AS_SPELLED)
+    if not t.isascii() or _TRIPLED.search(t):  # most text has no letter three times over
+        t = _STRETCH.sub(r"\1", t)
+    return _spelled_out(t, _WORDS_AS_SPELLED, _SPELLED_AS_SPELLED)
 
 
 # what `_plain` leaves beside letters, digits and spaces, each to a space: a text's words (a
@@ -1185,11 +1201,22 @@ CUE_NAMES = (*_CUES, "negator")  # what `cues` reports: part of the model's reci
 # whether there are idioms to take out) read it as normalised.
 _IN_RULES = [r[3] for r in RULES] + [_REAL_THREAT, _LAUGH, _ONGOING, _IMMINENT]
 _REAL_THREAT_AT, _LAUGH_AT, _ONGOING_AT, _IMMINENT_AT = range(len(RULES), len(_IN_RULES))
-_IN_CONTEXT = [*_CUES.values(), _SAFE_ANY]
+# and each idiom alone after _SAFE_ANY, so that only those that may match are taken out
+_IN_CONTEXT = [*_CUES.values(), _SAFE_ANY, *_SAFE]
 _SAFE_AT = len(_CUES)
 _DRUGS_AT = list(_CUES).index("drugs")
 _RULE_FILTER = Prefilter(_IN_RULES)
 _CONTEXT_FILTER = Prefilter(_IN_CONTEXT)
+
+
+@lru_cache(maxsize=256)
+def _safe_any(which: tuple[int, ...]) -> re.Pattern[str]:
+    """_SAFE_ANY with only the idioms `which` (indexes of _SAFE, in order): those RE2 passed
+    over match nowhere in the text, so they never win a position; the substitution reads the
+    text as it was, so taking them out changes nothing (a scan tries each at every position)."""
+    if len(which) == len(_SAFE):
+        return _SAFE_ANY
+    return re.compile("|".join(f"(?:{_SAFE[k].pattern})" for k in which))
 
 
 @lru_cache(maxsize=64)  # the rules, the cues and the substance check read the same window
@@ -1238,8 +1265,11 @@ def detect_normalised(t: str) -> CrisisResult:
     if not t:
         return NO_CRISIS
     try:
-        if _SAFE_AT in _context(t)[0]:
-            t = _SAFE_ANY.sub(_SAFE_TOKEN, t)
+        maybe = _context(t)[0]
+        if _SAFE_AT in maybe:
+            which = tuple(k for k in range(len(_SAFE)) if _SAFE_AT + 1 + k in maybe)
+            if which:  # none: no idiom matches (RE2 named _SAFE_ANY loosened, not one of them)
+                t = _safe_any(which).sub(_SAFE_TOKEN, t)
         # what RE2 names and read exactly matches: `re` runs only where it must say where
         maybe, sure = _RULE_FILTER.matches(t)
 

@@ -73,6 +73,28 @@ def loosened(pattern: re.Pattern[str]) -> str:
     return _translate(pattern)[0]
 
 
+def required(pattern: re.Pattern[str]) -> list[str]:
+    """RE2 syntax for what else must match somewhere in a text `pattern` matches: the loosened
+    body of each look-ahead or look-behind (positive) of the pattern's top level, which
+    `loosened` drops. Where the pattern matches, each such body matches at some position of the
+    text, so a text where RE2 names the pattern but not one of these can't match it.
+    ("^(?=.*revenge)(?=.*gun)" loosened is "", which matches every text.) A body that can't be
+    translated is left out: fewer needs only let more through."""
+    flags = pattern.flags
+    if flags & re.IGNORECASE and not pattern.pattern.isascii():
+        return []
+    out = []
+    for op, av in _p.parse(pattern.pattern, flags).data:
+        if op is _c.ASSERT:
+            try:
+                body = _seq(av[1].data, bool(flags & re.DOTALL))
+            except (Untranslatable, KeyError):
+                continue
+            if body:
+                out.append(("(?i)" if flags & re.IGNORECASE else "") + body)
+    return out
+
+
 def _translate(pattern: re.Pattern[str]) -> tuple[str, bool]:
     """`loosened`, and whether it matches exactly what `pattern` matches on ASCII text (no
     look-around or anchor dropped, no repeat widened, no negated class RE2 reads wider)."""
@@ -177,7 +199,9 @@ class Prefilter:
         options.max_mem = MAX_MEM
         options.log_errors = False
         self._set = re2.Set.SearchSet(options)
-        self._slots: list[int] = []  # the Set's entries -> the caller's indexes
+        self._slots: list[int] = []  # the Set's entries -> the caller's indexes (-1: a need's)
+        # a pattern's own entry and those of its needs (`required`): all must be named
+        self._needs: dict[int, frozenset[int]] = {}
         always: list[int] = []
         exact: list[int] = []
         for i, pattern in enumerate(patterns):
@@ -190,12 +214,23 @@ class Prefilter:
             self._slots.append(i)
             if same:
                 exact.append(i)
+            needs = []
+            for need in required(pattern):
+                try:
+                    self._set.Add(need)
+                except re2.error:  # pragma: no cover - a need RE2 refuses is just not asked
+                    continue
+                needs.append(len(self._slots))
+                self._slots.append(-1)
+            if needs:
+                self._needs[i] = frozenset([len(self._slots) - len(needs) - 1, *needs])
         self._all = frozenset(range(len(patterns)))
         try:
             self._set.Compile()
         except re2.error:  # never seen; were it to happen, every pattern runs, as without RE2
             log.error("RE2 could not compile the pre-check: every pattern runs")
             always, self._slots, exact = list(range(len(patterns))), [], []
+            self._needs = {}
         self.always = frozenset(always)
         # the patterns RE2 was given unloosened: on ASCII text, RE2 naming one is its match
         self.exact = frozenset(exact)
@@ -206,8 +241,13 @@ class Prefilter:
         found = self._set.Match(t)
         if not found:
             return self.always
-        slots = self._slots
-        return self.always.union(slots[k] for k in found)
+        slots, needs = self._slots, self._needs
+        if not needs:
+            return self.always.union(slots[k] for k in found)
+        entries = frozenset(found)  # a pattern with needs is named only with all of them
+        return self.always.union(
+            i for k in found if (i := slots[k]) >= 0 and (i not in needs or needs[i] <= entries)
+        )
 
     def matches(self, t: str) -> tuple[frozenset[int], frozenset[int]]:
         """(`candidates`, those of them that match for certain): a pattern RE2 read exactly

@@ -130,3 +130,11 @@ def test_normalise_on_every_training_text_is_unchanged():
 @given(st.lists(st.one_of(MESSAGES, st.text(max_size=60)), min_size=1, max_size=6))
 def test_texts_normalised_together_are_each_normalised_alone(texts):
     assert crisis.normalise_pairs(texts) == [crisis.normalise_pair(t) for t in texts]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aabbkillo sz!'\u00e9")), max_size=30))
+def test_doubled_and_tripled_letters_shrink_as_before(text):
+    """RE2 names the doubled letters and spots a tripled one; the rest is as it was."""
+    assert normalise(text) == old_normalise(text)
+    assert crisis.fold(text) == old_fold(text)

@@ -454,6 +454,25 @@ def test_the_words_a_negator_governs_are_tokens_of_their_own():
     assert not any(w.startswith("n_") for w in features.crisis_features("i will hurt myself").words)
 
 
+def test_probabilities_is_the_training_row_times_the_weights():
+    """`probabilities` takes the n-grams, the flags and the meaning apart; it must score what
+    the row `vector` gives (what training fits) times the weights, for both models."""
+    texts = [ex.text for ex in crisis_examples()[::41]] + ["", "🙂🙂🙂", "zzqx vvbn", "no"]
+    for name, feats in (
+        ("crisis", [features.crisis_features(t) for t in texts]),
+        ("style", [train.style_features(t) for t in texts]),
+    ):
+        model = shipped(name)
+        for f in feats:
+            cols, values = model.vector(f)
+            logits = model.intercept + (values @ model.weights[cols] if cols else 0.0)
+            exp = np.exp(logits - logits.max())
+            expected = exp / exp.sum()
+            got = model.probabilities(f)
+            assert list(got) == list(model.classes)
+            assert np.allclose(list(got.values()), expected, rtol=0, atol=1e-12), (name, f)
+
+
 def test_windows_scored_together_score_as_they_would_alone():
     """A long message's windows go through the model in one matrix product; each row must be
     what scoring it alone gives, an empty one (nothing the model knows) included."""

@@ -138,3 +138,46 @@ def test_case_folding_beyond_ascii_always_runs():
     assert re.compile("k\u0131ll", re.IGNORECASE).search("kill")
     assert f.always == {0} and 0 in f.candidates("kill")
     assert f.candidates("DIE") == {0, 1}
+
+
+def test_a_look_aheads_body_must_match_too():
+    """A pattern that is all look-aheads loosens to "", which RE2 finds in every text: its
+    bodies are asked for too, and the pattern is named only where all of them are."""
+    both = re.compile(r"^(?=.*\brevenge\b)(?=.*\bgun\b)")
+    f = Prefilter([both, re.compile(r"\bdie\b"), re.compile(r"x(?<=\bx)y")])
+    assert loosened(both) == ""
+    assert f.candidates("i want to die") == {1}
+    assert f.candidates("revenge, that's all") == frozenset()
+    assert f.candidates("gun revenge") == {0}
+    assert f.candidates("revenge with a gun, then die") == {0, 1}
+    assert f.candidates("x xy") == {2}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([*_ALPHABET.elements, " revenge", " gun", " knife", " pay"]), max_size=40
+    ).map("".join)
+)
+def test_re2_never_passes_over_a_text_a_rule_with_look_aheads_matches(text):
+    maybe = crisis._RULE_FILTER.candidates(text)
+    for i, pattern in enumerate(crisis._IN_RULES):
+        if pattern.search(text):
+            assert i in maybe
+
+
+@pytest.mark.slow  # every training text with an idiom RE2 may see
+def test_only_the_idioms_re2_names_are_taken_out_and_the_text_is_the_same():
+    texts = [ex.text for ex in crisis_examples()] + [ex.text for ex in style_examples()]
+    texts += ["dying to see you, dead tired lol", "i could die for you. drop dead", "kill it"]
+    seen = 0
+    for t in map(crisis.normalise, texts):
+        maybe = crisis._CONTEXT_FILTER.candidates(t)
+        if crisis._SAFE_AT not in maybe:
+            assert crisis._SAFE_ANY.search(t) is None
+            continue
+        which = tuple(k for k in range(len(crisis._SAFE)) if crisis._SAFE_AT + 1 + k in maybe)
+        want = crisis._SAFE_ANY.sub(crisis._SAFE_TOKEN, t)
+        assert (crisis._safe_any(which).sub(crisis._SAFE_TOKEN, t) if which else t) == want
+        seen += 1
+    assert seen > 50

@@ -14,6 +14,9 @@ import re
 from dataclasses import replace
 from functools import cache
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from state import crisis
 from state.crisis import CARD, NO_CRISIS, CrisisResult
 from state.language import data, features
@@ -259,3 +262,18 @@ def test_phrases_of_every_length_are_found_by_one_search_within_their_own_row():
         for f, row in zip(feats, model.probabilities_of(feats), strict=True):
             alone = model.probabilities(f)
             assert all(abs(row[k] - alone[k]) < 1e-12 for k in row)
+
+
+_OLD_SENTENCE_END = re.compile(r"(?<=[.!?\n])\s+")  # as it was written before it began with \s
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab .!?\n\t\u2003\u00a0\x0b")), max_size=40))
+def test_sentence_ends_are_found_where_the_look_behind_found_them(text):
+    assert features._SENTENCE_END.split(text) == _OLD_SENTENCE_END.split(text)
+
+
+def test_sentence_ends_of_every_training_text_and_long_message():
+    texts = [ex.text for ex in data.crisis_examples()] + list(long_texts())
+    for text in texts:
+        assert features._SENTENCE_END.split(text) == _OLD_SENTENCE_END.split(text)

@@ -36,7 +36,9 @@ CRISIS_WINDOW = 320  # characters per scored window of a long message (see windo
 MEANING_SCALE = 1.0  # the meaning vector's length beside the n-grams' (unit) one
 
 _TOKEN = re.compile(r"[a-z0-9']+|[!?]")
-_SENTENCE_END = re.compile(r"(?<=[.!?\n])\s+")
+# whitespace after a sentence's end: (?<=[.!?\n])\s+ written to start with \s, so that `re` tries
+# only where there is whitespace (a first character it can look for), not at every position
+_SENTENCE_END = re.compile(r"\s(?<=[.!?\n]\s)\s*")
 
 
 @dataclass(frozen=True, slots=True)

@@ -206,10 +206,25 @@ class LinearModel:
         return cols, np.concatenate(parts)
 
     def probabilities(self, features: Features) -> dict[str, float]:
-        """Softmax over the classes (multinomial logistic regression)."""
-        cols, values = self.vector(features)
-        logits = self.intercept + values @ self.weights[cols] if cols else self.intercept.copy()
-        logits = logits - logits.max()
+        """Softmax over the classes (multinomial logistic regression): `vector`'s row times the
+        weights, taken in its three parts (the n-grams gathered by one np.take, the flags, the
+        meaning's rows as a slice), not as one gather of every column (a Python list of some
+        700 numbers, meaning included, turned into an array for each message)."""
+        grams, flags = self.columns(features)
+        logits = self.intercept.copy()
+        if grams:
+            cols = np.array(grams, dtype=np.intp)
+            values = self.idf.take(cols)
+            norm = float(np.sqrt(values @ values))
+            if norm:
+                values = values / norm
+            logits += values @ self.weights.take(cols, axis=0)
+        if flags:
+            f_cols, f_values = zip(*flags, strict=True)
+            logits += np.array(f_values, dtype=np.float64) @ self.weights.take(f_cols, axis=0)
+        if features.meaning is not None and self._meaning is not None:
+            logits += features.meaning @ self.weights[self._meaning]
+        logits -= logits.max()
         exp = np.exp(logits)
         exp /= exp.sum()
         return dict(zip(self.classes, exp.tolist(), strict=True))
