@@ -28,7 +28,7 @@ import re2
 
 from state.prefilter import Prefilter
 
-LEXICON_VERSION = "2026.12.9"
+LEXICON_VERSION = "2026.12.10"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -402,7 +402,11 @@ _CARRIES_ON = frozenset(
 _CLAUSE = re.compile(_collapse(r"[.,!?;:~]|\b(but|and|though|although|because|cause|so|yet)\b"))
 # Words that keep a past marker from making a hit history, anywhere in the message ("as a kid
 # i wanted to die, i still do"); and, in the hit's own clause, that it is now ("he beats me now").
-_ONGOING = _rx(r"\b(still|again|these days|lately|anymore|any more)\b")
+_ONGOING = _rx(
+    r"\b(still|again|these days|lately|anymore|any more)\b|\b(urge|urges|thoughts|craving|"
+    r"cravings|feeling|feelings) (is|are|came|has come|have come|keeps coming|keep coming|is "
+    r"coming|are coming) back\b"
+)
 _NOW = _rx(r"\b(now|every|keeps|keep|always)\b")
 # A past marker before (or inside) the hit, in its clause. "i am used to it" is not one.
 # The lookbehinds follow "used to" rather than precede it: `re` then tries them only where
@@ -752,7 +756,22 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
             + r"|throwing "
             + _ME
             + r"|lie down|lay down) (out )?in front of (a|the|an|some) (train|bus|truck|semi|"
-            r"car|subway)\b|\b(set|setting|light|lighting) " + _ME + r" on fire\b"
+            r"car|subway)\b|\b(set|setting|light|lighting) " + _ME + r" on fire\b|"
+            r"\b(walk|walking|step|stepping|run|running|jump|jumping) (out )?into (the )?"
+            r"(traffic|oncoming traffic|highway)\b|\b(drive|driving|drove|crash|crashing) (my "
+            r"car |the car |my truck )?(into|off) (a|the) (tree|wall|pole|bridge|cliff|river|"
+            r"lake|guardrail|overpass|semi)\b|\bdrive into oncoming traffic\b"
+        ),
+        True,
+    ),
+    (
+        # "end it" with a time; "end it with my girlfriend" is the model's to weigh
+        "s_end_it_time",
+        "suicide",
+        2,
+        _rx(
+            r"\b(end|ending) it (all )?(tonight|this weekend|tomorrow|today|soon|for good|now|"
+            r"this (week|friday|saturday|sunday))\b"
         ),
         True,
     ),
@@ -871,6 +890,17 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         "harm-to-others",
         2,
         _rx(r"\b" + _I_INTENT + r" " + _VIOLENT + r" " + _VICTIM),
+        True,
+    ),
+    (
+        # a mass shooting, not "shooting up" a drug ("shooting up heroin")
+        "hto_shoot_up_place",
+        "harm-to-others",
+        2,
+        _rx(
+            r"\bshoot(ing)? up (the|my|a|this|that|our) (place|school|office|job|work|workplace|"
+            r"store|church|party|building|class|classroom|meeting|mall|club|bar)\b"
+        ),
         True,
     ),
     (

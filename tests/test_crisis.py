@@ -18,6 +18,10 @@ EVAL_SET = Path(__file__).parent / "data" / "crisis_eval.jsonl"
 
 POSITIVES = {
     "suicide": [
+        # lexicon 2026.12.10, from a participant trial: laughter, reported speech, buried
+        "lol i might just walk into traffic on the way home",
+        "my mom took my car keys bc i said i was gonna drive into a tree",
+        "work sucks, oh and i'm planning to end it this weekend, anyway what should i practice",
         # lexicon 2026.12.9, from the cross-validated misses
         "i want to step in front of a semi",
         "i thought about setting myself on fire",
@@ -62,6 +66,7 @@ POSITIVES = {
     ],
     "self-harm": [
         "i relapsed on sh after 2 years",
+        "used to burn myself with lighters in high school and the urge is back",
         "i cut myself again",
         "i want to hurt myself",
         "burning myself",
@@ -113,6 +118,7 @@ POSITIVES = {
         "no i dont feel safe at home he has a gun",
     ],
     "harm-to-others": [
+        "i feel like shooting up the place honestly",
         "i'm going to kill him",
         "i want to hurt my boss",
         "i'll make them pay, i have a gun",
@@ -185,6 +191,10 @@ NEGATIVES = [
     "i'm done with living like a slob, cleaning this weekend",
     "tired of living paycheck to paycheck",
     "praying for a good outcome tomorrow",
+    "shooting up heroin again",  # a drug, not a place (2026.12.10)
+    "i'm gonna end it with my girlfriend this weekend",
+    "a kid ran into traffic chasing a ball",
+    "used to cut in high school, 5 years clean, the urge never came back",
     # a negator between them and the act denies it (lexicon 2026.12.8)
     "no hes never hurt me",
     "she would never hurt me, she's just loud",
