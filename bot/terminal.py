@@ -238,7 +238,7 @@ class Player:
                 return chosen
             if said and screen_text(answer).crisis:
                 return YES
-            again = ask_again_text(category).replace("Tap an answer below", "Type 1, 2 or 3")
+            again = ask_again_text(category, how="Type 1, 2 or 3")
             self.console.print(f"[yellow]{escape(again)}[/]")
 
     def show_numbers(self, screened: CrisisResult) -> None:

@@ -1088,8 +1088,9 @@ def _scope_start(words: list[str]) -> int:
     interjected "no" or a closed negator ("not ok") start without a mark."""
     start = 0
     for i in range(1, len(words)):
-        interjected = words[i - 1] == "no" and words[i] in _AFTER_INTERJECTION
-        if interjected or (i >= 2 and words[i - 2] in _NEGATORS and _closes(words, i - 1)):
+        if _interjects(words, i - 1) or (
+            i >= 2 and words[i - 2] in _NEGATORS and _closes(words, i - 1)
+        ):
             start = i
     return start
 

@@ -167,10 +167,10 @@ def back_to_scene_text(
     )
 
 
-def ask_again_text(category: str | None) -> str:
-    """ASK_AGAIN for the question of this category."""
+def ask_again_text(category: str | None, how: str = "Tap an answer below") -> str:
+    """ASK_AGAIN for the question of this category; `how` to answer where the reader is."""
     asked = _ASKED_FOR.get(category or "", _ASKED)
-    return f"Before we go on, I'd like to be sure: {asked} Tap an answer below, or type yes or no."
+    return f"Before we go on, I'd like to be sure: {asked} {how}, or type yes or no."
 
 
 ASK_TEXT = question_text(None)  # the question's words for harm to oneself, the most asked
@@ -192,7 +192,7 @@ YES, SAFE, NUMBERS = "yes", "safe", "numbers"
 _ANSWER_WORDS = {
     YES: "i am|kind of|kinda|sort of|sometimes|maybe|i think so|a little",  # and _YES_FIRST
     SAFE: "n|no|nope|nah|no i'm not|no im not|i'm safe|im safe|i am safe|safe|i'm ok|im ok|"
-    "i'm okay|im okay|i'm fine|im fine|back|back to the scene|no i'm safe|no im safe",
+    "i'm okay|im okay|i'm fine|im fine|back|back to the scene",  # and _SAFE_IN_WORDS
     NUMBERS: "numbers|support|support numbers|show me support numbers|help",
 }
 _ANSWER_OF = {w: a for a, words in _ANSWER_WORDS.items() for w in words.split("|")}

@@ -436,6 +436,7 @@ def test_warning_signs_of_preparation_are_features_for_the_model(text, cue):
         ("no im not", "safe"),
         ("no but i think about it at night", None),  # not read as safe: asked again
         ("nope im ok", "safe"),
+        ("no i'm safe", "safe"),
         ("nah i'm good, thanks", "safe"),
         ("no no im fine lol", "safe"),
         ("nah i'm good", "safe"),
