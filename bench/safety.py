@@ -13,6 +13,9 @@ Three kinds of figure, never mixed:
 - **held-out set C**: ``tests/data/heldout/crisis-c.jsonl`` (``SPEC-C.md``), a third helper's,
   in the conversational register (role-play replies, answers to the bot's questions); the same
   rules as set B.
+- **held-out set D**: ``tests/data/heldout/crisis-d.jsonl`` (``SPEC-D.md``), a fourth helper's,
+  in standard written English, the register the independent set that found recall 0.69 was
+  written in; the same rules as set B.
 - **cross-validated**: out-of-fold figures on the training data, measured by ``rehearse train``
   and stored in the model's header.
 - **trained on**: the training data itself and every scenario line; optimistic by construction.
@@ -117,18 +120,29 @@ def machine_ms() -> float:
     return statistics.median(runs)
 
 
+# The later held-out sets, each written by another helper from the specs alone, reported apart.
+LATER_SETS = {
+    "b": "a second split written by another helper that read none of the project's data, in "
+    "the register real adults type.",
+    "c": "a third split, in the conversational register: replies to a role-play character, "
+    "answers to the check-in and to the direct question, many of them opening with an "
+    "interjection (no, yeah, idk, lol).",
+    "d": "a fourth split, in standard written English (sentence case, punctuation, several "
+    "sentences with the risk in one of them), the register of the independent set that found "
+    "recall 0.69.",
+}
+
+
 def main() -> None:
     model = shipped("crisis")
     th = thresholds(model)
     held = [Example(r["text"], *crisis_label(r), "heldout") for r in heldout("crisis")]
     held_rows = actions(held)
     held_r = rates(held_rows)
-    set_b = [Example(r["text"], *crisis_label(r), "heldout-b") for r in heldout("crisis-b")]
-    b_rows = actions(set_b)
-    b_r = rates(b_rows)
-    set_c = [Example(r["text"], *crisis_label(r), "heldout-c") for r in heldout("crisis-c")]
-    c_rows = actions(set_c)
-    c_r = rates(c_rows)
+    later = {}  # set name -> its rows, read like the first split's
+    for name in LATER_SETS:
+        rows = [Example(r["text"], *crisis_label(r), name) for r in heldout(f"crisis-{name}")]
+        later[name] = actions(rows)
     trained = crisis_examples()
     trained_rows = actions(trained)
     scenario_rows = [(ex, a) for ex, a in trained_rows if ex.group == "scenario-line"]
@@ -175,30 +189,25 @@ def main() -> None:
         "",
         *by_construct(held_rows),
         "",
-        "Held-out set B (`tests/data/heldout/crisis-b.jsonl`, `SPEC-B.md`): a second split "
-        "written by another helper that read none of the project's data, in the register real "
-        "adults type. Reported apart; not in the goals above, and nobody tuning the detector "
-        "may read its rows.",
-        "",
-        *HEAD,
-        row("**held-out set B** (never read by the detector's author)", b_r),
-        "",
-        "Held-out set B, by construct:",
-        "",
-        *by_construct(b_rows),
-        "",
-        "Held-out set C (`tests/data/heldout/crisis-c.jsonl`, `SPEC-C.md`): a third split "
-        "written by another helper, in the conversational register: replies to a role-play "
-        "character, answers to the check-in and to the direct question, many of them opening "
-        "with an interjection (no, yeah, idk, lol). Reported apart, like set B.",
-        "",
-        *HEAD,
-        row("**held-out set C** (never read by the detector's author)", c_r),
-        "",
-        "Held-out set C, by construct:",
-        "",
-        *by_construct(c_rows),
-        "",
+    ]
+    for name, about in LATER_SETS.items():
+        lines += [
+            f"Held-out set {name.upper()} (`tests/data/heldout/crisis-{name}.jsonl`, "
+            f"`SPEC-{name.upper()}.md`): {about} Reported apart; not in the goals above, and "
+            "nobody tuning the detector may read its rows.",
+            "",
+            *HEAD,
+            row(
+                f"**held-out set {name.upper()}** (never read by the detector's author)",
+                rates(later[name]),
+            ),
+            "",
+            f"Held-out set {name.upper()}, by construct:",
+            "",
+            *by_construct(later[name]),
+            "",
+        ]
+    lines += [
         "Cross-validated, by construct (training data, out of fold):",
         "",
         "| construct | n | caught / interrupted | of which the card |",

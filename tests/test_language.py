@@ -128,8 +128,39 @@ SET_SPECS = {
         160,
         260,
     ),
+    "crisis-d": (  # SPEC-D.md: standard written English
+        {
+            "wish-dead": 18,
+            "suicidal-thoughts": 18,
+            "method": 18,
+            "intent": 18,
+            "plan": 15,
+            "preparation": 18,
+            "self-harm": 16,
+            "overdose": 16,
+            "danger-from-others": 14,
+            "harm-to-others": 14,
+        },
+        (
+            "idiom",
+            "negation",
+            "history",
+            "treatment-talk",
+            "method-word-everyday",
+            "hard-feelings",
+            "roleplay-reply",
+            "medication-everyday",
+        ),
+        25,
+        170,
+        230,
+    ),
 }
-EARLIER_SETS = {"crisis-b": ("crisis",), "crisis-c": ("crisis", "crisis-b")}
+EARLIER_SETS = {
+    "crisis-b": ("crisis",),
+    "crisis-c": ("crisis", "crisis-b"),
+    "crisis-d": ("crisis", "crisis-b", "crisis-c"),
+}
 
 
 def _same_text(text: str) -> str:
@@ -138,7 +169,7 @@ def _same_text(text: str) -> str:
 
 @pytest.mark.parametrize("name", SET_SPECS)
 def test_later_held_out_sets_load_and_keep_their_spec(name):
-    """tests/data/heldout/crisis-b.jsonl and crisis-c.jsonl (SPEC-B.md, SPEC-C.md): format,
+    """tests/data/heldout/crisis-b.jsonl, -c and -d (SPEC-B.md, SPEC-C.md, SPEC-D.md): format,
     minimum counts, no duplicates, nothing shared with an earlier held-out split. Failures name
     line numbers and counts, never a text: nobody tuning the detector may read these rows."""
     crisis_min, ordinary, ordinary_min, crisis_total, ordinary_total = SET_SPECS[name]
