@@ -28,7 +28,7 @@ import re2
 
 from state.prefilter import Prefilter
 
-LEXICON_VERSION = "2026.12.10"
+LEXICON_VERSION = "2026.12.11"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -368,6 +368,14 @@ _SAFE_ANY = re.compile("|".join(f"(?:{p.pattern})" for p in _SAFE))
 # Laughter markers defuse kill/murder talk about *other people* ("gonna kill my sponsor lol"),
 # never self-directed talk: people do type "i want to die lol" and mean it.
 _LAUGH = _rx(r"\b(lol|haha|hah|lmao|lmfao|jk|just kidding|kidding)\b")
+# ...unless the message says it isn't a joke ("lol guess i'll just die, for real tho"): then the
+# laughter is nervous, not a punchline. "kidding" in "not kidding" is no laugh at all.
+_SINCERELY = (
+    r"(not (joking|kidding|playing|lying)|no (joke|kidding|cap)|not even (joking|kidding)|"
+    r"i am (serious|dead serious|being serious|not joking)|i mean it|deadass|fr fr|for real "
+    r"(tho|though|this time|now)|seriously (tho|though)|i swear)"
+)
+_SINCERE = _rx(r"\b" + _SINCERELY + r"\b")
 
 # A tier-2 hit plus an immediacy/means word is escalated to tier 1 (plan, means or now).
 _IMMINENT = _rx(
@@ -919,6 +927,19 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
     ),
     # ---- tier 3: passive or indirect ideation
     (
+        # the meme "guess i'll just die" is hyperbole, until the message says it isn't
+        "s_die_sincere",
+        "suicide",
+        3,
+        _rx(
+            r"\bi (am going to|will|would|might|could|should) (just |probably |literally )?(die|"
+            r"be dead)\b.{0,80}?\b" + _SINCERELY + r"\b|\b" + _SINCERELY + r"\b.{0,80}?\bi (am "
+            r"going to|will|would|might|could|should) (just |probably |literally )?(die|be "
+            r"dead)\b"
+        ),
+        True,
+    ),
+    (
         "s_wish_accident",
         "suicide",
         3,
@@ -1210,6 +1231,7 @@ _SAVING_UP = _rx(
 )
 _CUES = {
     "laugh": _LAUGH,
+    "sincere": _SINCERE,
     "real-threat": _REAL_THREAT,
     "imminent": _IMMINENT,
     "ongoing": _ONGOING,
@@ -1230,8 +1252,10 @@ CUE_NAMES = (*_CUES, "negator")  # what `cues` reports: part of the model's reci
 # names are run by `re`. Exact: a pattern RE2 passes over can't match. The rules and the
 # context words they consult read the text with the safe idioms taken out; the cues (and
 # whether there are idioms to take out) read it as normalised.
-_IN_RULES = [r[3] for r in RULES] + [_REAL_THREAT, _LAUGH, _ONGOING, _IMMINENT]
-_REAL_THREAT_AT, _LAUGH_AT, _ONGOING_AT, _IMMINENT_AT = range(len(RULES), len(_IN_RULES))
+_IN_RULES = [r[3] for r in RULES] + [_REAL_THREAT, _LAUGH, _ONGOING, _IMMINENT, _SINCERE]
+_REAL_THREAT_AT, _LAUGH_AT, _ONGOING_AT, _IMMINENT_AT, _SINCERE_AT = range(
+    len(RULES), len(_IN_RULES)
+)
 # and each idiom alone after _SAFE_ANY, so that only those that may match are taken out
 _IN_CONTEXT = [*_CUES.values(), _SAFE_ANY, *_SAFE]
 _SAFE_AT = len(_CUES)
@@ -1266,6 +1290,7 @@ def cues(t: str) -> dict[str, bool]:
         name: i in sure or i in maybe and rx.search(t) is not None
         for i, (name, rx) in enumerate(_CUES.items())
     }
+    found["laugh"] = found["laugh"] and not found["sincere"]
     found["negator"] = _has_negator(t.split())
     return found
 
@@ -1308,9 +1333,14 @@ def detect_normalised(t: str) -> CrisisResult:
             return i in sure or i in maybe and rx.search(t) is not None
 
         # Laughter defuses hyperbole ("my mom will kill me lol"), not a threat with a weapon,
-        # "tonight" or fear in it ("he says he'll shoot me tonight lol").
+        # "tonight" or fear in it ("he says he'll shoot me tonight lol"), nor one said to be
+        # no joke ("lol im gonna kill him, im serious").
         real_threat = found(_REAL_THREAT_AT, _REAL_THREAT)
-        laugh = not real_threat and found(_LAUGH_AT, _LAUGH)
+        laugh = (
+            not real_threat
+            and found(_LAUGH_AT, _LAUGH)
+            and not found(_SINCERE_AT, _SINCERE)
+        )
         # once per message
         may_be_past = not real_threat and not found(_ONGOING_AT, _ONGOING)
         # the rules RE2 names, in RULES' order (by tier): the others can't match

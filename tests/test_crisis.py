@@ -18,6 +18,9 @@ EVAL_SET = Path(__file__).parent / "data" / "crisis_eval.jsonl"
 
 POSITIVES = {
     "suicide": [
+        # lexicon 2026.12.11: the meme, said to be no joke (from a participant trial)
+        "lol guess i'll just die 🙃 for real tho i cant do this",
+        "not even joking i think i'll just die soon",
         # lexicon 2026.12.10, from a participant trial: laughter, reported speech, buried
         "lol i might just walk into traffic on the way home",
         "my mom took my car keys bc i said i was gonna drive into a tree",
@@ -92,6 +95,7 @@ POSITIVES = {
         "i'm not safe at home",
         "she threatened to kill me",
         "he has a gun and says he will shoot me tonight lol",  # laughter doesn't defuse this
+        "lol he said he's gonna kill me, i'm serious",  # nor laughter said to be no joke
         "he still hits me",
         "she's hitting me again",
         "he locked me in the bedroom and took my phone",
@@ -153,6 +157,8 @@ NEGATIVES = [
     "drop dead gorgeous",
     "overdosed on coffee lol",
     "my mom is going to kill me lol",  # hyperbole: no weapon, "tonight" or fear in it
+    "guess i'll just die lol",  # the meme, as a meme
+    "my phone will die for real though",
     "haha my coach will kill me if I skip practice tomorrow",
     "i'm gonna kill my roommate lol he ate my leftovers again today",
     "I feel like a burden has been lifted",
@@ -388,6 +394,16 @@ def test_eval_recall_and_false_positives(split: str) -> None:
     recall, fpr = _rates(rows)
     assert recall >= 0.92, f"{split} recall {recall:.3f}"
     assert fpr <= 0.08, f"{split} false-positive rate {fpr:.3f}"
+
+
+def test_laughter_said_to_be_no_joke_is_not_laughter() -> None:
+    """The model's laughter cue lowers a reading a lot; "not kidding" held "kidding", and "lol
+    ... for real tho" is nervous laughter, not a punchline."""
+    for text in ("i want to be dead, not kidding", "lol i want to die. for real though"):
+        found = crisis.cues(crisis.normalise(text))
+        assert found["sincere"] and not found["laugh"], text
+    found = crisis.cues(crisis.normalise("my boss is gonna kill me lol"))
+    assert found["laugh"] and not found["sincere"]
 
 
 @pytest.mark.parametrize(
