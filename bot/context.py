@@ -27,6 +27,9 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         # What typed text answers, as the gate read it (state/onboarding.py's PLAN, CHECKINS,
         # LIVE: the last two are feature modules' names); None when it did not read.
         self.awaiting: tuple[str, ...] | None = None
+        # Whether the crisis card would stop a role-play, as the gate read it (for typed text
+        # and the direct question's "Yes"); None when it did not read.
+        self.scene_to_stop: bool | None = None
         # Whether a handler already recorded this update's id (a step, or a command or button
         # that writes, does in its own transaction: `applying`), so the gate's `after` need not.
         self.marked = False
