@@ -33,6 +33,9 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         # Whether a handler already recorded this update's id (a step, or a command or button
         # that writes, does in its own transaction: `applying`), so the gate's `after` need not.
         self.marked = False
+        # Whether the handler only read (`reading`): nothing to mark, so the gate's `after`
+        # writes nothing.
+        self.read_only = False
 
     @property
     def services(self) -> Services:
@@ -57,6 +60,16 @@ def applying(update: Update, context: CallbackContext) -> int | None:
         return None
     context.marked = True  # type: ignore[attr-defined]
     return update.update_id
+
+
+def reading(update: Update, context: CallbackContext) -> None:
+    """This update only reads (/help, /progress, /week...): the gate's `after` marks nothing
+    for it, so it takes no write lock. A redelivery (after a crash, or one the gate did not
+    see) answers the same thing again, which is harmless for a read; a read never claims its
+    update in its own transaction, since the mark would then come before the reply and a
+    crash between them would lose the reply for good. Call it only where nothing in the
+    update writes unmarked (a write through `applying` still marks the update)."""
+    context.read_only = True  # type: ignore[attr-defined]
 
 
 FEATURES_KEY = "features"  # the bot_data key of the feature modules
