@@ -27,9 +27,15 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         # What typed text answers, as the gate read it (state/onboarding.py's PLAN, CHECKINS,
         # LIVE: the last two are feature modules' names); None when it did not read.
         self.awaiting: tuple[str, ...] | None = None
+        # Whether the crisis card would stop a role-play, as the gate read it (for typed text
+        # and the direct question's "Yes"); None when it did not read.
+        self.scene_to_stop: bool | None = None
         # Whether a handler already recorded this update's id (a step, or a command or button
         # that writes, does in its own transaction: `applying`), so the gate's `after` need not.
         self.marked = False
+        # Whether the handler only read (`reading`): nothing to mark, so the gate's `after`
+        # writes nothing.
+        self.read_only = False
 
     @property
     def services(self) -> Services:
@@ -54,6 +60,16 @@ def applying(update: Update, context: CallbackContext) -> int | None:
         return None
     context.marked = True  # type: ignore[attr-defined]
     return update.update_id
+
+
+def reading(update: Update, context: CallbackContext) -> None:
+    """This update only reads (/help, /progress, /week...): the gate's `after` marks nothing
+    for it, so it takes no write lock. A redelivery (after a crash, or one the gate did not
+    see) answers the same thing again, which is harmless for a read; a read never claims its
+    update in its own transaction, since the mark would then come before the reply and a
+    crash between them would lose the reply for good. Call it only where nothing in the
+    update writes unmarked (a write through `applying` still marks the update)."""
+    context.read_only = True  # type: ignore[attr-defined]
 
 
 FEATURES_KEY = "features"  # the bot_data key of the feature modules

@@ -2,8 +2,9 @@
 
 Consent comes before anything is kept, and a redelivered Telegram update is applied once. The
 gate asks both, and for typed text also what it answers (a safety-plan step, a check-in
-question, a line for a live rehearsal), in ONE read, so a typed reply dispatches without
-asking the store again. Each method is one transaction, like `Practice` (state/practice.py).
+question, a line for a live rehearsal) and whether crisis words in it would stop a role-play,
+in ONE read, so a typed reply dispatches, and the crisis card says what happens to the scene,
+without asking the store again. Each method is one transaction, like `Practice` (state/practice.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import UTC, datetime
 
 from state.checkins import get_settings
 from state.live.service import drafting
-from state.safety_service import plan_step_open, question_open
+from state.safety_service import plan_step_open, question_open, scene_open
 from state.store import Store, UnitOfWork
 
 # What typed text answers, in the order it is asked (the plan first: it may name the very
@@ -40,6 +41,9 @@ class Admission:
     # What typed text answers (QUESTION, PLAN, CHECKINS, LIVE), none: a reply to the role-play; None
     # when the gate did not ask (it asks only for typed text).
     awaiting: tuple[str, ...] | None = None
+    # Whether the crisis card would stop a role-play (`Safety.scene_to_stop`); None when the gate
+    # did not ask (it asks for typed text, and for a press that may show the card).
+    scene_to_stop: bool | None = None
 
 
 async def awaiting(uow: UnitOfWork, user_id: int, now: datetime) -> tuple[str, ...]:
@@ -64,17 +68,26 @@ class Onboarding:
         self.store = store
 
     async def admit(
-        self, update_id: int, user_id: int, *, typed: bool = False, now: datetime | None = None
+        self,
+        update_id: int,
+        user_id: int,
+        *,
+        typed: bool = False,
+        card: bool = False,
+        now: datetime | None = None,
     ) -> Admission:
-        """Seen before? consented? and, for `typed` text, what it answers: one read, no user
-        row, no write lock."""
+        """Seen before? consented? for `typed` text, what it answers; and for typed text or
+        an update that may show the crisis `card` (the direct question's "Yes"), whether the
+        card would stop a role-play: one read, no user row, no write lock."""
         at = now or datetime.now(UTC)
 
         async def work(uow: UnitOfWork) -> Admission:
             seen, consented = await uow.updates.gate(update_id, user_id)
-            if seen or not typed:
+            if seen or not (typed or card):
                 return Admission(seen, consented)
-            return Admission(seen, consented, await awaiting(uow, user_id, at))
+            scene = await scene_open(uow, user_id, consented=consented)
+            answers = await awaiting(uow, user_id, at) if typed else None
+            return Admission(seen, consented, answers, scene)
 
         return await self.store.read(work)
 

@@ -262,8 +262,8 @@ class Practice:
 
     async def standing(self, user_id: int, now: datetime, days: int) -> Standing:
         """The participant's progress, with the last `days` of check-ins: a read. It marks no
-        update: /progress is marked by the gate after its reply went, so a crash before the
-        reply leaves it to a redelivery, which answers again."""
+        update, and neither does the gate after /progress (a read is never marked): a crash
+        before the reply leaves it to a redelivery, which answers again."""
 
         async def work(uow: UnitOfWork) -> Standing:
             runs = await uow.runs.for_user(user_id)

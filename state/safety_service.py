@@ -28,6 +28,7 @@ __all__ = [
     "Skipped",
     "plan_step_open",
     "question_open",
+    "scene_open",
     "step_prompt",
 ]
 
@@ -46,6 +47,13 @@ async def question_open(uow: UnitOfWork, user_id: int, now: datetime) -> str | N
     return await safety_store.question_open(uow, user_id, now)
 
 
+async def scene_open(uow: UnitOfWork, user_id: int, *, consented: bool) -> bool:
+    """Whether the crisis record would stop a role-play (`Safety.scene_to_stop`'s question),
+    inside the caller's transaction, which has read `consented` already (the update gate's
+    read asks it, so the card can say so without a read of its own)."""
+    return await safety_store.scene_to_stop(uow, user_id, consented=consented)
+
+
 async def plan_step_open(uow: UnitOfWork, user_id: int) -> bool:
     """Whether typed text answers a safety-plan step, inside the caller's transaction (the
     update gate's read asks it)."""
@@ -60,7 +68,8 @@ class Safety:
 
     async def scene_to_stop(self, user_id: int) -> bool:
         """Whether `record_crisis` will stop a role-play: what the card says about the scene,
-        read (no write lock) so the card can go out while the record is being written."""
+        read (no write lock) before the card, when the update gate did not read it already
+        (`scene_open`)."""
         return await self.store.read(lambda uow: safety_store.scene_to_stop(uow, user_id))
 
     async def record_crisis(
@@ -70,11 +79,14 @@ class Safety:
         *,
         typed: str | None = None,
         also: Callable[[UnitOfWork], Awaitable[object]] | None = None,
+        update_id: int | None = None,
     ) -> Recorded:
         """Record the event (never the words) and stop any role-play; `typed`, when a plan
         step is being answered, is kept as its answer first (a plan may name the very
         thoughts it plans for); `also` (the leaders' alerts) is written in the same
-        transaction. Before consent nothing is kept. Returns the plan to show."""
+        transaction, which marks `update_id` first (`AlreadyApplied` when it already was:
+        nothing is recorded). Before consent nothing is kept, bar that mark for a user the
+        store knows (as the gate's own mark would). Returns the plan to show."""
 
         async def work(uow: UnitOfWork) -> Recorded:
             if typed is not None:
@@ -84,7 +96,7 @@ class Safety:
                 await also(uow)
             return recorded
 
-        return await self.store.run(user_id, work, ensure_user=False)
+        return await self.store.run(user_id, work, ensure_user=False, update_id=update_id)
 
     async def ask(self, user_id: int, category: str | None, *, typed: str | None = None) -> bool:
         """The direct question was asked: it now waits for an answer (typed or pressed), and

@@ -110,9 +110,13 @@ async def close_question(uow: UnitOfWork, user_id: int) -> None:
     await uow.users.set_question(user_id, None, utcnow())
 
 
-async def scene_to_stop(uow: UnitOfWork, user_id: int) -> bool:
-    """Whether `record` would stop a role-play now: consent given and a run open."""
-    return await _consented(uow, user_id) and await uow.runs.active(user_id) is not None
+async def scene_to_stop(uow: UnitOfWork, user_id: int, *, consented: bool | None = None) -> bool:
+    """Whether `record` would stop a role-play now: consent given and a run open (the run
+    `record` abandons). `consented`, when the caller read it in this transaction (the update
+    gate does), is not asked again."""
+    if consented is None:
+        consented = await _consented(uow, user_id)
+    return consented and await uow.runs.active_id(user_id) is not None
 
 
 async def _consented(uow: UnitOfWork, user_id: int) -> bool:

@@ -169,6 +169,9 @@ _UPDATES_T = ProcessedUpdate.__table__
 # costs about twice the CPU of executing a prebuilt one (construction, coercion and its cache
 # key, which SQLAlchemy memoises on the statement object). Measured by `python -m bench.bot`.
 _ACTIVE_RUN = _RUNS.where(_RUNS_T.c.user_id == bindparam("uid"), _RUNS_T.c.status == "active")
+_ACTIVE_RUN_ID = select(_RUNS_T.c.id).where(
+    _RUNS_T.c.user_id == bindparam("uid"), _RUNS_T.c.status == "active"
+)
 _SAVE_RUN = update(_RUNS_T).where(_RUNS_T.c.id == bindparam("rid"))  # SET: the params' columns
 _ADD_TURN = insert(_TURNS_T).returning(_TURNS_T.c.id)  # VALUES: the params' columns
 _LOCK_USER = select(_USERS_T.c.id).where(_USERS_T.c.id == bindparam("uid")).with_for_update()
@@ -336,6 +339,10 @@ class Runs(_Repo):
         row = (await self.session.execute(_ACTIVE_RUN, {"uid": user_id})).first()
         return _run(row) if row else None
 
+    async def active_id(self, user_id: int) -> int | None:
+        """The id of the user's active run, without loading it (is a scene open?)."""
+        return await self.session.scalar(_ACTIVE_RUN_ID, {"uid": user_id})
+
     async def latest(self, user_id: int) -> RunRecord | None:
         row = await self.session.scalar(
             select(Run).where(Run.user_id == user_id).order_by(Run.id.desc()).limit(1)
@@ -423,9 +430,7 @@ class Runs(_Repo):
 
     async def abandon_active(self, user_id: int) -> int | None:
         """Abandon the user's active run, if any; returns its id."""
-        run_id = await self.session.scalar(
-            select(Run.id).where(Run.user_id == user_id, Run.status == "active")
-        )
+        run_id = await self.active_id(user_id)
         if run_id is not None:
             await self.abandon(run_id)
         return run_id

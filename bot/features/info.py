@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
 from bot.consent import has_consented
+from bot.context import reading
 from bot.render import MOVE_WORDS, STYLE_MARK, Outgoing
 from bot.replies import reply
 from bot.services import services
@@ -62,14 +63,19 @@ SKILL_CARDS = (
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    reading(update, context)
     await reply(update, context, [Outgoing(HELP)])
 
 
 async def skills(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    reading(update, context)
     await reply(update, context, [Outgoing(SKILL_CARDS)])
 
 
 async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    # A read, not marked (`reading`): a redelivery after a crash answers again (twice is
+    # harmless; a reply lost to a mark made before it is not).
+    reading(update, context)
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
@@ -79,8 +85,6 @@ async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, context, [Outgoing(NO_PROGRESS)])
         return
     svc = services(context)
-    # A read: the gate marks the update after the reply, so a crash before it is answered
-    # again on redelivery (twice is harmless; a reply lost to a mark made first is not).
     standing = await svc.practice.standing(user.id, datetime.now(UTC), CHART_DAYS)
     p, checked = standing.practice, standing.checkins
     if not p.started and not checked.total:

@@ -11,7 +11,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Cont
 
 from bot import callbacks
 from bot.consent import WELCOME, consent_keyboard, has_consented, require_consent
-from bot.context import BotContext, applying
+from bot.context import BotContext, applying, reading
 from bot.features import safety, safety_plan
 from bot.pipeline import gate
 from bot.render import (
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 
 async def practice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    reading(update, context)  # the topics, and "Continue" if a scene is open: a read
     user = update.effective_user
     if user is None or not await require_consent(update, context):
         return
@@ -93,7 +94,8 @@ async def _agreed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
 async def on_menu(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
-    """ "Another scenario", "Back", "Practice": the topics."""
+    """ "Another scenario", "Back", "Practice": the topics (a read)."""
+    reading(update, context)
     if await _agreed(update, context):
         await reply(update, context, [await menu_message(context, pressed(update)[1])])
 
@@ -118,7 +120,8 @@ async def on_resume(
 async def on_topic(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ContextData
 ) -> None:
-    """A topic: its scenarios (the topics again if it has none)."""
+    """A topic: its scenarios (the topics again if it has none): a read."""
+    reading(update, context)
     if not await _agreed(update, context):
         return
     library = services(context).library

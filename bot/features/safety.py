@@ -14,6 +14,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, BaseHandler, CommandHandler, ContextTypes, filters
 
 from bot import callbacks, deeplinks
+from bot.context import applying
 from bot.features.safety_plan import plan_messages
 from bot.pipeline import gate
 from bot.render import Outgoing, turn_messages
@@ -22,6 +23,7 @@ from bot.routes import action
 from bot.send import edit_pressed
 from bot.services import services
 from state.crisis import ASK, CATEGORIES, CrisisResult
+from state.errors import AlreadyApplied
 from state.onboarding import PLAN
 from state.safety import (
     ASKED_OPENING,
@@ -38,10 +40,10 @@ from state.safety import (
     screen_text,
     typed_answer,
 )
-from state.safety_service import QUESTION_OPEN_FOR, Recorded
+from state.safety_service import QUESTION_OPEN_FOR
 
 log = logging.getLogger(__name__)
-RECORD_TIMEOUT = 5.0  # seconds the card may wait for the database (the event, the alert)
+RECORD_TIMEOUT = 5.0  # seconds for the database: the scene's read, the record (event, alert)
 NOT_SCREENED = frozenset({"newgroup"})  # a group's name ("Self-harm recovery") is not a crisis
 
 
@@ -104,16 +106,22 @@ async def show_card(
     *,
     typed: str | None = None,
 ) -> None:
-    """Send the card while the event, the end of the role-play and the opted-in leaders'
-    alert are written in one transaction; then the plan.
+    """Send the card; then write the event, the end of the role-play and the opted-in leaders'
+    alert in one transaction that also marks the update; then the plan.
 
-    The write starts before any send, so no send that fails can cost the leaders their alert,
-    and the card never waits for it: what the card says about the scene comes from a read,
-    which takes no write lock."""
+    The card waits for no write. What it says about the scene is what the gate read (typed
+    text, the direct question's "Yes"), or else a read here (no write lock: a caption, words
+    after a command, the store down at the gate). The record is written once the card is
+    out, or failed to go (a failed send still records and alerts: `finally`), within
+    RECORD_TIMEOUT; a failed write is logged, never shown. Its transaction claims the update
+    (`applying`), so the gate's `after` writes nothing: the update is the gate's read and this
+    one write. A crash after the card but before the write commits leaves the update unmarked,
+    so a redelivery shows the card again and records once; a redelivery of an update already
+    recorded is skipped by the gate, or, where the gate could not see it, finds the id taken
+    (`AlreadyApplied`): nothing recorded, nothing more said."""
     user = update.effective_user
     svc = services(context)
     forget_question(context)  # the card answers any question asked (the record closes it)
-    recorded, scene = Recorded(None, False), None
     resources = resources_for(svc.resources, result.category, result.substances)
     if user is None:
         await send_card(update, context, crisis_card(resources))
@@ -125,18 +133,26 @@ async def show_card(
         result.tier,
         result.action,
     )
-    deadline = asyncio.get_running_loop().time() + RECORD_TIMEOUT
-    writing = asyncio.create_task(_record(update, context, user.id, result, typed, deadline))
-    try:
-        async with asyncio.timeout_at(deadline):
-            scene = SCENE_STOPPED if await svc.safety.scene_to_stop(user.id) else None
-    except Exception as exc:  # noqa: BLE001 - the card goes out, saying nothing of the scene
-        log.error("update %s: scene not read (%s)", update.update_id, type(exc).__name__)
+    scene = await _scene(update, context, user.id)
     try:
         await send_card(update, context, crisis_card(resources, scene=scene))
     finally:
-        recorded = await writing  # never raises: a failed write is logged
-    await send_plan(update, context, recorded.plan)
+        plan = await _record(update, context, user.id, result, typed)  # never raises
+    await send_plan(update, context, plan)
+
+
+async def _scene(update: Update, context: ContextTypes.DEFAULT_TYPE, user_id: int) -> str | None:
+    """What the card says about the scene: as the gate read it, or read now (the gate did not
+    look); nothing when the read fails or takes longer than RECORD_TIMEOUT."""
+    stops = getattr(context, "scene_to_stop", None)  # None: the gate did not look
+    if stops is None:
+        try:
+            async with asyncio.timeout(RECORD_TIMEOUT):
+                stops = await services(context).safety.scene_to_stop(user_id)
+        except Exception as exc:  # noqa: BLE001 - the card goes out, saying nothing of the scene
+            log.error("update %s: scene not read (%s)", update.update_id, type(exc).__name__)
+            return None
+    return SCENE_STOPPED if stops else None
 
 
 async def _record(
@@ -145,16 +161,23 @@ async def _record(
     user_id: int,
     result: CrisisResult,
     typed: str | None,
-    deadline: float,
-) -> Recorded:
+) -> str | None:
+    """The crisis record, marking the update: the plan to show under the card, or None."""
     svc = services(context)
     alert = svc.groups.alert_work(user_id, action=result.action)
+    update_id = applying(update, context)
     try:
-        async with asyncio.timeout_at(deadline):
-            return await svc.safety.record_crisis(user_id, result, typed=typed, also=alert)
-    except Exception as exc:  # noqa: BLE001 - whatever went wrong, the card goes out
+        async with asyncio.timeout(RECORD_TIMEOUT):
+            recorded = await svc.safety.record_crisis(
+                user_id, result, typed=typed, also=alert, update_id=update_id
+            )
+    except AlreadyApplied:  # recorded before (a redelivery the gate could not see)
+        log.info("update %s: crisis already recorded", update.update_id)
+        return None
+    except Exception as exc:  # noqa: BLE001 - whatever went wrong, the card went out
         log.error("update %s: crisis not recorded (%s)", update.update_id, type(exc).__name__)
-        return Recorded(None, False)
+        return None
+    return recorded.plan
 
 
 async def send_card(update: Update, context: ContextTypes.DEFAULT_TYPE, card: str) -> None:

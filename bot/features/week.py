@@ -26,7 +26,7 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 from bot import callbacks
 from bot.charts import diary_card
 from bot.consent import require_consent
-from bot.context import applying
+from bot.context import applying, reading
 from bot.outbox_sender import notify
 from bot.render import Outgoing
 from bot.replies import EXPIRED, answer, reply
@@ -56,15 +56,16 @@ def caption(card: dict) -> str:
 
 
 async def _card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Card:
-    """This week's card and the groups it could go to: a read. The gate marks the update after
-    the card (or the PDF, or the question) went out, so a crash before that is answered on
-    redelivery; twice is harmless, a card lost to a mark made first is not."""
+    """This week's card and the groups it could go to: a read, so the update is not marked
+    (`reading`, in /week and the buttons that read it): a redelivery draws it again;
+    twice is harmless, a card lost to a mark made before it went out is not."""
     user = update.effective_user
     assert user is not None
     return await services(context).checkins.week_card(user.id, datetime.now(UTC))
 
 
 async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    reading(update, context)
     user = update.effective_user
     if user is None or not await require_consent(update, context):
         return
@@ -93,6 +94,7 @@ async def on_show(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
     """ "My week's card" (under a saved check-in): the card, as /week draws it."""
+    reading(update, context)
     await answer(pressed(update)[0])
     await _show(update, context)
 
@@ -100,6 +102,7 @@ async def on_show(
 async def on_pdf(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
+    reading(update, context)
     chat = update.effective_chat
     assert chat is not None
     await answer(pressed(update)[0])
@@ -115,7 +118,9 @@ async def on_pdf(
 async def on_send(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
-    """ "Send to my group leader": which one, and what they will see, before anything goes."""
+    """ "Send to my group leader": which one, and what they will see, before anything goes
+    (a read: the press that sends writes)."""
+    reading(update, context)
     await answer(pressed(update)[0])
     groups = (await _card(update, context)).groups
     if not groups:

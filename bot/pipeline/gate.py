@@ -1,14 +1,16 @@
 """Before and after every update: skip a redelivered one, and remember it once handled.
 
 Telegram redelivers an update when the bot restarted before confirming it (polling) or a worker
-died before answering (webhook). Steps of a run, and the commands and buttons that write (the
-core's and every feature's), mark their update inside their own transaction (exactly once,
-`UnitOfWork.claim`, `Store.run(update_id=...)`) and say so (`context.marked`, through
-bot/context.py's `applying`); everything else (a read, a typed answer to a feature) is marked
-here after its handler ran, so a redelivery is not applied a second time. Crisis words are
-marked only once the card is out. The gate also reads the user's consent once, and for typed
-text what it answers (state/onboarding.py), so handlers don't each open a transaction to ask.
-All in one read that takes no write lock; a step re-checks the update id inside its own
+died before answering (webhook). Steps of a run, the commands and buttons that write (the
+core's and every feature's) and the crisis card's record mark their update inside their own
+transaction (exactly once, `UnitOfWork.claim`, `Store.run(update_id=...)`) and say so
+(`context.marked`, through bot/context.py's `applying`); a command or button that only reads
+says so too (`reading`) and is not marked at all (a redelivery answers again); everything else
+(a typed answer to a feature, a write of its own) is marked here after its handler ran, so a
+redelivery is not applied a second time. The gate also reads the user's consent once, for typed
+text what it answers, and for typed text and the direct question's "Yes" whether the crisis
+card would stop a role-play (state/onboarding.py), so handlers don't each open a transaction to
+ask. All in one read that takes no write lock; a step re-checks the update id inside its own
 transaction, and a choice press skips the read altogether.
 """
 
@@ -28,25 +30,31 @@ from state.errors import UNAVAILABLE
 
 log = logging.getLogger(__name__)
 GATE_TIMEOUT = 5.0  # seconds; a read takes milliseconds, so longer means the database is stuck
+# The presses that may show the crisis card: the direct question's "Yes" (bot/features/safety.py).
+CARD_ACTIONS = frozenset({"cyes"})
 
 
 async def before(update: Update, context: BotContext) -> None:
     user = update.effective_user
     context.consented = None
     context.awaiting = None
+    context.scene_to_stop = None
     context.marked = False
+    context.read_only = False
     if user is None:
         return
     query = update.callback_query
-    if query is not None and isinstance(callbacks.parse(query.data), callbacks.ChoiceData):
+    data = callbacks.parse(query.data) if query is not None else None
+    if isinstance(data, callbacks.ChoiceData):
         # A choice press, the hot path: its step transaction claims the update id itself and
         # needs an active run, which exists only after consent. No read here.
         return
+    card = isinstance(data, callbacks.ActionData) and data.action in CARD_ACTIONS
 
     try:
         async with asyncio.timeout(GATE_TIMEOUT):  # no task per update, unlike wait_for
             admission = await services(context).onboarding.admit(
-                update.update_id, user.id, typed=_typed(update)
+                update.update_id, user.id, typed=_typed(update), card=card
             )
     except UNAVAILABLE as exc:  # TimeoutError is an OSError
         # The database is down or hung: let the update through unchecked. Crisis text must
@@ -61,11 +69,12 @@ async def before(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
     context.consented = admission.consented
     context.awaiting = admission.awaiting
+    context.scene_to_stop = admission.scene_to_stop
 
 
 async def after(update: Update, context: BotContext) -> None:
     user = update.effective_user
-    if user is None or context.marked:
+    if user is None or context.marked or context.read_only:
         return
 
     try:

@@ -6,8 +6,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy import func, select
 
+from bot import callbacks
 from offline import Chat, text_message
+from state import groups
+from state.db.models import ProcessedUpdate
 from state.errors import AlreadyApplied
 
 
@@ -46,12 +50,13 @@ async def test_a_command_already_applied_is_not_applied_again(consented, bot_env
         await svc.onboarding.meet(chat.user_id, update_id=update.update_id)
 
 
-async def test_progress_is_marked_after_its_reply_so_a_crash_before_it_loses_nothing(
+async def test_progress_is_a_read_never_marked_so_a_crash_before_its_reply_loses_nothing(
     consented, bot_env, begins
 ):
-    """/progress only reads: it claims nothing in its own transaction, and the gate marks it
-    once the reply went. A crash between its read and its reply (the task cancelled, as when the
-    process stops) leaves it unmarked, and a redelivery answers; after that, one is skipped."""
+    """/progress only reads: it claims nothing, and the gate's `after` marks nothing either
+    (`reading`): no write lock taken for it. A crash between its read and its reply (the task
+    cancelled, as when the process stops) leaves nothing behind, and a redelivery answers; so
+    does the one after that (the same answer twice, harmless for a read)."""
     chat, store = consented, bot_env[2]
     update = {
         "update_id": 777001,
@@ -73,8 +78,48 @@ async def test_progress_is_marked_after_its_reply_so_a_crash_before_it_loses_not
     begins.clear()
     await chat.feed(update)  # the redelivery: answered
     assert "Nothing yet" in chat.request.texts()[-1]
-    assert begins == ["BEGIN", "BEGIN", "BEGIN IMMEDIATE"]  # the gate's read, /progress's, the mark
-    assert await seen(store, 777001, chat.user_id)
+    assert begins == ["BEGIN", "BEGIN"]  # the gate's read, /progress's: no mark after
+    assert not await seen(store, 777001, chat.user_id)
     chat.request.clear()
-    await chat.feed(update)  # once answered and marked, a redelivery is skipped
-    assert chat.request.texts() == []
+    await chat.feed(update)  # a read answers a redelivery again
+    assert "Nothing yet" in chat.request.texts()[-1]
+
+
+READS = ["/help", "/skills", "/progress", "/practice", "/week", "/checkin", "/mygroups"]
+LEADER_READS = ["/group", "/export"]
+
+
+async def processed(store) -> int:
+    count = select(func.count()).select_from(ProcessedUpdate)
+    return await store.read(lambda uow: uow.session.scalar(count))
+
+
+@pytest.mark.parametrize("command", READS + LEADER_READS)
+async def test_a_command_that_only_reads_writes_nothing(consented, bot_env, begins, command):
+    """No write lock taken, no processed update kept: the gate's read and the command's own
+    reads only."""
+    chat, store = consented, bot_env[2]
+    if command in LEADER_READS:
+        await store.run(None, lambda uow: groups.set_role(uow, chat.user_id, groups.LEADER))
+        await chat.send("/newgroup Tuesday")
+    before = await processed(store)
+    begins.clear()
+    chat.request.clear()
+    await chat.send(command)
+    assert chat.request.calls  # answered
+    assert begins and "BEGIN IMMEDIATE" not in begins, begins
+    assert await processed(store) == before
+
+
+@pytest.mark.parametrize("press", ["menu", "wkshow", "wkpdf", "wksend"])
+async def test_a_button_that_only_reads_writes_nothing(consented, bot_env, begins, press):
+    """The topics ("Back to the bot", "Another scenario") and the week's card as a picture, a
+    PDF, or the question of which leader it goes to."""
+    chat, store = consented, bot_env[2]
+    before = await processed(store)
+    begins.clear()
+    chat.request.clear()
+    await chat.press(callbacks.action(press))
+    assert [c for c in chat.request.calls if c.method != "answerCallbackQuery"]  # answered
+    assert begins and "BEGIN IMMEDIATE" not in begins, begins
+    assert await processed(store) == before

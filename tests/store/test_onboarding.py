@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from state import groups
 from state.checkins import Checkins
+from state.crisis import CrisisResult
 from state.live import Live
 from state.onboarding import CHECKINS, LIVE, PLAN, Onboarding
 from state.practice import Practice
@@ -46,6 +47,32 @@ async def test_the_gate_reads_seen_and_consent_and_asks_more_only_for_typed_text
     await onboarding.mark(1, USER)
     again = await onboarding.admit(1, USER, typed=True)
     assert again.seen and again.awaiting is None  # skipped: nothing more to ask
+
+
+async def test_the_gate_reads_the_scene_the_card_would_stop(store, real_library):
+    """For typed text and a press that may show the card, the gate's one read also says
+    whether the crisis record would stop a role-play, as `Safety.scene_to_stop` would."""
+    onboarding, safety = Onboarding(store), Safety(store)
+
+    async def scenes(update_id: int) -> tuple[bool | None, bool | None, bool | None]:
+        typed = await onboarding.admit(update_id, USER, typed=True)
+        card = await onboarding.admit(update_id, USER, card=True)
+        other = await onboarding.admit(update_id, USER)
+        assert card.awaiting is None  # a press: nothing typed to answer
+        return typed.scene_to_stop, card.scene_to_stop, other.scene_to_stop
+
+    assert await scenes(1) == (False, False, None)  # no user at all
+    await onboarding.meet(USER)
+    await Practice(store, real_library).begin(USER, "family/birthday-or-group", seed=1)
+    assert not await safety.scene_to_stop(USER)  # a run, but no consent: nothing is kept
+    assert await scenes(2) == (False, False, None)
+    await onboarding.agree(USER, "v1")
+    assert await safety.scene_to_stop(USER)
+    assert await scenes(3) == (True, True, None)
+    await onboarding.mark(4, USER)
+    assert (await onboarding.admit(4, USER, typed=True)).scene_to_stop is None  # skipped
+    assert (await safety.record_crisis(USER, CrisisResult(True, "suicide", 1, "r"))).stopped
+    assert await scenes(5) == (False, False, None)
 
 
 async def test_what_typed_text_answers(store, real_library):

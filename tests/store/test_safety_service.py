@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from state.crisis import CATEGORIES, CrisisResult
 from state.db.models import SafetyEvent
+from state.errors import AlreadyApplied
 from state.practice import Practice
 from state.safety_service import QUESTION_OPEN_FOR, Safety, Skipped, question_open
 from state.store import Store
@@ -87,6 +88,31 @@ async def test_the_scene_the_card_names_is_the_one_the_record_stops(store: Store
     assert await safety.scene_to_stop(USER)
     assert (await safety.record_crisis(USER, DANGER)).stopped
     assert not await safety.scene_to_stop(USER)
+
+
+async def test_the_record_marks_its_update_once(store: Store, real_library):
+    """`update_id`: the record claims the update in its own transaction; a second record for
+    it raises `AlreadyApplied` and writes nothing (no event, no alert). Before consent the
+    update is marked only for a user the store knows, as the gate's mark would be."""
+    safety = Safety(store)
+    alerts = []
+
+    async def alert(uow) -> None:
+        alerts.append(1)
+
+    await safety.record_crisis(USER, DANGER, update_id=70)
+    assert not await _seen(store, 70)  # nobody known: nothing kept, not even the mark
+    await store.run(USER, lambda uow: uow.users.set_consent(USER, "v1"))
+    await Practice(store, real_library).begin(USER, "family/birthday-or-group", seed=1)
+    assert (await safety.record_crisis(USER, DANGER, update_id=71, also=alert)).stopped
+    assert await _seen(store, 71) and await _events(store) == 1 and alerts == [1]
+    with pytest.raises(AlreadyApplied):
+        await safety.record_crisis(USER, DANGER, update_id=71, also=alert)
+    assert await _events(store) == 1 and alerts == [1]
+
+
+async def _seen(store: Store, update_id: int) -> bool:
+    return (await store.read(lambda uow: uow.updates.gate(update_id, USER)))[0]
 
 
 async def test_what_rides_with_the_record_is_written_with_it_or_not_at_all(store: Store):

@@ -13,7 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks
 from bot.consent import require_consent
-from bot.context import applying
+from bot.context import applying, reading
 from bot.features.checkins.buttons import button, in_rows
 from bot.features.checkins.schedule import moment_text, when_text
 from bot.render import Outgoing
@@ -105,6 +105,7 @@ def items_menu(settings: core.SettingsRecord | None, program: Program) -> Outgoi
 
 
 async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    reading(update, context)  # /checkin: the settings, read
     user = update.effective_user
     if user is None or not await require_consent(update, context):
         return

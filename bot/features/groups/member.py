@@ -14,7 +14,7 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks
 from bot.callbacks import b36
-from bot.context import applying
+from bot.context import applying, reading
 from bot.features.groups.access import consented_user
 from bot.features.groups.buttons import button, keyboard, parse_group_arg, pressed, unexpired
 from bot.features.groups.sending import close, edit_or_say, refuse, say, set_leader_menu
@@ -280,6 +280,7 @@ def _sharing_keyboard(group: GroupRecord, member: core.MemberRecord) -> InlineKe
 
 
 async def mygroups(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    reading(update, context)
     user_id = await consented_user(update, context)
     if user_id is None:
         return

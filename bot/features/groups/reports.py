@@ -15,6 +15,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.callbacks import b36
+from bot.context import reading
 from bot.features.group_messages import delivery_text
 from bot.features.groups.access import pick_group
 from bot.features.groups.buttons import button, keyboard
@@ -31,12 +32,14 @@ from state.groups import GroupRecord
 
 
 async def group_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    reading(update, context)
     group = await pick_group(update, context, "ggrp", "Which group?")
     if group is not None:
         await show_group(update, context, group)
 
 
 async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    reading(update, context)
     group = await pick_group(update, context, "gcsv", "Export which group?")
     if group is not None:
         await send_csv(update, context, group)
