@@ -328,7 +328,7 @@ class Live:
             scenario = self._scenario(run)
             if scenario is None or not 0 <= index < len(row.options):
                 return await self._changed(repo, run)
-            state = self._adapt(scenario, RunState.from_dict(run.state))
+            state = engine.adapt(scenario, RunState.from_dict(run.state))
             choice_id = row.options[index]
             new, outputs = engine.step(scenario, state, Choose(choice_id))
             if new.step == state.step:  # the choice no longer applies (the scenario changed)
@@ -560,17 +560,6 @@ class Live:
             return None
         return scenario
 
-    @staticmethod
-    def _adapt(scenario: Scenario, state: RunState) -> RunState:
-        """Carry the run over to an edited scenario whose node still exists."""
-        if state.content_hash == scenario.content_hash:
-            return state
-        new = state.copy()
-        new.content_hash = scenario.content_hash
-        for name, var in scenario.variables.items():
-            new.vars.setdefault(name, var.default)
-        return new
-
     async def _changed(self, repo: LiveRepo, run: LiveRun) -> Outcome:
         """The scenario left the library or changed under the run: end it, say so."""
         now = utcnow()
@@ -639,7 +628,7 @@ class Live:
         self, run: LiveRun, row: LiveStep, scenario: Scenario, *, again: bool = False
     ) -> Moment:
         """The current step's moment, rebuilt: the node's lines and the options offered."""
-        state = self._adapt(scenario, RunState.from_dict(run.state))
+        state = engine.adapt(scenario, RunState.from_dict(run.state))
         lines = tuple(o for o in engine.current(scenario, state) if isinstance(o, Say))
         opts = options_at(scenario, row.node, row.options)
         return Moment(
