@@ -8,21 +8,41 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
-def mood_chart(days: list[date], moods: list[int | None], urges: list[int | None] | None) -> bytes:
-    """Mood (and urge, on a recovery track) per day, 0-5; a gap where there was no check-in."""
+def _figure(figsize: tuple[float, float], dpi: int) -> Figure:
+    """A figure on the Agg backend: matplotlib is imported here, when the first chart is drawn."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(6.4, 3.2), dpi=100)
+    return Figure(figsize=figsize, dpi=dpi)
+
+
+def _save(fig: Figure, fmt: str = "png") -> bytes:
+    out = io.BytesIO()
+    fig.savefig(out, format=fmt)
+    return out.getvalue()
+
+
+def _gaps(values: list[int | None]) -> list[float]:
+    """The values to plot, NaN where there is none: the line breaks there instead of joining."""
+    return [v if v is not None else float("nan") for v in values]
+
+
+def mood_chart(days: list[date], moods: list[int | None], urges: list[int | None] | None) -> bytes:
+    """Mood (and urge, on a recovery track) per day, 0-5; a gap where there was no check-in."""
+    fig = _figure((6.4, 3.2), 100)
     ax = fig.add_subplot()
     x = list(range(len(days)))
-    ax.plot(x, [m if m is not None else float("nan") for m in moods], "o-", label="Mood")
+    ax.plot(x, _gaps(moods), "o-", label="Mood")
     if urges is not None:
-        ax.plot(x, [u if u is not None else float("nan") for u in urges], "s--", label="Urge")
+        ax.plot(x, _gaps(urges), "s--", label="Urge")
     ax.set_ylim(-0.3, 5.3)
     ax.set_yticks(range(6))
     ax.set_xticks(x)
@@ -32,24 +52,17 @@ def mood_chart(days: list[date], moods: list[int | None], urges: list[int | None
     ax.legend(loc="upper left", fontsize=8)
     ax.set_title("Your last 14 days", fontsize=10)
     fig.tight_layout()
-    out = io.BytesIO()
-    fig.savefig(out, format="png")
-    return out.getvalue()
+    return _save(fig)
 
 
 SAFETY_LEVEL = 3  # a self-harm or suicide cell this high is shaded
 
 
-def _card_figure(card: dict):  # noqa: ANN202 - a matplotlib Figure
+def _card_figure(card: dict) -> Figure:
     """The diary card as on paper: days across, items down, one value per cell."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
     rows = card["rows"] or [["No items", [""] * len(card["days"]), False]]
     height = 1.5 + 0.3 * len(rows)
-    fig = Figure(figsize=(8.27, max(3.0, height)), dpi=110)
+    fig = _figure((8.27, max(3.0, height)), 110)
     ax = fig.add_subplot()
     ax.axis("off")
     who = f" · {card['name']}" if card.get("name") else ""
@@ -79,24 +92,16 @@ def _card_figure(card: dict):  # noqa: ANN202 - a matplotlib Figure
 
 def diary_card(card: dict, fmt: str = "png") -> bytes:
     """The card (`state.checkins.card_data`) as a PNG picture or a one-page PDF."""
-    fig = _card_figure(card)
-    out = io.BytesIO()
-    fig.savefig(out, format=fmt)
-    return out.getvalue()
+    return _save(_card_figure(card), fmt)
 
 
 def anxiety_chart(labels: list[str], before: list[int | None], after: list[int | None]) -> bytes:
     """Anxiety before and after each exposure practice, 0-10, oldest first."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6.4, 3.2), dpi=100)
+    fig = _figure((6.4, 3.2), 100)
     ax = fig.add_subplot()
     x = list(range(len(labels)))
-    ax.plot(x, [b if b is not None else float("nan") for b in before], "o-", label="Before")
-    ax.plot(x, [a if a is not None else float("nan") for a in after], "s--", label="After")
+    ax.plot(x, _gaps(before), "o-", label="Before")
+    ax.plot(x, _gaps(after), "s--", label="After")
     ax.set_ylim(-0.3, 10.3)
     ax.set_yticks(range(0, 11, 2))
     ax.set_xticks(x)
@@ -105,6 +110,4 @@ def anxiety_chart(labels: list[str], before: list[int | None], after: list[int |
     ax.legend(loc="upper right", fontsize=8)
     ax.set_title("Anxiety before and after practice (0-10)", fontsize=10)
     fig.tight_layout()
-    out = io.BytesIO()
-    fig.savefig(out, format="png")
-    return out.getvalue()
+    return _save(fig)

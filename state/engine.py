@@ -265,6 +265,18 @@ def current(scenario: Scenario, state: RunState) -> list[Output]:
     return outputs
 
 
+def adapt(scenario: Scenario, state: RunState) -> RunState:
+    """Carry a run over to an edited scenario whose node still exists: the new content hash,
+    and the defaults of variables it added. A solo run and a group's live run both need it."""
+    if state.content_hash == scenario.content_hash:
+        return state
+    new = state.copy()
+    new.content_hash = scenario.content_hash
+    for name, var in scenario.variables.items():
+        new.vars.setdefault(name, var.default)
+    return new
+
+
 def step(
     scenario: Scenario, state: RunState, inp: Input, matcher: Matcher | None = None
 ) -> tuple[RunState, list[Output]]:

@@ -137,7 +137,7 @@ class Practice:
             if scenario is None:
                 await uow.runs.abandon(run.id)
                 return Turn(run.id, state.step, run.scenario_id, [CHANGED])
-            state = _adapt(scenario, state)
+            state = engine.adapt(scenario, state)
             try:
                 new, outputs = engine.step(scenario, state, inp, self.matcher)
             except Exception:  # a bug must not leave the user stuck or leak their words
@@ -251,7 +251,7 @@ class Practice:
             if scenario is None:
                 await uow.runs.abandon(run.id)
                 return Turn(run.id, run.state.step, run.scenario_id, [CHANGED])
-            state = _adapt(scenario, run.state)
+            state = engine.adapt(scenario, run.state)
             return Turn(run.id, state.step, run.scenario_id, engine.current(scenario, state))
 
         return await self.store.run(user_id, work)
@@ -338,17 +338,6 @@ async def _with_previous(
         return outputs
     with_note = dataclasses.replace(debrief, previous=note)
     return [with_note if o is debrief else o for o in outputs]
-
-
-def _adapt(scenario: Scenario, state: RunState) -> RunState:
-    """Carry a run over to an edited scenario whose node still exists (new hash, new vars)."""
-    if state.content_hash == scenario.content_hash:
-        return state
-    new = state.copy()
-    new.content_hash = scenario.content_hash
-    for name, var in scenario.variables.items():
-        new.vars.setdefault(name, var.default)
-    return new
 
 
 def _current(scenario: Scenario, state: RunState) -> list[Output]:

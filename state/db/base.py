@@ -7,10 +7,11 @@ table module once, so `Base.metadata` knows them all wherever the package is use
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, text
+from sqlalchemy import JSON, CheckConstraint, DateTime, Index, MetaData, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -24,6 +25,9 @@ NAMING_CONVENTION = {
 }
 
 NOW = text("CURRENT_TIMESTAMP")
+
+# A run's life, for a participant's own run (`runs`) and a group's live one (`live_runs`) alike.
+RUN_STATUSES = ("active", "ended", "abandoned")
 
 
 def utcnow() -> datetime:
@@ -52,6 +56,29 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def status_check(statuses: Sequence[str]) -> CheckConstraint:
+    """`status` is one of `statuses`, checked by the database (`ck_<table>_status`): the tuple
+    a table module lists is the one rule, so the constraint cannot drift from it."""
+    quoted = ", ".join(f"'{s}'" for s in statuses)
+    return CheckConstraint(f"status IN ({quoted})", name="status")
+
+
+def run_rules(table: str, owner: str) -> tuple[CheckConstraint, Index]:
+    """A run table's `__table_args__`: its status is one of RUN_STATUSES, and the database
+    itself keeps at most one active run per `owner` (a partial unique index, which SQLite and
+    PostgreSQL both enforce), whatever a racing second request does."""
+    return (
+        status_check(RUN_STATUSES),
+        Index(
+            f"uq_{table}_{owner}_active",
+            owner,
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
 
 
 class Base(DeclarativeBase):

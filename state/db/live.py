@@ -12,21 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    CheckConstraint,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    text,
-)
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from state.db.base import NOW, Base, utcnow
+from state.db.base import NOW, Base, run_rules, status_check, utcnow
 
-RUN_STATUSES = ("active", "ended", "abandoned")
 # posting: decided, the poll not yet known to be out; voting: the poll is open; closing: it is
 # being stopped; closed: the votes are counted (`shown_at` once the results are out); followed:
 # the story went on from it.
@@ -53,17 +43,7 @@ class LiveRun(Base):
     """One scenario played by a group in its chat; `state` is the engine's `RunState`."""
 
     __tablename__ = "live_runs"
-    __table_args__ = (
-        CheckConstraint("status IN ('active', 'ended', 'abandoned')", name="status"),
-        # One rehearsal at a time in a chat, enforced by the database itself.
-        Index(
-            "uq_live_runs_chat_id_active",
-            "chat_id",
-            unique=True,
-            sqlite_where=text("status = 'active'"),
-            postgresql_where=text("status = 'active'"),
-        ),
-    )
+    __table_args__ = run_rules("live_runs", "chat_id")  # one rehearsal at a time in a chat
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     group_id: Mapped[int] = mapped_column(
@@ -86,9 +66,7 @@ class LiveStep(Base):
 
     __tablename__ = "live_steps"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('posting', 'voting', 'closing', 'closed', 'followed')", name="status"
-        ),
+        status_check(STEP_STATUSES),
         Index("ix_live_steps_status_closes_at", "status", "closes_at"),
     )
 
@@ -117,9 +95,7 @@ class LiveLine(Base):
     the vote closes. `writing` is the invitation to type, before the line arrives."""
 
     __tablename__ = "live_lines"
-    __table_args__ = (
-        CheckConstraint("status IN ('writing', 'waiting', 'shown', 'withdrawn')", name="status"),
-    )
+    __table_args__ = (status_check(LINE_STATUSES),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     run_id: Mapped[int] = mapped_column(

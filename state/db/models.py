@@ -12,22 +12,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    CheckConstraint,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    text,
-)
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from state.db.base import NOW, Base, UTCDateTime, utcnow  # noqa: F401  (their old home)
-
-RUN_STATUSES = ("active", "ended", "abandoned")
+from state.db.base import (  # noqa: F401  (NOW, UTCDateTime, utcnow, RUN_STATUSES: their old home)
+    NOW,
+    RUN_STATUSES,
+    Base,
+    UTCDateTime,
+    run_rules,
+    status_check,
+    utcnow,
+)
 
 
 class User(Base):
@@ -61,17 +57,7 @@ class Run(Base):
     """One play-through of a scenario; `state` is the engine's whole `RunState.to_dict()`."""
 
     __tablename__ = "runs"
-    __table_args__ = (
-        CheckConstraint("status IN ('active', 'ended', 'abandoned')", name="status"),
-        # At most one active run per user, enforced by the database itself.
-        Index(
-            "uq_runs_user_id_active",
-            "user_id",
-            unique=True,
-            sqlite_where=text("status = 'active'"),
-            postgresql_where=text("status = 'active'"),
-        ),
-    )
+    __table_args__ = run_rules("runs", "user_id")  # at most one active run per user
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[int] = mapped_column(
@@ -183,7 +169,7 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        CheckConstraint("status IN ('queued', 'sending', 'sent', 'failed')", name="status"),
+        status_check(OUTBOX_STATUSES),
         Index("ix_outbox_status_not_before", "status", "not_before"),
     )
 

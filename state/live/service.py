@@ -70,6 +70,14 @@ def _linked(chat_id: int, group: GroupRecord) -> Linked:
     return Linked(chat_id, group.id, group.name, group.leader_id)
 
 
+def _record_votes(row: LiveStep, numbers: Sequence[int]) -> None:
+    """Telegram's counts, one per option in the poll's order, as the step's votes: from a
+    `poll` update while the vote is open, and from stopPoll's answer once it closes. Counts
+    that don't match the options (never expected) leave the last ones known."""
+    if len(numbers) == len(row.options):
+        row.votes = {c: max(0, int(n)) for c, n in zip(row.options, numbers, strict=True)}
+
+
 async def _chat_group(uow: UnitOfWork, chat_id: int) -> GroupRecord | None:
     """The group a chat is linked to: live keeps the link, the groups feature the group."""
     chat = await LiveRepo(uow).chat(chat_id)
@@ -92,6 +100,22 @@ class Live:
             and group.leader_id == user_id
             and await is_leader(uow, user_id, self.admins)
         )
+
+    async def _led_step(
+        self, uow: UnitOfWork, user_id: int, run_id: int, step: int, status: str, refused: str
+    ) -> tuple[LiveRun, LiveStep] | Outcome:
+        """The run (locked) and the step a leader's button acts on; or `ignore` for anyone but
+        the group's leader, and `refused` once the run is over or the step is no longer at
+        `status` (a second press, a button from an earlier vote). Every leader button at a
+        step asks this first, so who may press it and when is decided in one place."""
+        repo = LiveRepo(uow)
+        run = await repo.run(run_id, lock=True)
+        if run is None or not await self._leads(uow, user_id, run.group_id):
+            return Outcome("ignore")
+        row = await repo.step(run_id, step)
+        if run.status != "active" or row is None or row.status != status:
+            return Outcome(refused)
+        return run, row
 
     # ---- linking a chat ----------------------------------------------------------------------
 
@@ -225,13 +249,10 @@ class Live:
         seconds = max(TIMER_MIN, min(TIMER_MAX, seconds))
 
         async def work(uow: UnitOfWork) -> Outcome:
-            repo = LiveRepo(uow)
-            run = await repo.run(run_id, lock=True)
-            if run is None or not await self._leads(uow, user_id, run.group_id):
-                return Outcome("ignore")
-            row = await repo.step(run_id, step)
-            if run.status != "active" or row is None or row.status != "voting":
-                return Outcome("closed")
+            found = await self._led_step(uow, user_id, run_id, step, "voting", "closed")
+            if isinstance(found, Outcome):
+                return found
+            _, row = found
             row.closes_at = utcnow() + timedelta(seconds=seconds)
             return Outcome("ok", extra={"seconds": seconds})
 
@@ -284,8 +305,8 @@ class Live:
             if run is None or row is None or row.status not in ("closing", "closed"):
                 return Outcome("stale")
             if row.status == "closing":
-                if final is not None and len(final) == len(row.options):
-                    row.votes = {c: max(0, int(n)) for c, n in zip(row.options, final, strict=True)}
+                if final is not None:
+                    _record_votes(row, final)
                 row.status = "closed"
             return Outcome("ok", tally=self._tally(run, row))
 
@@ -306,8 +327,7 @@ class Live:
             row = await LiveRepo(uow).step_by_poll(poll_id)
             if row is None or row.status not in ("voting", "closing"):
                 return False
-            if len(numbers) == len(row.options):
-                row.votes = {c: max(0, int(n)) for c, n in zip(row.options, numbers, strict=True)}
+            _record_votes(row, numbers)
             return True
 
         return await self.store.run(None, work)
@@ -318,17 +338,15 @@ class Live:
         """Go on with option `index` of a closed vote: the next moment, or the ending."""
 
         async def work(uow: UnitOfWork) -> Outcome:
+            found = await self._led_step(uow, user_id, run_id, step, "closed", "stale")
+            if isinstance(found, Outcome):
+                return found
+            run, row = found
             repo = LiveRepo(uow)
-            run = await repo.run(run_id, lock=True)
-            if run is None or not await self._leads(uow, user_id, run.group_id):
-                return Outcome("ignore")
-            row = await repo.step(run_id, step)
-            if run.status != "active" or row is None or row.status != "closed":
-                return Outcome("stale")
             scenario = self._scenario(run)
             if scenario is None or not 0 <= index < len(row.options):
                 return await self._changed(repo, run)
-            state = self._adapt(scenario, RunState.from_dict(run.state))
+            state = engine.adapt(scenario, RunState.from_dict(run.state))
             choice_id = row.options[index]
             new, outputs = engine.step(scenario, state, Choose(choice_id))
             if new.step == state.step:  # the choice no longer applies (the scenario changed)
@@ -528,12 +546,10 @@ class Live:
             line = await repo.line(line_id)
             if line is None:
                 return Outcome("closed")
-            run = await repo.run(line.run_id, lock=True)
-            if run is None or not await self._leads(uow, user_id, run.group_id):
-                return Outcome("ignore")
-            row = await repo.step(line.run_id, line.step)
-            if run.status != "active" or row is None or row.status != "voting":
-                return Outcome("closed")
+            found = await self._led_step(uow, user_id, line.run_id, line.step, "voting", "closed")
+            if isinstance(found, Outcome):
+                return found
+            run, row = found
             if line.status == "withdrawn" or line.text is None:
                 return Outcome("withdrawn")
             if line.status == "shown":
@@ -559,17 +575,6 @@ class Live:
         if scenario.content_hash != run.content_hash and state.node not in scenario.nodes:
             return None
         return scenario
-
-    @staticmethod
-    def _adapt(scenario: Scenario, state: RunState) -> RunState:
-        """Carry the run over to an edited scenario whose node still exists."""
-        if state.content_hash == scenario.content_hash:
-            return state
-        new = state.copy()
-        new.content_hash = scenario.content_hash
-        for name, var in scenario.variables.items():
-            new.vars.setdefault(name, var.default)
-        return new
 
     async def _changed(self, repo: LiveRepo, run: LiveRun) -> Outcome:
         """The scenario left the library or changed under the run: end it, say so."""
@@ -639,7 +644,7 @@ class Live:
         self, run: LiveRun, row: LiveStep, scenario: Scenario, *, again: bool = False
     ) -> Moment:
         """The current step's moment, rebuilt: the node's lines and the options offered."""
-        state = self._adapt(scenario, RunState.from_dict(run.state))
+        state = engine.adapt(scenario, RunState.from_dict(run.state))
         lines = tuple(o for o in engine.current(scenario, state) if isinstance(o, Say))
         opts = options_at(scenario, row.node, row.options)
         return Moment(
