@@ -28,7 +28,7 @@ import re2
 
 from state.prefilter import Prefilter
 
-LEXICON_VERSION = "2026.12.11"
+LEXICON_VERSION = "2026.12.12"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -1229,9 +1229,20 @@ _SAVING_UP = _rx(
     r"\b(hoard|hoarding|hoarded|stockpile|stockpiling|stockpiled|saving up|saved up|been saving|"
     r"kept (the|all|every|them)|stash|a pile|refills early)\b"
 )
+# An event given a date long past ("that was 2014", "it's been 9 years", "in my twenties"),
+# often in the sentence after the one that tells it: a feature only, which the rules' history
+# test (a past marker before the hit, in its clause) doesn't read.
+_DATED = _rx(
+    r"\b((19|20)\d\d|(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"many|several|a few|a couple of|a couple|some) (years?|yrs?|decades?) (ago|clean|sober|since|"
+    r"later|back|now|free)|decades ago|(it has|its) been (\d+|\w+) (years|yrs)|back (then|in the "
+    r"day)|in my (teens|twenties|thirties|forties|fifties|20s|30s|40s)|when i was (\d+|in (high "
+    r"school|college|my \w+))|i am (1\d|[2-9]\d) now|that was (\w+ ){0,2}(ago|back|years))\b"
+)
 _CUES = {
     "laugh": _LAUGH,
     "sincere": _SINCERE,
+    "dated": _DATED,
     "real-threat": _REAL_THREAT,
     "imminent": _IMMINENT,
     "ongoing": _ONGOING,
@@ -1336,11 +1347,7 @@ def detect_normalised(t: str) -> CrisisResult:
         # "tonight" or fear in it ("he says he'll shoot me tonight lol"), nor one said to be
         # no joke ("lol im gonna kill him, im serious").
         real_threat = found(_REAL_THREAT_AT, _REAL_THREAT)
-        laugh = (
-            not real_threat
-            and found(_LAUGH_AT, _LAUGH)
-            and not found(_SINCERE_AT, _SINCERE)
-        )
+        laugh = not real_threat and found(_LAUGH_AT, _LAUGH) and not found(_SINCERE_AT, _SINCERE)
         # once per message
         may_be_past = not real_threat and not found(_ONGOING_AT, _ONGOING)
         # the rules RE2 names, in RULES' order (by tier): the others can't match

@@ -549,3 +549,24 @@ def test_negated_words_of_every_training_text_are_the_clause_split_s():
     # the clause words are _CLAUSE's own
     words = crisis._CLAUSE.pattern.split(r"\b(")[1].split(r")\b")[0].split("|")
     assert {crisis._CLAUSE_MARK, *words} == crisis._CLAUSE_WORDS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i tried to end my life after my deployment. it's been 9 years",
+        "I cut myself at 14. I'm 40 now",
+        "that was 2014, he's married now",
+        "in my twenties i overdosed twice",
+        "i have six years clean",
+    ],
+)
+def test_an_event_dated_long_ago_is_a_feature_for_the_model(text):
+    """History often dates itself in the next sentence, where the rules' past test (a marker
+    before the hit, in its clause) doesn't look; the model weighs the date with the rest."""
+    assert crisis.cues(crisis.normalise(text))["dated"]
+
+
+@pytest.mark.parametrize("text", ["dad's revolver, tonight at 10", "i took 20 pills", "kms"])
+def test_a_time_or_a_count_is_no_date(text):
+    assert not crisis.cues(crisis.normalise(text))["dated"]

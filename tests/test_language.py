@@ -71,6 +71,23 @@ def test_training_never_reads_the_held_out_split():
         assert data.HELDOUT not in path.parents
 
 
+HELD_OUT_SETS = ("crisis", "crisis-b", "crisis-c", "crisis-d", "styles")
+
+
+def test_no_training_row_is_a_held_out_message():
+    """A short message two authors both wrote ("nope im ok") is still a held-out message the
+    model would have been trained on: training files hold none (the library's own lines, which
+    training reads too, are what they are). Failures name files and line numbers, never a text."""
+    held = {_same_text(r["text"]) for name in HELD_OUT_SETS for r in data.heldout(name)}
+    shared = [
+        f"{path.name}:{i + 1}"
+        for path in (*data.CRISIS_FILES, *data.STYLE_FILES)
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines())
+        if line.strip() and _same_text(json.loads(line)["text"]) in held
+    ]
+    assert shared == [], "training rows that are held-out messages"
+
+
 # (crisis minimums, ordinary constructs, ordinary minimum, crisis total, ordinary total)
 SET_SPECS = {
     "crisis-b": (  # SPEC-B.md
@@ -548,3 +565,17 @@ def test_tokens_of_every_training_text_are_the_regex_s():
     lines = [ex.text for ex in data.crisis_examples() + data.style_examples()]
     for t in lines + [crisis.normalise(x) for x in lines]:
         assert features.tokens(t) == tuple(features._TOKEN.findall(t))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80) | st.text(max_size=40))
+def test_crisis_tokens_are_the_crisis_regex_s_findall(text):
+    """The crisis reader's tokens: `tokens`' and sentence and clause ends, by either path."""
+    assert features.crisis_tokens(text) == tuple(features._CRISIS_TOKEN.findall(text))
+
+
+def test_no_word_ngram_spans_two_sentences():
+    """ "i wrote the note. its short" is two statements: the model sees where one ends."""
+    grams = features.crisis_features("i wrote the note. its short, really").grams
+    assert "w:note ." in grams and "w:. its" in grams and "w:short , realy" in grams
+    assert not any(g.startswith("w:") and "note its" in g for g in grams)

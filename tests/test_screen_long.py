@@ -1,6 +1,6 @@
 """Long messages: however `screen.read` batches and reuses its work, it must decide as the plain
-reading does: every window normalised and ruled on its own, every rule-hit sentence of it read
-alone, each row scored alone by `LinearModel.probabilities`.
+reading does: every window normalised and ruled on its own, every rule-hit sentence of a long
+message's windows read alone, each row scored alone by `LinearModel.probabilities`.
 
 The texts are built from the training examples only (never the held-out split): shuffled runs
 of crisis lines, of ordinary ones, of both, joined by spaces or line breaks, cut to lengths up
@@ -54,14 +54,15 @@ def reference_read(model: LinearModel, text: str) -> Reading:
     """`screen.read` written plainly: no batching, no reuse between windows and sentences."""
     rule, substances = NO_CRISIS, False
     window: list[dict[str, float]] = []
-    for part in reference_windows(text):
+    windows = reference_windows(text)
+    for part in windows:
         t, folded = crisis.normalise_pair(part)
         hit = crisis.detect_normalised(t)
         if hit.crisis and (not rule.crisis or (hit.tier or 3) < (rule.tier or 3)):
             rule = hit
         substances = substances or crisis.names_substances(t)
         rows = [model.probabilities(features.crisis_features_of(t, hit, folded))]
-        parts = features.sentences(part) if hit.crisis else []
+        parts = features.sentences(part) if hit.crisis and len(windows) > 1 else []
         if len(parts) > 1:
             for sentence in parts:
                 st, sf = crisis.normalise_pair(sentence)

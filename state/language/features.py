@@ -70,6 +70,9 @@ class Features:
 # else but "!" and "?" is a space (a full table of single characters: str.translate's fast case),
 # and "!" and "?" are spaced apart by str.replace (several times faster than the regex)
 _TOKEN_SPACED = {c: chr(c) if re.fullmatch(r"[a-z0-9'!?]", chr(c)) else " " for c in range(128)}
+SENTENCE_MARKS = ".,"  # the crisis reader's tokens beside _TOKEN's (crisis_tokens)
+_CRISIS_TOKEN = re.compile(r"[a-z0-9']+|[!?.,]")
+_CRISIS_SPACED = {c: chr(c) if re.fullmatch(r"[a-z0-9'!?.,]", chr(c)) else " " for c in range(128)}
 
 
 def tokens(t: str) -> tuple[str, ...]:
@@ -81,6 +84,19 @@ def tokens(t: str) -> tuple[str, ...]:
     if "?" in t:
         t = t.replace("?", " ? ")
     return tuple(t.split())
+
+
+def crisis_tokens(t: str) -> tuple[str, ...]:
+    """`tokens`, with each sentence's and clause's end (SENTENCE_MARKS) a token of its own, so
+    no word n-gram spans two sentences: "i wrote the note. its short" has "note ." and ". its",
+    not "note its short". Messages in full sentences read better (cross-validated recall 0.950
+    to 0.953 with "." alone, 0.953 with "," too; card recall 0.854 to 0.868)."""
+    for mark in "!?" + SENTENCE_MARKS:
+        if mark in t:
+            t = t.replace(mark, f" {mark} ")
+    if t.isascii():
+        return tuple(t.translate(_CRISIS_SPACED).split())
+    return tuple(_CRISIS_TOKEN.findall(t))
 
 
 def word_grams(words: tuple[str, ...], longer_than: int = 0) -> list[str]:
@@ -126,7 +142,7 @@ def crisis_features_of(
         flags["rule:" + (hit.rule or "?")] = 1.0
         flags[f"tier:{hit.tier}"] = 1.0
         flags["cat:" + (hit.category or "?")] = 1.0
-    words = tokens(t)
+    words = crisis_tokens(t)
     if about is None:
         about = meaning.shipped().about(folded)
     about = about * MEANING_SCALE

@@ -67,8 +67,8 @@ def _urgency(r: CrisisResult) -> int:
 
 def read(model: LinearModel, text: str) -> Reading:
     """Each window goes through the rules once: the cost is linear in the length, and one
-    alarming sentence isn't diluted by the rest. The model scores every window, and every
-    sentence a rule hit in, together in one pass (`probabilities_of`).
+    alarming sentence isn't diluted by the rest. The model scores every window, and in a long
+    message every sentence a rule hit in, together in one pass (`probabilities_of`).
 
     A long message's windows are normalised sentence by sentence and joined: `normalise` of
     a window is its sentences' joined with spaces (tests/test_screen_long.py), so a sentence a
@@ -94,25 +94,18 @@ def read(model: LinearModel, text: str) -> Reading:
         substances = substances or crisis.names_substances(t)
         rows.append((w, t, hit))
         runs.append((first, len(folds)))
-        if not hit.crisis:
+        # In a long message, the rule's own sentence is read alone too, so a window of calm
+        # neighbours can't dilute it. Not in a message of one window: there, cross-validated,
+        # the sentence read alone ("i tried to end my life after my deployment" without "it's
+        # been 9 years") alarmed on more ordinary messages than it caught crisis ones, and the
+        # thresholds rose to make up for it (recall 0.947 and card recall 0.847 against 0.949
+        # and 0.864 without; train.py scores every text through this function).
+        if not hit.crisis or len(parts) == 1 or len(pairs) < 2:
             continue
-        # the rule's own sentence, read alone, so calm neighbors can't dilute it (a window of one
-        # sentence is that sentence already)
-        if len(parts) == 1:
-            sentences = features.sentences(pieces[0])
-            if len(sentences) < 2:
-                continue
-            pairs, first = [crisis.normalise_pair(s) for s in sentences], None
-        elif len(pairs) < 2:
-            continue
-        for k, (st, sf) in enumerate(pairs):
+        for k, (st, _) in enumerate(pairs):
             own = crisis.detect_normalised(st)
             if own.crisis and st != t:
-                if first is None:  # a sentence of the one window: not among `folds` yet
-                    folds.append(sf)
-                    runs.append((len(folds) - 1, len(folds)))
-                else:
-                    runs.append((first + k, first + k + 1))
+                runs.append((first + k, first + k + 1))
                 rows.append((w, st, own))
     about = meaning.shipped().about_runs(folds, runs)
     feats = [
