@@ -33,7 +33,7 @@ from state.crisis import CARD
 from state.language.data import NONE, Example, crisis_examples, crisis_label, heldout
 from state.language.model import shipped
 from state.language.screen import screen, thresholds
-from state.safety import _screen
+from state.safety.card import _screen
 
 GOAL_RECALL, GOAL_CARD, GOAL_ANY = 0.95, 0.03, 0.10
 GOAL_MS, GOAL_MS_LONG = 1.0, 5.0

@@ -39,7 +39,7 @@ sends them:
 - **Stopping.** `stop()` stops claiming, lets the messages in flight finish and be marked, and
   returns; `install(app)` wires that to the Application's stop (SIGTERM, Ctrl-C).
 
-The claim, settle and recovery SQL is state/outbox_delivery.py; this module keeps the pacing
+The claim, settle and recovery SQL is state/outbox/delivery.py; this module keeps the pacing
 and the Bot API calls. `install(app)` runs one `Sender` as an asyncio task inside the bot
 process, started in `post_init` and stopped in `post_stop` (both chained onto whatever the
 Application already has); any feature may call it, it installs once. Tests and benches use
@@ -73,9 +73,9 @@ from telegram.ext import AIORateLimiter, Application
 
 from bot.features import checkin_messages, group_messages, live_messages
 from bot.http import NoAnswer, NotSent
-from state import outbox_delivery as delivery
 from state.errors import UNAVAILABLE
-from state.outbox_delivery import INTERRUPTED, Claimed, Outcome
+from state.outbox import delivery
+from state.outbox.delivery import INTERRUPTED, Claimed, Outcome
 from state.store import Store, utcnow
 
 log = logging.getLogger(__name__)

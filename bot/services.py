@@ -16,7 +16,7 @@ from state.live import Live
 from state.onboarding import Onboarding
 from state.practice import Practice
 from state.safety import Resource
-from state.safety_service import Safety
+from state.safety.service import Safety
 from state.store import Store
 
 CONSENT_VERSION = "2026-11"

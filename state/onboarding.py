@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from state.checkins import get_settings
 from state.live.service import drafting
-from state.safety_service import plan_step_open, question_open, scene_open
+from state.safety.service import plan_step_open, question_open, scene_open
 from state.store import Store, UnitOfWork
 
 # What typed text answers, in the order it is asked (the plan first: it may name the very

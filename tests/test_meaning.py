@@ -10,7 +10,8 @@ from state.crisis import CARD
 from state.language import data, features, meaning
 from state.language.files import ModelMissing
 from state.language.model import MEANING, shipped
-from state.safety import _screen, screen_text
+from state.safety import screen_text
+from state.safety.card import _screen
 
 
 @pytest.fixture(scope="module")

@@ -40,7 +40,7 @@ from state.safety import (
     screen_text,
     typed_answer,
 )
-from state.safety_service import QUESTION_OPEN_FOR
+from state.safety.service import QUESTION_OPEN_FOR
 
 log = logging.getLogger(__name__)
 RECORD_TIMEOUT = 5.0  # seconds for the database: the scene's read, the record (event, alert)

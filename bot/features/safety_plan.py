@@ -14,7 +14,7 @@ from bot.render import Outgoing, split_text
 from bot.replies import answer, reply
 from bot.routes import action, pressed
 from bot.services import services
-from state.safety_service import STEP_KEYS, step_prompt
+from state.safety.service import STEP_KEYS, step_prompt
 
 INTRO = (
     "<b>Your safety plan</b>\n"

@@ -15,7 +15,7 @@ from bot import callbacks
 from offline import keyboard
 from state.db.models import Base, Run, SafetyEvent, User
 from state.engine import Choose
-from state.safety_service import Safety
+from state.safety.service import Safety
 
 SCENARIO = "family/birthday-or-group"
 

@@ -21,7 +21,7 @@ from state.db.checkins import CheckinSettings
 from state.db.models import OutboxMessage, Run
 from state.engine import RunState
 from state.privacy import delete_user, export_user
-from state.safety_service import Safety
+from state.safety.service import Safety
 from state.store import Store
 
 DAY = date(2026, 6, 1)

@@ -13,7 +13,7 @@ from state.live import Live
 from state.onboarding import CHECKINS, LIVE, PLAN, Onboarding
 from state.practice import Practice
 from state.privacy import delete_user
-from state.safety_service import Safety
+from state.safety.service import Safety
 
 USER, LEADER, MEMBER, CHAT = 9090, 9091, 9092, -100900
 

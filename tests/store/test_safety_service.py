@@ -1,4 +1,4 @@
-"""The safety service (state/safety_service.py): each action one transaction, on a real file."""
+"""The safety service (state/safety/service.py): each action one transaction, on a real file."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from state.crisis import CATEGORIES, CrisisResult
 from state.db.models import SafetyEvent
 from state.errors import AlreadyApplied
 from state.practice import Practice
-from state.safety_service import QUESTION_OPEN_FOR, Safety, Skipped, question_open
+from state.safety.service import QUESTION_OPEN_FOR, Safety, Skipped, question_open
 from state.store import Store
 
 USER = 8080

@@ -16,7 +16,7 @@ from state.db.models import SafetyPlan, Turn
 from state.engine import Feedback, Reply
 from state.practice import Practice
 from state.privacy import export_user
-from state.safety_service import Safety
+from state.safety.service import Safety
 from state.store import Store
 from state.text import clean_text
 

@@ -1,5 +1,5 @@
 """Safety events and safety plans in the store: the queries, each inside a caller's
-transaction (the service is state/safety_service.py; the update gate asks `editing` too).
+transaction (the service is state/safety/service.py; the update gate asks `editing` too).
 
 An event records that crisis language was seen (category, tier, rule), never the words. A plan
 follows the Stanley-Brown steps and is the participant's own text, kept until they delete it.

@@ -2,7 +2,7 @@
 
 One transaction per user action, like `Practice` (state/practice.py): the event, the end of
 the role-play, the crisis mark for tomorrow's check-in and a safety-plan answer typed in the
-same message are kept together or not at all. The queries are state/safety_store.py's, which
+same message are kept together or not at all. The queries are state/safety/repo.py's, which
 work inside a caller's transaction, so the update gate can ask in its one read whether a plan
 step is open (`plan_step_open`).
 """
@@ -13,9 +13,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from state import safety_store
 from state.crisis import CrisisResult
-from state.safety_store import PLAN_STEPS, QUESTION_OPEN_FOR, STEP_KEYS, Recorded, step_prompt
+from state.safety import repo
+from state.safety.repo import PLAN_STEPS, QUESTION_OPEN_FOR, STEP_KEYS, Recorded, step_prompt
 from state.store import Store, UnitOfWork
 
 # What a channel needs of the plan's shape, beside the service.
@@ -44,20 +44,20 @@ class Skipped:
 async def question_open(uow: UnitOfWork, user_id: int, now: datetime) -> str | None:
     """The category of the direct question waiting for an answer, inside the caller's
     transaction (the update gate's read asks it)."""
-    return await safety_store.question_open(uow, user_id, now)
+    return await repo.question_open(uow, user_id, now)
 
 
 async def scene_open(uow: UnitOfWork, user_id: int, *, consented: bool) -> bool:
     """Whether the crisis record would stop a role-play (`Safety.scene_to_stop`'s question),
     inside the caller's transaction, which has read `consented` already (the update gate's
     read asks it, so the card can say so without a read of its own)."""
-    return await safety_store.scene_to_stop(uow, user_id, consented=consented)
+    return await repo.scene_to_stop(uow, user_id, consented=consented)
 
 
 async def plan_step_open(uow: UnitOfWork, user_id: int) -> bool:
     """Whether typed text answers a safety-plan step, inside the caller's transaction (the
     update gate's read asks it)."""
-    return await safety_store.editing(uow, user_id) is not None
+    return await repo.editing(uow, user_id) is not None
 
 
 class Safety:
@@ -70,7 +70,7 @@ class Safety:
         """Whether `record_crisis` will stop a role-play: what the card says about the scene,
         read (no write lock) before the card, when the update gate did not read it already
         (`scene_open`)."""
-        return await self.store.read(lambda uow: safety_store.scene_to_stop(uow, user_id))
+        return await self.store.read(lambda uow: repo.scene_to_stop(uow, user_id))
 
     async def record_crisis(
         self,
@@ -90,8 +90,8 @@ class Safety:
 
         async def work(uow: UnitOfWork) -> Recorded:
             if typed is not None:
-                await safety_store.answer(uow, user_id, typed)
-            recorded = await safety_store.record(uow, user_id, result)
+                await repo.answer(uow, user_id, typed)
+            recorded = await repo.record(uow, user_id, result)
             if also is not None:
                 await also(uow)
             return recorded
@@ -105,9 +105,9 @@ class Safety:
         itself."""
 
         async def work(uow: UnitOfWork) -> bool:
-            if typed is not None and await safety_store.editing(uow, user_id) is not None:
-                await safety_store.answer(uow, user_id, typed)
-            return await safety_store.open_question(uow, user_id, category)
+            if typed is not None and await repo.editing(uow, user_id) is not None:
+                await repo.answer(uow, user_id, typed)
+            return await repo.open_question(uow, user_id, category)
 
         return await self.store.run(user_id, work, ensure_user=False)
 
@@ -118,46 +118,44 @@ class Safety:
     def answered_work(self, user_id: int) -> Callable[[UnitOfWork], Awaitable[None]]:
         """Close the direct question inside the caller's transaction (the scene's resume): an
         answer came, so a later "yes" is a reply to the scene again."""
-        return lambda uow: safety_store.close_question(uow, user_id)
+        return lambda uow: repo.close_question(uow, user_id)
 
     # ---- the plan ------------------------------------------------------------------------------
 
     async def plan_text(self, user_id: int) -> str | None:
         """The participant's plan as text (None without answers)."""
-        return await self.store.run(user_id, lambda uow: safety_store.own_plan_text(uow, user_id))
+        return await self.store.run(user_id, lambda uow: repo.own_plan_text(uow, user_id))
 
     async def editing_step(self, user_id: int) -> str | None:
         """The plan step being answered, if any: a read, no user row, no write lock."""
-        return await self.store.read(lambda uow: safety_store.editing(uow, user_id))
+        return await self.store.read(lambda uow: repo.editing(uow, user_id))
 
     async def start_plan(self, user_id: int, *, update_id: int | None = None) -> str:
         """Begin (or redo) the plan at its first step, which comes back. Typed text answers
         the plan now, so a direct question left open is closed: its buttons still answer it."""
 
         async def work(uow: UnitOfWork) -> str:
-            await safety_store.close_question(uow, user_id)
-            return await safety_store.start(uow, user_id)
+            await repo.close_question(uow, user_id)
+            return await repo.start(uow, user_id)
 
         return await self.store.run(user_id, work, update_id=update_id)
 
     async def answer_step(self, user_id: int, text: str) -> str | None:
         """Save the answer to the open step; the next step, or None after the last."""
-        return await self.store.run(user_id, lambda uow: safety_store.answer(uow, user_id, text))
+        return await self.store.run(user_id, lambda uow: repo.answer(uow, user_id, text))
 
     async def skip_step(self, user_id: int, *, update_id: int | None = None) -> Skipped:
         async def work(uow: UnitOfWork) -> Skipped:
-            if await safety_store.editing(uow, user_id) is None:
+            if await repo.editing(uow, user_id) is None:
                 return Skipped(False)
-            return Skipped(True, await safety_store.answer(uow, user_id, None))
+            return Skipped(True, await repo.answer(uow, user_id, None))
 
         return await self.store.run(user_id, work, ensure_user=False, update_id=update_id)
 
     async def pause_plan(self, user_id: int, *, update_id: int | None = None) -> None:
-        await self.store.run(
-            user_id, lambda uow: safety_store.pause(uow, user_id), update_id=update_id
-        )
+        await self.store.run(user_id, lambda uow: repo.pause(uow, user_id), update_id=update_id)
 
     async def delete_plan(self, user_id: int, *, update_id: int | None = None) -> bool:
         return await self.store.run(
-            user_id, lambda uow: safety_store.delete(uow, user_id), update_id=update_id
+            user_id, lambda uow: repo.delete(uow, user_id), update_id=update_id
         )
