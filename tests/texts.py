@@ -12,6 +12,10 @@ PROBABLE = [
     "i'm so tired of everything, i want it all to stop",
     "i keep thinking about disappearing for good",
     "sometimes i wonder if anyone would notice if i was gone",
+    "i'm so done with everything",
+    "what's the point of trying anymore",
+    "i don't see the point in going on",
+    "i don't know how much longer i can keep doing this",
 ]
 
 
