@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from sqlalchemy import event
 
@@ -61,3 +63,13 @@ def database_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def no_errors(caplog):
+    """Fails the test if an error reached bot/app.py's on_error (a module opts in with
+    `pytestmark = pytest.mark.usefixtures("no_errors")`)."""
+    caplog.set_level(logging.INFO)
+    yield
+    failures = [r for r in caplog.records if r.name == "bot.app" and r.levelno >= logging.ERROR]
+    assert not failures, [r.getMessage() for r in failures]

@@ -5,8 +5,6 @@ recorded is skipped, or, unseen by the gate, records nothing more."""
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 from sqlalchemy import func, select
 
@@ -19,12 +17,8 @@ SCENARIO = "family/birthday-or-group"
 CRISIS = "honestly everyone would be better off without me"
 
 
-@pytest.fixture(autouse=True)
-def no_errors(caplog):
-    caplog.set_level(logging.INFO)
-    yield
-    failures = [r for r in caplog.records if r.name == "bot.app" and r.levelno >= logging.ERROR]
-    assert not failures, [r.getMessage() for r in failures]
+# the handlers answer every update here without an error reaching bot/app.py's on_error
+pytestmark = pytest.mark.usefixtures("no_errors")
 
 
 async def seen(store, update_id: int, user_id: int) -> bool:
