@@ -30,6 +30,8 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         # Whether the crisis card would stop a role-play, as the gate read it (for typed text
         # and the direct question's "Yes"); None when it did not read.
         self.scene_to_stop: bool | None = None
+        # Whether the gate found the store unavailable: the card then asks it nothing more.
+        self.store_down = False
         # Whether a handler already recorded this update's id (a step, or a command or button
         # that writes, does in its own transaction: `applying`), so the gate's `after` need not.
         self.marked = False

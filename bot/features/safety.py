@@ -23,7 +23,7 @@ from bot.routes import action
 from bot.send import edit_pressed
 from bot.services import services
 from state.crisis import ASK, CATEGORIES, CrisisResult
-from state.errors import AlreadyApplied
+from state.errors import AlreadyApplied, AppliedUnconfirmed
 from state.onboarding import PLAN
 from state.safety import (
     ASKED_OPENING,
@@ -143,7 +143,10 @@ async def show_card(
 
 async def _scene(update: Update, context: ContextTypes.DEFAULT_TYPE, user_id: int) -> str | None:
     """What the card says about the scene: as the gate read it, or read now (the gate did not
-    look); nothing when the read fails or takes longer than RECORD_TIMEOUT."""
+    look); nothing when the read fails or takes longer than RECORD_TIMEOUT, or when the gate
+    already found the store unavailable (the card must not wait out a second timeout)."""
+    if getattr(context, "store_down", False):
+        return None
     stops = getattr(context, "scene_to_stop", None)  # None: the gate did not look
     if stops is None:
         try:
@@ -171,6 +174,9 @@ async def _record(
             recorded = await svc.safety.record_crisis(
                 user_id, result, typed=typed, also=alert, update_id=update_id
             )
+    except AppliedUnconfirmed:  # this update's own earlier attempt committed, unseen
+        log.info("update %s: crisis recorded (the commit's answer was lost)", update.update_id)
+        return None
     except AlreadyApplied:  # recorded before (a redelivery the gate could not see)
         log.info("update %s: crisis already recorded", update.update_id)
         return None

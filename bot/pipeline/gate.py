@@ -39,6 +39,7 @@ async def before(update: Update, context: BotContext) -> None:
     context.consented = None
     context.awaiting = None
     context.scene_to_stop = None
+    context.store_down = False
     context.marked = False
     context.read_only = False
     if user is None:
@@ -60,6 +61,7 @@ async def before(update: Update, context: BotContext) -> None:
         # The database is down or hung: let the update through unchecked. Crisis text must
         # still get its card (it needs no database); anything else fails in its handler.
         log.error("update %s: gate skipped, store unavailable (%s)", update.update_id, _kind(exc))
+        context.store_down = True
         return
     if admission.seen:
         if update.callback_query is not None:

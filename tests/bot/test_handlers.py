@@ -349,17 +349,23 @@ async def test_crisis_card_goes_out_while_the_database_is_down(
     consented, bot_env, monkeypatch, caplog
 ):
     """Every store call fails (retries spent): the card still comes, alone, and the log holds
-    neither the words nor a database error's message."""
+    neither the words nor a database error's message. Once the gate found the store down, the
+    card asks it nothing before going out (each call can take a whole timeout)."""
     from state.store import StoreBusy
 
     chat, store = consented, bot_env[2]
+    calls: list[str] = []
 
-    async def down(*_a, **_kw):
-        raise StoreBusy("database still busy after 10 attempts: nobody wants to see me")
+    def failing(kind: str):
+        async def down(*_a, **_kw):
+            calls.append(kind)
+            raise StoreBusy("database still busy after 10 attempts: nobody wants to see me")
+
+        return down
 
     await open_scenario(chat)
-    monkeypatch.setattr(store, "run", down)
-    monkeypatch.setattr(store, "read", down)
+    monkeypatch.setattr(store, "run", failing("run"))
+    monkeypatch.setattr(store, "read", failing("read"))
     caplog.set_level(logging.INFO)
     chat.request.clear()
     await chat.send("i can't do this anymore, i want to kill myself")
@@ -367,6 +373,7 @@ async def test_crisis_card_goes_out_while_the_database_is_down(
     assert len(texts) == 1 and "988" in texts[0]  # the card, and no "Sorry" after it
     assert "kill myself" not in caplog.text and "nobody wants" not in caplog.text
     assert "crisis not recorded (StoreBusy)" in caplog.text
+    assert calls == ["read", "run"]  # the gate's read, then the record after the card
 
 
 async def test_a_possible_overdose_gets_the_numbers_before_the_question(consented, bot_env):
