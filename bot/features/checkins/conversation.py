@@ -377,17 +377,22 @@ async def on_followup(
         raise ValueError(data.arg)
     struggling = value == "hard"
     (query, user_id), svc = pressed(update), services(context)
+    if struggling:
+        # the lines first: they wait on no write, and the answer's write (which marks the
+        # update) comes after them, so a crash in between shows them again, never loses them
+        await answer(query)
+        await reply(update, context, [Outgoing(FOLLOWUP_HARD)])
+        card = crisis_card(resources_for(svc.resources, "suicide"), opening="You're not alone.")
+        await send_card(update, context, card)
     await svc.checkins.followup_answer(
         user_id, struggling, datetime.now(UTC), update_id=applying(update, context)
     )
-    await answer(query)
-    await mark_chosen(update)
     if not struggling:
+        await answer(query)
+        await mark_chosen(update)
         await reply(update, context, [Outgoing(FOLLOWUP_OK)])
         return
-    await reply(update, context, [Outgoing(FOLLOWUP_HARD)])
-    card = crisis_card(resources_for(svc.resources, "suicide"), opening="You're not alone.")
-    await send_card(update, context, card)
+    await mark_chosen(update)
     await send_own_plan(update, context, user_id)
 
 
