@@ -28,7 +28,7 @@ import re2
 
 from state.prefilter import Prefilter
 
-LEXICON_VERSION = "2026.12.12"
+LEXICON_VERSION = "2026.12.13"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -370,10 +370,15 @@ _SAFE_ANY = re.compile("|".join(f"(?:{p.pattern})" for p in _SAFE))
 _LAUGH = _rx(r"\b(lol|haha|hah|lmao|lmfao|jk|just kidding|kidding)\b")
 # ...unless the message says it isn't a joke ("lol guess i'll just die, for real tho"): then the
 # laughter is nervous, not a punchline. "kidding" in "not kidding" is no laugh at all.
+# "i'll just die" as hyperbole goes on with what would cause it ("die if she saw", "die of
+# shame", "die for a pizza", "die happy"); "die for real" does not.
+_NOT_HYPERBOLE = r"(?! (if|of|from|when|happy|laughing|before)\b| for (?!real))"
+# Not the everyday intensifiers ("i swear", "no cap", "fr fr", "not lying"): "i swear ill kill
+# him lol he spoiled the finale" is still a joke.
 _SINCERELY = (
-    r"(not (joking|kidding|playing|lying)|no (joke|kidding|cap)|not even (joking|kidding)|"
-    r"i am (serious|dead serious|being serious|not joking)|i mean it|deadass|fr fr|for real "
-    r"(tho|though|this time|now)|seriously (tho|though)|i swear)"
+    r"(not (joking|kidding)|no (joke|kidding)|not even (joking|kidding)|i am (serious|dead "
+    r"serious|being serious|not joking)|i mean it|deadass|for real (tho|though|this time)|"
+    r"seriously (tho|though))"
 )
 _SINCERE = _rx(r"\b" + _SINCERELY + r"\b")
 
@@ -933,9 +938,14 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         3,
         _rx(
             r"\bi (am going to|will|would|might|could|should) (just |probably |literally )?(die|"
-            r"be dead)\b.{0,80}?\b" + _SINCERELY + r"\b|\b" + _SINCERELY + r"\b.{0,80}?\bi (am "
-            r"going to|will|would|might|could|should) (just |probably |literally )?(die|be "
-            r"dead)\b"
+            r"be dead)\b"
+            + _NOT_HYPERBOLE
+            + r"[^.!?;]{0,40}?\b"
+            + _SINCERELY
+            + r"\b|\b"
+            + _SINCERELY
+            + r"\b[^.!?;]{0,40}?\bi (am going to|will|would|might|could|should) (just |probably "
+            r"|literally )?(die|be dead)\b" + _NOT_HYPERBOLE
         ),
         True,
     ),
@@ -1229,15 +1239,19 @@ _SAVING_UP = _rx(
     r"\b(hoard|hoarding|hoarded|stockpile|stockpiling|stockpiled|saving up|saved up|been saving|"
     r"kept (the|all|every|them)|stash|a pile|refills early)\b"
 )
-# An event given a date long past ("that was 2014", "it's been 9 years", "in my twenties"),
-# often in the sentence after the one that tells it: a feature only, which the rules' history
-# test (a past marker before the hit, in its clause) doesn't read.
+# An event given a date long past ("that was 2014", "it's been 9 years since", "in my
+# twenties"), often in the sentence after the one that tells it: a feature only, which the
+# rules' history test (a past marker before the hit, in its clause) doesn't read. Not a
+# duration that runs to now ("for two years now", "a few years since"), nor a number that is a
+# dose ("2000 mg"); and `cues` drops it where the message says it goes on ("again", "still",
+# "lately", "every day", "now").
 _DATED = _rx(
-    r"\b((19|20)\d\d|(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"many|several|a few|a couple of|a couple|some) (years?|yrs?|decades?) (ago|clean|sober|since|"
-    r"later|back|now|free)|decades ago|(it has|its) been (\d+|\w+) (years|yrs)|back (then|in the "
-    r"day)|in my (teens|twenties|thirties|forties|fifties|20s|30s|40s)|when i was (\d+|in (high "
-    r"school|college|my \w+))|i am (1\d|[2-9]\d) now|that was (\w+ ){0,2}(ago|back|years))\b"
+    r"\b((in|back in|that was|around|until|from) (19|20)\d\d\b(?! ?(mg|mcg|ml|pills|calories))|"
+    r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|many|several|a few|a "
+    r"couple of|a couple|some) (years?|yrs?|decades?) (ago|clean|sober|back|free)|decades ago|"
+    r"(it has|its) been (\d+|\w+) (years|yrs) since|back (then|in the day)|in my (teens|twenties|"
+    r"thirties|forties|fifties|20s|30s|40s)|when i was (\d+|in (high school|college|my \w+))|"
+    r"that was (\w+ ){0,2}(ago|back|years))\b"
 )
 _CUES = {
     "laugh": _LAUGH,
@@ -1263,10 +1277,8 @@ CUE_NAMES = (*_CUES, "negator")  # what `cues` reports: part of the model's reci
 # names are run by `re`. Exact: a pattern RE2 passes over can't match. The rules and the
 # context words they consult read the text with the safe idioms taken out; the cues (and
 # whether there are idioms to take out) read it as normalised.
-_IN_RULES = [r[3] for r in RULES] + [_REAL_THREAT, _LAUGH, _ONGOING, _IMMINENT, _SINCERE]
-_REAL_THREAT_AT, _LAUGH_AT, _ONGOING_AT, _IMMINENT_AT, _SINCERE_AT = range(
-    len(RULES), len(_IN_RULES)
-)
+_IN_RULES = [r[3] for r in RULES] + [_REAL_THREAT, _LAUGH, _ONGOING, _IMMINENT]
+_REAL_THREAT_AT, _LAUGH_AT, _ONGOING_AT, _IMMINENT_AT = range(len(RULES), len(_IN_RULES))
 # and each idiom alone after _SAFE_ANY, so that only those that may match are taken out
 _IN_CONTEXT = [*_CUES.values(), _SAFE_ANY, *_SAFE]
 _SAFE_AT = len(_CUES)
@@ -1302,6 +1314,7 @@ def cues(t: str) -> dict[str, bool]:
         for i, (name, rx) in enumerate(_CUES.items())
     }
     found["laugh"] = found["laugh"] and not found["sincere"]
+    found["dated"] = found["dated"] and not (found["ongoing"] or found["now"])
     found["negator"] = _has_negator(t.split())
     return found
 
@@ -1344,10 +1357,11 @@ def detect_normalised(t: str) -> CrisisResult:
             return i in sure or i in maybe and rx.search(t) is not None
 
         # Laughter defuses hyperbole ("my mom will kill me lol"), not a threat with a weapon,
-        # "tonight" or fear in it ("he says he'll shoot me tonight lol"), nor one said to be
-        # no joke ("lol im gonna kill him, im serious").
+        # "tonight" or fear in it ("he says he'll shoot me tonight lol"). A threat said to be no
+        # joke is left to the model, which reads the sincerity as a cue ("lol not kidding he
+        # ate my leftovers" is still about leftovers).
         real_threat = found(_REAL_THREAT_AT, _REAL_THREAT)
-        laugh = not real_threat and found(_LAUGH_AT, _LAUGH) and not found(_SINCERE_AT, _SINCERE)
+        laugh = not real_threat and found(_LAUGH_AT, _LAUGH)
         # once per message
         may_be_past = not real_threat and not found(_ONGOING_AT, _ONGOING)
         # the rules RE2 names, in RULES' order (by tier): the others can't match

@@ -95,7 +95,6 @@ POSITIVES = {
         "i'm not safe at home",
         "she threatened to kill me",
         "he has a gun and says he will shoot me tonight lol",  # laughter doesn't defuse this
-        "lol he said he's gonna kill me, i'm serious",  # nor laughter said to be no joke
         "he still hits me",
         "she's hitting me again",
         "he locked me in the bedroom and took my phone",
@@ -159,6 +158,13 @@ NEGATIVES = [
     "my mom is going to kill me lol",  # hyperbole: no weapon, "tonight" or fear in it
     "guess i'll just die lol",  # the meme, as a meme
     "my phone will die for real though",
+    # everyday intensifiers and conditional hyperbole (a review of lexicon 2026.12.12)
+    "im gonna kill my brother lol not kidding he ate my leftovers",
+    "i swear ill kill him lol he spoiled the finale",
+    "i'm not kidding, i'd just die if she saw that",
+    "if i eat that i will die lol fr fr",
+    "no cap i would die for a pizza rn",
+    "i swear i could die happy right now",
     "haha my coach will kill me if I skip practice tomorrow",
     "i'm gonna kill my roommate lol he ate my leftovers again today",
     "I feel like a burden has been lifted",
@@ -554,9 +560,9 @@ def test_negated_words_of_every_training_text_are_the_clause_split_s():
 @pytest.mark.parametrize(
     "text",
     [
-        "i tried to end my life after my deployment. it's been 9 years",
-        "I cut myself at 14. I'm 40 now",
-        "that was 2014, he's married now",
+        "i tried to end my life after my deployment. it's been 9 years since",
+        "I cut myself when I was 14, decades ago",
+        "that was 2014, he moved away",
         "in my twenties i overdosed twice",
         "i have six years clean",
     ],
@@ -567,6 +573,18 @@ def test_an_event_dated_long_ago_is_a_feature_for_the_model(text):
     assert crisis.cues(crisis.normalise(text))["dated"]
 
 
-@pytest.mark.parametrize("text", ["dad's revolver, tonight at 10", "i took 20 pills", "kms"])
-def test_a_time_or_a_count_is_no_date(text):
+@pytest.mark.parametrize(
+    "text",
+    [
+        "dad's revolver, tonight at 10",
+        "i took 20 pills",
+        "kms",
+        "I took 2000 mg of tylenol and I feel sick",  # a dose, not a year
+        "i have been cutting for a few years now and it is getting worse",  # runs to now
+        "i have wanted to die for two years now",
+        "when i was 14 i tried to kill myself. i think about it again every day",  # goes on
+        "back in 2019 i overdosed and i still think about doing it",
+    ],
+)
+def test_a_time_a_count_or_what_goes_on_is_no_date(text):
     assert not crisis.cues(crisis.normalise(text))["dated"]

@@ -290,6 +290,24 @@ def test_ordinary_text_is_let_be(text):
     assert screen(text).action is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a date cue that fired on a dose or on a duration running to now had the model let
+        # these go (a review of lexicon 2026.12.12)
+        "I took 2000 mg of tylenol and I feel sick",
+        "i have been cutting for a few years now and it is getting worse",
+        "i have wanted to die for two years now",
+        "I have been clean 5 years now and tonight I want to use and end it",
+        "when i was 14 i tried to kill myself. i think about it again every day",
+        # laughter said to be no joke
+        "lol guess i'll just die 🙃 for real tho i cant do this",
+    ],
+)
+def test_danger_that_goes_on_is_not_read_as_history_or_a_joke(text):
+    assert screen(text).crisis, text
+
+
 def test_screening_never_returns_the_text():
     secret = "I want to kill myself with the pills in the blue cabinet"
     assert "cabinet" not in json.dumps(screen(secret).as_dict())
