@@ -368,19 +368,22 @@ _SAFE_ANY = re.compile("|".join(f"(?:{p.pattern})" for p in _SAFE))
 # Laughter markers defuse kill/murder talk about *other people* ("gonna kill my sponsor lol"),
 # never self-directed talk: people do type "i want to die lol" and mean it.
 _LAUGH = _rx(r"\b(lol|haha|hah|lmao|lmfao|jk|just kidding|kidding)\b")
-# ...unless the message says it isn't a joke ("lol guess i'll just die, for real tho"): then the
-# laughter is nervous, not a punchline. "kidding" in "not kidding" is no laugh at all.
-# "i'll just die" as hyperbole goes on with what would cause it ("die if she saw", "die of
-# shame", "die for a pizza", "die happy"); "die for real" does not.
-_NOT_HYPERBOLE = r"(?! (if|of|from|when|happy|laughing|before)\b| for (?!real))"
-# Not the everyday intensifiers ("i swear", "no cap", "fr fr", "not lying"): "i swear ill kill
-# him lol he spoiled the finale" is still a joke.
+# The model's laugh cue, unless the message says it isn't a joke ("lol guess i'll just die, for
+# real tho"): then the laughter is nervous, not a punchline, and "kidding" in "not kidding" is
+# no laugh at all (`cues`). Not the everyday intensifiers ("i swear", "no cap", "fr fr", "not
+# lying"): "i swear ill kill him lol he spoiled the finale" is still a joke.
 _SINCERELY = (
     r"(not (joking|kidding)|no (joke|kidding)|not even (joking|kidding)|i am (serious|dead "
     r"serious|being serious|not joking)|i mean it|deadass|for real (tho|though|this time)|"
     r"seriously (tho|though))"
 )
 _SINCERE = _rx(r"\b" + _SINCERELY + r"\b")
+# "i'll just die", not as hyperbole, which goes on with what would cause it ("die if she saw",
+# "die of shame", "die for a pizza", "die happy"); "die for real" does not.
+_I_WILL_DIE = (
+    r"\bi (am going to|will|would|might|could|should) (just |probably |literally )?(die|be "
+    r"dead)\b(?! (if|of|from|when|happy|laughing|before)\b| for (?!real))"
+)
 
 # A tier-2 hit plus an immediacy/means word is escalated to tier 1 (plan, means or now).
 _IMMINENT = _rx(
@@ -937,15 +940,13 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         "suicide",
         3,
         _rx(
-            r"\bi (am going to|will|would|might|could|should) (just |probably |literally )?(die|"
-            r"be dead)\b"
-            + _NOT_HYPERBOLE
+            _I_WILL_DIE
             + r"[^.!?;]{0,40}?\b"
             + _SINCERELY
             + r"\b|\b"
             + _SINCERELY
-            + r"\b[^.!?;]{0,40}?\bi (am going to|will|would|might|could|should) (just |probably "
-            r"|literally )?(die|be dead)\b" + _NOT_HYPERBOLE
+            + r"\b[^.!?;]{0,40}?"
+            + _I_WILL_DIE
         ),
         True,
     ),

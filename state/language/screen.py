@@ -95,12 +95,13 @@ def read(model: LinearModel, text: str) -> Reading:
         rows.append((w, t, hit))
         runs.append((first, len(folds)))
         # In a long message, the rule's own sentence is read alone too, so a window of calm
-        # neighbours can't dilute it. Not in a message of one window: there, cross-validated,
-        # the sentence read alone ("i tried to end my life after my deployment" without "it's
-        # been 9 years") alarmed on more ordinary messages than it caught crisis ones, and the
-        # thresholds rose to make up for it (recall 0.947 and card recall 0.847 against 0.949
-        # and 0.864 without; train.py scores every text through this function).
-        if not hit.crisis or len(parts) == 1 or len(pairs) < 2:
+        # neighbours can't dilute it. Not in a message of one window (its one piece is `pairs`):
+        # there, cross-validated, the sentence read alone ("i tried to end my life after my
+        # deployment" without "it's been 9 years") alarmed on more ordinary messages than it
+        # caught crisis ones, and the thresholds rose to make up for it (recall 0.947 and card
+        # recall 0.847 against 0.949 and 0.864 without; train.py scores every text through
+        # this function).
+        if not hit.crisis or len(pairs) < 2:
             continue
         for k, (st, _) in enumerate(pairs):
             own = crisis.detect_normalised(st)
