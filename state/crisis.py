@@ -28,7 +28,7 @@ import re2
 
 from state.prefilter import Prefilter
 
-LEXICON_VERSION = "2026.12.13"
+LEXICON_VERSION = "2026.12.14"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -409,6 +409,9 @@ _AFTER_INTERJECTION = frozenset(
         ),
     )
 )  # fmt: skip
+# A negator before one of these says that what follows goes on: "can't stop thinking about
+# it", "couldn't help cutting", "never quit wanting to die", "can't shake the urge".
+_PERSISTING = frozenset(map(_collapse, ("stop", "help", "quit", "shake")))
 # A negator closed by one of these is a whole statement ("im not ok i want to die"): its
 # scope ends there unless the next word carries it on ("not ok with", "not good at").
 _CLOSING = frozenset(map(_collapse, ("ok", "okay", "fine", "good", "alright", "great", "safe")))
@@ -1093,7 +1096,7 @@ def negated_words(t: str) -> list[str]:
         last = start  # the last negator walked through: its "not ok" ends the scope too
         end = start + 1
         while end < len(words) and (word := words[end]) not in _CLAUSE_WORDS:
-            if word == "no" and _interjects(words, end):
+            if word in _NEGATORS and _interjects(words, end):
                 break
             if word in _NEGATORS:
                 last = end
@@ -1106,8 +1109,14 @@ def negated_words(t: str) -> list[str]:
 
 
 def _interjects(words: list[str], i: int) -> bool:
-    """words[i] is a "no" that answers or interjects: it negates nothing after it."""
-    return words[i] == "no" and i + 1 < len(words) and words[i + 1] in _AFTER_INTERJECTION
+    """words[i] negates nothing after it: a "no" that answers or interjects, or a negator of a
+    verb of stopping ("i can't stop thinking about suicide" says the thinking goes on)."""
+    if i + 1 >= len(words):
+        return False
+    word, after = words[i], words[i + 1]
+    if word == "no" and after in _AFTER_INTERJECTION:
+        return True
+    return after in _PERSISTING and word in _NEGATORS
 
 
 def _closes(words: list[str], i: int) -> bool:

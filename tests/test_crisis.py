@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from state import crisis
 from state.crisis import CATEGORIES, LEXICON_VERSION, RULES, CrisisResult, detect_crisis
 from state.language.data import crisis_examples, style_examples
+from state.safety import screen_text
 
 EVAL_SET = Path(__file__).parent / "data" / "crisis_eval.jsonl"
 
@@ -523,6 +524,11 @@ def test_negated_words_read_by_words_are_what_the_clause_split_finds(text):
         ("no one knows im not ok i want to die", ["one", "knows", "i", "am", "ok"]),
         ("i cant say im not ok i want to die", ["say", "i", "am", "ok"]),
         ("no not ok i want to die", ["ok"]),
+        # a negated verb of stopping says that what follows goes on
+        ("i cant stop thinking about killing myself", []),
+        ("i could not help cutting again", []),
+        ("i will never say i can not stop crying", ["say", "i", "can"]),
+        ("i do not want to stop taking my meds", ["want", "to", "stop", "taking", "my", "meds"]),
     ],
 )
 def test_what_a_negator_governs_in_texting_without_punctuation(text, scoped):
@@ -546,6 +552,24 @@ def test_a_leading_no_or_not_ok_hides_no_crisis_words_from_the_rules(text):
     """An answer to a character, or to the direct question, often opens with "no"; without a
     comma the rules once read it as negating what came after."""
     assert crisis.detect_crisis(text).crisis
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My job is going fine and my kids are healthy. Even so, I can't stop thinking about"
+        " suicide.",
+        "I can't help thinking about suicide.",
+        "i cant stop thinking abt killing myself",
+        "I couldn't stop cutting last night.",
+        "I can't quit thinking about ending my life.",
+    ],
+)
+def test_a_negated_verb_of_stopping_is_no_negation(text):
+    """A negated "stop" ("can't stop thinking about it") says it goes on; the rules once read
+    the "not" as negating what followed, and the first message here drew nothing at all."""
+    assert crisis.detect_crisis(text).crisis
+    assert screen_text(text).crisis
 
 
 def test_negated_words_of_every_training_text_are_the_clause_split_s():
