@@ -10,6 +10,8 @@ import asyncio
 import random
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
@@ -18,37 +20,14 @@ from rich.panel import Panel
 from bot.settings import Settings
 from scenarios.library import Library, heavy, level_words, load_library
 from scenarios.skills import CONTEXT_LABELS, FRAMEWORKS, what_you_did
+from state import safety
 from state.crisis import ASK, CrisisResult
-from state.engine import (
-    Ask,
-    Choose,
-    Debrief,
-    Feedback,
-    Notice,
-    Offer,
-    Output,
-    Pick,
-    Reply,
-    Say,
-)
+from state.engine import Ask, Choose, Debrief, Feedback, Notice, Offer, Output, Pick, Reply, Say
 from state.exposure import AFTER, COMPARE
 from state.prelude import SKIP
-from state.safety import (
-    ASKED_OPENING,
-    DEFAULT_RESOURCES,
-    NUMBERS,
-    SAFE,
-    SAME_MOMENT,
-    SCENE_KEPT,
-    YES,
-    ask_again_text,
-    back_to_scene_text,
-    crisis_card,
-    question_text,
-    resources_for,
-    screen_text,
-    typed_answer,
-)
+
+if TYPE_CHECKING:
+    from state.practice import Practice
 
 # the card's words where there is no Telegram: no /practice, no /safety
 TERMINAL_STOPPED = "I've stopped the role-play."  # TERMINAL_CLOSING says how to start again
@@ -67,26 +46,21 @@ class EndOfInput(Exception):
     """Standard input is exhausted: leave quietly with everything saved."""
 
 
+@dataclass
 class Player:
-    def __init__(
-        self,
-        practice,
-        library: Library,
-        console: Console,
-        read: Callable[[], str | None],
-        seed: int | None,
-    ) -> None:
-        self.practice = practice
-        self.library = library
-        self.console = console
-        self._read = read
-        self.seed = seed
+    """Plays the scenarios of `library` on `console` through the practice service."""
+
+    practice: Practice
+    library: Library
+    console: Console
+    read: Callable[[], str | None]  # the next line of input, None at its end
+    seed: int | None
 
     # ---- input ---------------------------------------------------------------------------
 
     def ask(self, prompt: str) -> str:
         self.console.print(f"[bold]{escape(prompt)}[/bold] ", end="")
-        line = self._read()
+        line = self.read()
         if line is None:
             self.console.print()
             raise EndOfInput
@@ -208,7 +182,7 @@ class Player:
         """The card for explicit danger; for a probable signal, ask first, as the bot does."""
         if screened.action != ASK:
             return False
-        question = question_text(screened.category)
+        question = safety.question_text(screened.category)
         self.console.print(Panel(question, title="Checking in", border_style="yellow"))
         self.console.print(
             "  1. Yes\n  2. I'm safe, back to the scene\n  3. Show me support numbers"
@@ -218,32 +192,32 @@ class Player:
         except EndOfInput:  # no answer at all: the numbers, not silence
             self.show_numbers(screened)
             raise
-        if answer == NUMBERS:
+        if answer == safety.NUMBERS:
             self.show_numbers(screened)
-        elif answer == SAFE:
-            self.console.print(f"[italic]{escape(back_to_scene_text(screened.category))}[/]")
-        return answer != YES
+        elif answer == safety.SAFE:
+            self.console.print(f"[italic]{escape(safety.back_to_scene_text(screened.category))}[/]")
+        return answer != safety.YES
 
     def check_in_answer(self, category: str | None = None) -> str:
-        """YES, SAFE or NUMBERS: the number of a button, or words that mean one
+        """YES, SAFE or NUMBERS (state.safety): the number of a button, or words that mean one
         (`typed_answer`); anything else that reads as crisis counts as yes."""
-        by_number = {"1": YES, "2": SAFE, "3": NUMBERS}
+        by_number = {"1": safety.YES, "2": safety.SAFE, "3": safety.NUMBERS}
         while True:
             answer = self.ask("Choose 1-3:")
             said = answer.lower().strip(" .!?")
             if said in ("q", "quit"):
                 raise EndOfInput
-            chosen = by_number.get(said) or typed_answer(answer)
+            chosen = by_number.get(said) or safety.typed_answer(answer)
             if chosen is not None:
                 return chosen
-            if said and screen_text(answer).crisis:
-                return YES
-            again = ask_again_text(category, how="Type 1, 2 or 3")
+            if said and safety.screen_text(answer).crisis:
+                return safety.YES
+            again = safety.ask_again_text(category, how="Type 1, 2 or 3")
             self.console.print(f"[yellow]{escape(again)}[/]")
 
     def show_numbers(self, screened: CrisisResult) -> None:
-        resources = resources_for(DEFAULT_RESOURCES, screened.category)
-        card = crisis_card(resources, scene=SCENE_KEPT, closing=TERMINAL_CLOSING)
+        resources = safety.resources_for(safety.DEFAULT_RESOURCES, screened.category)
+        card = safety.crisis_card(resources, scene=safety.SCENE_KEPT, closing=TERMINAL_CLOSING)
         self.console.print(Panel(card, title="You matter", border_style="red"))
 
     async def play_turns(self, turn) -> str:
@@ -259,7 +233,11 @@ class Player:
                 )
                 return "quit"
             if answer.lower() == "/safety":  # as in the bot: every resource, the scene kept
-                card = crisis_card(DEFAULT_RESOURCES, opening=ASKED_OPENING, closing=SAME_MOMENT)
+                card = safety.crisis_card(
+                    safety.DEFAULT_RESOURCES,
+                    opening=safety.ASKED_OPENING,
+                    closing=safety.SAME_MOMENT,
+                )
                 self.console.print(Panel(card, title="You matter", border_style="red"))
                 continue
             value = self.offered_value(pending, answer) if isinstance(pending, Offer) else None
@@ -286,11 +264,13 @@ class Player:
             elif not answer:
                 continue
             else:
-                screened = screen_text(answer)
+                screened = safety.screen_text(answer)
                 if screened.crisis and not self.safe_to_go_on(screened):
                     await self.practice.stop(TERMINAL_USER_ID)
-                    resources = resources_for(DEFAULT_RESOURCES, screened.category)
-                    card = crisis_card(resources, scene=TERMINAL_STOPPED, closing=TERMINAL_CLOSING)
+                    resources = safety.resources_for(safety.DEFAULT_RESOURCES, screened.category)
+                    card = safety.crisis_card(
+                        resources, scene=TERMINAL_STOPPED, closing=TERMINAL_CLOSING
+                    )
                     self.console.print(Panel(card, title="You matter", border_style="red"))
                     return "crisis"
                 if screened.crisis:  # "I'm safe": the same moment again (shown at the top)

@@ -125,28 +125,38 @@ R = TypeVar("R")
 
 
 @functools.cache
-def _fields(cls: type) -> tuple[tuple[str, Any], ...]:
+def _fields(cls: type) -> tuple[tuple[str, type | None], ...]:
+    """Each field of the record `cls`: its name, and what stands for a NULL where the field is
+    a tuple or a dict that can't be None (an empty one), else None."""
     hints = typing.get_type_hints(cls)
-    return tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))
-
-
-def to_record(cls: type[R], row: Any) -> R:
-    """A row (an ORM object or a Core row) as the frozen record `cls`, field by field by name.
-
-    One mapper for every record instead of one written out per table: a JSON list becomes a
-    tuple (records are immutable) and a JSON object a copy, and a NULL where the record's field
-    can't be None becomes an empty tuple or dict."""
-    values = {}
-    for name, hint in _fields(cls):
-        value = getattr(row, name)
+    fields = []
+    for f in dataclasses.fields(cls):
+        hint = hints[f.name]
         shape = typing.get_origin(hint)
         nullable = type(None) in typing.get_args(hint)
         if shape in (types.UnionType, typing.Union):
             shape = next(
                 (typing.get_origin(a) for a in typing.get_args(hint) if a is not type(None)), None
             )
-        if value is None and not nullable and shape in (tuple, dict):
-            value = shape()
+        fields.append((f.name, shape if not nullable and shape in (tuple, dict) else None))
+    return tuple(fields)
+
+
+def to_record(cls: type[R], row: Any, **given: Any) -> R:
+    """A row (an ORM object or a Core row) as the frozen record `cls`, field by field by name.
+
+    One mapper for every record instead of one written out per table: a JSON list becomes a
+    tuple (records are immutable) and a JSON object a copy, and a NULL where the record's field
+    can't be None becomes an empty tuple or dict. `given` are fields the caller works out
+    itself (the row doesn't hold them as the record does): they are taken as they are."""
+    values = {}
+    for name, empty in _fields(cls):
+        if name in given:
+            values[name] = given[name]
+            continue
+        value = getattr(row, name)
+        if value is None and empty is not None:
+            value = empty()
         elif isinstance(value, list):
             value = tuple(value)
         elif isinstance(value, dict):
@@ -157,6 +167,14 @@ def to_record(cls: type[R], row: Any) -> R:
 
 def _user(u: User) -> UserRecord:
     return to_record(UserRecord, u)
+
+
+def _run(r: Run | Row) -> RunRecord:
+    return to_record(RunRecord, r, state=RunState.from_dict(r.state))
+
+
+def _turn(t: Turn) -> TurnRecord:
+    return to_record(TurnRecord, t)
 
 
 _RUNS_T = Run.__table__
@@ -187,39 +205,16 @@ _CLAIM_UPDATE = {
 }
 
 
-def _run(r: Run | Row) -> RunRecord:
-    return RunRecord(
-        r.id,
-        r.user_id,
-        r.scenario_id,
-        r.content_hash,
-        r.node,
-        RunState.from_dict(r.state),
-        r.status,
-        r.outcome,
-        r.started_at,
-        r.ended_at,
-        r.updated_at,
-        r.anxiety_before,
-        r.prediction,
-        r.anxiety_after,
-        r.compared,
-    )
-
-
-def _turn(t: Turn) -> TurnRecord:
-    return TurnRecord(
-        t.id,
-        t.run_id,
-        t.user_id,
-        t.step,
-        t.node,
-        t.choice_id,
-        t.style,
-        tuple(t.skills or ()),
-        t.typed_text,
-        t.created_at,
-        t.move,
+def new_run_columns(state: RunState, now: datetime) -> dict[str, Any]:
+    """What a new active run's row starts with, a participant's (`runs`) or a group's
+    (`live_runs`) alike: the scenario it plays, its state, and since when."""
+    return dict(
+        scenario_id=state.scenario_id,
+        content_hash=state.content_hash,
+        state=state.to_dict(),
+        status="active",
+        started_at=now,
+        updated_at=now,
     )
 
 
@@ -357,17 +352,7 @@ class Runs(_Repo):
 
     async def create(self, user_id: int, state: RunState) -> int:
         """A new active run (the user must have no active run: abandon it first)."""
-        now = utcnow()
-        run = Run(
-            user_id=user_id,
-            scenario_id=state.scenario_id,
-            content_hash=state.content_hash,
-            node=state.node,
-            state=state.to_dict(),
-            status="active",
-            started_at=now,
-            updated_at=now,
-        )
+        run = Run(user_id=user_id, node=state.node, **new_run_columns(state, utcnow()))
         self.session.add(run)
         await self.session.flush()
         return run.id

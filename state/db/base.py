@@ -11,9 +11,20 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, Index, MetaData, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    text,
+)
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, MappedColumn, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -25,6 +36,8 @@ NAMING_CONVENTION = {
 }
 
 NOW = text("CURRENT_TIMESTAMP")
+FALSE = text("false")
+TRUE = text("true")
 
 # A run's life, for a participant's own run (`runs`) and a group's live one (`live_runs`) alike.
 RUN_STATUSES = ("active", "ended", "abandoned")
@@ -79,6 +92,34 @@ def run_rules(table: str, owner: str) -> tuple[CheckConstraint, Index]:
             postgresql_where=text("status = 'active'"),
         ),
     )
+
+
+def serial_id() -> MappedColumn[Any]:
+    """A table's own id, numbered by the database."""
+    return mapped_column(Integer, primary_key=True, autoincrement=True)
+
+
+def user_ref(**kw: Any) -> MappedColumn[Any]:
+    """A column that names a user: `users.id` (a Telegram id, so BIGINT) ON DELETE CASCADE, so
+    /mydata exports the row and /delete erases it without knowing the table exists."""
+    return mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), **kw)
+
+
+def parent_ref(column: str, **kw: Any) -> MappedColumn[Any]:
+    """A column that names the row this one belongs to by its id (`groups.id`, `runs.id`...):
+    the row goes with it (ON DELETE CASCADE)."""
+    return mapped_column(Integer, ForeignKey(column, ondelete="CASCADE"), **kw)
+
+
+def flag(default: bool) -> MappedColumn[Any]:
+    """A yes/no column with its default, in Python and in the database alike."""
+    return mapped_column(Boolean, default=default, server_default=TRUE if default else FALSE)
+
+
+def timestamp(*, onupdate: bool = False) -> MappedColumn[Any]:
+    """A moment that is now unless given, whether Python or plain SQL inserts the row; with
+    `onupdate`, an ORM update of the row moves it to now too."""
+    return mapped_column(default=utcnow, onupdate=utcnow if onupdate else None, server_default=NOW)
 
 
 class Base(DeclarativeBase):

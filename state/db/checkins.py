@@ -11,22 +11,17 @@ from datetime import date, datetime, time
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     Date,
-    ForeignKey,
     Integer,
     String,
     Text,
     Time,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from state.db.base import NOW, Base, utcnow
-
-FALSE = text("false")
+from state.db.base import Base, flag, serial_id, timestamp, user_ref
 
 
 class CheckinSettings(Base):
@@ -35,20 +30,15 @@ class CheckinSettings(Base):
 
     __tablename__ = "checkin_settings"
 
-    user_id: Mapped[int] = mapped_column(
-        BigInteger,
-        ForeignKey("users.id", ondelete="CASCADE"),
-        primary_key=True,
-        autoincrement=False,
-    )
+    user_id: Mapped[int] = user_ref(primary_key=True, autoincrement=False)
     local_time: Mapped[time | None] = mapped_column(Time)
     timezone: Mapped[str | None] = mapped_column(String(64))
     quiet_start: Mapped[time | None] = mapped_column(Time)
     quiet_end: Mapped[time | None] = mapped_column(Time)
     paused_until: Mapped[datetime | None]
-    active: Mapped[bool] = mapped_column(Boolean, default=False, server_default=FALSE)
-    recovery_track: Mapped[bool] = mapped_column(Boolean, default=False, server_default=FALSE)
-    weekly_summary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=FALSE)
+    active: Mapped[bool] = flag(False)
+    recovery_track: Mapped[bool] = flag(False)
+    weekly_summary: Mapped[bool] = flag(False)
     next_due_at: Mapped[datetime | None] = mapped_column(index=True)
     setup_step: Mapped[str | None] = mapped_column(String(16))
     awaiting: Mapped[str | None] = mapped_column(String(24))  # typed input expected next
@@ -57,10 +47,8 @@ class CheckinSettings(Base):
     # The participant's local day of a crisis card or a high-risk answer: the next day's
     # check-in run brings one "how are you today?" and clears it.
     crisis_on: Mapped[date | None] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
-    updated_at: Mapped[datetime] = mapped_column(
-        default=utcnow, onupdate=utcnow, server_default=NOW
-    )
+    created_at: Mapped[datetime] = timestamp()
+    updated_at: Mapped[datetime] = timestamp(onupdate=True)
 
 
 class Checkin(Base):
@@ -70,10 +58,8 @@ class Checkin(Base):
     __tablename__ = "checkins"
     __table_args__ = (UniqueConstraint("user_id", "local_date", name="uq_checkins_user_id_date"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    user_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = serial_id()
+    user_id: Mapped[int] = user_ref(index=True)
     local_date: Mapped[date] = mapped_column(Date)
     step: Mapped[str] = mapped_column(String(16))
     mood: Mapped[int | None] = mapped_column(Integer)
@@ -92,6 +78,6 @@ class Checkin(Base):
     skill_rating: Mapped[int | None] = mapped_column(Integer)  # DBT's 0-7 overall skill use
     practice: Mapped[str | None] = mapped_column(String(8))  # tried "try this week": y|some|n
     note: Mapped[str | None] = mapped_column(Text)
-    shared_note: Mapped[bool] = mapped_column(Boolean, default=False, server_default=FALSE)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
+    shared_note: Mapped[bool] = flag(False)
+    created_at: Mapped[datetime] = timestamp()
     completed_at: Mapped[datetime | None]

@@ -11,12 +11,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String, text
+from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from state.db.base import NOW, Base, utcnow
+from state.db.base import Base, flag, parent_ref, serial_id, timestamp, user_ref
 
-FALSE = text("false")
 INVITE_KINDS = ("group", "leader")
 
 
@@ -25,13 +24,11 @@ class Group(Base):
 
     __tablename__ = "groups"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = serial_id()
     name: Mapped[str] = mapped_column(String(64))
-    leader_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    leader_id: Mapped[int] = user_ref(index=True)
     leader_name: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
+    created_at: Mapped[datetime] = timestamp()
 
 
 class Invite(Base):
@@ -42,18 +39,12 @@ class Invite(Base):
 
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
-    group_id: Mapped[int | None] = mapped_column(
-        Integer, ForeignKey("groups.id", ondelete="CASCADE"), index=True
-    )
-    created_by: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
+    group_id: Mapped[int | None] = parent_ref("groups.id", index=True)
+    created_by: Mapped[int] = user_ref(index=True)
+    created_at: Mapped[datetime] = timestamp()
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
-    used_by: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    used_by: Mapped[int | None] = user_ref(index=True)
     used_at: Mapped[datetime | None]
 
 
@@ -63,24 +54,16 @@ class Membership(Base):
 
     __tablename__ = "memberships"
 
-    group_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
-    )
-    user_id: Mapped[int] = mapped_column(
-        BigInteger,
-        ForeignKey("users.id", ondelete="CASCADE"),
-        primary_key=True,
-        autoincrement=False,
-        index=True,
-    )
+    group_id: Mapped[int] = parent_ref("groups.id", primary_key=True)
+    user_id: Mapped[int] = user_ref(primary_key=True, autoincrement=False, index=True)
     display_name: Mapped[str] = mapped_column(String(64))
-    joined_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
+    joined_at: Mapped[datetime] = timestamp()
     left_at: Mapped[datetime | None]
-    share_transcripts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=FALSE)
-    alert_leader: Mapped[bool] = mapped_column(Boolean, default=False, server_default=FALSE)
+    share_transcripts: Mapped[bool] = flag(False)
+    alert_leader: Mapped[bool] = flag(False)
     # Whether this group's leader may see the member's check-ins (pooled with the group's, and
     # notes they share): chosen per group, when joining or in /mygroups.
-    share_checkins: Mapped[bool] = mapped_column(Boolean, default=False, server_default=FALSE)
+    share_checkins: Mapped[bool] = flag(False)
 
 
 class Push(Base):
@@ -92,14 +75,10 @@ class Push(Base):
 
     __tablename__ = "pushes"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    group_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("groups.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = serial_id()
+    group_id: Mapped[int] = parent_ref("groups.id", index=True)
     scenario_id: Mapped[str] = mapped_column(String(200))
-    created_by: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
+    created_by: Mapped[int] = user_ref(index=True)
+    created_at: Mapped[datetime] = timestamp()
     reported_at: Mapped[datetime | None]
     delivered: Mapped[dict[str, Any] | None]

@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from state.db.base import NOW, Base, run_rules, status_check, utcnow
+from state.db.base import Base, parent_ref, run_rules, serial_id, status_check, timestamp, user_ref
 
 # posting: decided, the poll not yet known to be out; voting: the poll is open; closing: it is
 # being stopped; closed: the votes are counted (`shown_at` once the results are out); followed:
@@ -30,13 +30,9 @@ class LiveChat(Base):
     __tablename__ = "live_chats"
 
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    group_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("groups.id", ondelete="CASCADE"), index=True
-    )
-    linked_by: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
-    linked_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
+    group_id: Mapped[int] = parent_ref("groups.id", index=True)
+    linked_by: Mapped[int] = user_ref(index=True)
+    linked_at: Mapped[datetime] = timestamp()
 
 
 class LiveRun(Base):
@@ -45,10 +41,8 @@ class LiveRun(Base):
     __tablename__ = "live_runs"
     __table_args__ = run_rules("live_runs", "chat_id")  # one rehearsal at a time in a chat
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    group_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("groups.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = serial_id()
+    group_id: Mapped[int] = parent_ref("groups.id", index=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     thread_id: Mapped[int | None] = mapped_column(BigInteger)  # a forum topic
     scenario_id: Mapped[str] = mapped_column(String(200))
@@ -56,8 +50,8 @@ class LiveRun(Base):
     state: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
     vote_seconds: Mapped[int | None] = mapped_column(Integer)  # each vote's timer, if set
-    started_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
+    started_at: Mapped[datetime] = timestamp()
+    updated_at: Mapped[datetime] = timestamp()
     ended_at: Mapped[datetime | None]
 
 
@@ -70,9 +64,7 @@ class LiveStep(Base):
         Index("ix_live_steps_status_closes_at", "status", "closes_at"),
     )
 
-    run_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("live_runs.id", ondelete="CASCADE"), primary_key=True
-    )
+    run_id: Mapped[int] = parent_ref("live_runs.id", primary_key=True)
     step: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     node: Mapped[str] = mapped_column(String(100))
     options: Mapped[list[str]]  # choice ids, in the poll's order
@@ -85,7 +77,7 @@ class LiveStep(Base):
     chosen_by: Mapped[str | None] = mapped_column(String(8))  # 'votes' | 'leader'
     lines: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     lines_shown: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    opened_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
+    opened_at: Mapped[datetime] = timestamp()
     closed_at: Mapped[datetime | None]
     shown_at: Mapped[datetime | None]
 
@@ -97,15 +89,11 @@ class LiveLine(Base):
     __tablename__ = "live_lines"
     __table_args__ = (status_check(LINE_STATUSES),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    run_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("live_runs.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = serial_id()
+    run_id: Mapped[int] = parent_ref("live_runs.id", index=True)
     step: Mapped[int] = mapped_column(Integer)
-    user_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    user_id: Mapped[int] = user_ref(index=True)
     status: Mapped[str] = mapped_column(String(16), default="writing", server_default="writing")
     text: Mapped[str | None] = mapped_column(Text)
     reading: Mapped[dict[str, Any] | None]  # the coach's: style, confidence, markers, feedback
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
+    created_at: Mapped[datetime] = timestamp()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import BigInteger, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from state.db.base import (  # noqa: F401  (NOW, UTCDateTime, utcnow, RUN_STATUSES: their old home)
@@ -20,8 +20,13 @@ from state.db.base import (  # noqa: F401  (NOW, UTCDateTime, utcnow, RUN_STATUS
     RUN_STATUSES,
     Base,
     UTCDateTime,
+    flag,
+    parent_ref,
     run_rules,
+    serial_id,
     status_check,
+    timestamp,
+    user_ref,
     utcnow,
 )
 
@@ -38,10 +43,8 @@ class User(Base):
     consented_at: Mapped[datetime | None]
     consent_version: Mapped[str | None] = mapped_column(String(40))
     timezone: Mapped[str | None] = mapped_column(String(64))
-    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
-    keep_typed_text: Mapped[bool] = mapped_column(
-        Boolean, default=False, server_default=text("false")
-    )
+    active: Mapped[bool] = flag(True)
+    keep_typed_text: Mapped[bool] = flag(False)
     # The confirmation /delete last asked for: its buttons carry this nonce, and only a press
     # carrying it, soon after `erase_asked_at`, erases anything (see state.privacy).
     erase_nonce: Mapped[str | None] = mapped_column(String(32))
@@ -50,7 +53,7 @@ class User(Base):
     # answer, and the category that raised it: a typed "yes" answers it, not the role-play.
     question_asked_at: Mapped[datetime | None]
     question_category: Mapped[str | None] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
+    created_at: Mapped[datetime] = timestamp()
 
 
 class Run(Base):
@@ -59,21 +62,17 @@ class Run(Base):
     __tablename__ = "runs"
     __table_args__ = run_rules("runs", "user_id")  # at most one active run per user
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    user_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = serial_id()
+    user_id: Mapped[int] = user_ref(index=True)
     scenario_id: Mapped[str] = mapped_column(String(200))
     content_hash: Mapped[str] = mapped_column(String(64))
     node: Mapped[str] = mapped_column(String(100))
     state: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
     outcome: Mapped[str | None] = mapped_column(String(16))
-    started_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
+    started_at: Mapped[datetime] = timestamp()
     ended_at: Mapped[datetime | None]
-    updated_at: Mapped[datetime] = mapped_column(
-        default=utcnow, onupdate=utcnow, server_default=NOW
-    )
+    updated_at: Mapped[datetime] = timestamp(onupdate=True)
     # Exposure practice (a scenario with `exposure: true`): anxiety 0-10 before and after, what
     # the participant typed they expected (their words: exported by /mydata, erased by /delete,
     # never logged) and how it went compared with that (better, same, worse).
@@ -88,13 +87,9 @@ class Turn(Base):
 
     __tablename__ = "turns"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    run_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("runs.id", ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = serial_id()
+    run_id: Mapped[int] = parent_ref("runs.id", index=True)
+    user_id: Mapped[int] = user_ref(index=True)
     step: Mapped[int] = mapped_column(Integer)
     node: Mapped[str] = mapped_column(String(100))
     choice_id: Mapped[str] = mapped_column(String(100))
@@ -102,7 +97,7 @@ class Turn(Base):
     move: Mapped[str | None] = mapped_column(String(16))  # listening, exposure or coping
     skills: Mapped[list[str]]
     typed_text: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
+    created_at: Mapped[datetime] = timestamp()
 
 
 class ProcessedUpdate(Base):
@@ -111,10 +106,8 @@ class ProcessedUpdate(Base):
     __tablename__ = "processed_updates"
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    user_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
-    processed_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
+    user_id: Mapped[int | None] = user_ref(index=True)
+    processed_at: Mapped[datetime] = timestamp()
 
 
 class SafetyEvent(Base):
@@ -122,10 +115,8 @@ class SafetyEvent(Base):
 
     __tablename__ = "safety_events"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    user_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = serial_id()
+    user_id: Mapped[int] = user_ref(index=True)
     category: Mapped[str] = mapped_column(String(32))
     tier: Mapped[int | None] = mapped_column(Integer)
     rule: Mapped[str | None] = mapped_column(String(64))
@@ -133,7 +124,7 @@ class SafetyEvent(Base):
     # "card" (shown at once), "ask" (the participant answered yes to the direct question)
     action: Mapped[str | None] = mapped_column(String(16))
     model_version: Mapped[str | None] = mapped_column(String(64))  # the model that scored it
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
+    created_at: Mapped[datetime] = timestamp()
 
 
 class SafetyPlan(Base):
@@ -141,17 +132,10 @@ class SafetyPlan(Base):
 
     __tablename__ = "safety_plans"
 
-    user_id: Mapped[int] = mapped_column(
-        BigInteger,
-        ForeignKey("users.id", ondelete="CASCADE"),
-        primary_key=True,
-        autoincrement=False,
-    )
+    user_id: Mapped[int] = user_ref(primary_key=True, autoincrement=False)
     answers: Mapped[dict[str, Any]]
     editing: Mapped[str | None] = mapped_column(String(32))
-    updated_at: Mapped[datetime] = mapped_column(
-        default=utcnow, onupdate=utcnow, server_default=NOW
-    )
+    updated_at: Mapped[datetime] = timestamp(onupdate=True)
 
 
 OUTBOX_STATUSES = ("queued", "sending", "sent", "failed")
@@ -173,13 +157,9 @@ class OutboxMessage(Base):
         Index("ix_outbox_status_not_before", "status", "not_before"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    user_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
-    subject_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = serial_id()
+    user_id: Mapped[int | None] = user_ref(index=True)
+    subject_id: Mapped[int | None] = user_ref(index=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(32))
     ref: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -187,7 +167,7 @@ class OutboxMessage(Base):
     dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="queued", server_default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    not_before: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=NOW)
+    not_before: Mapped[datetime] = timestamp()
+    created_at: Mapped[datetime] = timestamp()
     sent_at: Mapped[datetime | None] = mapped_column()
     error: Mapped[str | None] = mapped_column(String(200))

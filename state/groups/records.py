@@ -138,17 +138,7 @@ def invite_record(i: Invite) -> InviteRecord:
 
 
 def member_record(m: Membership, active: bool = True) -> MemberRecord:
-    return MemberRecord(
-        m.group_id,
-        m.user_id,
-        m.display_name,
-        m.joined_at,
-        m.left_at,
-        m.share_transcripts,
-        m.alert_leader,
-        active,
-        m.share_checkins,
-    )
+    return to_record(MemberRecord, m, active=active)
 
 
 def push_record(p: Push) -> PushRecord:

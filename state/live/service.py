@@ -53,7 +53,7 @@ from state.live.results import (
     tally,
 )
 from state.safety import screen_text
-from state.store import Store, UnitOfWork
+from state.store import Store, UnitOfWork, new_run_columns
 from state.text import clean_text
 
 LINE_MAX = 600  # characters: a line for one moment of a scene, said aloud in a group
@@ -211,13 +211,8 @@ class Live:
                 group_id=found.id,
                 chat_id=chat_id,
                 thread_id=thread_id,
-                scenario_id=scenario.id,
-                content_hash=scenario.content_hash,
-                state=state.to_dict(),
-                status="active",
                 vote_seconds=vote_seconds,
-                started_at=now,
-                updated_at=now,
+                **new_run_columns(state, now),
             )
             moment = await self._enter(repo, run, scenario, state, outputs, 0, now, opening=True)
             return Outcome("ok", link=link, moment=moment)
