@@ -31,8 +31,8 @@ from state.engine import (
     Reply,
     Say,
 )
-from state.exposure import AFTER, COMPARE
-from state.prelude import SKIP
+from state.practice.exposure import AFTER, COMPARE
+from state.practice.prelude import SKIP
 from state.safety import (
     ASKED_OPENING,
     DEFAULT_RESOURCES,
@@ -352,7 +352,7 @@ async def _main(settings: Settings, scenario_id: str | None, seed: int | None) -
     from pathlib import Path
 
     from state.coach import match_reply
-    from state.practice import Practice
+    from state.practice.service import Practice
     from state.store import Store
 
     folder = settings.scenarios_dir
