@@ -59,7 +59,7 @@ from scenarios.library import Library, load_library
 from state import engine
 from state.coach import match_reply
 from state.engine import Ask
-from state.practice import Practice
+from state.practice.service import Practice
 from state.safety import DEFAULT_RESOURCES
 from state.store import Store
 

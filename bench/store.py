@@ -31,7 +31,7 @@ from scenarios.library import Library, load_library
 from state import engine
 from state.db.models import Run, User, utcnow
 from state.engine import Ask, Choose, Feedback
-from state.practice import Practice
+from state.practice.service import Practice
 from state.store import Store
 
 SCENARIO = "family/birthday-or-group"

@@ -49,7 +49,7 @@ from bot.settings import Settings, SettingsError
 from scenarios.library import Library, load_library
 from state.coach import match_reply
 from state.errors import UNAVAILABLE, AlreadyApplied, AppliedUnconfirmed
-from state.practice import Practice
+from state.practice.service import Practice
 from state.safety import ResourcesError, parse_resources
 from state.store import Store
 

@@ -49,7 +49,8 @@ class ChoiceData:
 
 @dataclass(frozen=True, slots=True)
 class StepData:
-    """A button of a step before the scene (state.prelude): drawn for one run at one step."""
+    """A button of a step before the scene (state.practice.prelude): drawn for one run at one
+    step."""
 
     run_id: int
     step: int
@@ -59,7 +60,8 @@ class StepData:
 
 @dataclass(frozen=True, slots=True)
 class AfterData:
-    """A button after an exposure run's debrief (state.exposure): drawn for one finished run."""
+    """A button after an exposure run's debrief (state.practice.exposure): drawn for one
+    finished run."""
 
     run_id: int
     stage: str

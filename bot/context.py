@@ -24,8 +24,8 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         super().__init__(application, chat_id, user_id)
         # Whether the user has consented, as the gate read it; None when it did not read.
         self.consented: bool | None = None
-        # What typed text answers, as the gate read it (state/onboarding.py's PLAN, CHECKINS,
-        # LIVE: the last two are feature modules' names); None when it did not read.
+        # What typed text answers, as the gate read it (state.onboarding's PLAN, CHECKINS, LIVE:
+        # the last two are feature modules' names); None when it did not read.
         self.awaiting: tuple[str, ...] | None = None
         # Whether the crisis card would stop a role-play, as the gate read it (for typed text
         # and the direct question's "Yes"); None when it did not read.

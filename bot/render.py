@@ -22,7 +22,7 @@ from scenarios.library import LEVELS, Library, dots, heavy, intensity_words, lev
 from scenarios.model import Scenario
 from scenarios.skills import CONTEXT_LABELS, FRAMEWORKS, what_you_did
 from state.engine import MOVE_LABELS, Ask, Debrief, Feedback, Notice, Offer, Output, Say
-from state.exposure import AFTER, COMPARE
+from state.practice.exposure import AFTER, COMPARE
 
 STYLE_MARK = {"assertive": "🟢", "passive": "🔵", "aggressive": "🔴", "passive-aggressive": "🟣"}
 OUTCOME_MARK = {"good": "🌱", "mixed": "🌤", "hard": "🌧"}

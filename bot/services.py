@@ -14,7 +14,7 @@ from state.checkins import Checkins
 from state.groups.service import Groups
 from state.live import Live
 from state.onboarding import Onboarding
-from state.practice import Practice
+from state.practice.service import Practice
 from state.safety import Resource
 from state.safety.service import Safety
 from state.store import Store

@@ -23,11 +23,11 @@ from scenarios.skills import CONTEXT_LABELS, FRAMEWORKS, what_you_did
 from state import safety
 from state.crisis import ASK, CrisisResult
 from state.engine import Ask, Choose, Debrief, Feedback, Notice, Offer, Output, Pick, Reply, Say
-from state.exposure import AFTER, COMPARE
-from state.prelude import SKIP
+from state.practice.exposure import AFTER, COMPARE
+from state.practice.prelude import SKIP
 
 if TYPE_CHECKING:
-    from state.practice import Practice
+    from state.practice.service import Practice
 
 # the card's words where there is no Telegram: no /practice, no /safety
 TERMINAL_STOPPED = "I've stopped the role-play."  # TERMINAL_CLOSING says how to start again
@@ -332,7 +332,7 @@ async def _main(settings: Settings, scenario_id: str | None, seed: int | None) -
     from pathlib import Path
 
     from state.coach import match_reply
-    from state.practice import Practice
+    from state.practice.service import Practice
     from state.store import Store
 
     folder = settings.scenarios_dir

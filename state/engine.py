@@ -21,8 +21,8 @@ from scenarios.expr import Compiled, parse
 from scenarios.limits import choice_token
 from scenarios.model import Choice, Scenario
 from scenarios.skills import COMPONENTS, FRAMEWORKS, Style, claimed, unsupported
-from state import exposure, prelude
-from state.run_data import (  # noqa: F401 - the engine's inputs and outputs, named here too
+from state.practice import exposure, prelude
+from state.practice.run_data import (  # noqa: F401 - the engine's inputs and outputs, named here
     Ask,
     Choose,
     Debrief,
@@ -206,8 +206,9 @@ def _guard(token: str, cond: Compiled | None) -> Callable[[Any], bool]:
 def start(
     scenario: Scenario, seed: int = 0, *, with_prelude: bool = True
 ) -> tuple[RunState, list[Output]]:
-    """A new run: the steps before the scene the scenario asks for (state.prelude), else the
-    start node. A live group rehearsal starts `with_prelude=False`: a group goes straight in."""
+    """A new run: the steps before the scene the scenario asks for (state.practice.prelude), else
+    the start node. A live group rehearsal starts `with_prelude=False`: a group goes straight
+    in."""
     prepare(scenario)
     state = RunState(
         scenario_id=scenario.id,

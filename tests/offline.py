@@ -313,7 +313,7 @@ async def offline_app(
     from bot.app import build_application
     from bot.services import Services
     from state.coach import match_reply
-    from state.practice import Practice
+    from state.practice.service import Practice
     from state.safety import DEFAULT_RESOURCES
     from state.store import Store
 

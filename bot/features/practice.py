@@ -31,7 +31,7 @@ from state.engine import Choose, Feedback, Notice, Pick, Reply
 from state.errors import UNAVAILABLE
 from state.language.screen import MODEL
 from state.onboarding import ASKED, PLAN, question_in
-from state.practice import Turn
+from state.practice.service import Turn
 from state.safety import screen_text, typed_answer
 
 log = logging.getLogger(__name__)

@@ -31,7 +31,7 @@ from state.checkins.repo import CheckinRepo, checkin_record
 from state.checkins.settings import clear_awaiting, get_settings, mark_crisis
 from state.checkins.summaries import HALT, checkin_days, history
 from state.db.checkins import Checkin
-from state.progress import streak
+from state.practice.progress import streak
 from state.schedule import local_today, snooze_until
 from state.store import UnitOfWork
 from state.text import clean_text

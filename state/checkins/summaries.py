@@ -20,7 +20,7 @@ from state.checkins.records import (
 )
 from state.checkins.repo import CheckinRepo
 from state.checkins.settings import get_settings
-from state.progress import streak
+from state.practice.progress import streak
 from state.schedule import local_today
 from state.store import UnitOfWork
 

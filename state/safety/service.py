@@ -1,7 +1,7 @@
 """Safety: the service a channel calls when crisis language is seen, and for the safety plan.
 
-One transaction per user action, like `Practice` (state/practice.py): the event, the end of
-the role-play, the crisis mark for tomorrow's check-in and a safety-plan answer typed in the
+One transaction per user action, like `Practice` (state/practice/service.py): the event, the end
+of the role-play, the crisis mark for tomorrow's check-in and a safety-plan answer typed in the
 same message are kept together or not at all. The queries are state/safety/repo.py's, which
 work inside a caller's transaction, so the update gate can ask in its one read whether a plan
 step is open (`plan_step_open`).

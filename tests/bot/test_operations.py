@@ -29,7 +29,7 @@ from bot.settings import Settings
 from offline import TOKEN, Chat, RecordingRequest
 from state.coach import match_reply
 from state.outbox import enqueue
-from state.practice import Practice
+from state.practice.service import Practice
 from state.safety import DEFAULT_RESOURCES
 from state.store import Store
 from stub_api import BotApiStub

@@ -36,7 +36,7 @@ from bot.settings import Settings
 from offline import BOT_ID, TOKEN, RecordingRequest, refused
 from shipped import shipped_library
 from state.coach import match_reply
-from state.practice import Practice
+from state.practice.service import Practice
 from state.safety import DEFAULT_RESOURCES
 from state.store import Store
 

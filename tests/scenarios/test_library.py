@@ -60,7 +60,7 @@ def walk(scenario: Scenario, walks: int = WALKS, seed: int = 0, least: int | Non
     for done in range(walks):
         if least is not None and done >= least and endings <= set(seen.endings):
             break
-        # The scene's paths: the steps before it (state.prelude) have their own tests.
+        # The scene's paths: the steps before it (state.practice.prelude) have their own tests.
         state, outputs = start(scenario, seed=rng.randrange(1 << 30), with_prelude=False)
         decisions = 0
         while state.status == "active" and decisions < MAX_PATH_STEPS:

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from scenarios.library import load_library
 from shipped import shipped_library
-from state import engine, exposure, prelude
-from state.attempts import compare_attempts
+from state import engine
 from state.engine import Choose, Debrief, Feedback, Notice, Offer, Pick, Reply, Say
+from state.practice import exposure, prelude
+from state.practice.attempts import compare_attempts
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "scenarios"
 LIBRARY = load_library([FIXTURES])

@@ -1,4 +1,4 @@
-"""The onboarding service (state/onboarding.py) on a real database: the update gate's one read
+"""The onboarding service (state/onboarding/) on a real database: the update gate's one read
 (seen, consented, what typed text answers), marking an update, meeting and consent; and the
 practice reads the menu and /progress make."""
 
@@ -11,7 +11,7 @@ from state.checkins import Checkins
 from state.crisis import CrisisResult
 from state.live import Live
 from state.onboarding import CHECKINS, LIVE, PLAN, Onboarding
-from state.practice import Practice
+from state.practice.service import Practice
 from state.privacy import delete_user
 from state.safety.service import Safety
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from state.crisis import CATEGORIES, CrisisResult
 from state.db.models import SafetyEvent
 from state.errors import AlreadyApplied
-from state.practice import Practice
+from state.practice.service import Practice
 from state.safety.service import QUESTION_OPEN_FOR, Safety, Skipped, question_open
 from state.store import Store
 

@@ -14,8 +14,8 @@ from state import groups as core
 from state.db.models import utcnow
 from state.engine import Choose, Debrief, Pick, Reply
 from state.group_report import group_report
-from state.practice import Practice
-from state.progress import summarise
+from state.practice.progress import summarise
+from state.practice.service import Practice
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "scenarios"
 LIBRARY = load_library([FIXTURES])

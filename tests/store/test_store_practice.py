@@ -14,7 +14,7 @@ from scenarios.library import Library
 from scenarios.model import Choice, Scenario
 from state.engine import Ask, Choose, Debrief, Feedback, Notice, Output, Reply
 from state.errors import AlreadyApplied
-from state.practice import Practice, Turn
+from state.practice.service import Practice, Turn
 from state.store import Store
 
 BIRTHDAY = "family/birthday-or-group"

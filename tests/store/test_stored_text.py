@@ -14,7 +14,7 @@ from sqlalchemy import select
 from state.coach import match_reply
 from state.db.models import SafetyPlan, Turn
 from state.engine import Feedback, Reply
-from state.practice import Practice
+from state.practice.service import Practice
 from state.privacy import export_user
 from state.safety.service import Safety
 from state.store import Store

@@ -4,8 +4,8 @@ what the participant expected. Pure questions and texts; `Practice` stores the a
 
 from __future__ import annotations
 
-from state.prelude import SKIP, rating_options
-from state.run_data import Notice, Offer, Option
+from state.practice.prelude import SKIP, rating_options
+from state.practice.run_data import Notice, Offer, Option
 
 AFTER, COMPARE = "after", "compare"
 COMPARISONS = {

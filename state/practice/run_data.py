@@ -1,9 +1,9 @@
 """The plain data of a run, shared by the engine and the steps around the scene.
 
 The run's state (saved and restored exactly), what a participant sends (inputs) and what comes
-back (outputs). The engine (state/engine.py), the steps before the scene (state/prelude.py) and
-after the debrief (state/exposure.py) all build these; keeping them here lets the engine call
-those steps without either importing the other both ways.
+back (outputs). The engine (state/engine.py), the steps before the scene (state/practice/prelude.py)
+and after the debrief (state/practice/exposure.py) all build these; keeping them here lets the
+engine call those steps without either importing the other both ways.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class RunState:
     cautions: dict[str, int] = field(default_factory=dict)  # anti-patterns shown (excuse, blame…)
     # Listening, exposure and coping moves: tallied apart, never as one of the four styles.
     moves: dict[str, int] = field(default_factory=dict)
-    # The steps before the first scene still to answer (see state.prelude), first one next.
+    # The steps before the first scene still to answer (see state.practice.prelude), first one next.
     prelude: list[str] = field(default_factory=list)
     frame: str | None = None  # what the participant said matters most (shapes the debrief)
 
@@ -106,7 +106,7 @@ class Reply:
 
 @dataclass(frozen=True, slots=True)
 class Pick:
-    """An answer to a step before the scene (state.prelude): which step, which button."""
+    """An answer to a step before the scene (state.practice.prelude): which step, which button."""
 
     stage: str
     value: str
@@ -168,7 +168,7 @@ class Debrief:
     missing: tuple[str, ...]
     summary: str
     moves: dict[str, int] = field(default_factory=dict)
-    previous: str = ""  # how this attempt compares with the last one (state.attempts)
+    previous: str = ""  # how this attempt compares with the last one (state.practice.attempts)
 
 
 @dataclass(frozen=True, slots=True)

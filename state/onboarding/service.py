@@ -4,7 +4,8 @@ Consent comes before anything is kept, and a redelivered Telegram update is appl
 gate asks both, and for typed text also what it answers (a safety-plan step, a check-in
 question, a line for a live rehearsal) and whether crisis words in it would stop a role-play,
 in ONE read, so a typed reply dispatches, and the crisis card says what happens to the scene,
-without asking the store again. Each method is one transaction, like `Practice` (state/practice.py).
+without asking the store again. Each method is one transaction, like `Practice`
+(state/practice/service.py).
 """
 
 from __future__ import annotations

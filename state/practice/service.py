@@ -16,12 +16,13 @@ from datetime import datetime, timedelta
 
 from scenarios.library import Library
 from scenarios.model import Scenario
-from state import engine, exposure, prelude
-from state.attempts import compare_attempts
+from state import engine
 from state.checkins import Overview, overview
 from state.db.models import utcnow
 from state.engine import Debrief, Feedback, Input, Matcher, Notice, Output, Pick, Reply, RunState
-from state.progress import Progress, summarise
+from state.practice import exposure, prelude
+from state.practice.attempts import compare_attempts
+from state.practice.progress import Progress, summarise
 from state.store import RunRecord, Store, UnitOfWork
 from state.text import clean_text
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from scenarios.model import Scenario
 from scenarios.skills import COMPONENTS, FRAMEWORKS
-from state.run_data import Input, Notice, Offer, Option, Output, Pick, Reply, RunState, Say
+from state.practice.run_data import Input, Notice, Offer, Option, Output, Pick, Reply, RunState, Say
 
 EXAMPLE, FRAME, THOUGHT, ANXIETY, PREDICTION = (
     "example",
