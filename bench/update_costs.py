@@ -4,8 +4,9 @@ Run by bench/bot.py (`python -m bench.bot`, or `--part costs` for this part alon
 the section "Bot: cost per update, and the peer" of BENCHMARKS.md.
 
 (c) Per update kind (a choice press, a typed reply in a role-play, crisis words in a role-play,
-    a command): database transactions (how many took SQLite's write lock), SQL statements and
-    CPU, through `Application.process_update` over tests/offline.py's RecordingRequest.
+    a probable signal that gets the direct question, a command): database transactions (how
+    many took SQLite's write lock), SQL statements and CPU, through
+    `Application.process_update` over tests/offline.py's RecordingRequest.
 (d) Presses per second and memory with 1,000 and 100,000 stored users, the bot (SQLite file)
     side by side with the peer (bench/peer.py: ConversationHandler + PicklePersistence), each
     measured in a fresh child process so one's memory never shows in the other's.
@@ -37,12 +38,14 @@ from state.store import utcnow
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from offline import TOKEN, RecordingRequest, offline_app  # noqa: E402
+from texts import probable_text  # noqa: E402
 
 SECTION = "Bot: cost per update, and the peer"
 SCENARIO = "family/birthday-or-group"
 FIRST_USER = 20_000_001
 TYPED = "Mom, I love you, and Thursday is my group night. Can we do lunch on Friday instead?"
 CRISIS = "I want to kill myself"
+PROBABLE = probable_text()  # a probable signal: the direct question instead of the card
 GOAL_AT_1K, GOAL_AT_100K = 1.0, 10.0
 WARMUP = 5  # presses before the clock starts (the peer rewrites its whole file for each)
 
@@ -78,19 +81,22 @@ async def kind_costs(library: Library, tmp: Path, users: int) -> dict[str, dict[
     settings = settings_for(tmp / "kinds.db")
     out: dict[str, dict[str, float]] = {}
     async with offline_app(settings, library) as (app, request, store):
-        people = Users(app, request, [FIRST_USER + i for i in range(users * 5)])
-        for uid in people.ids:
-            await people.send(uid, "/start")
-            await people.press(uid, callbacks.action("consent"))
-            await people.press(uid, callbacks.scenario(SCENARIO))
         rng = random.Random(1)
         kinds: dict[str, Callable[[int], Awaitable[None]]] = {
             "a choice button pressed": lambda uid: people.press(uid, people.choose(uid, rng)),
             "a typed reply in a role-play": lambda uid: people.send(uid, TYPED),
             "crisis words in a role-play": lambda uid: people.send(uid, CRISIS),
+            "a probable signal in a role-play (the question)": lambda uid: people.send(
+                uid, PROBABLE
+            ),
             "a command (/progress)": lambda uid: people.send(uid, "/progress"),
             "a command (/help)": lambda uid: people.send(uid, "/help"),
         }
+        people = Users(app, request, [FIRST_USER + i for i in range(users * len(kinds))])
+        for uid in people.ids:
+            await people.send(uid, "/start")
+            await people.press(uid, callbacks.action("consent"))
+            await people.press(uid, callbacks.scenario(SCENARIO))
         counts = Counts(store.engine)
         try:
             for k, (name, act) in enumerate(kinds.items()):

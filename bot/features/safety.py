@@ -271,13 +271,34 @@ async def send_question(
     *,
     typed: str | None = None,
 ) -> None:
-    """Send the direct question (the role-play's, or a check-in's) while it is kept open, so
-    that yes or no typed under it answers it."""
-    writing = asyncio.create_task(_keep_question(update, context, category, typed))
+    """Send the direct question (the role-play's, or a check-in's); then ONE write that keeps
+    it open, so that yes or no typed under it answers it, and marks the update (`applying`):
+    the update is the gate's read and this write, the gate's `after` writes nothing.
+
+    The order is the card's (`show_card`): the question first, the write after it, and after a
+    send that failed too (`finally`). Why not the write first: the write claims the update, so
+    a crash between its commit and the send would lose the question for good (the redelivery
+    is skipped as applied), and a slow or hung database would hold a safety question back for
+    up to RECORD_TIMEOUT. In this order a crash before the write commits leaves the update
+    unmarked and nothing kept, so Telegram's redelivery asks again; a redelivery once kept is
+    skipped by the gate (not asked twice), and one the gate could not see asks again but finds
+    the id taken (`AlreadyApplied`) and keeps nothing more. A send that failed still keeps the
+    question open and marks the update: the next text typed under it that answers neither
+    way brings the question again, with its buttons (`on_typed_answer`), before the scene
+    goes on.
+
+    What this order costs: for the length of one write, the question is out and not yet kept.
+    Within a process nothing of this user's can run then: bot/processor.py runs one user's
+    updates one at a time and this handler keeps the user's turn until the write is done (an
+    update past the per-user cap is only screened for crisis words, bot/pipeline/flood.py, so
+    a "yes" there is skipped as anything else is). Only with several webhook workers on
+    PostgreSQL (docs/operations.md) could a "yes" typed and delivered to another worker faster
+    than one commit be read as a reply to the scene; the order of one user's updates across
+    workers is not promised anyway, and the question's buttons answer it whenever pressed."""
     try:
         await reply(update, context, [Outgoing(escape(question), keyboard)])
     finally:
-        kept = await writing  # never raises: a failed write is logged
+        kept = await _keep_question(update, context, category, typed)  # never raises
     if update.effective_user is not None:  # before consent, or the store down: memory
         context.user_data[ASKED_KEY] = (category, time.monotonic())
     if not kept:
@@ -287,13 +308,24 @@ async def send_question(
 async def _keep_question(
     update: Update, context: ContextTypes.DEFAULT_TYPE, category: str | None, typed: str | None
 ) -> bool:
+    """The question kept open, marking the update (None from `applying` when this update's
+    own earlier write, a check-in's answer, marked it): whether the store has it now."""
     user = update.effective_user
     if user is None:
         return False
+    update_id = applying(update, context)
     try:
         async with asyncio.timeout(RECORD_TIMEOUT):
-            return await services(context).safety.ask(user.id, category, typed=typed)
-    except Exception as exc:  # noqa: BLE001 - the question goes out whatever happened
+            return await services(context).safety.ask(
+                user.id, category, typed=typed, update_id=update_id
+            )
+    except AppliedUnconfirmed:  # this update's own earlier attempt committed, unseen
+        log.info("update %s: question kept (the commit's answer was lost)", update.update_id)
+        return True
+    except AlreadyApplied:  # kept before (a redelivery the gate could not see)
+        log.info("update %s: question already asked", update.update_id)
+        return True
+    except Exception as exc:  # noqa: BLE001 - the question went out whatever happened
         log.error("update %s: question not kept (%s)", update.update_id, type(exc).__name__)
         return False
 

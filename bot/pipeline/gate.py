@@ -2,16 +2,17 @@
 
 Telegram redelivers an update when the bot restarted before confirming it (polling) or a worker
 died before answering (webhook). Steps of a run, the commands and buttons that write (the
-core's and every feature's) and the crisis card's record mark their update inside their own
-transaction (exactly once, `UnitOfWork.claim`, `Store.run(update_id=...)`) and say so
-(`context.marked`, through bot/context.py's `applying`); a command or button that only reads
-says so too (`reading`) and is not marked at all (a redelivery answers again); everything else
-(a typed answer to a feature, a write of its own) is marked here after its handler ran, so a
-redelivery is not applied a second time. The gate also reads the user's consent once, for typed
-text what it answers, and for typed text and the direct question's "Yes" whether the crisis
-card would stop a role-play (state/onboarding/service.py), so handlers don't each open a
-transaction to ask. All in one read that takes no write lock; a step re-checks the update id
-inside its own transaction, and a choice press skips the read altogether.
+core's and every feature's), the crisis card's record and the direct question's mark their
+update inside their own transaction (exactly once, `UnitOfWork.claim`,
+`Store.run(update_id=...)`) and say so (`context.marked`, through bot/context.py's
+`applying`); a command or button that only reads says so too (`reading`) and is not marked at
+all (a redelivery answers again); everything else (a typed answer to a feature, a write of its
+own) is marked here after its handler ran, so a redelivery is not applied a second time. The
+gate also reads the user's consent once, for typed text what it answers, and for typed text and
+the direct question's "Yes" whether the crisis card would stop a role-play
+(state/onboarding/service.py), so handlers don't each open a transaction to ask. All in one read that
+takes no write lock; a step re-checks the update id inside its own transaction, and a choice
+press skips the read altogether.
 """
 
 from __future__ import annotations

@@ -98,18 +98,27 @@ class Safety:
 
         return await self.store.run(user_id, work, ensure_user=False, update_id=update_id)
 
-    async def ask(self, user_id: int, category: str | None, *, typed: str | None = None) -> bool:
+    async def ask(
+        self,
+        user_id: int,
+        category: str | None,
+        *,
+        typed: str | None = None,
+        update_id: int | None = None,
+    ) -> bool:
         """The direct question was asked: it now waits for an answer (typed or pressed), and
-        `typed`, the message that raised it while a plan step was open, answers the step.
-        False when nothing could be kept (before consent): the channel remembers the question
-        itself."""
+        `typed`, the message that raised it while a plan step was open, answers the step. The
+        transaction marks `update_id` first (`AlreadyApplied` when it already was: nothing is
+        kept), as `record_crisis` does. False when nothing could be kept (before consent): the
+        channel remembers the question itself; the mark is still written for a user the store
+        knows (as the gate's own mark would be)."""
 
         async def work(uow: UnitOfWork) -> bool:
             if typed is not None and await repo.editing(uow, user_id) is not None:
                 await repo.answer(uow, user_id, typed)
             return await repo.open_question(uow, user_id, category)
 
-        return await self.store.run(user_id, work, ensure_user=False)
+        return await self.store.run(user_id, work, ensure_user=False, update_id=update_id)
 
     async def answered(self, user_id: int) -> None:
         """The direct question was answered where no scene waits (a check-in goes on)."""
