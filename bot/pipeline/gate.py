@@ -10,9 +10,9 @@ all (a redelivery answers again); everything else (a typed answer to a feature, 
 own) is marked here after its handler ran, so a redelivery is not applied a second time. The
 gate also reads the user's consent once, for typed text what it answers, and for typed text and
 the direct question's "Yes" whether the crisis card would stop a role-play
-(state/onboarding/service.py), so handlers don't each open a transaction to ask. All in one read that
-takes no write lock; a step re-checks the update id inside its own transaction, and a choice
-press skips the read altogether.
+(state/onboarding/service.py), so handlers don't each open a transaction to ask. All in one read
+that takes no write lock; a step re-checks the update id inside its own transaction, and a
+choice press skips the read altogether.
 """
 
 from __future__ import annotations
