@@ -47,6 +47,15 @@ LEVEL_COLUMNS = {
     "suicidal": "suicidal",
     "quit": "quit_urge",
 }
+SAFETY_STEPS = ("self_harm", "suicidal")
+
+
+def safety_answer(step: str, value: str) -> bool:
+    """Whether this button of the check-in, once taken, brings the safety question: thoughts
+    of suicide or self-harm urges at SAFETY_LEVEL or more. Told from the button alone, so the
+    channel can send the question before the answer's write (`in_turn` says whether it is
+    taken)."""
+    return step in SAFETY_STEPS and value in LEVELS and int(value) >= SAFETY_LEVEL
 
 
 async def practice_text(
@@ -207,13 +216,25 @@ async def answer(
         except ValueError:
             return Answer("invalid")
         setattr(row, LEVEL_COLUMNS.get(step, "sleep_hours" if step == "sleep" else step), stored)
-        if step in ("suicidal", "self_harm") and stored >= SAFETY_LEVEL:
+        if safety_answer(step, value):
             safety = True
             await mark_crisis(uow, user_id, now)
     else:
         return Answer("invalid")
     result = await _advance(uow, row, ctx, now)
     return replace(result, safety=safety)
+
+
+async def in_turn(uow: UnitOfWork, user_id: int, day: date, step: str, now: datetime) -> bool:
+    """Whether `answer` would take a button of `step` for the check-in of `day` now: the day
+    still answerable and its check-in waiting on that question (the mood's: none begun yet).
+    A read, inside the caller's transaction."""
+    if not answerable_day(await get_settings(uow, user_id), day, now):
+        return False
+    row = await CheckinRepo(uow).checkin(user_id, day)
+    if step == "mood":
+        return row is None
+    return row is not None and row.step == step
 
 
 async def _advance(uow: UnitOfWork, row: Checkin, ctx: _Context, now: datetime) -> Answer:

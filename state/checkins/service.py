@@ -2,15 +2,18 @@
 
 Each method runs in ONE transaction (`Store.run`, retried whole on a conflict; `Store.read` for
 a pure read) and returns frozen records; the channel renders and sends them only after the
-commit. A user action's `update_id` (the Telegram update it answers) is marked applied in that
-same transaction, so a redelivery changes nothing (`AlreadyApplied`). The functions it calls
-(settings.py, answers.py, summaries.py, due.py) each work inside a caller's transaction, so
-another feature's transaction can use them too (a crisis card marks the day with
-`settings.mark_crisis`).
+commit, bar one: the safety question a high answer brings goes out first, once `in_turn` has
+read that the answer will be taken, and `answer` then keeps it open in its transaction
+(bot/features/checkins/conversation.py's `_answer_asking`). A user action's `update_id` (the
+Telegram update it answers) is marked applied in that same transaction, so a redelivery
+changes nothing (`AlreadyApplied`). The functions it calls (settings.py, answers.py,
+summaries.py, due.py) each work inside a caller's transaction, so another feature's
+transaction can use them too (a crisis card marks the day with `settings.mark_crisis`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -169,15 +172,31 @@ class Checkins:
         now: datetime | None = None,
         *,
         update_id: int | None = None,
+        also: Callable[[UnitOfWork], Awaitable[object]] | None = None,
     ) -> Answer:
         """One button of the check-in (see `answers.answer`); a finished check-in with a note
-        carries the groups whose leader could see it (`note_groups`)."""
-        return await self.store.run(
-            user_id,
-            lambda uow: self._noted(
+        carries the groups whose leader could see it (`note_groups`). `also` is written in the
+        same transaction, whatever the answer's status: the safety question already sent for
+        this answer, kept open (`Safety.ask_work`), so the update is one write."""
+
+        async def work(uow: UnitOfWork) -> Answer:
+            result = await self._noted(
                 uow, answers.answer(uow, user_id, day, step, value, _now(now), self.program)
-            ),
-            update_id=update_id,
+            )
+            if also is not None:
+                await also(uow)
+            return result
+
+        return await self.store.run(user_id, work, update_id=update_id)
+
+    async def in_turn(
+        self, user_id: int, day: date, step: str, now: datetime | None = None
+    ) -> bool:
+        """Whether `answer` would take a button of `step` for the check-in of `day` now: a read
+        (no write lock), so that the safety question, which a high answer brings, goes out
+        before the answer's write (see `answers.in_turn`)."""
+        return await self.store.read(
+            lambda uow: answers.in_turn(uow, user_id, day, step, _now(now))
         )
 
     async def save_note(self, user_id: int, text: str, now: datetime | None = None) -> Answer:

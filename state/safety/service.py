@@ -120,6 +120,11 @@ class Safety:
 
         return await self.store.run(user_id, work, ensure_user=False, update_id=update_id)
 
+    def ask_work(self, user_id: int, category: str) -> Callable[[UnitOfWork], Awaitable[bool]]:
+        """Keep the direct question open inside the caller's transaction, as `ask` does (a
+        check-in's answer that brought it: the answer and the question are one write)."""
+        return lambda uow: repo.open_question(uow, user_id, category)
+
     async def answered(self, user_id: int) -> None:
         """The direct question was answered where no scene waits (a check-in goes on)."""
         await self.store.run(user_id, self.answered_work(user_id), ensure_user=False)
