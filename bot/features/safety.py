@@ -7,6 +7,7 @@ import asyncio
 import dataclasses
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -270,10 +271,14 @@ async def send_question(
     keyboard: InlineKeyboardMarkup,
     *,
     typed: str | None = None,
+    keep: Callable[[], Awaitable[bool]] | None = None,
 ) -> None:
     """Send the direct question (the role-play's, or a check-in's); then ONE write that keeps
     it open, so that yes or no typed under it answers it, and marks the update (`applying`):
-    the update is the gate's read and this write, the gate's `after` writes nothing.
+    the update is the gate's read and this write, the gate's `after` writes nothing. `keep`,
+    where the update has a write of its own (a check-in's answer, which brought the
+    question), is that write, keeping the question open in its transaction in place of
+    `Safety.ask`'s; its errors are the caller's (they reach `on_error`).
 
     The order is the card's (`show_card`): the question first, the write after it, and after a
     send that failed too (`finally`). Why not the write first: the write claims the update, so
@@ -298,7 +303,10 @@ async def send_question(
     try:
         await reply(update, context, [Outgoing(escape(question), keyboard)])
     finally:
-        kept = await _keep_question(update, context, category, typed)  # never raises
+        if keep is None:
+            kept = await _keep_question(update, context, category, typed)  # never raises
+        else:
+            kept = await keep()
     if update.effective_user is not None:  # before consent, or the store down: memory
         context.user_data[ASKED_KEY] = (category, time.monotonic())
     if not kept:

@@ -4,18 +4,28 @@ ends the role-play, writes the leaders' alert and marks the update (bot/features
 recorded is skipped, or, unseen by the gate, records nothing more.
 
 The direct question's update (a probable signal) is the same shape: the gate's read, the
-question, then ONE write that keeps it open and marks the update (`send_question`)."""
+question, then ONE write that keeps it open and marks the update (`send_question`).
+
+So is a check-in's answer that brings the safety question (thoughts of suicide or self-harm
+urges at 3+): the gate's read, a read of whether the check-in waits for that answer, the
+question, then ONE write that takes the answer, keeps the question open and marks the update
+(bot/features/checkins/conversation.py's `_answer_asking`); and "Still struggling" the day
+after: the lines, then the write that marks the update, also after a send that failed."""
 
 from __future__ import annotations
 
 import html
-from datetime import UTC, datetime
+import json
+from datetime import UTC, date, datetime
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from bot import callbacks
-from offline import Chat
+from offline import Chat, button_press, keyboard
+from state import checkins
+from state.db.checkins import Checkin
 from state.db.models import SafetyEvent
 from state.safety import ASK_AGAIN
 from state.safety.service import question_open
@@ -344,3 +354,239 @@ async def test_a_redelivered_question_the_gate_cannot_see_keeps_nothing_more(
     assert len(questions(chat)) == 1 and len(request.texts()) == 1
     assert await open_question(store, chat.user_id) is None  # the old update changed nothing
     assert "question already asked" in caplog.text
+
+
+# ---- the check-in's safety question ------------------------------------------------------------
+
+START = datetime(2026, 6, 1, 3, 0, 30, tzinfo=UTC)
+DAY = "20260601"
+CHECKIN_ASKED = "I want to ask directly"
+GO_ON = ("Not right now, go on", callbacks.action("cicont", DAY))
+BLOCKED = (
+    403,
+    {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"},
+)
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+async def checking_in(chat: Chat) -> None:
+    """Daily check-ins set up (UTC, no urges asked), today's answered up to the thoughts of
+    suicide."""
+    await chat.send("/checkin")
+    await chat.press_button("Set up daily check-ins")
+    await chat.send("UTC")
+    await chat.send("3:00")
+    await chat.press_button("No quiet hours")
+    await chat.press_button("No")  # no urges to track
+    await chat.press_button("Yes")  # share averages with a leader
+    for data in (f"ci:{DAY}-1", f"ciemo:{DAY}-numb", f"cish:{DAY}-0"):
+        await chat.press(data)
+    chat.request.clear()
+
+
+def checkin_questions(chat: Chat) -> list[str]:
+    return [t for t in chat.request.texts() if CHECKIN_ASKED in t]
+
+
+async def checkin_row(store, user_id: int) -> tuple[str, int | None]:
+    """Today's check-in as stored: the question it waits on, and the thoughts of suicide."""
+    query = select(Checkin.step, Checkin.suicidal).where(Checkin.user_id == user_id)
+
+    async def read(uow):
+        return tuple((await uow.session.execute(query)).one())
+
+    return await store.read(read)
+
+
+async def crisis_on(store, user_id: int) -> date | None:
+    """The day marked for tomorrow's "how are you today?" (None: none)."""
+    return (await store.read(lambda uow: checkins.get_settings(uow, user_id))).crisis_on
+
+
+async def test_a_high_check_in_answer_is_two_reads_the_question_and_one_write(
+    consented, bot_env, begins, clock
+):
+    """Thoughts of suicide at 4: the gate's read, the read that finds the check-in waiting on
+    that question, the question, then one write that takes the answer, marks tomorrow's
+    follow-up, keeps the question open and claims the update. A redelivery is skipped at the
+    gate; a second tap of the same button is "already saved", not asked again."""
+    chat, store = consented, bot_env[2]
+    await checking_in(chat)
+    begins.clear()
+    update = await chat.press(f"cisui:{DAY}-4")
+    assert len(checkin_questions(chat)) == 1 and GO_ON in chat.last_buttons()
+    assert begins == ["BEGIN", "BEGIN", "BEGIN IMMEDIATE"]
+    assert await seen(store, update.update_id, chat.user_id)
+    assert await checkin_row(store, chat.user_id) == ("quit", 4)
+    assert await crisis_on(store, chat.user_id) == date(2026, 6, 1)
+    assert await open_question(store, chat.user_id) == f"suicide@{DAY}"
+    assert "➜ <i>b</i>" in chat.request.sent("editMessageText")[-1]["text"]  # shown answered
+
+    chat.request.clear()
+    begins.clear()
+    await chat.feed(update.to_dict())  # a redelivery once written: skipped at the gate
+    assert chat.request.texts() == []
+    assert begins == ["BEGIN"]
+
+    await chat.press(f"cisui:{DAY}-4")  # the same button again: the read finds it taken
+    assert checkin_questions(chat) == []
+    assert "here's where you were" in chat.request.sent("answerCallbackQuery")[-1]["text"]
+    assert "skip group or quit" in chat.request.texts()[-1]
+
+
+async def test_the_check_in_question_goes_out_before_anything_is_written(
+    consented, bot_env, begins, clock
+):
+    """The order: the question's sendMessage finds no write begun, the answer not taken and
+    no question kept; all three are written once it is out."""
+    chat, store = consented, bot_env[2]
+    await checking_in(chat)
+    begins.clear()
+    at_the_question: list[tuple[list[str], str, str | None]] = []
+    real = chat.request.answer
+
+    async def look(name, params):
+        if name == "sendMessage" and CHECKIN_ASKED in str(params.get("text")):
+            begun = list(begins)
+            step, _ = await checkin_row(store, chat.user_id)
+            kept = await open_question(store, chat.user_id)
+            at_the_question.append((begun, step, kept))
+        return await real(name, params)
+
+    chat.request.answer = look  # type: ignore[method-assign]
+    await chat.press(f"cisui:{DAY}-4")
+    (before_question, step, kept), *_ = at_the_question
+    assert before_question == ["BEGIN", "BEGIN"]  # the gate's read and the check-in's
+    assert step == "suicidal" and kept is None
+    assert await checkin_row(store, chat.user_id) == ("quit", 4)  # written after it
+    assert await open_question(store, chat.user_id) == f"suicide@{DAY}"
+
+
+async def test_a_crash_before_the_check_in_write_asks_again_on_redelivery(
+    consented, bot_env, monkeypatch, clock
+):
+    """The process dies once the question is out but before the answer's write commits:
+    nothing is taken or marked, so Telegram's redelivery is handled afresh, asks again and
+    writes once (with the write first, the question was lost to a claimed update)."""
+    app, request, store = bot_env
+    chat = consented
+    await checking_in(chat)
+    service = app.bot_data["services"].checkins
+    real_answer = service.answer
+
+    class Crash(BaseException):
+        """The process going down (not an error any handler catches)."""
+
+    async def crash(*_a, **_k):
+        raise Crash
+
+    monkeypatch.setattr(service, "answer", crash)
+    press = {
+        "update_id": 9101,
+        "callback_query": button_press("q9101", chat.chat, chat.user, f"cisui:{DAY}-4"),
+    }
+    with pytest.raises(Crash):
+        await chat.feed(press)
+    assert len(checkin_questions(chat)) == 1  # it went out first
+    assert not await seen(store, 9101, chat.user_id)
+    assert await checkin_row(store, chat.user_id) == ("suicidal", None)
+    assert await open_question(store, chat.user_id) is None
+    assert await crisis_on(store, chat.user_id) is None
+
+    monkeypatch.setattr(service, "answer", real_answer)
+    request.clear()
+    await chat.feed(press)  # the redelivery: asked again, and now written once
+    assert len(checkin_questions(chat)) == 1
+    assert await seen(store, 9101, chat.user_id)
+    assert await checkin_row(store, chat.user_id) == ("quit", 4)
+    assert await open_question(store, chat.user_id) == f"suicide@{DAY}"
+    assert await crisis_on(store, chat.user_id) == date(2026, 6, 1)
+
+
+async def test_a_check_in_question_that_fails_to_send_is_still_written_and_asked_again(
+    consented, bot_env, begins, caplog, clock
+):
+    """Telegram refuses the question: the answer, tomorrow's follow-up, the question kept
+    open and the update's mark are written all the same, in the one write; the next text
+    typed under it brings the question again with the check-in's "go on"."""
+    chat, store = consented, bot_env[2]
+    await checking_in(chat)
+    chat.request.fail["sendMessage"] = BLOCKED
+    begins.clear()
+    update = await chat.press(f"cisui:{DAY}-4")
+    caplog.clear()  # the failed update is logged by on_error, as any failed send is
+    assert begins == ["BEGIN", "BEGIN", "BEGIN IMMEDIATE"]
+    assert await seen(store, update.update_id, chat.user_id)
+    assert await checkin_row(store, chat.user_id) == ("quit", 4)
+    assert await crisis_on(store, chat.user_id) == date(2026, 6, 1)
+    assert await open_question(store, chat.user_id) == f"suicide@{DAY}"
+
+    chat.request.fail.clear()
+    chat.request.clear()
+    await chat.send("hello?")
+    (asked_again,) = chat.request.texts()
+    assert "Before we go on" in asked_again and GO_ON in chat.last_buttons()
+
+
+async def test_a_check_in_the_store_cannot_read_still_asks_first(
+    consented, bot_env, monkeypatch, clock, caplog
+):
+    """The read before the question fails: the tap itself says thoughts of suicide at 4, so
+    the question goes out all the same, and the write that follows takes the answer."""
+    app, store = bot_env[0], bot_env[2]
+    chat = consented
+    await checking_in(chat)
+
+    async def away(*_a, **_k):
+        raise TimeoutError
+
+    monkeypatch.setattr(app.bot_data["services"].checkins, "in_turn", away)
+    await chat.press(f"cisui:{DAY}-4")
+    assert len(checkin_questions(chat)) == 1
+    assert await checkin_row(store, chat.user_id) == ("quit", 4)
+    assert "check-in not read" in caplog.text
+
+
+async def test_still_struggling_shows_the_lines_first_and_a_failed_send_still_records(
+    consented, bot_env, begins, clock, caplog
+):
+    """The day-after "Still struggling": its lines' first sendMessage finds no write begun;
+    Telegram refuses them (the bot blocked), and the answer (asked again tomorrow) and the
+    update's mark are written all the same."""
+    chat, store = consented, bot_env[2]
+    await checking_in(chat)
+    begins.clear()
+    at_the_lines: list[list[str]] = []
+    real = chat.request.answer
+
+    async def look(name, params):
+        if name == "sendMessage":
+            at_the_lines.append(list(begins))
+            status, body = BLOCKED
+            return status, json.dumps(body).encode()
+        return await real(name, params)
+
+    chat.request.answer = look  # type: ignore[method-assign]
+    update = await chat.press(f"cifu:{DAY}-hard")
+    caplog.clear()  # the failed update is logged by on_error, as any failed send is
+    assert at_the_lines and "BEGIN IMMEDIATE" not in at_the_lines[0]
+    assert await seen(store, update.update_id, chat.user_id)
+    assert await crisis_on(store, chat.user_id) == date(2026, 6, 1)
+
+
+async def test_still_struggling_is_the_lines_then_one_write(consented, bot_env, begins, clock):
+    chat, store = consented, bot_env[2]
+    await checking_in(chat)
+    begins.clear()
+    update = await chat.press(f"cifu:{DAY}-hard")
+    texts = chat.request.texts()
+    assert "You don't have to carry this alone" in texts[0] and "988" in texts[1]
+    assert ("My safety plan", callbacks.action("plan")) in keyboard(chat.request.sent()[1])
+    assert begins == ["BEGIN", "BEGIN IMMEDIATE", "BEGIN IMMEDIATE"]  # the plan's own read
+    assert await seen(store, update.update_id, chat.user_id)
+    assert await crisis_on(store, chat.user_id) == date(2026, 6, 1)

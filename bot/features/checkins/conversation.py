@@ -5,7 +5,9 @@ hour", sharing the day's note, the day-after follow-up, and "Check in now"."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 from datetime import UTC, date, datetime
 from html import escape
 
@@ -20,6 +22,7 @@ from bot.features.checkins.buttons import button, in_rows, mark_chosen, split_ar
 from bot.features.checkins.replies import closing_text
 from bot.features.safety import (
     CHECKIN_DAY,
+    RECORD_TIMEOUT,
     ask_keyboard_for,
     send_card,
     send_own_plan,
@@ -33,6 +36,8 @@ from state import checkins as core
 from state.checkin_items import DEFAULT_PROGRAM, MEDS, PRACTICE, SLEEP_MAX, Program
 from state.groups import GroupRecord
 from state.safety import crisis_card, resources_for
+
+log = logging.getLogger(__name__)
 
 STEP_ACTIONS = {
     "ci": "mood",
@@ -221,6 +226,9 @@ async def on_step(
     if step == "emotion" and value.startswith("pick-"):
         await _rate_emotion(update, context, day, value.removeprefix("pick-"))
         return
+    if core.safety_answer(step, value) and await _in_turn(update, context, day, step):
+        await _answer_asking(update, context, day, step, value)
+        return
     result = await svc.checkins.answer(
         user_id, day, step, value, datetime.now(UTC), update_id=applying(update, context)
     )
@@ -246,7 +254,7 @@ async def on_step(
             await query.edit_message_reply_markup(reply_markup=markup)
         return
     await mark_chosen(update)
-    if result.safety:  # thoughts of suicide or self-harm urges at 3+: ask directly first
+    if result.safety:  # taken though the read found it out of turn (a race): ask now
         await _ask_safety(update, context, record, step)
     elif record.done:
         await finished(update, context, result)
@@ -278,16 +286,89 @@ async def _rate_emotion(
         await query.edit_message_reply_markup(reply_markup=markup)
 
 
+async def _in_turn(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, day: date, step: str
+) -> bool:
+    """Whether the check-in waits for this answer (`Checkins.in_turn`): the read that must
+    precede the question, which takes no write lock, so that a tap pressed twice or on a
+    check-in long gone still gets what it always got. True when the store can't say (found
+    down at the gate, or the read failing or slower than RECORD_TIMEOUT): the tap itself says
+    thoughts of suicide or self-harm urges at 3+, and the question waits on no database."""
+    if getattr(context, "store_down", False):
+        return True
+    (_, user_id), svc = pressed(update), services(context)
+    try:
+        async with asyncio.timeout(RECORD_TIMEOUT):
+            return await svc.checkins.in_turn(user_id, day, step, datetime.now(UTC))
+    except Exception as exc:  # noqa: BLE001 - asked all the same; the answer's write may fail
+        log.error("update %s: check-in not read (%s)", update.update_id, type(exc).__name__)
+        return True
+
+
+async def _answer_asking(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, day: date, step: str, value: str
+) -> None:
+    """A high answer the check-in waits for: the safety question first, then ONE write that
+    takes the answer (and the crisis mark for tomorrow's follow-up), keeps the question open
+    and marks the update (`applying`); the pressed question shows its answer last.
+
+    The question's order is `send_question`'s, for the same reason: the answer's write claims
+    the update, so with the write first (as it was) a crash between its commit and the send
+    lost the question for good (the redelivery skipped as applied), and a slow database held
+    it back. Nothing needs the answer stored before the question: whether it is taken is read
+    first (`_in_turn`), and what the question says and offers ("Not right now, go on" to that
+    day's check-in) depends on the button alone. So a crash before the write commits leaves
+    nothing taken and the update unmarked, and the redelivery asks again and records once; a
+    redelivery once written is skipped by the gate, and one the gate could not see asks again
+    and finds the id taken (`AlreadyApplied`: nothing written twice, nothing more said). A
+    send that failed is still written (`finally`): the answer, tomorrow's follow-up, and the
+    question kept open, so the next text typed under it brings it again with its buttons. A
+    write that fails after the question is out reaches `on_error` as before ("not saved"),
+    and the check-in waits on the same question. For the length of one write the question is
+    out and the answer not yet taken: this user's next update waits for the handler
+    (bot/processor.py), as under the direct question."""
+    (query, user_id), svc = pressed(update), services(context)
+    asked, keyboard = _safety_question(day, step)
+    taken: list[core.Answer] = []
+
+    async def keep() -> bool:
+        taken.append(
+            await svc.checkins.answer(
+                user_id,
+                day,
+                step,
+                value,
+                datetime.now(UTC),
+                update_id=applying(update, context),
+                also=svc.safety.ask_work(user_id, asked),
+            )
+        )
+        return True
+
+    await answer(query)
+    await send_question(update, context, asked, SAFETY_ASK, keyboard, keep=keep)
+    if taken[0].status == "ok":
+        await mark_chosen(update)
+    else:  # taken elsewhere between the read and the write: the question stays asked
+        log.info("update %s: check-in answer %s", update.update_id, taken[0].status)
+
+
+def _safety_question(day: date, step: str) -> tuple[str, InlineKeyboardMarkup]:
+    """The check-in's question as kept (`<category>@<day>`: a typed "no" goes on with that
+    day's check-in), and its buttons."""
+    category = "self-harm" if step == "self_harm" else "suicide"
+    go_on = ("Not right now, go on", callbacks.action("cicont", core.ymd(day)))
+    return f"{category}{CHECKIN_DAY}{core.ymd(day)}", ask_keyboard_for(category, go_on)
+
+
 async def _ask_safety(
     update: Update, context: ContextTypes.DEFAULT_TYPE, record: core.CheckinRecord, step: str
 ) -> None:
-    """The safety flow for a high-risk answer: the direct question, whose Yes brings the card
-    and the plan (and the leader alert, where the participant opted in); the check-in waits."""
-    category = "self-harm" if step == "self_harm" else "suicide"
-    keyboard = ask_keyboard_for(
-        category, ("Not right now, go on", callbacks.action("cicont", core.ymd(record.local_date)))
-    )
-    asked = f"{category}{CHECKIN_DAY}{core.ymd(record.local_date)}"  # a typed "no" goes on
+    """The safety flow for a high-risk answer already taken (only where `_in_turn` found it out
+    of turn, and the write took it all the same): the direct question, whose Yes brings the
+    card and the plan (and the leader alert, where the participant opted in); the check-in
+    waits. Kept open in a second write; `_answer_asking` is the usual path."""
+    asked, keyboard = _safety_question(record.local_date, step)
     await send_question(update, context, asked, SAFETY_ASK, keyboard)
 
 
@@ -371,27 +452,32 @@ async def on_followup(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
     """The day after a crisis: okay, or still struggling (the lines and the plan, and the same
-    question again tomorrow)."""
+    question again tomorrow).
+
+    Still struggling: the lines first, then ONE write that keeps the answer (asked again
+    tomorrow) and marks the update, then the plan. The lines wait on no write; the write
+    claims the update, so a crash between it and the lines would lose them for good, while in
+    this order a crash before the write shows them again on the redelivery, which writes
+    once. A send that failed is still written (`finally`): tomorrow's check-in asks again."""
     _, value = split_arg(data.arg)
     if value not in ("ok", "hard"):
         raise ValueError(data.arg)
     struggling = value == "hard"
     (query, user_id), svc = pressed(update), services(context)
-    if struggling:
-        # the lines first: they wait on no write, and the answer's write (which marks the
-        # update) comes after them, so a crash in between shows them again, never loses them
-        await answer(query)
-        await reply(update, context, [Outgoing(FOLLOWUP_HARD)])
-        card = crisis_card(resources_for(svc.resources, "suicide"), opening="You're not alone.")
-        await send_card(update, context, card)
-    await svc.checkins.followup_answer(
-        user_id, struggling, datetime.now(UTC), update_id=applying(update, context)
-    )
+    now = datetime.now(UTC)
     if not struggling:
+        await svc.checkins.followup_answer(user_id, False, now, update_id=applying(update, context))
         await answer(query)
         await mark_chosen(update)
         await reply(update, context, [Outgoing(FOLLOWUP_OK)])
         return
+    await answer(query)
+    card = crisis_card(resources_for(svc.resources, "suicide"), opening="You're not alone.")
+    try:
+        await reply(update, context, [Outgoing(FOLLOWUP_HARD)])
+        await send_card(update, context, card)
+    finally:
+        await svc.checkins.followup_answer(user_id, True, now, update_id=applying(update, context))
     await mark_chosen(update)
     await send_own_plan(update, context, user_id)
 
