@@ -28,7 +28,7 @@ import re2
 
 from state.prefilter import Prefilter
 
-LEXICON_VERSION = "2026.12.14"
+LEXICON_VERSION = "2026.12.15"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -409,9 +409,16 @@ _AFTER_INTERJECTION = frozenset(
         ),
     )
 )  # fmt: skip
-# A negator before one of these says that what follows goes on: "can't stop thinking about
-# it", "couldn't help cutting", "never quit wanting to die", "can't shake the urge".
-_PERSISTING = frozenset(map(_collapse, ("stop", "help", "quit", "shake")))
+# A verb of stopping just after a negator is all it negates, as "ok" is in "not ok": what
+# follows goes on ("can't stop thinking about it", "haven't stopped cutting", "couldn't help
+# wanting to die"). Where the stopping is a rule's own first word ("never stop wanting to
+# live"), the negator negates the hit: `_scope_start` never closes a scope at the hit.
+_PERSISTING = frozenset(
+    map(
+        _collapse,
+        ("stop", "stops", "stopped", "stopping", "quit", "quits", "quitting", "help", "shake"),
+    )
+)
 # A negator closed by one of these is a whole statement ("im not ok i want to die"): its
 # scope ends there unless the next word carries it on ("not ok with", "not good at").
 _CLOSING = frozenset(map(_collapse, ("ok", "okay", "fine", "good", "alright", "great", "safe")))
@@ -854,7 +861,9 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         "self-harm",
         2,
         _rx(
-            r"\b(started|start|back to|relapsed on|relapse on|been|stop|urge to|urges to|"
+            # "can't stop cutting" holds its negator: a negated stopping of the act is the act
+            r"\b(started|start|back to|relapsed on|relapse on|been|"
+            r"(can not |could not |will not |never )?stop|urge to|urges to|"
             r"want to|going "
             r"to|need to) (cutting|cut)\b(?! (back|down|off|the|out|it|ties|my hair|class|costs|"
             r"corners|in))"
@@ -1096,7 +1105,7 @@ def negated_words(t: str) -> list[str]:
         last = start  # the last negator walked through: its "not ok" ends the scope too
         end = start + 1
         while end < len(words) and (word := words[end]) not in _CLAUSE_WORDS:
-            if word in _NEGATORS and _interjects(words, end):
+            if word == "no" and _interjects(words, end):
                 break
             if word in _NEGATORS:
                 last = end
@@ -1109,18 +1118,15 @@ def negated_words(t: str) -> list[str]:
 
 
 def _interjects(words: list[str], i: int) -> bool:
-    """words[i] negates nothing after it: a "no" that answers or interjects, or a negator of a
-    verb of stopping ("i can't stop thinking about suicide" says the thinking goes on)."""
-    if i + 1 >= len(words):
-        return False
-    word, after = words[i], words[i + 1]
-    if word == "no" and after in _AFTER_INTERJECTION:
-        return True
-    return after in _PERSISTING and word in _NEGATORS
+    """words[i] is a "no" that answers or interjects: it negates nothing after it."""
+    return words[i] == "no" and i + 1 < len(words) and words[i + 1] in _AFTER_INTERJECTION
 
 
 def _closes(words: list[str], i: int) -> bool:
-    """words[i], just after a negator, ends its scope ("not ok", then "i want to die")."""
+    """words[i], just after a negator, ends its scope ("not ok", then "i want to die"; "can't
+    stop", then "thinking about suicide", which goes on)."""
+    if words[i] in _PERSISTING:  # "can't help thinking", not "it doesn't help to think"
+        return words[i] != "help" or (i >= 2 and words[i - 2] in ("can", "could"))
     return words[i] in _CLOSING and i + 1 < len(words) and words[i + 1] not in _CARRIES_ON
 
 

@@ -524,10 +524,12 @@ def test_negated_words_read_by_words_are_what_the_clause_split_finds(text):
         ("no one knows im not ok i want to die", ["one", "knows", "i", "am", "ok"]),
         ("i cant say im not ok i want to die", ["say", "i", "am", "ok"]),
         ("no not ok i want to die", ["ok"]),
-        # a negated verb of stopping says that what follows goes on
-        ("i cant stop thinking about killing myself", []),
-        ("i could not help cutting again", []),
-        ("i will never say i can not stop crying", ["say", "i", "can"]),
+        # a verb of stopping is all a negator just before it negates: what follows goes on
+        ("i cant stop thinking about killing myself", ["stop"]),
+        ("i have not stopped cutting", ["stoped"]),
+        ("i could not help cutting again", ["help"]),
+        ("it does not help to think about it", ["help", "to", "think", "about", "it"]),
+        ("i will never say i can not stop crying", ["say", "i", "can", "stop"]),
         ("i do not want to stop taking my meds", ["want", "to", "stop", "taking", "my", "meds"]),
     ],
 )
@@ -563,6 +565,7 @@ def test_a_leading_no_or_not_ok_hides_no_crisis_words_from_the_rules(text):
         "i cant stop thinking abt killing myself",
         "I couldn't stop cutting last night.",
         "I can't quit thinking about ending my life.",
+        "I haven't stopped thinking about killing myself",
     ],
 )
 def test_a_negated_verb_of_stopping_is_no_negation(text):
@@ -570,6 +573,22 @@ def test_a_negated_verb_of_stopping_is_no_negation(text):
     the "not" as negating what followed, and the first message here drew nothing at all."""
     assert crisis.detect_crisis(text).crisis
     assert screen_text(text).crisis
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I will never stop wanting to live",
+        "I'll never quit wanting to live",
+        "I could never stop wanting to live for my kids",
+        "It doesn't help to think about suicide all day, so I call my sponsor.",
+    ],
+)
+def test_a_negated_stopping_that_is_the_hit_itself_stays_negated(text):
+    """Where the stopping is the rule's own first word ("stop wanting to live"), the negator
+    negates the hit: a hopeful sentence, once given the card (a review's find). "Doesn't help
+    to" is no "can't help": what follows stays negated."""
+    assert not crisis.detect_crisis(text).crisis
 
 
 def test_negated_words_of_every_training_text_are_the_clause_split_s():
