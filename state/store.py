@@ -162,6 +162,8 @@ def to_record(cls: type[R], row: Any, **given: Any) -> R:
         elif isinstance(value, dict):
             value = dict(value)
         values[name] = value
+    if len(given) > len(given.keys() & values.keys()):  # a misspelt field, silently dropped
+        raise TypeError(f"{cls.__name__} has no field {sorted(given.keys() - values.keys())}")
     return cls(**values)
 
 

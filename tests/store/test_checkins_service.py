@@ -9,6 +9,7 @@ import json
 from datetime import UTC, date, datetime, time
 from types import SimpleNamespace
 
+import pytest
 from sqlalchemy import select
 
 from bot.outbox_sender import drain_once
@@ -172,3 +173,5 @@ def test_one_mapper_makes_every_record() -> None:
         None,
     )
     assert record.done and record.mood is None
+    with pytest.raises(TypeError, match="stepp"):  # a misspelt given field is no silent drop
+        to_record(CheckinRecord, row, stepp="done")
