@@ -9,6 +9,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from html import escape
+from typing import TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
@@ -43,6 +44,7 @@ from state.safety import (
 )
 from state.safety.service import QUESTION_OPEN_FOR
 
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 RECORD_TIMEOUT = 5.0  # seconds for the database: the scene's read, the record (event, alert)
 NOT_SCREENED = frozenset({"newgroup"})  # a group's name ("Self-harm recovery") is not a crisis
@@ -170,21 +172,30 @@ async def _record(
     svc = services(context)
     alert = svc.groups.alert_work(user_id, action=result.action)
     update_id = applying(update, context)
+    write = svc.safety.record_crisis(user_id, result, typed=typed, also=alert, update_id=update_id)
+    said = ("crisis recorded", "crisis already recorded", "crisis not recorded")
+    _, recorded = await _claiming(update, write, said)
+    return recorded.plan if recorded is not None else None
+
+
+async def _claiming(
+    update: Update, write: Awaitable[T], said: tuple[str, str, str]
+) -> tuple[bool, T | None]:
+    """A write that claims its update, after what it records went out (the card, the question):
+    (whether the store has it, the write's result when this attempt made it). Never raises: the
+    participant has seen what matters. `said`: the log's words for done, done before, failed."""
+    done, before, failed = said
     try:
         async with asyncio.timeout(RECORD_TIMEOUT):
-            recorded = await svc.safety.record_crisis(
-                user_id, result, typed=typed, also=alert, update_id=update_id
-            )
+            return True, await write
     except AppliedUnconfirmed:  # this update's own earlier attempt committed, unseen
-        log.info("update %s: crisis recorded (the commit's answer was lost)", update.update_id)
-        return None
-    except AlreadyApplied:  # recorded before (a redelivery the gate could not see)
-        log.info("update %s: crisis already recorded", update.update_id)
-        return None
-    except Exception as exc:  # noqa: BLE001 - whatever went wrong, the card went out
-        log.error("update %s: crisis not recorded (%s)", update.update_id, type(exc).__name__)
-        return None
-    return recorded.plan
+        log.info("update %s: %s (the commit's answer was lost)", update.update_id, done)
+    except AlreadyApplied:  # written before (a redelivery the gate could not see)
+        log.info("update %s: %s", update.update_id, before)
+    except Exception as exc:  # noqa: BLE001 - whatever went wrong, it went out
+        log.error("update %s: %s (%s)", update.update_id, failed, type(exc).__name__)
+        return False, None
+    return True, None
 
 
 async def send_card(update: Update, context: ContextTypes.DEFAULT_TYPE, card: str) -> None:
@@ -322,20 +333,10 @@ async def _keep_question(
     if user is None:
         return False
     update_id = applying(update, context)
-    try:
-        async with asyncio.timeout(RECORD_TIMEOUT):
-            return await services(context).safety.ask(
-                user.id, category, typed=typed, update_id=update_id
-            )
-    except AppliedUnconfirmed:  # this update's own earlier attempt committed, unseen
-        log.info("update %s: question kept (the commit's answer was lost)", update.update_id)
-        return True
-    except AlreadyApplied:  # kept before (a redelivery the gate could not see)
-        log.info("update %s: question already asked", update.update_id)
-        return True
-    except Exception as exc:  # noqa: BLE001 - the question went out whatever happened
-        log.error("update %s: question not kept (%s)", update.update_id, type(exc).__name__)
-        return False
+    write = services(context).safety.ask(user.id, category, typed=typed, update_id=update_id)
+    said = ("question kept", "question already asked", "question not kept")
+    kept, has = await _claiming(update, write, said)
+    return kept if has is None else has
 
 
 ASKED_KEY = "asked"  # user_data: the question last asked here (category, monotonic time)
