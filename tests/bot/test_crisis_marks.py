@@ -54,6 +54,14 @@ async def in_a_scene(chat: Chat) -> None:
     chat.request.clear()
 
 
+class Crash(BaseException):
+    """The process going down (not an error any handler catches)."""
+
+
+async def crash(*_a, **_k):
+    raise Crash
+
+
 def cards(chat: Chat) -> list[str]:
     return [t for t in chat.request.texts() if "988" in t]
 
@@ -276,12 +284,6 @@ async def test_a_crash_before_the_write_asks_again_on_redelivery(consented, bot_
     safety = app.bot_data["services"].safety
     real_ask = safety.ask
 
-    class Crash(BaseException):
-        """The process going down (not an error any handler catches)."""
-
-    async def crash(*_a, **_k):
-        raise Crash
-
     monkeypatch.setattr(safety, "ask", crash)
     message = {
         "update_id": 9001,
@@ -478,12 +480,6 @@ async def test_a_crash_before_the_check_in_write_asks_again_on_redelivery(
     await checking_in(chat)
     service = app.bot_data["services"].checkins
     real_answer = service.answer
-
-    class Crash(BaseException):
-        """The process going down (not an error any handler catches)."""
-
-    async def crash(*_a, **_k):
-        raise Crash
 
     monkeypatch.setattr(service, "answer", crash)
     press = {
