@@ -162,23 +162,20 @@ async def answer(
 ) -> Answer:
     """Apply one button of the check-in; anything out of turn or unknown changes nothing."""
     settings = await get_settings(uow, user_id)
-    if not answerable_day(settings, day, now):
+    row = await CheckinRepo(uow).checkin(user_id, day)
+    turn = _turn(settings, row, day, step, now)
+    if turn == "expired":
         return Answer("expired")
     ctx = _Context(program, settings, await practice_text(uow, user_id, now, program))
-    row = await CheckinRepo(uow).checkin(user_id, day)
+    if step == "mood" and value not in LEVELS and value != "go":
+        return Answer("invalid")
+    if turn == "already":
+        return _result("already", row, ctx)
     if step == "mood":
-        if value not in LEVELS and value != "go":
-            return Answer("invalid")
-        if row is not None:
-            return _result("already", row, ctx)
         row = Checkin(user_id=user_id, local_date=day, step="mood", created_at=now)
         CheckinRepo(uow).add(row)
         row.mood = int(value) if value in LEVELS else None
         return await _advance(uow, row, ctx, now)
-    if row is None:
-        return Answer("expired")
-    if row.step != step:
-        return _result("already", row, ctx)
     safety = False
     if step == "emotion":
         key, _, level = value.partition("-")
@@ -226,15 +223,25 @@ async def answer(
 
 
 async def in_turn(uow: UnitOfWork, user_id: int, day: date, step: str, now: datetime) -> bool:
-    """Whether `answer` would take a button of `step` for the check-in of `day` now: the day
-    still answerable and its check-in waiting on that question (the mood's: none begun yet).
+    """Whether `answer` would take a button of `step` for the check-in of `day` now (`_turn`).
     A read, inside the caller's transaction."""
-    if not answerable_day(await get_settings(uow, user_id), day, now):
-        return False
-    row = await CheckinRepo(uow).checkin(user_id, day)
+    settings = await get_settings(uow, user_id)
+    return _turn(settings, await CheckinRepo(uow).checkin(user_id, day), day, step, now) == "ok"
+
+
+def _turn(
+    settings: SettingsRecord | None, row: Checkin | None, day: date, step: str, now: datetime
+) -> str:
+    """ "ok" when the check-in of `day` waits on a button of `step` now (the mood's: none begun
+    yet); else "expired" (the day no longer answerable, or its check-in never begun) or
+    "already" (the check-in is past that question)."""
+    if not answerable_day(settings, day, now):
+        return "expired"
     if step == "mood":
-        return row is None
-    return row is not None and row.step == step
+        return "ok" if row is None else "already"
+    if row is None:
+        return "expired"
+    return "ok" if row.step == step else "already"
 
 
 async def _advance(uow: UnitOfWork, row: Checkin, ctx: _Context, now: datetime) -> Answer:
