@@ -162,8 +162,8 @@ def to_record(cls: type[R], row: Any, **given: Any) -> R:
         elif isinstance(value, dict):
             value = dict(value)
         values[name] = value
-    if len(given) > len(given.keys() & values.keys()):  # a misspelt field, silently dropped
-        raise TypeError(f"{cls.__name__} has no field {sorted(given.keys() - values.keys())}")
+    if unknown := given.keys() - values.keys():  # a misspelt field is an error, not dropped
+        raise TypeError(f"{cls.__name__} has no field {sorted(unknown)}")
     return cls(**values)
 
 
