@@ -12,7 +12,7 @@ from sqlalchemy import and_, select, update
 
 from state.db.groups import Invite, Membership
 from state.db.models import utcnow
-from state.groups.membership import clean_name, get_group
+from state.groups.membership import clean_name, get_group, is_member
 from state.groups.records import (
     CODE,
     CODE_BYTES,
@@ -146,13 +146,7 @@ async def check_group_invite(
         return InviteCheck("revoked")
     if group.leader_id == user_id:
         return InviteCheck("own", invite_record(invite), group)
-    member = await uow.session.scalar(
-        select(Membership).where(
-            Membership.group_id == group.id,
-            Membership.user_id == user_id,
-            Membership.left_at.is_(None),
-        )
-    )
+    member = await is_member(uow, group.id, user_id)
     return InviteCheck("member" if member else "ok", invite_record(invite), group)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, select, update
 
 from state.db.groups import Group, Membership
 from state.db.models import User, utcnow
@@ -18,6 +18,15 @@ from state.groups.records import (
     member_record,
 )
 from state.store import UnitOfWork
+
+
+def _current(group_id: int, user_id: int) -> ColumnElement[bool]:
+    """The user's membership of the group now: a row of someone who left doesn't count."""
+    return and_(
+        Membership.group_id == group_id,
+        Membership.user_id == user_id,
+        Membership.left_at.is_(None),
+    )
 
 
 def clean_name(text: str | None, limit: int = NAME_MAX) -> str | None:
@@ -81,13 +90,7 @@ async def leave_group(
 ) -> GroupRecord | None:
     """Leave; the leader stops seeing anything of this member at once. None if not a member."""
     result = await uow.session.execute(
-        update(Membership)
-        .where(
-            Membership.group_id == group_id,
-            Membership.user_id == user_id,
-            Membership.left_at.is_(None),
-        )
-        .values(left_at=now or utcnow())
+        update(Membership).where(_current(group_id, user_id)).values(left_at=now or utcnow())
     )
     if not result.rowcount:
         return None
@@ -102,13 +105,7 @@ async def set_sharing(
     on: bool,
 ) -> MemberRecord | None:
     """Turn one of a member's choices for one group on or off; None if they are not in it."""
-    row = await uow.session.scalar(
-        select(Membership).where(
-            Membership.group_id == group_id,
-            Membership.user_id == user_id,
-            Membership.left_at.is_(None),
-        )
-    )
+    row = await uow.session.scalar(select(Membership).where(_current(group_id, user_id)))
     if row is None:
         return None
     setattr(row, Share(share).value, on)
@@ -134,13 +131,7 @@ async def checkin_groups(uow: UnitOfWork, user_id: int) -> list[GroupRecord]:
 async def is_member(uow: UnitOfWork, group_id: int, user_id: int) -> bool:
     """Whether `user_id` is in the group now (not after leaving): one statement, for a live
     rehearsal asking on every line."""
-    found = await uow.session.scalar(
-        select(Membership.user_id).where(
-            Membership.group_id == group_id,
-            Membership.user_id == user_id,
-            Membership.left_at.is_(None),
-        )
-    )
+    found = await uow.session.scalar(select(Membership.user_id).where(_current(group_id, user_id)))
     return found is not None
 
 
