@@ -4,7 +4,9 @@ ends the role-play, writes the leaders' alert and marks the update (bot/features
 recorded is skipped, or, unseen by the gate, records nothing more.
 
 The direct question's update (a probable signal) is the same shape: the gate's read, the
-question, then ONE write that keeps it open and marks the update (`send_question`).
+question, then ONE write that keeps it open and marks the update (`send_question`). "I'm safe"
+under an overdose's question sends its numbers again before the write that closes the
+question and resumes the scene, and a write that fails leaves them sent.
 
 So is a check-in's answer that brings the safety question (thoughts of suicide or self-harm
 urges at 3+): the gate's read, which also finds whether the check-in waits for that answer,
@@ -28,9 +30,10 @@ from offline import Chat, button_press, keyboard
 from state import checkins
 from state.db.checkins import Checkin
 from state.db.models import SafetyEvent
+from state.errors import StoreBusy
 from state.safety import ASK_AGAIN
 from state.safety.service import question_open
-from texts import probable_text
+from texts import probable_overdose_text, probable_text
 
 SCENARIO = "family/birthday-or-group"
 CRISIS = "honestly everyone would be better off without me"
@@ -357,6 +360,77 @@ async def test_a_redelivered_question_the_gate_cannot_see_keeps_nothing_more(
     assert len(questions(chat)) == 1 and len(request.texts()) == 1
     assert await open_question(store, chat.user_id) is None  # the old update changed nothing
     assert "question already asked" in caplog.text
+
+
+POISON_CONTROL = "1-800-222-1222"
+
+
+async def asked_about_an_overdose(chat: Chat, store) -> None:
+    await in_a_scene(chat)
+    await chat.send(probable_overdose_text())
+    assert POISON_CONTROL in chat.request.texts()[-1]
+    assert await open_question(store, chat.user_id) == "overdose"
+    chat.request.clear()
+
+
+async def test_safe_under_an_overdose_question_sends_the_numbers_before_any_write(
+    consented, bot_env, begins
+):
+    """ "No" under an overdose's question: the numbers' sendMessage finds no write begun (the
+    gate's read alone); then the question is closed and the scene comes back."""
+    chat, store = consented, bot_env[2]
+    await asked_about_an_overdose(chat, store)
+    begins.clear()
+    at_the_numbers: list[list[str]] = []
+    real = chat.request.answer
+
+    async def look(name, params):
+        if name == "sendMessage" and POISON_CONTROL in str(params.get("text")):
+            at_the_numbers.append(list(begins))
+        return await real(name, params)
+
+    chat.request.answer = look  # type: ignore[method-assign]
+    await chat.send("no")
+    assert at_the_numbers == [["BEGIN"]]
+    texts = chat.request.texts()
+    assert POISON_CONTROL in texts[0] and texts[1] == "Back to the scene, at the same moment:"
+    assert len(texts) > 2  # the scene's lines
+    assert await open_question(store, chat.user_id) is None
+
+
+async def test_a_write_that_fails_after_safe_leaves_the_overdose_numbers_sent(
+    consented, bot_env, monkeypatch, caplog
+):
+    """The write that closes the question and resumes the scene fails: the numbers are out
+    already; the failure reaches `on_error` (a "sorry" after them), the question stays open."""
+    app, store = bot_env[0], bot_env[2]
+    chat = consented
+    await asked_about_an_overdose(chat, store)
+
+    async def busy(*_a, **_k):
+        raise StoreBusy("database still busy after 10 attempts")
+
+    monkeypatch.setattr(app.bot_data["services"].practice, "resume", busy)
+    await chat.send("no")
+    assert "update" in caplog.text and "StoreBusy" in caplog.text
+    caplog.clear()  # the failed update is logged by on_error, as any failed write is
+    texts = chat.request.texts()
+    assert POISON_CONTROL in texts[0] and texts[0].startswith("Thank you for telling me.")
+    assert len(texts) == 2 and POISON_CONTROL not in texts[1]  # on_error's word, no scene
+    assert await open_question(store, chat.user_id) == "overdose"
+
+
+async def test_overdose_numbers_that_fail_to_send_still_close_the_question(
+    consented, bot_env, caplog
+):
+    """Telegram refuses the numbers: the write runs all the same (`finally`), so the question
+    is closed and the scene resumed."""
+    chat, store = consented, bot_env[2]
+    await asked_about_an_overdose(chat, store)
+    chat.request.fail["sendMessage"] = BLOCKED
+    await chat.send("no")
+    caplog.clear()  # the failed update is logged by on_error, as any failed send is
+    assert await open_question(store, chat.user_id) is None
 
 
 # ---- the check-in's safety question ------------------------------------------------------------
