@@ -1,11 +1,13 @@
 """Bot benchmark: how many updates the Telegram adapter handles, offline and against a slow API.
 
-    .venv/bin/python -m bench.bot [--part all|throughput|costs|press] [--offline-updates 200]
+    .venv/bin/python -m bench.bot [--part all|throughput|costs|kinds|press]
+        [--offline-updates 200]
         [--users 1000] [--sequential-users 30] [--per-kind 20] [--stored-users 1000,100000]
         [--against 8fb8bf4] [--pairs 6]
 
 (c), (d): what one update costs by kind, and the bot beside its peer (bench/peer.py) at 1,000
     and 100,000 stored users: bench/update_costs.py, section "Bot: cost per update, and the peer".
+    `--part kinds` runs (c) alone, in seconds, and only prints it (the section needs (d) too).
 
 (e) A choice press now against an earlier commit (issue 17's "no higher than today"):
     bench/press_ab.py, section "Bot: a press's CPU cost against the commit issue 17 was filed at".
@@ -777,13 +779,22 @@ async def costs(args: argparse.Namespace) -> str:
     return update_costs.report(kinds, stored, sizes, args.presses, args.per_kind)
 
 
+async def kinds(args: argparse.Namespace) -> None:
+    """(c) alone, printed: transactions, writes, statements and CPU per update kind."""
+    with tempfile.TemporaryDirectory(prefix="bench-kinds-") as tmpdir:
+        found = await update_costs.kind_costs(load_library(), Path(tmpdir), args.per_kind)
+    print(update_costs.kind_table(found))
+
+
 def main() -> None:
     if sys.argv[1:2] == ["--child"]:  # bench/update_costs.py's child process: JSON on stdout
         kind, where, users, presses = sys.argv[2:6]
         print(json.dumps(update_costs.child(kind, where, int(users), int(presses))))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=("all", "throughput", "costs", "press"), default="all")
+    parser.add_argument(
+        "--part", choices=("all", "throughput", "costs", "kinds", "press"), default="all"
+    )
     parser.add_argument("--against", default=press_ab.FILED_AT, help="the earlier commit (e)")
     parser.add_argument("--pairs", type=int, default=6, help="alternating runs of each side (e)")
     parser.add_argument("--per-kind", type=int, default=20, help="users per update kind (c)")
@@ -800,6 +811,8 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     # Other features' repeating jobs say when a run is skipped under load; not this bench's news.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
+    if args.part == "kinds":
+        asyncio.run(kinds(args))
     if args.part in ("all", "costs"):
         body = asyncio.run(costs(args))
         print(body.strip())

@@ -4,9 +4,10 @@ Run by bench/bot.py (`python -m bench.bot`, or `--part costs` for this part alon
 the section "Bot: cost per update, and the peer" of BENCHMARKS.md.
 
 (c) Per update kind (a choice press, a typed reply in a role-play, crisis words in a role-play,
-    a probable signal that gets the direct question, a command): database transactions (how
-    many took SQLite's write lock), SQL statements and CPU, through
-    `Application.process_update` over tests/offline.py's RecordingRequest.
+    a probable signal that gets the direct question, a check-in answer that gets the safety
+    question, a command): database transactions (how many took SQLite's write lock), SQL
+    statements and CPU, through `Application.process_update` over tests/offline.py's
+    RecordingRequest. `--part kinds` runs this part alone and prints it.
 (d) Presses per second and memory with 1,000 and 100,000 stored users, the bot (SQLite file)
     side by side with the peer (bench/peer.py: ConversationHandler + PicklePersistence), each
     measured in a fresh child process so one's memory never shows in the other's.
@@ -32,8 +33,10 @@ from bot import callbacks
 from bot.services import CONSENT_VERSION
 from scenarios.library import Library, load_library
 from state import engine
+from state.checkins import Checkins, ymd
 from state.db.models import Run, User
 from state.engine import Ask
+from state.schedule import local_today
 from state.store import utcnow
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -74,14 +77,32 @@ class Counts:
         event.remove(self.sync, "before_cursor_execute", self._count)
 
 
+async def at_the_suicide_question(checkins: Checkins, uid: int) -> None:
+    """Today's check-in answered (through the service, before the clock) up to its thoughts of
+    suicide, as tests/bot/test_crisis_marks.py's `checking_in` does with presses."""
+    now = utcnow()
+    day = local_today("UTC", now)
+    for step, value in (("mood", "1"), ("emotion", "done"), ("self_harm", "0")):
+        result = await checkins.answer(uid, day, step, value, now)
+    assert result.checkin is not None and result.checkin.step == "suicidal", result
+
+
+def suicide_at_4() -> str:
+    """The check-in's button for thoughts of suicide at 4, today's: it brings the safety
+    question (bot/features/checkins/conversation.py's `_answer_asking`)."""
+    return callbacks.action("cisui", f"{ymd(local_today('UTC', utcnow()))}-4")
+
+
 async def kind_costs(library: Library, tmp: Path, users: int) -> dict[str, dict[str, float]]:
-    """Each kind's mean per update over `users` users, each set up in a role-play beforehand."""
+    """Each kind's mean per update over `users` users, each set up in a role-play beforehand
+    (and, for the check-in's answer, today's check-in at its question of suicide)."""
     from bench.bot import Users, settings_for
 
     settings = settings_for(tmp / "kinds.db")
     out: dict[str, dict[str, float]] = {}
     async with offline_app(settings, library) as (app, request, store):
         rng = random.Random(1)
+        checkin = "a check-in answer of 3+ on suicide (the question)"
         kinds: dict[str, Callable[[int], Awaitable[None]]] = {
             "a choice button pressed": lambda uid: people.press(uid, people.choose(uid, rng)),
             "a typed reply in a role-play": lambda uid: people.send(uid, TYPED),
@@ -89,6 +110,7 @@ async def kind_costs(library: Library, tmp: Path, users: int) -> dict[str, dict[
             "a probable signal in a role-play (the question)": lambda uid: people.send(
                 uid, PROBABLE
             ),
+            checkin: lambda uid: people.press(uid, suicide_at_4()),
             "a command (/progress)": lambda uid: people.send(uid, "/progress"),
             "a command (/help)": lambda uid: people.send(uid, "/help"),
         }
@@ -97,6 +119,9 @@ async def kind_costs(library: Library, tmp: Path, users: int) -> dict[str, dict[
             await people.send(uid, "/start")
             await people.press(uid, callbacks.action("consent"))
             await people.press(uid, callbacks.scenario(SCENARIO))
+        at = list(kinds).index(checkin)
+        for uid in people.ids[at * users : (at + 1) * users]:
+            await at_the_suicide_question(app.bot_data["services"].checkins, uid)
         counts = Counts(store.engine)
         try:
             for k, (name, act) in enumerate(kinds.items()):
@@ -258,6 +283,19 @@ def rate(per_second: float) -> str:
     return f"{per_second:,.0f}" if per_second >= 10 else f"{per_second:.2g}"
 
 
+def kind_table(kinds: dict[str, dict[str, float]]) -> str:
+    """(c)'s table: one row per update kind."""
+    rows = "\n".join(
+        f"| {name} | {k['transactions']:.1f} | {k['writes']:.1f} | {k['statements']:.1f} "
+        f"| {k['cpu_ms']:.1f} |"
+        for name, k in kinds.items()
+    )
+    return (
+        "| update | transactions | of them writes | statements | CPU ms |\n"
+        f"|---|---:|---:|---:|---:|\n{rows}"
+    )
+
+
 def report(
     kinds: dict[str, dict[str, float]],
     stored: dict[tuple[str, int], dict[str, float]],
@@ -265,11 +303,6 @@ def report(
     presses: int,
     per_kind: int,
 ) -> str:
-    kind_rows = "\n".join(
-        f"| {name} | {k['transactions']:.1f} | {k['writes']:.1f} | {k['statements']:.1f} "
-        f"| {k['cpu_ms']:.1f} |"
-        for name, k in kinds.items()
-    )
     stored_rows = "\n".join(
         f"| {kind} | {users:,} | {rate(s['rate'])} | {rate(s['handling'])} | {s['cpu_ms']:.2f} "
         f"| {common.rss_cells(s)} |"
@@ -294,9 +327,7 @@ each already consented and inside `{SCENARIO}` before it was counted. A transact
 `BEGIN`; a write is one that took SQLite's write lock (`BEGIN IMMEDIATE`); statements count \
 every SQL statement the driver ran, `BEGIN` included. CPU is this process's, median.
 
-| update | transactions | of them writes | statements | CPU ms |
-|---|---:|---:|---:|---:|
-{kind_rows}
+{kind_table(kinds)}
 
 **(d) Stored users, the bot beside its peer.** The peer is bench/peer.py: the bot a developer \
 writes first with the same library, python-telegram-bot's `ConversationHandler` with \

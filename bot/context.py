@@ -30,6 +30,9 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         # Whether the crisis card would stop a role-play, as the gate read it (for typed text
         # and the direct question's "Yes"); None when it did not read.
         self.scene_to_stop: bool | None = None
+        # Whether the check-in waits for the answer a press gives, as the gate read it (for a
+        # check-in answer that brings the safety question); None when it did not read.
+        self.checkin_in_turn: bool | None = None
         # Whether the gate found the store unavailable: the card then asks it nothing more.
         self.store_down = False
         # Whether a handler already recorded this update's id (a step, or a command or button

@@ -32,6 +32,7 @@ from state.safety import (
     question_text,
     resources_for,
     screen_text,
+    still_reach_out_text,
 )
 
 # Each of these reads the training files or loads the scenario library (about a second a call)
@@ -409,6 +410,9 @@ def test_the_question_fits_the_category():
     # "I'm safe" to the overdose question: the numbers again before the scene
     thanks = back_to_scene_text("overdose")
     assert "1-800-222-1222" in thanks and thanks.endswith(SAME_MOMENT)
+    numbers = still_reach_out_text("overdose")  # what a channel sends before any write
+    assert numbers is not None and thanks == f"{numbers}\n\n{SAME_MOMENT}"
+    assert still_reach_out_text("suicide") is None
     assert (
         back_to_scene_text("suicide") == BACK_TO_SCENE == f"Thank you for telling me. {SAME_MOMENT}"
     )

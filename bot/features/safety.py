@@ -31,6 +31,7 @@ from state.safety import (
     ASKED_OPENING,
     NUMBERS,
     SAFE,
+    SAME_MOMENT,
     SCENE_KEPT,
     SCENE_STOPPED,
     YES,
@@ -40,6 +41,7 @@ from state.safety import (
     question_text,
     resources_for,
     screen_text,
+    still_reach_out_text,
     typed_answer,
 )
 from state.safety.service import QUESTION_OPEN_FOR
@@ -408,7 +410,12 @@ async def answered(
 ) -> None:
     """Yes: the card, the plan and the alert. Safe: the scene again, at the same moment. The
     numbers: the card, the scene kept. Each closes the question; neither card waits for a
-    write."""
+    write.
+
+    Safe under an overdose's question: its numbers again go out first, then the write that
+    closes the question and resumes the scene (in `finally`, so a send that failed still
+    closes it), then the scene, as the card and the question do: the numbers wait on no
+    database, and a write that fails after them (it reaches `on_error`) leaves them sent."""
     forget_question(context)
     category = category if category in CATEGORIES else "suicide"
     if action_ == "cyes":  # recorded and alerted as "yes to the question"; closes it too
@@ -419,15 +426,21 @@ async def answered(
     if action_ == "cnum":
         await send_numbers(update, context, category)
         return
+    numbers = still_reach_out_text(category, svc.resources)
     turn = None
-    if user is not None:
-        turn = await svc.practice.resume(user.id, also=svc.safety.answered_work(user.id))
+    try:
+        if numbers is not None:
+            await reply(update, context, [Outgoing(escape(numbers))])
+    finally:
+        if user is not None:
+            turn = await svc.practice.resume(user.id, also=svc.safety.answered_work(user.id))
     if turn is None:
         then = "/practice when you're ready, and /safety any time."
-        text = escape(back_to_scene_text(category, svc.resources, then))
-        await reply(update, context, [Outgoing(text)])
+        text = then if numbers is not None else back_to_scene_text(category, svc.resources, then)
+        await reply(update, context, [Outgoing(escape(text))])
         return
-    messages = [Outgoing(escape(back_to_scene_text(category, svc.resources)))]
+    then = SAME_MOMENT if numbers is not None else back_to_scene_text(category, svc.resources)
+    messages = [Outgoing(escape(then))]
     messages += turn_messages(turn.outputs, turn.run_id, turn.step, turn.scenario_id)
     await reply(update, context, messages)
 

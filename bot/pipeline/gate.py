@@ -10,7 +10,8 @@ all (a redelivery answers again); everything else (a typed answer to a feature, 
 own) is marked here after its handler ran, so a redelivery is not applied a second time. The
 gate also reads the user's consent once, for typed text what it answers, and for typed text and
 the direct question's "Yes" whether the crisis card would stop a role-play
-(state/onboarding/service.py), so handlers don't each open a transaction to ask. All in one read
+(state/onboarding/service.py), and for a check-in answer that brings the safety question whether
+the check-in waits for it, so handlers don't each open a transaction to ask. All in one read
 that takes no write lock; a step re-checks the update id inside its own transaction, and a
 choice press skips the read altogether.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import date
 
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
@@ -27,12 +29,17 @@ from telegram.ext import ApplicationHandlerStop
 from bot import callbacks
 from bot.context import BotContext
 from bot.services import services
+from state.checkins import parse_ymd, safety_answer
 from state.errors import UNAVAILABLE
 
 log = logging.getLogger(__name__)
 GATE_TIMEOUT = 5.0  # seconds; a read takes milliseconds, so longer means the database is stuck
 # The presses that may show the crisis card: the direct question's "Yes" (bot/features/safety.py).
 CARD_ACTIONS = frozenset({"cyes"})
+# The check-in's questions whose high answers bring the safety question, by their buttons'
+# action (bot/features/checkins/conversation.py's STEP_ACTIONS takes them from here): the gate
+# reads whether the check-in waits for the answer, so the question needs no read of its own.
+CHECKIN_SAFETY_ACTIONS = {"cish": "self_harm", "cisui": "suicidal"}
 
 
 async def before(update: Update, context: BotContext) -> None:
@@ -40,6 +47,7 @@ async def before(update: Update, context: BotContext) -> None:
     context.consented = None
     context.awaiting = None
     context.scene_to_stop = None
+    context.checkin_in_turn = None
     context.store_down = False
     context.marked = False
     context.read_only = False
@@ -56,7 +64,11 @@ async def before(update: Update, context: BotContext) -> None:
     try:
         async with asyncio.timeout(GATE_TIMEOUT):  # no task per update, unlike wait_for
             admission = await services(context).onboarding.admit(
-                update.update_id, user.id, typed=_typed(update), card=card
+                update.update_id,
+                user.id,
+                typed=_typed(update),
+                card=card,
+                checkin=_checkin_answer(data),
             )
     except UNAVAILABLE as exc:  # TimeoutError is an OSError
         # The database is down or hung: let the update through unchecked. Crisis text must
@@ -73,6 +85,7 @@ async def before(update: Update, context: BotContext) -> None:
     context.consented = admission.consented
     context.awaiting = admission.awaiting
     context.scene_to_stop = admission.scene_to_stop
+    context.checkin_in_turn = admission.checkin_in_turn
 
 
 async def after(update: Update, context: BotContext) -> None:
@@ -100,6 +113,18 @@ def _typed(update: Update) -> bool:
         and chat is not None
         and chat.type == "private"
     )
+
+
+def _checkin_answer(data: callbacks.Parsed | None) -> tuple[date, str] | None:
+    """A check-in answer that brings the safety question (`cisui:<yyyymmdd>-<3+>`, `cish:…`):
+    its day and question, whose turn the gate reads; None for any other press (the check-in's
+    handler checks it again, and refuses anything malformed)."""
+    if not isinstance(data, callbacks.ActionData) or data.action not in CHECKIN_SAFETY_ACTIONS:
+        return None
+    step = CHECKIN_SAFETY_ACTIONS[data.action]
+    head, _, value = (data.arg or "").partition("-")
+    day = parse_ymd(head)
+    return (day, step) if day is not None and safety_answer(step, value) else None
 
 
 def _kind(exc: BaseException) -> str:

@@ -2,8 +2,9 @@
 
 Each method runs in ONE transaction (`Store.run`, retried whole on a conflict; `Store.read` for
 a pure read) and returns frozen records; the channel renders and sends them only after the
-commit, bar one: the safety question a high answer brings goes out first, once `in_turn` has
-read that the answer will be taken, and `answer` then keeps it open in its transaction
+commit, bar one: the safety question a high answer brings goes out first, once the update
+gate's read (`answers.in_turn`, in `Onboarding.admit`) or `in_turn` has read that the answer
+will be taken, and `answer` then keeps it open in its transaction
 (bot/features/checkins/conversation.py's `_answer_asking`). A user action's `update_id` (the
 Telegram update it answers) is marked applied in that same transaction, so a redelivery
 changes nothing (`AlreadyApplied`). The functions it calls (settings.py, answers.py,

@@ -3,17 +3,18 @@
 Consent comes before anything is kept, and a redelivered Telegram update is applied once. The
 gate asks both, and for typed text also what it answers (a safety-plan step, a check-in
 question, a line for a live rehearsal) and whether crisis words in it would stop a role-play,
-in ONE read, so a typed reply dispatches, and the crisis card says what happens to the scene,
-without asking the store again. Each method is one transaction, like `Practice`
-(state/practice/service.py).
+and for a check-in answer that brings the safety question whether the check-in waits for it,
+in ONE read, so a typed reply dispatches, the crisis card says what happens to the scene, and
+the check-in's safety question goes out, without asking the store again. Each method is one
+transaction, like `Practice` (state/practice/service.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from state.checkins import get_settings
+from state.checkins import get_settings, in_turn
 from state.live.service import drafting
 from state.safety.service import plan_step_open, question_open, scene_open
 from state.store import Store, UnitOfWork
@@ -45,6 +46,10 @@ class Admission:
     # Whether the crisis card would stop a role-play (`Safety.scene_to_stop`); None when the gate
     # did not ask (it asks for typed text, and for a press that may show the card).
     scene_to_stop: bool | None = None
+    # Whether the check-in waits for the answer a press gives (`Checkins.in_turn`), so its
+    # safety question goes out with no read of its own; None when the gate did not ask (it asks
+    # only for a check-in answer that brings the question).
+    checkin_in_turn: bool | None = None
 
 
 async def awaiting(uow: UnitOfWork, user_id: int, now: datetime) -> tuple[str, ...]:
@@ -75,20 +80,25 @@ class Onboarding:
         *,
         typed: bool = False,
         card: bool = False,
+        checkin: tuple[date, str] | None = None,
         now: datetime | None = None,
     ) -> Admission:
-        """Seen before? consented? for `typed` text, what it answers; and for typed text or
-        an update that may show the crisis `card` (the direct question's "Yes"), whether the
-        card would stop a role-play: one read, no user row, no write lock."""
+        """Seen before? consented? for `typed` text, what it answers; for typed text or an
+        update that may show the crisis `card` (the direct question's "Yes"), whether the card
+        would stop a role-play; and for a `checkin` answer (its day and question) that brings
+        the safety question, whether the check-in waits for it (the read that must precede the
+        question, made here so the press is this read and one write): one read, no user row,
+        no write lock."""
         at = now or datetime.now(UTC)
 
         async def work(uow: UnitOfWork) -> Admission:
             seen, consented = await uow.updates.gate(update_id, user_id)
-            if seen or not (typed or card):
+            if seen or not (typed or card or checkin):
                 return Admission(seen, consented)
-            scene = await scene_open(uow, user_id, consented=consented)
+            scene = await scene_open(uow, user_id, consented=consented) if typed or card else None
             answers = await awaiting(uow, user_id, at) if typed else None
-            return Admission(seen, consented, answers, scene)
+            turn = await in_turn(uow, user_id, *checkin, at) if checkin else None
+            return Admission(seen, consented, answers, scene, turn)
 
         return await self.store.read(work)
 

@@ -35,6 +35,7 @@ from state.safety.question import (
     ask_again_text,
     back_to_scene_text,
     question_text,
+    still_reach_out_text,
     typed_answer,
 )
 
@@ -63,5 +64,6 @@ __all__ = [
     "question_text",
     "resources_for",
     "screen_text",
+    "still_reach_out_text",
     "typed_answer",
 ]

@@ -42,20 +42,30 @@ def _overdose_lines(resources: tuple[Resource, ...]) -> str:
     return "\n".join(f"• {r.name}: {r.contact}" for r in urgent)
 
 
+def still_reach_out_text(
+    category: str | None, resources: tuple[Resource, ...] = DEFAULT_RESOURCES
+) -> str | None:
+    """The thanks for "I'm safe" with a possible overdose's numbers again (not thinking of
+    ending one's life doesn't make it safe), or None where there are none to give: the part
+    of `back_to_scene_text` a channel sends before any write, so no database holds it back."""
+    lines = _overdose_lines(resources) if category == "overdose" else ""
+    if not lines:
+        return None
+    return (
+        "Thank you for telling me. If you may have taken too much of something, please still "
+        f"reach out now:\n{lines}"
+    )
+
+
 def back_to_scene_text(
     category: str | None,
     resources: tuple[Resource, ...] = DEFAULT_RESOURCES,
     then: str = SAME_MOMENT,
 ) -> str:
-    """The thanks for "I'm safe", then what comes next. Not thinking of ending one's life
-    doesn't make a possible overdose safe: its numbers again, first."""
-    lines = _overdose_lines(resources) if category == "overdose" else ""
-    if not lines:
-        return f"Thank you for telling me. {then}"
-    return (
-        "Thank you for telling me. If you may have taken too much of something, please still "
-        f"reach out now:\n{lines}\n\n{then}"
-    )
+    """The thanks for "I'm safe", then what comes next; a possible overdose's numbers again,
+    first (`still_reach_out_text`)."""
+    numbers = still_reach_out_text(category, resources)
+    return f"Thank you for telling me. {then}" if numbers is None else f"{numbers}\n\n{then}"
 
 
 def ask_again_text(category: str | None, how: str = "Tap an answer below") -> str:

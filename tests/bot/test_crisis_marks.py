@@ -4,11 +4,13 @@ ends the role-play, writes the leaders' alert and marks the update (bot/features
 recorded is skipped, or, unseen by the gate, records nothing more.
 
 The direct question's update (a probable signal) is the same shape: the gate's read, the
-question, then ONE write that keeps it open and marks the update (`send_question`).
+question, then ONE write that keeps it open and marks the update (`send_question`). "I'm safe"
+under an overdose's question sends its numbers again before the write that closes the
+question and resumes the scene, and a write that fails leaves them sent.
 
 So is a check-in's answer that brings the safety question (thoughts of suicide or self-harm
-urges at 3+): the gate's read, a read of whether the check-in waits for that answer, the
-question, then ONE write that takes the answer, keeps the question open and marks the update
+urges at 3+): the gate's read, which also finds whether the check-in waits for that answer,
+the question, then ONE write that takes the answer, keeps the question open and marks the update
 (bot/features/checkins/conversation.py's `_answer_asking`); and "Still struggling" the day
 after: the lines, then the write that marks the update, also after a send that failed."""
 
@@ -23,13 +25,15 @@ import time_machine
 from sqlalchemy import func, select
 
 from bot import callbacks
+from bot.pipeline import gate
 from offline import Chat, button_press, keyboard
 from state import checkins
 from state.db.checkins import Checkin
 from state.db.models import SafetyEvent
+from state.errors import StoreBusy
 from state.safety import ASK_AGAIN
 from state.safety.service import question_open
-from texts import probable_text
+from texts import probable_overdose_text, probable_text
 
 SCENARIO = "family/birthday-or-group"
 CRISIS = "honestly everyone would be better off without me"
@@ -358,6 +362,77 @@ async def test_a_redelivered_question_the_gate_cannot_see_keeps_nothing_more(
     assert "question already asked" in caplog.text
 
 
+POISON_CONTROL = "1-800-222-1222"
+
+
+async def asked_about_an_overdose(chat: Chat, store) -> None:
+    await in_a_scene(chat)
+    await chat.send(probable_overdose_text())
+    assert POISON_CONTROL in chat.request.texts()[-1]
+    assert await open_question(store, chat.user_id) == "overdose"
+    chat.request.clear()
+
+
+async def test_safe_under_an_overdose_question_sends_the_numbers_before_any_write(
+    consented, bot_env, begins
+):
+    """ "No" under an overdose's question: the numbers' sendMessage finds no write begun (the
+    gate's read alone); then the question is closed and the scene comes back."""
+    chat, store = consented, bot_env[2]
+    await asked_about_an_overdose(chat, store)
+    begins.clear()
+    at_the_numbers: list[list[str]] = []
+    real = chat.request.answer
+
+    async def look(name, params):
+        if name == "sendMessage" and POISON_CONTROL in str(params.get("text")):
+            at_the_numbers.append(list(begins))
+        return await real(name, params)
+
+    chat.request.answer = look  # type: ignore[method-assign]
+    await chat.send("no")
+    assert at_the_numbers == [["BEGIN"]]
+    texts = chat.request.texts()
+    assert POISON_CONTROL in texts[0] and texts[1] == "Back to the scene, at the same moment:"
+    assert len(texts) > 2  # the scene's lines
+    assert await open_question(store, chat.user_id) is None
+
+
+async def test_a_write_that_fails_after_safe_leaves_the_overdose_numbers_sent(
+    consented, bot_env, monkeypatch, caplog
+):
+    """The write that closes the question and resumes the scene fails: the numbers are out
+    already; the failure reaches `on_error` (a "sorry" after them), the question stays open."""
+    app, store = bot_env[0], bot_env[2]
+    chat = consented
+    await asked_about_an_overdose(chat, store)
+
+    async def busy(*_a, **_k):
+        raise StoreBusy("database still busy after 10 attempts")
+
+    monkeypatch.setattr(app.bot_data["services"].practice, "resume", busy)
+    await chat.send("no")
+    assert "update" in caplog.text and "StoreBusy" in caplog.text
+    caplog.clear()  # the failed update is logged by on_error, as any failed write is
+    texts = chat.request.texts()
+    assert POISON_CONTROL in texts[0] and texts[0].startswith("Thank you for telling me.")
+    assert len(texts) == 2 and POISON_CONTROL not in texts[1]  # on_error's word, no scene
+    assert await open_question(store, chat.user_id) == "overdose"
+
+
+async def test_overdose_numbers_that_fail_to_send_still_close_the_question(
+    consented, bot_env, caplog
+):
+    """Telegram refuses the numbers: the write runs all the same (`finally`), so the question
+    is closed and the scene resumed."""
+    chat, store = consented, bot_env[2]
+    await asked_about_an_overdose(chat, store)
+    chat.request.fail["sendMessage"] = BLOCKED
+    await chat.send("no")
+    caplog.clear()  # the failed update is logged by on_error, as any failed send is
+    assert await open_question(store, chat.user_id) is None
+
+
 # ---- the check-in's safety question ------------------------------------------------------------
 
 START = datetime(2026, 6, 1, 3, 0, 30, tzinfo=UTC)
@@ -410,19 +485,20 @@ async def crisis_on(store, user_id: int) -> date | None:
     return (await store.read(lambda uow: checkins.get_settings(uow, user_id))).crisis_on
 
 
-async def test_a_high_check_in_answer_is_two_reads_the_question_and_one_write(
+async def test_a_high_check_in_answer_is_the_gates_read_the_question_and_one_write(
     consented, bot_env, begins, clock
 ):
-    """Thoughts of suicide at 4: the gate's read, the read that finds the check-in waiting on
-    that question, the question, then one write that takes the answer, marks tomorrow's
-    follow-up, keeps the question open and claims the update. A redelivery is skipped at the
-    gate; a second tap of the same button is "already saved", not asked again."""
+    """Thoughts of suicide at 4: the gate's read, which also finds the check-in waiting on
+    that question (no read of its own: it was three transactions), the question, then one
+    write that takes the answer, marks tomorrow's follow-up, keeps the question open and claims
+    the update. A redelivery is skipped at the gate; a second tap of the same button is
+    "already saved", not asked again, and is the gate's read and the answer's write too."""
     chat, store = consented, bot_env[2]
     await checking_in(chat)
     begins.clear()
     update = await chat.press(f"cisui:{DAY}-4")
     assert len(checkin_questions(chat)) == 1 and GO_ON in chat.last_buttons()
-    assert begins == ["BEGIN", "BEGIN", "BEGIN IMMEDIATE"]
+    assert begins == ["BEGIN", "BEGIN IMMEDIATE"]
     assert await seen(store, update.update_id, chat.user_id)
     assert await checkin_row(store, chat.user_id) == ("quit", 4)
     assert await crisis_on(store, chat.user_id) == date(2026, 6, 1)
@@ -435,8 +511,10 @@ async def test_a_high_check_in_answer_is_two_reads_the_question_and_one_write(
     assert chat.request.texts() == []
     assert begins == ["BEGIN"]
 
-    await chat.press(f"cisui:{DAY}-4")  # the same button again: the read finds it taken
+    begins.clear()
+    await chat.press(f"cisui:{DAY}-4")  # the same button again: the gate's read finds it taken
     assert checkin_questions(chat) == []
+    assert begins == ["BEGIN", "BEGIN IMMEDIATE"]
     assert "here's where you were" in chat.request.sent("answerCallbackQuery")[-1]["text"]
     assert "skip group or quit" in chat.request.texts()[-1]
 
@@ -463,7 +541,7 @@ async def test_the_check_in_question_goes_out_before_anything_is_written(
     chat.request.answer = look  # type: ignore[method-assign]
     await chat.press(f"cisui:{DAY}-4")
     (before_question, step, kept), *_ = at_the_question
-    assert before_question == ["BEGIN", "BEGIN"]  # the gate's read and the check-in's
+    assert before_question == ["BEGIN"]  # the gate's read alone, which found it in turn
     assert step == "suicidal" and kept is None
     assert await checkin_row(store, chat.user_id) == ("quit", 4)  # written after it
     assert await open_question(store, chat.user_id) == f"suicide@{DAY}"
@@ -516,7 +594,7 @@ async def test_a_check_in_question_that_fails_to_send_is_still_written_and_asked
     begins.clear()
     update = await chat.press(f"cisui:{DAY}-4")
     caplog.clear()  # the failed update is logged by on_error, as any failed send is
-    assert begins == ["BEGIN", "BEGIN", "BEGIN IMMEDIATE"]
+    assert begins == ["BEGIN", "BEGIN IMMEDIATE"]
     assert await seen(store, update.update_id, chat.user_id)
     assert await checkin_row(store, chat.user_id) == ("quit", 4)
     assert await crisis_on(store, chat.user_id) == date(2026, 6, 1)
@@ -532,11 +610,53 @@ async def test_a_check_in_question_that_fails_to_send_is_still_written_and_asked
 async def test_a_check_in_the_store_cannot_read_still_asks_first(
     consented, bot_env, monkeypatch, clock, caplog
 ):
-    """The read before the question fails: the tap itself says thoughts of suicide at 4, so
-    the question goes out all the same, and the write that follows takes the answer."""
+    """The gate's read, which finds whether the check-in waits for the answer, fails: the tap
+    itself says thoughts of suicide at 4, so the question goes out all the same, with no
+    second read to wait out, and the write that follows takes the answer."""
     app, store = bot_env[0], bot_env[2]
     chat = consented
     await checking_in(chat)
+
+    async def away(*_a, **_k):
+        raise TimeoutError
+
+    monkeypatch.setattr(app.bot_data["services"].onboarding, "admit", away)
+    monkeypatch.setattr(app.bot_data["services"].checkins, "in_turn", crash)
+    await chat.press(f"cisui:{DAY}-4")
+    assert len(checkin_questions(chat)) == 1
+    assert await checkin_row(store, chat.user_id) == ("quit", 4)
+    assert "gate skipped, store unavailable" in caplog.text
+
+
+def test_the_gate_reads_the_turn_of_a_check_in_answer_that_brings_the_question() -> None:
+    """Only thoughts of suicide or self-harm urges at 3+ make the gate read the check-in's
+    turn; any other press, or one that does not parse, leaves it to the handler."""
+
+    def read_for(data: str) -> tuple[date, str] | None:
+        return gate._checkin_answer(callbacks.parse(data))
+
+    day = date(2026, 6, 1)
+    assert read_for(f"cisui:{DAY}-4") == (day, "suicidal")
+    assert read_for(f"cish:{DAY}-3") == (day, "self_harm")
+    for other in (f"cish:{DAY}-2", f"ciurge:{DAY}-5", f"cisui:{DAY}-x", "cisui:2026-4", "cisui"):
+        assert read_for(other) is None, other
+    assert read_for(callbacks.choice(1, 0, "start", "a")) is None
+
+
+async def test_a_check_in_answer_the_gate_did_not_look_at_is_read_first(
+    consented, bot_env, begins, monkeypatch, clock, caplog
+):
+    """Where the gate did not look (it read the update, not the check-in), the handler reads
+    the turn itself: one read more, the same answer; and a read that fails asks all the
+    same."""
+    app, store = bot_env[0], bot_env[2]
+    chat = consented
+    await checking_in(chat)
+    monkeypatch.setattr(gate, "_checkin_answer", lambda _data: None)
+    begins.clear()
+    await chat.press(f"cish:{DAY}-3")  # the check-in waits on thoughts of suicide, not this
+    assert checkin_questions(chat) == []
+    assert begins == ["BEGIN", "BEGIN", "BEGIN IMMEDIATE"]  # the handler's own read
 
     async def away(*_a, **_k):
         raise TimeoutError

@@ -380,7 +380,8 @@ async def test_a_possible_overdose_gets_the_numbers_before_the_question(consente
     """Taking too much is often an accident: the question leads with Poison Control and 911,
     so a "no" to ending one's life still leaves them on the screen; "no" goes back to the
     scene with a word of thanks, and the numbers again: not thinking of ending one's life
-    doesn't make a possible overdose safe."""
+    doesn't make a possible overdose safe. The numbers are a message of their own, sent before
+    the write that resumes the scene; the scene follows it."""
     from texts import probable_overdose_text
 
     chat = consented
@@ -393,7 +394,7 @@ async def test_a_possible_overdose_gets_the_numbers_before_the_question(consente
     await chat.send("no")
     texts = chat.request.texts()
     assert texts[0].startswith("Thank you for telling me.") and "1-800-222-1222" in texts[0]
-    assert texts[0].endswith("Back to the scene, at the same moment:")
+    assert texts[1] == "Back to the scene, at the same moment:"
     assert "988" not in " ".join(texts)
 
 

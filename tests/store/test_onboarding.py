@@ -75,6 +75,34 @@ async def test_the_gate_reads_the_scene_the_card_would_stop(store, real_library)
     assert await scenes(5) == (False, False, None)
 
 
+async def test_the_gate_reads_whether_the_check_in_waits_for_a_high_answer(store):
+    """For a check-in answer that brings the safety question, the gate's one read also says
+    whether `Checkins.answer` would take it (as `Checkins.in_turn` does); asked for nothing
+    else, and skipped for an update already seen."""
+    onboarding, service = Onboarding(store), Checkins(store)
+    now = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    day = now.date()
+    await onboarding.agree(USER, "v1")
+    assert (await onboarding.admit(1, USER)).checkin_in_turn is None  # not asked
+    assert (await onboarding.admit(1, USER, typed=True)).checkin_in_turn is None
+    for answer in ("1", "go"):  # the mood, then the feelings: on to self-harm urges
+        await service.answer(USER, day, "mood", answer, now)
+    await service.answer(USER, day, "emotion", "done", now)
+
+    async def turn(update_id: int, step: str) -> bool | None:
+        found = await onboarding.admit(update_id, USER, checkin=(day, step), now=now)
+        assert found.checkin_in_turn == await service.in_turn(USER, day, step, now)
+        return found.checkin_in_turn
+
+    assert await turn(2, "self_harm") is True
+    assert await turn(2, "suicidal") is False  # not yet asked
+    await service.answer(USER, day, "self_harm", "4", now)
+    assert await turn(2, "self_harm") is False  # already taken
+    await onboarding.mark(2, USER)
+    seen = await onboarding.admit(2, USER, checkin=(day, "suicidal"), now=now)
+    assert seen.seen and seen.checkin_in_turn is None  # a redelivery: nothing more read
+
+
 async def test_what_typed_text_answers(store, real_library):
     onboarding = Onboarding(store)
     await onboarding.agree(USER, "v1")

@@ -28,6 +28,7 @@ from bot.features.safety import (
     send_own_plan,
     send_question,
 )
+from bot.pipeline.gate import CHECKIN_SAFETY_ACTIONS
 from bot.render import Outgoing
 from bot.replies import EXPIRED, answer, reply
 from bot.routes import pressed
@@ -47,8 +48,7 @@ STEP_ACTIONS = {
     "cihalt": "halt",
     "ciskill": "skills",
     "cinote": "note",
-    "cish": "self_harm",
-    "cisui": "suicidal",
+    **CHECKIN_SAFETY_ACTIONS,  # "cish", "cisui": the gate reads whether they are in turn
     "ciquit": "quit",
     "cimeds": "meds",
     "cisleep": "sleep",
@@ -289,13 +289,18 @@ async def _rate_emotion(
 async def _in_turn(
     update: Update, context: ContextTypes.DEFAULT_TYPE, day: date, step: str
 ) -> bool:
-    """Whether the check-in waits for this answer (`Checkins.in_turn`): the read that must
-    precede the question, which takes no write lock, so that a tap pressed twice or on a
-    check-in long gone still gets what it always got. True when the store can't say (found
-    down at the gate, or the read failing or slower than RECORD_TIMEOUT): the tap itself says
-    thoughts of suicide or self-harm urges at 3+, and the question waits on no database."""
+    """Whether the check-in waits for this answer: the read that must precede the question,
+    which takes no write lock, so that a tap pressed twice or on a check-in long gone still
+    gets what it always got. The gate's read found it (`checkin_in_turn`, bot/pipeline/gate.py),
+    so the press is that read and one write; read here (`Checkins.in_turn`) only where the
+    gate did not look. True when the store can't say (found down at the gate, or the read
+    failing or slower than RECORD_TIMEOUT): the tap itself says thoughts of suicide or
+    self-harm urges at 3+, and the question waits on no database."""
     if getattr(context, "store_down", False):
         return True
+    found = getattr(context, "checkin_in_turn", None)  # None: the gate did not look
+    if found is not None:
+        return found
     (_, user_id), svc = pressed(update), services(context)
     try:
         async with asyncio.timeout(RECORD_TIMEOUT):
@@ -316,8 +321,9 @@ async def _answer_asking(
     the update, so with the write first (as it was) a crash between its commit and the send
     lost the question for good (the redelivery skipped as applied), and a slow database held
     it back. Nothing needs the answer stored before the question: whether it is taken is read
-    first (`_in_turn`), and what the question says and offers ("Not right now, go on" to that
-    day's check-in) depends on the button alone. So a crash before the write commits leaves
+    first (`_in_turn`: by the gate, in its one read, so the update is that read and this one
+    write), and what the question says and offers ("Not right now, go on" to that day's
+    check-in) depends on the button alone. So a crash before the write commits leaves
     nothing taken and the update unmarked, and the redelivery asks again and records once; a
     redelivery once written is skipped by the gate, and one the gate could not see asks again
     and finds the id taken (`AlreadyApplied`: nothing written twice, nothing more said). A
