@@ -163,6 +163,11 @@ class Users:
             return rng.choice(choices)
         return next(d for t, d in buttons if t == "Try again")
 
+    def button(self, uid: int, label: str) -> str:
+        """The data of the button in this chat's newest keyboard whose text starts with
+        `label` (the direct question's "I'm safe", ...)."""
+        return next(d for t, d in self.keyboards[uid] if t.startswith(label))
+
 
 async def offline_bot(
     library: Library,

@@ -4,10 +4,11 @@ Run by bench/bot.py (`python -m bench.bot`, or `--part costs` for this part alon
 the section "Bot: cost per update, and the peer" of BENCHMARKS.md.
 
 (c) Per update kind (a choice press, a typed reply in a role-play, crisis words in a role-play,
-    a probable signal that gets the direct question, a check-in answer that gets the safety
-    question, a command): database transactions (how many took SQLite's write lock), SQL
-    statements and CPU, through `Application.process_update` over tests/offline.py's
-    RecordingRequest. `--part kinds` runs this part alone and prints it.
+    a probable signal that gets the direct question, "no" typed or "I'm safe" pressed under
+    that question, a check-in answer that gets the safety question, a command): database
+    transactions (how many took SQLite's write lock), SQL statements and CPU, through
+    `Application.process_update` over tests/offline.py's RecordingRequest. `--part kinds`
+    runs this part alone and prints it.
 (d) Presses per second and memory with 1,000 and 100,000 stored users, the bot (SQLite file)
     side by side with the peer (bench/peer.py: ConversationHandler + PicklePersistence), each
     measured in a fresh child process so one's memory never shows in the other's.
@@ -95,7 +96,8 @@ def suicide_at_4() -> str:
 
 async def kind_costs(library: Library, tmp: Path, users: int) -> dict[str, dict[str, float]]:
     """Each kind's mean per update over `users` users, each set up in a role-play beforehand
-    (and, for the check-in's answer, today's check-in at its question of suicide)."""
+    (and, for the check-in's answer, today's check-in at its question of suicide; for the
+    answers to the direct question, the question asked, by a probable signal typed)."""
     from bench.bot import Users, settings_for
 
     settings = settings_for(tmp / "kinds.db")
@@ -103,6 +105,8 @@ async def kind_costs(library: Library, tmp: Path, users: int) -> dict[str, dict[
     async with offline_app(settings, library) as (app, request, store):
         rng = random.Random(1)
         checkin = "a check-in answer of 3+ on suicide (the question)"
+        typed_no = 'a typed answer to the direct question ("no")'
+        pressed_safe = "the direct question's \"I'm safe\" pressed"
         kinds: dict[str, Callable[[int], Awaitable[None]]] = {
             "a choice button pressed": lambda uid: people.press(uid, people.choose(uid, rng)),
             "a typed reply in a role-play": lambda uid: people.send(uid, TYPED),
@@ -110,6 +114,8 @@ async def kind_costs(library: Library, tmp: Path, users: int) -> dict[str, dict[
             "a probable signal in a role-play (the question)": lambda uid: people.send(
                 uid, PROBABLE
             ),
+            typed_no: lambda uid: people.send(uid, "no"),
+            pressed_safe: lambda uid: people.press(uid, people.button(uid, "I'm safe")),
             checkin: lambda uid: people.press(uid, suicide_at_4()),
             "a command (/progress)": lambda uid: people.send(uid, "/progress"),
             "a command (/help)": lambda uid: people.send(uid, "/help"),
@@ -122,6 +128,10 @@ async def kind_costs(library: Library, tmp: Path, users: int) -> dict[str, dict[
         at = list(kinds).index(checkin)
         for uid in people.ids[at * users : (at + 1) * users]:
             await at_the_suicide_question(app.bot_data["services"].checkins, uid)
+        for asked in (typed_no, pressed_safe):
+            at = list(kinds).index(asked)
+            for uid in people.ids[at * users : (at + 1) * users]:
+                await people.send(uid, PROBABLE)
         counts = Counts(store.engine)
         try:
             for k, (name, act) in enumerate(kinds.items()):
