@@ -28,7 +28,7 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         # the last two are feature modules' names); None when it did not read.
         self.awaiting: tuple[str, ...] | None = None
         # Whether the crisis card would stop a role-play, as the gate read it (for typed text
-        # and the direct question's "Yes"); None when it did not read.
+        # and the direct question's "Yes" or numbers); None when it did not read.
         self.scene_to_stop: bool | None = None
         # Whether the check-in waits for the answer a press gives, as the gate read it (for a
         # check-in answer that brings the safety question); None when it did not read.

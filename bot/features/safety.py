@@ -138,7 +138,7 @@ async def show_card(
         result.tier,
         result.action,
     )
-    scene = await _scene(update, context, user.id)
+    scene = SCENE_STOPPED if await _scene_open(update, context, user.id) else None
     try:
         await send_card(update, context, crisis_card(resources, scene=scene))
     finally:
@@ -146,12 +146,13 @@ async def show_card(
     await send_plan(update, context, plan)
 
 
-async def _scene(update: Update, context: ContextTypes.DEFAULT_TYPE, user_id: int) -> str | None:
-    """What the card says about the scene: as the gate read it, or read now (the gate did not
-    look); nothing when the read fails or takes longer than RECORD_TIMEOUT, or when the gate
+async def _scene_open(update: Update, context: ContextTypes.DEFAULT_TYPE, user_id: int) -> bool:
+    """Whether a role-play is open, for what the card says about it (stopped by the record,
+    or kept while the numbers are shown): as the gate read it, or read now (the gate did not
+    look); False when the read fails or takes longer than RECORD_TIMEOUT, or when the gate
     already found the store unavailable (the card must not wait out a second timeout)."""
     if getattr(context, "store_down", False):
-        return None
+        return False
     stops = getattr(context, "scene_to_stop", None)  # None: the gate did not look
     if stops is None:
         try:
@@ -159,8 +160,8 @@ async def _scene(update: Update, context: ContextTypes.DEFAULT_TYPE, user_id: in
                 stops = await services(context).safety.scene_to_stop(user_id)
         except Exception as exc:  # noqa: BLE001 - the card goes out, saying nothing of the scene
             log.error("update %s: scene not read (%s)", update.update_id, type(exc).__name__)
-            return None
-    return SCENE_STOPPED if stops else None
+            return False
+    return stops
 
 
 async def _record(
@@ -236,7 +237,14 @@ ACTIONS = ("cyes", "csafe", "cnum")  # the answers to the direct question
 
 
 def ask_keyboard(category: str | None) -> InlineKeyboardMarkup:
-    return ask_keyboard_for(category, ("I'm safe, back to the scene", callbacks.action("csafe")))
+    """The role-play's question's buttons. "I'm safe" carries the category, as Yes and the
+    numbers do, so that under an overdose's question it sends the numbers again, as a typed
+    "no" does: the message it edits may not show them (the question asked again after an
+    answer in other words, or the first question's send failed)."""
+    cat = category if category in CATEGORIES else None
+    return ask_keyboard_for(
+        category, ("I'm safe, back to the scene", callbacks.action("csafe", cat))
+    )
 
 
 def ask_keyboard_for(category: str | None, instead: tuple[str, str]) -> InlineKeyboardMarkup:
@@ -415,7 +423,12 @@ async def answered(
     Safe under an overdose's question: its numbers again go out first, then the write that
     closes the question and resumes the scene (in `finally`, so a send that failed still
     closes it), then the scene, as the card and the question do: the numbers wait on no
-    database, and a write that fails after them (it reaches `on_error`) leaves them sent."""
+    database, and a write that fails after them (it reaches `on_error`) leaves them sent.
+
+    That write marks the update (`applying`), so the answer is the gate's read and this one
+    write: the gate's `after` writes nothing. A redelivery the gate could not see finds the id
+    taken (`AlreadyApplied`, answered with nothing by `on_error`): the question is not closed
+    twice nor the scene said again (an overdose's numbers, which wait on nothing, go again)."""
     forget_question(context)
     category = category if category in CATEGORIES else "suicide"
     if action_ == "cyes":  # recorded and alerted as "yes to the question"; closes it too
@@ -433,7 +446,9 @@ async def answered(
             await reply(update, context, [Outgoing(escape(numbers))])
     finally:
         if user is not None:
-            turn = await svc.practice.resume(user.id, also=svc.safety.answered_work(user.id))
+            turn = await svc.practice.resume(
+                user.id, also=svc.safety.answered_work(user.id), update_id=applying(update, context)
+            )
     if turn is None:
         then = "/practice when you're ready, and /safety any time."
         text = then if numbers is not None else back_to_scene_text(category, svc.resources, then)
@@ -453,31 +468,29 @@ def forget_question(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def send_numbers(
     update: Update, context: ContextTypes.DEFAULT_TYPE, category: str | None
 ) -> None:
-    """The numbers asked for: the card first, saying truthfully that the scene waits (a read,
-    which takes no write lock); then the question is closed, logged if the store fails."""
+    """The numbers asked for: the card first, saying truthfully that the scene waits (as the
+    gate read it, typed or pressed: no read of its own unless the gate did not look); then
+    the question is closed, marking the update, logged if the store fails."""
     user, svc = update.effective_user, services(context)
     scene = None
-    if user is not None:
-        try:
-            async with asyncio.timeout(RECORD_TIMEOUT):
-                scene = SCENE_KEPT if await svc.practice.active_run(user.id) else None
-        except Exception as exc:  # noqa: BLE001 - the card goes out, saying nothing of the scene
-            log.error("update %s: scene not read (%s)", update.update_id, type(exc).__name__)
+    if user is not None and await _scene_open(update, context, user.id):
+        scene = SCENE_KEPT
     text = escape(crisis_card(resources_for(svc.resources, category), scene=scene))
     await reply(update, context, [Outgoing(text, card_keyboard())])
     await close_question(update, context)
 
 
 async def close_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """After the reply is out: the question closed, within RECORD_TIMEOUT, logged if not."""
+    """After the reply is out: the question closed in one write that marks the update
+    (`applying`: the gate's `after` writes nothing), within RECORD_TIMEOUT, logged if not (the
+    question lapses in an hour). A redelivery the gate could not see finds the id taken and
+    closes nothing more."""
     user = update.effective_user
     if user is None:
         return
-    try:
-        async with asyncio.timeout(RECORD_TIMEOUT):
-            await services(context).safety.answered(user.id)
-    except Exception as exc:  # noqa: BLE001 - the reply is out; the question lapses in an hour
-        log.error("update %s: question not closed (%s)", update.update_id, type(exc).__name__)
+    write = services(context).safety.answered(user.id, update_id=applying(update, context))
+    said = ("question closed", "question already closed", "question not closed")
+    await _claiming(update, write, said)
 
 
 async def safety(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -9,7 +9,7 @@ update inside their own transaction (exactly once, `UnitOfWork.claim`,
 all (a redelivery answers again); everything else (a typed answer to a feature, a write of its
 own) is marked here after its handler ran, so a redelivery is not applied a second time. The
 gate also reads the user's consent once, for typed text what it answers, and for typed text and
-the direct question's "Yes" whether the crisis card would stop a role-play
+the direct question's "Yes" or numbers whether the crisis card would stop a role-play
 (state/onboarding/service.py), and for a check-in answer that brings the safety question whether
 the check-in waits for it, so handlers don't each open a transaction to ask. All in one read
 that takes no write lock; a step re-checks the update id inside its own transaction, and a
@@ -34,8 +34,9 @@ from state.errors import UNAVAILABLE
 
 log = logging.getLogger(__name__)
 GATE_TIMEOUT = 5.0  # seconds; a read takes milliseconds, so longer means the database is stuck
-# The presses that may show the crisis card: the direct question's "Yes" (bot/features/safety.py).
-CARD_ACTIONS = frozenset({"cyes"})
+# The presses that may show the crisis card: the direct question's "Yes" and its numbers
+# (bot/features/safety.py), whose card says what happens to the scene, read here.
+CARD_ACTIONS = frozenset({"cyes", "cnum"})
 # The check-in's questions whose high answers bring the safety question, by their buttons'
 # action (bot/features/checkins/conversation.py's STEP_ACTIONS takes them from here): the gate
 # reads whether the check-in waits for the answer, so the question needs no read of its own.

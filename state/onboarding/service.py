@@ -84,11 +84,11 @@ class Onboarding:
         now: datetime | None = None,
     ) -> Admission:
         """Seen before? consented? for `typed` text, what it answers; for typed text or an
-        update that may show the crisis `card` (the direct question's "Yes"), whether the card
-        would stop a role-play; and for a `checkin` answer (its day and question) that brings
-        the safety question, whether the check-in waits for it (the read that must precede the
-        question, made here so the press is this read and one write): one read, no user row,
-        no write lock."""
+        update that may show the crisis `card` (the direct question's "Yes" or numbers),
+        whether the card would stop a role-play; and for a `checkin` answer (its day and
+        question) that brings the safety question, whether the check-in waits for it (the read
+        that must precede the question, made here so the press is this read and one write):
+        one read, no user row, no write lock."""
         at = now or datetime.now(UTC)
 
         async def work(uow: UnitOfWork) -> Admission:

@@ -236,11 +236,16 @@ class Practice:
         return await self.store.run(user_id, work, ensure_user=False)
 
     async def resume(
-        self, user_id: int, *, also: Callable[[UnitOfWork], Awaitable[object]] | None = None
+        self,
+        user_id: int,
+        *,
+        also: Callable[[UnitOfWork], Awaitable[object]] | None = None,
+        update_id: int | None = None,
     ) -> Turn | None:
         """The active run's current node again (lines and choices), or None without one;
         `also` (closing the direct question the participant just answered) in the same
-        transaction."""
+        transaction, which marks `update_id` first (`AlreadyApplied` when it already was:
+        nothing is closed), so the answer is the gate's read and this one write."""
 
         async def work(uow: UnitOfWork) -> Turn | None:
             if also is not None:
@@ -255,7 +260,7 @@ class Practice:
             state = engine.adapt(scenario, run.state)
             return Turn(run.id, state.step, run.scenario_id, engine.current(scenario, state))
 
-        return await self.store.run(user_id, work)
+        return await self.store.run(user_id, work, update_id=update_id)
 
     async def active_run(self, user_id: int) -> RunRecord | None:
         """The run the user is in, if any (for "Continue" on the menu): a read."""

@@ -125,9 +125,13 @@ class Safety:
         check-in's answer that brought it: the answer and the question are one write)."""
         return lambda uow: repo.open_question(uow, user_id, category)
 
-    async def answered(self, user_id: int) -> None:
-        """The direct question was answered where no scene waits (a check-in goes on)."""
-        await self.store.run(user_id, self.answered_work(user_id), ensure_user=False)
+    async def answered(self, user_id: int, *, update_id: int | None = None) -> None:
+        """The direct question was answered where the scene's resume doesn't close it (a
+        check-in goes on, the numbers were asked for); the transaction marks `update_id`
+        first (`AlreadyApplied` when it already was), so no separate mark follows."""
+        await self.store.run(
+            user_id, self.answered_work(user_id), ensure_user=False, update_id=update_id
+        )
 
     def answered_work(self, user_id: int) -> Callable[[UnitOfWork], Awaitable[None]]:
         """Close the direct question inside the caller's transaction (the scene's resume): an

@@ -4,9 +4,12 @@ ends the role-play, writes the leaders' alert and marks the update (bot/features
 recorded is skipped, or, unseen by the gate, records nothing more.
 
 The direct question's update (a probable signal) is the same shape: the gate's read, the
-question, then ONE write that keeps it open and marks the update (`send_question`). "I'm safe"
-under an overdose's question sends its numbers again before the write that closes the
-question and resumes the scene, and a write that fails leaves them sent.
+question, then ONE write that keeps it open and marks the update (`send_question`); and so is
+its answer, typed or pressed: "no" (or "I'm safe") is the gate's read and ONE write that closes
+the question, resumes the scene and marks the update (`answered`), the numbers the gate's read,
+the card and ONE write that closes it and marks the update. "I'm safe" under an overdose's
+question, typed or pressed, sends its numbers again before that write, and a write that fails
+leaves them sent.
 
 So is a check-in's answer that brings the safety question (thoughts of suicide or self-harm
 urges at 3+): the gate's read, which also finds whether the check-in waits for that answer,
@@ -18,11 +21,13 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
 from sqlalchemy import func, select
+from telegram import Update
 
 from bot import callbacks
 from bot.pipeline import gate
@@ -31,7 +36,7 @@ from state import checkins
 from state.db.checkins import Checkin
 from state.db.models import SafetyEvent
 from state.errors import StoreBusy
-from state.safety import ASK_AGAIN
+from state.safety import ASK_AGAIN, SCENE_KEPT
 from state.safety.service import question_open
 from texts import probable_overdose_text, probable_text
 
@@ -79,6 +84,15 @@ def questions(chat: Chat) -> list[str]:
 
 async def open_question(store, user_id: int) -> str | None:
     return await store.read(lambda uow: question_open(uow, user_id, datetime.now(UTC)))
+
+
+async def asked_in_a_scene(chat: Chat, begins: list[str]) -> None:
+    """In a scene, the direct question asked (its buttons remembered); nothing counted yet."""
+    await in_a_scene(chat)
+    await chat.send(probable_text())
+    chat.last_buttons()
+    chat.request.clear()
+    begins.clear()
 
 
 async def test_crisis_words_are_the_gates_read_and_one_write_that_marks_them(
@@ -187,10 +201,7 @@ async def test_the_questions_yes_is_the_gates_read_and_one_write(consented, bot_
 
 async def test_a_typed_yes_is_the_gates_read_and_one_write(consented, bot_env, begins):
     chat, store = consented, bot_env[2]
-    await in_a_scene(chat)
-    await chat.send(probable_text())
-    chat.request.clear()
-    begins.clear()
+    await asked_in_a_scene(chat, begins)
     update = await chat.send("yes")
     assert len(cards(chat)) == 1 and "stopped the role-play" in cards(chat)[0]
     assert begins == ["BEGIN", "BEGIN IMMEDIATE"]
@@ -373,14 +384,11 @@ async def asked_about_an_overdose(chat: Chat, store) -> None:
     chat.request.clear()
 
 
-async def test_safe_under_an_overdose_question_sends_the_numbers_before_any_write(
-    consented, bot_env, begins
-):
-    """ "No" under an overdose's question: the numbers' sendMessage finds no write begun (the
-    gate's read alone); then the question is closed and the scene comes back."""
-    chat, store = consented, bot_env[2]
-    await asked_about_an_overdose(chat, store)
-    begins.clear()
+async def begun_at_the_numbers(
+    chat: Chat, begins: list[str], answer: Callable[[], Awaitable[object]]
+) -> list[list[str]]:
+    """The transactions begun when each message with the overdose numbers went out, while
+    `answer()` runs (the numbers must find no write begun)."""
     at_the_numbers: list[list[str]] = []
     real = chat.request.answer
 
@@ -390,8 +398,19 @@ async def test_safe_under_an_overdose_question_sends_the_numbers_before_any_writ
         return await real(name, params)
 
     chat.request.answer = look  # type: ignore[method-assign]
-    await chat.send("no")
-    assert at_the_numbers == [["BEGIN"]]
+    await answer()
+    return at_the_numbers
+
+
+async def test_safe_under_an_overdose_question_sends_the_numbers_before_any_write(
+    consented, bot_env, begins
+):
+    """ "No" under an overdose's question: the numbers' sendMessage finds no write begun (the
+    gate's read alone); then the question is closed and the scene comes back."""
+    chat, store = consented, bot_env[2]
+    await asked_about_an_overdose(chat, store)
+    begins.clear()
+    assert await begun_at_the_numbers(chat, begins, lambda: chat.send("no")) == [["BEGIN"]]
     texts = chat.request.texts()
     assert POISON_CONTROL in texts[0] and texts[1] == "Back to the scene, at the same moment:"
     assert len(texts) > 2  # the scene's lines
@@ -430,6 +449,102 @@ async def test_overdose_numbers_that_fail_to_send_still_close_the_question(
     chat.request.fail["sendMessage"] = BLOCKED
     await chat.send("no")
     caplog.clear()  # the failed update is logged by on_error, as any failed send is
+    assert await open_question(store, chat.user_id) is None
+
+
+async def scene_turns(store, user_id: int) -> int:
+    """The steps the participant's runs have taken (a reply to the scene adds one)."""
+    return len(await store.read(lambda uow: uow.turns.for_user(user_id)))
+
+
+async def answered_in_one_write(
+    chat: Chat, store, begins: list[str], typed: str | None, label: str = "I'm safe"
+) -> Update:
+    """The direct question asked in a scene, then answered: `typed` in words, or (None) its
+    button `label` pressed. Checks the answer is the gate's read and one write that claims
+    the update and closes the question."""
+    await asked_in_a_scene(chat, begins)
+    update = await (chat.send(typed) if typed is not None else chat.press_button(label))
+    assert begins == ["BEGIN", "BEGIN IMMEDIATE"]
+    assert await seen(store, update.update_id, chat.user_id)
+    assert await open_question(store, chat.user_id) is None
+    return update
+
+
+@pytest.mark.parametrize("how", ["typed", "pressed"])
+async def test_safe_is_the_gates_read_and_one_write_that_marks_it(consented, bot_env, begins, how):
+    """ "No" typed under the question, or its "I'm safe" pressed: the gate's read, then one
+    write that closes the question, resumes the scene and claims the update (it was three
+    transactions: the gate's `after` marked it in a write of its own). A redelivery is
+    skipped at the gate: nothing closed again, nothing said twice."""
+    chat, store = consented, bot_env[2]
+    update = await answered_in_one_write(chat, store, begins, "no" if how == "typed" else None)
+    texts = chat.request.texts()
+    assert texts[0].startswith("Thank you for telling me.") and len(texts) > 1  # the scene
+
+    chat.request.clear()
+    begins.clear()
+    await chat.feed(update.to_dict())  # a redelivery once written: skipped at the gate
+    assert chat.request.texts() == []
+    assert begins == ["BEGIN"]
+
+
+async def test_a_typed_no_the_gate_cannot_see_again_writes_and_says_nothing(
+    consented, bot_env, monkeypatch, caplog
+):
+    """The gate's read skipped (the database away for it, or a second worker) for a "no"
+    already applied: its write finds the update claimed (`AlreadyApplied`), so the scene
+    takes no step from the old "no" and nothing is said, no error either."""
+    app, request, store = bot_env
+    chat = consented
+    await in_a_scene(chat)
+    await chat.send(probable_text())
+    update = await chat.send("no")
+    turns = await scene_turns(store, chat.user_id)
+
+    async def away(*_a, **_k):
+        raise TimeoutError
+
+    monkeypatch.setattr(app.bot_data["services"].onboarding, "admit", away)
+    request.clear()
+    await app.process_update(update)
+    assert request.texts() == []
+    assert await scene_turns(store, chat.user_id) == turns
+    assert "already applied" in caplog.text
+
+
+@pytest.mark.parametrize("how", ["typed", "pressed"])
+async def test_the_numbers_asked_for_are_the_gates_read_and_one_write(
+    consented, bot_env, begins, how
+):
+    """ "Show me support numbers", typed or pressed: the gate's read (which also finds the
+    scene the card says waits), the card, then one write that closes the question and claims
+    the update: no read of its own for the scene, no mark after."""
+    chat, store = consented, bot_env[2]
+    typed = "numbers" if how == "typed" else None
+    await answered_in_one_write(chat, store, begins, typed, "Show me support numbers")
+    assert len(cards(chat)) == 1 and SCENE_KEPT in cards(chat)[0]  # as the gate read it
+
+
+async def test_im_safe_pressed_under_an_overdose_question_sends_the_numbers_first(
+    consented, bot_env, begins
+):
+    """The button carries the question's category, as Yes and the numbers do: under an
+    overdose's question it sends the numbers again before any write, as a typed "no" does
+    (the message it edits may not show them: the question asked again, below)."""
+    chat, store = consented, bot_env[2]
+    await asked_about_an_overdose(chat, store)
+    await chat.send("hmm")  # neither answer: asked again, without the numbers
+    (asked_again,) = chat.request.texts()
+    assert POISON_CONTROL not in asked_again
+    safe = ("I'm safe, back to the scene", callbacks.action("csafe", "overdose"))
+    assert safe in chat.last_buttons()
+    chat.request.clear()
+    begins.clear()
+    pressed = lambda: chat.press_button("I'm safe")  # noqa: E731
+    assert await begun_at_the_numbers(chat, begins, pressed) == [["BEGIN"]]
+    assert begins == ["BEGIN", "BEGIN IMMEDIATE"]
+    assert chat.request.texts()[1] == "Back to the scene, at the same moment:"
     assert await open_question(store, chat.user_id) is None
 
 
@@ -517,6 +632,23 @@ async def test_a_high_check_in_answer_is_the_gates_read_the_question_and_one_wri
     assert begins == ["BEGIN", "BEGIN IMMEDIATE"]
     assert "here's where you were" in chat.request.sent("answerCallbackQuery")[-1]["text"]
     assert "skip group or quit" in chat.request.texts()[-1]
+
+
+async def test_no_typed_under_the_check_in_question_is_the_gates_read_and_one_write(
+    consented, bot_env, begins, clock
+):
+    """ "No" typed under a check-in's question: the thanks with its button back to the
+    check-in, then one write that closes the question and claims the update (no mark after)."""
+    chat, store = consented, bot_env[2]
+    await checking_in(chat)
+    await chat.press(f"cisui:{DAY}-4")
+    chat.request.clear()
+    begins.clear()
+    update = await chat.send("no")
+    assert chat.request.texts() == ["Thank you for telling me."] and GO_ON in chat.last_buttons()
+    assert begins == ["BEGIN", "BEGIN IMMEDIATE"]
+    assert await seen(store, update.update_id, chat.user_id)
+    assert await open_question(store, chat.user_id) is None
 
 
 async def test_the_check_in_question_goes_out_before_anything_is_written(
