@@ -5,7 +5,8 @@ the section "Bot: cost per update, and the peer" of BENCHMARKS.md.
 
 (c) Per update kind (a choice press, a typed reply in a role-play, crisis words in a role-play,
     a probable signal that gets the direct question, "no" typed or "I'm safe" pressed under
-    that question, a check-in answer that gets the safety question, a command): database
+    that question, a check-in answer that gets the safety question and that question's "Not
+    right now, go on", a command): database
     transactions (how many took SQLite's write lock), SQL statements and CPU, through
     `Application.process_update` over tests/offline.py's RecordingRequest. `--part kinds`
     runs this part alone and prints it.
@@ -96,8 +97,9 @@ def suicide_at_4() -> str:
 
 async def kind_costs(library: Library, tmp: Path, users: int) -> dict[str, dict[str, float]]:
     """Each kind's mean per update over `users` users, each set up in a role-play beforehand
-    (and, for the check-in's answer, today's check-in at its question of suicide; for the
-    answers to the direct question, the question asked, by a probable signal typed)."""
+    (and, for the check-in's answer, today's check-in at its question of suicide, and for its
+    "go on" that answer given too, so the safety question waits; for the answers to the
+    direct question, the question asked, by a probable signal typed)."""
     from bench.bot import Users, settings_for
 
     settings = settings_for(tmp / "kinds.db")
@@ -107,6 +109,7 @@ async def kind_costs(library: Library, tmp: Path, users: int) -> dict[str, dict[
         checkin = "a check-in answer of 3+ on suicide (the question)"
         typed_no = 'a typed answer to the direct question ("no")'
         pressed_safe = "the direct question's \"I'm safe\" pressed"
+        go_on = "the check-in's question's \"Not right now, go on\" pressed"
         kinds: dict[str, Callable[[int], Awaitable[None]]] = {
             "a choice button pressed": lambda uid: people.press(uid, people.choose(uid, rng)),
             "a typed reply in a role-play": lambda uid: people.send(uid, TYPED),
@@ -117,6 +120,7 @@ async def kind_costs(library: Library, tmp: Path, users: int) -> dict[str, dict[
             typed_no: lambda uid: people.send(uid, "no"),
             pressed_safe: lambda uid: people.press(uid, people.button(uid, "I'm safe")),
             checkin: lambda uid: people.press(uid, suicide_at_4()),
+            go_on: lambda uid: people.press(uid, people.button(uid, "Not right now")),
             "a command (/progress)": lambda uid: people.send(uid, "/progress"),
             "a command (/help)": lambda uid: people.send(uid, "/help"),
         }
@@ -125,9 +129,12 @@ async def kind_costs(library: Library, tmp: Path, users: int) -> dict[str, dict[
             await people.send(uid, "/start")
             await people.press(uid, callbacks.action("consent"))
             await people.press(uid, callbacks.scenario(SCENARIO))
-        at = list(kinds).index(checkin)
-        for uid in people.ids[at * users : (at + 1) * users]:
-            await at_the_suicide_question(app.bot_data["services"].checkins, uid)
+        for asking in (checkin, go_on):
+            at = list(kinds).index(asking)
+            for uid in people.ids[at * users : (at + 1) * users]:
+                await at_the_suicide_question(app.bot_data["services"].checkins, uid)
+                if asking == go_on:  # the safety question asked, its buttons remembered
+                    await people.press(uid, suicide_at_4())
         for asked in (typed_no, pressed_safe):
             at = list(kinds).index(asked)
             for uid in people.ids[at * users : (at + 1) * users]:
