@@ -164,6 +164,26 @@ class Checkins:
             lambda uow: answers.current(uow, user_id, day, _now(now), self.program)
         )
 
+    async def go_on(
+        self,
+        user_id: int,
+        day: date,
+        now: datetime | None = None,
+        *,
+        also: Callable[[UnitOfWork], Awaitable[object]],
+        update_id: int | None = None,
+    ) -> Answer:
+        """Where the check-in of `day` waits, to go on with it after its safety question, in
+        the write that closes that question (`also`, `Safety.answered_work`) and marks
+        `update_id` first (`AlreadyApplied` when it already was: nothing is closed), so the
+        press is the gate's read and this one write, with no read of its own."""
+
+        async def work(uow: UnitOfWork) -> Answer:
+            await also(uow)
+            return await answers.current(uow, user_id, day, _now(now), self.program)
+
+        return await self.store.run(user_id, work, ensure_user=False, update_id=update_id)
+
     async def answer(
         self,
         user_id: int,

@@ -14,8 +14,10 @@ leaves them sent.
 So is a check-in's answer that brings the safety question (thoughts of suicide or self-harm
 urges at 3+): the gate's read, which also finds whether the check-in waits for that answer,
 the question, then ONE write that takes the answer, keeps the question open and marks the update
-(bot/features/checkins/conversation.py's `_answer_asking`); and "Still struggling" the day
-after: the lines, then the write that marks the update, also after a send that failed."""
+(bot/features/checkins/conversation.py's `_answer_asking`); and its "Not right now, go on":
+the gate's read, then ONE write that closes the question, marks the update and finds where the
+check-in waits (`on_continue`); and "Still struggling" the day after: the lines, then the
+write that marks the update, also after a send that failed."""
 
 from __future__ import annotations
 
@@ -84,6 +86,15 @@ def questions(chat: Chat) -> list[str]:
 
 async def open_question(store, user_id: int) -> str | None:
     return await store.read(lambda uow: question_open(uow, user_id, datetime.now(UTC)))
+
+
+async def skipped_at_the_gate(chat: Chat, begins: list[str], update: Update) -> None:
+    """A redelivery of `update`, once written: the gate's read alone, nothing said."""
+    chat.request.clear()
+    begins.clear()
+    await chat.feed(update.to_dict())
+    assert chat.request.texts() == []
+    assert begins == ["BEGIN"]
 
 
 async def asked_in_a_scene(chat: Chat, begins: list[str]) -> None:
@@ -482,11 +493,7 @@ async def test_safe_is_the_gates_read_and_one_write_that_marks_it(consented, bot
     texts = chat.request.texts()
     assert texts[0].startswith("Thank you for telling me.") and len(texts) > 1  # the scene
 
-    chat.request.clear()
-    begins.clear()
-    await chat.feed(update.to_dict())  # a redelivery once written: skipped at the gate
-    assert chat.request.texts() == []
-    assert begins == ["BEGIN"]
+    await skipped_at_the_gate(chat, begins, update)
 
 
 async def test_a_typed_no_the_gate_cannot_see_again_writes_and_says_nothing(
@@ -620,11 +627,7 @@ async def test_a_high_check_in_answer_is_the_gates_read_the_question_and_one_wri
     assert await open_question(store, chat.user_id) == f"suicide@{DAY}"
     assert "➜ <i>b</i>" in chat.request.sent("editMessageText")[-1]["text"]  # shown answered
 
-    chat.request.clear()
-    begins.clear()
-    await chat.feed(update.to_dict())  # a redelivery once written: skipped at the gate
-    assert chat.request.texts() == []
-    assert begins == ["BEGIN"]
+    await skipped_at_the_gate(chat, begins, update)
 
     begins.clear()
     await chat.press(f"cisui:{DAY}-4")  # the same button again: the gate's read finds it taken
@@ -649,6 +652,74 @@ async def test_no_typed_under_the_check_in_question_is_the_gates_read_and_one_wr
     assert begins == ["BEGIN", "BEGIN IMMEDIATE"]
     assert await seen(store, update.update_id, chat.user_id)
     assert await open_question(store, chat.user_id) is None
+
+
+async def going_on(chat: Chat, begins: list[str]) -> tuple[Update, list[list[str]]]:
+    """Under the check-in's question (thoughts of suicide at 4), "Not right now, go on"
+    pressed: its update, and the transactions begun when the press was answered and its
+    button marked (both must find no write begun)."""
+    await checking_in(chat)
+    await chat.press(f"cisui:{DAY}-4")
+    buttons = chat.last_buttons()
+    assert GO_ON in buttons
+    chat.request.clear()
+    begins.clear()
+    at_the_press: list[list[str]] = []
+    real = chat.request.answer
+
+    async def look(name, params):
+        if name in ("answerCallbackQuery", "editMessageText", "editMessageReplyMarkup"):
+            at_the_press.append(list(begins))
+        return await real(name, params)
+
+    chat.request.answer = look  # type: ignore[method-assign]
+    update = await chat.press(GO_ON[1], buttons=buttons)
+    chat.request.answer = real  # type: ignore[method-assign]
+    return update, at_the_press
+
+
+async def test_go_on_under_the_check_in_question_is_the_gates_read_and_one_write(
+    consented, bot_env, begins, clock
+):
+    """ "Not right now, go on": the press answered and its button marked first (the gate's
+    read alone begun), then one write that closes the question, claims the update and finds
+    where the check-in waits, whose next question goes out (it was four transactions: a
+    write closing the question, a read of the check-in, and the gate's mark). A redelivery
+    is skipped at the gate: nothing closed again, nothing said twice."""
+    chat, store = consented, bot_env[2]
+    update, at_the_press = await going_on(chat, begins)
+    assert at_the_press and all(begun == ["BEGIN"] for begun in at_the_press)
+    assert begins == ["BEGIN", "BEGIN IMMEDIATE"]
+    assert await seen(store, update.update_id, chat.user_id)
+    assert await open_question(store, chat.user_id) is None
+    (next_question,) = chat.request.texts()
+    assert "skip group or quit" in next_question
+
+    await skipped_at_the_gate(chat, begins, update)
+
+
+async def test_go_on_the_gate_cannot_see_again_closes_nothing_and_says_nothing(
+    consented, bot_env, begins, monkeypatch, caplog, clock
+):
+    """The gate's read skipped (the database away for it, or a second worker) for a "go on"
+    already applied: its write finds the update claimed (`AlreadyApplied`) before it changes
+    anything, so a question asked since stays open, and no check-in question is sent twice
+    (no error either)."""
+    app, request, store = bot_env
+    chat = consented
+    update, _ = await going_on(chat, begins)
+    services_ = app.bot_data["services"]
+    await services_.safety.ask(chat.user_id, f"suicide@{DAY}")  # asked again since
+
+    async def away(*_a, **_k):
+        raise TimeoutError
+
+    monkeypatch.setattr(services_.onboarding, "admit", away)
+    request.clear()
+    await app.process_update(update)
+    assert request.texts() == []
+    assert await open_question(store, chat.user_id) == f"suicide@{DAY}"
+    assert "already applied" in caplog.text
 
 
 async def test_the_check_in_question_goes_out_before_anything_is_written(

@@ -18,6 +18,8 @@ from state import groups, outbox
 from state.checkin_items import Program
 from state.checkins import CheckinRecord, Checkins, Shared, Snoozed, mark_crisis
 from state.db.models import OutboxMessage
+from state.errors import AlreadyApplied
+from state.safety.service import Safety, question_open
 from state.store import Store, to_record
 
 NOW = datetime(2026, 6, 1, 8, tzinfo=UTC)  # a Monday, 08:00 UTC
@@ -95,6 +97,31 @@ async def test_a_note_nobody_would_see(store: Store) -> None:
     saved = await service.save_note(ALONE, "just for me", NOW)
     assert saved.checkin.done and saved.note_groups == ()
     assert await service.share_note(ALONE, DAY) == Shared("nobody")
+
+
+async def test_going_on_after_the_safety_question_is_one_write_that_claims_the_update(
+    store: Store,
+) -> None:
+    """`go_on`: the safety question closed (`also`), the update claimed and where the
+    check-in waits, in one transaction; the same update again raises `AlreadyApplied` before
+    it changes anything (a question asked since stays open)."""
+    service, safety = Checkins(store, SHORT), Safety(store)
+    await set_up(service, ALONE)
+    await service.answer(ALONE, DAY, "mood", "4", NOW)
+
+    async def asked() -> str | None:
+        return await store.read(lambda uow: question_open(uow, ALONE, datetime.now(UTC)))
+
+    await safety.ask(ALONE, "suicide@20260601")
+    went_on = await service.go_on(ALONE, DAY, NOW, also=safety.answered_work(ALONE), update_id=90)
+    assert went_on.status == "already" and went_on.checkin.step == "halt"
+    assert await asked() is None
+    assert (await store.read(lambda uow: uow.updates.gate(90, ALONE)))[0]
+
+    await safety.ask(ALONE, "suicide@20260601")
+    with pytest.raises(AlreadyApplied):
+        await service.go_on(ALONE, DAY, NOW, also=safety.answered_work(ALONE), update_id=90)
+    assert await asked() == "suicide@20260601"
 
 
 async def test_snooze(store: Store) -> None:

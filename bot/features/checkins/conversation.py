@@ -430,13 +430,25 @@ async def on_share(
 async def on_continue(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: callbacks.ActionData
 ) -> None:
-    """Back to the check-in where it waits (after the safety question)."""
+    """Back to the check-in where it waits (after the safety question): the press answered
+    and its button marked first (they wait on no database), then ONE write that closes the
+    question (a "yes" typed later is no answer to it), marks the update (`applying`) and
+    finds where the check-in waits (`Checkins.go_on`), then that question, which the write
+    returns, as the scene's resume does under the role-play's question. So the press is the
+    gate's read and this write: no read of its own, no mark after. A redelivery once written
+    is skipped by the gate; one the gate could not see finds the id taken (`AlreadyApplied`,
+    answered with nothing by `on_error`): nothing closed again, no question said twice."""
     day, _ = split_arg(data.arg)
     (query, user_id), svc = pressed(update), services(context)
     await answer(query)
     await mark_chosen(update)
-    await svc.safety.answered(user_id)  # "yes" typed later is no answer to the question
-    result = await svc.checkins.current(user_id, day, datetime.now(UTC))
+    result = await svc.checkins.go_on(
+        user_id,
+        day,
+        datetime.now(UTC),
+        also=svc.safety.answered_work(user_id),
+        update_id=applying(update, context),
+    )
     record = result.checkin
     if record is None or record.done:
         await reply(update, context, [Outgoing("Thank you. /safety is here any time.")])
