@@ -28,7 +28,7 @@ import re2
 
 from state.prefilter import Prefilter
 
-LEXICON_VERSION = "2026.12.15"
+LEXICON_VERSION = "2026.12.17"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -439,7 +439,7 @@ _NOW = _rx(r"\b(now|every|keeps|keep|always)\b")
 # "used to" is, not at every position of the message.
 _PAST = _rx(
     r"\bused to\b(?<!\bam used to)(?<!\bbe used to)(?<!\bget used to)(?<!\bgot used to)"
-    r"(?<!\bso used to)|\b(years ago|in the past|"
+    r"(?<!\bso used to)|\b(years ago|last year|a year ago|in the past|"
     r"long time ago|when i was (a kid|a child|little|small|young|younger|a teen|a teenager|in "
     r"school|in high school)|as a (kid|child|teen|teenager)|growing up|in my childhood)\b"
 )
@@ -486,6 +486,27 @@ _TO_ONESELF = (
     r"jump (off|from|in front of)\b|die\b(?= *($|[.,;!?]| already| now| tonight| today| and| "
     r"but| so))|kill yourself)"
 )
+# A time that makes a past act now: last night, on sunday, two days ago (not "years ago").
+_DAY = r"(mon|tues|wednes|thurs|fri|satur|sun)day"
+_RECENT = (
+    r"(last (night|nite)|yesterday|(this|this past) (morning|afternoon|evening|week|weekend)|"
+    r"earlier (today|tonight|this week)|today|tonight|last (week|weekend|" + _DAY + r")|"
+    r"(on )?" + _DAY + r"( (night|nite|morning|afternoon|evening))?|over the weekend|the night "
+    r"before last|(an|one|two|three|four|five|six|a few|few|a couple of|a couple|couple|\d+) "
+    r"(hours?|hrs?|days?|nights?) ago|just now|minutes ago)"
+)
+# first person: a friend's attempt is no rule's ("she tried to kill herself"); "i attempted"
+# and "my attempt" stand alone only where no object follows ("my attempt at the 10k")
+_ATTEMPTED = (
+    r"((tried|attempted|trying) (to )?(kill|hang|shoot|drown|stab|suffocate|poison|gas|strangle|"
+    r"smother|off) " + _ME + r"|(i (have |had )?|^|[.!?,;] )(tried|attempted) to (end (it|"
+    r"it all|my life|everything|things)|overdose|od|jump|die|take my (own )?life|commit "
+    r"suicide)|i (have |had )?(attempted|tried) suicide|i (have )?made (a suicide attempt|an "
+    r"attempt on my (own )?life)|my suicide attempt|(i (have |had )?|^|[.!?,;] )attempted"
+    r"(?=$| ?[.,!?;]| (on|last|this|yesterday|today|tonight|again|" + _DAY + r")\b)|"
+    r"(i (have |had )?|^|[.!?,;] )made (an|a real|another|my) attempt(?! (at|to|on (the|a|my "
+    r"(?!life|own))))|my (last |latest |first |second )?attempt(?! (at|to)\b))"
+)
 _THEM = r"(he|she|they|someone|somebody|some guy|a guy|this guy|my [a-z]+(?: [a-z]+)?|him|her)"
 
 # (rule id, category, tier, pattern, negatable). Tried in tier order; first match wins.
@@ -509,9 +530,26 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         _rx(
             r"\b(rope|noose) (is )?(ready|tied|up)\b|\b(have|got|bought|tied) (the|a) (rope|"
             r"noose)\b|"
+            # "i have a plan and the means", not "the means to pay rent"
+            r"\b(have|got)( both)? (a|the|my) (plan|means) and (a|the|my) (means|plan)\b"
+            r"(?! (to|for|of) (?!(do it|die|end|kill)))|"
             r"\b(i|going to|want to|will|about to|ready to|plan to|planning to) (jump|jumping) "
             r"(off|from|in front of) (the|a|this|my)? ?(bridge|roof|building|balcony|ledge|cliff|"
             r"train|overpass|car)"
+        ),
+        True,
+    ),
+    (
+        # an attempt told in the past tense is history ("i tried to hang myself at 19") unless
+        # its sentence dates it now: "i tried to hang myself on sunday but the bar broke"
+        "s_attempt_recent",
+        "suicide",
+        1,
+        _rx(
+            # "in group today i talked about the time i tried to hang myself": today is the telling
+            r"\b" + _RECENT + r"\b(?:(?!\b(told|talked|talk|said|shared|mentioned|admitted|"
+            r"opened up|spoke|wrote)\b)[^.!?]){0,60}\b" + _ATTEMPTED + r"\b|"
+            r"\b" + _ATTEMPTED + r"\b[^.!?]{0,60}\b" + _RECENT + r"\b"
         ),
         True,
     ),

@@ -631,3 +631,75 @@ def test_an_event_dated_long_ago_is_a_feature_for_the_model(text):
 )
 def test_a_time_a_count_or_what_goes_on_is_no_date(text):
     assert not crisis.cues(crisis.normalise(text))["dated"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I tried to hang myself on Sunday but the bar broke.",
+        "Last night I tried to kill myself.",
+        "tried to od 2 days ago and woke up in my car",
+        "I attempted suicide last week and just got out of the hospital.",
+        "I made a suicide attempt over the weekend, nobody knows.",
+        "I tried to end it all this morning.",
+        "i attempted last night. not asking for anything",
+        "still got the hospital bracelet on from my attempt monday",
+        "bro i tried to off myself last nite. rope broke",
+    ],
+)
+def test_a_suicide_attempt_dated_now_is_the_card_rule(text):
+    """A recent attempt told in the past tense drew nothing at all ("i tried to hang myself last
+    night": no rule, p 0.02): the past tense read as history. A time that makes it now (last
+    night, on sunday, two days ago) is the rule `s_attempt_recent`."""
+    found = crisis.detect_crisis(text)
+    assert (found.crisis, found.rule) == (True, "s_attempt_recent")
+    assert screen_text(text).action == crisis.CARD
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I tried to hang myself when I was seventeen. Group is the first place I said it.",
+        "Yesterday in group my friend said she tried to kill herself.",
+        "I didn't try to kill myself last night, I just needed to talk.",
+        "Last night I tried to hang a shelf by myself.",
+        "In group today I talked about the time I tried to hang myself in college.",
+        "I attempted a 10k on Sunday and finished it.",
+        "My attempt at the cheesecake last night was a disaster.",
+    ],
+)
+def test_an_attempt_long_ago_or_someone_else_s_is_not_the_recent_attempt_rule(text):
+    assert crisis.detect_crisis(text).rule != "s_attempt_recent"
+
+
+@pytest.mark.parametrize(
+    ("text", "means"),
+    [
+        ("I have a plan and the means, I just need to pick the day.", True),
+        ("i got the means and a plan", True),
+        ("I have a plan and the means to do it.", True),
+        ("I have a plan and the means to pay off my debt.", False),
+        ("We finally have a plan and the means for a new roof.", False),
+    ],
+)
+def test_a_plan_and_the_means_is_the_means_rule(text, means):
+    """A plan and the means drew nothing (p 0.03, coached as assertive) in a participant
+    trial; the means to pay rent is no means."""
+    assert (crisis.detect_crisis(text).rule == "s_means") is means
+    if means:  # the card, or at least the question
+        assert screen_text(text).crisis
+
+
+@pytest.mark.parametrize(
+    ("text", "hit"),
+    [
+        ("Last year I wanted to die. This year I'm planning my wedding.", False),
+        ("A year ago I wanted to die, now I coach my kid's soccer team.", False),
+        ("Last year I wanted to die and I still do.", True),
+        ("Last year I wanted to die. I want to die again.", True),
+    ],
+)
+def test_last_year_is_a_past_marker(text, hit):
+    """A "last year" tells history as "years ago" does (a participant trial's message got the
+    question); what goes on still counts."""
+    assert crisis.detect_crisis(text).crisis is hit

@@ -36,6 +36,8 @@ PROBABLE_OVERDOSE = [
     "might have taken a couple extra of my sleeping pills, feeling kind of off",
     "took more of my anxiety meds than i meant to, is that bad",
     "not sure if i already took my night meds so i took them again",
+    "i think i double dosed by accident",
+    "did i take my adderall twice? heart is racing",
 ]
 
 
