@@ -4,6 +4,9 @@ The core queues what each message means (state/checkins/messages.py: its kind an
 the outbox sender asks `draw` for the text and buttons at send time, so the button grammar
 (bot/callbacks.py) and the wording live here, in the bot, and a row queued before a change
 is drawn the new way. "Check in now" draws the same check-in (`checkin`).
+
+The check-in's questions by their buttons' action (`STEP_ACTIONS`) are here too, the check-in's
+own table, which the update gate reads (`SAFETY_ACTIONS`) without importing the checkins package.
 """
 
 from __future__ import annotations
@@ -18,11 +21,45 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import callbacks
 from scenarios.skills import FRAMEWORKS
 from state.checkin_items import DEFAULT_PROGRAM, EMOTIONS
-from state.checkins import CARD_KIND, FOLLOWUP_KIND, HALT, KIND, WEEKLY_KIND, parse_ymd, ymd
+from state.checkins import (
+    CARD_KIND,
+    FOLLOWUP_KIND,
+    HALT,
+    KIND,
+    SAFETY_STEPS,
+    WEEKLY_KIND,
+    parse_ymd,
+    ymd,
+)
 
 MOOD_FACES = ("😞", "🙁", "😐", "🙂", "😊", "😄")
 FOLLOWUP_TEXT = "💛 Yesterday was hard, and I showed you where to find support. How are you today?"
 Drawn = tuple[str, InlineKeyboardMarkup | None]
+# The check-in's questions by the action of their answers' buttons (`<action>:<yyyymmdd>-…`):
+# the routing table of bot/features/checkins/conversation.py's `on_step`, kept here beside the
+# queued check-in's own buttons ("ci", the mood) so that bot/pipeline/gate.py reads it without
+# importing bot/features/checkins/ (its conversation imports bot/features/safety.py, which
+# imports the gate: a cycle).
+STEP_ACTIONS = {
+    "ci": "mood",
+    "ciemo": "emotion",
+    "ciurge": "urge",
+    "ciact": "acted",
+    "cihalt": "halt",
+    "ciskill": "skills",
+    "cinote": "note",
+    "cish": "self_harm",
+    "cisui": "suicidal",
+    "ciquit": "quit",
+    "cimeds": "meds",
+    "cisleep": "sleep",
+    "cirate": "skill_rating",
+    "cipract": "practice",
+}
+STEP_ACTION = {step: action for action, step in STEP_ACTIONS.items()}
+# The questions whose high answers bring the safety question (state.checkins' SAFETY_STEPS), by
+# their buttons' action: the gate reads whether the check-in waits for such an answer.
+SAFETY_ACTIONS = {STEP_ACTION[step]: step for step in SAFETY_STEPS}
 
 
 def _button(text: str, action: str, arg: str | None = None) -> InlineKeyboardButton:

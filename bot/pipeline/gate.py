@@ -28,6 +28,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot import callbacks
 from bot.context import BotContext
+from bot.features.checkin_messages import SAFETY_ACTIONS
 from bot.services import services
 from state.checkins import parse_ymd, safety_answer
 from state.errors import UNAVAILABLE
@@ -37,10 +38,6 @@ GATE_TIMEOUT = 5.0  # seconds; a read takes milliseconds, so longer means the da
 # The presses that may show the crisis card: the direct question's "Yes" and its numbers
 # (bot/features/safety.py), whose card says what happens to the scene, read here.
 CARD_ACTIONS = frozenset({"cyes", "cnum"})
-# The check-in's questions whose high answers bring the safety question, by their buttons'
-# action (bot/features/checkins/conversation.py's STEP_ACTIONS takes them from here): the gate
-# reads whether the check-in waits for the answer, so the question needs no read of its own.
-CHECKIN_SAFETY_ACTIONS = {"cish": "self_harm", "cisui": "suicidal"}
 
 
 async def before(update: Update, context: BotContext) -> None:
@@ -118,11 +115,13 @@ def _typed(update: Update) -> bool:
 
 def _checkin_answer(data: callbacks.Parsed | None) -> tuple[date, str] | None:
     """A check-in answer that brings the safety question (`cisui:<yyyymmdd>-<3+>`, `cish:…`):
-    its day and question, whose turn the gate reads; None for any other press (the check-in's
-    handler checks it again, and refuses anything malformed)."""
-    if not isinstance(data, callbacks.ActionData) or data.action not in CHECKIN_SAFETY_ACTIONS:
+    its day and question, whose turn the gate reads, so the question needs no read of its own;
+    None for any other press (the check-in's handler checks it again, and refuses anything
+    malformed). Which presses those are is the check-in's to say (`SAFETY_ACTIONS`, from
+    state.checkins' SAFETY_STEPS)."""
+    if not isinstance(data, callbacks.ActionData) or data.action not in SAFETY_ACTIONS:
         return None
-    step = CHECKIN_SAFETY_ACTIONS[data.action]
+    step = SAFETY_ACTIONS[data.action]
     head, _, value = (data.arg or "").partition("-")
     day = parse_ymd(head)
     return (day, step) if day is not None and safety_answer(step, value) else None

@@ -18,6 +18,7 @@ from telegram.ext import ContextTypes
 from bot import callbacks
 from bot.context import applying
 from bot.features import checkin_messages
+from bot.features.checkin_messages import STEP_ACTION, STEP_ACTIONS
 from bot.features.checkins.buttons import button, in_rows, mark_chosen, split_arg
 from bot.features.checkins.replies import closing_text
 from bot.features.safety import (
@@ -28,7 +29,6 @@ from bot.features.safety import (
     send_own_plan,
     send_question,
 )
-from bot.pipeline.gate import CHECKIN_SAFETY_ACTIONS
 from bot.render import Outgoing
 from bot.replies import EXPIRED, answer, reply
 from bot.routes import pressed
@@ -40,22 +40,6 @@ from state.safety import crisis_card, resources_for
 
 log = logging.getLogger(__name__)
 
-STEP_ACTIONS = {
-    "ci": "mood",
-    "ciemo": "emotion",
-    "ciurge": "urge",
-    "ciact": "acted",
-    "cihalt": "halt",
-    "ciskill": "skills",
-    "cinote": "note",
-    **CHECKIN_SAFETY_ACTIONS,  # "cish", "cisui": the gate reads whether they are in turn
-    "ciquit": "quit",
-    "cimeds": "meds",
-    "cisleep": "sleep",
-    "cirate": "skill_rating",
-    "cipract": "practice",
-}
-STEP_ACTION = {step: action for action, step in STEP_ACTIONS.items()}
 LEVEL_QUESTIONS = {
     "urge": "How strong was any urge to use today, at its peak? 0 is none, 5 is very strong.",
     "self_harm": "Any urge to hurt yourself today, at its strongest? 0 is none, 5 is very strong.",
