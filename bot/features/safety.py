@@ -26,7 +26,7 @@ from bot.send import edit_pressed
 from bot.services import services
 from state.crisis import ASK, CATEGORIES, CrisisResult
 from state.errors import AlreadyApplied, AppliedUnconfirmed
-from state.onboarding import PLAN
+from state.onboarding import PLAN, question_in
 from state.safety import (
     ASKED_OPENING,
     NUMBERS,
@@ -377,7 +377,20 @@ async def on_action(
         asked = getattr(query.message, "text", None) or question_text(data.arg)
         said = escape(f"{asked}\n\nYou answered: {ANSWERED[data.action]}")
         await edit_pressed(query, said)
-    await answered(update, context, data.action, data.arg)
+    category = data.arg
+    if data.action == "csafe" and not category:
+        category = _open_category(context)
+    await answered(update, context, data.action, category)
+
+
+def _open_category(context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """The open question's category, for an "I'm safe" sent before its button carried one (a
+    bare `csafe`): what the gate's read found typed text answers (it reads that for such a
+    press, bot/pipeline/gate.py's BARE_SAFE), as a typed "no" finds it; None where the gate did
+    not look (the store down) or no question is open: then "suicide", as before."""
+    awaiting = getattr(context, "awaiting", None)
+    found = question_in(awaiting) if awaiting else None
+    return found.partition(CHECKIN_DAY)[0] if found else None
 
 
 async def on_typed_answer(

@@ -8,10 +8,11 @@ update inside their own transaction (exactly once, `UnitOfWork.claim`,
 `applying`); a command or button that only reads says so too (`reading`) and is not marked at
 all (a redelivery answers again); everything else (a typed answer to a feature, a write of its
 own) is marked here after its handler ran, so a redelivery is not applied a second time. The
-gate also reads the user's consent once, for typed text what it answers, and for typed text and
-the direct question's "Yes" or numbers whether the crisis card would stop a role-play
-(state/onboarding/service.py), and for a check-in answer that brings the safety question whether
-the check-in waits for it, so handlers don't each open a transaction to ask. All in one read
+gate also reads the user's consent once, for typed text (and an "I'm safe" pressed without its
+category) what it answers, and for typed text and the direct question's "Yes" or numbers
+whether the crisis card would stop a role-play (state/onboarding/service.py), and for a
+check-in answer that brings the safety question whether the check-in waits for it, so
+handlers don't each open a transaction to ask. All in one read
 that takes no write lock; a step re-checks the update id inside its own transaction, and a
 choice press skips the read altogether.
 """
@@ -38,6 +39,10 @@ GATE_TIMEOUT = 5.0  # seconds; a read takes milliseconds, so longer means the da
 # The presses that may show the crisis card: the direct question's "Yes" and its numbers
 # (bot/features/safety.py), whose card says what happens to the scene, read here.
 CARD_ACTIONS = frozenset({"cyes", "cnum"})
+# "I'm safe" on a question sent before its button carried the category (a bare `csafe`): the
+# gate reads what typed text would answer, whose open question gives the category (an
+# overdose's numbers are sent again), as for a typed "no", in the same read.
+BARE_SAFE = "csafe"
 
 
 async def before(update: Update, context: BotContext) -> None:
@@ -58,6 +63,7 @@ async def before(update: Update, context: BotContext) -> None:
         # needs an active run, which exists only after consent. No read here.
         return
     card = isinstance(data, callbacks.ActionData) and data.action in CARD_ACTIONS
+    bare_safe = data == callbacks.ActionData(BARE_SAFE)
 
     try:
         async with asyncio.timeout(GATE_TIMEOUT):  # no task per update, unlike wait_for
@@ -67,6 +73,7 @@ async def before(update: Update, context: BotContext) -> None:
                 typed=_typed(update),
                 card=card,
                 checkin=_checkin_answer(data),
+                question=bare_safe,
             )
     except UNAVAILABLE as exc:  # TimeoutError is an OSError
         # The database is down or hung: let the update through unchecked. Crisis text must

@@ -41,7 +41,8 @@ class Admission:
     seen: bool  # already applied (a redelivery): skip it
     consented: bool
     # What typed text answers (QUESTION, PLAN, CHECKINS, LIVE), none: a reply to the role-play; None
-    # when the gate did not ask (it asks only for typed text).
+    # when the gate did not ask (it asks for typed text, and for an "I'm safe" without its
+    # category, which takes the open question's).
     awaiting: tuple[str, ...] | None = None
     # Whether the crisis card would stop a role-play (`Safety.scene_to_stop`); None when the gate
     # did not ask (it asks for typed text, and for a press that may show the card).
@@ -81,22 +82,25 @@ class Onboarding:
         typed: bool = False,
         card: bool = False,
         checkin: tuple[date, str] | None = None,
+        question: bool = False,
         now: datetime | None = None,
     ) -> Admission:
         """Seen before? consented? for `typed` text, what it answers; for typed text or an
         update that may show the crisis `card` (the direct question's "Yes" or numbers),
         whether the card would stop a role-play; and for a `checkin` answer (its day and
         question) that brings the safety question, whether the check-in waits for it (the read
-        that must precede the question, made here so the press is this read and one write):
-        one read, no user row, no write lock."""
+        that must precede the question, made here so the press is this read and one write);
+        and for a `question` press that answers the direct question without its category (an
+        "I'm safe" sent before its button carried it), what typed text answers, whose open
+        question gives the category: one read, no user row, no write lock."""
         at = now or datetime.now(UTC)
 
         async def work(uow: UnitOfWork) -> Admission:
             seen, consented = await uow.updates.gate(update_id, user_id)
-            if seen or not (typed or card or checkin):
+            if seen or not (typed or card or checkin or question):
                 return Admission(seen, consented)
             scene = await scene_open(uow, user_id, consented=consented) if typed or card else None
-            answers = await awaiting(uow, user_id, at) if typed else None
+            answers = await awaiting(uow, user_id, at) if typed or question else None
             turn = await in_turn(uow, user_id, *checkin, at) if checkin else None
             return Admission(seen, consented, answers, scene, turn)
 

@@ -555,6 +555,24 @@ async def test_im_safe_pressed_under_an_overdose_question_sends_the_numbers_firs
     assert await open_question(store, chat.user_id) is None
 
 
+async def test_a_bare_im_safe_under_an_overdose_question_sends_the_numbers_first(
+    consented, bot_env, begins
+):
+    """An "I'm safe" sent before the button carried its category (a bare `csafe`) takes the
+    open question's, which the gate's read finds (no read of its own): under an overdose's
+    question it sends the numbers again before any write, as the button with its category
+    does; then one write closes the question and resumes the scene."""
+    chat, store = consented, bot_env[2]
+    await asked_about_an_overdose(chat, store)
+    begins.clear()
+    pressed = lambda: chat.press(callbacks.action("csafe"))  # noqa: E731
+    assert await begun_at_the_numbers(chat, begins, pressed) == [["BEGIN"]]
+    assert begins == ["BEGIN", "BEGIN IMMEDIATE"]
+    texts = chat.request.texts()
+    assert POISON_CONTROL in texts[0] and texts[1] == "Back to the scene, at the same moment:"
+    assert await open_question(store, chat.user_id) is None
+
+
 # ---- the check-in's safety question ------------------------------------------------------------
 
 START = datetime(2026, 6, 1, 3, 0, 30, tzinfo=UTC)
