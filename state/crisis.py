@@ -28,7 +28,7 @@ import re2
 
 from state.prefilter import Prefilter
 
-LEXICON_VERSION = "2026.12.17"
+LEXICON_VERSION = "2026.12.19"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -439,7 +439,7 @@ _NOW = _rx(r"\b(now|every|keeps|keep|always)\b")
 # "used to" is, not at every position of the message.
 _PAST = _rx(
     r"\bused to\b(?<!\bam used to)(?<!\bbe used to)(?<!\bget used to)(?<!\bgot used to)"
-    r"(?<!\bso used to)|\b(years ago|last year|a year ago|in the past|"
+    r"(?<!\bso used to)|\b(years ago|in the past|"
     r"long time ago|when i was (a kid|a child|little|small|young|younger|a teen|a teenager|in "
     r"school|in high school)|as a (kid|child|teen|teenager)|growing up|in my childhood)\b"
 )
@@ -449,6 +449,8 @@ _CHILDHOOD = _rx(
     r"\b(when i was (a kid|a child|little|small|young|younger|a teen|a teenager)|as a (kid|"
     r"child|teen|teenager)|growing up|in my childhood)\b"
 )
+# After the hit, in its clause, a time long past too ("i tried to end it all years ago").
+_LONG_AGO = _rx(r"\b(years ago|decades ago|long ago|a long time ago)\b")
 # A hit that says what someone means to do is never history ("i'm going to end my life like
 # i almost did when i was a teen").
 _INTENT = _rx(r"\b(going to|gonna|want to|wanna|will|about to|plan to|planning to|ready to)\b")
@@ -486,27 +488,68 @@ _TO_ONESELF = (
     r"jump (off|from|in front of)\b|die\b(?= *($|[.,;!?]| already| now| tonight| today| and| "
     r"but| so))|kill yourself)"
 )
-# A time that makes a past act now: last night, on sunday, two days ago (not "years ago").
+# A time that makes a past act now: last night, on sunday, two weeks ago (not "years ago").
 _DAY = r"(mon|tues|wednes|thurs|fri|satur|sun)day"
 _RECENT = (
-    r"(last (night|nite)|yesterday|(this|this past) (morning|afternoon|evening|week|weekend)|"
-    r"earlier (today|tonight|this week)|today|tonight|last (week|weekend|" + _DAY + r")|"
-    r"(on )?" + _DAY + r"( (night|nite|morning|afternoon|evening))?|over the weekend|the night "
-    r"before last|(an|one|two|three|four|five|six|a few|few|a couple of|a couple|couple|\d+) "
-    r"(hours?|hrs?|days?|nights?) ago|just now|minutes ago)"
+    r"(last (night|nite|month)|lastnight|yesterday|yday|yest|(this|this past) (morning|"
+    r"afternoon|evening|week|weekend|month|am)|earlier( (today|tonight|this week))?(?! (in|on)"
+    r"\b)|today|tonight|last (week|weekend|" + _DAY + r")|(on )?" + _DAY + r"( (night|nite|"
+    r"morning|afternoon|evening))?|(over|at|on) the weekend|the night before last|(an|a|one|two|"
+    r"three|four|five|six|a few|few|a couple of|a couple|couple|\d+) (hours?|hrs?|days?|nights?|"
+    r"weeks?) ago|just now|minutes ago)"
 )
-# first person: a friend's attempt is no rule's ("she tried to kill herself"); "i attempted"
-# and "my attempt" stand alone only where no object follows ("my attempt at the 10k")
+_NOT_BEFORE = r"(?<!not )(?<!never )"  # "i did not try to..." (normalised: no contractions)
+# An attempt said outright, first person: a friend's is no rule's ("she tried to kill herself");
+# not the idioms ("tried to jump back into work", "drown myself in work", "end it early")
 _ATTEMPTED = (
-    r"((tried|attempted|trying) (to )?(kill|hang|shoot|drown|stab|suffocate|poison|gas|strangle|"
-    r"smother|off) " + _ME + r"|(i (have |had )?|^|[.!?,;] )(tried|attempted) to (end (it|"
-    r"it all|my life|everything|things)|overdose|od|jump|die|take my (own )?life|commit "
-    r"suicide)|i (have |had )?(attempted|tried) suicide|i (have )?made (a suicide attempt|an "
-    r"attempt on my (own )?life)|my suicide attempt|(i (have |had )?|^|[.!?,;] )attempted"
-    r"(?=$| ?[.,!?;]| (on|last|this|yesterday|today|tonight|again|" + _DAY + r")\b)|"
-    r"(i (have |had )?|^|[.!?,;] )made (an|a real|another|my) attempt(?! (at|to|on (the|a|my "
-    r"(?!life|own))))|my (last |latest |first |second )?attempt(?! (at|to)\b))"
+    r"(" + _NOT_BEFORE + r"(tried|attempted|trying) (to )?(kill|hang|shoot|stab|suffocate|"
+    r"strangle|off) " + _ME + r"|(i (have |had )?|^|[.!?,;] )" + _NOT_BEFORE + r"(tried|"
+    r"attempted) to (end (it all|my life|everything|things)|end it(?! (early|with|for|at|there|"
+    r"here|off)\b)|overdose|od|jump (off|from|in front of)|take my (own )?life|commit suicide)|"
+    r"i (have |had )?" + _NOT_BEFORE + r"(attempted|tried) suicide|i (have )?made (a suicide "
+    r"attempt|an attempt on my (own )?life)|my suicide attempt)"
 )
+# "attempt" alone, as people in treatment say it ("i attempted last night", "after my
+# attempt monday"): the question, not the card ("my first attempt failed today")
+_ATTEMPT_WORD = (
+    r"((i (have |had )?|^|[.!?,;] )" + _NOT_BEFORE + r"attempted(?=$| ?[.,!?;]| (on|last|this|"
+    r"yesterday|today|tonight|again|" + _DAY + r")\b)|(i (have |had )?|^|[.!?,;] )made (an|a "
+    r"real|another|my) attempt(?!( \w+){0,3} (at|to)\b| on (the|a|my (?!life|own)))|my (last "
+    r"|latest |first |second )?attempt(?!( \w+){0,2} (at|to)\b))"
+)
+# What makes a dated attempt history or talk about it: an anniversary, a year, the telling
+_TOLD = (
+    r"\b(since|anniversary|marks|marked|years? ago|ago in|(19|20)\d\d|when i was|at (age )?\d\d|"
+    r"in (high school|college|my teens|my twenties|my thirties)|(talked|talk|talking|spoke|"
+    r"speak|shared|share|wrote|asked|ask) about|about (the time|when)|the time (i|when)|brought "
+    r"up|bring up|went over|go over|history)\b"
+)
+
+
+def _dated_attempt(attempt: str) -> re.Pattern[str]:
+    """`attempt` with a time that makes it now, in one sentence that tells no history."""
+    gap = r"(?:(?!" + _TOLD + r")[^.!?]){0,60}"
+    return _rx(
+        r"(?:^|(?<=[.!?] ))(?:(?!"
+        + _TOLD
+        + r")[^.!?])*?(\b"
+        + _RECENT
+        + r"\b"
+        + gap
+        + r"\b"
+        + attempt
+        + r"\b|\b"
+        + attempt
+        + r"\b"
+        + gap
+        + r"\b"
+        + _RECENT
+        + r"\b)(?![^.!?]*"
+        + _TOLD
+        + r")"
+    )
+
+
 _THEM = r"(he|she|they|someone|somebody|some guy|a guy|this guy|my [a-z]+(?: [a-z]+)?|him|her)"
 
 # (rule id, category, tier, pattern, negatable). Tried in tier order; first match wins.
@@ -524,6 +567,39 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         True,
     ),
     (
+        # looking up how much of a drug it would take: a lethal dose researched, not said; the
+        # question itself ("how much tylenol would it take to die") is s_lethality's, tier 3
+        "s_dose_search",
+        "suicide",
+        1,
+        _rx(
+            r"\b(look|looked|looking|search|searched|searching|googled|googling|researched|"
+            r"researching|read up on|reading up on|wondering|wondered|figured out|figuring out|"
+            r"calculated|calculating|worked out|working out) (up )?how (many|much) (of )?(my |the "
+            r"|those |these |his |her )?(\w+ )?((" + _DRUGS[1:-1] + r"|lithium|seroquel|adderall|"
+            r"klonopin|ativan|ambien|benadryl|ibuprofen|aspirin|acetaminophen|morphine|methadone|"
+            r"lexapro|zoloft|prozac|wellbutrin|trazodone|gabapentin|oxycodone|vicodin|norco) (it "
+            r"would take|would it take|would kill|would be lethal|is lethal|is a lethal dose)\b"
+            r"(?! to (help|fix|treat|work|kick in|feel|sleep|calm))|(\w+ ){0,3}(would it take|it "
+            r"would take|it takes|does it take|i would need|i need) to (die|kill (me|" + _ME + r")|"
+            r"od|overdose|end it|not wake up)\b)"
+        ),
+        True,
+    ),
+    (
+        # where a life is ended, said as where one is now
+        "s_place_now",
+        "suicide",
+        2,
+        _rx(
+            r"\b(i am|im) (at|on|standing on|sitting on|lying on|laying on|walking on|walking "
+            r"along) the (train |railroad |rail |subway )?(tracks|rails)\b|\b(i am|im) (standing|"
+            r"sitting) on the (ledge|edge of the roof|railing|rail of the bridge|wrong side of the "
+            r"(railing|rail|fence))\b"
+        ),
+        True,
+    ),
+    (
         "s_means",
         "suicide",
         1,
@@ -531,8 +607,8 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
             r"\b(rope|noose) (is )?(ready|tied|up)\b|\b(have|got|bought|tied) (the|a) (rope|"
             r"noose)\b|"
             # "i have a plan and the means", not "the means to pay rent"
-            r"\b(have|got)( both)? (a|the|my) (plan|means) and (a|the|my) (means|plan)\b"
-            r"(?! (to|for|of) (?!(do it|die|end|kill)))|"
+            r"\b(have|got)( both)? (a|the|my) (plan|means) and (i have |i got )?(a |the |my )?"
+            r"(means|plan)\b(?!( \w+){0,2} (to|for|of) (?!(do it|die|end|kill)))|"
             r"\b(i|going to|want to|will|about to|ready to|plan to|planning to) (jump|jumping) "
             r"(off|from|in front of) (the|a|this|my)? ?(bridge|roof|building|balcony|ledge|cliff|"
             r"train|overpass|car)"
@@ -541,17 +617,22 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
     ),
     (
         # an attempt told in the past tense is history ("i tried to hang myself at 19") unless
-        # its sentence dates it now: "i tried to hang myself on sunday but the bar broke"
+        # its sentence dates it now: "i tried to hang myself on sunday but the bar broke"; or
+        # it failed just now ("the rope broke"), or one is back from the hospital after it.
+        # Negation is the pattern's own ("nobody knows i tried..." is no denial).
         "s_attempt_recent",
         "suicide",
         1,
-        _rx(
-            # "in group today i talked about the time i tried to hang myself": today is the telling
-            r"\b" + _RECENT + r"\b(?:(?!\b(told|talked|talk|said|shared|mentioned|admitted|"
-            r"opened up|spoke|wrote)\b)[^.!?]){0,60}\b" + _ATTEMPTED + r"\b|"
-            r"\b" + _ATTEMPTED + r"\b[^.!?]{0,60}\b" + _RECENT + r"\b"
+        re.compile(
+            _dated_attempt(_ATTEMPTED).pattern
+            + _collapse(
+                r"|\b" + _ATTEMPTED + r"\b[^.!?]{0,40}\b(the|my) (rope|belt|cord|bar|noose|branch|"
+                r"sheet|rail) (broke|snapped|gave way|slipped|came loose)\b|\b(back from|out of|"
+                r"released from|discharged from|home from) the (hospital|er|icu|psych ward|psych "
+                r"unit|emergency room)( \w+){0,3} after (my|the) (suicide )?attempt\b"
+            )
         ),
-        True,
+        False,
     ),
     (
         "s_car_exhaust",  # sitting with a running engine in a closed garage: carbon monoxide
@@ -1013,6 +1094,13 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         True,
     ),
     (
+        "s_attempt_word",  # "attempt" alone, dated now: the question (see _ATTEMPT_WORD)
+        "suicide",
+        3,
+        _dated_attempt(_ATTEMPT_WORD),
+        False,
+    ),
+    (
         # How lethal a method is, asked: the question tier (a nursing student asks too;
         # "lethal means" counselling and overdose education are treatment talk, not a dose).
         "s_lethality",
@@ -1251,7 +1339,8 @@ def _find(t: str, pattern: re.Pattern[str], negatable: bool, may_be_past: bool) 
 
 def _history(t: str, m: re.Match[str]) -> bool:
     """The hit is about the past: a past marker in its own clause before it or inside it ("he
-    used to beat me"), or a childhood marker after it ("my dad beat me as a kid"); never when
+    used to beat me"), or a childhood marker or a time long past after it ("my dad beat me as a
+    kid", "i tried to end it all years ago"); never when
     its clause says what someone means to do ("i'm going to end my life like i did as a teen")
     or that it is now ("he beats me now").
     The caller has checked that the message says nothing of it going on or of danger now. A
@@ -1265,7 +1354,11 @@ def _history(t: str, m: re.Match[str]) -> bool:
     end = after.start() if after else min(len(t), m.end() + 200)
     if _NOW.search(t, start, end):
         return False
-    return bool(_PAST.search(t, start, m.end()) or _CHILDHOOD.search(t, m.end(), end))
+    return bool(
+        _PAST.search(t, start, m.end())
+        or _CHILDHOOD.search(t, m.end(), end)
+        or _LONG_AGO.search(t, m.end(), end)
+    )
 
 
 _DRUG_WORD = _rx(

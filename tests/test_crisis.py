@@ -642,18 +642,41 @@ def test_a_time_a_count_or_what_goes_on_is_no_date(text):
         "I attempted suicide last week and just got out of the hospital.",
         "I made a suicide attempt over the weekend, nobody knows.",
         "I tried to end it all this morning.",
-        "i attempted last night. not asking for anything",
-        "still got the hospital bracelet on from my attempt monday",
         "bro i tried to off myself last nite. rope broke",
+        "I tried to hang myself two weeks ago",
+        "tried to kill myself yday",
+        "I tried to hang myself but the rope broke",
+        "im back from the hospital after my attempt",
+        # a review's: a negator governing knowing or telling is no denial of the attempt
+        "no one knows i tried to hang myself last night",
+        "i never told anyone i tried to hang myself yesterday",
+        "I don't know why I tried to hang myself last night",
+        "i can't believe i tried to end it last night",
     ],
 )
 def test_a_suicide_attempt_dated_now_is_the_card_rule(text):
     """A recent attempt told in the past tense drew nothing at all ("i tried to hang myself last
     night": no rule, p 0.02): the past tense read as history. A time that makes it now (last
-    night, on sunday, two days ago) is the rule `s_attempt_recent`."""
+    night, on sunday, two weeks ago), a failure just now (the rope broke) or the hospital
+    after it is the rule `s_attempt_recent`, and the card."""
     found = crisis.detect_crisis(text)
-    assert (found.crisis, found.rule) == (True, "s_attempt_recent")
+    assert (found.crisis, found.rule, found.tier) == (True, "s_attempt_recent", 1)
     assert screen_text(text).action == crisis.CARD
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i attempted last night. not asking for anything",
+        "still got the hospital bracelet on from my attempt monday",
+        "made an attempt this weekend. still here obviously",
+    ],
+)
+def test_attempt_alone_dated_now_is_at_least_the_question(text):
+    """The word "attempt" alone is how people in treatment say it, and also how they say they
+    tried a recipe: `s_attempt_word` is the question's tier, the model may make it the card."""
+    assert crisis.detect_crisis(text).rule == "s_attempt_word"
+    assert screen_text(text).crisis
 
 
 @pytest.mark.parametrize(
@@ -664,12 +687,43 @@ def test_a_suicide_attempt_dated_now_is_the_card_rule(text):
         "I didn't try to kill myself last night, I just needed to talk.",
         "Last night I tried to hang a shelf by myself.",
         "In group today I talked about the time I tried to hang myself in college.",
-        "I attempted a 10k on Sunday and finished it.",
+        "I attempted a 10k on Sunday.",
         "My attempt at the cheesecake last night was a disaster.",
+        # a review's false cards
+        "i tried to jump back into work today",
+        "I tried to jump on the call this morning",
+        "I tried to die my hair today",
+        "i tried to drown myself in work this week",
+        "i tried to gas myself up before the interview today",
+        "I tried to end it early tonight, just exhausted",
+        "Today marks 2 years since I attempted suicide",
+        "It's been a year today since my attempt",
+        "Last week my psychiatrist and I went over my attempt history",
+        "i talked about the time i tried to hang myself in group today",
+        "we talked in group today about when i tried to end it in college",
+        "i made an attempt this morning to meditate",
     ],
 )
-def test_an_attempt_long_ago_or_someone_else_s_is_not_the_recent_attempt_rule(text):
-    assert crisis.detect_crisis(text).rule != "s_attempt_recent"
+def test_an_attempt_long_ago_told_or_someone_else_s_is_no_recent_attempt(text):
+    assert crisis.detect_crisis(text).rule not in ("s_attempt_recent", "s_attempt_word")
+    assert screen_text(text).action != crisis.CARD
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I attempted a 10k on Sunday and finished it.",  # the model: "finished it" as ending it
+        "My first attempt failed today",  # s_attempt_word, and the model agrees
+        "Today I attempted, it went badly",
+    ],
+)
+@pytest.mark.xfail(
+    strict=True, reason="known false cards of crisis-92fdfabdc4e1 on 'attempt' (stop note, #15)"
+)
+def test_attempt_in_an_everyday_sense_gets_no_card(text):
+    """Known defects, kept visible: the model trained on recent attempts reads these as the
+    card. `strict`: a model that reads them right makes this fail, and the mark goes."""
+    assert screen_text(text).action != crisis.CARD
 
 
 @pytest.mark.parametrize(
@@ -678,28 +732,54 @@ def test_an_attempt_long_ago_or_someone_else_s_is_not_the_recent_attempt_rule(te
         ("I have a plan and the means, I just need to pick the day.", True),
         ("i got the means and a plan", True),
         ("I have a plan and the means to do it.", True),
+        ("i have a plan and means", True),
+        ("i have a plan and i have the means", True),
         ("I have a plan and the means to pay off my debt.", False),
         ("We finally have a plan and the means for a new roof.", False),
+        ("i have a plan and the means now to move out", False),
     ],
 )
 def test_a_plan_and_the_means_is_the_means_rule(text, means):
     """A plan and the means drew nothing (p 0.03, coached as assertive) in a participant
-    trial; the means to pay rent is no means."""
+    trial; the means to pay rent is no means. The rule is tier 1: the card, or the question
+    where the model reads the message below the veto."""
     assert (crisis.detect_crisis(text).rule == "s_means") is means
-    if means:  # the card, or at least the question
+    if means:
         assert screen_text(text).crisis
 
 
 @pytest.mark.parametrize(
-    ("text", "hit"),
+    "text",
     [
-        ("Last year I wanted to die. This year I'm planning my wedding.", False),
-        ("A year ago I wanted to die, now I coach my kid's soccer team.", False),
-        ("Last year I wanted to die and I still do.", True),
-        ("Last year I wanted to die. I want to die again.", True),
+        "I lost my job last year, i want to kill myself",
+        "i got sober last year but i want to die",
+        "ever since last year he hits me",
+        "last year he threatened to kill me",
+        "a year ago he started hitting me",
     ],
 )
-def test_last_year_is_a_past_marker(text, hit):
-    """A "last year" tells history as "years ago" does (a participant trial's message got the
-    question); what goes on still counts."""
-    assert crisis.detect_crisis(text).crisis is hit
+def test_last_year_is_no_history_marker(text):
+    """Lexicon 2026.12.17 made "last year" a past marker, and a review found it silenced present
+    danger ("i got sober last year but i want to die" drew nothing); 2026.12.19 took it out."""
+    assert crisis.detect_crisis(text).crisis
+    assert screen_text(text).crisis
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("I've been looking up how many of my lithium it would take.", "s_dose_search"),
+        ("googled how many pills it takes to die", "s_dose_search"),
+        ("wondering how many of my sleeping pills would it take to not wake up", "s_dose_search"),
+        ("I'm at the train tracks. The next train comes in 15 minutes.", "s_place_now"),
+        ("im standing on the wrong side of the railing", "s_place_now"),
+        ("I looked up how much money it would take to move to Denver.", None),
+        ("I looked up how many Advil it would take to help a migraine.", None),
+        ("I'm at the train station, the tracks are flooded.", None),
+        ("We walked along the railroad tracks as kids.", None),
+    ],
+)
+def test_a_dose_looked_up_or_a_place_one_stands_now(text, rule):
+    """From a participant trial: "looking up how many of my lithium it would take", buried in a
+    calm message, and "I'm at the train tracks" drew nothing."""
+    assert crisis.detect_crisis(text).rule == rule
