@@ -526,10 +526,10 @@ _TOLD = (
 )
 
 
-def _dated_attempt(attempt: str) -> re.Pattern[str]:
+def _dated_attempt(attempt: str) -> str:
     """`attempt` with a time that makes it now, in one sentence that tells no history."""
     gap = r"(?:(?!" + _TOLD + r")[^.!?]){0,60}"
-    return _rx(
+    return (
         r"(?:^|(?<=[.!?] ))(?:(?!"
         + _TOLD
         + r")[^.!?])*?(\b"
@@ -623,14 +623,14 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         "s_attempt_recent",
         "suicide",
         1,
-        re.compile(
-            _dated_attempt(_ATTEMPTED).pattern
-            + _collapse(
-                r"|\b" + _ATTEMPTED + r"\b[^.!?]{0,40}\b(the|my) (rope|belt|cord|bar|noose|branch|"
-                r"sheet|rail) (broke|snapped|gave way|slipped|came loose)\b|\b(back from|out of|"
-                r"released from|discharged from|home from) the (hospital|er|icu|psych ward|psych "
-                r"unit|emergency room)( \w+){0,3} after (my|the) (suicide )?attempt\b"
-            )
+        _rx(
+            _dated_attempt(_ATTEMPTED)
+            + r"|\b"
+            + _ATTEMPTED
+            + r"\b[^.!?]{0,40}\b(the|my) (rope|belt|cord|bar|noose|branch|sheet|rail) (broke|"
+            r"snapped|gave way|slipped|came loose)\b|\b(back from|out of|released from|discharged "
+            r"from|home from) the (hospital|er|icu|psych ward|psych unit|emergency room)"
+            r"( \w+){0,3} after (my|the) (suicide )?attempt\b"
         ),
         False,
     ),
@@ -1097,7 +1097,7 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         "s_attempt_word",  # "attempt" alone, dated now: the question (see _ATTEMPT_WORD)
         "suicide",
         3,
-        _dated_attempt(_ATTEMPT_WORD),
+        _rx(_dated_attempt(_ATTEMPT_WORD)),
         False,
     ),
     (
