@@ -130,6 +130,9 @@ LATER_SETS = {
     "d": "a fourth split, in standard written English (sentence case, punctuation, several "
     "sentences with the risk in one of them), the register of the independent set that found "
     "recall 0.69.",
+    "e": "a fifth split, in many voices: some thirty writers of different ages, regions, "
+    "dialects and habits (all caps, voice-to-text, code-switching, AAVE, misspellings, one "
+    "word or a long run-on), each construct spread across them.",
 }
 
 

@@ -72,7 +72,7 @@ def test_training_never_reads_the_held_out_split():
         assert data.HELDOUT not in path.parents
 
 
-HELD_OUT_SETS = ("crisis", "crisis-b", "crisis-c", "crisis-d", "styles")
+HELD_OUT_SETS = ("crisis", "crisis-b", "crisis-c", "crisis-d", "crisis-e", "styles")
 
 
 def test_no_training_row_is_a_held_out_message():
@@ -173,11 +173,39 @@ SET_SPECS = {
         170,
         230,
     ),
+    "crisis-e": (  # SPEC-E.md: many voices
+        {
+            "wish-dead": 16,
+            "suicidal-thoughts": 16,
+            "method": 16,
+            "intent": 16,
+            "plan": 16,
+            "preparation": 16,
+            "self-harm": 16,
+            "overdose": 16,
+            "danger-from-others": 16,
+            "harm-to-others": 16,
+        },
+        (
+            "idiom",
+            "negation",
+            "history",
+            "treatment-talk",
+            "method-word-everyday",
+            "hard-feelings",
+            "roleplay-reply",
+            "medication-everyday",
+        ),
+        30,
+        200,
+        280,
+    ),
 }
 EARLIER_SETS = {
     "crisis-b": ("crisis",),
     "crisis-c": ("crisis", "crisis-b"),
     "crisis-d": ("crisis", "crisis-b", "crisis-c"),
+    "crisis-e": ("crisis", "crisis-b", "crisis-c", "crisis-d"),
 }
 
 
@@ -187,7 +215,7 @@ def _same_text(text: str) -> str:
 
 @pytest.mark.parametrize("name", SET_SPECS)
 def test_later_held_out_sets_load_and_keep_their_spec(name):
-    """tests/data/heldout/crisis-b.jsonl, -c and -d (SPEC-B.md, SPEC-C.md, SPEC-D.md): format,
+    """tests/data/heldout/crisis-b.jsonl to -e (SPEC-B.md to SPEC-E.md): format,
     minimum counts, no duplicates, nothing shared with an earlier held-out split. Failures name
     line numbers and counts, never a text: nobody tuning the detector may read these rows."""
     crisis_min, ordinary, ordinary_min, crisis_total, ordinary_total = SET_SPECS[name]
