@@ -28,7 +28,7 @@ import re2
 
 from state.prefilter import Prefilter
 
-LEXICON_VERSION = "2026.12.19"
+LEXICON_VERSION = "2026.12.21"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -106,6 +106,8 @@ _LEET_CHAR = re.compile(r"[013457@$]")
 _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 )
+_STRUCK = re.compile("[^\u0300-\u036f][\u0300-\u036f]*[\u0335\u0336\u0338][\u0300-\u036f]*")
+_COMBINING = re.compile("[\u0300-\u036f]")
 _NON_TEXT = re.compile(r"[^a-z0-9.,!?;:\s]+")
 # control characters (U+0000-001F, U+007F-009F), each to a space by str.translate: several times
 # faster than a regex substitution
@@ -239,6 +241,9 @@ def _plain(text: str) -> str:
         t = t.translate(_ASCII_PLAIN)
     else:
         t = _FORMAT.sub("", t).translate(_CONTROL_SPACE).lower().translate(_APOSTROPHES)
+        # a letter without its accent ("me pegó" -> "me pego", not "me peg"); a struck-through
+        # letter ("n̶o̶t̶") is gone, as it was when its marks made it a gap
+        t = _COMBINING.sub("", unicodedata.normalize("NFD", _STRUCK.sub("", t)))
     if "'" in t:  # most messages have none: skip nine scans
         for pattern, repl, literal in _CONTRACTIONS:
             if literal in t:
@@ -367,7 +372,7 @@ _SAFE_ANY = re.compile("|".join(f"(?:{p.pattern})" for p in _SAFE))
 
 # Laughter markers defuse kill/murder talk about *other people* ("gonna kill my sponsor lol"),
 # never self-directed talk: people do type "i want to die lol" and mean it.
-_LAUGH = _rx(r"\b(lol|haha|hah|lmao|lmfao|jk|just kidding|kidding)\b")
+_LAUGH = _rx(r"\b(lol|haha|hah|lmao|lmfao|jk|just kidding|kidding|ja(ja)+|je(je)+)\b")
 # The model's laugh cue, unless the message says it isn't a joke ("lol guess i'll just die, for
 # real tho"): then the laughter is nervous, not a punchline, and "kidding" in "not kidding" is
 # no laugh at all (`cues`). Not the everyday intensifiers ("i swear", "no cap", "fr fr", "not
@@ -475,6 +480,173 @@ _DRUGS = (
     r"(pills|pill|meds|medication|medications|tablets|bottle|xanax|oxy|oxys|percs|bars|"
     r"painkillers|tylenol|advil|insulin|sleeping pills|heroin|fentanyl|dope|everything in the "
     r"(medicine )?cabinet|cabinet)"
+)
+_MEDS = (
+    "(" + _DRUGS[1:-1] + r"|ativan|klonopin|valium|ambien|seroquel|lithium|trazodone|gabapentin|"
+    r"lyrica|percocet|vicodin|norco|methadone|suboxone|adderall|benadryl|nyquil|ibuprofen|aspirin|"
+    r"acetaminophen|aleve|motrin|lamictal|lamotrigine|prozac|zoloft|lexapro|wellbutrin|effexor|"
+    r"cymbalta|abilify|zyprexa|depakote|tramadol|morphine|oxycodone|hydrocodone|dilaudid|"
+    r"benzos|opioids)"
+)
+
+# A firearm, not a glue, nail, nerf or tattoo gun (lexicon 2026.12.21)
+_GUN = (
+    r"(gun|pistol|revolver|handgun|shotgun|rifle|glock|12 gauge|twelve gauge|20 gauge|9mm|9 mm|"
+    r"ar 15|ar15|ak 47|ak47)"
+)
+_GUN_WORDS = (  # up to two words before the gun, none a tool's
+    r"( (?!(glue|nail|staple|caulk|nerf|water|squirt|massage|tattoo|heat|spray|paint|toy|bb|"
+    r"airsoft|paintball|foam|radar|grease|riding|rode)\b)\w+){0,2}?"
+)
+_OWNER = r"(?!(his|hers|its|this|was|is)\b)\w+s"  # "my dad's" gun, not his: the dfo rules'
+_GUN_SPORT = (
+    r"(range|gun range|hunting|hunt|deer|duck|turkey|elk|skeet|clays|coyote|target practice|gun "
+    r"safe|lockbox|lock box|riding|rode)"
+)
+# One's own gun readied: loaded, cocked, held, sat with. Not his or hers (that is danger from
+# someone, the dfo rules'), not in a clause about the range or hunting, not a safety plan's
+# "my wife is holding my gun until i finish iop".
+_GUN_READIED = (
+    r"(?<!\bhe )(?<!\bshe )(?<!\bthey )(?<!husband )(?<!\bwife )(?<!friend )(?<!\bdad )"
+    r"(?<!father )(?<!\bex )(?<!partner )(?<!\bmom )(\b(loaded|cocked|chambered "
+    r"a round in) (my|the|a|"
+    + _OWNER
+    + r")"
+    + _GUN_WORDS
+    + r" "
+    + _GUN
+    + r"|\b(a|my|the) loaded "
+    + _GUN
+    + r"|\b"
+    + _GUN
+    + r" (is|s) (loaded|cocked)|\b(have|got) (the|my|a) "
+    + _GUN
+    + r" loaded|\b"
+    + _GUN
+    + r"\b[^.!?,;]{0,40}\band (loaded|cocked) it|\b(holding|held|sitting with|sat with|"
+    r"sitting here with|staring at|stared at|"
+    r"lying with|laying with) (my|the|a|"
+    + _OWNER
+    + r")"
+    + _GUN_WORDS
+    + r" "
+    + _GUN
+    + r")\b(?! (permit|"
+    r"license|lock|case|instructor|class|show|counter|shop|store))(?![^.!?]*\b"
+    + _GUN_SPORT
+    + r"\b)(?![^.!?]{0,30}\b(for me|until i|till i|since (detox|rehab|treatment)|while i)\b)"
+)
+# "SI" for suicidal ideation, where Spanish "si" (yes, if), the SI joint and a magazine can't
+# stand; "HI" for homicidal ideation, not a greeting, a meter's reading or Hawaii
+_SI = (
+    r"\b(having|had|have|getting|experiencing|struggling with|dealing with|passive|active|"
+    r"intense|strong|bad) si\b(?! joint)|\bmy si (is|was|has|have|keeps|got|gets)\b|(?:^|(?<=[.,!?]"
+    r" )|(?<=\bthe )|(?<=\band )|(?<=\bbut )|(?<=\bmore )|(?<=\bsome )|(?<=\bbad )|(?<=\bof ))si "
+    r"(thoughts|urges|is back|came back|has been|is bad|is loud|is strong)\b"
+)
+_HI = (
+    r"\b(i am|i feel|feeling|feel|been|get|getting|i was|felt) (so |really |very |kind of |"
+    r"kinda |pretty )?homicidal\b|\bhomicidal (thoughts|ideation|urges|feelings)\b|\b(having|"
+    r"experiencing|passive|active|intense|strong) hi\b(?! (c|chew|readings?|hopes|five|res)\b)|"
+    r"\bhi (thoughts|urges) (about|toward|towards|of|against|again)\b|\bhi (toward|towards|"
+    r"against) (my|him|her|them|the|that|this)\b"
+)
+# Pills counted until there are enough, or enough put away: not the week's count for the
+# organizer, running short, a refill, or a hurricane kit
+_COUNTED_ENOUGH = (
+    r"(?<!pharmacist )(?<!nurse )\b(counted|counting|count|recounted) (out )?(my |the |all my |"
+    r"all the )?" + _MEDS + r"\b(?:(?!\b(for the|refill|pharmacy|organizer|pill box|pillbox|"
+    r"not|no|never|short|make sure|nurse|pharmacist)\b)[^.!?]){0,40}\b(enough|plenty|more than "
+    r"enough)\b(?!( \w+){0,2} (until|til|thru|through|to last|to get|to make it|to cover|left|"
+    r"for (the|this|next|a|my|each|every) (week|month|weekend|trip|days?|refill|appointment))\b)"
+    r"|\b(enough|plenty of) " + _MEDS + r" (saved|saved up|stored|put away|stashed|hidden|hid|"
+    r"set aside)\b(?! in case\b)(?! (for|in case of|during|before) (the |a |an )?(hurricane|"
+    r"storm|evacuat\w*|"
+    r"trip|vacation|travel|emergenc\w*|power outage|winter|season))"
+)
+# Someone else into the medication or a poison: a child, a grandparent, a roommate
+_SOMEONE = (
+    r"(son|stepson|daughter|stepdaughter|kid|kids|baby|toddler|child|grandson|granddaughter|"
+    r"grandbaby|nephew|niece|little one|(\d+|one|two|three|four|five) (year|yr|month) old|\d+ ?yo|"
+    r"grandma|grandpa|grandmother|grandfather|roommate|husband|wife|partner|fiance|boyfriend|"
+    r"girlfriend|friend|brother|sister|mom|dad|mother|father)"
+)
+_SWALLOWED = (
+    r"(pills|pill|meds|medicine|medication|medications|tablets|xanax|oxy|percs|painkillers|"
+    r"tylenol|insulin|sleeping pills|heroin|fentanyl|methadone|suboxone|adderall|klonopin|"
+    r"seroquel|lithium|bleach|antifreeze|detergent pods?|laundry pods?|tide pods?|dishwasher "
+    r"pods?)"
+)
+_SOMEONE_INTO = (
+    r"\b" + _SOMEONE + r" (got into|got ahold of|got a hold of) (some of |a bunch of |a few of |"
+    r"all of |all |a handful of |half of )?(my|her|his|the|our|their|a|an|\w+s)( \w+){0,2}? "
+    + _SWALLOWED
+    + r"\b|\b"
+    + _SOMEONE
+    + r" (ate|swallowed|drank|chewed) ((some|a bunch|a few|"
+    r"all|a handful|half|one|two|three|several) of (my|her|his|the|our|their|\w+s)|all (my|her|"
+    r"his|the)|my|our|the|"
+    + _OWNER
+    + r"|a|an|some)( \w+){0,2}? "
+    + _SWALLOWED
+    + r"\b|\b(son|daughter|kid|"
+    r"baby|toddler|child|grandson|granddaughter|nephew|niece|little one) (got into|ate|"
+    r"swallowed|chewed) (\w+ ){0,4}edibles\b"
+)
+# Code-switched Spanish, as US participants type it (accents folded by `_plain`). Negation is
+# the pattern's own: "no aguanto mas, me quiero morir" is no denial, "nunca voy a matarme" is.
+# Not the hyperbole ("me muero de risa", "me voy a matar estudiando", "me pegó la gripe").
+_ES_NOT_BEFORE = r"(?<!\bno )(?<!\bnunca )(?<!\bjamas )"
+_ES_HYPERBOLE = (
+    r"(?! (de|del) (la |el )?(risa|verguenza|pena|hambre|sed|frio|calor|sueno|cansancio|"
+    r"aburrimiento|coraje|nervios|envidia|ganas|amor|trabajo|estres)\b| (estudiando|trabajando|"
+    r"en el (gym|gimnasio|trabajo))\b| viej\w+\b| en mi (casa|tierra|pais)\b)"
+)
+_ES_SELF = (
+    r"\b" + _ES_NOT_BEFORE + r"(me quiero|quiero|quisiera|me quisiera|ganas de) (morir|morirme|"
+    r"estar muert[oa])\b" + _ES_HYPERBOLE + r"|\b" + _ES_NOT_BEFORE + r"(quiero|voy a|pienso|"
+    r"pensando en|ganas de|me dan ganas de|deseo) (matarme|suicidarme|quitarme la vida|"
+    r"ahorcarme)\b" + _ES_HYPERBOLE + r"|\b" + _ES_NOT_BEFORE + r"me (quiero|voy a) (matar|"
+    r"suicidar|quitar la vida|ahorcar)\b" + _ES_HYPERBOLE + r"|\bno (quiero|quisiera) (vivir|"
+    r"seguir viviendo|existir|despertar|estar vivo|estar viva)\b(?! (con|en|aqui|ahi|alli|"
+    r"cerca|lejos|solo|sola|temprano)\b)|\bsi me (deja|dejas|dejan) me (ahorco|mato)\b"
+)
+_ES_SELF_HARM = (
+    r"\b" + _ES_NOT_BEFORE + r"me (corte|corto|cortaba|volvi a cortar|estoy cortando)\b(?! (el|"
+    r"la|los|las|un|una|mi|mis) (pelo|cabello|unas|dedo|dedos|fleco|flequillo|barba|mano|pie|"
+    r"lengua|labio)\b)(?! (cocinando|con (el|un|una|la) (papel|hoja|lata|vidrio))\b)|\b"
+    + _ES_NOT_BEFORE
+    + r"(quiero|ganas de|voy a|tengo ganas de) (cortarme|lastimarme|quemarme|"
+    r"hacerme dano)\b|\bme (queme|quemo|lastime|lastimo) a proposito\b"
+)
+_ES_HARM_OTHERS = (
+    r"\b" + _ES_NOT_BEFORE + r"(lo|la|los|las) (voy a|vamos a|quiero|voy a ir a) (matar|"
+    r"apunalar|balear|quemar)\b|\b" + _ES_NOT_BEFORE + r"voy a (matarlo|matarla|matarlos|"
+    r"matarlas|matar a (ese|esa|mi|el|la))\b"
+)
+_ES_POISONED = (
+    r"\b(nino|nina|hijo|hija|bebe|chiquito|chiquita|nieto|nieta) se (tomo|trago|comio|bebio) "
+    r"(\w+ ){0,4}(pastillas|pildoras|medicina|medicinas|jarabe|cloro)\b|\b(abuela|abuelo|mama|"
+    r"papa|esposo|esposa|hermano|hermana|amigo|amiga) se (tomo|trago) (todas|todas sus|un monton "
+    r"de|muchas|el frasco de) (\w+ ){0,2}(pastillas|pildoras|medicinas)\b|\bme (tome|trague) "
+    r"(todas|todas mis|un monton de|muchas|el frasco de) (\w+ ){0,2}(pastillas|pildoras|"
+    r"medicinas)\b"
+)
+_ES_CHILDHOOD = r"(cuando era|de nin[oa]|de chiquit[oa]|hace (muchos )?anos)"
+_ES_ABUSE = (
+    r"(?:^|(?<=[.!?] ))(?:(?!\b"
+    + _ES_CHILDHOOD
+    + r"\b)[^.!?])*?(?<!\bse )(?<!\bnunca )(?<!\bsol )(?<!\bluz )"
+    r"(?<!\bjamas )\b(me|nos) (pego|pega|pegaba|pegan|pegaron|golpeo|golpea|golpeaba|golpean|"
+    r"golpearon|ahorcaba|ahorcaron)\b(?! (la|el) (gripe|gripa|cruda|resaca|covid|cancion|"
+    r"depre\w*|ansiedad|gana|costumbre)\b| (un|una) (susto|grito|gritazo|regaderazo|bano|"
+    r"siesta)\b| (duro|fuerte|horrible|feo|gacho|bien)\b| (su|sus) \w+)(?![^.!?]*\b"
+    + _ES_CHILDHOOD
+    + r"\b)|\b(dijo|dice|grito|me grito|me dijo|amenazo|jura) que (me|nos) (va|van|iba|iban) a "
+    r"matar\b|\b(me|nos) (va|van|iba|iban) a matar (si|cuando) ((lo|la|le|los) (dejo|deja|"
+    r"dejas|dejamos)|me (voy|separo|divorcio)|(llamo|hablo) a la policia)\b|\bme ahorco "
+    r"(hasta|con|otra vez|anoche|ayer)\b|\bme (amenazo|amenaza|amenazaba) con (matarme|"
+    r"pegarme|quitarme)"
 )
 # What a command hallucination is said by ("the voices keep telling me to ...").
 _VOICES = (
@@ -611,7 +783,7 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
             r"(means|plan)\b(?!( \w+){0,2} (to|for|of) (?!(do it|die|end|kill)))|"
             r"\b(i|going to|want to|will|about to|ready to|plan to|planning to) (jump|jumping) "
             r"(off|from|in front of) (the|a|this|my)? ?(bridge|roof|building|balcony|ledge|cliff|"
-            r"train|overpass|car)"
+            r"train|overpass|car)|" + _GUN_READIED
         ),
         True,
     ),
@@ -673,7 +845,7 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
             r"\b(take|taking|took|swallow|swallowed|swallowing|down|downed|pop|popped|popping|chug|"
             r"chugged)( the| all)? (all|every|the whole|a whole|all of|the rest of|a bunch of|a "
             r"handful of|a lot of|too many|way too many|a ton of|my whole|everything)\b"
-            r"( \w+){0,3}? " + _DRUGS + r"\b"
+            r"( \w+){0,3}? " + _MEDS + r"\b"
             # "i took all my meds this morning like i'm supposed to" is adherence, not an overdose
             r"(?! (this morning|today|on time|as prescribed|like i am supposed|like im supposed|"
             r"like i was told|like (my|the) doctor|with (my )?(breakfast|lunch|dinner|food)|"
@@ -691,7 +863,7 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         _rx(
             r"(?<!rather )(?<!rather just )\b(drink|drinking|drank|swallow|swallowed|swallowing|"
             r"chug|chugged|chugging) (some |a bottle of |a cup of |the )?(antifreeze|bleach|drano|"
-            r"rat poison|weed killer|pesticide|lye)\b"
+            r"rat poison|weed killer|pesticide|lye)\b|" + _SOMEONE_INTO
         ),
         True,
     ),
@@ -701,9 +873,16 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         1,
         _rx(
             r"\b(saved|saving|stockpiled|stockpiling|hoarding|hoarded|collected|collecting) (up )?"
-            r"(enough )?(of )?(my )?" + _DRUGS + r"\b"
+            r"(enough )?(of )?(my )?" + _MEDS + r"\b|" + _COUNTED_ENOUGH
         ),
         True,
+    ),
+    (
+        "od_es",  # code-switched Spanish: a child into the medication, all the pills taken
+        "overdose",
+        1,
+        _rx(_ES_POISONED),
+        False,
     ),
     (
         "od_shoot_up_all",
@@ -856,6 +1035,34 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         True,
     ),
     (
+        "dfo_es",  # code-switched Spanish: hit, choked, threatened (lexicon 2026.12.21)
+        "danger-from-others",
+        2,
+        _rx(_ES_ABUSE),
+        False,
+    ),
+    (
+        "hto_es",  # code-switched Spanish: to kill or hurt someone (lexicon 2026.12.21)
+        "harm-to-others",
+        2,
+        _rx(_ES_HARM_OTHERS),
+        False,
+    ),
+    (
+        "sh_es",  # code-switched Spanish: cutting, burning, hurting oneself (lexicon 2026.12.21)
+        "self-harm",
+        2,
+        _rx(_ES_SELF_HARM),
+        False,
+    ),
+    (
+        "s_es",  # code-switched Spanish: wanting to die, to kill oneself (lexicon 2026.12.21)
+        "suicide",
+        2,
+        _rx(_ES_SELF),
+        False,
+    ),
+    (
         "s_kill_myself",
         "suicide",
         2,
@@ -945,7 +1152,7 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         "suicide",
         2,
         _rx(
-            r"\bsuicidal\b|\b(suicide|suicidal) (thoughts|ideation|urges|feelings|plan)\b|"
+            _SI + r"|\bsuicidal\b|\b(suicide|suicidal) (thoughts|ideation|urges|feelings|plan)\b|"
             r"\b(thinking|"
             r"thought|think|thoughts) (about|of) (suicide|ending (it|things|my life))\b"
         ),
@@ -1029,6 +1236,10 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
             r"gun|bat|hammer|machete|pistol|rifle) (at|on) me\b|"
             r"\b(swinging|pointing|waving|aiming) (a|the|his|her|their) (knife|gun|bat|hammer|"
             r"machete|pistol|rifle|bottle) at me\b"
+            # someone else's gun readied in a fight ("he loaded the gun and told me to watch my
+            # mouth"): not in a sentence about hunting or the range
+            r"|\b" + _THEM + r" (loaded|cocked|pulled out|got out|took out|grabbed) (a|the|his|her|"
+            r"their)( \w+)? " + _GUN + r"\b(?![^.!?]*\b" + _GUN_SPORT + r"\b)"
         ),
         True,
     ),
@@ -1036,7 +1247,7 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         "hto_intent",
         "harm-to-others",
         2,
-        _rx(r"\b" + _I_INTENT + r" " + _VIOLENT + r" " + _VICTIM),
+        _rx(r"\b" + _I_INTENT + r" " + _VIOLENT + r" " + _VICTIM + r"|" + _HI),
         True,
     ),
     (

@@ -718,7 +718,7 @@ def test_an_attempt_long_ago_told_or_someone_else_s_is_no_recent_attempt(text):
     ],
 )
 @pytest.mark.xfail(
-    strict=True, reason="known false cards of crisis-92fdfabdc4e1 on 'attempt' (stop note, #15)"
+    strict=True, reason="known false cards of crisis-392bad15b3c7 on 'attempt' (stop note, #15)"
 )
 def test_attempt_in_an_everyday_sense_gets_no_card(text):
     """Known defects, kept visible: the model trained on recent attempts reads these as the
@@ -782,4 +782,115 @@ def test_last_year_is_no_history_marker(text):
 def test_a_dose_looked_up_or_a_place_one_stands_now(text, rule):
     """From a participant trial: "looking up how many of my lithium it would take", buried in a
     calm message, and "I'm at the train tracks" drew nothing."""
+    assert crisis.detect_crisis(text).rule == rule
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("no quiero vivir más, I'm serious", "s_es"),
+        ("me quiero morir", "s_es"),
+        ("quiero matarme", "s_es"),
+        ("no aguanto mas me quiero morir", "s_es"),
+        ("me quiero matar con las pastillas de mi mamá", "s_es"),
+        ("si me deja me ahorco", "s_es"),
+        ("mi esposo me pegó otra vez last night", "dfo_es"),
+        ("me pegó un puñetazo", "dfo_es"),
+        ("he said me va a matar si lo dejo", "dfo_es"),
+        ("mi jefe me va a matar, I forgot to send the report", None),
+        ("mi perro se comió mi sandalia, lo voy a matar jaja", None),
+        ("no quiero vivir con mis papas", None),
+        ("nunca voy a matarme, tengo a mis hijos", None),
+        ("me muero de risa jaja", None),
+        ("me quiero morir de la vergüenza lol", None),
+        ("mi mamá me va a matar si llego tarde", None),
+        ("me voy a matar estudiando para el examen", None),
+        ("me pegó la gripe bien fuerte", None),
+        ("el covid me pegó duro", None),
+        ("mi novio me pegó su gripa", None),
+        ("cuando era niña mi mamá me pegaba con la chancla", None),
+    ],
+)
+def test_code_switched_spanish(text, rule):
+    """Lexicon 2026.12.21: US participants code-switch. Accents used to become gaps ("pegó" ->
+    "peg"), and no rule read Spanish; its hyperbole with morir and matar stays ordinary. The
+    rules hold their own negation: a nearby "no" ("no aguanto mas") denies nothing."""
+    assert crisis.detect_crisis(text).rule == rule
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("having SI again", "s_suicidal"),
+        ("my SI is loud tonight", "s_suicidal"),
+        ("passive SI today but I'm using my skills", "s_suicidal"),
+        ("i feel homicidal", "hto_intent"),
+        ("having homicidal thoughts about my dad", "hto_intent"),
+        ("no SI today", None),
+        ("denied SI and HI at intake", None),
+        ("si, I'll be there at 5", None),
+        ("sí today works for me", None),
+        ("having SI joint pain again", None),
+        ("gặp bác sĩ today", None),
+        ("that show about a homicidal nurse is wild", None),
+        ("hi thoughts on the new group schedule?", None),
+        ("my glucose meter was having HI readings", None),
+    ],
+)
+def test_clinical_shorthand(text, rule):
+    """SI and HI as people in treatment say them ("having SI again" drew nothing before
+    2026.12.21, nor did "homicidal"); a denial, Spanish "si" and a greeting are none."""
+    assert crisis.detect_crisis(text).rule == rule
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("sitting with my pistol in my lap", "s_means"),
+        ("I have a loaded gun next to me", "s_means"),
+        ("my gun is loaded and on the bed", "s_means"),
+        ("went to the range earlier, now I'm sitting with my pistol", "s_means"),
+        ("i counted my pills again, there's enough now", "od_stockpile"),
+        ("i have enough pills saved", "od_stockpile"),
+        ("my son got into my methadone i think, he's real sleepy", "od_poison"),
+        ("my baby swallowed one of my pills", "od_poison"),
+        ("my husband ate all my tylenol i think", "od_poison"),
+        ("loaded my rifle for deer season opener saturday", None),
+        ("I'm not holding my gun, my wife locked it up", None),
+        ("holding the glue gun while my kid decorates", None),
+        ("my wife is holding my gun until I finish IOP", None),
+        ("he loaded his gun and said he'd kill me", "dfo_threat_kill"),
+        ("counted my pills for the week, I have enough until my refill", None),
+        ("counted my pills and I don't have enough", None),
+        ("I have enough medication stored for the hurricane", None),
+        ("my toddler got into the flour lol", None),
+        ("my grandma swallowed her pills with applesauce", None),
+    ],
+)
+def test_a_gun_readied_pills_counted_someone_else_s_poisoning(text, rule):
+    """Lexicon 2026.12.21, from messages of my own that drew nothing or only the question:
+    a gun got out and loaded, pills counted until there are enough, a child into the
+    methadone. Hunting, a week's pill count and a toddler in the flour stay ordinary."""
+    assert crisis.detect_crisis(text).rule == rule
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("Went to a meeting. Took all of my remaining Ativan around noon.", "od_take_all"),
+        ("me corté anoche otra vez, en los brazos", "sh_es"),
+        ("Lo voy a matar a ese cabrón, tengo la pistola en el carro", "hto_es"),
+        ("mi niño se tomó el jarabe y unas pastillas mías", "od_es"),
+        ("HI toward my landlord, I keep picturing it", "hto_intent"),
+        ("my husband loaded the gun and told me to watch my mouth", "dfo_assault"),
+        ("I took all my lexapro this morning like I am supposed to", None),
+        ("me corté el dedo cocinando", None),
+        ("mi mamá se tomó sus pastillas", None),
+        ("my husband loaded his rifle for deer season", None),
+    ],
+)
+def test_what_a_participant_trial_found_unread(text, rule):
+    """Lexicon 2026.12.21's second half, from a participant trial's misses (tuned on): an
+    overdose of a named medication buried in a check-in, Spanish self-harm, a threat and a
+    child into the medication, "HI toward", and a partner's gun filed as the writer's."""
     assert crisis.detect_crisis(text).rule == rule

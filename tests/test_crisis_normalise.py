@@ -38,11 +38,25 @@ OLD_WORD_RE = re.compile(
 )
 
 
+def fold_accents(t: str) -> str:
+    """A Latin letter without its accent ("pegó" -> "pego"), where it used to become a gap; a
+    struck-through letter dropped, as its marks used to make it a gap."""
+    if t.isascii():
+        return t
+    t = "".join(
+        c
+        for c in unicodedata.normalize("NFD", crisis._STRUCK.sub("", t))
+        if not "\u0300" <= c <= "\u036f"
+    )
+    return t
+
+
 def old_normalise(text: str) -> str:
-    """`normalise` as it was at 1b6b64b (its other helpers are the module's own, unchanged)."""
+    """`normalise` as it was at 1b6b64b (its other helpers are the module's own, unchanged),
+    and since lexicon 2026.12.21 with accents folded (`fold_accents`)."""
     t = unicodedata.normalize("NFKC", text)
     t = OLD_CONTROL.sub(" ", crisis._FORMAT.sub("", t))
-    t = t.lower().translate(crisis._APOSTROPHES)
+    t = fold_accents(t.lower().translate(crisis._APOSTROPHES))
     for pattern, repl, _ in crisis._CONTRACTIONS:
         t = pattern.sub(repl, t)
     t = t.replace("'", "")
@@ -82,6 +96,17 @@ def test_normalise_gives_what_it_gave_before(text):
     assert normalise(text) == old_normalise(text)
     assert crisis.fold(text) == old_fold(text)
     assert crisis.normalise_pair(text) == (old_normalise(text), old_fold(text))
+
+
+def test_accented_letters_are_read_without_their_accents():
+    """Code-switched Spanish ("me pegó", "no quiero vivir más") keeps its words whole."""
+    assert (
+        normalise("Mi esposo me pegó. No quiero vivir más")
+        == "mi esposo me pego. no quiero vivir mas"
+    )
+    assert crisis.fold("Naïve café") == "naive cafe"
+    # struck-through words mean the opposite: never read as the words ("n̶o̶t̶" is no "not")
+    assert normalise("I do n\u0336o\u0336t\u0336 want to die, café") == "i do want to die, cafe"
 
 
 def test_normalise_on_the_labelled_messages_is_unchanged():
