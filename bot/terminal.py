@@ -7,6 +7,7 @@ every step, and exits 0 at the end of input.
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import sys
 from collections.abc import Callable
@@ -46,6 +47,15 @@ class EndOfInput(Exception):
     """Standard input is exhausted: leave quietly with everything saved."""
 
 
+class CrisisTyped(Exception):
+    """Crisis language typed at any prompt (a scene's, the menu's, "Resume?"): the session stops
+    the scenario, if one is open, and shows the card."""
+
+    def __init__(self, screened: CrisisResult) -> None:
+        super().__init__(screened.category)
+        self.screened = screened
+
+
 @dataclass
 class Player:
     """Plays the scenarios of `library` on `console` through the practice service."""
@@ -58,13 +68,29 @@ class Player:
 
     # ---- input ---------------------------------------------------------------------------
 
-    def ask(self, prompt: str) -> str:
-        self.console.print(f"[bold]{escape(prompt)}[/bold] ", end="")
-        line = self.read()
-        if line is None:
-            self.console.print()
-            raise EndOfInput
-        return line.strip()
+    def ask(
+        self, prompt: str, *, screen: bool = True, again: Callable[[], None] | None = None
+    ) -> str:
+        """The next answer. Every typed text is screened first, at every prompt, as the bot
+        screens every message: explicit danger raises `CrisisTyped`; a probable signal asks
+        directly, and "I'm safe" asks this prompt again (after `again`, which shows what the
+        prompt is about: a scene's choices). A number is never screened."""
+        while True:
+            self.console.print(f"[bold]{escape(prompt)}[/bold] ", end="")
+            line = self.read()
+            if line is None:
+                self.console.print()
+                raise EndOfInput
+            answer = line.strip()
+            if not screen or not answer or answer.isdigit():
+                return answer
+            screened = safety.screen_text(answer)
+            if not screened.crisis:
+                return answer
+            if not self.safe_to_go_on(screened):
+                raise CrisisTyped(screened)
+            if again is not None:
+                again()
 
     # ---- output --------------------------------------------------------------------------
 
@@ -203,7 +229,7 @@ class Player:
         (`typed_answer`); anything else that reads as crisis counts as yes."""
         by_number = {"1": safety.YES, "2": safety.SAFE, "3": safety.NUMBERS}
         while True:
-            answer = self.ask("Choose 1-3:")
+            answer = self.ask("Choose 1-3:", screen=False)  # crisis words count as yes below
             said = answer.lower().strip(" .!?")
             if said in ("q", "quit"):
                 raise EndOfInput
@@ -221,12 +247,13 @@ class Player:
         self.console.print(Panel(card, title="You matter", border_style="red"))
 
     async def play_turns(self, turn) -> str:
-        """Play until the run ends ('ended'), the player quits ('quit') or a crisis ('crisis')."""
+        """Play until the run ends ('ended') or the player quits ('quit'); crisis language
+        raises `CrisisTyped` from `ask`."""
         pending = self.show(turn.outputs)
         # After the debrief only a step outside the scene (the exposure after-rating) goes on.
         while pending is not None and (not turn.ended or isinstance(pending, Offer)):
             self.show_choices(pending)
-            answer = self.ask(">")
+            answer = self.ask(">", again=functools.partial(self.show_choices, pending))
             if answer.lower() in ("q", "quit", "/stop"):
                 self.console.print(
                     "[dim]Saved. Run `rehearse play` again to pick up on the same line.[/]"
@@ -263,18 +290,7 @@ class Player:
                 inp = Choose(pending.options[int(answer) - 1].id)
             elif not answer:
                 continue
-            else:
-                screened = safety.screen_text(answer)
-                if screened.crisis and not self.safe_to_go_on(screened):
-                    await self.practice.stop(TERMINAL_USER_ID)
-                    resources = safety.resources_for(safety.DEFAULT_RESOURCES, screened.category)
-                    card = safety.crisis_card(
-                        resources, scene=TERMINAL_STOPPED, closing=TERMINAL_CLOSING
-                    )
-                    self.console.print(Panel(card, title="You matter", border_style="red"))
-                    return "crisis"
-                if screened.crisis:  # "I'm safe": the same moment again (shown at the top)
-                    continue
+            else:  # `ask` screened it: no crisis language, or "I'm safe" and typed again
                 inp = Reply(answer)
             turn = await self.practice.act(TERMINAL_USER_ID, inp)
             new_pending = self.show(turn.outputs)
@@ -282,6 +298,18 @@ class Player:
         return "ended"
 
     async def session(self, scenario_id: str | None) -> int:
+        try:
+            return await self._session(scenario_id)
+        except CrisisTyped as typed:
+            stopped = await self.practice.stop(TERMINAL_USER_ID)
+            resources = safety.resources_for(safety.DEFAULT_RESOURCES, typed.screened.category)
+            card = safety.crisis_card(
+                resources, scene=TERMINAL_STOPPED if stopped else None, closing=TERMINAL_CLOSING
+            )
+            self.console.print(Panel(card, title="You matter", border_style="red"))
+            return 0
+
+    async def _session(self, scenario_id: str | None) -> int:
         turn = None
         if scenario_id is not None and scenario_id not in self.library.scenarios:
             self.console.print(
@@ -307,7 +335,7 @@ class Player:
                     return 1
                 turn = await self.begin(sid)
             result = await self.play_turns(turn)
-            if result in ("quit", "crisis"):
+            if result == "quit":
                 return 0
             answer = self.ask("[r]eplay, [m]enu or [q]uit?").lower()
             if answer.startswith("r"):

@@ -224,3 +224,31 @@ def test_an_unclear_answer_is_asked_again_in_the_question_s_words(tmp_path):
     assert "Before we go on, I'd like to be sure: are you thinking about ending your life" in out
     assert "Type 1, 2 or 3, or type yes or no." in out
     assert BACK_TO_SCENE in out and "988" not in out
+
+
+@pytest.mark.parametrize(
+    ("before", "where"),
+    [
+        ("", "at the menu"),
+        ("1\n", "choosing a scenario"),
+    ],
+)
+def test_crisis_text_at_a_numbered_prompt_shows_the_card(tmp_path, before, where):
+    """A participant trial typed "I WANT TO DIE" at the numbered steps and got "Please pick one
+    of the numbers shown": every prompt screens what is typed, as the bot screens every
+    message. No scenario was open, so the card says nothing of one."""
+    result = play(tmp_path, before + "I want to kill myself\n")
+    assert result.returncode == 0, where
+    assert "988" in result.stdout, where
+    assert "stopped the role-play" not in result.stdout, where
+
+
+def test_crisis_text_at_the_resume_prompt_stops_the_paused_scene(tmp_path):
+    first = play(tmp_path, "q\n", "family/ride-to-session")
+    assert "Saved." in first.stdout
+    result = play(tmp_path, "i have 40 of my seroquel saved up, i'm going to take them all\n")
+    assert "Resume?" in result.stdout
+    assert "Please type y or n." not in result.stdout
+    assert "988" in result.stdout and "stopped the role-play" in result.stdout
+    again = play(tmp_path, "")
+    assert "You were in the middle" not in again.stdout  # the paused run was stopped
