@@ -19,7 +19,10 @@ _ASKED_FOR = {
     "hurting yourself?",
 }
 SAME_MOMENT = "Back to the scene, at the same moment:"
-_TOO_MUCH = "If you may have taken too much of something, even by accident, don't wait:"
+# Someone else's too: a parent writes that a child got into the methadone (a participant trial)
+_TOO_MUCH = (
+    "If you or someone with you may have taken too much of something, even by accident, don't wait:"
+)
 
 
 def question_text(category: str | None, resources: tuple[Resource, ...] = DEFAULT_RESOURCES) -> str:
@@ -52,7 +55,8 @@ def still_reach_out_text(
     if not lines:
         return None
     return (
-        "Thank you for telling me. If you may have taken too much of something, please still "
+        "Thank you for telling me. If you or someone with you may have taken too much of "
+        "something, please still "
         f"reach out now:\n{lines}"
     )
 
