@@ -28,6 +28,7 @@ from state.safety import (
     ResourcesError,
     ask_again_text,
     back_to_scene_text,
+    crisis_card,
     parse_resources,
     question_text,
     resources_for,
@@ -390,6 +391,10 @@ def test_the_card_fits_the_category():
     assert any("988" in n for n in suicide) and any("911" in r.contact for r in DEFAULT_RESOURCES)
     with_drink = names(resources_for(DEFAULT_RESOURCES, "suicide", substances=True))
     assert any("SAMHSA" in n for n in with_drink)
+    # every card says 988 answers in Spanish: the screen reads code-switched Spanish now
+    for category in ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others"):
+        card = crisis_card(resources_for(DEFAULT_RESOURCES, category))
+        assert "En español: llame al 988 y oprima 2" in card, category
 
 
 def test_resources_take_categories_from_the_setting():

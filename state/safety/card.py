@@ -38,7 +38,12 @@ DEFAULT_RESOURCES: tuple[Resource, ...] = (
         "call 1-800-799-7233, or text START to 88788",
         ("danger-from-others",),
     ),
-    Resource("988 Suicide & Crisis Lifeline (US)", "call or text 988, or chat at 988lifeline.org"),
+    # Spanish at the same number (press 2 when calling): participants who code-switch, and
+    # whose crisis words the screen reads in Spanish, find help in their language
+    Resource(
+        "988 Suicide & Crisis Lifeline (US)",
+        "call or text 988, or chat at 988lifeline.org. En español: llame al 988 y oprima 2",
+    ),
     Resource("Crisis Text Line (US)", "text HOME to 741741"),
     Resource(
         "SAMHSA National Helpline (US)",
