@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 # the card's words where there is no Telegram: no /practice, no /safety
 TERMINAL_STOPPED = "I've stopped the role-play."  # TERMINAL_CLOSING says how to start again
 TERMINAL_CLOSING = "Whenever you're ready, `rehearse play` goes back to practicing."
+# "I'm safe" where no scene waits (the menu, after a debrief): what comes next instead
+TERMINAL_GO_ON = "Whenever you're ready, go on below."
 
 TERMINAL_USER_ID = 0  # Telegram ids are positive; the local player is user 0
 STYLE_COLOURS = {
@@ -65,6 +67,7 @@ class Player:
     console: Console
     read: Callable[[], str | None]  # the next line of input, None at its end
     seed: int | None
+    in_scene: bool = False  # a run is open at this prompt: what the card and the thanks say
 
     # ---- input ---------------------------------------------------------------------------
 
@@ -82,7 +85,7 @@ class Player:
                 self.console.print()
                 raise EndOfInput
             answer = line.strip()
-            if not screen or not answer or answer.isdigit():
+            if not screen or not answer or answer.isdecimal():
                 return answer
             screened = safety.screen_text(answer)
             if not screened.crisis:
@@ -161,7 +164,7 @@ class Player:
             if answer.lower() in ("s", "skip"):
                 return SKIP
             return answer if answer in {o.id for o in offer.options} else None
-        if answer.isdigit() and 1 <= int(answer) <= len(offer.options):
+        if answer.isdecimal() and 1 <= int(answer) <= len(offer.options):
             return offer.options[int(answer) - 1].id
         return None
 
@@ -172,16 +175,24 @@ class Player:
         if not contexts:
             self.console.print("[red]No valid scenarios found: run `rehearse validate`.[/]")
             return None
-        self.console.print("[bold]What would you like to practice?[/]")
-        for i, c in enumerate(contexts, 1):
-            self.console.print(f"  {i}. {CONTEXT_LABELS[c]}")
-        ctx = contexts[self.pick(len(contexts)) - 1]
+
+        def list_contexts() -> None:
+            self.console.print("[bold]What would you like to practice?[/]")
+            for i, c in enumerate(contexts, 1):
+                self.console.print(f"  {i}. {CONTEXT_LABELS[c]}")
+
+        list_contexts()
+        ctx = contexts[self.pick(len(contexts), again=list_contexts) - 1]
         items = self.library.by_context(ctx)
-        for i, s in enumerate(items, 1):
-            skills = ", ".join(FRAMEWORKS.get(k, k) for k in s.skills)
-            level = level_words(s.difficulty).lower() + ("; heavy topic" if heavy(s) else "")
-            self.console.print(f"  {i}. {escape(s.title)} [dim]({level}; {escape(skills)})[/]")
-        return items[self.pick(len(items)) - 1].id
+
+        def list_items() -> None:
+            for i, s in enumerate(items, 1):
+                skills = ", ".join(FRAMEWORKS.get(k, k) for k in s.skills)
+                level = level_words(s.difficulty).lower() + ("; heavy topic" if heavy(s) else "")
+                self.console.print(f"  {i}. {escape(s.title)} [dim]({level}; {escape(skills)})[/]")
+
+        list_items()
+        return items[self.pick(len(items), again=list_items) - 1].id
 
     def yes_or_no(self, question: str) -> bool:
         """Yes (the default) or no; anything else asks again rather than guessing."""
@@ -195,10 +206,10 @@ class Player:
                 raise EndOfInput
             self.console.print("[yellow]Please type y or n.[/]")
 
-    def pick(self, n: int) -> int:
+    def pick(self, n: int, again: Callable[[], None] | None = None) -> int:
         while True:
-            answer = self.ask(f"Choose 1-{n}:")
-            if answer.isdigit() and 1 <= int(answer) <= n:
+            answer = self.ask(f"Choose 1-{n}:", again=again)
+            if answer.isdecimal() and 1 <= int(answer) <= n:
                 return int(answer)
             if answer.lower() in ("q", "quit"):
                 raise EndOfInput
@@ -221,7 +232,9 @@ class Player:
         if answer == safety.NUMBERS:
             self.show_numbers(screened)
         elif answer == safety.SAFE:
-            self.console.print(f"[italic]{escape(safety.back_to_scene_text(screened.category))}[/]")
+            then = safety.SAME_MOMENT if self.in_scene else TERMINAL_GO_ON
+            thanks = safety.back_to_scene_text(screened.category, then=then)
+            self.console.print(f"[italic]{escape(thanks)}[/]")
         return answer != safety.YES
 
     def check_in_answer(self, category: str | None = None) -> str:
@@ -242,8 +255,25 @@ class Player:
             self.console.print(f"[yellow]{escape(again)}[/]")
 
     def show_numbers(self, screened: CrisisResult) -> None:
-        resources = safety.resources_for(safety.DEFAULT_RESOURCES, screened.category)
-        card = safety.crisis_card(resources, scene=safety.SCENE_KEPT, closing=TERMINAL_CLOSING)
+        self.show_card(screened, scene=safety.SCENE_KEPT if self.in_scene else None)
+
+    def show_card(
+        self,
+        screened: CrisisResult | None,
+        scene: str | None,
+        opening: str = safety.OPENING,
+        closing: str = TERMINAL_CLOSING,
+    ) -> None:
+        """The card, as the bot's: its category's resources and the substance-use line (every
+        resource for /safety, `screened` None), and what happened to the scene."""
+        resources = (
+            safety.DEFAULT_RESOURCES
+            if screened is None
+            else safety.resources_for(
+                safety.DEFAULT_RESOURCES, screened.category, screened.substances
+            )
+        )
+        card = safety.crisis_card(resources, scene=scene, opening=opening, closing=closing)
         self.console.print(Panel(card, title="You matter", border_style="red"))
 
     async def play_turns(self, turn) -> str:
@@ -252,6 +282,7 @@ class Player:
         pending = self.show(turn.outputs)
         # After the debrief only a step outside the scene (the exposure after-rating) goes on.
         while pending is not None and (not turn.ended or isinstance(pending, Offer)):
+            self.in_scene = not turn.ended  # after the debrief, only the after-rating is left
             self.show_choices(pending)
             answer = self.ask(">", again=functools.partial(self.show_choices, pending))
             if answer.lower() in ("q", "quit", "/stop"):
@@ -260,12 +291,9 @@ class Player:
                 )
                 return "quit"
             if answer.lower() == "/safety":  # as in the bot: every resource, the scene kept
-                card = safety.crisis_card(
-                    safety.DEFAULT_RESOURCES,
-                    opening=safety.ASKED_OPENING,
-                    closing=safety.SAME_MOMENT,
+                self.show_card(
+                    None, scene=None, opening=safety.ASKED_OPENING, closing=safety.SAME_MOMENT
                 )
-                self.console.print(Panel(card, title="You matter", border_style="red"))
                 continue
             value = self.offered_value(pending, answer) if isinstance(pending, Offer) else None
             if isinstance(pending, Offer) and value is not None:
@@ -284,7 +312,7 @@ class Player:
                 continue
             if (
                 isinstance(pending, Ask)
-                and answer.isdigit()
+                and answer.isdecimal()
                 and 1 <= int(answer) <= len(pending.options)
             ):
                 inp = Choose(pending.options[int(answer) - 1].id)
@@ -295,18 +323,19 @@ class Player:
             turn = await self.practice.act(TERMINAL_USER_ID, inp)
             new_pending = self.show(turn.outputs)
             pending = new_pending or (None if turn.ended else pending)
+        self.in_scene = False
         return "ended"
 
     async def session(self, scenario_id: str | None) -> int:
         try:
             return await self._session(scenario_id)
         except CrisisTyped as typed:
-            stopped = await self.practice.stop(TERMINAL_USER_ID)
-            resources = safety.resources_for(safety.DEFAULT_RESOURCES, typed.screened.category)
-            card = safety.crisis_card(
-                resources, scene=TERMINAL_STOPPED if stopped else None, closing=TERMINAL_CLOSING
-            )
-            self.console.print(Panel(card, title="You matter", border_style="red"))
+            # the card first, as the bot sends it before any write; then the scene stops
+            self.show_card(typed.screened, scene=TERMINAL_STOPPED if self.in_scene else None)
+            try:
+                await self.practice.stop(TERMINAL_USER_ID)
+            except Exception:  # noqa: BLE001 - the card is out; a paused run stays paused
+                self.console.print("[dim]The paused scenario could not be closed.[/]")
             return 0
 
     async def _session(self, scenario_id: str | None) -> int:
@@ -326,8 +355,10 @@ class Player:
             and (scenario_id is None or (scenario_id == resumed.scenario_id and self.seed is None))
         ):
             title = self.library.scenarios[resumed.scenario_id].title
+            self.in_scene = True  # paused, waiting for this answer
             if self.yes_or_no(f"You were in the middle of “{title}”. Resume? [Y/n]"):
                 turn = resumed
+            self.in_scene = False
         while True:
             if turn is None:
                 sid = scenario_id or await self.menu()

@@ -21,7 +21,8 @@ _ASKED_FOR = {
 SAME_MOMENT = "Back to the scene, at the same moment:"
 # Someone else's too: a parent writes that a child got into the methadone (a participant trial)
 _TOO_MUCH = (
-    "If you or someone with you may have taken too much of something, even by accident, don't wait:"
+    "If you, or anyone you look after, may have swallowed or taken too much of something, even "
+    "by accident, don't wait:"
 )
 
 
@@ -55,9 +56,8 @@ def still_reach_out_text(
     if not lines:
         return None
     return (
-        "Thank you for telling me. If you or someone with you may have taken too much of "
-        "something, please still "
-        f"reach out now:\n{lines}"
+        "Thank you for telling me. If you, or anyone you look after, may have swallowed or "
+        f"taken too much of something, please still reach out now:\n{lines}"
     )
 
 

@@ -252,3 +252,28 @@ def test_crisis_text_at_the_resume_prompt_stops_the_paused_scene(tmp_path):
     assert "988" in result.stdout and "stopped the role-play" in result.stdout
     again = play(tmp_path, "")
     assert "You were in the middle" not in again.stdout  # the paused run was stopped
+
+
+def test_im_safe_or_the_numbers_outside_a_scene_say_no_scene_waits(tmp_path):
+    """At the menu no scene waits: "I'm safe" goes on with the menu shown again, and the
+    numbers say nothing of a paused scene (a review found both said one waited)."""
+    safe = play(tmp_path / "safe", probable_text() + "\n2\n")
+    assert "are you thinking about ending your life" in safe.stdout
+    assert "Back to the scene" not in safe.stdout
+    assert "go on below" in safe.stdout
+    assert safe.stdout.count("What would you like to practice?") == 2  # the menu again
+    numbers = play(tmp_path / "numbers", probable_text() + "\n3\n")
+    assert "988" in numbers.stdout
+    assert "paused" not in numbers.stdout and "stopped the role-play" not in numbers.stdout
+
+
+def test_a_card_names_the_substance_use_helpline_when_drugs_are_named(tmp_path):
+    result = play(tmp_path, "i relapsed on heroin and i want to kill myself\n")
+    assert "988" in result.stdout and "SAMHSA" in result.stdout
+
+
+def test_a_digit_that_is_no_number_is_asked_again(tmp_path):
+    result = play(tmp_path, "²\n")  # str.isdigit is true of it, int() refuses it
+    assert result.returncode == 0
+    assert "Please type a number from 1 to" in result.stdout
+    assert "Traceback" not in result.stderr
