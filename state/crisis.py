@@ -481,12 +481,17 @@ _DRUGS = (
     r"painkillers|tylenol|advil|insulin|sleeping pills|heroin|fentanyl|dope|everything in the "
     r"(medicine )?cabinet|cabinet)"
 )
+# Medications by name, beside `_DRUGS`'s kinds: what a lethal dose is looked up for
+# (s_dose_search), and with the rest of `_MEDS` what an overdose takes or saves
+_MED_NAMES = (
+    r"lithium|seroquel|adderall|klonopin|ativan|ambien|benadryl|ibuprofen|aspirin|acetaminophen|"
+    r"morphine|methadone|lexapro|zoloft|prozac|wellbutrin|trazodone|gabapentin|oxycodone|vicodin|"
+    r"norco"
+)
 _MEDS = (
-    "(" + _DRUGS[1:-1] + r"|ativan|klonopin|valium|ambien|seroquel|lithium|trazodone|gabapentin|"
-    r"lyrica|percocet|vicodin|norco|methadone|suboxone|adderall|benadryl|nyquil|ibuprofen|aspirin|"
-    r"acetaminophen|aleve|motrin|lamictal|lamotrigine|prozac|zoloft|lexapro|wellbutrin|effexor|"
-    r"cymbalta|abilify|zyprexa|depakote|tramadol|morphine|oxycodone|hydrocodone|dilaudid|"
-    r"benzos|opioids)"
+    "(" + _DRUGS[1:-1] + "|" + _MED_NAMES + r"|valium|lyrica|percocet|suboxone|nyquil|aleve|"
+    r"motrin|lamictal|lamotrigine|effexor|cymbalta|abilify|zyprexa|depakote|tramadol|hydrocodone|"
+    r"dilaudid|benzos|opioids)"
 )
 
 # A firearm, not a glue, nail, nerf or tattoo gun (lexicon 2026.12.21)
@@ -632,17 +637,25 @@ _ES_POISONED = (
     r"(todas|todas mis|un monton de|muchas|el frasco de) (\w+ ){0,2}(pastillas|pildoras|"
     r"medicinas)\b"
 )
-_ES_CHILDHOOD = r"(cuando era|de nin[oa]|de chiquit[oa]|hace (muchos )?anos)"
+_ES_CHILDHOOD = r"\b(cuando era|de nin[oa]|de chiquit[oa]|hace (muchos )?anos)\b"
+
+
+def _in_a_sentence_without(told: str, hit: str) -> str:
+    """`hit` in a sentence where `told` (what makes it history) stands neither before it nor
+    after it."""
+    return r"(?:^|(?<=[.!?] ))(?:(?!" + told + r")[^.!?])*?(" + hit + r")(?![^.!?]*" + told + r")"
+
+
 _ES_ABUSE = (
-    r"(?:^|(?<=[.!?] ))(?:(?!\b"
-    + _ES_CHILDHOOD
-    + r"\b)[^.!?])*?(?<!\bse )(?<!\bnunca )(?<!\bsol )(?<!\bluz )"
-    r"(?<!\bjamas )\b(me|nos) (pego|pega|pegaba|pegan|pegaron|golpeo|golpea|golpeaba|golpean|"
-    r"golpearon|ahorcaba|ahorcaron)\b(?! (la|el) (gripe|gripa|cruda|resaca|covid|cancion|"
-    r"depre\w*|ansiedad|gana|costumbre)\b| (un|una) (susto|grito|gritazo|regaderazo|bano|"
-    r"siesta)\b| (duro|fuerte|horrible|feo|gacho|bien)\b| (su|sus) \w+)(?![^.!?]*\b"
-    + _ES_CHILDHOOD
-    + r"\b)|\b(dijo|dice|grito|me grito|me dijo|amenazo|jura) que (me|nos) (va|van|iba|iban) a "
+    _in_a_sentence_without(
+        _ES_CHILDHOOD,
+        r"(?<!\bse )(?<!\bnunca )(?<!\bsol )(?<!\bluz )(?<!\bjamas )\b(me|nos) (pego|pega|pegaba|"
+        r"pegan|pegaron|golpeo|golpea|golpeaba|golpean|golpearon|ahorcaba|ahorcaron)\b(?! (la|el) "
+        r"(gripe|gripa|cruda|resaca|covid|cancion|depre\w*|ansiedad|gana|costumbre)\b| (un|una) "
+        r"(susto|grito|gritazo|regaderazo|bano|siesta)\b| (duro|fuerte|horrible|feo|gacho|bien)\b|"
+        r" (su|sus) \w+)",
+    )
+    + r"|\b(dijo|dice|grito|me grito|me dijo|amenazo|jura) que (me|nos) (va|van|iba|iban) a "
     r"matar\b|\b(me|nos) (va|van|iba|iban) a matar (si|cuando) ((lo|la|le|los) (dejo|deja|"
     r"dejas|dejamos)|me (voy|separo|divorcio)|(llamo|hablo) a la policia)\b|\bme ahorco "
     r"(hasta|con|otra vez|anoche|ayer)\b|\bme (amenazo|amenaza|amenazaba) con (matarme|"
@@ -701,25 +714,8 @@ _TOLD = (
 def _dated_attempt(attempt: str) -> str:
     """`attempt` with a time that makes it now, in one sentence that tells no history."""
     gap = r"(?:(?!" + _TOLD + r")[^.!?]){0,60}"
-    return (
-        r"(?:^|(?<=[.!?] ))(?:(?!"
-        + _TOLD
-        + r")[^.!?])*?(\b"
-        + _RECENT
-        + r"\b"
-        + gap
-        + r"\b"
-        + attempt
-        + r"\b|\b"
-        + attempt
-        + r"\b"
-        + gap
-        + r"\b"
-        + _RECENT
-        + r"\b)(?![^.!?]*"
-        + _TOLD
-        + r")"
-    )
+    now, did = r"\b" + _RECENT + r"\b", r"\b" + attempt + r"\b"
+    return _in_a_sentence_without(_TOLD, now + gap + did + "|" + did + gap + now)
 
 
 _THEM = r"(he|she|they|someone|somebody|some guy|a guy|this guy|my [a-z]+(?: [a-z]+)?|him|her)"
@@ -748,9 +744,7 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
             r"\b(look|looked|looking|search|searched|searching|googled|googling|researched|"
             r"researching|read up on|reading up on|wondering|wondered|figured out|figuring out|"
             r"calculated|calculating|worked out|working out) (up )?how (many|much) (of )?(my |the "
-            r"|those |these |his |her )?(\w+ )?((" + _DRUGS[1:-1] + r"|lithium|seroquel|adderall|"
-            r"klonopin|ativan|ambien|benadryl|ibuprofen|aspirin|acetaminophen|morphine|methadone|"
-            r"lexapro|zoloft|prozac|wellbutrin|trazodone|gabapentin|oxycodone|vicodin|norco) (it "
+            r"|those |these |his |her )?(\w+ )?((" + _DRUGS[1:-1] + r"|" + _MED_NAMES + r") (it "
             r"would take|would it take|would kill|would be lethal|is lethal|is a lethal dose)\b"
             r"(?! to (help|fix|treat|work|kick in|feel|sleep|calm))|(\w+ ){0,3}(would it take|it "
             r"would take|it takes|does it take|i would need|i need) to (die|kill (me|" + _ME + r")|"
