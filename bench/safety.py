@@ -133,6 +133,10 @@ LATER_SETS = {
     "e": "a fifth split, in many voices: some thirty writers of different ages, regions, "
     "dialects and habits (all caps, voice-to-text, code-switching, AAVE, misspellings, one "
     "word or a long run-on), each construct spread across them.",
+    "f": "a sixth split, in the quiet and indirect register (plans told as errands or a "
+    "schedule, preparations, farewells that sound like thanks, a day named, euphemism, flat "
+    "intent) with ordinary twins of the same surface (moves, wills, goodbyes, trips, pill "
+    "organizers, hunting guns).",
 }
 
 

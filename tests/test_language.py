@@ -73,7 +73,7 @@ def test_training_never_reads_the_held_out_split():
         assert data.HELDOUT not in path.parents
 
 
-HELD_OUT_SETS = ("crisis", "crisis-b", "crisis-c", "crisis-d", "crisis-e", "styles")
+HELD_OUT_SETS = ("crisis", "crisis-b", "crisis-c", "crisis-d", "crisis-e", "crisis-f", "styles")
 
 
 def test_no_training_row_is_a_held_out_message():
@@ -174,12 +174,26 @@ SET_SPECS = {
         200,
         280,
     ),
+    "crisis-f": (  # SPEC-F.md: the quiet and indirect register, and its ordinary twins
+        {
+            **dict.fromkeys(CRISIS_CONSTRUCTS, 18),
+            "wish-dead": 30,
+            "plan": 30,
+            "preparation": 30,
+            "intent": 30,
+        },
+        (*WRITTEN_ORDINARY, "everyday-logistics"),
+        25,
+        250,
+        300,
+    ),
 }
 EARLIER_SETS = {
     "crisis-b": ("crisis",),
     "crisis-c": ("crisis", "crisis-b"),
     "crisis-d": ("crisis", "crisis-b", "crisis-c"),
     "crisis-e": ("crisis", "crisis-b", "crisis-c", "crisis-d"),
+    "crisis-f": ("crisis", "crisis-b", "crisis-c", "crisis-d", "crisis-e"),
 }
 
 
@@ -189,7 +203,7 @@ def _same_text(text: str) -> str:
 
 @pytest.mark.parametrize("name", SET_SPECS)
 def test_later_held_out_sets_load_and_keep_their_spec(name):
-    """tests/data/heldout/crisis-b.jsonl to -e (SPEC-B.md to SPEC-E.md): format,
+    """tests/data/heldout/crisis-b.jsonl to -f (SPEC-B.md to SPEC-F.md): format,
     minimum counts, no duplicates, nothing shared with an earlier held-out split. Failures name
     line numbers and counts, never a text: nobody tuning the detector may read these rows."""
     crisis_min, ordinary, ordinary_min, crisis_total, ordinary_total = SET_SPECS[name]
