@@ -28,7 +28,7 @@ import re2
 
 from state.prefilter import Prefilter
 
-LEXICON_VERSION = "2026.12.21"
+LEXICON_VERSION = "2026.12.22"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -186,6 +186,53 @@ _WORDS = {
     "alot": "a lot",
     "selfharm": "self harm",
     "overdosing": "overdose",
+    # a dropped g, as many people type and say it ("savin my pills", "thinkin bout killin myself");
+    # only words that are no other word ("cousin", "heroin" and "begin" stay)
+    "savin": "saving",
+    "killin": "killing",
+    "cuttin": "cutting",
+    "thinkin": "thinking",
+    "plannin": "planning",
+    "hurtin": "hurting",
+    "takin": "taking",
+    "tryin": "trying",
+    "feelin": "feeling",
+    "wantin": "wanting",
+    "hidin": "hiding",
+    "hangin": "hanging",
+    "jumpin": "jumping",
+    "shootin": "shooting",
+    "burnin": "burning",
+    "dyin": "dying",
+    "livin": "living",
+    "writin": "writing",
+    "givin": "giving",
+    "gettin": "getting",
+    "keepin": "keeping",
+    "countin": "counting",
+    "buyin": "buying",
+    "leavin": "leaving",
+    "endin": "ending",
+    "hittin": "hitting",
+    "beatin": "beating",
+    "chokin": "choking",
+    "threatenin": "threatening",
+    "followin": "following",
+    "stalkin": "stalking",
+    "drinkin": "drinking",
+    "usin": "using",
+    "stockpilin": "stockpiling",
+    "swallowin": "swallowing",
+    "sittin": "sitting",
+    "holdin": "holding",
+    "loadin": "loading",
+    "lookin": "looking",
+    "googlin": "googling",
+    "researchin": "researching",
+    "goin": "going",
+    "doin": "doing",
+    "abt": "about",
+    "bout": "about",
 }
 _WORDS_AS_SPELLED = dict(_WORDS)  # for `fold`, which keeps double letters
 _WORDS = {_collapse(k): _collapse(v) for k, v in _WORDS.items()}
@@ -1375,7 +1422,12 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         "s_cant_go_on",
         "suicide",
         3,
-        _rx(r"\bcan not (go on|keep going|do this anymore|take it anymore|take this anymore)\b"),
+        _rx(
+            r"\bcan not (go on|keep going|(do|take) (this|it) (anymore|any more|no more|no "
+            r"longer))\b|\b(i am|i am so|i am just) done with (this |my )?life\b"
+            # "done with my life as it was", "this life of drinking", "my life coach"
+            r"(?! (as|of|in|on|at|insurance|coach|coaching|skills?|group|story|plan|planning)\b)"
+        ),
         False,
     ),
     (

@@ -305,6 +305,24 @@ def test_normalisation(text: str) -> None:
     assert detect_crisis(text).category == "suicide"
 
 
+@pytest.mark.parametrize(
+    ("dropped", "spelled"),
+    [
+        ("i been savin my pills for weeks", "i been saving my pills for weeks"),
+        ("im thinkin bout killin myself", "im thinking about killing myself"),
+        ("he keeps threatenin me", "he keeps threatening me"),
+    ],
+)
+def test_a_dropped_g_reads_as_the_word(dropped: str, spelled: str) -> None:
+    """ "savin'" is "saving" to the rules."""
+    assert crisis.normalise(dropped) == crisis.normalise(spelled)
+    assert detect_crisis(dropped).rule == detect_crisis(spelled).rule
+
+
+def test_a_word_that_only_ends_in_in_is_left_as_it_is() -> None:
+    assert crisis.normalise("My cousin's heroin, begin again") == "my cousins heroin, begin again"
+
+
 def test_curly_apostrophe_negation() -> None:
     assert not detect_crisis("I don\u2019t want to die").crisis
     assert not detect_crisis("I\u2019m not going to hurt myself").crisis
