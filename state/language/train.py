@@ -66,6 +66,8 @@ RECIPE = {  # part of the version: change it and the version changes
     "any_fpr": 0.10,
     "vetoes": [0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7],
     "dismissals": [0.0, 0.01, 0.02, 0.05],
+    # the rules' tiers the model may not dismiss, only doubt (`Thresholds.spare`): 0, none spared
+    "spared_tiers": [0, 1, 2],
 }
 
 
@@ -199,34 +201,40 @@ def choose_thresholds(
         return rates([(examples[i], decide(rules[i], p[i], th)) for i in idx])
 
     best: tuple[tuple[float, float], Thresholds] | None = None
-    for veto in RECIPE["vetoes"]:
-        for dismiss in RECIPE["dismissals"]:
-            card = next(
-                (
-                    t
-                    for t in grid
-                    if measure(Thresholds(t, 1.0, veto, dismiss), tuned)["card_fpr"]
-                    <= RECIPE["card_fpr"]
-                ),
-                None,
-            )
-            ask = next(
-                (
-                    t
-                    for t in grid
-                    if card is not None
-                    and t <= card
-                    and measure(Thresholds(card, t, veto, dismiss), tuned)["any_fpr"]
-                    <= RECIPE["any_fpr"]
-                ),
-                None,
-            )
-            if card is None or ask is None:
-                continue
-            th = Thresholds(card=card, ask=ask, veto=veto, dismiss=dismiss)
-            r = measure(th, tuned)
-            if best is None or (r["recall"], r["card_recall"]) > best[0]:
-                best = ((r["recall"], r["card_recall"]), th)
+    settings = [
+        (veto, dismiss, spare)
+        for veto in RECIPE["vetoes"]
+        for dismiss in RECIPE["dismissals"]
+        for spare in RECIPE["spared_tiers"]
+        if dismiss > 0 or spare == 0  # nothing dismissed, nothing to spare
+    ]
+    for veto, dismiss, spare in settings:
+        card = next(
+            (
+                t
+                for t in grid
+                if measure(Thresholds(t, 1.0, veto, dismiss, spare), tuned)["card_fpr"]
+                <= RECIPE["card_fpr"]
+            ),
+            None,
+        )
+        ask = next(
+            (
+                t
+                for t in grid
+                if card is not None
+                and t <= card
+                and measure(Thresholds(card, t, veto, dismiss, spare), tuned)["any_fpr"]
+                <= RECIPE["any_fpr"]
+            ),
+            None,
+        )
+        if card is None or ask is None:
+            continue
+        th = Thresholds(card=card, ask=ask, veto=veto, dismiss=dismiss, spare=spare)
+        r = measure(th, tuned)
+        if best is None or (r["recall"], r["card_recall"]) > best[0]:
+            best = ((r["recall"], r["card_recall"]), th)
     met = best is not None
     chosen = best[1] if best else Thresholds(grid[-1], grid[-1], RECIPE["vetoes"][-1])
     groups: dict[str, list[int]] = {}
@@ -271,6 +279,7 @@ def train_crisis() -> Trained:
             "ask": th.ask,
             "veto": th.veto,
             "dismiss": th.dismiss,
+            "spare": th.spare,
         },
         "lexicon": crisis.LEXICON_VERSION,
         "examples": len(examples),
