@@ -28,7 +28,7 @@ import re2
 
 from state.prefilter import Prefilter
 
-LEXICON_VERSION = "2026.12.22"
+LEXICON_VERSION = "2026.12.23"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -399,7 +399,10 @@ _SAFE = [
         r"memes|pizza|carbs|cake|sleep|cookies|work|screen time)"
     ),
     _rx(r"\bcut (back|down|the|costs|class|ties|it out|my hair|his hair|her hair)\b"),
-    _rx(r"\bhit (me )?up\b"),
+    _rx(r"\b(hit|hitting|hits) (me )?up\b"),
+    _rx(r"\b(cut|cutting|cuts) myself (some slack|a break|off|loose|short)\b"),
+    _rx(r"\b(burn|burning|burned|burnt|burns) myself out\b"),
+    _rx(r"\b(kill|killing|kills) myself (studying|working|at work|at the gym|with work)\b"),
     _rx(r"\bhit the (nail|road|gym|sack|hay)\b"),
     _rx(
         r"\b(burn|burned|burnt|cut|hurt) myself (on the|on a|cooking|shaving|at the gym|"
@@ -539,6 +542,19 @@ _MEDS = (
     "(" + _DRUGS[1:-1] + "|" + _MED_NAMES + r"|valium|lyrica|percocet|suboxone|nyquil|aleve|"
     r"motrin|lamictal|lamotrigine|effexor|cymbalta|abilify|zyprexa|depakote|tramadol|hydrocodone|"
     r"dilaudid|benzos|opioids)"
+)
+
+# Someone one looks after or lives with (a pet's dose is the vet's question)
+_KIN = (
+    r"my (son|daughter|kid|child|baby|toddler|teen|mom|mother|dad|father|husband|wife|partner|"
+    r"boyfriend|girlfriend|brother|sister|friend|roommate|grandma|grandpa|grandmother|"
+    r"grandfather)"
+)
+# A count of pills: a whole number, not a dose ("12.5 mg") or money ("10,000"), nor the one
+# to four that a label allows
+_PILL_COUNT = (
+    r"(?<![\d.,])(\d{2,}|[5-9]|ten|twelve|fifteen|twenty|thirty|forty|fifty|sixty|a "
+    r"hundred)(?![.,]\d)"
 )
 
 # A firearm, not a glue, nail, nerf or tattoo gun (lexicon 2026.12.21)
@@ -1051,6 +1067,31 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         True,
     ),
     (
+        # what a count of pills does, asked ("what happens if you take 30 benadryl", "what if i
+        # took 30"); not a dose ("10 mg of melatonin"), a time or a count of anything else; a
+        # child into the pills is `od_poison`'s
+        "od_what_if",
+        "overdose",
+        2,
+        _rx(
+            r"\bwhat( (happens|would happen|will happen|is going to happen|happen)( to (you|"
+            r"me))?)? (if|when) (you|i|someone|somebody|a person|" + _KIN + r") (take|takes|took|"
+            r"swallow|"
+            r"swallows|swallowed|eat|eats|ate|chew|chewed|snort|snorted|down|downs|pop|pops|"
+            r"popped) (like |about |around |maybe |over )?("
+            + _PILL_COUNT
+            + r"( of (my|her|his|the|them|those|"
+            r"these|your|their))?( \w+)? ("
+            + _MEDS[1:-1]
+            + r"|tabs|tablet)\b|"
+            + _PILL_COUNT
+            + r"( of them| at once| all at once)?(?= *($|[.,?!;]))|a (whole|full|entire) (bottle|"
+            r"pack|box|sleeve|strip)\b|(all|half) (of )?(my|the|your|his|her|their|a|those|these)"
+            r"( \w+)? (pils|bottle|meds|medication|medications|tablets|prescription)\b)"
+        ),
+        True,
+    ),
+    (
         "s_method_self",
         "suicide",
         1,
@@ -1110,7 +1151,14 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         _rx(
             r"\b(kill|killing|killed|kil) " + _ME + r"\b|\bkill yourself " + _ME + r"\b|"
             r"\bunalive\b|\b(take|taking|end|ending) my (own )?life\b|\bend (it all|everything)\b|"
-            r"\bending (it all|everything)\b|\bcommit(ting)? suicide\b"
+            r"\bending (it all|everything)\b|\bcommit(ting)? suicide\b|"
+            # a means done to oneself, not "shot myself in the foot", "drowning myself in work",
+            # "gassing myself up", "shot myself an email"; an attempt told ("i tried to hang
+            # myself at 19") is `s_attempt_recent`'s to date
+            r"(?<!tried to )(?<!attempted to )\b(hang|hanging|hanged|shoot|shooting|drown|"
+            r"drowning|electrocute|electrocuting|suffocate|suffocating) "
+            + _ME
+            + r"\b(?! (in|out|with|up|a|an|on|into|down|for)\b)"
         ),
         True,
     ),
@@ -1133,7 +1181,13 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         _rx(
             r"\b(do not|not) want to (live|be alive|exist|wake up)\b|\b(not|"
             r"never) want to (be alive|"
-            r"wake up)\b"
+            r"wake up)\b|"
+            # "i don't feel like living anymore", "i feel like dying": not "living with my parents"
+            # or "dying of boredom", "after leg day"
+            r"\b(do not|not|never) feel like (living|being alive)( anymore| any more| no more| "
+            r"any longer)?\b(?! (with|in|at|near|on|like|here|there|through)\b)|\bi (just |"
+            r"really )?feel like (dying|i want to die)\b(?! (of|from|laughing|after|when|if|"
+            r"because|inside|on)\b)"
         ),
         False,
     ),
@@ -1233,7 +1287,9 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
             r"(can not |could not |will not |never )?stop|urge to|urges to|"
             r"want to|going "
             r"to|need to) (cutting|cut)\b(?! (back|down|off|the|out|it|ties|my hair|class|costs|"
-            r"corners|in))"
+            r"corners|in|up|a|an|some|his|her|their|our|your|onions?|vegetables|veggies|carrots|"
+            r"meat|wood|fabric|paper|coupons|grass|hair|my (nails|lawn|grass|losses|hours)|carbs|"
+            r"sugar|gluten|dairy|caffeine|weight)\b)"
         ),
         True,
     ),
@@ -1376,7 +1432,11 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
             r"faster|painless|peaceful|always fatal|painful)\b|"
             r"\bwhich (vein|artery|veins|arteries) (do you|do i|to|should i|would i|would you) "
             r"(cut|slit|open|slice)\b|"
-            r"\bhow (high|tall|far)\b[^.!?]{0,40}\bto (die|kill (you|me|" + _ME + r"))\b"
+            r"\bhow (high|tall|far|many (feet|foot|ft|stories|storeys|floors|meters|metres))\b"
+            # not "how many feet does a cat need to fall to die", "to die of exhaustion"
+            r"(?:(?!\b(cat|dog|kitten|puppy|bird|egg|phone|plant|pumpkin)s?\b)[^.!?]){0,40}\bto "
+            r"(die\b(?! (of|from) (exhaustion|boredom|embarasment|laughing|laughter|shame|"
+            r"cringe))|kill (you|me|yourself|oneself|" + _ME + r")\b)"
         ),
         True,
     ),
@@ -1423,10 +1483,15 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         "suicide",
         3,
         _rx(
-            r"\bcan not (go on|keep going|(do|take) (this|it) (anymore|any more|no more|no "
-            r"longer))\b|\b(i am|i am so|i am just) done with (this |my )?life\b"
-            # "done with my life as it was", "this life of drinking", "my life coach"
-            r"(?! (as|of|in|on|at|insurance|coach|coaching|skills?|group|story|plan|planning)\b)"
+            # said by the writer, not "my knees can't take it anymore"
+            r"(?:^|(?<=[.,;:!?] )|(?<=[.,;:!?])|\bi (?:just |really |honestly |literally |"
+            r"seriously |truly )?)can not (go on|keep going|(do|take) (this|it)( \w+)? (anymore|"
+            r"any more|no more|no longer|any longer))\b|"
+            # "done with life", as a clause of its own: not "done with my life being run by
+            # alcohol", "this life of drinking", "my life coach"
+            r"(?:^|(?<=[.,;:!?] )|(?<=[.,;:!?])|\bi am( (?!not\b|never\b)\w+){0,2} )(so |just |"
+            r"totally |completely )?done with (this |my )?life\b(?= *($|[.!?;:]|,? (i|and|so|tbh|"
+            r"honestly|right now|fr|for real|for good|period)\b))"
         ),
         False,
     ),

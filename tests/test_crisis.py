@@ -806,6 +806,67 @@ def test_a_dose_looked_up_or_a_place_one_stands_now(text, rule):
 @pytest.mark.parametrize(
     ("text", "rule"),
     [
+        ("what happens if you take 30 benadryl", "od_what_if"),
+        ("what happens if i take like 20 of my seroquel", "od_what_if"),
+        ("what happens if I take half of my prescription", "od_what_if"),
+        ("how many feet do you need to fall to die", "s_lethality"),
+        ("how many floors would it take to die", "s_lethality"),
+        ("what happens if you take 10 mg of melatonin", None),
+        ("what happens if you take 2 advil", None),
+        ("what happens if i take 20 minutes to answer", None),
+        ("what happens if my dog eats 10 grapes", None),
+        ("what happens if you take 15 steps back", None),
+        ("how many stories is the library", None),
+    ],
+)
+def test_a_count_of_pills_or_a_height_asked_about(text, rule):
+    """My own probes, lexicon 2026.12.23: these questions drew nothing (p 0.005 and 0.008)."""
+    assert crisis.detect_crisis(text).rule == rule
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("i dont feel like livin anymore", "s_no_live"),
+        ("i feel like dying", "s_no_live"),
+        ("i don't feel like living with my parents anymore", None),
+        ("i feel like dying of boredom in this meeting", None),
+        ("im thinkin about hangin myself", "s_kill_myself"),
+        ("i keep thinking about shooting myself", "s_kill_myself"),
+        ("I shot myself in the foot there", None),
+        ("drowning myself in work lol", None),
+        ("gassing myself up before the interview", None),
+        ("I can't take this shit any longer", "s_cant_go_on"),
+        ("ugh. can't do this no more", "s_cant_go_on"),
+        ("my knees can't take it anymore", None),
+        ("im so done with life.", "s_cant_go_on"),
+        ("I'm done with this life of drinking, time for something new", None),
+        ("i am done with my life being run by alcohol", None),
+        ("im not done with my life yet", None),
+        ("cutting myself some slack today", None),
+        ("I'm cutting myself off from my old using friends", None),
+        ("burnin myself out at work", None),
+        ("he keeps hittin me up for money", None),
+        ("im killing myself studying for finals", None),
+        ("how many feet does a cat need to fall to die", None),
+        ("how many floors do i have to climb to die of exhaustion lol", None),
+        ("how many feet to die from a fall", "s_lethality"),
+        ("been cuttin onions and cryin", None),
+        ("been cutting again", "sh_cutting"),
+        ("what would happen if my son took 12 of his adderall", "od_what_if"),
+        ("what happens if i take 2 tylenol with my meds", None),
+        ("what happens if i take 15 capsules of fish oil a day", None),
+    ],
+)
+def test_what_a_reviewer_found_in_lexicon_2026_12_23(text, rule):
+    """A reviewer's own sentences against the first draft of 2026.12.23: false fires (a
+    knee that can't take it, "cutting myself some slack", which drew the card) and misses."""
+    assert crisis.detect_crisis(text).rule == rule
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
         ("no quiero vivir más, I'm serious", "s_es"),
         ("me quiero morir", "s_es"),
         ("quiero matarme", "s_es"),
