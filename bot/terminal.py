@@ -261,7 +261,7 @@ class Player:
         self,
         screened: CrisisResult | None,
         scene: str | None,
-        opening: str = safety.OPENING,
+        opening: str | None = None,
         closing: str = TERMINAL_CLOSING,
     ) -> None:
         """The card, as the bot's: its category's resources and the substance-use line (every
@@ -273,7 +273,13 @@ class Player:
                 safety.DEFAULT_RESOURCES, screened.category, screened.substances
             )
         )
-        card = safety.crisis_card(resources, scene=scene, opening=opening, closing=closing)
+        card = safety.crisis_card(
+            resources,
+            scene=scene,
+            opening=opening,
+            closing=closing,
+            category=screened.category if screened else None,
+        )
         self.console.print(Panel(card, title="You matter", border_style="red"))
 
     async def play_turns(self, turn) -> str:

@@ -25,6 +25,7 @@ from state.safety import (
     ASK_TEXT,
     BACK_TO_SCENE,
     DEFAULT_RESOURCES,
+    OPENING,
     SAME_MOMENT,
     ResourcesError,
     ask_again_text,
@@ -394,6 +395,11 @@ def test_the_card_fits_the_category():
     for category in ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others"):
         card = crisis_card(resources_for(DEFAULT_RESOURCES, category))
         assert "En español: llame al 988 y oprima 2" in card, category
+    # and its first line fits too: an overdose is often someone else's (a participant trial)
+    assert crisis_card(DEFAULT_RESOURCES, category="overdose").startswith("This could be a medical")
+    assert "clear this chat" in crisis_card(DEFAULT_RESOURCES, category="danger-from-others")
+    assert crisis_card(DEFAULT_RESOURCES, category="suicide").startswith(OPENING)
+    assert crisis_card(DEFAULT_RESOURCES, opening="Hi.", category="overdose").startswith("Hi.")
 
 
 def test_resources_take_categories_from_the_setting():
@@ -497,6 +503,16 @@ def test_crisis_adjacent_text_is_not_coached():
     node = scenario.nodes[scenario.start]
     choice_id, outputs = coach.match_reply(scenario, scenario.start, list(node.choices), near)
     assert choice_id is None and outputs == [coach.ADJACENT]
+
+
+def test_a_rule_hit_the_model_let_go_is_not_coached():
+    """"I can't do this anymore", said to a character: no card and no question (the model lets
+    the rule's hit go), but no style either (a participant trial had it coached as aggressive)."""
+    text = "I can't do this anymore"
+    screened = screen_text(text)
+    assert not screened.crisis and screened.rule == "s_cant_go_on"
+    assert adjacent(screened)
+    assert not adjacent(screen_text("Can we talk about this after dinner?"))
 
 
 def test_model_vector_matches_the_training_row():

@@ -129,7 +129,7 @@ async def show_card(
     forget_question(context)  # the card answers any question asked (the record closes it)
     resources = resources_for(svc.resources, result.category, result.substances)
     if user is None:
-        await send_card(update, context, crisis_card(resources))
+        await send_card(update, context, crisis_card(resources, category=result.category))
         return
     log.warning(
         "crisis language detected for update %s (category %s, tier %s, %s)",
@@ -140,7 +140,9 @@ async def show_card(
     )
     scene = SCENE_STOPPED if await _scene_open(update, context, user.id) else None
     try:
-        await send_card(update, context, crisis_card(resources, scene=scene))
+        await send_card(
+            update, context, crisis_card(resources, scene=scene, category=result.category)
+        )
     finally:
         plan = await _record(update, context, user.id, result, typed)  # never raises
     await send_plan(update, context, plan)
@@ -488,7 +490,9 @@ async def send_numbers(
     scene = None
     if user is not None and await _scene_open(update, context, user.id):
         scene = SCENE_KEPT
-    text = escape(crisis_card(resources_for(svc.resources, category), scene=scene))
+    text = escape(
+        crisis_card(resources_for(svc.resources, category), scene=scene, category=category)
+    )
     await reply(update, context, [Outgoing(text, card_keyboard())])
     await close_question(update, context)
 

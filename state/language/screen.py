@@ -37,10 +37,16 @@ def thresholds(model: LinearModel) -> Thresholds:
 
 
 def adjacent(result: CrisisResult) -> bool:
-    """Close to the line without crossing it: never coached as a style, never a scene's line."""
+    """Close to the line without crossing it: never coached as a style, never a scene's line.
+    A rule's hit the model let go counts ("I can't do this anymore", said to a character, was
+    coached as aggressive in a participant trial)."""
     if result.model is None:
         return False
-    return result.crisis or result.score >= thresholds(shipped("crisis")).ask / 2
+    return (
+        result.crisis
+        or result.rule is not None
+        or result.score >= thresholds(shipped("crisis")).ask / 2
+    )
 
 
 def decide(rule: CrisisResult, p: float, th: Thresholds) -> str | None:
@@ -152,8 +158,8 @@ def screen(text: str, model: LinearModel | None = None) -> CrisisResult:
         r = Reading(crisis.detect_crisis(text), 0.0, crisis.CATEGORIES[0], False)
     rule, p, category = r.rule, r.p, r.category
     action = decide(rule, p, thresholds(model))
-    if action is None:
-        return replace(NO_CRISIS, score=p, model=model.version)
+    if action is None:  # a rule's hit the model let go is kept, not acted on (`adjacent`)
+        return replace(NO_CRISIS, score=p, model=model.version, rule=rule.rule)
     return CrisisResult(
         crisis=True,
         category=rule.category if rule.crisis else category,

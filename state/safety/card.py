@@ -124,6 +124,17 @@ def screen_text(text: str) -> CrisisResult:
 
 
 OPENING = "It sounds like you may be going through something really painful right now."
+# The first line fits what was read: an overdose is often someone else's, or an accident, and
+# someone in danger from another person may share the phone (content-review.md, "Category-
+# specific resources")
+OPENINGS = {
+    "overdose": "This could be a medical emergency.",
+    "danger-from-others": (
+        "It sounds like you may not be safe right now. If someone else may read your phone, "
+        "clear this chat when you can."
+    ),
+    "harm-to-others": "It sounds like you're carrying something heavy and frightening right now.",
+}
 ASKED_OPENING = "If you are struggling, you don't have to wait."  # /safety, asked for
 SCENE_STOPPED = "I've stopped the role-play. You can start it again from /practice any time."
 SCENE_KEPT = "Your scene is paused where you were; it will wait for you."
@@ -133,17 +144,19 @@ CLOSING = "Whenever you're ready: /safety shows this again, /practice goes back 
 def crisis_card(
     resources: tuple[Resource, ...] = DEFAULT_RESOURCES,
     scene: str | None = None,
-    opening: str = OPENING,
+    opening: str | None = None,
     closing: str = CLOSING,
+    category: str | None = None,
 ) -> str:
     """Plain text; channels add their own formatting and buttons. `scene` says truthfully what
     happened to the role-play (SCENE_STOPPED, SCENE_KEPT), or nothing when none was open;
-    `closing`, what to do next where the reader is (the terminal has no /safety).
+    `closing`, what to do next where the reader is (the terminal has no /safety); `opening`,
+    else the category's (`OPENINGS`).
 
     Telegram sends the card without the plan, and the plan after it (bot/features/safety.py):
     a card that holds nothing anyone typed can't be refused for it.
     """
-    lines = [opening]
+    lines = [opening or OPENINGS.get(category or "", OPENING)]
     if scene:
         lines.append(scene)
     lines += ["", "I'm a practice tool and can't help in an emergency, but people can, right now:"]
