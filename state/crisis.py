@@ -28,7 +28,7 @@ import re2
 
 from state.prefilter import Prefilter
 
-LEXICON_VERSION = "2026.12.23"
+LEXICON_VERSION = "2026.12.24"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -610,7 +610,10 @@ _SI = (
     r"\b(having|had|have|getting|experiencing|struggling with|dealing with|passive|active|"
     r"intense|strong|bad) si\b(?! joint)|\bmy si (is|was|has|have|keeps|got|gets)\b|(?:^|(?<=[.,!?]"
     r" )|(?<=\bthe )|(?<=\band )|(?<=\bbut )|(?<=\bmore )|(?<=\bsome )|(?<=\bbad )|(?<=\bof ))si "
-    r"(thoughts|urges|is back|came back|has been|is bad|is loud|is strong)\b"
+    r"(thoughts|urges|is back|came back|has been|is bad|is loud|is strong)\b|"
+    # "current ideation", as a chart says it (a participant trial); not "no ideation"
+    r"\b(current|active|passive|having|increased|increasing|worsening|worse|strong|constant|"
+    r"daily|recurring|recurrent) ideation\b"
 )
 _HI = (
     r"\b(i am|i feel|feeling|feel|been|get|getting|i was|felt) (so |really |very |kind of |"
@@ -1241,6 +1244,23 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         2,
         _rx(r"\b(relapsed|relapse|relapsing) (on|with|into) (sh|self harm|cutting)\b"),
         True,
+    ),
+    (
+        # someone else's danger said now ("my son told me he wants to kill himself"): not what
+        # they wanted once ("she wanted to die when dad passed"), not an attempt told
+        "s_someone_else",
+        "suicide",
+        2,
+        _rx(
+            r"\b(" + _KIN + r"|he|she|they)( (says|said|told me|keeps saying|texted|texted "
+            r"me|wrote|is saying|has been saying|admitted|just told me))?( that)? (he|she|they) "
+            r"(wants|want|is going|are going|plans|is planning|are planning|is thinking about|are "
+            r"thinking about|has been thinking about|keeps thinking about) (to )?(kill|killing) "
+            r"(himself|herself|themselves|themself)\b|\b" + _KIN + r" (is|has been|keeps|"
+            r"kept) (talking|texting|posting) about (killing (himself|herself|themselves)|suicide|"
+            r"ending (his|her|their) life|wanting to die)\b"
+        ),
+        False,
     ),
     (
         "s_suicidal",

@@ -867,6 +867,26 @@ def test_what_a_reviewer_found_in_lexicon_2026_12_23(text, rule):
 @pytest.mark.parametrize(
     ("text", "rule"),
     [
+        ("My son told me he wants to kill himself and he has my pills", "s_someone_else"),
+        ("my daughter says she wants to kill herself", "s_someone_else"),
+        ("my husband is talking about killing himself", "s_someone_else"),
+        ("my sister keeps texting about wanting to die", "s_someone_else"),
+        ("he wants to kill himself lol he lost fantasy football", None),
+        ("my uncle killed himself in 2009", None),
+        ("Hx of attempts x2, current ideation", "s_suicidal"),
+        ("no ideation today", None),
+        ("denies ideation", None),
+    ],
+)
+def test_someone_else_at_risk_now_and_charted_ideation(text, rule):
+    """A participant trial (lexicon 2026.12.24): a son's stated wish to die, with the writer's
+    pills, drew only the question; "current ideation" drew nothing."""
+    assert crisis.detect_crisis(text).rule == rule
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
         ("no quiero vivir más, I'm serious", "s_es"),
         ("me quiero morir", "s_es"),
         ("quiero matarme", "s_es"),
