@@ -506,8 +506,8 @@ def test_crisis_adjacent_text_is_not_coached():
 
 
 def test_a_rule_hit_the_model_let_go_is_not_coached():
-    """"I can't do this anymore", said to a character: no card and no question (the model lets
-    the rule's hit go), but no style either (a participant trial had it coached as aggressive)."""
+    """Said to a character: no card and no question (the model lets the rule's hit go), but no
+    style either (a participant trial had it coached as aggressive)."""
     text = "I can't do this anymore"
     screened = screen_text(text)
     assert not screened.crisis and screened.rule == "s_cant_go_on"
