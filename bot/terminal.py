@@ -324,6 +324,10 @@ class Player:
                 inp = Choose(pending.options[int(answer) - 1].id)
             elif not answer:
                 continue
+            elif isinstance(pending, Ask) and answer.isdecimal():  # "4" of three: not a reply
+                n = len(pending.options)
+                self.console.print(f"[yellow]Please type a number from 1 to {n}.[/]")
+                continue
             else:  # `ask` screened it: no crisis language, or "I'm safe" and typed again
                 inp = Reply(answer)
             turn = await self.practice.act(TERMINAL_USER_ID, inp)

@@ -277,3 +277,11 @@ def test_a_digit_that_is_no_number_is_asked_again(tmp_path):
     assert result.returncode == 0
     assert "Please type a number from 1 to" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_a_number_past_the_choices_is_asked_again_not_coached(tmp_path):
+    """A participant trial typed "4" at a step of three and was coached on it as a reply."""
+    result = play(tmp_path, "9\nq\n", "family/birthday-or-group")
+    assert result.returncode == 0
+    assert "Please type a number from 1 to" in result.stdout
+    assert "I read that as" not in result.stdout
