@@ -81,12 +81,12 @@ COMPONENTS: dict[str, Component] = {
     "dear-man.mindful": Component(
         "dear-man",
         "DEAR MAN: stay Mindful (broken record)",
-        "You let yourself be pulled off your point: DEAR MAN's Mindful (broken record).",
+        "You never came back to your point when pulled away: DEAR MAN's Mindful (broken record).",
     ),
     "dear-man.confident": Component(
         "dear-man",
         "DEAR MAN: Appear confident",
-        "Your wording hedged or shrank back: DEAR MAN's Appear confident.",
+        "You never said it in plain, unhedged words: DEAR MAN's Appear confident.",
     ),
     "dear-man.negotiate": Component(
         "dear-man",
@@ -105,9 +105,13 @@ COMPONENTS: dict[str, Component] = {
         "GIVE: Easy manner",
         "You never eased the tension with a lighter touch: GIVE's Easy manner.",
     ),
-    "fast.fair": Component("fast", "FAST: Fair", "You weren't fair to yourself too: FAST's Fair."),
+    "fast.fair": Component(
+        "fast", "FAST: Fair", "You never stood up for your side as well as theirs: FAST's Fair."
+    ),
     "fast.no-apologies": Component(
-        "fast", "FAST: no Apologies", "You apologized for having a need: FAST's no Apologies."
+        "fast",
+        "FAST: no Apologies",
+        "You never stated your need without apologizing for it: FAST's no Apologies.",
     ),
     "fast.values": Component(
         "fast",
@@ -162,7 +166,7 @@ COMPONENTS: dict[str, Component] = {
     "boundary.hold": Component(
         "boundaries",
         "Holding a boundary",
-        "When they pushed, the boundary moved: hold it (broken record).",
+        "You never held the boundary when they pushed: hold it (broken record).",
     ),
     "criticism.clarify": Component(
         "taking-criticism",
