@@ -82,8 +82,8 @@ def reference_screen(text: str) -> CrisisResult:
     model = shipped("crisis")
     r = reference_read(model, text)
     action = decide(r.rule, r.p, thresholds(model))
-    if action is None:
-        return replace(NO_CRISIS, score=r.p, model=model.version)
+    if action is None:  # a rule's hit let go is kept, not acted on
+        return replace(NO_CRISIS, score=r.p, model=model.version, rule=r.rule.rule)
     return CrisisResult(
         crisis=True,
         category=r.rule.category if r.rule.crisis else r.category,
