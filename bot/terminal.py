@@ -213,7 +213,10 @@ class Player:
                 return int(answer)
             if answer.lower() in ("q", "quit"):
                 raise EndOfInput
-            self.console.print(f"[yellow]Please type a number from 1 to {n}.[/]")
+            self.number_please(n)
+
+    def number_please(self, n: int) -> None:
+        self.console.print(f"[yellow]Please type a number from 1 to {n}.[/]")
 
     def safe_to_go_on(self, screened: CrisisResult) -> bool:
         """The card for explicit danger; for a probable signal, ask first, as the bot does."""
@@ -316,18 +319,13 @@ class Player:
             if isinstance(pending, Offer) and (not pending.typed or not answer):
                 self.console.print("[yellow]Please pick one of the numbers shown.[/]")
                 continue
-            if (
-                isinstance(pending, Ask)
-                and answer.isdecimal()
-                and 1 <= int(answer) <= len(pending.options)
-            ):
+            if not answer:
+                continue
+            if isinstance(pending, Ask) and answer.isdecimal():
+                if not 1 <= int(answer) <= len(pending.options):  # "4" of three: not a reply
+                    self.number_please(len(pending.options))
+                    continue
                 inp = Choose(pending.options[int(answer) - 1].id)
-            elif not answer:
-                continue
-            elif isinstance(pending, Ask) and answer.isdecimal():  # "4" of three: not a reply
-                n = len(pending.options)
-                self.console.print(f"[yellow]Please type a number from 1 to {n}.[/]")
-                continue
             else:  # `ask` screened it: no crisis language, or "I'm safe" and typed again
                 inp = Reply(answer)
             turn = await self.practice.act(TERMINAL_USER_ID, inp)

@@ -272,16 +272,17 @@ def test_a_card_names_the_substance_use_helpline_when_drugs_are_named(tmp_path):
     assert "988" in result.stdout and "SAMHSA" in result.stdout
 
 
-def test_a_digit_that_is_no_number_is_asked_again(tmp_path):
-    result = play(tmp_path, "²\n")  # str.isdigit is true of it, int() refuses it
-    assert result.returncode == 0
-    assert "Please type a number from 1 to" in result.stdout
-    assert "Traceback" not in result.stderr
-
-
-def test_a_number_past_the_choices_is_asked_again_not_coached(tmp_path):
-    """A participant trial typed "4" at a step of three and was coached on it as a reply."""
-    result = play(tmp_path, "9\nq\n", "family/birthday-or-group")
+@pytest.mark.parametrize(
+    ("typed", "where"),
+    [
+        ("²\n", ()),  # at the menu: str.isdigit is true of it, int() refuses it
+        # in a scene: a participant trial typed "4" at a step of three and was coached on it
+        ("9\nq\n", ("family/birthday-or-group",)),
+    ],
+)
+def test_a_number_that_is_no_choice_is_asked_again(tmp_path, typed, where):
+    result = play(tmp_path, typed, *where)
     assert result.returncode == 0
     assert "Please type a number from 1 to" in result.stdout
     assert "I read that as" not in result.stdout
+    assert "Traceback" not in result.stderr
