@@ -5,8 +5,10 @@ BENCHMARKS.md as the section "Coaching: typed replies". No reply text is printed
 
 As for crisis screening, the figures are kept apart: **held-out** (``tests/data/heldout/
 styles.jsonl``, written by a separate helper from a written specification and never read by the
-coach's author; the goal is judged here), **cross-validated** (out of fold, measured by
-``rehearse train``) and **trained on** (the training replies and the library's scripted lines).
+coach's author; the goal is judged here), **held-out set B** (``styles-b.jsonl``, a second
+helper's, written from the style definitions alone, as an independent tester would; reported
+apart), **cross-validated** (out of fold, measured by ``rehearse train``) and **trained on**
+(the training replies and the library's scripted lines).
 """
 
 from __future__ import annotations
@@ -88,6 +90,7 @@ def table(name: str, result: dict) -> str:
 def main() -> None:
     model = shipped("style")
     held = evaluate([(r["text"], r["style"], r["context"]) for r in heldout("styles")])
+    held_b = evaluate([(r["text"], r["style"], r["context"]) for r in heldout("styles-b")])
     scripted = evaluate([(t, s, "scripted") for t, s in scenario_lines() if s])
     written = evaluate(
         [(ex.text, ex.label, ex.group) for ex in style_examples() if ex.source != "scenarios"]
@@ -107,6 +110,12 @@ def main() -> None:
             "4,096 characters (the coach reads the first 300).",
             f"Model `{model.version}`. Cross-validated (out of fold, training data): {cv_line}.",
             table("Held-out replies (never read by the coach's author)", held),
+            table(
+                "Held-out set B (`styles-b.jsonl`, SPEC-STYLES-B.md: a second helper's, from "
+                "the style definitions alone; never read by the coach's author; not in the goal "
+                "above)",
+                held_b,
+            ),
             table("Trained on: written replies (in-sample)", written),
             table("Trained on: scripted choices of the library (in-sample)", scripted),
         ]

@@ -75,7 +75,16 @@ def test_training_never_reads_the_held_out_split():
         assert data.HELDOUT not in path.parents
 
 
-HELD_OUT_SETS = ("crisis", "crisis-b", "crisis-c", "crisis-d", "crisis-e", "crisis-f", "styles")
+HELD_OUT_SETS = (
+    "crisis",
+    "crisis-b",
+    "crisis-c",
+    "crisis-d",
+    "crisis-e",
+    "crisis-f",
+    "styles",
+    "styles-b",
+)
 
 
 def test_no_training_row_is_a_held_out_message():
