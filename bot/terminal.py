@@ -31,7 +31,12 @@ if TYPE_CHECKING:
     from state.practice.service import Practice
 
 # the card's words where there is no Telegram: no /practice, no /safety
-TERMINAL_STOPPED = "I've stopped the role-play."  # TERMINAL_CLOSING says how to start again
+# A card at once ends the run for good (a participant trial read "stopped" as paused);
+# TERMINAL_CLOSING says how to start again
+TERMINAL_STOPPED = "I've stopped the role-play; it won't pick up where it was."
+# The numbers asked for in a scene: it goes on at once below, so it does not "wait"
+TERMINAL_KEPT = "Your scene is paused where you were."
+TERMINAL_KEPT_CLOSING = "Whenever you're ready, it goes on below, at the same moment."
 TERMINAL_CLOSING = "Whenever you're ready, `rehearse play` goes back to practicing."
 # "I'm safe" where no scene waits (the menu, after a debrief): what comes next instead
 TERMINAL_GO_ON = "Whenever you're ready, go on below."
@@ -68,6 +73,7 @@ class Player:
     read: Callable[[], str | None]  # the next line of input, None at its end
     seed: int | None
     in_scene: bool = False  # a run is open at this prompt: what the card and the thanks say
+    last_line: Say | None = None  # the character's line the scene's prompt answers
 
     # ---- input ---------------------------------------------------------------------------
 
@@ -102,10 +108,7 @@ class Player:
         pending = None
         for out in outputs:
             if isinstance(out, Say):
-                if out.name:
-                    self.console.print(f"[bold cyan]{escape(out.name)}:[/] {escape(out.text)}")
-                else:
-                    self.console.print(f"[italic]{escape(out.text)}[/]")
+                self.say(out)
             elif isinstance(out, Feedback):
                 colour = STYLE_COLOURS.get(out.style, "white")
                 self.console.print(f"  [dim]You:[/] {escape(out.said)}")
@@ -222,7 +225,7 @@ class Player:
         """The card for explicit danger; for a probable signal, ask first, as the bot does."""
         if screened.action != ASK:
             return False
-        question = safety.question_text(screened.category)
+        question = safety.question_text(screened.category, someone_else=screened.someone_else)
         self.console.print(Panel(question, title="Checking in", border_style="yellow"))
         self.console.print(
             "  1. Yes\n  2. I'm safe, back to the scene\n  3. Show me support numbers"
@@ -258,7 +261,25 @@ class Player:
             self.console.print(f"[yellow]{escape(again)}[/]")
 
     def show_numbers(self, screened: CrisisResult) -> None:
-        self.show_card(screened, scene=safety.SCENE_KEPT if self.in_scene else None)
+        """The card; the scene, or the menu, goes on below it at once."""
+        if self.in_scene:
+            self.show_card(screened, scene=TERMINAL_KEPT, closing=TERMINAL_KEPT_CLOSING)
+        else:
+            self.show_card(screened, scene=None, closing=TERMINAL_GO_ON)
+
+    def show_moment(self, pending: Ask | Offer) -> None:
+        """The scene's moment again after the question (a participant trial found the choices
+        alone, without the line they answer): the character's last line, then the choices."""
+        if isinstance(pending, Ask) and self.last_line is not None:
+            self.say(self.last_line)
+        self.show_choices(pending)
+
+    def say(self, out: Say) -> None:
+        if out.name:
+            self.last_line = out
+            self.console.print(f"[bold cyan]{escape(out.name)}:[/] {escape(out.text)}")
+        else:
+            self.console.print(f"[italic]{escape(out.text)}[/]")
 
     def show_card(
         self,
@@ -282,6 +303,7 @@ class Player:
             opening=opening,
             closing=closing,
             category=screened.category if screened else None,
+            someone_else=screened.someone_else if screened else False,
         )
         self.console.print(Panel(card, title="You matter", border_style="red"))
 
@@ -293,7 +315,7 @@ class Player:
         while pending is not None and (not turn.ended or isinstance(pending, Offer)):
             self.in_scene = not turn.ended  # after the debrief, only the after-rating is left
             self.show_choices(pending)
-            answer = self.ask(">", again=functools.partial(self.show_choices, pending))
+            answer = self.ask(">", again=functools.partial(self.show_moment, pending))
             if answer.lower() in ("q", "quit", "/stop"):
                 self.console.print(
                     "[dim]Saved. Run `rehearse play` again to pick up on the same line.[/]"

@@ -27,7 +27,9 @@ from state.safety import (
     DEFAULT_RESOURCES,
     OPENING,
     SAME_MOMENT,
+    SOMEONE_OPENING,
     ResourcesError,
+    about_someone_else,
     ask_again_text,
     back_to_scene_text,
     crisis_card,
@@ -37,6 +39,7 @@ from state.safety import (
     screen_text,
     still_reach_out_text,
 )
+from state.safety.card import OPENINGS
 
 # Each of these reads the training files or loads the scenario library (about a second a call)
 # and gives the same rows every time: one read per test process serves every test here.
@@ -463,6 +466,51 @@ def test_the_question_fits_the_category():
     assert (
         back_to_scene_text("suicide") == BACK_TO_SCENE == f"Thank you for telling me. {SAME_MOMENT}"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "theirs"),
+    [
+        ("my brother keeps saying he wants to kill himself", True),
+        ("my friend said she might end her life soon", True),
+        ("i think my friend is suicidal", True),
+        ("worried my girlfriend might hurt herself tonight", True),
+        ("my sister has been cutting herself again", True),
+        ("I found his goodbye note on the counter", True),
+        ("i want to die", False),
+        ("my mom is suicidal and honestly i want to die too", False),  # the writer's too
+        ("he said i should just kill myself", False),
+        ("my life is over since she left", False),
+    ],
+)
+def test_whose_danger_a_message_tells_of(text, theirs):
+    """Someone else's danger is marked, and only where the writer tells of none of their own:
+    the question then asks the writer all the same, and adds where help for the other is."""
+    assert about_someone_else(text) is theirs
+
+
+def test_someone_else_s_danger_gets_a_question_and_a_card_that_fit():
+    """A participant trial: "my brother keeps saying he wants to end it" was asked only about
+    the writer's own life. The question still asks that (they may be at risk too), after
+    saying where help for the other person is; the card opens on that person."""
+    theirs = screen_text("my friend said she might end her life soon")
+    assert theirs.crisis and theirs.someone_else
+    assert not screen_text("i want to die").someone_else
+    assert not screen_text("my brother shot hoops with me").someone_else  # no crisis, no mark
+    asked = question_text("suicide", someone_else=True)
+    assert "worried about someone else" in asked and "Show me support numbers" in asked
+    assert asked.endswith(
+        "are you thinking about ending your life or hurting yourself?"
+    )  # the writer is asked about their own life too
+    assert question_text("suicide") == ASK_TEXT  # the writer's own: as before
+    # an overdose's question already names "anyone you look after"; it is not doubled
+    assert question_text("overdose", someone_else=True) == question_text("overdose")
+    card = crisis_card(category="suicide", someone_else=True)
+    assert card.startswith(SOMEONE_OPENING) and "988" in card
+    # danger from someone keeps its warning to clear the chat
+    danger = crisis_card(category="danger-from-others", someone_else=True)
+    assert danger.startswith(OPENINGS["danger-from-others"])
+    assert crisis_card(category="suicide").startswith(OPENING)
 
 
 # ---- the coach ---------------------------------------------------------------------------

@@ -129,7 +129,8 @@ async def show_card(
     forget_question(context)  # the card answers any question asked (the record closes it)
     resources = resources_for(svc.resources, result.category, result.substances)
     if user is None:
-        await send_card(update, context, crisis_card(resources, category=result.category))
+        card = crisis_card(resources, category=result.category, someone_else=result.someone_else)
+        await send_card(update, context, card)
         return
     log.warning(
         "crisis language detected for update %s (category %s, tier %s, %s)",
@@ -139,10 +140,11 @@ async def show_card(
         result.action,
     )
     scene = SCENE_STOPPED if await _scene_open(update, context, user.id) else None
+    card = crisis_card(
+        resources, scene=scene, category=result.category, someone_else=result.someone_else
+    )
     try:
-        await send_card(
-            update, context, crisis_card(resources, scene=scene, category=result.category)
-        )
+        await send_card(update, context, card)
     finally:
         plan = await _record(update, context, user.id, result, typed)  # never raises
     await send_plan(update, context, plan)
@@ -282,7 +284,7 @@ async def ask(
         result.category,
     )
     keyboard = ask_keyboard(result.category)
-    question = question_text(result.category, services(context).resources)
+    question = question_text(result.category, services(context).resources, result.someone_else)
     await send_question(update, context, result.category, question, keyboard, typed=typed)
 
 

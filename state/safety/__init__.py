@@ -2,10 +2,11 @@
 
 `card` holds the crisis card, the deployment's resources and the screen every typed message
 passes first (`screen_text`); `question` the direct question asked when a signal is probable,
-and its answers typed in words; `service` the `Safety` service a channel calls, one
-transaction per user action; `repo` its queries on the unit of work (the safety events and
-plans). The texts are re-exported here; the service is imported from `state.safety.service`,
-so a channel that only screens a message loads no database code.
+and its answers typed in words; `whose` whether the danger told is someone else's; `service`
+the `Safety` service a channel calls, one transaction per user action; `repo` its queries on
+the unit of work (the safety events and plans). The texts are re-exported here; the service
+is imported from `state.safety.service`, so a channel that only screens a message loads no
+database code.
 """
 
 from state.safety.card import (
@@ -16,6 +17,7 @@ from state.safety.card import (
     OPENING,
     SCENE_KEPT,
     SCENE_STOPPED,
+    SOMEONE_OPENING,
     SUBSTANCE_USE,
     Resource,
     ResourcesError,
@@ -38,6 +40,7 @@ from state.safety.question import (
     still_reach_out_text,
     typed_answer,
 )
+from state.safety.whose import about_someone_else
 
 __all__ = [
     "ASKED_OPENING",
@@ -53,10 +56,12 @@ __all__ = [
     "SAME_MOMENT",
     "SCENE_KEPT",
     "SCENE_STOPPED",
+    "SOMEONE_OPENING",
     "SUBSTANCE_USE",
     "YES",
     "Resource",
     "ResourcesError",
+    "about_someone_else",
     "ask_again_text",
     "back_to_scene_text",
     "crisis_card",

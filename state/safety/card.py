@@ -8,11 +8,12 @@ is not sure gets the direct question first (question.py).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from state.crisis import CARD, CATEGORIES, CrisisResult
 from state.language.screen import screen
+from state.safety.whose import about_someone_else
 from state.text import clean_text
 
 SUBSTANCE_USE = "substance-use"  # a resource for any card whose message names alcohol or drugs
@@ -116,9 +117,14 @@ def _categories(raw: object) -> tuple[str, ...]:
 
 
 def screen_text(text: str) -> CrisisResult:
-    """The crisis check every typed message passes first; never raises."""
+    """The crisis check every typed message passes first; never raises. A crisis told of
+    someone else is marked so (`someone_else`): the question and the card say so."""
     try:
-        return _screen(text if isinstance(text, str) else str(text))
+        text = text if isinstance(text, str) else str(text)
+        result = _screen(text)
+        if result.crisis and about_someone_else(text):
+            return replace(result, someone_else=True)
+        return result
     except Exception:  # a detector bug must fail safe, towards showing help
         return CrisisResult(True, "suicide", 1, "detector-error", action=CARD)
 
@@ -135,6 +141,13 @@ OPENINGS = {
     ),
     "harm-to-others": "It sounds like you're carrying something heavy and frightening right now.",
 }
+# Someone else's life or self-harm (an overdose's opening fits anyone's, and danger from
+# someone keeps its warning): the numbers serve people worried about someone, and the writer
+# may be hurting too
+SOMEONE_OPENING = (
+    "It sounds like someone you care about may be in danger, and that is a lot to carry. The "
+    "people below help those who are worried about someone else, too."
+)
 ASKED_OPENING = "If you are struggling, you don't have to wait."  # /safety, asked for
 SCENE_STOPPED = "I've stopped the role-play. You can start it again from /practice any time."
 SCENE_KEPT = "Your scene is paused where you were; it will wait for you."
@@ -147,15 +160,18 @@ def crisis_card(
     opening: str | None = None,
     closing: str = CLOSING,
     category: str | None = None,
+    someone_else: bool = False,
 ) -> str:
     """Plain text; channels add their own formatting and buttons. `scene` says truthfully what
     happened to the role-play (SCENE_STOPPED, SCENE_KEPT), or nothing when none was open;
     `closing`, what to do next where the reader is (the terminal has no /safety); `opening`,
-    else the category's (`OPENINGS`).
+    else the category's (`OPENINGS`), or SOMEONE_OPENING for `someone_else`'s danger.
 
     Telegram sends the card without the plan, and the plan after it (bot/features/safety.py):
     a card that holds nothing anyone typed can't be refused for it.
     """
+    if opening is None and someone_else and category in (None, "suicide", "self-harm"):
+        opening = SOMEONE_OPENING
     lines = [opening or OPENINGS.get(category or "", OPENING)]
     if scene:
         lines.append(scene)

@@ -25,16 +25,33 @@ _TOO_MUCH = (
     "by accident, don't wait:"
 )
 
+# Someone else's danger, told by the writer (state/safety/whose.py); the button's own words
+_SOMEONE_ELSE = (
+    "If someone you care about may be thinking of ending their life, you don't have to carry "
+    "that alone: \u201cShow me support numbers\u201d lists people who help those who are worried "
+    "about someone else, too."
+)
 
-def question_text(category: str | None, resources: tuple[Resource, ...] = DEFAULT_RESOURCES) -> str:
+
+def question_text(
+    category: str | None,
+    resources: tuple[Resource, ...] = DEFAULT_RESOURCES,
+    someone_else: bool = False,
+) -> str:
     """The direct question for a probable signal of this category. A possible overdose, taken
     by accident as often as not, gets the deployment's overdose numbers before the question:
-    "no" to a question about ending one's life must not leave someone without them."""
+    "no" to a question about ending one's life must not leave someone without them. Someone
+    else's danger (`someone_else`) is named first, with where the numbers are: "no" about
+    one's own life must not leave a worried friend or parent without them either."""
     asked = _ASKED_FOR.get(category or "", _ASKED)
     lines = _overdose_lines(resources) if category == "overdose" else ""
-    if not lines:
+    if lines:
+        first = f"{_TOO_MUCH}\n{lines}"
+    elif someone_else:
+        first = _SOMEONE_ELSE
+    else:
         return f"I want to check in, outside the role-play: {asked}"
-    return f"I want to check in, outside the role-play.\n\n{_TOO_MUCH}\n{lines}\n\nAnd {asked}"
+    return f"I want to check in, outside the role-play.\n\n{first}\n\nAnd {asked}"
 
 
 def _overdose_lines(resources: tuple[Resource, ...]) -> str:

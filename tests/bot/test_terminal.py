@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.terminal import TERMINAL_KEPT_CLOSING, TERMINAL_STOPPED
 from state.safety import ASKED_OPENING, BACK_TO_SCENE
 from texts import probable_text
 
@@ -131,6 +132,7 @@ def test_crisis_text_stops_the_role_play(tmp_path):
     result = play(tmp_path, "i dont want to be here anymore\n1\n", "family/birthday-or-group")
     assert result.returncode == 0
     assert "988" in result.stdout and "stopped the role-play" in result.stdout
+    assert TERMINAL_STOPPED in " ".join(result.stdout.split())  # for good: said so
     again = play(tmp_path, "")
     assert "You were in the middle" not in again.stdout  # the run was stopped
 
@@ -265,6 +267,26 @@ def test_im_safe_or_the_numbers_outside_a_scene_say_no_scene_waits(tmp_path):
     numbers = play(tmp_path / "numbers", probable_text() + "\n3\n")
     assert "988" in numbers.stdout
     assert "paused" not in numbers.stdout and "stopped the role-play" not in numbers.stdout
+
+
+@pytest.mark.parametrize("answer", ["2", "3"])
+def test_after_the_question_the_scene_s_moment_is_shown_again(tmp_path, answer):
+    """A participant trial: after "I'm safe" the choices came back without the line they
+    answer, and "Show me support numbers" said the scene would wait and then went straight on.
+    Now the character's line comes again with the choices, and the card says the scene goes
+    on below."""
+    result = play(tmp_path, probable_text() + f"\n{answer}\nq\n", "family/birthday-or-group")
+    assert result.returncode == 0
+    before, _, after = result.stdout.partition("Checking in")
+    said = [line for line in before.splitlines() if line.startswith("Mom: ")]
+    assert said and said[-1] in after.splitlines()  # her last line, again
+    assert "1. " in after.split(said[-1], 1)[1]  # then the choices
+    out = " ".join(result.stdout.split())
+    assert "will wait for you" not in out
+    if answer == "3":
+        assert "988" in out and TERMINAL_KEPT_CLOSING in out
+    else:
+        assert "988" not in out and BACK_TO_SCENE in out
 
 
 def test_a_card_names_the_substance_use_helpline_when_drugs_are_named(tmp_path):
