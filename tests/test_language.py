@@ -75,7 +75,16 @@ def test_training_never_reads_the_held_out_split():
         assert data.HELDOUT not in path.parents
 
 
-HELD_OUT_SETS = ("crisis", "crisis-b", "crisis-c", "crisis-d", "crisis-e", "crisis-f", "styles")
+HELD_OUT_SETS = (
+    "crisis",
+    "crisis-b",
+    "crisis-c",
+    "crisis-d",
+    "crisis-e",
+    "crisis-f",
+    "crisis-g",
+    "styles",
+)
 
 
 def test_no_training_row_is_a_held_out_message():
@@ -189,6 +198,13 @@ SET_SPECS = {
         250,
         300,
     ),
+    "crisis-g": (  # SPEC-G.md: from the issue's own description, like the independent tester
+        dict.fromkeys(CRISIS_CONSTRUCTS, 15),
+        (*WRITTEN_ORDINARY[:7], "everyday", "conflict"),  # SPEC.md's nine
+        30,
+        165,
+        300,
+    ),
 }
 EARLIER_SETS = {
     "crisis-b": ("crisis",),
@@ -196,6 +212,7 @@ EARLIER_SETS = {
     "crisis-d": ("crisis", "crisis-b", "crisis-c"),
     "crisis-e": ("crisis", "crisis-b", "crisis-c", "crisis-d"),
     "crisis-f": ("crisis", "crisis-b", "crisis-c", "crisis-d", "crisis-e"),
+    "crisis-g": ("crisis", "crisis-b", "crisis-c", "crisis-d", "crisis-e", "crisis-f"),
 }
 
 
