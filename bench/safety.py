@@ -137,6 +137,10 @@ LATER_SETS = {
     "schedule, preparations, farewells that sound like thanks, a day named, euphemism, flat "
     "intent) with ordinary twins of the same surface (moves, wills, goodbyes, trips, pill "
     "organizers, hunting guns).",
+    "g": "a seventh split, written like the independent tester's from the issue's own "
+    "description alone, in a texting register of varied voices (plans with a place, saved "
+    "pills, a weapon at hand, farewells, recent self-harm, overdoses in progress, and "
+    "ordinary lines with idioms, negation, history and everyday method words).",
 }
 
 

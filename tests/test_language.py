@@ -85,6 +85,7 @@ HELD_OUT_SETS = (
     "crisis-d",
     "crisis-e",
     "crisis-f",
+    "crisis-g",
     "styles",
     "styles-b",
 )
@@ -201,6 +202,13 @@ SET_SPECS = {
         250,
         300,
     ),
+    "crisis-g": (  # SPEC-G.md: from the issue's own description, like the independent tester
+        dict.fromkeys(CRISIS_CONSTRUCTS, 15),
+        (*WRITTEN_ORDINARY[:7], "everyday", "conflict"),  # SPEC.md's nine
+        30,
+        165,
+        300,
+    ),
 }
 EARLIER_SETS = {
     "crisis-b": ("crisis",),
@@ -208,6 +216,7 @@ EARLIER_SETS = {
     "crisis-d": ("crisis", "crisis-b", "crisis-c"),
     "crisis-e": ("crisis", "crisis-b", "crisis-c", "crisis-d"),
     "crisis-f": ("crisis", "crisis-b", "crisis-c", "crisis-d", "crisis-e"),
+    "crisis-g": ("crisis", "crisis-b", "crisis-c", "crisis-d", "crisis-e", "crisis-f"),
 }
 
 
