@@ -743,8 +743,16 @@ def read_markers(text: str) -> tuple[dict[str, str], set[str], int]:
     return found, cues, words
 
 
+# A plain no, the whole reply: the library teaches that "no" is a complete sentence (refusal
+# skills), and the model read a bare "No." as aggressive. Not shouted: "NO" and "no!!" are
+# left to the model.
+_BARE_NO = re.compile(r"(?:No|no)\.?")
+
+
 def _style(found: dict[str, str], cues: set[str], text: str) -> tuple[str, float]:
     """The trained model's reading over the rules' findings; rules that are certain decide."""
+    if _BARE_NO.fullmatch(text.strip()):
+        return A, 1.0
     feats = features.style_features_of(text[:MAX_READ], normalise(text), found, cues)
     probs = shipped("style").probabilities(feats)
     if "gives-up-care" in cues and probs[A] > 0.0:  # giving up care is never assertive

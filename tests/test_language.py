@@ -537,6 +537,16 @@ def test_giving_up_treatment_is_never_assertive(text):
     assert coach.analyse(text).style != "assertive"
 
 
+@pytest.mark.parametrize(("text", "plain"), [("No.", True), ("no", True), ("NO", False)])
+def test_a_plain_no_is_coached_as_the_skill(text, plain):
+    """The library teaches that "no" is a complete sentence; the model read a bare "No." as
+    aggressive (a participant trial). Shouted, it is left to the model."""
+    analysis = coach.analyse(text)
+    assert (analysis.style == "assertive") is plain
+    if plain:
+        assert "aggressive" not in coach.coach_feedback(analysis, [])
+
+
 @pytest.mark.parametrize(
     "text", ["I'd really appreciate it.", "Thank you so much, I really appreciate it!"]
 )
