@@ -28,7 +28,7 @@ import re2
 
 from state.prefilter import Prefilter
 
-LEXICON_VERSION = "2026.12.24"
+LEXICON_VERSION = "2026.12.25"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -545,12 +545,6 @@ _MEDS = (
     r"dilaudid|benzos|opioids)"
 )
 
-# Someone one looks after or lives with (a pet's dose is the vet's question)
-_KIN = (
-    r"my (son|daughter|kid|child|baby|toddler|teen|mom|mother|dad|father|husband|wife|partner|"
-    r"boyfriend|girlfriend|brother|sister|friend|roommate|grandma|grandpa|grandmother|"
-    r"grandfather)"
-)
 # A count of pills: a whole number, not a dose ("12.5 mg") or money ("10,000"), nor the one
 # to four that a label allows
 _PILL_COUNT = (
@@ -638,11 +632,15 @@ _COUNTED_ENOUGH = (
 )
 # Someone else into the medication or a poison: a child, a grandparent, a roommate
 _SOMEONE = (
-    r"(son|stepson|daughter|stepdaughter|kid|kids|baby|toddler|child|grandson|granddaughter|"
+    r"(son|stepson|daughter|stepdaughter|kid|kids|baby|toddler|child|teen|grandson|granddaughter|"
     r"grandbaby|nephew|niece|little one|(\d+|one|two|three|four|five) (year|yr|month) old|\d+ ?yo|"
     r"grandma|grandpa|grandmother|grandfather|roommate|husband|wife|partner|fiance|boyfriend|"
-    r"girlfriend|friend|brother|sister|mom|dad|mother|father)"
+    r"girlfriend|friend|best friend|bestie|brother|sister|cousin|aunt|uncle|sponsee|mom|dad|"
+    r"mother|father)"
 )
+# Someone one looks after or lives with (a pet's dose is the vet's question); lexicon 2026.12.25
+# folded its own list into _SOMEONE's
+_KIN = r"my " + _SOMEONE
 _SWALLOWED = (
     r"(pills|pill|meds|medicine|medication|medications|tablets|xanax|oxy|percs|painkillers|"
     r"tylenol|insulin|sleeping pills|heroin|fentanyl|methadone|suboxone|adderall|klonopin|"
@@ -1256,10 +1254,17 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
             r"\b(" + _KIN + r"|he|she|they)( (says|said|told me|keeps saying|texted|texted "
             r"me|wrote|is saying|has been saying|admitted|just told me))?( that)? (he|she|they) "
             r"(wants|want|is going|are going|plans|is planning|are planning|is thinking about|are "
-            r"thinking about|has been thinking about|keeps thinking about) (to )?(kill|killing) "
-            r"(himself|herself|themselves|themself)\b|\b" + _KIN + r" (is|has been|keeps|"
-            r"kept) (talking|texting|posting) about (killing (himself|herself|themselves)|suicide|"
-            r"ending (his|her|their) life|wanting to die)\b"
+            r"thinking about|has been thinking about|keeps thinking about|might|may|could|will|"
+            r"would) (to )?((kill|killing) (himself|herself|themselves|themself)(?! laughing)|"
+            r"(end|ending) (his|her|their) (own )?life)\b"
+            # ... or keeps talking about it: a parent's "she talks about killing herself
+            # sometimes" (lexicon 2026.12.25); not a talk on suicide prevention
+            r"|\b(" + _KIN + r" (is|has been|keeps|kept|talks|texts|posts) "
+            r"(talking |texting |posting )?|(he|she|they) ((is|are|has been|have been|keeps|"
+            r"keep) (talking|texting|posting)|talks|talk) )about (killing (himself|herself|"
+            r"themselves|themself)|suicide(?! prevention| awareness| hotline| lines?\b)|ending "
+            r"(his|her|their) (own )?life|ending it( all)?(?! with| off)|wanting to die|not "
+            r"wanting to (live|be here|be alive))\b"
         ),
         False,
     ),

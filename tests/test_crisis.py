@@ -736,7 +736,7 @@ def test_an_attempt_long_ago_told_or_someone_else_s_is_no_recent_attempt(text):
     ],
 )
 @pytest.mark.xfail(
-    strict=True, reason="known false cards of crisis-45fa47789644 on 'attempt' (stop note, #15)"
+    strict=True, reason="known false cards of crisis-e564f8d75502 on 'attempt' (stop note, #15)"
 )
 def test_attempt_in_an_everyday_sense_gets_no_card(text):
     """Known defects, kept visible: the model trained on recent attempts reads these as the
@@ -881,6 +881,30 @@ def test_what_a_reviewer_found_in_lexicon_2026_12_23(text, rule):
 def test_someone_else_at_risk_now_and_charted_ideation(text, rule):
     """A participant trial (lexicon 2026.12.24): a son's stated wish to die, with the writer's
     pills, drew only the question; "current ideation" drew nothing."""
+    assert crisis.detect_crisis(text).rule == rule
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("my daughter talks about killing herself sometimes", "s_someone_else"),
+        ("my friend said she might end her life", "s_someone_else"),
+        ("she keeps talking about wanting to die", "s_someone_else"),
+        ("he talks about ending his life when he drinks", "s_someone_else"),
+        ("my cousin is talking about ending it", "s_someone_else"),
+        ("my teen has been posting about not wanting to be here", "s_someone_else"),
+        ("what happens if my cousin takes 20 of my xanax", "od_what_if"),
+        ("my dad will kill himself laughing when he sees this", None),
+        ("my sister is talking about ending it with her boyfriend", None),
+        ("my mom is talking about suicide prevention week at her school", None),
+        ("she said she might end her lease early", None),
+        ("my son talked a lot about suicide before rehab, he is doing well now", None),
+    ],
+)
+def test_someone_else_s_danger_said_mildly_or_as_talk(text, rule):
+    """Lexicon 2026.12.25, from my probes before set G was scored on any change: a parent's
+    "she talks about killing herself sometimes" drew nothing (p 0.02), as did "said she might
+    end her life"; _KIN is now "my " + _SOMEONE (a cousin, a best friend, a teen)."""
     assert crisis.detect_crisis(text).rule == rule
 
 

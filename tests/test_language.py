@@ -6,7 +6,6 @@ Quality figures live in BENCHMARKS.md (bench.safety, bench.coach); these tests p
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -306,17 +305,6 @@ def test_decide_follows_the_rules_where_certain_and_the_model_elsewhere():
     assert decide(NO_CRISIS, 0.3, TH) is None
     tier3 = CrisisResult(True, "suicide", 3, "s_disappear")
     assert decide(tier3, 0.3, TH) == ASK
-
-
-def test_a_spared_tier_is_asked_about_never_dismissed():
-    """`spare`: a rule of that tier or a more certain one, which the model is sure misfired,
-    still gets the question; a less certain rule is still let go."""
-    spared = replace(TH, spare=2)
-    assert decide(RULE, 0.01, spared) == ASK  # tier 2
-    assert decide(RULE, 0.9, spared) == CARD
-    tier3 = CrisisResult(True, "suicide", 3, "s_disappear")
-    assert decide(tier3, 0.01, spared) is None
-    assert decide(RULE, 0.01, replace(TH, spare=1)) is None
 
 
 @pytest.mark.parametrize(

@@ -24,16 +24,11 @@ class Thresholds:
     ask: float  # the model alone asks at or above this one
     veto: float  # a certain rule's card becomes a question when the model is below this
     dismiss: float = 0.0  # and a rule's hit is let go when the model is below this
-    # rules of this tier or a more certain one (1 is the most) are never let go, only asked
-    # about: terse shorthand ("active SI, have means at home") is rare in any training set
-    spare: int = 0
 
 
 def thresholds(model: LinearModel) -> Thresholds:
     t = model.meta["thresholds"]
-    return Thresholds(
-        card=t["card"], ask=t["ask"], veto=t["veto"], dismiss=t["dismiss"], spare=t.get("spare", 0)
-    )
+    return Thresholds(card=t["card"], ask=t["ask"], veto=t["veto"], dismiss=t["dismiss"])
 
 
 def adjacent(result: CrisisResult) -> bool:
@@ -51,7 +46,7 @@ def adjacent(result: CrisisResult) -> bool:
 
 def decide(rule: CrisisResult, p: float, th: Thresholds) -> str | None:
     """The response to a message the rules read as `rule` and the model scores `p`."""
-    if rule.crisis and p < th.dismiss and (rule.tier or 3) > th.spare:
+    if rule.crisis and p < th.dismiss:
         return None  # the model is sure the rule misfired ("kill me lol")
     if rule.crisis and rule.tier in (1, 2):
         return CARD if p >= th.veto else ASK

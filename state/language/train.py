@@ -66,8 +66,6 @@ RECIPE = {  # part of the version: change it and the version changes
     "any_fpr": 0.10,
     "vetoes": [0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7],
     "dismissals": [0.0, 0.01, 0.02, 0.05],
-    # the rules' tiers the model may not dismiss, only doubt (`Thresholds.spare`): 0, none spared
-    "spared_tiers": [0, 1, 2],
 }
 
 
@@ -201,19 +199,13 @@ def choose_thresholds(
         return rates([(examples[i], decide(rules[i], p[i], th)) for i in idx])
 
     best: tuple[tuple[float, float], Thresholds] | None = None
-    settings = [
-        (veto, dismiss, spare)
-        for veto in RECIPE["vetoes"]
-        for dismiss in RECIPE["dismissals"]
-        for spare in RECIPE["spared_tiers"]
-        if dismiss > 0 or spare == 0  # nothing dismissed, nothing to spare
-    ]
-    for veto, dismiss, spare in settings:
+    settings = [(veto, dismiss) for veto in RECIPE["vetoes"] for dismiss in RECIPE["dismissals"]]
+    for veto, dismiss in settings:
         card = next(
             (
                 t
                 for t in grid
-                if measure(Thresholds(t, 1.0, veto, dismiss, spare), tuned)["card_fpr"]
+                if measure(Thresholds(t, 1.0, veto, dismiss), tuned)["card_fpr"]
                 <= RECIPE["card_fpr"]
             ),
             None,
@@ -224,14 +216,14 @@ def choose_thresholds(
                 for t in grid
                 if card is not None
                 and t <= card
-                and measure(Thresholds(card, t, veto, dismiss, spare), tuned)["any_fpr"]
+                and measure(Thresholds(card, t, veto, dismiss), tuned)["any_fpr"]
                 <= RECIPE["any_fpr"]
             ),
             None,
         )
         if card is None or ask is None:
             continue
-        th = Thresholds(card=card, ask=ask, veto=veto, dismiss=dismiss, spare=spare)
+        th = Thresholds(card=card, ask=ask, veto=veto, dismiss=dismiss)
         r = measure(th, tuned)
         if best is None or (r["recall"], r["card_recall"]) > best[0]:
             best = ((r["recall"], r["card_recall"]), th)
@@ -279,7 +271,6 @@ def train_crisis() -> Trained:
             "ask": th.ask,
             "veto": th.veto,
             "dismiss": th.dismiss,
-            "spare": th.spare,
         },
         "lexicon": crisis.LEXICON_VERSION,
         "examples": len(examples),
