@@ -11,7 +11,7 @@ import functools
 import random
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -73,7 +73,8 @@ class Player:
     read: Callable[[], str | None]  # the next line of input, None at its end
     seed: int | None
     in_scene: bool = False  # a run is open at this prompt: what the card and the thanks say
-    last_line: Say | None = None  # the character's line the scene's prompt answers
+    # the lines the scene's prompt answers: the last turn's that had any
+    moment: list[Say] = field(default_factory=list)
 
     # ---- input ---------------------------------------------------------------------------
 
@@ -106,6 +107,9 @@ class Player:
     def show(self, outputs: list[Output]) -> Ask | Offer | None:
         """Print outputs; return the pending question, if any."""
         pending = None
+        said = [out for out in outputs if isinstance(out, Say)]
+        if said:
+            self.moment = said
         for out in outputs:
             if isinstance(out, Say):
                 self.say(out)
@@ -232,8 +236,9 @@ class Player:
         )
         try:
             answer = self.check_in_answer(screened.category)
-        except EndOfInput:  # no answer at all: the numbers, not silence
-            self.show_numbers(screened)
+        except EndOfInput:  # no answer at all: the numbers, not silence; nothing goes on below
+            scene = TERMINAL_KEPT if self.in_scene else None
+            self.show_card(screened, scene=scene, closing=TERMINAL_CLOSING)
             raise
         if answer == safety.NUMBERS:
             self.show_numbers(screened)
@@ -269,14 +274,14 @@ class Player:
 
     def show_moment(self, pending: Ask | Offer) -> None:
         """The scene's moment again after the question (a participant trial found the choices
-        alone, without the line they answer): the character's last line, then the choices."""
-        if isinstance(pending, Ask) and self.last_line is not None:
-            self.say(self.last_line)
+        alone, without the line they answer): the last turn's lines, then the choices."""
+        if isinstance(pending, Ask):
+            for out in self.moment:
+                self.say(out)
         self.show_choices(pending)
 
     def say(self, out: Say) -> None:
         if out.name:
-            self.last_line = out
             self.console.print(f"[bold cyan]{escape(out.name)}:[/] {escape(out.text)}")
         else:
             self.console.print(f"[italic]{escape(out.text)}[/]")
@@ -365,7 +370,10 @@ class Player:
             try:
                 await self.practice.stop(TERMINAL_USER_ID)
             except Exception:  # noqa: BLE001 - the card is out; a paused run stays paused
-                self.console.print("[dim]The paused scenario could not be closed.[/]")
+                self.console.print(
+                    "[dim]The scenario could not be closed after all: `rehearse play` may "
+                    "offer to resume it.[/]"
+                )
             return 0
 
     async def _session(self, scenario_id: str | None) -> int:
@@ -408,6 +416,7 @@ class Player:
 
     async def begin(self, scenario_id: str):
         sc = self.library.scenarios[scenario_id]
+        self.moment = []
         self.console.rule(escape(sc.title))
         if sc.content_warnings:
             self.console.print(f"[dim]Content note: {escape(', '.join(sc.content_warnings))}[/]")

@@ -1871,3 +1871,36 @@ def detect_normalised(t: str) -> CrisisResult:
     except Exception:  # pragma: no cover - defensive: the detector must never break a chat
         return NO_CRISIS
     return NO_CRISIS
+
+
+# ---- whose danger ----------------------------------------------------------------------------
+# Not a rule and not a feature of the model: which words the question and the card use once a
+# message is read as a crisis (state/safety), never whether it is. Someone who writes that a son
+# or a friend wants to kill himself is asked about their own life all the same (they may be at
+# risk too), but told where help for the other person is (a participant trial).
+_THEIRS = _rx(
+    r"\b(kill|killing|hurt|hurting|harm|harming|cut|cutting|shoot|shooting|hang|hanging|end|"
+    r"ending|off|offing) (himself|herself|themselves|themself)\b"
+    r"|\b(end|ending|take|taking) (his|her|their) (own )?life\b"
+    r"|\b(he|she|they|" + _KIN + r") (is|are|has been|have been|seems|may be|might be|could be) "
+    r"(really |so )?suicidal\b"
+    r"|\b(he|she|they|" + _KIN + r")( (says|said|keeps saying|told me) (he|she|they))? (wants|"
+    r"want) to (die|be dead|end it)\b"
+    r"|\b(his|her|their) (suicide|goodbye) (note|letter|text|plan)\b"
+    r"|\btalking about (suicide|wanting to die|not wanting to live)\b"
+    r"|\b(he|she|they) (does|do) not (want to (live|be alive|be here)|see the point (of|in) "
+    r"living)\b|\b(he|she|they) (wishes|wish) (he|she|they) (was|were) dead\b"
+)
+# ... and not the writer's own too ("me too", "take me with him", "i want to join her")
+_MINE = _rx(
+    r"\b(myself|my (own )?life|kill me|i (want|wish) to die|i wish i (was|were) dead|i (am|feel|"
+    r"have been) suicidal|me too|so do i|me with (him|her|them)|and me\b|(join|be with) (him|"
+    r"her|them)|i can not go on|end it all|my (suicide|goodbye) (note|letter)|i do not want to "
+    r"(live|be alive|be here)|i do not see the point)\b"
+)
+
+
+def about_someone_else(text: str) -> bool:
+    """Whether a crisis the message tells of is a third person's and not the writer's too."""
+    said = normalise(text)
+    return _THEIRS.search(said) is not None and _MINE.search(said) is None

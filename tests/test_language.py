@@ -39,6 +39,7 @@ from state.safety import (
     still_reach_out_text,
 )
 from state.safety.card import OPENINGS
+from texts import probable_theirs_text
 
 # Each of these reads the training files or loads the scenario library (about a second a call)
 # and gives the same rows every time: one read per test process serves every test here.
@@ -469,6 +470,8 @@ def test_the_question_fits_the_category():
     ("text", "theirs"),
     [
         ("my brother keeps saying he wants to kill himself", True),
+        ("my brother keeps saying he wants to end it", True),  # the trial's own
+        ("she said she's gonna kil herself", True),  # read as the rules read it
         ("my friend said she might end her life soon", True),
         ("i think my friend is suicidal", True),
         ("worried my girlfriend might hurt herself tonight", True),
@@ -476,6 +479,10 @@ def test_the_question_fits_the_category():
         ("I found his goodbye note on the counter", True),
         ("i want to die", False),
         ("my mom is suicidal and honestly i want to die too", False),  # the writer's too
+        ("my friend wants to kill herself and i wanna die", False),
+        ("my friend is suicidal, me too honestly", False),
+        ("he said he is going to kill himself and take me with him", False),  # a threat to me
+        ("my brother killed himself last year and i want to be with him", False),  # grief, mine
         ("he said i should just kill myself", False),
         ("my life is over since she left", False),
     ],
@@ -490,7 +497,7 @@ def test_someone_else_s_danger_gets_a_question_and_a_card_that_fit():
     """A participant trial: "my brother keeps saying he wants to end it" was asked only about
     the writer's own life. The question still asks that (they may be at risk too), after
     saying where help for the other person is; the card opens on that person."""
-    theirs = screen_text("my friend said she might end her life soon")
+    theirs = screen_text(probable_theirs_text())
     assert theirs.crisis and theirs.someone_else
     assert not screen_text("i want to die").someone_else
     assert not screen_text("my brother shot hoops with me").someone_else  # no crisis, no mark
@@ -502,6 +509,10 @@ def test_someone_else_s_danger_gets_a_question_and_a_card_that_fit():
     assert question_text("suicide") == ASK_TEXT  # the writer's own: as before
     # an overdose's question already names "anyone you look after"; it is not doubled
     assert question_text("overdose", someone_else=True) == question_text("overdose")
+    # danger from someone, or to someone, is asked in its own words only
+    assert question_text("danger-from-others", someone_else=True) == question_text(
+        "danger-from-others"
+    )
     card = crisis_card(category="suicide", someone_else=True)
     assert card.startswith(SOMEONE_OPENING) and "988" in card
     # danger from someone keeps its warning to clear the chat

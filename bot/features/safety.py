@@ -34,6 +34,7 @@ from state.safety import (
     SAME_MOMENT,
     SCENE_KEPT,
     SCENE_STOPPED,
+    SOMEONE_ELSE,
     YES,
     ask_again_text,
     back_to_scene_text,
@@ -375,16 +376,18 @@ async def on_action(
     """An answer to the direct question: yes, safe, or the numbers. The question's buttons go
     with the first answer, so an old question can't fire later."""
     query = update.callback_query
+    theirs = False
     if query is not None:
         await answer(query)
         # the role-play's question or a check-in's, as sent
         asked = getattr(query.message, "text", None) or question_text(data.arg)
+        theirs = SOMEONE_ELSE in asked  # asked about someone else's danger: its card fits
         said = escape(f"{asked}\n\nYou answered: {ANSWERED[data.action]}")
         await edit_pressed(query, said)
     category = data.arg
     if data.action == "csafe" and not category:
         category = _open_category(context)
-    await answered(update, context, data.action, category)
+    await answered(update, context, data.action, category, someone_else=theirs)
 
 
 def _open_category(context: ContextTypes.DEFAULT_TYPE) -> str | None:
@@ -431,7 +434,12 @@ CHECKIN_DAY = "@"
 
 
 async def answered(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, action_: str, category: str | None
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    action_: str,
+    category: str | None,
+    *,
+    someone_else: bool = False,
 ) -> None:
     """Yes: the card, the plan and the alert. Safe: the scene again, at the same moment. The
     numbers: the card, the scene kept. Each closes the question; neither card waits for a
@@ -454,7 +462,7 @@ async def answered(
     user = update.effective_user
     svc = services(context)
     if action_ == "cnum":
-        await send_numbers(update, context, category)
+        await send_numbers(update, context, category, someone_else=someone_else)
         return
     numbers = still_reach_out_text(category, svc.resources)
     turn = None
@@ -483,7 +491,11 @@ def forget_question(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def send_numbers(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, category: str | None
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    category: str | None,
+    *,
+    someone_else: bool = False,
 ) -> None:
     """The numbers asked for: the card first, saying truthfully that the scene waits (as the
     gate read it, typed or pressed: no read of its own unless the gate did not look); then
@@ -492,9 +504,13 @@ async def send_numbers(
     scene = None
     if user is not None and await _scene_open(update, context, user.id):
         scene = SCENE_KEPT
-    text = escape(
-        crisis_card(resources_for(svc.resources, category), scene=scene, category=category)
+    card = crisis_card(
+        resources_for(svc.resources, category),
+        scene=scene,
+        category=category,
+        someone_else=someone_else,
     )
+    text = escape(card)
     await reply(update, context, [Outgoing(text, card_keyboard())])
     await close_question(update, context)
 

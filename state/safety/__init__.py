@@ -1,14 +1,15 @@
 """Safety: what happens when a message contains crisis language, and the safety plan.
 
 `card` holds the crisis card, the deployment's resources and the screen every typed message
-passes first (`screen_text`); `question` the direct question asked when a signal is probable,
-and its answers typed in words; `whose` whether the danger told is someone else's; `service`
-the `Safety` service a channel calls, one transaction per user action; `repo` its queries on
-the unit of work (the safety events and plans). The texts are re-exported here; the service
-is imported from `state.safety.service`, so a channel that only screens a message loads no
-database code.
+passes first (`screen_text`, which also marks a crisis told of someone else:
+`state.crisis.about_someone_else`); `question` the direct question asked when a signal is
+probable, and its answers typed in words; `service` the `Safety` service a channel calls, one
+transaction per user action; `repo` its queries on the unit of work (the safety events and
+plans). The texts are re-exported here; the service is imported from `state.safety.service`,
+so a channel that only screens a message loads no database code.
 """
 
+from state.crisis import about_someone_else
 from state.safety.card import (
     ASKED_OPENING,
     CARD_LIMIT,
@@ -33,6 +34,7 @@ from state.safety.question import (
     NUMBERS,
     SAFE,
     SAME_MOMENT,
+    SOMEONE_ELSE,
     YES,
     ask_again_text,
     back_to_scene_text,
@@ -40,7 +42,6 @@ from state.safety.question import (
     still_reach_out_text,
     typed_answer,
 )
-from state.safety.whose import about_someone_else
 
 __all__ = [
     "ASKED_OPENING",
@@ -56,6 +57,7 @@ __all__ = [
     "SAME_MOMENT",
     "SCENE_KEPT",
     "SCENE_STOPPED",
+    "SOMEONE_ELSE",
     "SOMEONE_OPENING",
     "SUBSTANCE_USE",
     "YES",

@@ -11,9 +11,8 @@ import json
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from state.crisis import CARD, CATEGORIES, CrisisResult
+from state.crisis import CARD, CATEGORIES, CrisisResult, about_someone_else
 from state.language.screen import screen
-from state.safety.whose import about_someone_else
 from state.text import clean_text
 
 SUBSTANCE_USE = "substance-use"  # a resource for any card whose message names alcohol or drugs
@@ -122,7 +121,7 @@ def screen_text(text: str) -> CrisisResult:
     try:
         text = text if isinstance(text, str) else str(text)
         result = _screen(text)
-        if result.crisis and about_someone_else(text):
+        if result.crisis and (result.rule == "s_someone_else" or about_someone_else(text)):
             return replace(result, someone_else=True)
         return result
     except Exception:  # a detector bug must fail safe, towards showing help
@@ -141,9 +140,11 @@ OPENINGS = {
     ),
     "harm-to-others": "It sounds like you're carrying something heavy and frightening right now.",
 }
-# Someone else's life or self-harm (an overdose's opening fits anyone's, and danger from
-# someone keeps its warning): the numbers serve people worried about someone, and the writer
-# may be hurting too
+# The categories whose question and card may be about someone else: danger from someone keeps
+# its warning and harm to someone its words, and an overdose's already fit anyone's
+SOMEONE_ELSE_CATEGORIES = (None, "suicide", "self-harm")
+# ... whose card opens on that person: the numbers serve people worried about someone, and the
+# writer may be hurting too
 SOMEONE_OPENING = (
     "It sounds like someone you care about may be in danger, and that is a lot to carry. The "
     "people below help those who are worried about someone else, too."
@@ -170,7 +171,7 @@ def crisis_card(
     Telegram sends the card without the plan, and the plan after it (bot/features/safety.py):
     a card that holds nothing anyone typed can't be refused for it.
     """
-    if opening is None and someone_else and category in (None, "suicide", "self-harm"):
+    if opening is None and someone_else and category in SOMEONE_ELSE_CATEGORIES:
         opening = SOMEONE_OPENING
     lines = [opening or OPENINGS.get(category or "", OPENING)]
     if scene:

@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import re
 
-from state.safety.card import DEFAULT_RESOURCES, SUBSTANCE_USE, Resource
+from state.safety.card import (
+    DEFAULT_RESOURCES,
+    SOMEONE_ELSE_CATEGORIES,
+    SUBSTANCE_USE,
+    Resource,
+)
 
 _ASKED = "are you thinking about ending your life or hurting yourself?"
 # What the question asks, where the signal was of another kind than harm to oneself: someone
@@ -25,11 +30,14 @@ _TOO_MUCH = (
     "by accident, don't wait:"
 )
 
-# Someone else's danger, told by the writer (state/safety/whose.py); the button's own words
-_SOMEONE_ELSE = (
-    "If someone you care about may be thinking of ending their life, you don't have to carry "
-    "that alone: \u201cShow me support numbers\u201d lists people who help those who are worried "
-    "about someone else, too."
+# Someone else's danger, told by the writer (`state.crisis.about_someone_else`); the button's
+# own words. A channel finds SOMEONE_ELSE (no quote or apostrophe, which HTML would escape) in
+# the question a press came from: the numbers' card then opens on that person.
+SOMEONE_ELSE = "worried about someone else"
+_SOMEONE_ELSE_TEXT = (
+    "If someone you care about may be thinking of ending their life or hurting themselves, you "
+    "don't have to carry that alone: \u201cShow me support numbers\u201d lists people who help "
+    f"those who are {SOMEONE_ELSE}, too."
 )
 
 
@@ -47,8 +55,8 @@ def question_text(
     lines = _overdose_lines(resources) if category == "overdose" else ""
     if lines:
         first = f"{_TOO_MUCH}\n{lines}"
-    elif someone_else:
-        first = _SOMEONE_ELSE
+    elif someone_else and category in SOMEONE_ELSE_CATEGORIES:
+        first = _SOMEONE_ELSE_TEXT
     else:
         return f"I want to check in, outside the role-play: {asked}"
     return f"I want to check in, outside the role-play.\n\n{first}\n\nAnd {asked}"

@@ -22,10 +22,10 @@ import pytest
 
 from bot.services import CONSENT_VERSION
 from state import groups
-from state.safety import ASK_AGAIN, ASK_TEXT, SCENE_KEPT, SCENE_STOPPED
+from state.safety import ASK_AGAIN, ASK_TEXT, SCENE_KEPT, SCENE_STOPPED, SOMEONE_OPENING
 from state.store import Store
 from stub_api import TOKEN, BotApiStub, Sent, start_bot, stop_bot
-from texts import probable_text
+from texts import probable_text, probable_theirs_text
 
 LEADER, MEMBER = 9300, 9301
 LONE = "\ud83d"  # the first half of 😀, alone
@@ -282,16 +282,14 @@ def test_question_answered_in_words(stub, tmp_path, database_url):
 # is and still asks the member about their own life; "Show me support numbers" gives the card,
 # which says truthfully that the scene waits (a participant trial: the question asked only
 # about the writer, who had said "no" and gone back to the scene without the numbers).
-THEIRS = "my friend said she might end her life soon"
-
-
 @pytest.mark.slow
 def test_someone_else_s_danger_is_asked_about_and_gets_the_numbers(stub, tmp_path, database_url):
+    theirs = probable_theirs_text()
     bot = consented_member(stub, tmp_path, database_url)
     try:
         open_birthday(stub)
         before = len(stub.sent_to(MEMBER))
-        stub.send_text(MEMBER, THEIRS)
+        stub.send_text(MEMBER, theirs)
         asked = wait_text(stub, MEMBER, "worried about someone else", before)
         said = unescape(asked.params["text"])
         assert said.endswith("are you thinking about ending your life or hurting yourself?")
@@ -300,8 +298,9 @@ def test_someone_else_s_danger_is_asked_about_and_gets_the_numbers(stub, tmp_pat
         stub.press_button(MEMBER, "Show me support numbers")
         card = unescape(wait_text(stub, MEMBER, "988", before).params["text"])
         assert SCENE_KEPT in card and SCENE_STOPPED not in card
+        assert card.startswith(SOMEONE_OPENING)  # found in the question the press came from
     finally:
         stop_bot(bot)
     assert not any("Sorry" in t for t in texts(stub, MEMBER))
     log = (tmp_path / "bot.log").read_text(errors="replace")
-    assert "Traceback" not in log and THEIRS not in log
+    assert "Traceback" not in log and theirs not in log
