@@ -28,7 +28,7 @@ import re2
 
 from state.prefilter import Prefilter
 
-LEXICON_VERSION = "2026.12.25"
+LEXICON_VERSION = "2026.12.26"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -641,6 +641,11 @@ _SOMEONE = (
 # Someone one looks after or lives with (a pet's dose is the vet's question); lexicon 2026.12.25
 # folded its own list into _SOMEONE's
 _KIN = r"my " + _SOMEONE
+# Wanting to join someone (s_join_the_dead): not "don't want to", not "be with her family"
+_JOIN = (
+    r"(?<!not )\b(want|wanna|wish i could|am ready|just want) (to )?(join|be with) (him|her|"
+    r"them)( again| forever| soon| now)?(?! \w)"
+)
 _SWALLOWED = (
     r"(pills|pill|meds|medicine|medication|medications|tablets|xanax|oxy|percs|painkillers|"
     r"tylenol|insulin|sleeping pills|heroin|fentanyl|methadone|suboxone|adderall|klonopin|"
@@ -1258,13 +1263,20 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
             r"would) (to )?((kill|killing) (himself|herself|themselves|themself)(?! laughing)|"
             r"(end|ending) (his|her|their) (own )?life)\b"
             # ... or keeps talking about it: a parent's "she talks about killing herself
-            # sometimes" (lexicon 2026.12.25); not a talk on suicide prevention
+            # sometimes" (lexicon 2026.12.25); not a talk on suicide prevention, a film, the
+            # news ("they are talking about suicide"), nor a relationship "ending it" (.26)
             r"|\b(" + _KIN + r" (is|has been|keeps|kept|talks|texts|posts) "
-            r"(talking |texting |posting )?|(he|she|they) ((is|are|has been|have been|keeps|"
-            r"keep) (talking|texting|posting)|talks|talk) )about (killing (himself|herself|"
-            r"themselves|themself)|suicide(?! prevention| awareness| hotline| lines?\b)|ending "
-            r"(his|her|their) (own )?life|ending it( all)?(?! with| off)|wanting to die|not "
-            r"wanting to (live|be here|be alive))\b"
+            r"(talking |texting |posting )?|(he|she) (is|has been|keeps) (talking|texting|"
+            r"posting) )about (killing (himself|herself|themselves|themself)|suicide(?! "
+            r"prevention| awareness| hotline| lines?\b| squad| bombers?\b| rates?\b)|ending "
+            r"(his|her|their) (own )?life|ending it all|wanting to die|not wanting to (live|be "
+            r"alive))\b"
+            r"|\b(he|she) talks about (killing (himself|herself)|ending (his|her) (own )?life|"
+            r"wanting to die)\b"  # not "he talks about suicide in his podcast"
+            # ... or may do it, said by the writer (.26: "my friend might kill herself")
+            r"|\b" + _KIN + r" (might|may|is going to|wants to|is planning to|plans to|is "
+            r"thinking about|has been thinking about) ((kill|killing) (himself|herself|themselves|"
+            r"themself)(?! laughing)|(end|ending) (his|her|their) (own )?life)\b"
         ),
         False,
     ),
@@ -1535,6 +1547,24 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
             r"during|in the (morning|afternoon|evening)|(mon|tues|wednes|thurs|fri|satur|sun)day))"
         ),
         False,
+    ),
+    (
+        # a wish to join someone who died, the death told beside it ("my sister took her own
+        # life and i want to join her"; lexicon 2026.12.26, a reviewer): probable, asked about
+        "s_join_the_dead",
+        "suicide",
+        3,
+        _rx(
+            r"\b(died|passed|passed away|killed (himself|herself|themself)|took (his|her|their) "
+            r"own life|is gone|funeral|grave|overdosed)\b.{0,80}"
+            + _JOIN
+            + r"|"
+            + _JOIN
+            + r".{0,80}"
+            r"\b(died|passed|passed away|killed (himself|herself|themself)|took (his|her|their) "
+            r"own life|is gone|funeral|grave|overdosed)\b"
+        ),
+        True,
     ),
     (
         "s_disappear",
@@ -1862,7 +1892,10 @@ def detect_normalised(t: str) -> CrisisResult:
         # the rules RE2 names, in RULES' order (by tier): the others can't match
         for i in sorted(maybe.intersection(range(len(RULES)))):
             rule_id, category, tier, pattern, negatable = RULES[i]
-            if laugh and category in ("harm-to-others", "danger-from-others"):
+            # and someone else's "i'll kill myself over this exam lol" (lexicon 2026.12.26)
+            if laugh and (
+                category in ("harm-to-others", "danger-from-others") or rule_id == "s_someone_else"
+            ):
                 continue
             if (not negatable and i in sure) or _find(t, pattern, negatable, may_be_past):
                 if tier == 2 and found(_IMMINENT_AT, _IMMINENT):
@@ -1890,6 +1923,17 @@ _THEIRS = _rx(
     r"|\btalking about (suicide|wanting to die|not wanting to live)\b"
     r"|\b(he|she|they) (does|do) not (want to (live|be alive|be here)|see the point (of|in) "
     r"living)\b|\b(he|she|they) (wishes|wish) (he|she|they) (was|were) dead\b"
+    # a participant trial's: things given away, a goodbye sent, "never been born", "do
+    # something to himself", "talking about ending it", "better off without him"
+    r"|\b(do|doing|done) something to (himself|herself|themselves|themself)\b"
+    r"|\b(he|she|" + _KIN + r"s?)( \w+){0,3} giving (away )?(all )?(his|her|their) (stuff|things|"
+    r"belongings)\b|\b(he|she|" + _KIN + r") (texted|sent|wrote|left)( me)? (a )?goodbye\b"
+    r"|\b(he|she|they) (wishes|wish|said|says) (he|she|they) (would|would have|had) never "
+    r"been born\b"
+    r"|\b(he|she|" + _KIN + r")( \w+){0,5} (talking|talks) about ending it\b"
+    r"|\b(he|she|they|" + _KIN + r") (said|says|keeps saying|thinks|feels)( that)? (everyone|we|"
+    r"people|the world|his family|her family)( would be| is| are)? better off without (him|her|"
+    r"them)\b"
 )
 # ... and not the writer's own too ("me too", "take me with him", "i want to join her")
 _MINE = _rx(
