@@ -11,7 +11,7 @@ import functools
 import random
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -240,7 +240,9 @@ class Player:
             scene = TERMINAL_KEPT if self.in_scene else None
             self.show_card(screened, scene=scene, closing=TERMINAL_CLOSING)
             raise
-        if answer == safety.NUMBERS:
+        if answer == safety.THEIRS:  # "no, it's my brother": the numbers, on their card
+            self.show_numbers(replace(screened, someone_else=True))
+        elif answer == safety.NUMBERS:
             self.show_numbers(screened)
         elif answer == safety.SAFE:
             then = safety.SAME_MOMENT if self.in_scene else TERMINAL_GO_ON
@@ -249,7 +251,7 @@ class Player:
         return answer != safety.YES
 
     def check_in_answer(self, category: str | None = None) -> str:
-        """YES, SAFE or NUMBERS (state.safety): the number of a button, or words that mean one
+        """YES, SAFE, NUMBERS or THEIRS (state.safety): a button's number, or words meaning one
         (`typed_answer`); anything else that reads as crisis counts as yes."""
         by_number = {"1": safety.YES, "2": safety.SAFE, "3": safety.NUMBERS}
         while True:
@@ -275,10 +277,13 @@ class Player:
     def show_moment(self, pending: Ask | Offer) -> None:
         """The scene's moment again after the question (a participant trial found the choices
         alone, without the line they answer): the last turn's lines, then the choices."""
-        if isinstance(pending, Ask):
+        self.say_moment(pending)
+        self.show_choices(pending)
+
+    def say_moment(self, pending: Ask | Offer) -> None:
+        if isinstance(pending, Ask):  # a scene's step: its lines (an Offer is outside one)
             for out in self.moment:
                 self.say(out)
-        self.show_choices(pending)
 
     def say(self, out: Say) -> None:
         if out.name:
@@ -330,6 +335,7 @@ class Player:
                 self.show_card(
                     None, scene=None, opening=safety.ASKED_OPENING, closing=safety.SAME_MOMENT
                 )
+                self.say_moment(pending)  # the choices follow, as after the question
                 continue
             value = self.offered_value(pending, answer) if isinstance(pending, Offer) else None
             if isinstance(pending, Offer) and value is not None:

@@ -489,6 +489,20 @@ def test_warning_signs_of_preparation_are_features_for_the_model(text, cue):
         ("no i just want to die", None),  # the screen reads it: more danger answers yes
         ("nope im ok but i keep thinking about it", None),
         ("not really", None),
+        # a participant trial: someone else's, in words (the numbers, on their card); a yes
+        # said in two hedges; a plain no with a plain reason
+        ("no it's my brother", "theirs"),
+        ("not me, my friend", "theirs"),
+        ("no, I was talking about my sponsee", "theirs"),
+        ("it's my son, not me", "theirs"),
+        ("I'm safe, it was my friend", "theirs"),
+        ("no my mom is just annoying", None),
+        ("kind of, sometimes", "yes"),
+        ("sometimes yeah", "yes"),
+        ("a", None),
+        ("nah I'm good, let's keep going", "safe"),
+        ("I'm fine, just venting", "safe"),
+        ("I'm not suicidal, I'm just angry", "safe"),
         ("ok so what do I say to her", None),
         ("yesterday was hard", None),
         ("maybe later we can talk about the schedule", None),  # not an answer: read as text

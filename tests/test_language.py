@@ -472,6 +472,14 @@ def test_the_question_fits_the_category():
         ("my brother keeps saying he wants to kill himself", True),
         ("my brother keeps saying he wants to end it", True),  # the trial's own
         ("she said she's gonna kil herself", True),  # read as the rules read it
+        # a participant trial's, each carded as if about the writer
+        ("My brother has a gun and keeps talking about ending it", True),
+        ("My sponsee texted me goodbye and is not answering", True),
+        ("My kid said she wishes she'd never been born", True),
+        ("My sister's been giving all her stuff away", True),
+        ("I'm worried my husband might do something to himself", True),
+        ("i keep talking about ending it and my mom doesnt listen", False),
+        ("my husband never listens, what's even the point anymore", False),
         ("my friend said she might end her life soon", True),
         ("i think my friend is suicidal", True),
         ("worried my girlfriend might hurt herself tonight", True),

@@ -35,6 +35,7 @@ from state.safety import (
     SCENE_KEPT,
     SCENE_STOPPED,
     SOMEONE_ELSE,
+    THEIRS,
     YES,
     ask_again_text,
     back_to_scene_text,
@@ -367,7 +368,7 @@ def asked_in_memory(context: ContextTypes.DEFAULT_TYPE) -> str | None:
 
 
 ANSWERED = {"cyes": "Yes", "csafe": "I'm safe", "cnum": "Show me support numbers"}
-TYPED = {YES: "cyes", SAFE: "csafe", NUMBERS: "cnum"}
+TYPED = {YES: "cyes", SAFE: "csafe", NUMBERS: "cnum", THEIRS: "cnum"}
 
 
 async def on_action(
@@ -426,7 +427,7 @@ async def on_typed_answer(
         await reply(update, context, [Outgoing("Thank you for telling me.", keyboard)])
         await close_question(update, context)
         return
-    await answered(update, context, TYPED[said], category)
+    await answered(update, context, TYPED[said], category, someone_else=said == THEIRS)
 
 
 # A check-in's question is kept as "<category>@<day>": a typed "no" goes on with that day's.

@@ -113,6 +113,9 @@ BACK_TO_SCENE = back_to_scene_text(None)  # after "I'm safe", in a scene
 # The direct question's answers (its buttons: Yes, I'm safe, the numbers) as people type them
 # instead of pressing: "yes" in words to "are you thinking about ending your life" must get help.
 YES, SAFE, NUMBERS = "yes", "safe", "numbers"
+# "No, it's my brother": not the writer, someone they know. The numbers, on that person's card
+# (a participant trial typed five such answers, and each was asked the question again).
+THEIRS = "theirs"
 _ANSWER_WORDS = {
     YES: "i am|kind of|kinda|sort of|sometimes|maybe|i think so|a little",  # and _YES_FIRST
     SAFE: "n|no|nope|nah|no i'm not|no im not|i'm safe|im safe|i am safe|safe|i'm ok|im ok|"
@@ -155,13 +158,49 @@ _SAFE_IN_WORDS = re.compile(
     r"(?:(?:honestly|really|well|um|uh)\s+)?"
     r"(?:(?:i'm|im|i am)\s+)?(?:(?:really|totally|honestly|just|actually)\s+)?"
     r"(?:ok|okay|fine|good|alright|all right|safe|all good)"
-    rf"(?:\s+(?:{_THANKS}|lol|haha|rn|now|right now|today))*"
+    rf"(?:\s+(?:{_THANKS}|lol|haha|rn|now|right now|today|(?:let's|lets) keep going|keep going))*"
     rf"|(?:{_THANKS}))"  # "no thanks", "no thank u"
+    # ... and "I'm fine, just venting", "I'm not suicidal, I'm just angry" (a participant
+    # trial): a plain denial with a plain reason; "just tired" is still asked again
+    r"|(?:(?:n|no|nope|nah)\s+)?(?:i'm|im|i am)\s+(?:(?:ok|okay|fine|good|safe)(?:\s+(?:just "
+    r"venting|(?:let's|lets) keep going))?|not suicidal(?:\s+(?:i'm|im|i am)\s+just\s+(?:angry|"
+    r"mad|upset|frustrated|venting|annoyed))?)"
 )
+# Someone else's, answered: "no it's my brother", "not me, my friend", "it's my son, not me"
+_THEIRS_IN_WORDS = re.compile(
+    r"(?:(?:n|no|nope|nah|i'm safe|im safe|i'm ok|im ok|i'm fine|im fine)\s+)?(?:not me\s+)?"
+    r"(?:(?:it's|its|it is|it was|i was talking about|i meant|i mean|talking about|about|"
+    r"i'm worried about|im worried about)\s+)?(?:my|our)\s+\w+(?:\s+\w+)?(?:\s+not me)?"
+    r"|not me|it's not me|its not me|not about me"
+)
+# Said whole, these mean yes: "kind of, sometimes", "sometimes yeah"
+_YES_WORDS = frozenset(
+    [
+        "kind",
+        "of",
+        "kinda",
+        "sort",
+        "sorta",
+        "sometimes",
+        "maybe",
+        "a",
+        "little",
+        "bit",
+        "i",
+        "think",
+        "so",
+        "guess",
+        "yeah",
+        "yes",
+        "honestly",
+        "tbh",
+    ]
+)
+_YES_FILLER = frozenset(["of", "a", "bit", "i", "so", "honestly", "tbh"])  # not a yes alone
 
 
 def typed_answer(text: str) -> str | None:
-    """YES, SAFE or NUMBERS for an answer to the direct question typed in words; None for
+    """YES, SAFE, NUMBERS or THEIRS for an answer to the direct question typed in words; None for
     anything else (a channel then reads it for crisis itself: more danger counts as yes).
     Unsure counts as yes, and a long answer that starts with no is not read as safe: the
     card costs a reader nothing, a missed yes can."""
@@ -173,7 +212,11 @@ def typed_answer(text: str) -> str | None:
         return _ANSWER_OF[said]
     if _SAFE_IN_WORDS.fullmatch(said):
         return SAFE
+    if _THEIRS_IN_WORDS.fullmatch(said):
+        return THEIRS
     words = said.split()
+    if words and _YES_WORDS.issuperset(words) and not _YES_FILLER.issuperset(words):
+        return YES
     while words and words[0] in _FILLER:
         words = words[1:]
     return YES if words and words[0] in _YES_FIRST else None

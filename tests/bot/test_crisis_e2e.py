@@ -283,7 +283,12 @@ def test_question_answered_in_words(stub, tmp_path, database_url):
 # which says truthfully that the scene waits (a participant trial: the question asked only
 # about the writer, who had said "no" and gone back to the scene without the numbers).
 @pytest.mark.slow
-def test_someone_else_s_danger_is_asked_about_and_gets_the_numbers(stub, tmp_path, database_url):
+@pytest.mark.parametrize("answer", ["press", "no it's my brother"])
+def test_someone_else_s_danger_is_asked_about_and_gets_the_numbers(
+    stub, tmp_path, database_url, answer
+):
+    """The numbers by the button, or "no, it's my brother" typed (a participant trial: five
+    such answers were each asked the question again)."""
     theirs = probable_theirs_text()
     bot = consented_member(stub, tmp_path, database_url)
     try:
@@ -295,7 +300,10 @@ def test_someone_else_s_danger_is_asked_about_and_gets_the_numbers(stub, tmp_pat
         assert said.endswith("are you thinking about ending your life or hurting yourself?")
         assert "988" not in said  # a question, not the card
         before = len(stub.sent_to(MEMBER))
-        stub.press_button(MEMBER, "Show me support numbers")
+        if answer == "press":
+            stub.press_button(MEMBER, "Show me support numbers")
+        else:
+            stub.send_text(MEMBER, answer)
         card = unescape(wait_text(stub, MEMBER, "988", before).params["text"])
         assert SCENE_KEPT in card and SCENE_STOPPED not in card
         assert card.startswith(SOMEONE_OPENING)  # found in the question the press came from

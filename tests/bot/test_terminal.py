@@ -218,6 +218,10 @@ def test_safety_mid_scene_shows_every_resource_and_keeps_the_scene(tmp_path):
     assert "1-800-222-1222" in out  # every resource, as the bot's /safety
     assert "I read that as" not in out and "stopped the role-play" not in out
     assert "Saved. Run `rehearse play` again" in out  # the scene was still open at "q"
+    # the moment again after the card, her line with the choices (a participant trial)
+    before, _, after = result.stdout.partition("You matter")
+    said = [line for line in before.splitlines() if line.startswith("Mom: ")]
+    assert said and said[-1] in after.splitlines()
 
 
 def test_an_unclear_answer_is_asked_again_in_the_question_s_words(tmp_path):
