@@ -233,6 +233,17 @@ COMPONENTS: dict[str, Component] = {
 }
 
 
+# A skill shown that can't be shown without another: a limit held when pushed was named (a
+# participant trial's debrief said "You never named the limit out loud" after "I'm not lending
+# money, any amount", coached as holding it)
+IMPLIES: dict[str, frozenset[str]] = {"boundary.hold": frozenset({"boundary.set"})}
+
+
+def shown_with_implied(used: set[str]) -> set[str]:
+    """The skills a run showed, with those they imply (`IMPLIES`)."""
+    return used.union(*(IMPLIES.get(c, frozenset()) for c in used))
+
+
 def component_label(key: str) -> str:
     comp = COMPONENTS.get(key)
     return comp.label if comp else key

@@ -20,7 +20,14 @@ from transitions import Machine, MachineError
 from scenarios.expr import Compiled, parse
 from scenarios.limits import choice_token
 from scenarios.model import Choice, Scenario
-from scenarios.skills import COMPONENTS, FRAMEWORKS, Style, claimed, unsupported
+from scenarios.skills import (
+    COMPONENTS,
+    FRAMEWORKS,
+    Style,
+    claimed,
+    shown_with_implied,
+    unsupported,
+)
 from state.practice import exposure, prelude
 from state.practice.run_data import (  # noqa: F401 - the engine's inputs and outputs, named here
     Ask,
@@ -449,7 +456,7 @@ def debrief(scenario: Scenario, state: RunState) -> Debrief:
     text = true_to_run(text, used, {s for s, n in state.styles.items() if n})
     missing = tuple(
         COMPONENTS[c].missing or COMPONENTS[c].label
-        for c in sorted(available - used - claimed(text))
+        for c in sorted(available - shown_with_implied(used) - claimed(text))
         if COMPONENTS[c].missing
     )[:3]
     total = sum(state.styles.values())
