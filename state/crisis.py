@@ -28,7 +28,7 @@ import re2
 
 from state.prefilter import Prefilter
 
-LEXICON_VERSION = "2026.12.26"
+LEXICON_VERSION = "2026.12.27"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -897,7 +897,9 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
             r"\b(wrote|writing|written|left|leaving|finished) (my |a |the )?(goodbye|suicide) "
             r"(note|notes|letter|letters|message|messages)\b|"
             r"\bgave away (all )?(my )?(things|stuff|belongings|possessions|everything)\b|"
-            r"\bgiving away (all )?(my )?(things|stuff|belongings|possessions|everything)\b"
+            r"\bgiving away (all )?(my )?(things|stuff|belongings|possessions|everything)\b|"
+            # "I'm giving my stuff away", said to a character (a participant trial, .27)
+            r"\b(gave|giving|give) (all )?my (things|stuff|belongings|possessions) away\b"
         ),
         True,
     ),
@@ -1273,6 +1275,13 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
             r"alive))\b"
             r"|\b(he|she) talks about (killing (himself|herself)|ending (his|her) (own )?life|"
             r"wanting to die)\b"  # not "he talks about suicide in his podcast"
+            # ... or may "do something to himself", or says everyone is better off without
+            # them (a participant trial, .27)
+            r"|\b(" + _KIN + r"|he|she) (might|may|is going to|will|could) do something to "
+            r"(himself|herself|themselves|themself)\b"
+            r"|\b(" + _KIN + r"|he|she) (said|says|keeps saying|thinks|feels)( that)? (everyone|"
+            r"we|people|his family|her family|the world|they) (would be|is|are|will be) better "
+            r"off without (him|her|them)\b"
             # ... or may do it, said by the writer (.26: "my friend might kill herself")
             r"|\b" + _KIN + r" (might|may|is going to|wants to|is planning to|plans to|is "
             r"thinking about|has been thinking about) ((kill|killing) (himself|herself|themselves|"
@@ -1565,6 +1574,24 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
             r"own life|is gone|funeral|grave|overdosed)\b"
         ),
         True,
+    ),
+    (
+        # finality said to someone, a participant trial's (lexicon 2026.12.27): "I won't need
+        # groceries where I'm going", "you won't have to plan my birthday next year", "I don't
+        # care what happens to me anymore"; probable, asked about
+        "s_finality",
+        "suicide",
+        3,
+        _rx(
+            r"\b(will not|won't) need (\w+ ){0,3}where i am going\b"
+            r"|\b(you|they|nobody|no one|anyone|we) (will not|would not) (have|need) to (plan|"
+            r"worry about|deal with|put up with|buy|cook|pay for) (me|my)\b.{0,30}\b(next year|"
+            r"anymore|much longer|ever again)\b(?!.{0,40}\b(moving|move|moved|trip|travel|"
+            r"traveling|vacation|graduating|deployed|deployment|transfer|abroad|away for)\b)"
+            r"|\bi do not care (what happens to me|if i live or die|whether i live or die|if i "
+            r"wake up|if i die)\b"
+        ),
+        False,
     ),
     (
         "s_disappear",
@@ -1946,5 +1973,9 @@ _MINE = _rx(
 
 def about_someone_else(text: str) -> bool:
     """Whether a crisis the message tells of is a third person's and not the writer's too."""
-    said = normalise(text)
-    return _THEIRS.search(said) is not None and _MINE.search(said) is None
+    return someone_else_in(normalise(text))
+
+
+def someone_else_in(normalised: str) -> bool:
+    """`about_someone_else` of a text already normalised (the screen's window)."""
+    return _MINE.search(normalised) is None and _THEIRS.search(normalised) is not None

@@ -750,7 +750,7 @@ def test_an_attempt_long_ago_told_or_someone_else_s_is_no_recent_attempt(text):
     ],
 )
 @pytest.mark.xfail(
-    strict=True, reason="known false cards of crisis-d26add63652f on 'attempt' (stop note, #15)"
+    strict=True, reason="known false cards of crisis-af440d12b451 on 'attempt' (stop note, #15)"
 )
 def test_attempt_in_an_everyday_sense_gets_no_card(text):
     """Known defects, kept visible: the model trained on recent attempts reads these as the
@@ -943,6 +943,26 @@ def test_what_a_reviewer_found_in_lexicon_2026_12_25(text, rule):
     """Lexicon 2026.12.26: the widened s_someone_else drew cards on the news, a film, a
     marriage ending and camp; a modal without "said" and a wish to join someone who died
     were missed."""
+    assert crisis.detect_crisis(text).rule == rule
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("You can have my guitar, I'm giving my stuff away.", "s_preparation"),
+        ("Go ahead, cut in, I won't need groceries where I'm going.", "s_finality"),
+        ("Don't worry mom, you won't have to plan my birthday next year.", "s_finality"),
+        ("Honestly Dev, I don't care what happens to me anymore.", "s_finality"),
+        ("My partner said everyone would be better off without him.", "s_someone_else"),
+        ("I'm worried my husband might do something to himself.", "s_someone_else"),
+        ("we wont have to plan my birthday next year, i'm doing a trip", None),
+        ("you won't have to deal with me much longer, i'm moving to denver in june", None),
+        ("im giving my old stuff away before the move", None),
+    ],
+)
+def test_what_a_participant_trial_found_in_lexicon_2026_12_26(text, rule):
+    """Lexicon 2026.12.27: finality said to a character and someone else's danger in a
+    participant trial's words were coached as replies (each got a style)."""
     assert crisis.detect_crisis(text).rule == rule
 
 
