@@ -65,6 +65,7 @@ class Reading:
     p: float  # P(crisis) of the most alarming window
     category: str  # the model's likeliest category there
     substances: bool  # alcohol or drugs named anywhere
+    focus: str = ""  # that window, normalised: whose danger it tells of (`someone_else_in`)
 
 
 def _urgency(r: CrisisResult) -> int:
@@ -81,6 +82,7 @@ def read(model: LinearModel, text: str) -> Reading:
     rule hit in is read alone from what its window's reading already normalised."""
     rule, substances = NO_CRISIS, False
     rows: list[tuple[int, str, CrisisResult]] = []  # (window, normalised text, rules' finding)
+    said: dict[int, str] = {}  # each window, normalised
     folds: list[str] = []  # each piece's folded text once, for its meaning (`about_runs`)
     runs: list[tuple[int, int]] = []  # each row's meaning: folds[a:b] joined
     parts = features.window_parts(text)
@@ -92,6 +94,7 @@ def read(model: LinearModel, text: str) -> Reading:
         # one window: read exactly as training read it
         pairs = [crisis.normalise_pair(pieces[0])] if len(parts) == 1 else windows[w]
         t = " ".join(n for n, _ in pairs if n)
+        said[w] = t
         first = len(folds)
         folds += [f for _, f in pairs]  # an empty fold has no pieces: the join skips it alike
         hit = crisis.detect_normalised(t)
@@ -124,13 +127,13 @@ def read(model: LinearModel, text: str) -> Reading:
     for w, probs in zip(owner, model.probabilities_of(feats), strict=True):
         if w not in window or probs[NONE] < window[w][NONE]:
             window[w] = probs
-    best, category = -1.0, crisis.CATEGORIES[0]
-    for probs in window.values():
+    best, category, focus = -1.0, crisis.CATEGORIES[0], ""
+    for w, probs in window.items():
         p = 1.0 - probs[NONE]
         if p > best:
-            best = p
+            best, focus = p, said[w]
             category = max((c for c in probs if c != NONE), key=probs.__getitem__)
-    return Reading(rule, max(best, 0.0), category, substances)
+    return Reading(rule, max(best, 0.0), category, substances, focus)
 
 
 def probability(model: LinearModel, text: str) -> tuple[float, str]:
@@ -164,4 +167,7 @@ def screen(text: str, model: LinearModel | None = None) -> CrisisResult:
         score=p,
         model=model.version,
         substances=r.substances,
+        # the words the question and the card use (never whether they are shown): read in
+        # the most alarming window, already normalised, not the whole message again
+        someone_else=rule.rule == "s_someone_else" or crisis.someone_else_in(r.focus),
     )

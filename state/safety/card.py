@@ -8,10 +8,10 @@ is not sure gets the direct question first (question.py).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
-from state.crisis import CARD, CATEGORIES, CrisisResult, about_someone_else
+from state.crisis import CARD, CATEGORIES, CrisisResult
 from state.language.screen import screen
 from state.text import clean_text
 
@@ -119,11 +119,7 @@ def screen_text(text: str) -> CrisisResult:
     """The crisis check every typed message passes first; never raises. A crisis told of
     someone else is marked so (`someone_else`): the question and the card say so."""
     try:
-        text = text if isinstance(text, str) else str(text)
-        result = _screen(text)
-        if result.crisis and (result.rule == "s_someone_else" or about_someone_else(text)):
-            return replace(result, someone_else=True)
-        return result
+        return _screen(text if isinstance(text, str) else str(text))
     except Exception:  # a detector bug must fail safe, towards showing help
         return CrisisResult(True, "suicide", 1, "detector-error", action=CARD)
 
