@@ -173,10 +173,13 @@ class Scenario(_Strict):
         return nodes
 
     def speaker_name(self, speaker: str) -> str:
+        """The label before a line: "The man with the cart:", though the YAML's name is written
+        to sit mid-sentence too (a participant trial saw "the man with the cart:")."""
         if speaker == NARRATOR:
             return ""
         char = self.characters.get(speaker)
-        return char.name if char else speaker
+        name = char.name if char else speaker
+        return name[:1].upper() + name[1:]
 
     @property
     def choice_count(self) -> int:

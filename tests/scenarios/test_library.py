@@ -162,3 +162,15 @@ def test_docs_table_is_current():
     assert docs.read_text(encoding="utf-8") == result.output, (
         "docs/scenarios.md is stale: run `rehearse list --markdown > docs/scenarios.md`"
     )
+
+
+def test_a_speaker_s_label_starts_with_a_capital():
+    """A name written to sit mid-sentence ("the man with the cart") labels its lines with a
+    capital, as a participant trial expected; every line's label of the library does."""
+    checkout = SHIPPED.scenarios["social-anxiety/checkout-line"]
+    assert checkout.characters["walt"].name == "the man with the cart"  # the YAML's, kept
+    assert checkout.speaker_name("walt") == "The man with the cart"
+    for scenario in SHIPPED.scenarios.values():
+        for speaker in scenario.characters:
+            label = scenario.speaker_name(speaker)
+            assert label[:1] == label[:1].upper(), (scenario.id, speaker)
