@@ -47,7 +47,7 @@ class CrisisResult:
     score: float = 0.0  # the model's probability that the message is a crisis
     model: str | None = None  # the model version that scored it
     substances: bool = False  # alcohol or drugs named: the card adds a substance-use line
-    someone_else: bool = False  # the danger told is another person's (state/safety/whose.py)
+    someone_else: bool = False  # the danger told is another person's (`someone_else_in`)
 
     def as_dict(self) -> dict:
         return {

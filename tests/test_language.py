@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from state import coach, crisis
-from state.crisis import ASK, CARD, NO_CRISIS, CrisisResult
+from state.crisis import ASK, CARD, NO_CRISIS, CrisisResult, about_someone_else
 from state.language import data, features, train
 from state.language.model import LinearModel, load, shipped
 from state.language.screen import Thresholds, adjacent, decide, screen
@@ -28,7 +28,6 @@ from state.safety import (
     SAME_MOMENT,
     SOMEONE_OPENING,
     ResourcesError,
-    about_someone_else,
     ask_again_text,
     back_to_scene_text,
     crisis_card,

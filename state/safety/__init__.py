@@ -1,15 +1,14 @@
 """Safety: what happens when a message contains crisis language, and the safety plan.
 
 `card` holds the crisis card, the deployment's resources and the screen every typed message
-passes first (`screen_text`, which also marks a crisis told of someone else:
-`state.crisis.about_someone_else`); `question` the direct question asked when a signal is
+passes first (`screen_text`; its result says whether the danger told is someone else's,
+`CrisisResult.someone_else`); `question` the direct question asked when a signal is
 probable, and its answers typed in words; `service` the `Safety` service a channel calls, one
 transaction per user action; `repo` its queries on the unit of work (the safety events and
 plans). The texts are re-exported here; the service is imported from `state.safety.service`,
 so a channel that only screens a message loads no database code.
 """
 
-from state.crisis import about_someone_else
 from state.safety.card import (
     ASKED_OPENING,
     CARD_LIMIT,
@@ -65,7 +64,6 @@ __all__ = [
     "YES",
     "Resource",
     "ResourcesError",
-    "about_someone_else",
     "ask_again_text",
     "back_to_scene_text",
     "crisis_card",
