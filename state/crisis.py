@@ -28,7 +28,7 @@ import re2
 
 from state.prefilter import Prefilter
 
-LEXICON_VERSION = "2026.12.27"
+LEXICON_VERSION = "2026.12.28"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -1583,7 +1583,16 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         "suicide",
         3,
         _rx(
-            r"\b(will not|won't) need (\w+ ){0,3}where i am going\b"
+            r"\bwill not need (\w+ ){0,3}where i am going\b"
+            # a thing handed over "for good" (.28): "you can have my guitar, i won't be needing
+            # it"; not when something replaces it ("since i got a new one") or it is lent
+            r"|\b(you can|you could|go ahead and|just) (have|keep|take) (my|all my)\b.{0,40}\bi "
+            r"will not (be needing (it|them|this|that|any of (it|this|that|them))( anymore| again| "
+            r"where i am going| after (tonight|today))?|need (it|them|this|that|any of (it|this|"
+            r"that|them)) (anymore|again|where i am going|after (tonight|today)))\b(?!.{0,40}\b("
+            r"new one|upgraded?|replaced?|bought|got another|moving|move|trip|back by|borrow|"
+            r"return|lend|since i|done|over|finished|graduated?|quit|quitting|this|next|until|"
+            r"for a)\b)"
             r"|\b(you|they|nobody|no one|anyone|we) (will not|would not) (have|need) to (plan|"
             r"worry about|deal with|put up with|buy|cook|pay for) (me|my)\b.{0,30}\b(next year|"
             r"anymore|much longer|ever again)\b(?!.{0,40}\b(moving|move|moved|trip|travel|"
