@@ -68,6 +68,12 @@ UK_WORDS: dict[str, str] = {
     "apologise": "apologize",
     "apologised": "apologized",
     "apologising": "apologizing",
+    "apologises": "apologizes",
+    "grovelling": "groveling",
+    "acknowledgement": "acknowledgment",
+    "acknowledgements": "acknowledgments",
+    "judgement": "judgment",
+    "defence": "defense",
     "recognise": "recognize",
     "recognised": "recognized",
     "criticise": "criticize",
@@ -117,7 +123,7 @@ UK_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bgive (me|you|him|her|them|us) a ring\b", re.IGNORECASE), "give … a call"),
 )
 _UK_RE = re.compile(
-    r"(?<![\w-])("
+    r"(?<!\w)("  # "over-apologising" counts; "-" only after, where it joins a longer word
     + "|".join(re.escape(w) for w in sorted(UK_WORDS, key=len, reverse=True))
     + r")(?![\w-])",
     re.IGNORECASE,
