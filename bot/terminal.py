@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import random
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -30,6 +31,7 @@ from state.practice.prelude import SKIP
 if TYPE_CHECKING:
     from state.practice.service import Practice
 
+_BUTTON = re.compile(r"\b(pick|press|tap) (a|one of the) buttons?\b")
 # the card's words where there is no Telegram: no /practice, no /safety
 # A card at once ends the run for good (a participant trial read "stopped" as paused);
 # TERMINAL_CLOSING says how to start again
@@ -121,10 +123,9 @@ class Player:
                 else:
                     self.console.print(f"  [{colour}]● {out.style}[/] {escape(out.text)}")
                 did = what_you_did(out.skills, out.text)
-                if did:
-                    self.console.print(
-                        f"  ✓ {escape(did[0] or 'Skills:')} [dim]({escape(did[1])})[/]"
-                    )
+                if did:  # as Telegram shows it: the tag alone when the note said it all
+                    said = f"{escape(did[0])} " if did[0] else ""
+                    self.console.print(f"  ✓ {said}[dim]({escape(did[1])})[/]")
             elif isinstance(out, Notice):
                 self.console.print(f"[yellow]{escape(out.text)}[/]")
             elif isinstance(out, Debrief):
@@ -153,7 +154,9 @@ class Player:
             return
         for i, opt in enumerate(ask.options, 1):
             self.console.print(f"  [bold]{i}[/]. {escape(opt.text)}")
-        hint = ask.prompt or "Pick a number, or type your own reply."
+        # a scene's prompt is written for Telegram ("... or pick a button"); here, a number
+        hint = _BUTTON.sub("pick a number", ask.prompt) if ask.prompt else ""
+        hint = hint or "Pick a number, or type your own reply."
         self.console.print(f"[dim]{escape(hint)} (q to pause and quit)[/]")
 
     def show_offer(self, offer: Offer) -> None:

@@ -291,7 +291,7 @@ PLAIN: dict[str, str] = {
     "oars.summarise": "summed up what you heard",
     "refusal.no-first": "said no first",
     "refusal.alternative": "suggested something else",
-    "refusal.ask-to-stop": "asked them to stop offering",
+    "refusal.ask-to-stop": "asked them to stop pushing",
     "refusal.change-subject": "moved the conversation on",
     "help.ask": "asked for one specific thing",
     "help.reach-out": "reached out to someone who supports you",

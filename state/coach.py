@@ -45,7 +45,7 @@ MARKERS: dict[str, str] = {
     "validation": "validates their feelings",
     "open-question": "open question",
     "reflection": "reflection",
-    "over-apology": "over-apologising",
+    "over-apology": "over-apologizing",
     "hedge": "hedging",
     "blame": 'blame and absolutes ("you always", "you never")',
     "insult": "insult or name-calling",
@@ -829,7 +829,7 @@ _ADD = {
     "oars.summarise": "a short summary of what you heard",
     "refusal.no-first": '"no" as your very first word',
     "refusal.alternative": "an alternative to suggest",
-    "refusal.ask-to-stop": "asking them to stop offering",
+    "refusal.ask-to-stop": "a request to stop pushing",
     "refusal.change-subject": "a change of subject",
 }
 _OPENING = {
@@ -891,6 +891,8 @@ def coach_feedback(analysis: Analysis, looks_for: list[str] | None = None) -> st
     shown = set(components(analysis.markers))
     # Only what the coach can see, and never what the reply already has.
     missing = [c for c in looks_for if c in DETECTABLE and c not in shown and c in _ADD]
+    if "i-statement" in missing and "dear-man.express" in missing:  # both say "I feel…"
+        missing.remove("dear-man.express")
     if missing:
         sentences.append(f"Next time you could add {_join([_ADD[c] for c in missing[:2]])}.")
     elif not cautions and analysis.style == A:
@@ -953,7 +955,7 @@ def _score(analysis: Analysis, comps: set[str], words: set[str], choice: Choice)
 
 
 _VERBS = {
-    "over-apology": "apologises",
+    "over-apology": "apologizes",
     "hedge": "hedges",
     "excuse": "gives an excuse",
     "blame": "blames",

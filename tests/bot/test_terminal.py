@@ -312,3 +312,18 @@ def test_a_number_that_is_no_choice_is_asked_again(tmp_path, typed, where):
     assert "Please type a number from 1 to" in result.stdout
     assert "I read that as" not in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_python_dash_m_bot_is_the_cli(tmp_path):
+    # `python -m bot` is what a newcomer types first; it runs the same CLI as `rehearse`
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "", "COLUMNS": "200"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "--help"],
+        text=True,
+        capture_output=True,
+        cwd=REPO,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-800:]
+    assert "play" in done.stdout and "Usage" in done.stdout
