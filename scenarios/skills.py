@@ -378,6 +378,11 @@ CLAIMS: tuple[Claim, ...] = (
     _claim(r"\bmade a specific ask\b", "help.ask dear-man.assert"),
     _claim(r"\breached out to\b", "help.reach-out"),
     _claim(r"\bowned (your part|what you did)\b", "repair.own-part"),
+    # taking criticism (a participant trial's debrief said both, and "you never" both)
+    _claim(
+        r"\basked what (exactly )?(was wrong|they meant|(he|she|they) meant)\b", "criticism.clarify"
+    ),
+    _claim(r"\backnowledged the fair part\b", "criticism.acknowledge"),
     _claim(
         r"\bwithout (a fight|turning [^.]{0,40} into a fight)\b|\binstead of a fight\b|"
         r"\bstayed (calm|kind)\b|\bkept (the evening|it|things) calm\b",

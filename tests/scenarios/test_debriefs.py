@@ -63,3 +63,13 @@ def test_a_claim_the_run_did_not_make_is_left_out():
     calm = "You kept the evening calm."
     assert true_to_run(calm, set(), {"aggressive"}) != calm
     assert true_to_run(calm, set(), {"assertive", "passive"}) == calm
+
+
+def test_taking_criticism_is_claimed_only_when_shown():
+    # a participant trial's debrief said "You asked what exactly was wrong, acknowledged the
+    # fair part" and then "You never acknowledged the part of the criticism that was fair"
+    text = "You asked what exactly was wrong and acknowledged the fair part. You kept your point."
+    assert true_to_run(text, {"criticism.clarify"}, {"assertive"}) == "You kept your point."
+    both = {"criticism.clarify", "criticism.acknowledge"}
+    assert true_to_run(text, both, {"assertive"}) == text
+    assert {"criticism.clarify", "criticism.acknowledge"} <= claimed(text)
