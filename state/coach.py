@@ -1054,6 +1054,18 @@ def match_reply(
     if chosen is None:
         return None, [_not_understood(analysis)]
     said = text[:MAX_CHARS]
+    # What the coach can't read, the branch vouches for: the debrief shouldn't say "you never
+    # held the boundary" after three typed refusals matched to holding it (a participant trial).
+    # Not the fallback's: it takes any readable reply, matched to nothing in particular.
+    credited = (
+        ()
+        if chosen.fallback
+        else tuple(
+            k
+            for k in chosen.skills
+            if k not in DETECTABLE and k in COMPONENTS and not COMPONENTS[k].negative
+        )
+    )
     return chosen.id, [
         Feedback(
             choice_id=chosen.id,
@@ -1061,5 +1073,6 @@ def match_reply(
             style=analysis.style,
             skills=components(analysis.markers),
             text=coach_feedback(analysis, looks_for),
+            credited=credited,
         )
     ]

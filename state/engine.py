@@ -350,7 +350,7 @@ def step(
     coached = next((o for o in pre if isinstance(o, Feedback)), None) if pre else None
     feedback = coached or scripted
     if coached is not None:
-        positive = tuple(k for k in coached.skills if not _negative(k))
+        positive = tuple(k for k in coached.skills if not _negative(k)) + coached.credited
         negative = tuple(k for k in coached.skills if _negative(k))
         if choice.move:
             feedback = dataclasses.replace(coached, move=choice.move)

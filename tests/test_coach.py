@@ -493,3 +493,20 @@ def test_scripted_choices_accuracy():
     ]
     assert pairs
     assert _accuracy(pairs) >= 0.70
+
+
+def test_a_typed_reply_counts_the_skill_its_branch_stands_for():
+    # a participant trial typed three refusals to Dev and the debrief said "You never held the
+    # boundary": the coach can't read a limit held, so the branch it matched vouches for it
+    from shipped import shipped_library
+
+    sc = shipped_library().scenarios["recovery/old-friend-text"]
+    state, _ = start(sc, seed=1, with_prelude=False)
+    at_door = state.copy()
+    at_door.node = "doorbell"
+    typed = "no dev. go home. im not opening it"
+    new, outputs = step(sc, at_door, Reply(typed), matcher=match_reply)
+    fb = next(o for o in outputs if isinstance(o, Feedback))
+    assert fb.choice_id == "chain" and fb.credited == ("boundary.hold",)
+    assert "boundary.hold" not in fb.skills  # counted, never shown as something it read
+    assert new.skills.get("boundary.hold") == 1

@@ -143,6 +143,9 @@ class Feedback:
     skills: tuple[str, ...]
     text: str
     move: str | None = None  # listening, exposure or coping: shown instead of the style
+    # a typed reply's: the matched choice's skills that no coach marker can show (a limit held),
+    # counted for the debrief because the story took that branch, never shown as done
+    credited: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
