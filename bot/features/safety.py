@@ -215,7 +215,7 @@ async def send_card(update: Update, context: ContextTypes.DEFAULT_TYPE, card: st
 
 async def send_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, plan: str | None) -> None:
     """After the card, the participant's plan, split to fit Telegram's limit. A plan that
-    still fails to go is logged, not apologised for: the card is there, with its button to
+    still fails to go is logged, not apologized for: the card is there, with its button to
     the plan."""
     if not plan:
         return
