@@ -74,6 +74,7 @@ UK_WORDS: dict[str, str] = {
     "acknowledgements": "acknowledgments",
     "judgement": "judgment",
     "defence": "defense",
+    "offence": "offense",
     "recognise": "recognize",
     "recognised": "recognized",
     "criticise": "criticize",
