@@ -28,7 +28,7 @@ import re2
 
 from state.prefilter import Prefilter
 
-LEXICON_VERSION = "2026.12.28"
+LEXICON_VERSION = "2026.12.29"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -1609,8 +1609,11 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         _rx(
             r"\bdisappear (forever|for good|permanently)\b|\b(never|not) wake up\b|\b(stop|end) "
             r"(for good|forever|permanently)\b|\bsleep forever\b"
+            # (.29) "i'm so tired of everything, i want it all to stop" drew nothing (p 0.08)
+            r"|\bi (just |really )?(want|wanna|need) (it all|everything|all of it) to (stop|end)\b"
+            r"(?! (for (a|the|one) (minute|second|moment|bit|night|day|weekend|while)|so i can))"
         ),
-        False,
+        True,
     ),
 ]
 RULES.sort(key=lambda r: r[2])
