@@ -969,6 +969,32 @@ def test_what_a_participant_trial_found_in_lexicon_2026_12_26(text, rule):
 @pytest.mark.parametrize(
     ("text", "rule"),
     [
+        ("You can have my guitar, I won't be needing it.", "s_finality"),
+        ("you can keep my hoodie i wont need it anymore", "s_finality"),
+        ("just take my car, i won't need it after tonight", "s_finality"),
+        ("you can have my old phone, i won't need it since i got a new one", None),
+        ("you can have my tent, i won't need it anymore, we're moving to the city", None),
+        ("go ahead and take my notes, I won't need them anymore, the exam is done", None),
+        ("you can have my bike i won't be needing it this summer", None),
+        ("you can keep my cleats, I won't need them anymore since I quit soccer", None),
+        ("i'm so tired of everything, i want it all to stop", "s_disappear"),
+        ("i need everything to stop", "s_disappear"),
+        ("i just want to go to sleep and never wake up", "s_disappear"),
+        ("i don't want it all to stop, i love my life", None),
+        ("i want it all to stop for a minute so i can breathe", None),
+        ("used to pray to not wake up. now i pray for my grandkids", None),
+    ],
+)
+def test_things_handed_over_for_good_and_wanting_it_all_to_stop(text, rule):
+    """Lexicons 2026.12.28-29: "I won't be needing it" said of a thing given away, and "I
+    want it all to stop", drew nothing; a replacement, a move, a pause or history do not
+    count, and s_disappear is negatable now."""
+    assert crisis.detect_crisis(text).rule == rule
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
         ("no quiero vivir más, I'm serious", "s_es"),
         ("me quiero morir", "s_es"),
         ("quiero matarme", "s_es"),
