@@ -1033,7 +1033,11 @@ def match_reply(
             key=lambda r: (-r.score, normal.index(r.choice)),
         )
         best = ranked[0]
-        margin = best.score - (ranked[1].score if len(ranked) > 1 else 0.0)
+        # A near tie between choices of the same style isn't a doubt about what the reply
+        # means, only about which of two like lines it echoes: the nearer one goes (a trial's
+        # clear "I can't lend you money this time" tied two assertive refusals and was stuck).
+        rival = next((r for r in ranked[1:] if r.choice.style != best.choice.style), None)
+        margin = best.score - (rival.score if rival else 0.0)
         # Not enough to go on: off-topic and little style, or a weak or tied reading.
         # A confident style is not a reply to this moment ("did you watch the game?" reads as
         # plainly assertive): the words or a skill must meet the choice.

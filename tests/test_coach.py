@@ -510,3 +510,18 @@ def test_a_typed_reply_counts_the_skill_its_branch_stands_for():
     assert fb.choice_id == "chain" and fb.credited == ("boundary.hold",)
     assert "boundary.hold" not in fb.skills  # counted, never shown as something it read
     assert new.skills.get("boundary.hold") == 1
+
+
+def test_a_near_tie_of_the_same_style_goes_to_the_nearer_line():
+    # a participant trial's clear refusal tied two assertive choices and was shown the options
+    # again ("I'm not sure which way you mean it to go"); a tie with another style still asks
+    from shipped import shipped_library
+
+    sc = shipped_library().scenarios["friendship/loan-again"]
+    choices = list(sc.nodes["call"].choices)
+    text = "I can't lend you money this time, Rafa. I still need the $300 from March back first."
+    choice_id, outputs = match_reply(sc, "call", choices, text)
+    assert choice_id is not None and next(c for c in choices if c.id == choice_id).style.value == (
+        "assertive"
+    )
+    assert isinstance(outputs[0], Feedback)
