@@ -75,6 +75,8 @@ UK_WORDS: dict[str, str] = {
     "judgement": "judgment",
     "defence": "defense",
     "offence": "offense",
+    "cancelled": "canceled",
+    "cancelling": "canceling",
     "recognise": "recognize",
     "recognised": "recognized",
     "criticise": "criticize",

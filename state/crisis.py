@@ -28,7 +28,7 @@ import re2
 
 from state.prefilter import Prefilter
 
-LEXICON_VERSION = "2026.12.29"
+LEXICON_VERSION = "2026.12.30"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -1591,8 +1591,8 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
             r"where i am going| after (tonight|today))?|need (it|them|this|that|any of (it|this|"
             r"that|them)) (anymore|again|where i am going|after (tonight|today)))\b(?!.{0,40}\b("
             r"new one|upgraded?|replaced?|bought|got another|moving|move|trip|back by|borrow|"
-            r"return|lend|since i|done|over|finished|graduated?|quit|quitting|this|next|until|"
-            r"for a)\b)"
+            r"return|lend|since i|done with|finished|graduated?|quit|quitting|this (summer|week|"
+            r"weekend|month|semester|season|winter|spring|fall|year)|next|until|for a)\b)"
             r"|\b(you|they|nobody|no one|anyone|we) (will not|would not) (have|need) to (plan|"
             r"worry about|deal with|put up with|buy|cook|pay for) (me|my)\b.{0,30}\b(next year|"
             r"anymore|much longer|ever again)\b(?!.{0,40}\b(moving|move|moved|trip|travel|"
@@ -1609,11 +1609,22 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         _rx(
             r"\bdisappear (forever|for good|permanently)\b|\b(never|not) wake up\b|\b(stop|end) "
             r"(for good|forever|permanently)\b|\bsleep forever\b"
-            # (.29) "i'm so tired of everything, i want it all to stop" drew nothing (p 0.08)
-            r"|\bi (just |really )?(want|wanna|need) (it all|everything|all of it) to (stop|end)\b"
-            r"(?! (for (a|the|one) (minute|second|moment|bit|night|day|weekend|while)|so i can))"
         ),
-        True,
+        False,  # "i don't care if i never wake up": its "not" is no denial
+    ),
+    (
+        # (.29) "i'm so tired of everything, i want it all to stop" drew nothing (p 0.08). Not
+        # negatable: "nobody cares i just want it all to stop" denies nothing, and "i don't
+        # want" or "i used to want" never match "i want" to begin with
+        "s_all_stop",
+        "suicide",
+        3,
+        _rx(
+            r"\bi (just |really )?(want|wanna|need) (it all|everything|all of it) to (stop|end)\b"
+            r"(?! (for (a|the|one) (minute|second|moment|bit|night|day|weekend|while)|so i can|"
+            r"between|with (him|her|you|them|us|me)|raining))"
+        ),
+        False,
     ),
 ]
 RULES.sort(key=lambda r: r[2])

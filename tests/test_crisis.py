@@ -974,21 +974,36 @@ def test_what_a_participant_trial_found_in_lexicon_2026_12_26(text, rule):
         ("just take my car, i won't need it after tonight", "s_finality"),
         ("you can have my old phone, i won't need it since i got a new one", None),
         ("you can have my tent, i won't need it anymore, we're moving to the city", None),
-        ("go ahead and take my notes, I won't need them anymore, the exam is done", None),
+        ("go ahead and take my notes, I won't need them anymore, the exam is finished", None),
         ("you can have my bike i won't be needing it this summer", None),
         ("you can keep my cleats, I won't need them anymore since I quit soccer", None),
-        ("i'm so tired of everything, i want it all to stop", "s_disappear"),
-        ("i need everything to stop", "s_disappear"),
-        ("i just want to go to sleep and never wake up", "s_disappear"),
-        ("i don't want it all to stop, i love my life", None),
+        # the most alarming handovers are not let go by a time word (a reviewer, .30)
+        (
+            "you can have my pills, i won't be needing them after tonight, this is goodbye",
+            "s_finality",
+        ),
+        ("you can have my car, i won't be needing it. i'm done", "s_finality"),
+        ("you can have my guitar i won't need it anymore, it's over for me", "s_finality"),
+        ("go ahead and take my notes, I won't need them anymore, i'm done with the class", None),
+        ("i'm so tired of everything, i want it all to stop", "s_all_stop"),
+        ("i need everything to stop", "s_all_stop"),
+        ("nobody cares i just want it all to stop", "s_all_stop"),
+        ("i don't care anymore i want it all to stop", "s_all_stop"),
         ("i want it all to stop for a minute so i can breathe", None),
-        ("used to pray to not wake up. now i pray for my grandkids", None),
+        ("i want it all to end between us", None),
+        ("i want it all to stop raining", None),
+        # s_disappear stays unnegated: these "not"s deny nothing (a reviewer, .30)
+        ("i just want to go to sleep and never wake up", "s_disappear"),
+        ("i don't care if i never wake up", "s_disappear"),
+        ("i wouldn't mind if i never wake up", "s_disappear"),
+        ("honestly i wouldn't mind if i disappear forever", "s_disappear"),
     ],
 )
 def test_things_handed_over_for_good_and_wanting_it_all_to_stop(text, rule):
-    """Lexicons 2026.12.28-29: "I won't be needing it" said of a thing given away, and "I
-    want it all to stop", drew nothing; a replacement, a move, a pause or history do not
-    count, and s_disappear is negatable now."""
+    """Lexicons 2026.12.28-30: "I won't be needing it" said of a thing given away, and "I
+    want it all to stop", drew nothing; a replacement, a move, a pause or a breakup do not
+    count. .29 made s_disappear negatable and lost "i don't care if i never wake up"; .30
+    gives "it all to stop" a rule of its own and leaves s_disappear as it was."""
     assert crisis.detect_crisis(text).rule == rule
 
 
