@@ -1005,6 +1005,21 @@ ADJACENT = Notice(
 )
 
 
+# A skill the branch vouches for is not credited where the words say otherwise (a reviewer:
+# "Sorry, I can't lend you the money" was credited with no apologies; a hedge with confidence).
+_BELIED_BY = {
+    "dear-man.confident": {"hedge", "over-apology"},
+    "fast.fair": {"blame", "insult", "sarcasm"},
+    "give.gentle": {"blame", "insult", "sarcasm"},
+}
+
+
+def _belied(skill: str, analysis: Analysis, text: str) -> bool:
+    if skill == "fast.no-apologies":
+        return _APOLOGY.search(normalise(text)) is not None
+    return bool(_BELIED_BY.get(skill, set()) & set(analysis.markers))
+
+
 def match_reply(
     scenario: Scenario, node_id: str, choices: list[Choice], text: str
 ) -> tuple[str | None, list[Output]]:
@@ -1038,6 +1053,15 @@ def match_reply(
         # clear "I can't lend you money this time" tied two assertive refusals and was stuck).
         rival = next((r for r in ranked[1:] if r.choice.style != best.choice.style), None)
         margin = best.score - (rival.score if rival else 0.0)
+        # Of like lines that close, a near miss (the step too far: "never ask me for money
+        # again") never wins the tie: "No, I can't lend you money" is the plain refusal.
+        close = [
+            r
+            for r in ranked
+            if r.choice.style == best.choice.style and best.score - r.score < MIN_MARGIN
+        ]
+        if len(close) > 1:
+            best = next((r for r in close if r.choice.near_miss is None), best)
         # Not enough to go on: off-topic and little style, or a weak or tied reading.
         # A confident style is not a reply to this moment ("did you watch the game?" reads as
         # plainly assertive): the words or a skill must meet the choice.
@@ -1067,7 +1091,10 @@ def match_reply(
         else tuple(
             k
             for k in chosen.skills
-            if k not in DETECTABLE and k in COMPONENTS and not COMPONENTS[k].negative
+            if k not in DETECTABLE
+            and k in COMPONENTS
+            and not COMPONENTS[k].negative
+            and not _belied(k, analysis, text)
         )
     )
     return chosen.id, [

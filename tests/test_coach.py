@@ -512,16 +512,51 @@ def test_a_typed_reply_counts_the_skill_its_branch_stands_for():
     assert new.skills.get("boundary.hold") == 1
 
 
-def test_a_near_tie_of_the_same_style_goes_to_the_nearer_line():
-    # a participant trial's clear refusal tied two assertive choices and was shown the options
-    # again ("I'm not sure which way you mean it to go"); a tie with another style still asks
+@pytest.mark.parametrize(
+    ("scenario_id", "node", "text", "expected"),
+    [
+        # a participant trial's clear refusal tied two assertive lines and was shown the options
+        # again ("I'm not sure which way you mean it to go")
+        (
+            "friendship/loan-again",
+            "call",
+            "I can't lend you money this time, Rafa. I still need the $300 from March back first.",
+            "no-first",
+        ),
+        # a reviewer: the plain refusal is not the near miss ("never ask me for money again")
+        ("friendship/loan-again", "call", "No, I can't lend you money.", "no-first"),
+        # nor the step too soon ("no more tests")
+        (
+            "family/checking-up",
+            "offer",
+            "Can we stop the tests after the family session on the 14th?",
+            "until-session",
+        ),
+    ],
+)
+def test_a_near_tie_of_like_lines_goes_to_the_one_that_is_no_near_miss(
+    scenario_id, node, text, expected
+):
+    from shipped import shipped_library
+
+    sc = shipped_library().scenarios[scenario_id]
+    choice_id, outputs = match_reply(sc, node, list(sc.nodes[node].choices), text)
+    assert choice_id == expected
+    assert isinstance(outputs[0], Feedback)
+
+
+@pytest.mark.parametrize(
+    ("text", "credited"),
+    [
+        ("I can't lend you the money this time.", ("fast.no-apologies",)),
+        # the words say otherwise: no credit for not apologizing (a reviewer)
+        ("Sorry, I can't lend you the money this time.", ()),
+    ],
+)
+def test_a_branch_vouches_only_for_what_the_words_do_not_belie(text, credited):
     from shipped import shipped_library
 
     sc = shipped_library().scenarios["friendship/loan-again"]
-    choices = list(sc.nodes["call"].choices)
-    text = "I can't lend you money this time, Rafa. I still need the $300 from March back first."
-    choice_id, outputs = match_reply(sc, "call", choices, text)
-    assert choice_id is not None and next(c for c in choices if c.id == choice_id).style.value == (
-        "assertive"
-    )
-    assert isinstance(outputs[0], Feedback)
+    choice_id, outputs = match_reply(sc, "call", list(sc.nodes["call"].choices), text)
+    assert choice_id == "no-first"
+    assert outputs[0].credited == credited
