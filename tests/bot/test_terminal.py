@@ -19,7 +19,9 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 
 
-def play(tmp_path: Path, stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
+def play(
+    tmp_path: Path, stdin: str, *args: str, module: str = "bot.cli", command: str = "play"
+) -> subprocess.CompletedProcess[str]:
     tmp_path.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
@@ -28,7 +30,7 @@ def play(tmp_path: Path, stdin: str, *args: str) -> subprocess.CompletedProcess[
         "COLUMNS": "200",
     }
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "play", *args],
+        [sys.executable, "-m", module, command, *args],
         input=stdin,
         text=True,
         capture_output=True,
@@ -316,14 +318,6 @@ def test_a_number_that_is_no_choice_is_asked_again(tmp_path, typed, where):
 
 def test_python_dash_m_bot_is_the_cli(tmp_path):
     # `python -m bot` is what a newcomer types first; it runs the same CLI as `rehearse`
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "", "COLUMNS": "200"}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "--help"],
-        text=True,
-        capture_output=True,
-        cwd=REPO,
-        env=env,
-        timeout=120,
-    )
+    done = play(tmp_path, "", module="bot", command="--help")
     assert done.returncode == 0, done.stderr[-800:]
     assert "play" in done.stdout and "Usage" in done.stdout
