@@ -254,6 +254,69 @@ def component_label(key: str) -> str:
 # facts"); the framework's name follows as a short tag a group leader recognises. Each phrase
 # completes "You …"; a component without one falls back to its label.
 
+# The short cards /skills shows, in plain text: (name, what it is for, its parts). A question
+# typed in a scene about what one stands for is answered from them too (`card_asked_about`).
+SKILL_CARDS: tuple[tuple[str, str, str], ...] = (
+    (
+        "DEAR MAN",
+        "getting what you want, or saying no",
+        "Describe the facts · Express how you feel (“I feel…”) · Assert: ask or say no clearly · "
+        "Reinforce: what's in it for them · stay Mindful (broken record, ignore attacks) · "
+        "Appear confident · Negotiate: give to get.",
+    ),
+    (
+        "GIVE",
+        "keeping the relationship",
+        "Gentle (no attacks or sneers) · Interested (listen) · Validate (“that makes sense”) · "
+        "Easy manner.",
+    ),
+    (
+        "FAST",
+        "keeping your self-respect",
+        "Fair · no needless Apologies · Stick to your values · Truthful.",
+    ),
+    (
+        "I-statements",
+        "",
+        "“I notice… I feel… I need… Would you…?” instead of “You always…”. Assertive: both "
+        "people matter. Passive: only they do. Aggressive: only you do. Passive-aggressive: "
+        "anger said sideways.",
+    ),
+    (
+        "OARS",
+        "listening",
+        "Open questions (“What…?”, “How…?”) · Affirmations that are specific · Reflections "
+        "(“Sounds like…”) · Summaries.",
+    ),
+    (
+        "Refusal steps",
+        "",
+        "Say no first · clear, firm voice · suggest an alternative · ask them to stop offering · "
+        "change the subject · skip vague excuses (“not tonight” invites a later yes) · "
+        "no guilt for saying no.",
+    ),
+)
+# "what does DEAR MAN stand for again?", typed mid-scene in a participant trial, was coached as
+# an assertive open question and played as a line
+_ASKED_ABOUT = re.compile(
+    r"\bwhat(?:'s| does| do| is| are|s)? (?:the )?(dear ?man|give|fast|oars|i-?statements?)"
+    r"(?: skill| thing| one)?(?: stand for| mean| again| means)\b",
+    re.IGNORECASE,
+)
+
+
+def _card_key(name: str) -> str:
+    return name.lower().replace(" ", "").replace("-", "").rstrip("s")
+
+
+def card_asked_about(text: str) -> tuple[str, str, str] | None:
+    """The skill card a typed question asks about ("what does GIVE mean?"), if any."""
+    m = _ASKED_ABOUT.search(text)
+    if m is None:
+        return None
+    return next((c for c in SKILL_CARDS if _card_key(c[0]) == _card_key(m.group(1))), None)
+
+
 TAGS: dict[str, str] = {
     "dear-man": "DEAR MAN",
     "give": "GIVE",

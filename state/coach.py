@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from scenarios.model import Choice, Scenario
-from scenarios.skills import COMPONENTS, Style
+from scenarios.skills import COMPONENTS, Style, card_asked_about
 from state.engine import Feedback, Notice, Output
 from state.language import features
 from state.language.model import shipped
@@ -998,6 +998,7 @@ MIN_MARGIN = 0.25
 MIN_CONFIDENCE = 0.4
 
 
+GO_ON = "To go on, pick one of the options or type your reply."
 ADJACENT = Notice(
     "not-understood",
     "That sounds heavy, and it isn't something I'll coach as a line in the scene. If you're "
@@ -1026,6 +1027,11 @@ def match_reply(
     """The engine's Matcher: the nearest offered choice and feedback on the typed words."""
     if adjacent(screen_text(text)):  # crisis-adjacent text is never coached as a style
         return None, [ADJACENT]
+    card = card_asked_about(text)
+    if card is not None:  # a question about a skill is answered, not played as a line
+        name, use, parts = card
+        what = f"{name} ({use})" if use else name
+        return None, [Notice("info", f"{what}: {parts} /skills shows them all. {GO_ON}")]
     analysis = analyse(text)
     node = scenario.nodes.get(node_id)
     looks_for = list(node.prompt.looks_for) if node and node.prompt else []

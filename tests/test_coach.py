@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scenarios.loader import load_file
-from scenarios.skills import COMPONENTS, Style
+from scenarios.skills import COMPONENTS, Style, card_asked_about
 from shipped import shipped_library
 from state.coach import (
     MARKER_TO_COMPONENT,
@@ -560,3 +560,18 @@ def test_a_branch_vouches_only_for_what_the_words_do_not_belie(text, credited):
     choice_id, outputs = match_reply(sc, "call", list(sc.nodes["call"].choices), text)
     assert choice_id == "no-first"
     assert outputs[0].credited == credited
+
+
+def test_a_question_about_a_skill_is_answered_not_played(birthday):
+    # a participant trial typed "what does DEAR MAN stand for again?" mid-scene: it was coached
+    # as an assertive open question and played as a line
+    state = _walk_to_guilt(birthday)
+    text = "what does DEAR MAN stand for again?"
+    new, outputs = step(birthday, state, Reply(text), matcher=match_reply)
+    assert new.node == state.node and new.step == state.step  # the scene waits
+    notice = next(o for o in outputs if isinstance(o, Notice))
+    assert "Describe the facts" in notice.text and "/skills" in notice.text
+    assert not any(isinstance(o, Feedback) for o in outputs)
+    # an everyday "fast" or "give" is a reply as before
+    assert card_asked_about("whats the fastest way to the group room") is None
+    assert card_asked_about("give me a break, mom") is None

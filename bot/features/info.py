@@ -14,6 +14,7 @@ from bot.render import MOVE_WORDS, STYLE_MARK, Outgoing
 from bot.replies import reply
 from bot.services import services
 from scenarios.skills import COMPONENTS, plain_words, tag
+from scenarios.skills import SKILL_CARDS as CARDS
 from state import checkins
 
 CHART_DAYS = 14
@@ -38,27 +39,11 @@ HELP = (
     "is not therapy and not for emergencies."
 )
 
-SKILL_CARDS = (
-    "<b>DEAR MAN</b> (getting what you want, or saying no)\n"
-    "Describe the facts · Express how you feel (“I feel…”) · Assert: ask or say no clearly · "
-    "Reinforce: what's in it for them · stay Mindful (broken record, ignore attacks) · "
-    "Appear confident · Negotiate: give to get.\n\n"
-    "<b>GIVE</b> (keeping the relationship)\n"
-    "Gentle (no attacks or sneers) · Interested (listen) · Validate (“that makes sense”) · "
-    "Easy manner.\n\n"
-    "<b>FAST</b> (keeping your self-respect)\n"
-    "Fair · no needless Apologies · Stick to your values · Truthful.\n\n"
-    "<b>I-statements</b>\n"
-    "“I notice… I feel… I need… Would you…?” instead of “You always…”. Assertive: both "
-    "people matter. Passive: only they do. Aggressive: only you do. Passive-aggressive: "
-    "anger said sideways.\n\n"
-    "<b>OARS</b> (listening)\n"
-    "Open questions (“What…?”, “How…?”) · Affirmations that are specific · Reflections "
-    "(“Sounds like…”) · Summaries.\n\n"
-    "<b>Refusal steps</b>\n"
-    "Say no first · clear, firm voice · suggest an alternative · ask them to stop offering · "
-    "change the subject · skip vague excuses (“not tonight” invites a later yes) · "
-    "no guilt for saying no."
+SKILL_CARDS = "\n\n".join(
+    f"<b>{escape(name, quote=False)}</b>"
+    + (f" ({escape(use, quote=False)})" if use else "")
+    + f"\n{escape(parts, quote=False)}"
+    for name, use, parts in CARDS
 )
 
 
