@@ -641,10 +641,22 @@ _SOMEONE = (
 # Someone one looks after or lives with (a pet's dose is the vet's question); lexicon 2026.12.25
 # folded its own list into _SOMEONE's
 _KIN = r"my " + _SOMEONE
+# What is handed over, said of it (s_finality)
+_HANDED = r"(it|them|this|that|any of (it|this|that|them))"
+# Someone else's own death, meant or feared (s_someone_else); not "killing himself laughing"
+_THEIR_END = (
+    r"((kill|killing) (himself|herself|themselves|themself)(?! laughing)|(end|ending) (his|her|"
+    r"their) (own )?life)"
+)
 # Wanting to join someone (s_join_the_dead): not "don't want to", not "be with her family"
 _JOIN = (
     r"(?<!not )\b(want|wanna|wish i could|am ready|just want) (to )?(join|be with) (him|her|"
     r"them)( again| forever| soon| now)?(?! \w)"
+)
+# ... beside a death told
+_DIED = (
+    r"\b(died|passed|passed away|killed (himself|herself|themself)|took (his|her|their) "
+    r"own life|is gone|funeral|grave|overdosed)\b"
 )
 _SWALLOWED = (
     r"(pills|pill|meds|medicine|medication|medications|tablets|xanax|oxy|percs|painkillers|"
@@ -1262,8 +1274,7 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
             r"me|wrote|is saying|has been saying|admitted|just told me))?( that)? (he|she|they) "
             r"(wants|want|is going|are going|plans|is planning|are planning|is thinking about|are "
             r"thinking about|has been thinking about|keeps thinking about|might|may|could|will|"
-            r"would) (to )?((kill|killing) (himself|herself|themselves|themself)(?! laughing)|"
-            r"(end|ending) (his|her|their) (own )?life)\b"
+            r"would) (to )?" + _THEIR_END + r"\b"
             # ... or keeps talking about it: a parent's "she talks about killing herself
             # sometimes" (lexicon 2026.12.25); not a talk on suicide prevention, a film, the
             # news ("they are talking about suicide"), nor a relationship "ending it" (.26)
@@ -1284,8 +1295,7 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
             r"off without (him|her|them)\b"
             # ... or may do it, said by the writer (.26: "my friend might kill herself")
             r"|\b" + _KIN + r" (might|may|is going to|wants to|is planning to|plans to|is "
-            r"thinking about|has been thinking about) ((kill|killing) (himself|herself|themselves|"
-            r"themself)(?! laughing)|(end|ending) (his|her|their) (own )?life)\b"
+            r"thinking about|has been thinking about) " + _THEIR_END + r"\b"
         ),
         False,
     ),
@@ -1563,16 +1573,7 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         "s_join_the_dead",
         "suicide",
         3,
-        _rx(
-            r"\b(died|passed|passed away|killed (himself|herself|themself)|took (his|her|their) "
-            r"own life|is gone|funeral|grave|overdosed)\b.{0,80}"
-            + _JOIN
-            + r"|"
-            + _JOIN
-            + r".{0,80}"
-            r"\b(died|passed|passed away|killed (himself|herself|themself)|took (his|her|their) "
-            r"own life|is gone|funeral|grave|overdosed)\b"
-        ),
+        _rx(_DIED + r".{0,80}" + _JOIN + r"|" + _JOIN + r".{0,80}" + _DIED),
         True,
     ),
     (
@@ -1585,11 +1586,12 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
         _rx(
             r"\bwill not need (\w+ ){0,3}where i am going\b"
             # a thing handed over "for good" (.28): "you can have my guitar, i won't be needing
-            # it"; not when something replaces it ("since i got a new one") or it is lent
+            # it"; not when, after it, something replaces it ("since i got a new one") or it
+            # comes back ("borrow", "return"): a loan said first ("for the weekend") still counts
             r"|\b(you can|you could|go ahead and|just) (have|keep|take) (my|all my)\b.{0,40}\bi "
-            r"will not (be needing (it|them|this|that|any of (it|this|that|them))( anymore| again| "
-            r"where i am going| after (tonight|today))?|need (it|them|this|that|any of (it|this|"
-            r"that|them)) (anymore|again|where i am going|after (tonight|today)))\b(?!.{0,40}\b("
+            r"will not (be needing " + _HANDED + r"( anymore| again| where i am going| after "
+            r"(tonight|today))?|need " + _HANDED + r" (anymore|again|where i am going|after "
+            r"(tonight|today)))\b(?!.{0,40}\b("
             r"new one|upgraded?|replaced?|bought|got another|moving|move|trip|back by|borrow|"
             r"return|lend|since i|done with|finished|graduated?|quit|quitting|this (summer|week|"
             r"weekend|month|semester|season|winter|spring|fall|year)|next|until|for a)\b)"
