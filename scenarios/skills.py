@@ -249,11 +249,7 @@ def component_label(key: str) -> str:
     return comp.label if comp else key
 
 
-# ---- the same skills in everyday words ------------------------------------------------------
-# Feedback leads with what the person did, said as anyone would say it ("You stuck to the
-# facts"); the framework's name follows as a short tag a group leader recognises. Each phrase
-# completes "You …"; a component without one falls back to its label.
-
+# ---- the skill cards ------------------------------------------------------------------------
 # The short cards /skills shows, in plain text: (name, what it is for, its parts). A question
 # typed in a scene about what one stands for is answered from them too (`card_asked_about`).
 SKILL_CARDS: tuple[tuple[str, str, str], ...] = (
@@ -316,6 +312,11 @@ def card_asked_about(text: str) -> tuple[str, str, str] | None:
         return None
     return next((c for c in SKILL_CARDS if _card_key(c[0]) == _card_key(m.group(1))), None)
 
+
+# ---- the same skills in everyday words ------------------------------------------------------
+# Feedback leads with what the person did, said as anyone would say it ("You stuck to the
+# facts"); the framework's name follows as a short tag a group leader recognises. Each phrase
+# completes "You …"; a component without one falls back to its label.
 
 TAGS: dict[str, str] = {
     "dear-man": "DEAR MAN",
