@@ -321,3 +321,12 @@ def test_python_dash_m_bot_is_the_cli(tmp_path):
     done = play(tmp_path, "", module="bot", command="--help")
     assert done.returncode == 0, done.stderr[-800:]
     assert "play" in done.stdout and "Usage" in done.stdout
+
+
+def test_skills_in_a_scene_shows_the_cards_and_the_same_moment(tmp_path):
+    # the coach's answer to "what does DEAR MAN stand for?" points to /skills: it must work here
+    result = play(tmp_path, "/skills\nq\n", "friendship/loan-again")
+    out = result.stdout
+    assert "Refusal steps" in out and "Describe the facts" in out
+    assert out.count("I can't lend you money") == 2  # the choices again, after the cards
+    assert "I read that as" not in out and "Traceback" not in result.stderr
