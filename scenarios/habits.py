@@ -495,6 +495,19 @@ def check_homework(sc: Scenario, add: Add) -> None:
                     "at the participant's own life (\"a friend like "
                     f'{name}", "if something like this happened to you recently…").',
                 )
+        pronoun = _STORY_PRONOUN.search(node.ending.try_this_week)
+        if pronoun:  # "listen to his side", "before you next see her": someone in the story
+            add(
+                ("nodes", nid, "ending", "try_this_week"),
+                "homework-fiction",
+                f"ending {nid!r}: this week's practice says {pronoun.group(0)!r}, someone in the "
+                'story. Point it at the participant\'s own life ("someone close", "them", '
+                '"if something like this happened to you recently…").',
+            )
+
+
+# A he or she in homework has no one in the participant's life to stand for: it is a character.
+_STORY_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|himself|herself)\b", re.IGNORECASE)
 
 
 # Character names that are also what anyone calls their own relative: not fiction in homework.

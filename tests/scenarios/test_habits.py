@@ -203,6 +203,24 @@ def test_homework_about_a_character_is_fiction(write_scenario):
     assert found and "Sam" in found[0]
 
 
+@pytest.mark.parametrize(
+    "homework", ["Listen to his side before you say yours", "Practice it before you next see her"]
+)
+def test_homework_about_someone_in_the_story_is_fiction(write_scenario, homework):
+    """A participant trial met "before you next see her" and a promise made in the story."""
+    text = MINI.replace("try_this_week: Say no first once this week", f"try_this_week: {homework}")
+    found = warnings_for(write_scenario(text), "homework-fiction")
+    assert found and "someone in the story" in found[0]
+
+
+def test_homework_for_the_participant_s_own_people_is_not_fiction(write_scenario):
+    text = MINI.replace(
+        "try_this_week: Say no first once this week",
+        "try_this_week: If someone close pushes, listen to their side first",
+    )
+    assert not warnings_for(write_scenario(text), "homework-fiction")
+
+
 def test_a_using_ending_without_safety_lines(write_scenario):
     text = MINI.replace("  hard:\n    ending:", "  hard:\n    tags: [depicts-use]\n    ending:")
     found = warnings_for(write_scenario(text), "use-safety")
