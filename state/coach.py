@@ -93,6 +93,9 @@ class Analysis:
     # (marker, short fragment of the reply that showed it): for feedback, never shown whole
     evidence: tuple[tuple[str, str], ...] = ()
     words: int = 0  # how many readable words the reply had
+    # Gives up treatment or says yes to using to keep the peace (`gives_up`): no offered line
+    # that doesn't do the same is what it means.
+    gives_up: bool = False
 
     def as_dict(self) -> dict[str, object]:
         return {"style": self.style, "confidence": self.confidence, "markers": list(self.markers)}
@@ -776,7 +779,23 @@ def analyse(text: str) -> Analysis:
         confidence = 0.0
     markers = tuple(m for m in MARKERS if m in found)
     evidence = tuple((m, found[m]) for m in markers)
-    return Analysis(style, round(confidence, 3), markers, evidence, words)
+    refused = bool({"refusal-no-first", "clear-no", "refusal-ask-stop"} & set(found))
+    yes_to_use = not refused and _YES_TO_USE.search(normalise(text)) is not None
+    gives_up = "gives-up-care" in cues or yes_to_use
+    return Analysis(style, round(confidence, 3), markers, evidence, words, gives_up)
+
+
+# Saying yes to a drink or a hit, beside `CUES["gives-up-care"]`: what a recovery scene must not
+# play as its nearest line ("fine, one beer wont kill me" went on as a refusal in a participant
+# trial). Not a style feature: the style model reads the cues, and this reads only for matching.
+_YES_TO_USE = re.compile(
+    r"\b(?:fine|ok|okay|sure|alright|all right|yeah|yes|whatever)[,.!]* (?:then[,.]? )?(?:just )?"
+    r"(?:one|a|1) (?:beer|drink|glass|shot|sip|hit|line|pill|bump|drag)\b|"
+    r"\bone (?:beer|drink|glass|shot|sip|hit|line|pill)(?: or two)? (?:won't|wont|can't|cant|"
+    r"isn't gonna|is not going to) (?:hurt|kill)(?! you\b| u\b)\b|"
+    r"\bpour me (?:one|a)\b|\b(?:i'll|ill|i will|let me) (?:just )?(?:have|take|do) (?:just )?"
+    r"(?:one|a) (?:beer|drink|glass|shot|sip|hit|line|pill|bump)\b"
+)
 
 
 # ---- feedback ----------------------------------------------------------------------------------
@@ -999,11 +1018,32 @@ MIN_CONFIDENCE = 0.4
 
 
 GO_ON = "To go on, pick one of the options or type your reply."
+# Giving up care, typed where every offered line keeps it: the scene has no branch for it, and
+# played as the nearest line it told the story as if the player had held on (a participant
+# trial: "forget it, i'll just skip the program then" went on as a compromise).
+GIVES_UP = Notice(
+    "not-understood",
+    "That sounds like giving up something you need (your treatment, or your no to using) to "
+    "keep the peace, and none of the lines here does that, so I won't play it as one of them. "
+    "If part of you means it, that's worth telling your counselor, sponsor or group. Here, try "
+    "the words you'd want to be able to say. " + GO_ON,
+)
 ADJACENT = Notice(
     "not-understood",
     "That sounds heavy, and it isn't something I'll coach as a line in the scene. If you're "
     "struggling, /safety shows people you can reach right now. To go on, pick one of the options.",
 )
+
+
+def _gives_up(choice: Choice) -> bool:
+    """A line written as giving in (its skills say so) or whose words give up, sarcastic ones
+    too ("Sure, I'll skip treatment so Dana gets a full table"): where a typed give-up may go."""
+    return "give-in" in choice.skills or _spoken_gives_up(choice.spoken)
+
+
+@lru_cache(maxsize=4096)
+def _spoken_gives_up(spoken: str) -> bool:
+    return analyse(spoken).gives_up
 
 
 # A skill the branch vouches for is not credited where the words say otherwise (a reviewer:
@@ -1085,6 +1125,11 @@ def match_reply(
     )
     if chosen is None and fallback is not None and readable:
         chosen = fallback
+    if analysis.gives_up and (chosen is None or not _gives_up(chosen)):
+        # the line that gives in, where the moment offers one; never another line in its stead
+        chosen = next((c for c in normal if _gives_up(c)), None)
+        if chosen is None:
+            return None, [GIVES_UP]
     if chosen is None:
         return None, [_not_understood(analysis)]
     said = text[:MAX_CHARS]

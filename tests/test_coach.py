@@ -575,3 +575,40 @@ def test_a_question_about_a_skill_is_answered_not_played(birthday):
     # an everyday "fast" or "give" is a reply as before
     assert card_asked_about("whats the fastest way to the group room") is None
     assert card_asked_about("give me a break, mom") is None
+
+
+@pytest.mark.parametrize(
+    ("scenario_id", "node", "text", "expected"),
+    [
+        # no line here gives in: named, never played as the nearest line (a participant trial:
+        # "fine, one beer wont kill me" went on as if refused)
+        ("workplace/after-work-drinks", "boring", "fine, one beer wont kill me", None),
+        ("workplace/after-work-drinks", "boring", "ok ok pour me one", None),
+        # a line that gives in is where it goes
+        (
+            "family/birthday-or-group",
+            "guilt-maybe",
+            "ok fine, i'll skip group this once",
+            "give-in",
+        ),
+        # a refusal that quotes the push is a refusal
+        (
+            "workplace/after-work-drinks",
+            "boring",
+            "no thanks, one drink wont hurt you but i dont drink",
+            "played",
+        ),
+    ],
+)
+def test_giving_up_care_is_never_played_as_another_line(scenario_id, node, text, expected):
+    from shipped import shipped_library
+
+    sc = shipped_library().scenarios[scenario_id]
+    choice_id, outputs = match_reply(sc, node, list(sc.nodes[node].choices), text)
+    if expected is None:
+        assert choice_id is None
+        assert outputs[0].kind == "not-understood" and "giving up" in outputs[0].text
+    elif expected == "played":
+        assert choice_id is not None and "giving up" not in str(outputs[0])
+    else:
+        assert choice_id == expected and isinstance(outputs[0], Feedback)
