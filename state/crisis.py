@@ -28,7 +28,7 @@ import re2
 
 from state.prefilter import Prefilter
 
-LEXICON_VERSION = "2026.12.30"
+LEXICON_VERSION = "2026.12.31"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -507,6 +507,32 @@ _CHILDHOOD = _rx(
 )
 # After the hit, in its clause, a time long past too ("i tried to end it all years ago").
 _LONG_AGO = _rx(r"\b(years ago|decades ago|long ago|a long time ago)\b")
+# Or a year three or more before the lexicon was written (a later one may be this year), not a
+# dose ("in 2000 mg"), where all that follows it is the writer's own recovery, told plainly and
+# briefly ("i was suicidal in 2019, doing way better now", "i overdosed in 2018, 5 years clean
+# now"). Anything else after the year keeps the hit: a list of words that undo a recovery
+# leaks ("im not better", "better off gone", "therapy didnt help", "he's in recovery and just
+# moved in next door", two reviews), a whole tail that must match does not.
+_BACK_IN = _rx(
+    r"\b(in|back in) (19\d\d|20[01]\d|202[0-3])\b(?! ?(mg|mgs|mcg|ml|g|grams?|milligrams?|tabs?|"
+    r"tablets?|pills|caps|capsules|bars|units|x)\b)"
+)
+_NUMBER = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_RECOVERED_TAIL = _rx(
+    r" ?[,.]? ?(and |but |so )?(now ?,? )?(i am |i have been |been )?("
+    r"(doing |feeling )?(way |much |so much |a lot )?(better|good|fine|ok|okay|well)"
+    r"|" + _NUMBER + r" (years?|yrs?|months?) (clean|sober)"
+    r"|clean|sober|in recovery|a peer (counselor|support specialist|mentor)"
+    r"|(clean|sober) (ever )?since"
+    r"|(therapy|treatment|recovery) (helped|saved me|worked)"
+    r")( now)? ?[.!]*"
+)
+# A later clause that takes the act up again makes the past a prelude, not history ("i tried
+# to kill myself years ago and i'm going to finish it this time").
+_PRELUDE = _rx(
+    r"\b((finish it|finish the job|do it right|get it right|do it for real) (this time|for good|"
+    r"tonight|once and for all))\b"
+)
 # A hit that says what someone means to do is never history ("i'm going to end my life like
 # i almost did when i was a teen").
 _INTENT = _rx(r"\b(going to|gonna|want to|wanna|will|about to|plan to|planning to|ready to)\b")
@@ -1770,9 +1796,10 @@ def _find(t: str, pattern: re.Pattern[str], negatable: bool, may_be_past: bool) 
 def _history(t: str, m: re.Match[str]) -> bool:
     """The hit is about the past: a past marker in its own clause before it or inside it ("he
     used to beat me"), or a childhood marker or a time long past after it ("my dad beat me as a
-    kid", "i tried to end it all years ago"); never when
-    its clause says what someone means to do ("i'm going to end my life like i did as a teen")
-    or that it is now ("he beats me now").
+    kid", "i tried to end it all years ago"), or a year long past with recovery told after it
+    and nothing of intent or danger since (`_BACK_IN`); never when its clause says what someone
+    means to do ("i'm going to end my life like i did as a teen") or that it is now ("he beats
+    me now"), nor when what follows takes the act up again (`_PRELUDE`).
     The caller has checked that the message says nothing of it going on or of danger now. A
     later clause is not history: "i used to self harm but now i want to die"."""
     start = max(0, m.start() - 200)  # bounded looks back and forward: long text stays linear
@@ -1782,13 +1809,21 @@ def _history(t: str, m: re.Match[str]) -> bool:
         return False
     after = _CLAUSE.search(t, m.end(), m.end() + 200)
     end = after.start() if after else min(len(t), m.end() + 200)
-    if _NOW.search(t, start, end):
+    if _NOW.search(t, start, end) or _PRELUDE.search(t, m.end(), m.end() + 200):
         return False
     return bool(
         _PAST.search(t, start, m.end())
         or _CHILDHOOD.search(t, m.end(), end)
         or _LONG_AGO.search(t, m.end(), end)
+        or _recovered_since(t, m.end(), end)
     )
+
+
+def _recovered_since(t: str, at: int, end: int) -> bool:
+    """A year long past in the hit's clause (from `at` to `end`), and nothing after the year but
+    the writer's recovery: the whole rest of the message matches `_RECOVERED_TAIL`."""
+    year = _BACK_IN.search(t, at, end)
+    return year is not None and _RECOVERED_TAIL.fullmatch(t, year.end()) is not None
 
 
 _DRUG_WORD = _rx(

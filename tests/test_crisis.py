@@ -608,6 +608,41 @@ def test_a_negated_verb_of_stopping_is_no_negation(text):
 
 
 @pytest.mark.parametrize(
+    ("text", "history"),
+    [
+        ("i was suicidal in 2019, doing way better now", True),
+        ("i overdosed in 2018, 5 years clean now", True),
+        ("i tried to kill myself in 2016, now i'm a peer counselor", True),
+        ("I tried to kill myself in 2015. Now I am doing well!", True),
+        # a year alone is no history: a plan, danger since, a later year, a dose, a recovery
+        # undone or someone else's (two reviews)
+        ("i tried to kill myself in 2019 and im not better", False),
+        ("i tried to kill myself in 2019 🙃 im better off gone", False),
+        ("i tried to kill myself in 2019 and therapy didnt help", False),
+        ("my ex strangled me in 2020 , hes in recovery and just moved in next door", False),
+        ("i overdosed in 2019 , clean 3 yrs , picked up on friday", False),
+        ("i tried to kill myself in 2015 and i'm going to finish it this time", False),
+        ("i tried to kill myself in 2015 i have a plan", False),
+        ("i overdosed back in 2020 and i'm using alone with no narcan", False),
+        ("i was suicidal in 2022 and since christmas", False),
+        ("i was suicidal in 2019 and im feeling it now", False),
+        ("my ex strangled me in 2021. he found my new address", False),
+        ("i was suicidal in 2025, doing better now", False),
+        ("i overdosed in 2000 mg of tylenol, im better now", False),
+        # the act taken up again after any history
+        ("i tried to kill myself years ago and i'm going to finish it this time", False),
+    ],
+)
+def test_a_year_long_past_is_history_only_with_recovery_told(text, history):
+    """Lexicon 2026.12.31: "i was suicidal in 2019, doing way better now" drew the question (a
+    participant trial). A year three or more back is history only when all that follows it is
+    the writer's recovery, told plainly; two reviews wrote the messages that must still fire.
+    The rules only: the model may still let a hit go ("... and therapy didnt help", p 0.003, is
+    dismissed as the telling of a past it reads as history; the thresholds are chosen on data)."""
+    assert crisis.detect_crisis(text).crisis is not history
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "I will never stop wanting to live",
@@ -750,7 +785,7 @@ def test_an_attempt_long_ago_told_or_someone_else_s_is_no_recent_attempt(text):
     ],
 )
 @pytest.mark.xfail(
-    strict=True, reason="known false cards of crisis-bd665f7ab414 on 'attempt' (stop note, #15)"
+    strict=True, reason="known false cards of crisis-2628a543d25a on 'attempt' (stop note, #15)"
 )
 def test_attempt_in_an_everyday_sense_gets_no_card(text):
     """Known defects, kept visible: the model trained on recent attempts reads these as the
