@@ -996,7 +996,10 @@ _VERBS = {
 }
 
 
-def _not_understood(analysis: Analysis) -> Notice:
+def _not_understood(analysis: Analysis, tied: bool = True) -> Notice:
+    """Why a readable reply wasn't played: two lines of different styles fit it (`tied`), or
+    none does. "I'm not sure which way you mean it" after a clear ask that no line fits ("could
+    you write that down for me") read as doubt about a reply that had none (a trial)."""
     if analysis.words == 0 or not analysis.markers and analysis.confidence < 0.35:
         text = (
             "I couldn't read that as a reply to this moment, so here are the options. "
@@ -1008,6 +1011,10 @@ def _not_understood(analysis: Analysis) -> Notice:
         text = (
             f"I read that as mostly {analysis.style}{how}. I'm not sure which way you mean "
             f"it to go, so here are the options."
+            if tied or not (analysis.markers or analysis.words >= 4)
+            else f"I read that as mostly {analysis.style}{how}, but it doesn't fit any line "
+            "this moment can play, so here are the options: pick the nearest, or say it "
+            "another way."
         )
     return Notice("not-understood", text)
 
@@ -1088,6 +1095,7 @@ def match_reply(
         )
     )
     chosen: Choice | None = None
+    tied = True  # what the notice says where nothing is chosen (`_not_understood`)
     if analysis.words and normal:
         ranked = sorted(
             (_score(analysis, comps, words, c) for c in normal),
@@ -1112,6 +1120,7 @@ def match_reply(
         # A confident style is not a reply to this moment ("did you watch the game?" reads as
         # plainly assertive): the words or a skill must meet the choice.
         grounded = bool(topical) or bool(comps & _choice_markers(best.choice))
+        tied = margin < MIN_MARGIN and best.score >= MIN_SCORE and grounded
         if (
             best.score >= MIN_SCORE
             and margin >= MIN_MARGIN
@@ -1131,7 +1140,7 @@ def match_reply(
         if chosen is None:
             return None, [GIVES_UP]
     if chosen is None:
-        return None, [_not_understood(analysis)]
+        return None, [_not_understood(analysis, tied)]
     said = text[:MAX_CHARS]
     # What the coach can't read, the branch vouches for: the debrief shouldn't say "you never
     # held the boundary" after three typed refusals matched to holding it (a participant trial).

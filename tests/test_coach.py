@@ -612,3 +612,15 @@ def test_giving_up_care_is_never_played_as_another_line(scenario_id, node, text,
         assert choice_id is not None and "giving up" not in str(outputs[0])
     else:
         assert choice_id == expected and isinstance(outputs[0], Feedback)
+
+
+def test_a_clear_reply_no_line_fits_is_not_called_unclear():
+    """A trial's clear ask ("could you write that down for me") that no line of the moment
+    plays was told "I'm not sure which way you mean it to go": it now says no line fits."""
+    from shipped import shipped_library
+
+    sc = shipped_library().scenarios["social-anxiety/prescriber-visit"]
+    text = "could you write that down for me so i remember"
+    choice_id, outputs = match_reply(sc, "plan", list(sc.nodes["plan"].choices), text)
+    assert choice_id is None
+    assert "doesn't fit any line" in outputs[0].text and "not sure" not in outputs[0].text
