@@ -4,6 +4,7 @@ says to add next time, and the styles of the choices actually made."""
 from __future__ import annotations
 
 import random
+import re
 import zlib
 
 import pytest
@@ -51,6 +52,40 @@ def test_no_debrief_contradicts_itself(scenario_id, count):
             assert MISSING_TEXT.get(line) not in shown_with_implied(shown), (state.path, line)
         assert debrief.text.strip()
     assert seen == count
+
+
+# Skills an assertive line's own words plainly show, read as the coach reads a typed reply: the
+# debrief must not say "You never said how this feels" after "I feel flat and I'm not sleeping"
+# (a participant trial met "You never asked an open question" after "What are my options?").
+SHOWN_IN_WORDS = ("dear-man.express", "oars.open-question")
+# What the coach's markers read that is no such skill: a suggestion put as a question ("How
+# about Saturday?", "What if we..."), affection ("I love you, Dad"), and three lines by name.
+NOT_SHOWN = {
+    "oars.open-question": re.compile(r"\b(?:what|how) about\b|\bwhat if\b", re.IGNORECASE),
+    "dear-man.express": re.compile(r"\bi love (?:you|her|him)\b", re.IGNORECASE),
+}
+MISREAD = {
+    ("recovery/late-night-craving", "sam-plan"),  # "start with what I felt": a plan
+    ("friendship/one-am-text", "affirm"),  # "I'm proud of you": an affirmation
+    ("friendship/after-i-snapped", "specific-ask"),  # an ask, "honestly?"
+}
+
+
+@pytest.mark.parametrize("scenario_id", sorted(SHIPPED.scenarios))
+def test_no_line_misses_what_its_words_show(scenario_id):
+    from state.coach import _spoken_components
+
+    scenario = SHIPPED.scenarios[scenario_id]
+    for node_id, node in scenario.nodes.items():
+        for choice in node.choices:
+            if choice.style.value != "assertive" or (scenario_id, choice.id) in MISREAD:
+                continue
+            shown = {
+                k
+                for k in _spoken_components(choice.spoken) & set(SHOWN_IN_WORDS)
+                if not NOT_SHOWN[k].search(choice.spoken)
+            }
+            assert shown <= set(choice.skills), (node_id, choice.id, shown - set(choice.skills))
 
 
 def test_a_claim_the_run_did_not_make_is_left_out():
