@@ -781,10 +781,19 @@ def analyse(text: str) -> Analysis:
     evidence = tuple((m, found[m]) for m in markers)
     refused = bool({"refusal-no-first", "clear-no", "refusal-ask-stop"} & set(found))
     yes_to_use = not refused and _YES_TO_USE.search(normalise(text)) is not None
-    gives_up = "gives-up-care" in cues or yes_to_use
+    quits = _QUITS_CARE.search(text.lower().replace("\u2019", "'")) is not None
+    gives_up = "gives-up-care" in cues or yes_to_use or quits
     return Analysis(style, round(confidence, 3), markers, evidence, words, gives_up)
 
 
+# Quitting care said as a plan or a maybe ("honestly i might just quit the program, its a lot",
+# a trial), beside `CUES["gives-up-care"]`'s offers; for matching only, as `_YES_TO_USE` is.
+_QUITS_CARE = re.compile(
+    r"\bi(?:'m| am|m)? (?:might|may|gonna|going to|wanna|want to|think i'll|prob(?:ably)? "
+    r"(?:will|gonna)) (?:just )?(?:quit|drop out of|stop going to|leave|give up on|bail on) "
+    r"(?:the |my |this |our )?(?:program|group|treatment|therapy|meetings|iop|rehab|"
+    r"counseling|sessions)\b(?! chat| text| thread| project)"
+)
 # Saying yes to a drink or a hit, beside `CUES["gives-up-care"]`: what a recovery scene must not
 # play as its nearest line ("fine, one beer wont kill me" went on as a refusal in a participant
 # trial). Not a style feature: the style model reads the cues, and this reads only for matching.

@@ -584,6 +584,13 @@ def test_a_question_about_a_skill_is_answered_not_played(birthday):
         # "fine, one beer wont kill me" went on as if refused)
         ("workplace/after-work-drinks", "boring", "fine, one beer wont kill me", None),
         ("workplace/after-work-drinks", "boring", "ok ok pour me one", None),
+        (
+            "recovery/stepping-down",
+            "open",
+            "honestly i might just quit the program, its a lot",
+            None,
+        ),
+        ("recovery/stepping-down", "quit-react", "im gonna quit group", "just-leave"),
         # a line that gives in is where it goes
         (
             "family/birthday-or-group",
