@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from state.practice.service import Practice
 
 _BUTTON = re.compile(r"\b(pick|press|tap) (a|one of the) buttons?\b")
+# A sentence that points to a command only the bot has ("/progress shows your ratings over
+# time", after an exposure): the terminal has none, and a trial was told to use it there.
+_BOT_ONLY = re.compile(r"\s*/progress\b[^.]*\.")
 # the card's words where there is no Telegram: no /practice, no /safety
 # A card at once ends the run for good (a participant trial read "stopped" as paused);
 # TERMINAL_CLOSING says how to start again
@@ -127,7 +130,7 @@ class Player:
                     done = f"{escape(did[0])} " if did[0] else ""
                     self.console.print(f"  ✓ {done}[dim]({escape(did[1])})[/]")
             elif isinstance(out, Notice):
-                self.console.print(f"[yellow]{escape(out.text)}[/]")
+                self.console.print(f"[yellow]{escape(_BOT_ONLY.sub('', out.text))}[/]")
             elif isinstance(out, Debrief):
                 self.show_debrief(out)
             elif isinstance(out, Offer):

@@ -189,6 +189,7 @@ def test_the_steps_before_and_after_an_exposure_scenario(tmp_path, monkeypatch):
     assert "You said the relationship mattered most" in out and "Listening moves: 1" in out
     assert "you expected: “People will look at me and I will blush.”" in out
     assert "Anxiety before: 7 of 10, after: 3 of 10" in out
+    assert "/progress" not in out  # the bot's command: a trial was pointed to it here
     assert "[r]eplay, [m]enu or [q]uit?" in out
 
 
