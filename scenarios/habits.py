@@ -75,8 +75,6 @@ UK_WORDS: dict[str, str] = {
     "judgement": "judgment",
     "defence": "defense",
     "offence": "offense",
-    "pub": "bar",
-    "pubs": "bars",
     "cancelled": "canceled",
     "cancelling": "canceling",
     "recognise": "recognize",
