@@ -93,9 +93,9 @@ class Analysis:
     # (marker, short fragment of the reply that showed it): for feedback, never shown whole
     evidence: tuple[tuple[str, str], ...] = ()
     words: int = 0  # how many readable words the reply had
-    # Gives up treatment or says yes to using to keep the peace (`gives_up`): no offered line
-    # that doesn't do the same is what it means.
-    gives_up: bool = False
+    # Says yes to a drink or a drug, first person and plainly (`_YES_TO_USE`): no offered line
+    # that doesn't give in is what it means.
+    yes_to_use: bool = False
 
     def as_dict(self) -> dict[str, object]:
         return {"style": self.style, "confidence": self.confidence, "markers": list(self.markers)}
@@ -779,31 +779,28 @@ def analyse(text: str) -> Analysis:
         confidence = 0.0
     markers = tuple(m for m in MARKERS if m in found)
     evidence = tuple((m, found[m]) for m in markers)
-    refused = bool({"refusal-no-first", "clear-no", "refusal-ask-stop"} & set(found))
-    yes_to_use = not refused and _YES_TO_USE.search(normalise(text)) is not None
-    quits = _QUITS_CARE.search(text.lower().replace("\u2019", "'")) is not None
-    gives_up = "gives-up-care" in cues or yes_to_use or quits
-    return Analysis(style, round(confidence, 3), markers, evidence, words, gives_up)
+    # a yes that isn't one: a refusal quoting the push, a sarcastic yes, reported speech
+    unsaid = {"refusal-no-first", "clear-no", "refusal-ask-stop", *HOSTILE} & set(found)
+    said = normalise(text)
+    yes_to_use = not unsaid and '"' not in text and _YES_TO_USE.search(said) is not None
+    return Analysis(style, round(confidence, 3), markers, evidence, words, yes_to_use)
 
 
-# Quitting care said as a plan or a maybe ("honestly i might just quit the program, its a lot",
-# a trial), beside `CUES["gives-up-care"]`'s offers; for matching only, as `_YES_TO_USE` is.
-_QUITS_CARE = re.compile(
-    r"\bi(?:'m| am|m)? (?:might|may|gonna|going to|wanna|want to|think i'll|prob(?:ably)? "
-    r"(?:will|gonna)) (?:just )?(?:quit|drop out of|stop going to|leave|give up on|bail on) "
-    r"(?:the |my |this |our )?(?:program|group|treatment|therapy|meetings|iop|rehab|"
-    r"counseling|sessions)\b(?! chat| text| thread| project)"
-)
-# Saying yes to a drink or a hit, beside `CUES["gives-up-care"]`: what a recovery scene must not
-# play as its nearest line ("fine, one beer wont kill me" went on as a refusal in a participant
-# trial). Not a style feature: the style model reads the cues, and this reads only for matching.
+# Saying yes to a drink or a drug, in the first person and at the reply's opening: what a recovery
+# scene must not play as its nearest line ("fine, one beer wont kill me" went on as a refusal in a
+# participant trial). Narrow on purpose: a reviewer found a wider reading sending "pour me a club
+# soda", "a glass of ginger ale for the toast" and "I'll take a couple of late shifts" down the
+# line that gives in. Quitting treatment is left to matching (the style is never assertive: see
+# `CUES["gives-up-care"]`): said to a counselor it is a disclosure, not a line to stop. Not a
+# style feature: this reads only for matching.
+_YES_WORD = r"(?:ok|okay|fine|sure|alright|all right|yeah|yes|please|whatever|ugh)[,.!]*"
+_USE = r"(?:beer|beers|drink|drinks|shot|shots|hit|line|bump|glass of wine)"
 _YES_TO_USE = re.compile(
-    r"\b(?:fine|ok|okay|sure|alright|all right|yeah|yes|whatever)[,.!]* (?:then[,.]? )?(?:just )?"
-    r"(?:one|a|1) (?:beer|drink|glass|shot|sip|hit|line|pill|bump|drag)\b|"
-    r"\bone (?:beer|drink|glass|shot|sip|hit|line|pill)(?: or two)? (?:won't|wont|can't|cant|"
-    r"isn't gonna|is not going to) (?:hurt|kill)(?! you\b| u\b)\b|"
-    r"\bpour me (?:one|a)\b|\b(?:i'll|ill|i will|let me) (?:just )?(?:have|take|do) (?:just )?"
-    r"(?:one|a) (?:beer|drink|glass|shot|sip|hit|line|pill|bump)\b"
+    rf"^(?:{_YES_WORD} )+(?:then[,.]? )?(?:just )?(?:one|a|1|a couple) {_USE}\b|"
+    rf"^(?:{_YES_WORD} )*(?:pour me (?:one|a {_USE})|(?:i'll|ill|i will) (?:just )?have "
+    rf"(?:just )?(?:one|a) {_USE}(?: then)?[.!]*$)|"
+    rf"^(?:{_YES_WORD} )*one {_USE}(?: or two)? (?:won't|wont|can't|cant) (?:hurt|kill)"
+    r"(?: me)?[.!]*$"
 )
 
 
@@ -1034,15 +1031,13 @@ MIN_CONFIDENCE = 0.4
 
 
 GO_ON = "To go on, pick one of the options or type your reply."
-# Giving up care, typed where every offered line keeps it: the scene has no branch for it, and
-# played as the nearest line it told the story as if the player had held on (a participant
-# trial: "forget it, i'll just skip the program then" went on as a compromise).
+# A yes to using, typed where every offered line keeps the no: the scene has no branch for it,
+# and played as the nearest line it told the story as if the player had refused (a trial).
 GIVES_UP = Notice(
     "not-understood",
-    "That sounds like giving up something you need (your treatment, or your no to using) to "
-    "keep the peace, and none of the lines here does that, so I won't play it as one of them. "
-    "If part of you means it, that's worth telling your counselor, sponsor or group. Here, try "
-    "the words you'd want to be able to say. " + GO_ON,
+    "That sounds like a yes to using, and none of the lines here says yes, so I won't play it "
+    "as one of them. If part of you means it, that's worth telling your sponsor, counselor or "
+    "group today. Here, try the words you'd want to be able to say. " + GO_ON,
 )
 ADJACENT = Notice(
     "not-understood",
@@ -1051,15 +1046,23 @@ ADJACENT = Notice(
 )
 
 
-def _gives_up(choice: Choice) -> bool:
-    """A line written as giving in (its skills say so) or whose words give up, sarcastic ones
-    too ("Sure, I'll skip treatment so Dana gets a full table"): where a typed give-up may go."""
-    return "give-in" in choice.skills or _spoken_gives_up(choice.spoken)
+def _gives_in(choice: Choice) -> bool:
+    """A line written as giving in to using, and meant: where a typed yes to using may go. Not a
+    sarcastic one ("Sure, I'll skip treatment"), nor one that gives in to something else ("Sorry,
+    I'll send it", an apology, a disclosure: a reviewer saw "whatever, pour me one" played as
+    telling a coworker about treatment)."""
+    return (
+        "give-in" in choice.skills
+        and "sarcasm" not in choice.skills
+        and _ABOUT_USE.search(f"{choice.text} {choice.spoken}") is not None
+    )
 
 
-@lru_cache(maxsize=4096)
-def _spoken_gives_up(spoken: str) -> bool:
-    return analyse(spoken).gives_up
+_ABOUT_USE = re.compile(
+    r"\b(?:drink|drinks|beer|wine|glass|sip|shot|toast|pour|one|hit|line|bump|pills?|bottle|"
+    r"buy it|open it|margarita|using)\b",
+    re.IGNORECASE,
+)
 
 
 # A skill the branch vouches for is not credited where the words say otherwise (a reviewer:
@@ -1105,6 +1108,7 @@ def match_reply(
     )
     chosen: Choice | None = None
     tied = True  # what the notice says where nothing is chosen (`_not_understood`)
+    ranked: list[_Scored] = []
     if analysis.words and normal:
         ranked = sorted(
             (_score(analysis, comps, words, c) for c in normal),
@@ -1143,9 +1147,9 @@ def match_reply(
     )
     if chosen is None and fallback is not None and readable:
         chosen = fallback
-    if analysis.gives_up and (chosen is None or not _gives_up(chosen)):
-        # the line that gives in, where the moment offers one; never another line in its stead
-        chosen = next((c for c in normal if _gives_up(c)), None)
+    if analysis.yes_to_use and (chosen is None or not _gives_in(chosen)):
+        # the nearest line that gives in, where the moment offers one; never another in its stead
+        chosen = next((r.choice for r in ranked if _gives_in(r.choice)), None)
         if chosen is None:
             return None, [GIVES_UP]
     if chosen is None:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from scenarios.loader import load_file
 from scenarios.skills import COMPONENTS, Style, card_asked_about
 from shipped import shipped_library
+from state import coach
 from state.coach import (
     MARKER_TO_COMPONENT,
     MARKERS,
@@ -584,41 +585,63 @@ def test_a_question_about_a_skill_is_answered_not_played(birthday):
         # "fine, one beer wont kill me" went on as if refused)
         ("workplace/after-work-drinks", "boring", "fine, one beer wont kill me", None),
         ("workplace/after-work-drinks", "boring", "ok ok pour me one", None),
-        (
-            "recovery/stepping-down",
-            "open",
-            "honestly i might just quit the program, its a lot",
-            None,
-        ),
-        ("recovery/stepping-down", "quit-react", "im gonna quit group", "just-leave"),
-        # a line that gives in is where it goes
-        (
-            "family/birthday-or-group",
-            "guilt-maybe",
-            "ok fine, i'll skip group this once",
-            "give-in",
-        ),
-        # a refusal that quotes the push is a refusal
+        # a refusal that quotes the push is a refusal; a soda is no yes (a reviewer)
         (
             "workplace/after-work-drinks",
             "boring",
             "no thanks, one drink wont hurt you but i dont drink",
             "played",
         ),
+        (
+            "workplace/after-work-drinks",
+            "at-bar",
+            "Thanks Gareth, but could you pour me a club soda instead?",
+            "played",
+        ),
+        # quitting treatment is left to matching: said to a counselor it is a disclosure
+        (
+            "recovery/stepping-down",
+            "open",
+            "honestly i might just quit the program, its a lot",
+            "not blocked",
+        ),
     ],
 )
-def test_giving_up_care_is_never_played_as_another_line(scenario_id, node, text, expected):
+def test_a_yes_to_using_is_never_played_as_another_line(scenario_id, node, text, expected):
     from shipped import shipped_library
 
     sc = shipped_library().scenarios[scenario_id]
     choice_id, outputs = match_reply(sc, node, list(sc.nodes[node].choices), text)
     if expected is None:
         assert choice_id is None
-        assert outputs[0].kind == "not-understood" and "giving up" in outputs[0].text
+        assert outputs[0].kind == "not-understood" and "yes to using" in outputs[0].text
     elif expected == "played":
-        assert choice_id is not None and "giving up" not in str(outputs[0])
+        assert choice_id is not None and "yes to using" not in str(outputs[0])
     else:
-        assert choice_id == expected and isinstance(outputs[0], Feedback)
+        assert "yes to using" not in str(outputs[0])
+
+
+def test_a_yes_to_using_goes_to_the_nearest_line_that_gives_in_to_using():
+    """A reviewer: the first line tagged or worded as giving in took it, a sarcastic one and a
+    disclosure ("overshare") too. Now a line that gives in to using, or the notice."""
+    from shipped import shipped_library
+
+    sc = shipped_library().scenarios["workplace/after-work-drinks"]
+    went, named = 0, 0
+    for node_id, node in sc.nodes.items():
+        if not node.choices:
+            continue
+        giving = {c.id for c in node.choices if coach._gives_in(c)}
+        choice_id, outputs = match_reply(sc, node_id, list(node.choices), "fine, one beer then")
+        if giving:
+            went += 1
+            assert choice_id in giving and isinstance(outputs[0], Feedback), node_id
+        else:
+            named += 1
+            assert choice_id is None and "yes to using" in outputs[0].text, node_id
+    assert went and named
+    overshare = next(c for c in sc.nodes["why-not"].choices if c.id == "overshare")
+    assert "give-in" in overshare.skills and not coach._gives_in(overshare)
 
 
 def test_a_clear_reply_no_line_fits_is_not_called_unclear():
