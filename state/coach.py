@@ -1060,7 +1060,7 @@ def _gives_in(choice: Choice) -> bool:
 
 _ABOUT_USE = re.compile(
     r"\b(?:drink|drinks|beer|wine|glass|sip|shot|toast|pour|one|hit|line|bump|pills?|bottle|"
-    r"buy it|open it|margarita|using)\b",
+    r"buy it|open it|take it|give me|tiny bit|splash|margarita|using)\b",
     re.IGNORECASE,
 )
 
@@ -1147,7 +1147,10 @@ def match_reply(
     )
     if chosen is None and fallback is not None and readable:
         chosen = fallback
-    if analysis.yes_to_use and (chosen is None or not _gives_in(chosen)):
+    # only where using is at stake: a line here refuses it or gives in to it ("Sure, a drink
+    # after work sounds good" to a coworker in a scene about credit is no lapse: a reviewer)
+    at_stake = any(_gives_in(c) or any(k.startswith("refusal.") for k in c.skills) for c in normal)
+    if analysis.yes_to_use and at_stake and (chosen is None or not _gives_in(chosen)):
         # the nearest line that gives in, where the moment offers one; never another in its stead
         chosen = next((r.choice for r in ranked if _gives_in(r.choice)), None)
         if chosen is None:

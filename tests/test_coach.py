@@ -598,6 +598,15 @@ def test_a_question_about_a_skill_is_answered_not_played(birthday):
             "Thanks Gareth, but could you pour me a club soda instead?",
             "played",
         ),
+        # where using isn't at stake, a drink is no lapse (a reviewer)
+        (
+            "workplace/credit-taker",
+            "coffee",
+            "Sure, a drink after work sounds good. But can I raise something about the "
+            "presentation?",
+            "not blocked",
+        ),
+        ("recovery/uncle-just-one", "pour", "yes please, a glass of wine", "tiny"),
         # quitting treatment is left to matching: said to a counselor it is a disclosure
         (
             "recovery/stepping-down",
@@ -617,8 +626,10 @@ def test_a_yes_to_using_is_never_played_as_another_line(scenario_id, node, text,
         assert outputs[0].kind == "not-understood" and "yes to using" in outputs[0].text
     elif expected == "played":
         assert choice_id is not None and "yes to using" not in str(outputs[0])
-    else:
+    elif expected == "not blocked":
         assert "yes to using" not in str(outputs[0])
+    else:
+        assert choice_id == expected and isinstance(outputs[0], Feedback)
 
 
 def test_a_yes_to_using_goes_to_the_nearest_line_that_gives_in_to_using():
