@@ -794,11 +794,15 @@ def analyse(text: str) -> Analysis:
 # `CUES["gives-up-care"]`): said to a counselor it is a disclosure, not a line to stop. Not a
 # style feature: this reads only for matching.
 _YES_WORD = r"(?:ok|okay|fine|sure|alright|all right|yeah|yes|please|whatever|ugh)[,.!]*"
-_USE = r"(?:beer|beers|drink|drinks|shot|shots|hit|line|bump|glass of wine)"
+_USE = (
+    r"(?:beer|beers|drink|drinks|shot|shots|hit|line|bump|glass(?! of (?:water|soda|juice|"
+    r"milk|ginger ale|coke|sprite|lemonade|iced tea|sparkling))(?: of wine)?)"
+)
 _YES_TO_USE = re.compile(
     rf"^(?:{_YES_WORD} )+(?:then[,.]? )?(?:just )?(?:one|a|1|a couple) {_USE}\b|"
     rf"^(?:{_YES_WORD} )*(?:pour me (?:one|a {_USE})|(?:i'll|ill|i will) (?:just )?have "
-    rf"(?:just )?(?:one|a) {_USE}(?: then)?[.!]*$)|"
+    rf"(?:just )?(?:one|a) {_USE}(?: then)?[.!]*$|(?:i'll|ill|i will) (?:just )?take (?:one|them|"
+    r"a couple|two)\b(?! of\b))|"
     rf"^(?:{_YES_WORD} )*one {_USE}(?: or two)? (?:won't|wont|can't|cant) (?:hurt|kill)"
     r"(?: me)?[.!]*$"
 )

@@ -355,7 +355,11 @@ def step(
         if choice.move:
             feedback = dataclasses.replace(coached, move=choice.move)
     if choice.move:  # the four styles don't describe it: counted apart
-        new.moves[choice.move] = new.moves.get(choice.move, 0) + 1
+        # and counted as a move made only when it helps: "(Go. Just for an hour.)" to a
+        # dealer's, or replaying the fight, is in the coping set but no coping move (a trial
+        # read "Coping moves: 1" after going)
+        if not negative:
+            new.moves[choice.move] = new.moves.get(choice.move, 0) + 1
     else:
         new.styles[feedback.style] = new.styles.get(feedback.style, 0) + 1
     for comp in positive:

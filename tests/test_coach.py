@@ -607,6 +607,9 @@ def test_a_question_about_a_skill_is_answered_not_played(birthday):
             "not blocked",
         ),
         ("recovery/uncle-just-one", "pour", "yes please, a glass of wine", "tiny"),
+        # a second trial: a glass for the toast, pills taken "just tonight"
+        ("workplace/after-work-drinks", "at-bar", "ugh ok, one glass for the toast", "hold-glass"),
+        ("recovery/uncle-just-one", "pour", "ok, a glass of ginger ale please", "not blocked"),
         # quitting treatment is left to matching: said to a counselor it is a disclosure
         (
             "recovery/stepping-down",

@@ -108,3 +108,16 @@ def test_taking_criticism_is_claimed_only_when_shown():
     both = {"criticism.clarify", "criticism.acknowledge"}
     assert true_to_run(text, both, {"assertive"}) == text
     assert {"criticism.clarify", "criticism.acknowledge"} <= claimed(text)
+
+
+def test_a_move_that_harms_is_not_counted_as_a_move_made():
+    """A trial read "Coping moves: 1" after "(Go. Just for an hour.)" to a dealer's: a choice in
+    the coping set that gives in is no coping move. Calling a sponsor still is."""
+    scenario = SHIPPED.scenarios["recovery/old-friend-text"]
+    state, _ = start(scenario, seed=1, with_prelude=False)
+    at = state.copy()
+    at.node = "drift"
+    went, _ = step(scenario, at, Choose("go"))
+    assert "coping" not in went.moves
+    called, _ = step(scenario, at, Choose("call"))
+    assert called.moves.get("coping") == 1
