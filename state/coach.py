@@ -538,6 +538,8 @@ RULES: dict[str, _Rule] = {
         r"\b(?:stop|quit) (?:offering|asking|pushing|shoving|bringing|putting|handing|"
         r"pouring|buying)\b",
         r"\b(?:don't|do not|not|never) (?:ask|offer)(?: me)?\b|\bno more (?:offers|drinks)\b",
+        # closing a refusal ("still no, i dont do pills. please stop"; not "please stop yelling")
+        r"\bplease stop(?: it| now| asking| offering)?[.!]*$",
     ),
     "excuse": _rx(
         r"\bnot (?:right )?(?:now|tonight|today|this time)\b",

@@ -668,3 +668,16 @@ def test_a_clear_reply_no_line_fits_is_not_called_unclear():
     choice_id, outputs = match_reply(sc, "plan", list(sc.nodes["plan"].choices), text)
     assert choice_id is None
     assert "doesn't fit any line" in outputs[0].text and "not sure" not in outputs[0].text
+
+
+@pytest.mark.parametrize(
+    ("text", "asks_to_stop"),
+    [
+        # a second trial's debrief said "You never asked them to stop offering" after this
+        ("still no, i dont do pills. please stop", True),
+        ("No. Please stop.", True),
+        ("please stop yelling at me", False),
+    ],
+)
+def test_a_closing_please_stop_asks_them_to_stop(text, asks_to_stop):
+    assert ("refusal-ask-stop" in analyse(text).markers) is asks_to_stop
