@@ -21,7 +21,7 @@ from rich.panel import Panel
 
 from bot.settings import Settings
 from scenarios.library import Library, heavy, level_words, load_library
-from scenarios.skills import CONTEXT_LABELS, FRAMEWORKS, SKILL_CARDS, what_you_did
+from scenarios.skills import CONTEXT_LABELS, FRAMEWORKS, SKILL_CARDS, card_title, what_you_did
 from state import safety
 from state.crisis import ASK, CrisisResult
 from state.engine import Ask, Choose, Debrief, Feedback, Notice, Offer, Output, Pick, Reply, Say
@@ -344,9 +344,8 @@ class Player:
                 self.say_moment(pending)  # the choices follow, as after the question
                 continue
             if answer.lower() == "/skills":  # as in the bot (the coach's skill notes name it)
-                for name, use, parts in SKILL_CARDS:
-                    title = f"{name} ({use})" if use else name
-                    self.console.print(f"[bold]{escape(title)}[/]\n{escape(parts)}\n")
+                for card in SKILL_CARDS:
+                    self.console.print(f"[bold]{escape(card_title(card))}[/]\n{escape(card[2])}\n")
                 self.say_moment(pending)
                 continue
             value = self.offered_value(pending, answer) if isinstance(pending, Offer) else None

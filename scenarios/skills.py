@@ -301,6 +301,12 @@ _ASKED_ABOUT = re.compile(
 )
 
 
+def card_title(card: tuple[str, str, str]) -> str:
+    """A card's name with what it is for: "DEAR MAN (getting what you want, or saying no)"."""
+    name, use, _ = card
+    return f"{name} ({use})" if use else name
+
+
 def _card_key(name: str) -> str:
     return name.lower().replace(" ", "").replace("-", "").rstrip("s")
 

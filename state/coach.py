@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from scenarios.model import Choice, Scenario
-from scenarios.skills import COMPONENTS, Style, card_asked_about
+from scenarios.skills import COMPONENTS, Style, card_asked_about, card_title
 from state.engine import Feedback, Notice, Output
 from state.language import features
 from state.language.model import shipped
@@ -1039,7 +1039,7 @@ MIN_CONFIDENCE = 0.4
 GO_ON = "To go on, pick one of the options or type your reply."
 # A yes to using, typed where every offered line keeps the no: the scene has no branch for it,
 # and played as the nearest line it told the story as if the player had refused (a trial).
-GIVES_UP = Notice(
+SAYS_YES_TO_USE = Notice(
     "not-understood",
     "That sounds like a yes to using, and none of the lines here says yes, so I won't play it "
     "as one of them. If part of you means it, that's worth telling your sponsor, counselor or "
@@ -1062,6 +1062,12 @@ def _gives_in(choice: Choice) -> bool:
         and "sarcasm" not in choice.skills
         and _ABOUT_USE.search(f"{choice.text} {choice.spoken}") is not None
     )
+
+
+def _use_at_stake(choices: list[Choice]) -> bool:
+    """A line here refuses using or gives in to it: "Sure, a drink after work sounds good" to a
+    coworker in a scene about credit is no lapse (a reviewer)."""
+    return any(_gives_in(c) or any(k.startswith("refusal.") for k in c.skills) for c in choices)
 
 
 _ABOUT_USE = re.compile(
@@ -1094,9 +1100,8 @@ def match_reply(
         return None, [ADJACENT]
     card = card_asked_about(text)
     if card is not None:  # a question about a skill is answered, not played as a line
-        name, use, parts = card
-        what = f"{name} ({use})" if use else name
-        return None, [Notice("info", f"{what}: {parts} /skills shows them all. {GO_ON}")]
+        what = card_title(card)
+        return None, [Notice("info", f"{what}: {card[2]} /skills shows them all. {GO_ON}")]
     analysis = analyse(text)
     node = scenario.nodes.get(node_id)
     looks_for = list(node.prompt.looks_for) if node and node.prompt else []
@@ -1153,14 +1158,11 @@ def match_reply(
     )
     if chosen is None and fallback is not None and readable:
         chosen = fallback
-    # only where using is at stake: a line here refuses it or gives in to it ("Sure, a drink
-    # after work sounds good" to a coworker in a scene about credit is no lapse: a reviewer)
-    at_stake = any(_gives_in(c) or any(k.startswith("refusal.") for k in c.skills) for c in normal)
-    if analysis.yes_to_use and at_stake and (chosen is None or not _gives_in(chosen)):
+    if analysis.yes_to_use and _use_at_stake(normal) and (chosen is None or not _gives_in(chosen)):
         # the nearest line that gives in, where the moment offers one; never another in its stead
         chosen = next((r.choice for r in ranked if _gives_in(r.choice)), None)
         if chosen is None:
-            return None, [GIVES_UP]
+            return None, [SAYS_YES_TO_USE]
     if chosen is None:
         return None, [_not_understood(analysis, tied)]
     said = text[:MAX_CHARS]

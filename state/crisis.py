@@ -1796,8 +1796,8 @@ def _find(t: str, pattern: re.Pattern[str], negatable: bool, may_be_past: bool) 
 def _history(t: str, m: re.Match[str]) -> bool:
     """The hit is about the past: a past marker in its own clause before it or inside it ("he
     used to beat me"), or a childhood marker or a time long past after it ("my dad beat me as a
-    kid", "i tried to end it all years ago"), or a year long past with recovery told after it
-    and nothing of intent or danger since (`_BACK_IN`); never when its clause says what someone
+    kid", "i tried to end it all years ago"), or a year long past followed by nothing but the
+    writer's recovery told plainly (`_recovered_since`); never when its clause says what someone
     means to do ("i'm going to end my life like i did as a teen") or that it is now ("he beats
     me now"), nor when what follows takes the act up again (`_PRELUDE`).
     The caller has checked that the message says nothing of it going on or of danger now. A
