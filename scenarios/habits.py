@@ -339,6 +339,21 @@ def check_near_miss(sc: Scenario, add: Add) -> None:
         )
 
 
+def check_yes_to_use(sc: Scenario, add: Add) -> None:
+    """A typed yes to using plays as a `yes_to_use` line, so that line must be the meant give-in:
+    a sarcastic yes or a line that gives in to something else would tell the story wrong."""
+    for nid, node in sc.nodes.items():
+        for i, c in enumerate(node.choices):
+            if c.yes_to_use and ("give-in" not in c.skills or "sarcasm" in c.skills):
+                add(
+                    ("nodes", nid, "choices", i, "yes_to_use"),
+                    "yes-to-use-skill",
+                    f"choice {c.id!r} in {nid!r} is marked `yes_to_use` but isn't a plain "
+                    "give-in: a typed yes to using plays as this line, so give it the `give-in` "
+                    "skill and no `sarcasm`, or drop the mark.",
+                )
+
+
 def _sets_reacted(choice: Choice, target: Node) -> bool:
     """The target acknowledges this choice: a conditional line reads a variable it sets."""
     conditions = " ".join(line.when or "" for line in target.lines)
@@ -572,6 +587,7 @@ HABITS: tuple[Callable[[Scenario, Add], None], ...] = (
     check_intensity,
     check_longest,
     check_near_miss,
+    check_yes_to_use,
     check_reaction,
     check_locale,
     check_player,

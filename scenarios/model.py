@@ -91,6 +91,8 @@ class Choice(_Strict):
     fallback: bool = False
     move: Move | None = None
     near_miss: NearMiss | None = None
+    # the line that says yes to using (or to going where it is): where a typed yes may play
+    yes_to_use: bool = False
 
     @property
     def spoken(self) -> str:

@@ -781,10 +781,19 @@ def analyse(text: str) -> Analysis:
         confidence = 0.0
     markers = tuple(m for m in MARKERS if m in found)
     evidence = tuple((m, found[m]) for m in markers)
-    # a yes that isn't one: a refusal quoting the push, a sarcastic yes, reported speech
-    unsaid = {"refusal-no-first", "clear-no", "refusal-ask-stop", *HOSTILE} & set(found)
+    # a yes that isn't one: a refusal quoting the push, a sarcastic yes, reported speech. A
+    # whole reply that is only a plain yes ("sure why not, just tonight") is one even where the
+    # sarcasm reading fires: at a moment where using is at stake, it is the likelier meaning.
+    refused = {"refusal-no-first", "clear-no", "refusal-ask-stop"} & set(found)
     said = normalise(text)
-    yes_to_use = not unsaid and '"' not in text and _YES_TO_USE.search(said) is not None
+    yes_to_use = (
+        not refused
+        and '"' not in text
+        and (
+            _PLAIN_YES.search(said) is not None
+            or (not set(HOSTILE) & set(found) and _YES_TO_USE.search(said) is not None)
+        )
+    )
     return Analysis(style, round(confidence, 3), markers, evidence, words, yes_to_use)
 
 
@@ -802,12 +811,37 @@ _USE = (
 )
 _YES_TO_USE = re.compile(
     rf"^(?:{_YES_WORD} )+(?:then[,.]? )?(?:just )?(?:one|a|1|a couple) {_USE}\b|"
-    rf"^(?:{_YES_WORD} )*(?:pour me (?:one|a {_USE})|(?:i'll|ill|i will) (?:just )?have "
+    rf"^(?:{_YES_WORD} )*(?:give me (?:one|two|a couple|them|the (?:baggie|bag|pills?|bottle|"
+    r"glass|beer|stuff|shot))\b(?! (?:more |extra )?(?:sec|second|min|minute|hour|day|week|"
+    r"month|moment|chance|break|space|time|try|shot at)s?\b)|"
+    rf"pour me (?:one|a {_USE})|(?:i'll|ill|i will) (?:just )?have "
     rf"(?:just )?(?:one|a) {_USE}(?: then)?[.!]*$|(?:i'll|ill|i will) (?:just )?take (?:one|them|"
     r"a couple|two)\b(?! of\b))|"
     rf"^(?:{_YES_WORD} )*one {_USE}(?: or two)? (?:won't|wont|can't|cant) (?:hurt|kill)"
-    r"(?: me)?[.!]*$"
+    r"(?: me)?[.!]*$|"
+    # the yes first, the drink last: "ugh fine, ill uber. one drink"
+    rf"^(?:{_YES_WORD} )+[^.!?]{{1,40}}[.!?]+ (?:just )?(?:one|a|1) {_USE}"
+    r"(?: (?:max|tops|only|then))?[.!]*$"
 )
+# A whole reply that only says yes, to an offer the moment makes (matching asks whether using is at
+# stake here): "ok ill come thru" and "yeah im down, what u got" to a dealer, "sure why not, just
+# tonight" (a second trial, where each went down another line or got the options again).
+_PLAIN_YES = re.compile(
+    rf"^(?:{_YES_WORD} |bet[,.!]* |aight[,.!]* )*(?:"
+    rf"(?:just )?(?:one|a|1) {_USE}(?: (?:then|max|tops|only|please))?|"
+    r"why not(?:[,.]* just (?:tonight|this once|(?:the )?one(?: for (?:the )?\w+)?))?|"
+    r"(?:i'll|ill|i will|imma|i'm gonna|im gonna) (?:come|swing|stop|roll) (?:thru|through|by|"
+    r"over)(?: (?:tonight|later|in a bit|now))?|"
+    r"(?:i'm|im) (?:down|in)(?:[,.]* what (?:u|you|ya) got\??)?|"
+    r"just (?:tonight|this once)"
+    r")[.!]*$"
+)
+
+
+# A bare yes ("ok", "fine", "sure"): a yes to using only where the moment has a line that is one
+# (a trial's "ok" to pills tucked in a pocket played as the fallback, "No. Please keep them."),
+# and never the notice that no line says yes: at "Why not? What's the deal?" it answers a question.
+_BARE_YES = re.compile(r"^(?:ok|okay|k|fine|sure|alright|all right|yeah|yes|yep|bet)[.!]*$")
 
 
 # ---- feedback ----------------------------------------------------------------------------------
@@ -1045,6 +1079,10 @@ SAYS_YES_TO_USE = Notice(
     "as one of them. If part of you means it, that's worth telling your sponsor, counselor or "
     "group today. Here, try the words you'd want to be able to say. " + GO_ON,
 )
+YES_FEEDBACK = (
+    "That's a yes, so the scene plays it out. A no can be short: say it first, then offer "
+    "something else or change the subject, and it stays easy to repeat."
+)
 ADJACENT = Notice(
     "not-understood",
     "That sounds heavy, and it isn't something I'll coach as a line in the scene. If you're "
@@ -1053,28 +1091,16 @@ ADJACENT = Notice(
 
 
 def _gives_in(choice: Choice) -> bool:
-    """A line written as giving in to using, and meant: where a typed yes to using may go. Not a
-    sarcastic one ("Sure, I'll skip treatment"), nor one that gives in to something else ("Sorry,
-    I'll send it", an apology, a disclosure: a reviewer saw "whatever, pour me one" played as
-    telling a coworker about treatment)."""
-    return (
-        "give-in" in choice.skills
-        and "sarcasm" not in choice.skills
-        and _ABOUT_USE.search(f"{choice.text} {choice.spoken}") is not None
-    )
+    """The line its author marked as the yes to using (`yes_to_use`): where a typed yes may go.
+    Read from the line's words, it missed "Well… it is for Amara…" (no drink named) and took
+    "I'll cut back to one night a week" and "(Take it and hope)" at the pharmacy (a trial)."""
+    return choice.yes_to_use
 
 
 def _use_at_stake(choices: list[Choice]) -> bool:
     """A line here refuses using or gives in to it: "Sure, a drink after work sounds good" to a
     coworker in a scene about credit is no lapse (a reviewer)."""
     return any(_gives_in(c) or any(k.startswith("refusal.") for k in c.skills) for c in choices)
-
-
-_ABOUT_USE = re.compile(
-    r"\b(?:drink|drinks|beer|wine|glass|sip|shot|toast|pour|one|hit|line|bump|pills?|bottle|"
-    r"buy it|open it|take it|give me|tiny bit|splash|margarita|using)\b",
-    re.IGNORECASE,
-)
 
 
 # A skill the branch vouches for is not credited where the words say otherwise (a reviewer:
@@ -1158,7 +1184,11 @@ def match_reply(
     )
     if chosen is None and fallback is not None and readable:
         chosen = fallback
-    if analysis.yes_to_use and _use_at_stake(normal) and (chosen is None or not _gives_in(chosen)):
+    yes_here = analysis.yes_to_use or (
+        _BARE_YES.match(normalise(text)) is not None and any(_gives_in(c) for c in normal)
+    )
+    says_yes = yes_here and _use_at_stake(normal)
+    if says_yes and (chosen is None or not _gives_in(chosen)):
         # the nearest line that gives in, where the moment offers one; never another in its stead
         chosen = next((r.choice for r in ranked if _gives_in(r.choice)), None)
         if chosen is None:
@@ -1181,13 +1211,16 @@ def match_reply(
             and not _belied(k, analysis, text)
         )
     )
+    yes = says_yes and chosen is not None and _gives_in(chosen)
     return chosen.id, [
         Feedback(
             choice_id=chosen.id,
             said=said,
-            style=analysis.style,
+            # a yes to using is giving in, whatever its tone: "ok one shot for the birthday then
+            # im done" was told "The frustration comes through loud and clear" (a trial)
+            style=P if yes else analysis.style,
             skills=components(analysis.markers),
-            text=coach_feedback(analysis, looks_for),
+            text=YES_FEEDBACK if yes else coach_feedback(analysis, looks_for),
             credited=credited,
         )
     ]

@@ -610,6 +610,19 @@ def test_a_question_about_a_skill_is_answered_not_played(birthday):
         # a second trial: a glass for the toast, pills taken "just tonight"
         ("workplace/after-work-drinks", "at-bar", "ugh ok, one glass for the toast", "hold-glass"),
         ("recovery/uncle-just-one", "pour", "ok, a glass of ginger ale please", "not blocked"),
+        # a third trial's yeses: later in the reply, to a dealer with nothing named, "sure why
+        # not" (a sarcasm reading), and a line that names no drink but is the yes
+        ("recovery/uncle-just-one", "push", "fine one beer wont kill me", "for-amara"),
+        ("workplace/after-work-drinks", "at-bar", "ugh fine, ill uber. one drink", "hold-glass"),
+        ("recovery/old-friend-text", "push1", "ok ill come thru", "hang"),
+        ("recovery/old-friend-text", "push1", "yeah im down, what u got", "hang"),
+        ("workplace/after-work-drinks", "team-player", "sure why not, just tonight", "guilt-yes"),
+        ("recovery/leftover-pills", "push", "sure why not, just one for the pain", "just-one"),
+        # a bare "ok" to pills tucked in a pocket played as the refusal fallback
+        ("recovery/leftover-pills", "later", "ok", "take-baggie"),
+        # ...but where no line is the yes, a bare "sure" answers a question, unnamed
+        ("workplace/after-work-drinks", "why-not", "sure", "not blocked"),
+        ("workplace/after-work-drinks", "at-bar", "fine give me some space", "not blocked"),
         # quitting treatment is left to matching: said to a counselor it is a disclosure
         (
             "recovery/stepping-down",
@@ -633,6 +646,8 @@ def test_a_yes_to_using_is_never_played_as_another_line(scenario_id, node, text,
         assert "yes to using" not in str(outputs[0])
     else:
         assert choice_id == expected and isinstance(outputs[0], Feedback)
+        # a yes is giving in, whatever its tone, and is coached as that, not as a style
+        assert outputs[0].style == "passive" and outputs[0].text == coach.YES_FEEDBACK
 
 
 def test_a_yes_to_using_goes_to_the_nearest_line_that_gives_in_to_using():
@@ -656,6 +671,23 @@ def test_a_yes_to_using_goes_to_the_nearest_line_that_gives_in_to_using():
     assert went and named
     overshare = next(c for c in sc.nodes["why-not"].choices if c.id == "overshare")
     assert "give-in" in overshare.skills and not coach._gives_in(overshare)
+
+
+def test_only_a_line_marked_as_the_yes_takes_a_yes_to_using():
+    """Read from a line's words, "Well… it is for Amara…" (no drink named) couldn't take a yes,
+    and "(Take it and hope)" at the pharmacy or "I'll cut back to one night a week" could."""
+    from shipped import shipped_library
+
+    lib = shipped_library().scenarios
+    amara = lib["recovery/uncle-just-one"].nodes["push"].choices
+    assert [c.id for c in amara if coach._gives_in(c)] == ["for-amara"]
+    for sid, node in [
+        ("social-anxiety/pharmacy-call", "guess"),
+        ("family/always-at-group", "vent"),
+    ]:
+        choices = lib[sid].nodes[node].choices
+        assert any("give-in" in c.skills for c in choices)
+        assert not any(coach._gives_in(c) for c in choices)
 
 
 def test_a_clear_reply_no_line_fits_is_not_called_unclear():

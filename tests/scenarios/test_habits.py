@@ -258,6 +258,16 @@ def test_a_near_miss_must_be_assertive(write_scenario):
     assert warnings_for(write_scenario(text), "near-miss-style")
 
 
+def test_a_yes_to_use_line_must_be_a_plain_give_in(write_scenario):
+    """A typed yes to using plays as the marked line: an excuse marked so would tell the story
+    as a refusal."""
+    marked = "        skills: [excuse]\n        yes_to_use: true\n"
+    text = MINI.replace("        skills: [excuse]\n", marked)
+    assert warnings_for(write_scenario(text), "yes-to-use-skill")
+    given = MINI.replace("        skills: [excuse]\n", marked.replace("excuse", "give-in"))
+    assert not warnings_for(write_scenario(given), "yes-to-use-skill")
+
+
 JAB = MINI.replace(
     "style: passive\n        skills: [excuse]", "style: aggressive\n        skills: [blame]"
 )
