@@ -130,6 +130,11 @@ class Ending(_Strict):
     try_this_week: str = Field(min_length=1)
 
 
+# A node tag: here someone offers the player a drink or a drug, or it is in their hand, so a
+# bare "ok" or "ill come thru" typed here is a yes to using (state/coach.py).
+OFFERS_USE = "offers-use"
+
+
 class Node(_Strict):
     lines: list[Line] = Field(default_factory=list)
     choices: list[Choice] = Field(default_factory=list)

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from scenarios.model import Choice, Scenario
+from scenarios.model import OFFERS_USE, Choice, Scenario
 from scenarios.skills import COMPONENTS, Style, card_asked_about, card_title
 from state.engine import Feedback, Notice, Output
 from state.language import features
@@ -96,6 +96,8 @@ class Analysis:
     # Says yes to a drink or a drug, first person and plainly (`_YES_TO_USE`): no offered line
     # that doesn't give in is what it means.
     yes_to_use: bool = False
+    # Says yes and names nothing ("ok", "ill come thru"): a yes to using where the moment offers it
+    says_yes: bool = False
 
     def as_dict(self) -> dict[str, object]:
         return {"style": self.style, "confidence": self.confidence, "markers": list(self.markers)}
@@ -781,40 +783,57 @@ def analyse(text: str) -> Analysis:
         confidence = 0.0
     markers = tuple(m for m in MARKERS if m in found)
     evidence = tuple((m, found[m]) for m in markers)
-    # a yes that isn't one: a refusal quoting the push, a sarcastic yes, reported speech. A
-    # whole reply that is only a plain yes ("sure why not, just tonight") is one even where the
-    # sarcasm reading fires: at a moment where using is at stake, it is the likelier meaning.
-    refused = {"refusal-no-first", "clear-no", "refusal-ask-stop"} & set(found)
+    # a yes that isn't one: a refusal quoting the push, reported speech, a soft drink or pills
+    # thrown out; a sarcastic yes, unless the whole reply is the yes ("sure, one drink", "sure
+    # why not, just tonight"), where the sarcasm reading is the less likely one
     said = normalise(text)
-    yes_to_use = (
-        not refused
-        and '"' not in text
-        and (
-            _PLAIN_YES.search(said) is not None
-            or (not set(HOSTILE) & set(found) and _YES_TO_USE.search(said) is not None)
-        )
+    unsaid = (
+        bool({"refusal-no-first", "refusal-ask-stop"} & set(found))
+        or '"' in text
+        or _NOT_USE.search(said) is not None
     )
-    return Analysis(style, round(confidence, 3), markers, evidence, words, yes_to_use)
+    # a whole reply that is the yes can end on leaving ("ok one drink then im heading home"),
+    # which reads as a no elsewhere
+    partial = unsaid or "clear-no" in found or bool(set(HOSTILE) & set(found))
+    yes_to_use = not unsaid and (
+        _NAMED_YES.search(said) is not None
+        or (not partial and _YES_TO_USE.search(said) is not None)
+    )
+    plain_yes = not unsaid and _PLAIN_YES.search(said) is not None
+    return Analysis(
+        style, round(confidence, 3), markers, evidence, words, yes_to_use, yes_to_use or plain_yes
+    )
 
 
-# Saying yes to a drink or a drug, in the first person and at the reply's opening: what a recovery
-# scene must not play as its nearest line ("fine, one beer wont kill me" went on as a refusal in a
-# participant trial). Narrow on purpose: a reviewer found a wider reading sending "pour me a club
-# soda", "a glass of ginger ale for the toast" and "I'll take a couple of late shifts" down the
-# line that gives in. Quitting treatment is left to matching (the style is never assertive: see
+# Saying yes to a drink or a drug, in the first person: what a recovery scene must not play as its
+# nearest line ("fine, one beer wont kill me" went on as a refusal in a participant trial).
+# Narrow on purpose: a reviewer found a wider reading sending "pour me a club soda", "a glass of
+# ginger ale for the toast" and "I'll take a couple of late shifts" down the line that gives in.
+# Quitting treatment is left to matching (the style is never assertive: see
 # `CUES["gives-up-care"]`): said to a counselor it is a disclosure, not a line to stop. Not a
 # style feature: this reads only for matching.
 _YES_WORD = r"(?:ok|okay|fine|sure|alright|all right|yeah|yes|please|whatever|ugh)[,.!]*"
 _USE = (
-    r"(?:beer|beers|drink|drinks|shot|shots|hit|line|bump|glass(?! of (?:water|soda|juice|"
-    r"milk|ginger ale|coke|sprite|lemonade|iced tea|sparkling))(?: of wine)?)"
+    r"(?:beer|beers|drink|drinks|shot|shots|hit|line|bump|pint|margarita|cocktail|splash|round|"
+    r"glass(?! of (?:water|soda|juice|milk|ginger ale|coke|sprite|lemonade|iced tea|"
+    r"sparkling))(?: of wine)?)"
 )
+# what names no drug: a soft drink, or pills put out of reach ("give me the bag, ill flush them",
+# "ok one drink. a coke", "ill take them to the pharmacy drop box": a reviewer)
+_NOT_USE = re.compile(
+    r"\b(?:soda|sodas|seltzer|water|juice|tea|lemonade|ginger ale|kombucha|mocktails?|sprite|"
+    r"sparkling|coffee|horchata|non-alcoholic|(?:a|diet|just) coke|coke (?:only|zero)|"
+    r"flush|drop ?box|take-back|pour (?:it|them) out|throw (?:it|them) (?:out|away)|"
+    r"(?:set|put) it down|(?:take|put) (?:it|them) back|no (?:wine|drinking|drinks|beer|booze|"
+    r"alcohol|pills|using)|not (?:drinking|using)|(?:won't|wont|don't|dont) (?:drink|use))\b"
+)
+# the yes at the opening, the drink named: read wherever using is at stake in the moment
 _YES_TO_USE = re.compile(
-    rf"^(?:{_YES_WORD} )+(?:then[,.]? )?(?:just )?(?:one|a|1|a couple) {_USE}\b|"
+    rf"^(?:{_YES_WORD} )+(?:then[,.]? )?(?:i guess )?(?:just )?(?:one|a|1|a couple) {_USE}\b|"
     rf"^(?:{_YES_WORD} )*(?:give me (?:one|two|a couple|them|the (?:baggie|bag|pills?|bottle|"
-    r"glass|beer|stuff|shot))\b(?! (?:more |extra )?(?:sec|second|min|minute|hour|day|week|"
-    r"month|moment|chance|break|space|time|try|shot at)s?\b)|"
-    rf"pour me (?:one|a {_USE})|(?:i'll|ill|i will) (?:just )?have "
+    r"glass|beer|stuff|shot))\b(?! of\b)(?! (?:more |extra )?(?:sec|second|min|minute|hour|day|"
+    r"week|month|moment|chance|break|space|time|try|shot at)s?\b)|"
+    rf"pour me (?:one|a {_USE})|pour it\b|(?:i'll|ill|i will) (?:just )?have "
     rf"(?:just )?(?:one|a) {_USE}(?: then)?[.!]*$|(?:i'll|ill|i will) (?:just )?take (?:one|them|"
     r"a couple|two)\b(?! of\b))|"
     rf"^(?:{_YES_WORD} )*one {_USE}(?: or two)? (?:won't|wont|can't|cant) (?:hurt|kill)"
@@ -823,25 +842,30 @@ _YES_TO_USE = re.compile(
     rf"^(?:{_YES_WORD} )+[^.!?]{{1,40}}[.!?]+ (?:just )?(?:one|a|1) {_USE}"
     r"(?: (?:max|tops|only|then))?[.!]*$"
 )
-# A whole reply that only says yes, to an offer the moment makes (matching asks whether using is at
-# stake here): "ok ill come thru" and "yeah im down, what u got" to a dealer, "sure why not, just
-# tonight" (a second trial, where each went down another line or got the options again).
+_THEN_OUT = r"(?:[,.]* (?:then )?(?:i'm|im|i am) (?:out|done|going|heading home|leaving))?"
+# the whole reply is the yes, the drink named ("sure, one drink" reads as sarcasm elsewhere)
+_NAMED_YES = re.compile(
+    rf"^(?:{_YES_WORD} |bet[,.!]* |aight[,.!]* )*(?:i guess )?(?:just )?(?:one|a|1|another|one "
+    rf"more) {_USE}(?: (?:then|max|tops|only|please|for the road))?{_THEN_OUT}[.!]*$"
+)
+# The whole reply is a yes that names nothing: "ok ill come thru" and "yeah im down, what u got"
+# to a dealer, "sure why not, just tonight", a bare "ok" to pills tucked in a pocket (a second
+# trial: each went down another line, the options again, or "No. Please keep them."). Read only
+# where the moment is an offer (`OFFERS_USE`): a reviewer saw "yes" to "coffee?? you serious?" and
+# "ok" to "I'm not the enemy here" played as giving in.
 _PLAIN_YES = re.compile(
     rf"^(?:{_YES_WORD} |bet[,.!]* |aight[,.!]* )*(?:"
-    rf"(?:just )?(?:one|a|1) {_USE}(?: (?:then|max|tops|only|please))?|"
+    r"ok|okay|k|fine|sure|alright|all right|yeah|yes|yep|bet|"
     r"why not(?:[,.]* just (?:tonight|this once|(?:the )?one(?: for (?:the )?\w+)?))?|"
     r"(?:i'll|ill|i will|imma|i'm gonna|im gonna) (?:come|swing|stop|roll) (?:thru|through|by|"
     r"over)(?: (?:tonight|later|in a bit|now))?|"
     r"(?:i'm|im) (?:down|in)(?:[,.]* what (?:u|you|ya) got\??)?|"
-    r"just (?:tonight|this once)"
+    r"just (?:tonight|this once)|"
+    rf"(?:i guess )?just (?:one|a little|a tiny bit|a sip|a drop)(?: (?:then|tonight|to sleep|"
+    rf"for the (?:pain|toast|road)))?{_THEN_OUT}|"
+    r"one for the road|pour it"
     r")[.!]*$"
 )
-
-
-# A bare yes ("ok", "fine", "sure"): a yes to using only where the moment has a line that is one
-# (a trial's "ok" to pills tucked in a pocket played as the fallback, "No. Please keep them."),
-# and never the notice that no line says yes: at "Why not? What's the deal?" it answers a question.
-_BARE_YES = re.compile(r"^(?:ok|okay|k|fine|sure|alright|all right|yeah|yes|yep|bet)[.!]*$")
 
 
 # ---- feedback ----------------------------------------------------------------------------------
@@ -1097,6 +1121,9 @@ def _gives_in(choice: Choice) -> bool:
     return choice.yes_to_use
 
 
+_REFUSING = {"refusal-no-first", "clear-no", "refusal-ask-stop", "refusal-alternative"}
+
+
 def _use_at_stake(choices: list[Choice]) -> bool:
     """A line here refuses using or gives in to it: "Sure, a drink after work sounds good" to a
     coworker in a scene about credit is no lapse (a reviewer)."""
@@ -1146,10 +1173,18 @@ def match_reply(
     chosen: Choice | None = None
     tied = True  # what the notice says where nothing is chosen (`_not_understood`)
     ranked: list[_Scored] = []
-    if analysis.words and normal:
+    offered = node is not None and OFFERS_USE in node.tags
+    says_yes = (analysis.yes_to_use and _use_at_stake(normal)) or (analysis.says_yes and offered)
+    # a refusal, or a soft drink, never plays as the line that gives in ("ok, ill have a soda" went
+    # down "(Drink it)" by its words: a reviewer)
+    refusing = not says_yes and (
+        bool(_REFUSING & set(analysis.markers)) or _NOT_USE.search(normalise(text)) is not None
+    )
+    playable = [c for c in normal if not (refusing and _gives_in(c))]
+    if analysis.words and playable:
         ranked = sorted(
-            (_score(analysis, comps, words, c) for c in normal),
-            key=lambda r: (-r.score, normal.index(r.choice)),
+            (_score(analysis, comps, words, c) for c in playable),
+            key=lambda r: (-r.score, playable.index(r.choice)),
         )
         best = ranked[0]
         # A near tie between choices of the same style isn't a doubt about what the reply
@@ -1184,10 +1219,6 @@ def match_reply(
     )
     if chosen is None and fallback is not None and readable:
         chosen = fallback
-    yes_here = analysis.yes_to_use or (
-        _BARE_YES.match(normalise(text)) is not None and any(_gives_in(c) for c in normal)
-    )
-    says_yes = yes_here and _use_at_stake(normal)
     if says_yes and (chosen is None or not _gives_in(chosen)):
         # the nearest line that gives in, where the moment offers one; never another in its stead
         chosen = next((r.choice for r in ranked if _gives_in(r.choice)), None)
@@ -1211,7 +1242,7 @@ def match_reply(
             and not _belied(k, analysis, text)
         )
     )
-    yes = says_yes and chosen is not None and _gives_in(chosen)
+    yes = says_yes and _gives_in(chosen)
     return chosen.id, [
         Feedback(
             choice_id=chosen.id,

@@ -616,13 +616,31 @@ def test_a_question_about_a_skill_is_answered_not_played(birthday):
         ("workplace/after-work-drinks", "at-bar", "ugh fine, ill uber. one drink", "hold-glass"),
         ("recovery/old-friend-text", "push1", "ok ill come thru", "hang"),
         ("recovery/old-friend-text", "push1", "yeah im down, what u got", "hang"),
-        ("workplace/after-work-drinks", "team-player", "sure why not, just tonight", "guilt-yes"),
+        ("workplace/after-work-drinks", "bar-push", "sure why not, just tonight", "sip"),
         ("recovery/leftover-pills", "push", "sure why not, just one for the pain", "just-one"),
         # a bare "ok" to pills tucked in a pocket played as the refusal fallback
         ("recovery/leftover-pills", "later", "ok", "take-baggie"),
-        # ...but where no line is the yes, a bare "sure" answers a question, unnamed
+        # ...but only where the moment is an offer: elsewhere a bare yes answers what was said
+        # (a reviewer: "yes" to "coffee?? you serious?", "ok" to "I'm not the enemy here")
         ("workplace/after-work-drinks", "why-not", "sure", "not blocked"),
+        ("recovery/old-friend-text", "coffee-reply", "yes", "not blocked"),
+        ("recovery/leftover-pills", "offended", "ok", "not blocked"),
+        ("workplace/after-work-drinks", "coke", "ok ill swing by", "not blocked"),
+        ("workplace/after-work-drinks", "boring", "ok", None),
         ("workplace/after-work-drinks", "at-bar", "fine give me some space", "not blocked"),
+        # a soft drink, pills put away, or a no said later is never the line that gives in
+        ("workplace/after-work-drinks", "bar-push", "ok, ill have a soda", "not blocked"),
+        ("workplace/after-work-drinks", "at-bar", "ok one drink. a coke", "not blocked"),
+        ("recovery/leftover-pills", "later", "give me the bag, ill flush them", "not blocked"),
+        ("recovery/uncle-just-one", "driving", "ok ill stay over but no wine", "not blocked"),
+        # a yes that ends on leaving is still the yes
+        (
+            "workplace/after-work-drinks",
+            "at-bar",
+            "ok one drink then im heading home",
+            "hold-glass",
+        ),
+        ("recovery/uncle-just-one", "later", "ugh fine pour it", "fine-give"),
         # quitting treatment is left to matching: said to a counselor it is a disclosure
         (
             "recovery/stepping-down",
@@ -642,12 +660,18 @@ def test_a_yes_to_using_is_never_played_as_another_line(scenario_id, node, text,
         assert outputs[0].kind == "not-understood" and "yes to using" in outputs[0].text
     elif expected == "played":
         assert choice_id is not None and "yes to using" not in str(outputs[0])
+        assert not coach._gives_in(_choice(sc, node, choice_id))
     elif expected == "not blocked":
         assert "yes to using" not in str(outputs[0])
+        assert choice_id is None or not coach._gives_in(_choice(sc, node, choice_id))
     else:
         assert choice_id == expected and isinstance(outputs[0], Feedback)
         # a yes is giving in, whatever its tone, and is coached as that, not as a style
         assert outputs[0].style == "passive" and outputs[0].text == coach.YES_FEEDBACK
+
+
+def _choice(sc, node, choice_id):
+    return next(c for c in sc.nodes[node].choices if c.id == choice_id)
 
 
 def test_a_yes_to_using_goes_to_the_nearest_line_that_gives_in_to_using():
