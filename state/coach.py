@@ -96,7 +96,8 @@ class Analysis:
     # Says yes to a drink or a drug, first person and plainly (`_YES_TO_USE`): no offered line
     # that doesn't give in is what it means.
     yes_to_use: bool = False
-    # Says yes and names nothing ("ok", "ill come thru"): a yes to using where the moment offers it
+    # Says yes, naming the drink or nothing ("ok", "ill come thru"): a yes to using where the
+    # moment offers it (`OFFERS_USE`)
     says_yes: bool = False
 
     def as_dict(self) -> dict[str, object]:
@@ -1174,10 +1175,10 @@ def match_reply(
     tied = True  # what the notice says where nothing is chosen (`_not_understood`)
     ranked: list[_Scored] = []
     offered = node is not None and OFFERS_USE in node.tags
-    says_yes = (analysis.yes_to_use and _use_at_stake(normal)) or (analysis.says_yes and offered)
+    yes_here = (analysis.yes_to_use and _use_at_stake(normal)) or (analysis.says_yes and offered)
     # a refusal, or a soft drink, never plays as the line that gives in ("ok, ill have a soda" went
     # down "(Drink it)" by its words: a reviewer)
-    refusing = not says_yes and (
+    refusing = not yes_here and (
         bool(_REFUSING & set(analysis.markers)) or _NOT_USE.search(normalise(text)) is not None
     )
     playable = [c for c in normal if not (refusing and _gives_in(c))]
@@ -1219,7 +1220,7 @@ def match_reply(
     )
     if chosen is None and fallback is not None and readable:
         chosen = fallback
-    if says_yes and (chosen is None or not _gives_in(chosen)):
+    if yes_here and (chosen is None or not _gives_in(chosen)):
         # the nearest line that gives in, where the moment offers one; never another in its stead
         chosen = next((r.choice for r in ranked if _gives_in(r.choice)), None)
         if chosen is None:
@@ -1242,7 +1243,7 @@ def match_reply(
             and not _belied(k, analysis, text)
         )
     )
-    yes = says_yes and _gives_in(chosen)
+    yes = yes_here and _gives_in(chosen)
     return chosen.id, [
         Feedback(
             choice_id=chosen.id,
