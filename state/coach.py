@@ -13,6 +13,9 @@ choice and writes feedback on the participant's own words, or says honestly that
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+import json
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -292,9 +295,10 @@ class _Rule:
     `[.!?] x` searched in ". " + text; `^x` is only tried at the start.
     """
 
-    __slots__ = ("bounded", "anchored", "sentence", "plain")
+    __slots__ = ("bounded", "anchored", "sentence", "plain", "parts")
 
     def __init__(self, *parts: str) -> None:
+        self.parts = parts  # as written: part of the style model's version (`markers_digest`)
         bounded, anchored, sentence, plain = [], [], [], []
         for part in parts:
             for alt in _alternatives(part):
@@ -632,8 +636,11 @@ CUES: dict[str, _Rule] = {
     ),
     "affirm": _rx(
         r"\bthat's (?:such )?a (?:careful|kind|brave|loving|smart|thoughtful)\b|"
-        r"\bthat took guts\b|\bi appreciate (?:it|that|you)\b|\bthank you\.?$|"
-        r"\bthanks for (?:hearing me|being)\b|\byou're the most \w+\b"
+        r"\bthat took guts\b|\b(?:i )?(?:really )?appreciate (?:it|that|you|u|this)\b|"
+        r"\bthank (?:you|u)(?: so much)?[.!]*$|\b(?:ty|tysm|thx)[.!]*$|"
+        r"\bthanks for (?:hearing me|being|listening|picking up|checking (?:in|on me)|looking out|"
+        r"having my back|understanding|getting it|asking|the ride)\b|\byou're the most \w+\b|"
+        r"\blove (?:you|u|ya)\b|\bmeans a lot\b"
     ),
     "action": _Rule(
         r"^\((?!say nothing|eat in silence|hang up|muttering)[^)]*\b(?:call|"
@@ -751,10 +758,36 @@ def read_markers(text: str) -> tuple[dict[str, str], set[str], int]:
     return found, cues, words
 
 
+def markers_digest() -> str:
+    """What the style model's features read besides the words: every marker and cue as written,
+    and `read_markers` itself. Part of the style version, as the lexicon is of the crisis one: a
+    marker edited without a retrain would leave a model trained on other features (a markers
+    change once shipped under an unchanged version)."""
+    rules = {
+        kind: {k: list(r.parts) for k, r in d.items()}
+        for kind, d in (("rules", RULES), ("cues", CUES))
+    }
+    text = json.dumps(rules, sort_keys=True) + inspect.getsource(read_markers)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 # A plain no, the whole reply: the library teaches that "no" is a complete sentence (refusal
 # skills), and the model read a bare "No." as aggressive. Not shouted: "NO" and "no!!" are
 # left to the model.
 _BARE_NO = re.compile(r"(?:No|no)\.?")
+
+
+# What makes thanks a jab without a sarcasm marker ("thanks for being so understanding. really.")
+_DIG = re.compile(
+    r"\b(?:i guess|i suppose|as usual|as always|for once|finally|for nothing|so much for|not\.|"
+    r"of course you|must be nice)|\breally\.|\bso (?:understanding|helpful|supportive)\b"
+)
+
+
+def _without(probs: dict[str, float], style: str) -> dict[str, float]:
+    probs = {k: (v if k != style else 0.0) for k, v in probs.items()}
+    total = sum(probs.values())
+    return {k: v / total for k, v in probs.items()} if total else probs
 
 
 def _style(found: dict[str, str], cues: set[str], text: str) -> tuple[str, float]:
@@ -764,9 +797,17 @@ def _style(found: dict[str, str], cues: set[str], text: str) -> tuple[str, float
     feats = features.style_features_of(text[:MAX_READ], normalise(text), found, cues)
     probs = shipped("style").probabilities(feats)
     if "gives-up-care" in cues and probs[A] > 0.0:  # giving up care is never assertive
-        probs = {k: (v if k != A else 0.0) for k, v in probs.items()}
-        total = sum(probs.values())
-        probs = {k: v / total for k, v in probs.items()}
+        probs = _without(probs, A)
+    # Sincere thanks is never sarcasm (the issue): a participant trial's "thanks unc, love u" and
+    # "ok great, thanks for being cool about it" were coached as passive-aggressive. Thanks with a
+    # sarcasm or insult marker, or a dig, is left to the model.
+    if (
+        "affirm" in cues
+        and not set(HOSTILE) & set(found)
+        and not _DIG.search(normalise(text))
+        and probs[PA] < 1.0
+    ):
+        probs = _without(probs, PA)
     style = max(STYLES, key=lambda k: (probs[k], -STYLES.index(k)))
     return style, probs[style]
 
