@@ -554,12 +554,48 @@ def test_a_plain_no_is_coached_as_the_skill(text, plain):
 
 
 @pytest.mark.parametrize(
-    "text", ["I'd really appreciate it.", "Thank you so much, I really appreciate it!"]
+    "text",
+    [
+        "I'd really appreciate it.",
+        "Thank you so much, I really appreciate it!",
+        # a participant trial's, read as passive-aggressive at 0.76 and 0.94
+        "thanks unc, love u",
+        "ok great, thanks for being cool about it",
+        "appreciate u hearing me out",
+    ],
 )
 def test_sincere_thanks_is_not_coached_as_sarcasm(text):
     analysis = coach.analyse(text)
     assert "sarcasm" not in analysis.markers
     assert "sarcasm" not in coach.coach_feedback(analysis)
+    assert analysis.style != "passive-aggressive"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thanks for being so understanding. Really. So understanding.",
+        "k thanks i guess",
+        "thanks for finally texting back",
+        "wow great, thanks for always being there lol",
+    ],
+)
+def test_thanks_with_a_dig_is_still_read_as_one(text):
+    assert coach.analyse(text).style == "passive-aggressive"
+
+
+def test_a_marker_edited_changes_the_style_version(monkeypatch):
+    """The style model reads the markers: editing one without a retrain must show as a model
+    trained on other features (test_shipped_models_were_trained_on_the_data_in_the_repository)."""
+    from state.language import train
+    from state.language.data import style_examples
+
+    examples = style_examples()[:50]
+    before = train.version("style", examples)
+    crisis_before = train.version("crisis", examples)
+    monkeypatch.setattr(coach.CUES["affirm"], "parts", ("thank you",))
+    assert train.version("style", examples) != before
+    assert train.version("crisis", examples) == crisis_before
 
 
 def test_suggestions_name_only_what_the_coach_can_see_and_the_reply_lacks():
