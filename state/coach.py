@@ -841,7 +841,10 @@ def analyse(text: str) -> Analysis:
         _NAMED_YES.search(said) is not None
         or (not partial and _YES_TO_USE.search(said) is not None)
     )
-    plain_yes = not unsaid and _PLAIN_YES.search(said) is not None
+    plain_yes = not unsaid and (
+        _PLAIN_YES.search(said) is not None
+        or (_YES_AT_OFFER.search(said) is not None and not _ANY_NO.search(said))
+    )
     return Analysis(
         style, round(confidence, 3), markers, evidence, words, yes_to_use, yes_to_use or plain_yes
     )
@@ -871,7 +874,8 @@ _NOT_USE = re.compile(
 )
 # the yes at the opening, the drink named: read wherever using is at stake in the moment
 _YES_TO_USE = re.compile(
-    rf"^(?:{_YES_WORD} )+(?:then[,.]? )?(?:i guess )?(?:just )?(?:one|a|1|a couple) {_USE}\b|"
+    rf"^(?:(?:omg|oh|ooh|aw|haha|lol)[,.!]* )?(?:{_YES_WORD} )+(?:then[,.]? |finally |i guess )?"
+    rf"(?:just )?(?:one|a|1|a couple) {_USE}\b|"
     rf"^(?:{_YES_WORD} )*(?:give me (?:one|two|a couple|them|the (?:baggie|bag|pills?|bottle|"
     r"glass|beer|stuff|shot))\b(?! of\b)(?! (?:more |extra )?(?:sec|second|min|minute|hour|day|"
     r"week|month|moment|chance|break|space|time|try|shot at)s?\b)|"
@@ -900,13 +904,29 @@ _PLAIN_YES = re.compile(
     r"ok|okay|k|fine|sure|alright|all right|yeah|yes|yep|bet|"
     r"why not(?:[,.]* just (?:tonight|this once|(?:the )?one(?: for (?:the )?\w+)?))?|"
     r"(?:i'll|ill|i will|imma|i'm gonna|im gonna) (?:come|swing|stop|roll) (?:thru|through|by|"
-    r"over)(?: (?:tonight|later|in a bit|now))?|"
-    r"(?:i'm|im) (?:down|in)(?:[,.]* what (?:u|you|ya) got\??)?|"
+    r"over)(?: (?:tonight|later|in a bit|now|for a (?:bit|minute|sec|while)))?|"
+    r"(?:i'm|im) (?:down|in)(?:[,.]* what (?:u|you|ya) got\??)?|what(?:chu| (?:u|you|ya)) got\??|"
     r"just (?:tonight|this once)|"
     rf"(?:i guess )?just (?:one|a little|a tiny bit|a sip|a drop)(?: (?:then|tonight|to sleep|"
     rf"for the (?:pain|toast|road)))?{_THEN_OUT}|"
     r"one for the road|pour it"
     r")[.!]*$"
+)
+# A yes inside a longer reply to an offer, with nothing in it that says no: "sure, pour me a drop,
+# its for amara" (read as sarcasm and played as the refusal: a third trial), "omg ur a lifesaver,
+# yes pls" to Percocets and "ooh thanks, cheers!" to a glass of wine (coached as assertive).
+_YES_AT_OFFER = re.compile(
+    r"(?:^|[.!?,;] )(?:(?:omg|oh|ooh|aw|aww|haha|lol|ugh|um|well|hmm|man)[,.!]* )?(?:ok|okay|sure|"
+    r"fine|yes|yeah|yep|ya|yass|cheers|gimme|pour|bet|alright)\b|\b(?:yes|ok) (?:pls|please)\b|"
+    r"\bpour me\b|\bdon't mind if i do\b|\btwist my arm\b"
+)
+# ...and what says no, or asks, anywhere in it
+_ANY_NO = re.compile(
+    r"\?|\b(?:no|not|nah|nope|don't|dont|do not|can't|cant|cannot|won't|wont|never|stop|pass|"
+    r"sober|clean|quit|later|rain check|another time|i'm good|im good|i'm ok|im ok|i'm okay|"
+    r"im okay|i'm fine|im fine|without|instead|but|i know|i get it|i hear you|i understand|"
+    r"mean well|space|alone|back off|leave|leaving|minute|second|sec|moment|break|hold on|wait|"
+    r"think)\b"
 )
 
 

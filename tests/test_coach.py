@@ -641,6 +641,21 @@ def test_a_question_about_a_skill_is_answered_not_played(birthday):
             "hold-glass",
         ),
         ("recovery/uncle-just-one", "later", "ugh fine pour it", "fine-give"),
+        # a third trial: yeses inside longer replies to an offer were coached as assertive, as
+        # sarcasm, and played as the refusal (a "good" sober ending after pouring a drop)
+        ("recovery/uncle-just-one", "toast", "sure, pour me a drop, its for amara", "a-drop"),
+        ("workplace/after-work-drinks", "at-bar", "ooh thanks, cheers!", "hold-glass"),
+        ("recovery/leftover-pills", "offer", "omg ur a lifesaver, yes pls", None),
+        ("workplace/after-work-drinks", "invite", "omg yes finally a drink, this week", None),
+        ("recovery/old-friend-text", "push1", "ill come thru for a bit", "hang"),
+        # ...and what says no, or only hears them out, isn't one
+        ("recovery/leftover-pills", "offer", "yes i know you mean well", "not blocked"),
+        (
+            "workplace/after-work-drinks",
+            "at-bar",
+            "thanks gareth, you're sweet, but im good",
+            "not blocked",
+        ),
         # quitting treatment is left to matching: said to a counselor it is a disclosure
         (
             "recovery/stepping-down",
