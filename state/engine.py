@@ -442,6 +442,18 @@ def true_to_run(text: str, shown: set[str], styles: set[str]) -> str:
     return " ".join(kept) if kept else "Here is how this conversation went."
 
 
+def _branch_skills(scenario: Scenario, state: RunState) -> set[str]:
+    """The helpful skills of every line the run took, pressed or typed."""
+    found: set[str] = set()
+    for token in state.path:
+        nid, _, cid = token.partition("/")
+        node = scenario.nodes.get(nid)
+        choice = next((c for c in node.choices if c.id == cid), None) if node else None
+        if choice is not None:
+            found.update(k for k in choice.skills if not _negative(k))
+    return found
+
+
 def debrief(scenario: Scenario, state: RunState) -> Debrief:
     """Tally the run's styles and skills and name what a trained skill never showed."""
     node = scenario.nodes.get(state.node)
@@ -458,9 +470,13 @@ def debrief(scenario: Scenario, state: RunState) -> Debrief:
     }
     text = ending.debrief if ending else "The conversation ended here."
     text = true_to_run(text, used, {s for s, n in state.styles.items() if n})
+    # A branch the story took is never called missing: a typed "lunch monday my treat?" played
+    # as the line that offers an alternative, and the debrief said "You never suggested something
+    # else" (a trial). Not counted as shown either: the coach didn't read it in the words.
+    played = _branch_skills(scenario, state)
     missing = tuple(
         COMPONENTS[c].missing or COMPONENTS[c].label
-        for c in sorted(available - shown_with_implied(used) - claimed(text))
+        for c in sorted(available - shown_with_implied(used | played) - claimed(text))
         if COMPONENTS[c].missing
     )[:3]
     total = sum(state.styles.values())

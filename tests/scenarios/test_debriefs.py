@@ -12,7 +12,7 @@ import pytest
 from sampled import sample_or_all
 from scenarios.skills import COMPONENTS, claimed, shown_with_implied, unsupported
 from shipped import shipped_library
-from state.engine import Ask, Choose, Debrief, start, step, true_to_run
+from state.engine import Ask, Choose, Debrief, debrief, start, step, true_to_run
 
 SHIPPED = shipped_library()
 WALKS = 400  # per scenario: every path of the small ones, a large seeded sample of the big ones
@@ -121,3 +121,31 @@ def test_a_move_that_harms_is_not_counted_as_a_move_made():
     assert "coping" not in went.moves
     called, _ = step(scenario, at, Choose("call"))
     assert called.moves.get("coping") == 1
+
+
+def test_a_branch_a_typed_reply_took_is_never_called_missing():
+    """A trial: "lunch monday my treat?" played as the line that offers an alternative, and the
+    debrief said "You never suggested something else to do or drink"."""
+    from state.coach import match_reply
+    from state.engine import Reply
+
+    scenario = SHIPPED.scenarios["workplace/after-work-drinks"]
+    state, outputs = start(scenario, seed=1, with_prelude=False)
+    typed = "not for me tonight, but team lunch monday? my treat"
+    state, outputs = step(scenario, state, Reply(typed), matcher=match_reply)
+    assert state.path == ["invite/no-alt"] and "refusal.alternative" not in state.skills
+    for _ in range(40):
+        ask = next((o for o in outputs if isinstance(o, Ask)), None)
+        if ask is None:
+            break
+        state, outputs = step(scenario, state, Choose(ask.options[-1].id))
+    assert any(isinstance(o, Debrief) for o in outputs)
+    # every other skill of the run shown, so the three lines `missing` keeps can't hide this one
+    offered = {k for nid in state.visits for c in scenario.nodes[nid].choices for k in c.skills}
+    state.skills = {k: 1 for k in offered if k in COMPONENTS and k != "refusal.alternative"}
+    never = {MISSING_TEXT.get(line) for line in debrief(scenario, state).missing}
+    assert "refusal.alternative" not in never
+    # ...and where no branch it took carries it, it is still named
+    state.path = ["invite/excuse"]
+    never = {MISSING_TEXT.get(line) for line in debrief(scenario, state).missing}
+    assert "refusal.alternative" in never
