@@ -127,8 +127,8 @@ class Player:
                     self.console.print(f"  [{colour}]● {out.style}[/] {escape(out.text)}")
                 did = what_you_did(out.skills, out.text)
                 if did:  # as Telegram shows it: the tag alone when the note said it all
-                    done = f"{escape(did[0])} " if did[0] else ""
-                    self.console.print(f"  ✓ {done}[dim]({escape(did[1])})[/]")
+                    done = f"✓ {escape(did[0])} " if did[0] else ""
+                    self.console.print(f"  {done}[dim]({escape(did[1])})[/]")
             elif isinstance(out, Notice):
                 self.console.print(f"[yellow]{escape(_BOT_ONLY.sub('', out.text))}[/]")
             elif isinstance(out, Debrief):

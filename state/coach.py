@@ -1312,8 +1312,9 @@ def match_reply(
             # a yes to using is giving in, whatever its tone: "ok one shot for the birthday then
             # im done" was told "The frustration comes through loud and clear" (a trial)
             style=P if yes else analysis.style,
-            skills=components(analysis.markers),
+            # and shows no skill: "ok see u at 9" to a dealer was ticked for DEAR MAN's Describe
+            skills=() if yes else components(analysis.markers),
             text=YES_FEEDBACK if yes else coach_feedback(analysis, looks_for),
-            credited=credited,
+            credited=() if yes else credited,
         )
     ]

@@ -648,6 +648,7 @@ def test_a_question_about_a_skill_is_answered_not_played(birthday):
         ("recovery/leftover-pills", "offer", "omg ur a lifesaver, yes pls", None),
         ("workplace/after-work-drinks", "invite", "omg yes finally a drink, this week", None),
         ("recovery/old-friend-text", "push1", "ill come thru for a bit", "hang"),
+        ("recovery/old-friend-text", "just-hang", "ok see u at 9", "see-you"),
         # ...and what says no, or only hears them out, isn't one
         ("recovery/leftover-pills", "offer", "yes i know you mean well", "not blocked"),
         (
@@ -681,8 +682,10 @@ def test_a_yes_to_using_is_never_played_as_another_line(scenario_id, node, text,
         assert choice_id is None or not coach._gives_in(_choice(sc, node, choice_id))
     else:
         assert choice_id == expected and isinstance(outputs[0], Feedback)
-        # a yes is giving in, whatever its tone, and is coached as that, not as a style
+        # a yes is giving in, whatever its tone, and is coached as that, not as a style, with
+        # no skill ticked ("ok see u at 9" to a dealer was ticked for DEAR MAN's Describe)
         assert outputs[0].style == "passive" and outputs[0].text == coach.YES_FEEDBACK
+        assert outputs[0].skills == () and outputs[0].credited == ()
 
 
 def _choice(sc, node, choice_id):
