@@ -157,7 +157,7 @@ def prepare(scenario: Scenario) -> Compiled_:
                     c.style.value,
                     tuple(c.skills),
                     near_miss_text(c.near_miss, c.feedback),
-                    c.move,
+                    _move(c),
                 ),
                 tuple(k for k in c.skills if not _negative(k)),
                 tuple(k for k in c.skills if _negative(k)),
@@ -192,6 +192,14 @@ def near_miss_text(near_miss: str | None, feedback: str) -> str:
     if not lead or feedback.lower().startswith(lead.split(",")[0].lower()):
         return feedback
     return lead + feedback
+
+
+def _move(choice: Choice) -> str | None:
+    """The listening, exposure or coping move a choice makes, if it helps: "(Go. Just for an
+    hour.)" to a dealer's, or replaying the fight, is in the coping set but no coping move (a
+    trial read "Coping moves: 1" after going, and a third saw it labelled a coping move); it is
+    shown and tallied by its style instead."""
+    return choice.move if choice.move and not any(_negative(k) for k in choice.skills) else None
 
 
 def _negative(component: str) -> bool:
@@ -352,14 +360,10 @@ def step(
     if coached is not None:
         positive = tuple(k for k in coached.skills if not _negative(k)) + coached.credited
         negative = tuple(k for k in coached.skills if _negative(k))
-        if choice.move:
-            feedback = dataclasses.replace(coached, move=choice.move)
-    if choice.move:  # the four styles don't describe it: counted apart
-        # and counted as a move made only when it helps: "(Go. Just for an hour.)" to a
-        # dealer's, or replaying the fight, is in the coping set but no coping move (a trial
-        # read "Coping moves: 1" after going)
-        if not negative:
-            new.moves[choice.move] = new.moves.get(choice.move, 0) + 1
+        if _move(choice):
+            feedback = dataclasses.replace(coached, move=_move(choice))
+    if move := _move(choice):  # the four styles don't describe it: counted apart
+        new.moves[move] = new.moves.get(move, 0) + 1
     else:
         new.styles[feedback.style] = new.styles.get(feedback.style, 0) + 1
     for comp in positive:

@@ -12,7 +12,7 @@ import pytest
 from sampled import sample_or_all
 from scenarios.skills import COMPONENTS, claimed, shown_with_implied, unsupported
 from shipped import shipped_library
-from state.engine import Ask, Choose, Debrief, debrief, start, step, true_to_run
+from state.engine import Ask, Choose, Debrief, Feedback, debrief, start, step, true_to_run
 
 SHIPPED = shipped_library()
 WALKS = 400  # per scenario: every path of the small ones, a large seeded sample of the big ones
@@ -117,10 +117,14 @@ def test_a_move_that_harms_is_not_counted_as_a_move_made():
     state, _ = start(scenario, seed=1, with_prelude=False)
     at = state.copy()
     at.node = "drift"
-    went, _ = step(scenario, at, Choose("go"))
+    went, outputs = step(scenario, at, Choose("go"))
     assert "coping" not in went.moves
-    called, _ = step(scenario, at, Choose("call"))
+    # nor shown as one: a third trial saw it labelled a coping move; it shows its style
+    shown = next(o for o in outputs if isinstance(o, Feedback))
+    assert shown.move is None and went.styles.get(shown.style) == 1
+    called, outputs = step(scenario, at, Choose("call"))
     assert called.moves.get("coping") == 1
+    assert next(o for o in outputs if isinstance(o, Feedback)).move == "coping"
 
 
 def test_a_branch_a_typed_reply_took_is_never_called_missing():
