@@ -780,7 +780,9 @@ _BARE_NO = re.compile(r"(?:No|no)\.?")
 # What makes thanks a jab without a sarcasm marker ("thanks for being so understanding. really.")
 _DIG = re.compile(
     r"\b(?:i guess|i suppose|as usual|as always|for once|finally|for nothing|so much for|not\.|"
-    r"of course you|must be nice)|\breally\.|\bso (?:understanding|helpful|supportive)\b"
+    r"of course you|must be nice|must be a|obviously|next time|jk|only took|took (?:you|u))\b|"
+    r"\bnot[.!]*$|\breally(?:[.!]|[.!]*$| (?:great|helpful|nice|useful))|"
+    r"\bso (?:understanding|helpful|supportive)\b"
 )
 
 
@@ -799,13 +801,13 @@ def _style(found: dict[str, str], cues: set[str], text: str) -> tuple[str, float
     if "gives-up-care" in cues and probs[A] > 0.0:  # giving up care is never assertive
         probs = _without(probs, A)
     # Sincere thanks is never sarcasm (the issue): a participant trial's "thanks unc, love u" and
-    # "ok great, thanks for being cool about it" were coached as passive-aggressive. Thanks with a
-    # sarcasm or insult marker, or a dig, is left to the model.
+    # "ok great, thanks for being cool about it" were coached as passive-aggressive, the second
+    # at 0.98, so no confidence keeps that reading. Thanks with a sarcasm or insult marker, or a
+    # dig ("...not", "jk", "only took you", "obviously"), is left to the model.
     if (
         "affirm" in cues
         and not set(HOSTILE) & set(found)
         and not _DIG.search(normalise(text))
-        and probs[PA] < 1.0
     ):
         probs = _without(probs, PA)
     style = max(STYLES, key=lambda k: (probs[k], -STYLES.index(k)))
@@ -841,10 +843,7 @@ def analyse(text: str) -> Analysis:
         _NAMED_YES.search(said) is not None
         or (not partial and _YES_TO_USE.search(said) is not None)
     )
-    plain_yes = not unsaid and (
-        _PLAIN_YES.search(said) is not None
-        or (_YES_AT_OFFER.search(said) is not None and not _ANY_NO.search(said))
-    )
+    plain_yes = not unsaid and (_PLAIN_YES.search(said) is not None or _yes_at_offer(said))
     return Analysis(
         style, round(confidence, 3), markers, evidence, words, yes_to_use, yes_to_use or plain_yes
     )
@@ -912,22 +911,36 @@ _PLAIN_YES = re.compile(
     r"one for the road|pour it"
     r")[.!]*$"
 )
-# A yes inside a longer reply to an offer, with nothing in it that says no: "sure, pour me a drop,
-# its for amara" (read as sarcasm and played as the refusal: a third trial), "omg ur a lifesaver,
-# yes pls" to Percocets and "ooh thanks, cheers!" to a glass of wine (coached as assertive).
-_YES_AT_OFFER = re.compile(
-    r"(?:^|[.!?,;] )(?:(?:omg|oh|ooh|aw|aww|haha|lol|ugh|um|well|hmm|man)[,.!]* )?(?:ok|okay|sure|"
-    r"fine|yes|yeah|yep|ya|yass|cheers|gimme|pour|bet|alright)\b|\b(?:yes|ok) (?:pls|please)\b|"
-    r"\bpour me\b|\bdon't mind if i do\b|\btwist my arm\b"
+# A yes inside a longer reply to an offer, when every clause of it is a yes, thanks, a toast, the
+# drink asked for, or a hesitation given up: "sure, pour me a drop, its for amara" (read as sarcasm
+# and played as the refusal: a third trial), "omg ur a lifesaver, yes pls" to Percocets and "ooh
+# thanks, cheers!" to a glass of wine (coached as assertive). Only these, clause by clause: a
+# reviewer saw "ok im going home" and "sure dev, i'm staying home tonight" played as giving in
+# under a rule that looked for the absence of a no.
+_YES_WORDS = (
+    r"ok|okay|k|sure|fine|yes|yeah|yep|ya|yass|cheers|bet|alright|thanks|thank (?:you|u)|ty|thx|"
+    r"pls|please|why not|gimme|twist my arm|don't mind if i do"
 )
-# ...and what says no, or asks, anywhere in it
-_ANY_NO = re.compile(
-    r"\?|\b(?:no|not|nah|nope|don't|dont|do not|can't|cant|cannot|won't|wont|never|stop|pass|"
-    r"sober|clean|quit|later|rain check|another time|i'm good|im good|i'm ok|im ok|i'm okay|"
-    r"im okay|i'm fine|im fine|without|instead|but|i know|i get it|i hear you|i understand|"
-    r"mean well|space|alone|back off|leave|leaving|minute|second|sec|moment|break|hold on|wait|"
-    r"think)\b"
+_YES_CLAUSE = re.compile(
+    r"^(?:(?:omg|oh|ooh|aw+|haha|lol|ugh|um+|well|hmm|man|dude|bro)[ ]?)*"
+    rf"(?:(?:{_YES_WORDS})[ ]?)*"
+    r"(?:(?:maybe |just |i guess |then )*(?:pour (?:me )?(?:one|it|some|a (?:drop|splash|little|"
+    r"glass|bit))|a (?:drop|splash|sip|small one|tiny bit|little|glass|beer|drink)|one|a small "
+    r"one|(?:ur|you're|youre) a (?:lifesaver|legend|saint)|(?:its|it's) for \w+|for the (?:toast|"
+    r"road)|cheers to \w+(?: \w+)?|finally|what time|see (?:u|you|ya)(?: at \d+| there| soon| "
+    r"then| later| tonight)?|i (?:really )?shouldn't|i (?:really )?shouldnt|(?:u|you) win))?"
+    r"(?: (?:then|pls|please|lol|haha))*$"
 )
+_YES_IN_CLAUSE = re.compile(rf"\b(?:{_YES_WORDS})\b")
+
+
+def _yes_at_offer(said: str) -> bool:
+    clauses = [c.strip() for c in re.split(r"[.,!;:]+|\s-\s", said) if c.strip()]
+    return (
+        bool(clauses)
+        and all(_YES_CLAUSE.match(c) for c in clauses)
+        and any(_YES_IN_CLAUSE.search(c) for c in clauses)
+    )
 
 
 # ---- feedback ----------------------------------------------------------------------------------

@@ -453,7 +453,7 @@ def _branch_skills(scenario: Scenario, state: RunState) -> set[str]:
         nid, _, cid = token.partition("/")
         node = scenario.nodes.get(nid)
         choice = next((c for c in node.choices if c.id == cid), None) if node else None
-        if choice is not None:
+        if choice is not None and not choice.fallback:  # a fallback takes any readable reply
             found.update(k for k in choice.skills if not _negative(k))
     return found
 

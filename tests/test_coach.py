@@ -649,7 +649,14 @@ def test_a_question_about_a_skill_is_answered_not_played(birthday):
         ("workplace/after-work-drinks", "invite", "omg yes finally a drink, this week", None),
         ("recovery/old-friend-text", "push1", "ill come thru for a bit", "hang"),
         ("recovery/old-friend-text", "just-hang", "ok see u at 9", "see-you"),
-        # ...and what says no, or only hears them out, isn't one
+        # ...and what says no, or only hears them out, isn't one; nor a yes to anything else
+        # (a reviewer saw these played as giving in under a looser reading)
+        ("recovery/uncle-just-one", "pour", "ok im going home", "not blocked"),
+        ("recovery/old-friend-text", "push1", "sure dev, i'm staying home tonight", "not blocked"),
+        ("recovery/old-friend-text", "doorbell", "ok. i'm calling the police", "not blocked"),
+        ("friendship/wine-bar-date", "order", "yes, a virgin one for me", "not blocked"),
+        ("recovery/leftover-pills", "push", "ok, pour them down the sink then", "not blocked"),
+        ("recovery/uncle-just-one", "later", "lol ok ok u win, pour it", "fine-give"),
         ("recovery/leftover-pills", "offer", "yes i know you mean well", "not blocked"),
         (
             "workplace/after-work-drinks",

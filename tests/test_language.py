@@ -578,6 +578,11 @@ def test_sincere_thanks_is_not_coached_as_sarcasm(text):
         "k thanks i guess",
         "thanks for finally texting back",
         "wow great, thanks for always being there lol",
+        # a reviewer's, read as sincere before the digs were listed
+        "oh thanks for being there for me. not",
+        "thanks for being a great friend lol jk",
+        "yeah thanks for checking in, only took you three months",
+        "love you too mom, obviously you know best",
     ],
 )
 def test_thanks_with_a_dig_is_still_read_as_one(text):

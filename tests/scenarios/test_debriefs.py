@@ -153,3 +153,16 @@ def test_a_branch_a_typed_reply_took_is_never_called_missing():
     state.path = ["invite/excuse"]
     never = {MISSING_TEXT.get(line) for line in debrief(scenario, state).missing}
     assert "refusal.alternative" in never
+
+
+def test_a_fallback_taken_vouches_for_nothing():
+    """A fallback takes any readable reply, so its skills are no branch the words chose (a
+    reviewer: "ok, i'll put them back in your cabinet" hid '"No" never came first')."""
+    from state.engine import _branch_skills
+
+    scenario = SHIPPED.scenarios["recovery/leftover-pills"]
+    state, _ = start(scenario, seed=1, with_prelude=False)
+    fallback = next(c for c in scenario.nodes["later"].choices if c.fallback)
+    assert "refusal.no-first" in fallback.skills
+    state.path = [f"later/{fallback.id}"]
+    assert _branch_skills(scenario, state) == set()
