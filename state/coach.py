@@ -804,11 +804,7 @@ def _style(found: dict[str, str], cues: set[str], text: str) -> tuple[str, float
     # "ok great, thanks for being cool about it" were coached as passive-aggressive, the second
     # at 0.98, so no confidence keeps that reading. Thanks with a sarcasm or insult marker, or a
     # dig ("...not", "jk", "only took you", "obviously"), is left to the model.
-    if (
-        "affirm" in cues
-        and not set(HOSTILE) & set(found)
-        and not _DIG.search(normalise(text))
-    ):
+    if "affirm" in cues and not set(HOSTILE) & set(found) and not _DIG.search(normalise(text)):
         probs = _without(probs, PA)
     style = max(STYLES, key=lambda k: (probs[k], -STYLES.index(k)))
     return style, probs[style]
