@@ -416,6 +416,8 @@ RULES: dict[str, _Rule] = {
         r"\b(?:that|this) isn't changing\b|\bthe answer(?: is|'s) (?:no|the same)\b|\bi said no\b",
         r"\b(?:is|still) no\b|\bi'm (?:heading|going) home\b|\bi'm off\b|\bthe no stands\b",
         r"\bi'm good,? thanks\b|(?:^|[.,] )not drinking\b",
+        # a no placed last, in texting shorthand ("sober coffee sometime sure. using no": a trial)
+        r"(?:^|[.,;] )(?:using|drinking|drugs|pills|booze|alcohol)[,.]? (?:no|nope|never)[.!]*$",
     ),
     "reinforce": _rx(
         r"\b(?:it|that|this) (?:would|will|'d|'ll|could) (?:really )?(?:help|mean|make)\b",

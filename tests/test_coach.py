@@ -762,3 +762,16 @@ def test_a_clear_reply_no_line_fits_is_not_called_unclear():
 )
 def test_a_closing_please_stop_asks_them_to_stop(text, asks_to_stop):
     assert ("refusal-ask-stop" in analyse(text).markers) is asks_to_stop
+
+
+def test_a_no_placed_last_in_shorthand_is_a_refusal():
+    """A third trial: "sober coffee sometime sure. using no" (nearly the button "Sober coffee,
+    yes. Using, no.") was played as "Can't tonight, kinda busy", to a door left open."""
+    from shipped import shipped_library
+
+    assert "clear-no" in analyse("sober coffee sometime sure. using no").markers
+    assert "clear-no" not in analyse("im using no filter lol").markers
+    sc = shipped_library().scenarios["recovery/old-friend-text"]
+    text = "sober coffee sometime sure. using no"
+    choice_id, _ = match_reply(sc, "text1", list(sc.nodes["text1"].choices), text)
+    assert choice_id == "no-first"
