@@ -798,7 +798,8 @@ def _style(found: dict[str, str], cues: set[str], text: str) -> tuple[str, float
     """The trained model's reading over the rules' findings; rules that are certain decide."""
     if _BARE_NO.fullmatch(text.strip()):
         return A, 1.0
-    feats = features.style_features_of(text[:MAX_READ], normalise(text), found, cues)
+    said = normalise(text)
+    feats = features.style_features_of(text[:MAX_READ], said, found, cues)
     probs = shipped("style").probabilities(feats)
     if "gives-up-care" in cues and probs[A] > 0.0:  # giving up care is never assertive
         probs = _without(probs, A)
@@ -806,7 +807,7 @@ def _style(found: dict[str, str], cues: set[str], text: str) -> tuple[str, float
     # "ok great, thanks for being cool about it" were coached as passive-aggressive, the second
     # at 0.98, so no confidence keeps that reading. Thanks with a sarcasm or insult marker, or a
     # dig ("...not", "jk", "only took you", "obviously"), is left to the model.
-    if "affirm" in cues and not set(HOSTILE) & set(found) and not _DIG.search(normalise(text)):
+    if "affirm" in cues and not set(HOSTILE) & set(found) and not _DIG.search(said):
         probs = _without(probs, PA)
     style = max(STYLES, key=lambda k: (probs[k], -STYLES.index(k)))
     return style, probs[style]
@@ -1246,12 +1247,13 @@ def match_reply(
     chosen: Choice | None = None
     tied = True  # what the notice says where nothing is chosen (`_not_understood`)
     ranked: list[_Scored] = []
+    norm = normalise(text)
     offered = node is not None and OFFERS_USE in node.tags
     yes_here = (analysis.yes_to_use and _use_at_stake(normal)) or (analysis.says_yes and offered)
     # a refusal, or a soft drink, never plays as the line that gives in ("ok, ill have a soda" went
     # down "(Drink it)" by its words: a reviewer)
     refusing = not yes_here and (
-        bool(_REFUSING & set(analysis.markers)) or _NOT_USE.search(normalise(text)) is not None
+        bool(_REFUSING & set(analysis.markers)) or _NOT_USE.search(norm) is not None
     )
     playable = [c for c in normal if not (refusing and _gives_in(c))]
     if analysis.words and playable:
@@ -1287,9 +1289,7 @@ def match_reply(
         ):
             chosen = best.choice
     # The fallback takes any readable reply; keyboard-mashing is never passed off as one.
-    readable = bool(analysis.markers or topical) or any(
-        w in _STOP for w in _WORD.findall(normalise(text))
-    )
+    readable = bool(analysis.markers or topical) or any(w in _STOP for w in _WORD.findall(norm))
     if chosen is None and fallback is not None and readable:
         chosen = fallback
     if yes_here and (chosen is None or not _gives_in(chosen)):

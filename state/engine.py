@@ -357,12 +357,13 @@ def step(
     # A typed reply is judged on its own words: the coach's feedback replaces the button's.
     coached = next((o for o in pre if isinstance(o, Feedback)), None) if pre else None
     feedback = coached or scripted
+    move = _move(choice)
     if coached is not None:
         positive = tuple(k for k in coached.skills if not _negative(k)) + coached.credited
         negative = tuple(k for k in coached.skills if _negative(k))
-        if _move(choice):
-            feedback = dataclasses.replace(coached, move=_move(choice))
-    if move := _move(choice):  # the four styles don't describe it: counted apart
+        if move:
+            feedback = dataclasses.replace(coached, move=move)
+    if move:  # the four styles don't describe it: counted apart
         new.moves[move] = new.moves.get(move, 0) + 1
     else:
         new.styles[feedback.style] = new.styles.get(feedback.style, 0) + 1
