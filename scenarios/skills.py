@@ -239,9 +239,22 @@ COMPONENTS: dict[str, Component] = {
 IMPLIES: dict[str, frozenset[str]] = {"boundary.hold": frozenset({"boundary.set"})}
 
 
-def shown_with_implied(used: set[str]) -> set[str]:
-    """The skills a run showed, with those they imply (`IMPLIES`)."""
-    return used.union(*(IMPLIES.get(c, frozenset()) for c in used))
+# Said again when pushed, a no is the broken record: a trial's four typed noes were told "You
+# never came back to your point". Counted by steps, pressed or typed (`RunState.skills`).
+BROKEN_RECORD = frozenset({"dear-man.mindful", "boundary.hold"})
+REPEATED: dict[str, frozenset[str]] = {
+    "refusal.no-first": BROKEN_RECORD,
+    "boundary.set": BROKEN_RECORD,
+}
+
+
+def shown_with_implied(used: set[str], counts: dict[str, int] | None = None) -> set[str]:
+    """The skills a run showed, with those they imply (`IMPLIES`) and, given how many steps
+    showed each (`counts`), those a repeat implies (`REPEATED`)."""
+    out = used.union(*(IMPLIES.get(c, frozenset()) for c in used))
+    if counts:
+        out |= {c for k, n in counts.items() if n >= 2 for c in REPEATED.get(k, frozenset())}
+    return out
 
 
 def component_label(key: str) -> str:

@@ -481,7 +481,7 @@ def debrief(scenario: Scenario, state: RunState) -> Debrief:
     played = _branch_skills(scenario, state)
     missing = tuple(
         COMPONENTS[c].missing or COMPONENTS[c].label
-        for c in sorted(available - shown_with_implied(used | played) - claimed(text))
+        for c in sorted(available - shown_with_implied(used | played, state.skills) - claimed(text))
         if COMPONENTS[c].missing
     )[:3]
     total = sum(state.styles.values())

@@ -25,6 +25,7 @@ from state.engine import (
     RunState,
     Say,
     current,
+    debrief,
     prepare,
     start,
     step,
@@ -116,6 +117,27 @@ def test_ending_gives_debrief_with_missing_skill(mini):
     assert "assertively 0 of 2" in debrief.summary
     ended, outputs = step(mini, state, Choose("stop"))
     assert ended is state and outputs[0].kind == "ended"
+
+
+BROKEN = MINI.replace("skills: [refusal]", "skills: [refusal, dear-man]").replace(
+    "        skills: [hedge]", "        skills: [dear-man.mindful]"
+)
+
+
+def test_a_no_said_again_is_the_broken_record(write_scenario):
+    """A no at two steps is coming back to your point; at one, it isn't (a participant trial's
+    four typed noes were told "You never came back to your point")."""
+    scenario = load_library([write_scenario(BROKEN)]).scenarios["family/mini"]
+    state, _ = start(scenario, seed=1)
+    state, _ = step(scenario, state, Choose("no"))
+    state, outputs = step(scenario, state, Choose("stop"))
+
+    def broken(d: Debrief) -> list[str]:
+        return [m for m in d.missing if "came back to your point" in m]
+
+    assert state.skills["refusal.no-first"] == 1 and broken(outputs[-1])
+    state.skills["refusal.no-first"] = 2  # the same run, had it said no again at the push
+    assert not broken(debrief(scenario, state))
 
 
 def test_current_re_presents_the_node(mini):
