@@ -271,6 +271,31 @@ def test_training_is_deterministic():
     assert np.array_equal(one.intercept, two.intercept)
 
 
+def test_across_writers_no_file_is_scored_by_a_model_that_read_it():
+    """bench.crisis_sources: each source file is read by models trained on the others only."""
+    examples = style_examples()[::5][:400]
+    feats = [train.style_features(ex.text) for ex in examples]
+    models = train._out_of_fold(examples, feats, 4.0, "style", by_source=True)
+    sources = {ex.source for ex in examples}
+    assert len(sources) >= train.RECIPE["folds"]
+    fold_of = [next(i for i, m in enumerate(models) if m is model) for model in models]
+    for k in set(fold_of):
+        scored = {ex.source for ex, f in zip(examples, fold_of, strict=True) if f == k}
+        trained = {ex.source for ex, f in zip(examples, fold_of, strict=True) if f != k}
+        assert scored and not scored & trained
+    assert len(set(fold_of)) == train.RECIPE["folds"]
+
+
+def test_thresholds_given_are_reported_not_chosen():
+    examples = crisis_examples()[::40]
+    p = [0.9 if ex.label != data.NONE else 0.1 for ex in examples]
+    given = Thresholds(card=0.95, ask=0.5, veto=0.7, dismiss=0.05)
+    chosen, report = train.choose_thresholds(examples, p, at=given)
+    assert chosen == given
+    assert report["tuned"]["card_recall"] < 0.5  # nothing reaches 0.95 but certain rules
+    assert report["tuned"]["recall"] > 0.9
+
+
 def test_a_saved_model_scores_as_it_did_before_saving(tmp_path):
     examples = style_examples()[::9][:200]
     feats = [train.style_features(ex.text) for ex in examples]
