@@ -30,7 +30,12 @@ def main() -> None:
         f"Model recipe of `{model.version}`; the scenario lines, one more source, are scored too "
         "but not counted (as in training). The shipped thresholds: card at p >= "
         f"{th.card}, question at p >= {th.ask}. Chosen on these probabilities by the recipe's own "
-        f"rule: card {c.card}, question {c.ask}, veto {c.veto}, dismissal {c.dismiss}.",
+        f"rule: card {c.card}, question {c.ask}, veto {c.veto}, dismissal {c.dismiss} (the "
+        "limits " + ("met" if chosen["limits_met"] else "**not met**") + "; optimistic, as "
+        "they are chosen on the figures they report). The shipped thresholds keep the limits "
+        "here: " + ("yes" if at["limits_met"] else "**no**") + ". The folds are grouped by "
+        "file: the scenario lines, the largest source, fill one fold, so each training file is "
+        "scored by models trained on about three quarters of the other files.",
         "",
         *HEAD,
         row("cross-validated, random folds (the model's header)", random),

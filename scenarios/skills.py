@@ -240,21 +240,23 @@ IMPLIES: dict[str, frozenset[str]] = {"boundary.hold": frozenset({"boundary.set"
 
 
 # Said again when pushed, a no is the broken record: a trial's four typed noes were told "You
-# never came back to your point". Counted by steps, pressed or typed (`RunState.skills`).
+# never came back to your point". Counted by steps, pressed or typed (`RunState.skills`), and
+# only in a run that never gave in: a no, a yes, then a no again is not holding a point.
 BROKEN_RECORD = frozenset({"dear-man.mindful", "boundary.hold"})
-REPEATED: dict[str, frozenset[str]] = {
-    "refusal.no-first": BROKEN_RECORD,
-    "boundary.set": BROKEN_RECORD,
-}
+REPEATED: dict[str, frozenset[str]] = {"refusal.no-first": BROKEN_RECORD}
+GAVE_IN = "give-in"  # the caution a line that gives in carries
 
 
-def shown_with_implied(used: set[str], counts: dict[str, int] | None = None) -> set[str]:
-    """The skills a run showed, with those they imply (`IMPLIES`) and, given how many steps
-    showed each (`counts`), those a repeat implies (`REPEATED`)."""
-    out = used.union(*(IMPLIES.get(c, frozenset()) for c in used))
-    if counts:
+def shown_with_implied(
+    used: set[str], counts: dict[str, int] | None = None, cautions: dict[str, int] | None = None
+) -> set[str]:
+    """The skills a run showed, with those a repeat implies (`REPEATED`, given how many steps
+    showed each, `counts`, unless `cautions` holds giving in) and those they all imply
+    (`IMPLIES`)."""
+    out = set(used)
+    if counts and not (cautions or {}).get(GAVE_IN):
         out |= {c for k, n in counts.items() if n >= 2 for c in REPEATED.get(k, frozenset())}
-    return out
+    return out.union(*(IMPLIES.get(c, frozenset()) for c in out))
 
 
 def component_label(key: str) -> str:

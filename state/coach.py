@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from scenarios.model import OFFERS_USE, Choice, Scenario
-from scenarios.skills import COMPONENTS, Style, card_asked_about, card_title
+from scenarios.skills import COMPONENTS, GAVE_IN, Style, card_asked_about, card_title
 from state.engine import Feedback, Notice, Output
 from state.language import features
 from state.language.model import shipped
@@ -1323,8 +1323,9 @@ def match_reply(
             # a yes to using is giving in, whatever its tone: "ok one shot for the birthday then
             # im done" was told "The frustration comes through loud and clear" (a trial)
             style=P if yes else analysis.style,
-            # and shows no skill: "ok see u at 9" to a dealer was ticked for DEAR MAN's Describe
-            skills=() if yes else components(analysis.markers),
+            # and shows no skill: "ok see u at 9" to a dealer was ticked for DEAR MAN's Describe;
+            # the debrief's "Watch for" names it, and a no said before it isn't a broken record
+            skills=(GAVE_IN,) if yes else components(analysis.markers),
             text=YES_FEEDBACK if yes else coach_feedback(analysis, looks_for),
             credited=() if yes else credited,
         )

@@ -474,16 +474,19 @@ def debrief(scenario: Scenario, state: RunState) -> Debrief:
         if comp in trained
     }
     text = ending.debrief if ending else "The conversation ended here."
-    text = true_to_run(
-        text, shown_with_implied(used, state.skills), {s for s, n in state.styles.items() if n}
-    )
+    held = shown_with_implied(used, state.skills, state.cautions)
+    text = true_to_run(text, held, {s for s, n in state.styles.items() if n})
     # A branch the story took is never called missing: a typed "lunch monday my treat?" played
     # as the line that offers an alternative, and the debrief said "You never suggested something
     # else" (a trial). Not counted as shown either: the coach didn't read it in the words.
     played = _branch_skills(scenario, state)
     missing = tuple(
         COMPONENTS[c].missing or COMPONENTS[c].label
-        for c in sorted(available - shown_with_implied(used | played, state.skills) - claimed(text))
+        for c in sorted(
+            available
+            - shown_with_implied(used | played, state.skills, state.cautions)
+            - claimed(text)
+        )
         if COMPONENTS[c].missing
     )[:3]
     total = sum(state.styles.values())

@@ -692,7 +692,7 @@ def test_a_yes_to_using_is_never_played_as_another_line(scenario_id, node, text,
         # a yes is giving in, whatever its tone, and is coached as that, not as a style, with
         # no skill ticked ("ok see u at 9" to a dealer was ticked for DEAR MAN's Describe)
         assert outputs[0].style == "passive" and outputs[0].text == coach.YES_FEEDBACK
-        assert outputs[0].skills == () and outputs[0].credited == ()
+        assert outputs[0].skills == ("give-in",) and outputs[0].credited == ()
 
 
 def _choice(sc, node, choice_id):

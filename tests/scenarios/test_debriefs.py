@@ -41,7 +41,7 @@ def test_no_debrief_contradicts_itself(scenario_id, count):
         debrief = next((o for o in reversed(outputs) if isinstance(o, Debrief)), None)
         assert isinstance(debrief, Debrief)
         seen += 1
-        shown = shown_with_implied(set(state.skills), state.skills)
+        shown = shown_with_implied(set(state.skills), state.skills, state.cautions)
         styles = {s for s, n in state.styles.items() if n}
         for sentence in debrief.text.split(". "):
             assert not unsupported(sentence, shown, styles), (state.path, sentence)

@@ -138,6 +138,8 @@ def test_a_no_said_again_is_the_broken_record(write_scenario):
     assert state.skills["refusal.no-first"] == 1 and broken(outputs[-1])
     state.skills["refusal.no-first"] = 2  # the same run, had it said no again at the push
     assert not broken(debrief(scenario, state))
+    state.cautions["give-in"] = 1  # and given in between: a no, a yes, a no isn't holding
+    assert broken(debrief(scenario, state))
 
 
 def test_current_re_presents_the_node(mini):
