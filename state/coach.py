@@ -514,9 +514,9 @@ RULES: dict[str, _Rule] = {
         r"\bsure,? (?:sure|and then|just like)\b|\bjust like you did\b|\bof course you're not\b",
         r"\bwow,? (?:thanks|great|what a|so|really|amazing|nice)\b",
         r"\bthanks (?:so much |a lot )?for (?:\w+ ){0,6}?(?:\w+)[,.]* (?:\w+ ){0,3}?(?:again|"
-        r"later|before|really (?:helpful|helps|appreciate)|oh wait)\b",
+        r"later|before|really (?:helpful|helps)|oh wait)\b",
         r"\bthanks for \w+ again\b|\bthanks a lot\b",
-        r"\breally (?:helpful|helps|impressed|appreciate it|nice of you|feeling it)\b",
+        r"\breally (?:helpful|helps|impressed|nice of you|feeling it)\b",
         r"\bwhat a (?:supportive|great|good|lovely|wonderful|caring) \w+\b",
         r"\bwhat's the worst that could happen\b|\b(?:oh |yeah,? )?(?:right|sure),? because\b",
         r"\bcongrats on (?:noticing|finally)\b|\bnice of you to\b|\bgood to know\b",
@@ -676,6 +676,9 @@ def _fragment(s: str, span: tuple[int, int]) -> str:
         start -= 1
         if span[0] - start > 12:
             break
+    if start > 0 and not s[start - 1].isspace() and s[start - 1] not in ".!?,;":
+        # stopped inside a word: start at the next one ("n't get food sometime", a trial)
+        start = s.find(" ", start, span[0]) + 1 or span[0]
     frag = s[start:end].strip(" ,.;!?")
     words = frag.split()
     if len(words) > 6:
@@ -822,6 +825,8 @@ def analyse(text: str) -> Analysis:
     if style in (A, P):  # "I'd really appreciate it" read as sincere: no sarcasm to warn about
         for marker in HOSTILE:
             found.pop(marker, None)
+    if "blame" in found:  # "you always do this, its never about what i need": not spoken
+        found.pop("i-statement", None)  # from "I" instead of "you always" (a participant trial)
     if words == 0:
         confidence = 0.0
     markers = tuple(m for m in MARKERS if m in found)

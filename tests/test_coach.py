@@ -775,3 +775,20 @@ def test_a_no_placed_last_in_shorthand_is_a_refusal():
     text = "sober coffee sometime sure. using no"
     choice_id, _ = match_reply(sc, "text1", list(sc.nodes["text1"].choices), text)
     assert choice_id == "no-first"
+
+
+def test_blame_is_never_also_praised_as_an_i_statement():
+    """A trial was told "'You always' puts them on the defensive" and, under it, "✓ You spoke
+    from 'I' instead of 'you always'"."""
+    analysis = analyse("you always do this, its never about what i need")
+    assert "blame" in analysis.markers and "i-statement" not in analysis.markers
+    assert "i-statement" in analyse("i need you to call before you come over").markers
+
+
+def test_a_quoted_fragment_starts_at_a_word():
+    """A softener was quoted as 'uld get food sometime' (a trial)."""
+    for text in ("i mean we couldnt get food sometime?", "we shoulda maybe done it sometime"):
+        evidence = analyse(text).evidence
+        assert evidence
+        for _, fragment in evidence:
+            assert f" {fragment}" in f" {coach.normalise(text)}", fragment
