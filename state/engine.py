@@ -482,11 +482,7 @@ def debrief(scenario: Scenario, state: RunState) -> Debrief:
     played = _branch_skills(scenario, state)
     missing = tuple(
         COMPONENTS[c].missing or COMPONENTS[c].label
-        for c in sorted(
-            available
-            - shown_with_implied(used | played, state.skills, state.cautions)
-            - claimed(text)
-        )
+        for c in sorted(available - held - shown_with_implied(played) - claimed(text))
         if COMPONENTS[c].missing
     )[:3]
     total = sum(state.styles.values())
