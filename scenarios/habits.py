@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from scenarios.loader import LoadedFile, line_for
 from scenarios.model import NARRATOR, Choice, Node, Scenario
 from scenarios.problems import Problem
+from scenarios.skills import GAVE_IN
 
 Add = Callable[[tuple, str, str], None]
 HOSTILE = ("aggressive", "passive-aggressive")
@@ -344,7 +345,7 @@ def check_yes_to_use(sc: Scenario, add: Add) -> None:
     a sarcastic yes or a line that gives in to something else would tell the story wrong."""
     for nid, node in sc.nodes.items():
         for i, c in enumerate(node.choices):
-            if c.yes_to_use and ("give-in" not in c.skills or "sarcasm" in c.skills):
+            if c.yes_to_use and (GAVE_IN not in c.skills or "sarcasm" in c.skills):
                 add(
                     ("nodes", nid, "choices", i, "yes_to_use"),
                     "yes-to-use-skill",

@@ -416,6 +416,9 @@ RULES: dict[str, _Rule] = {
         r"\b(?:that|this) isn't changing\b|\bthe answer(?: is|'s) (?:no|the same)\b|\bi said no\b",
         r"\b(?:is|still) no\b|\bi'm (?:heading|going) home\b|\bi'm off\b|\bthe no stands\b",
         r"\bi'm good,? thanks\b|(?:^|[.,] )not drinking\b",
+        # texting's no ("im not down for that.": a trial's, coached as aggressive)
+        r"\bi(?:'m| am) not down(?: (?:for|with) (?:that|it|this|tonight))?[.!]*$|"
+        r"^not down(?: for (?:that|it|this|tonight))?[.!]*$",
         # a no placed last, in texting shorthand ("sober coffee sometime sure. using no": a trial)
         r"(?:^|[.,;] )(?:using|drinking|drugs|pills|booze|alcohol)[,.]? (?:no|nope|never)[.!]*$",
     ),
@@ -875,6 +878,11 @@ _NOT_USE = re.compile(
     r"(?:set|put) it down|(?:take|put) (?:it|them) back|no (?:wine|drinking|drinks|beer|booze|"
     r"alcohol|pills|using)|not (?:drinking|using)|(?:won't|wont|don't|dont) (?:drink|use))\b"
 )
+# a soft no, never the line that gives in unless the reply is a yes ("thanks, i really shouldnt"
+# went down "Fine, one sip": a reviewer; "i really shouldnt... ok maybe a small one" is a yes)
+_SOFT_NO = re.compile(
+    r"\bi (?:really |probably |prob )?(?:shouldn't|shouldnt|should not|better not|'d better not)\b"
+)
 # the yes at the opening, the drink named: read wherever using is at stake in the moment
 _YES_TO_USE = re.compile(
     rf"^(?:(?:omg|oh|ooh|aw|haha|lol)[,.!]* )?(?:{_YES_WORD} )+(?:then[,.]? |finally |i guess )?"
@@ -912,7 +920,10 @@ _PLAIN_YES = re.compile(
     r"just (?:tonight|this once)|"
     rf"(?:i guess )?just (?:one|a little|a tiny bit|a sip|a drop)(?: (?:then|tonight|to sleep|"
     rf"for the (?:pain|toast|road)))?{_THEN_OUT}|"
-    r"one for the road|pour it"
+    r"one for the road|pour it|"
+    # "ok sure ill have one" to a glass held out (a fourth trial: "doesn't fit")
+    r"(?:i'll|ill|i will|i guess i'll|i guess ill) (?:have|take|try) (?:one|a sip|a little|"
+    r"a small one|some)(?: then)?"
     r")[.!]*$"
 )
 # A yes inside a longer reply to an offer, when every clause of it is a yes, thanks, a toast, the
@@ -921,21 +932,28 @@ _PLAIN_YES = re.compile(
 # thanks, cheers!" to a glass of wine (coached as assertive). Only these, clause by clause: a
 # reviewer saw "ok im going home" and "sure dev, i'm staying home tonight" played as giving in
 # under a rule that looked for the absence of a no.
-_YES_WORDS = (
-    r"ok|okay|k|sure|fine|yes|yeah|yep|ya|yass|cheers|bet|alright|thanks|thank (?:you|u)|ty|thx|"
-    r"pls|please|why not|gimme|twist my arm|don't mind if i do"
+_YES_ITSELF = (
+    r"ok|okay|k|sure|fine|yes|yeah|yep|ya|yass|cheers|bet|alright|pls|please|why not|gimme|"
+    r"twist my arm|don't mind if i do"
 )
+_YES_WORDS = _YES_ITSELF + r"|thanks|thank (?:you|u)|ty|thx"
 _YES_CLAUSE = re.compile(
     r"^(?:(?:omg|oh|ooh|aw+|haha|lol|ugh|um+|well|hmm|man|dude|bro)[ ]?)*"
     rf"(?:(?:{_YES_WORDS})[ ]?)*"
     r"(?:(?:maybe |just |i guess |then )*(?:pour (?:me )?(?:one|it|some|a (?:drop|splash|little|"
     r"glass|bit))|a (?:drop|splash|sip|small one|tiny bit|little|glass|beer|drink)|one|a small "
     r"one|(?:ur|you're|youre) a (?:lifesaver|legend|saint)|(?:its|it's) for \w+|for the (?:toast|"
-    r"road)|cheers to \w+(?: \w+)?|finally|what time|see (?:u|you|ya)(?: at \d+| there| soon| "
-    r"then| later| tonight)?|i (?:really )?shouldn't|i (?:really )?shouldnt|(?:u|you) win))?"
+    r"road)|cheers to (?!(?:my |our )?(?:sobriety|being sober|staying sober|recovery))\w+(?: \w+)?|"
+    r"finally|what time\??|where (?:u|you|ya|r u|are you) at\??|wya\??|(?:what's|whats) the "
+    r"(?:addy|address)\??|send (?:me )?the (?:addy|address|location|pin)|"
+    r"(?:i'll|ill|i will|imma) (?:come|swing|stop|roll) (?:thru|through|by|over)(?: (?:tonight|"
+    r"later|in a bit|now))?|see (?:u|you|ya)(?: at \d+| there| then| tonight)?|"
+    r"i (?:really )?shouldn't|i (?:really )?shouldnt|(?:u|you) win))?"
     r"(?: (?:then|pls|please|lol|haha))*$"
 )
-_YES_IN_CLAUSE = re.compile(rf"\b(?:{_YES_WORDS})\b")
+# the yes itself: thanks alone isn't one ("thanks, i really shouldnt" went down "Fine, one sip": a
+# reviewer)
+_YES_IN_CLAUSE = re.compile(rf"\b(?:{_YES_ITSELF})\b")
 
 
 def _yes_at_offer(said: str) -> bool:
@@ -1258,7 +1276,9 @@ def match_reply(
     # a refusal, or a soft drink, never plays as the line that gives in ("ok, ill have a soda" went
     # down "(Drink it)" by its words: a reviewer)
     refusing = not yes_here and (
-        bool(_REFUSING & set(analysis.markers)) or _NOT_USE.search(norm) is not None
+        bool(_REFUSING & set(analysis.markers))
+        or _NOT_USE.search(norm) is not None
+        or _SOFT_NO.search(norm) is not None
     )
     playable = [c for c in normal if not (refusing and _gives_in(c))]
     if analysis.words and playable:

@@ -81,8 +81,20 @@ MARKER_CASES: dict[str, tuple[list[str], list[str]]] = {
         ["sorry to bother you, could I maybe possibly leave early?", "I'm fine", "no thanks"],
     ),
     "clear-no": (
-        ["No, I'm not coming Thursday", "I can't lend you the car", "I don't drink"],
-        ["maybe another time", "no worries at all", "sure, I'll come"],
+        [
+            "No, I'm not coming Thursday",
+            "I can't lend you the car",
+            "I don't drink",
+            "im not down.",
+        ],
+        [
+            "maybe another time",
+            "no worries at all",
+            "sure, I'll come",
+            # "not down" is a no only whole (a reviewer: a yes played as the refusal)
+            "ok one night, im not down to argue",
+            "i'm not down with the flu, it's allergies",
+        ],
     ),
     "reinforce": (
         [
@@ -649,6 +661,26 @@ def test_a_question_about_a_skill_is_answered_not_played(birthday):
         ("workplace/after-work-drinks", "invite", "omg yes finally a drink, this week", None),
         ("recovery/old-friend-text", "push1", "ill come thru for a bit", "hang"),
         ("recovery/old-friend-text", "just-hang", "ok see u at 9", "see-you"),
+        # a fourth trial: asking where, or on the way, is the yes ("lol ok where u at, ill come
+        # thru" to Dev's first text went down "Can't tonight, busy")
+        ("recovery/old-friend-text", "text1", "lol ok where u at, ill come thru", None),
+        ("recovery/old-friend-text", "text1", "sure, send me the addy", None),
+        ("workplace/after-work-drinks", "bar-push", "ok sure ill have one", "sip"),
+        ("workplace/after-work-drinks", "bar-push", "ok ill have one then", "sip"),
+        ("recovery/old-friend-text", "text1", "ok where u at?", None),
+        # ...but leaving, a polite no or a sober toast said in the room is no yes (a reviewer)
+        ("workplace/after-work-drinks", "bar-push", "ok, on my way then", "not blocked"),
+        ("recovery/uncle-just-one", "pour", "ok, on my way", "not blocked"),
+        ("workplace/after-work-drinks", "bar-push", "ok, see you later", "not blocked"),
+        ("workplace/after-work-drinks", "bar-push", "thanks, i really shouldnt", "not blocked"),
+        ("recovery/uncle-just-one", "pour", "cheers to sobriety", "not blocked"),
+        ("workplace/after-work-drinks", "bar-push", "ugh i really shouldnt... ok one", "sip"),
+        (
+            "recovery/old-friend-text",
+            "text1",
+            "ok where u at, im calling the police",
+            "not blocked",
+        ),
         # ...and what says no, or only hears them out, isn't one; nor a yes to anything else
         # (a reviewer saw these played as giving in under a looser reading)
         ("recovery/uncle-just-one", "pour", "ok im going home", "not blocked"),

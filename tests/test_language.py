@@ -18,7 +18,7 @@ from state import coach, crisis
 from state.crisis import ASK, CARD, NO_CRISIS, CrisisResult, about_someone_else
 from state.language import data, features, train
 from state.language.model import LinearModel, load, shipped
-from state.language.screen import Thresholds, adjacent, decide, screen
+from state.language.screen import Thresholds, adjacent, decide, probability, screen
 from state.safety import (
     ASK_AGAIN,
     ASK_TEXT,
@@ -797,6 +797,48 @@ def test_tokens_of_every_training_text_are_the_regex_s():
 def test_crisis_tokens_are_the_crisis_regex_s_findall(text):
     """The crisis reader's tokens: `tokens`' and sentence and clause ends, by either path."""
     assert features.crisis_tokens(text) == tuple(features._CRISIS_TOKEN.findall(text))
+
+
+@pytest.mark.parametrize(
+    ("loud", "plain"),
+    [
+        ("i want to die!", "i want to die."),
+        ("does anyone even care if i disappear?", "does anyone even care if i disappear."),
+        ("i cant do this anymore!!", "i cant do this anymore."),
+        ("why bother?! nobody would notice", "why bother. nobody would notice"),
+        ("so tired... of everything?!?", "so tired... of everything."),
+    ],
+)
+def test_the_crisis_model_reads_that_a_sentence_ends_not_how(loud, plain):
+    """ "!" and "?" are read as ".": the model learned "!" as the surest sign of an ordinary
+    message (the training writers' habit), and "i want to die!" was let go."""
+    a, b = features.crisis_features(loud), features.crisis_features(plain)
+    assert a.words == b.words and a.grams == b.grams
+    assert np.array_equal(a.meaning, b.meaning)
+
+
+def test_a_long_message_s_windows_read_its_sentence_ends_flat():
+    """`screen.read` gathers a long message's meaning from its sentences' folded text: those
+    are read flat too, as training read them."""
+    calm = "we went to the lake and it was a long quiet day with the kids and the dog. " * 6
+    loud, plain = calm + "i want to die!", calm + "i want to die."
+    assert len(loud) > features.CRISIS_WINDOW
+    model = shipped("crisis")
+    assert probability(model, loud) == probability(model, plain)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i want to die!",
+        "does anyone even care if i disappear?",
+        "nobody would miss me anyway!",
+        "im done. goodbye everyone!",
+    ],
+)
+def test_danger_said_loudly_or_asked_still_interrupts(text):
+    """Tuned on: a participant's "!" or "?" no longer silences the screen."""
+    assert screen(text).crisis, text
 
 
 def test_no_word_ngram_spans_two_sentences():

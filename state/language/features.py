@@ -72,6 +72,10 @@ class Features:
 _TOKEN_SPACED = {c: chr(c) if re.fullmatch(r"[a-z0-9'!?]", chr(c)) else " " for c in range(128)}
 SENTENCE_MARKS = ".,"  # the crisis reader's tokens beside _TOKEN's (crisis_tokens)
 _CRISIS_TOKEN = re.compile(r"[a-z0-9']+|[!?.,]")
+# a run of sentence marks with a "!" or "?" in it (`flat_marks`): its dots before the first
+# "!" or "?" are dropped, then the rest of the run from there is one "."
+_DOTS_BEFORE_LOUD = re.compile(r"\.+(?=[!?])")
+_LOUD_MARKS = re.compile(r"[!?][.!?]*")
 _CRISIS_SPACED = {c: chr(c) if re.fullmatch(r"[a-z0-9'!?.,]", chr(c)) else " " for c in range(128)}
 
 
@@ -97,6 +101,20 @@ def crisis_tokens(t: str) -> tuple[str, ...]:
     if t.isascii():
         return tuple(t.translate(_CRISIS_SPACED).split())
     return tuple(_CRISIS_TOKEN.findall(t))
+
+
+def flat_marks(t: str) -> str:
+    """The crisis reader's text with each run of sentence marks holding "!" or "?" as one ".":
+    the sentence still ends, but not how. Read as written, "!" was the strongest sign of an
+    ordinary message and "?" among the next ten, a habit of the writers of the training data,
+    not a reading of danger: "i want to die!" was let go. Across writers (`bench.crisis_sources`)
+    recall with "!" appended to every crisis row fell from 0.943 to 0.806, and to 0.854 with
+    "?"; read this way, 0.945 as written and 0.934 with either (limits met throughout)."""
+    if "!" not in t and "?" not in t:
+        return t
+    if ".!" in t or ".?" in t:
+        t = _DOTS_BEFORE_LOUD.sub("", t)
+    return _LOUD_MARKS.sub(".", t)
 
 
 def word_grams(words: tuple[str, ...], longer_than: int = 0) -> list[str]:
@@ -136,15 +154,16 @@ def crisis_features_of(
 ) -> Features:
     """`crisis_features` from the normalised text, the rules' finding and the folded text
     (`crisis.fold`: the words as spelled, for their meaning), when all are known; `about` is
-    the folded text's meaning when that is known too (`meaning.Pieces.about_runs`)."""
+    the folded text's meaning when that is known too (`meaning.Pieces.about_runs` of its
+    `flat_marks`). The n-grams and the meaning read `flat_marks`; the rules' cues, as written."""
     flags = {"cue:" + name: 1.0 for name, on in crisis.cues(t).items() if on}
     if hit.crisis:
         flags["rule:" + (hit.rule or "?")] = 1.0
         flags[f"tier:{hit.tier}"] = 1.0
         flags["cat:" + (hit.category or "?")] = 1.0
-    words = crisis_tokens(t)
+    words = crisis_tokens(flat_marks(t))
     if about is None:
-        about = meaning.shipped().about(folded)
+        about = meaning.shipped().about(flat_marks(folded))
     about = about * MEANING_SCALE
     scoped = crisis.negated_words(t)
     if not scoped:

@@ -96,7 +96,8 @@ def read(model: LinearModel, text: str) -> Reading:
         t = " ".join(n for n, _ in pairs if n)
         said[w] = t
         first = len(folds)
-        folds += [f for _, f in pairs]  # an empty fold has no pieces: the join skips it alike
+        # an empty fold has no pieces: the join skips it alike
+        folds += [features.flat_marks(f) for _, f in pairs]
         hit = crisis.detect_normalised(t)
         if _urgency(hit) > _urgency(rule):
             rule = hit

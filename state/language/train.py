@@ -33,6 +33,8 @@ RECIPE = {  # part of the version: change it and the version changes
     "negation_scope": features.NEGATED,
     # crisis: sentence and clause ends are tokens, so no n-gram spans two (crisis_tokens)
     "sentence_marks": features.SENTENCE_MARKS,
+    # crisis: how a sentence ends ("!", "?") is not read, only that it does (`features.flat_marks`)
+    "flat_marks": "!?",
     "cues": list(crisis.CUE_NAMES),  # the crisis model's context features
     # the rules' hits are features too: a rule changed means a model with another version (the
     # version is stored with each safety event, so it must say which rules read the message)
