@@ -409,7 +409,8 @@ class Player:
             and resumed.scenario_id in self.library.scenarios
             and (scenario_id is None or (scenario_id == resumed.scenario_id and self.seed is None))
         ):
-            title = self.library.scenarios[resumed.scenario_id].title
+            # a title that is a quote ('"Come by tonight…"') isn't quoted twice (a fifth trial)
+            title = self.library.scenarios[resumed.scenario_id].title.strip('"\u201c\u201d')
             self.in_scene = True  # paused, waiting for this answer
             if self.yes_or_no(f"You were in the middle of “{title}”. Resume? [Y/n]"):
                 turn = resumed

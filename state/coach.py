@@ -895,6 +895,10 @@ _YES_TO_USE = re.compile(
     r"a couple|two)\b(?! of\b))|"
     rf"^(?:{_YES_WORD} )*one {_USE}(?: or two)? (?:won't|wont|can't|cant) (?:hurt|kill)"
     r"(?: me)?[.!]*$|"
+    # wanting one, the whole reply: "honestly i could use a drink rn" (a fifth trial: praised as
+    # clear and direct, and played as the refusal)
+    rf"^(?:(?:honestly|ngl|tbh|lol|ugh|man|god|omg)[,.!]* )*i (?:could|can) (?:really )?(?:use|go "
+    rf"for) (?:a|one) {_USE}(?: (?:rn|right now|tonight|tbh|ngl|lol))*[.!]*$|"
     # the yes first, the drink last: "ugh fine, ill uber. one drink"
     rf"^(?:{_YES_WORD} )+[^.!?]{{1,40}}[.!?]+ (?:just )?(?:one|a|1) {_USE}"
     r"(?: (?:max|tops|only|then))?[.!]*$"
@@ -948,6 +952,9 @@ _YES_CLAUSE = re.compile(
     r"(?:addy|address)\??|send (?:me )?the (?:addy|address|location|pin)|"
     r"(?:i'll|ill|i will|imma) (?:come|swing|stop|roll) (?:thru|through|by|over)(?: (?:tonight|"
     r"later|in a bit|now))?|see (?:u|you|ya)(?: at \d+| there| then| tonight)?|"
+    # asking them over: "yeah come thru, ill leave the door open" (a fifth trial)
+    r"come (?:thru|through|over|by)(?: (?:tonight|now|later|whenever))?|"
+    r"(?:i'll|ill|i will) (?:leave the door (?:open|unlocked)|be (?:up|around))|"
     r"i (?:really )?shouldn't|i (?:really )?shouldnt|(?:u|you) win))?"
     r"(?: (?:then|pls|please|lol|haha))*$"
 )
@@ -1219,6 +1226,14 @@ def _gives_in(choice: Choice) -> bool:
 
 
 _REFUSING = {"refusal-no-first", "clear-no", "refusal-ask-stop", "refusal-alternative"}
+_SELF_VERDICTS = {"over-apology", "self-put-down"}  # played only where the reply says one
+
+
+def _silent(choice: Choice) -> bool:
+    """A line that is saying nothing ("(Leave it on read)", "(Say nothing, stare at notes)"):
+    never what typed words meant."""
+    said = choice.spoken.strip()
+    return "avoid" in choice.skills and said.startswith("(") and said.endswith(")")
 
 
 def _use_at_stake(choices: list[Choice]) -> bool:
@@ -1280,7 +1295,16 @@ def match_reply(
         or _NOT_USE.search(norm) is not None
         or _SOFT_NO.search(norm) is not None
     )
-    playable = [c for c in normal if not (refusing and _gives_in(c))]
+    # nor is a self-verdict put in a mouth that didn't say it ("ok youre right, i'll redo the
+    # report tonight" went down "I'm so sorry... I'm so useless with numbers", a fifth trial), a
+    # yes aside (it goes to the line that gives in, however that is worded), nor silence played
+    # for words ("yeah come thru, ill leave the door open" went down "(Leave it on read)")
+    unsaid_verdict = set() if yes_here else _SELF_VERDICTS - set(analysis.markers)
+    playable = [
+        c
+        for c in normal
+        if not (refusing and _gives_in(c)) and not set(c.skills) & unsaid_verdict and not _silent(c)
+    ]
     if analysis.words and playable:
         ranked = sorted(
             (_score(analysis, comps, words, c) for c in playable),

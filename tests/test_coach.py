@@ -668,6 +668,9 @@ def test_a_question_about_a_skill_is_answered_not_played(birthday):
         ("workplace/after-work-drinks", "bar-push", "ok sure ill have one", "sip"),
         ("workplace/after-work-drinks", "bar-push", "ok ill have one then", "sip"),
         ("recovery/old-friend-text", "text1", "ok where u at?", None),
+        ("recovery/old-friend-text", "text1", "yeah come thru, ill leave the door open", None),
+        ("workplace/after-work-drinks", "bar-push", "honestly i could use a drink rn", "sip"),
+        ("recovery/old-friend-text", "text1", "no. come thru and ill call the cops", "not blocked"),
         # ...but leaving, a polite no or a sober toast said in the room is no yes (a reviewer)
         ("workplace/after-work-drinks", "bar-push", "ok, on my way then", "not blocked"),
         ("recovery/uncle-just-one", "pour", "ok, on my way", "not blocked"),
@@ -824,3 +827,34 @@ def test_a_quoted_fragment_starts_at_a_word():
         assert evidence
         for _, fragment in evidence:
             assert f" {fragment}" in f" {coach.normalise(text)}", fragment
+
+
+@pytest.mark.parametrize(
+    ("scenario_id", "node", "text", "never"),
+    [
+        # a fifth trial: a calm acceptance went down "I'm so sorry... I'm so useless with
+        # numbers", and then (with that line barred) "(Say nothing, stare at notes)"
+        (
+            "workplace/report-in-front",
+            "meeting",
+            "ok youre right, i'll redo the report tonight",
+            {"sorry-spiral", "freeze"},
+        ),
+    ],
+)
+def test_typed_words_never_play_a_self_verdict_they_lack_or_silence(scenario_id, node, text, never):
+    from shipped import shipped_library
+
+    sc = shipped_library().scenarios[scenario_id]
+    choice_id, _ = match_reply(sc, node, list(sc.nodes[node].choices), text)
+    assert choice_id not in never, choice_id
+
+
+def test_a_self_verdict_said_is_still_played_as_the_line_that_says_it():
+    from shipped import shipped_library
+
+    sc = shipped_library().scenarios["workplace/report-in-front"]
+    choice_id, _ = match_reply(
+        sc, "meeting", list(sc.nodes["meeting"].choices), "omg im so sorry, im useless at this"
+    )
+    assert choice_id == "sorry-spiral"

@@ -785,7 +785,7 @@ def test_an_attempt_long_ago_told_or_someone_else_s_is_no_recent_attempt(text):
     ],
 )
 @pytest.mark.xfail(
-    strict=True, reason="known false cards of crisis-417322bc64e6 on 'attempt' (stop note, #15)"
+    strict=True, reason="known false cards of crisis-a723a68451e9 on 'attempt' (stop note, #15)"
 )
 def test_attempt_in_an_everyday_sense_gets_no_card(text):
     """Known defects, kept visible: the model trained on recent attempts reads these as the
@@ -1150,4 +1150,20 @@ def test_what_a_participant_trial_found_unread(text, rule):
     """Lexicon 2026.12.21's second half, from a participant trial's misses (tuned on): an
     overdose of a named medication buried in a check-in, Spanish self-harm, a threat and a
     child into the medication, "HI toward", and a partner's gun filed as the writer's."""
+    assert crisis.detect_crisis(text).rule == rule
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("what's the point anymore?", "s_no_point"),
+        ("whats even the point anymore", "s_no_point"),
+        ("what is the point of anything anymore", "s_no_point"),
+        ("whats the point anymore, they never read my reports", None),
+        ("what is the point of this meeting", None),
+    ],
+)
+def test_what_a_participant_trial_found_in_lexicon_2026_12_32(text, rule):
+    """A fifth trial's "what's the point anymore?" was coached as an open question: said as
+    the whole message it is the question tier's (tier 3); said of a job, the model's to weigh."""
     assert crisis.detect_crisis(text).rule == rule

@@ -19,6 +19,7 @@ from state.crisis import ASK, CARD, NO_CRISIS, CrisisResult, about_someone_else
 from state.language import data, features, train
 from state.language.model import LinearModel, load, shipped
 from state.language.screen import Thresholds, adjacent, decide, probability, screen
+from state.language.screen import short as screen_short
 from state.safety import (
     ASK_AGAIN,
     ASK_TEXT,
@@ -337,6 +338,35 @@ def test_decide_follows_the_rules_where_certain_and_the_model_elsewhere():
     assert decide(NO_CRISIS, 0.3, TH) is None
     tier3 = CrisisResult(True, "suicide", 3, "s_disappear")
     assert decide(tier3, 0.3, TH) == ASK
+    # a short message: the model alone asks; a rule's card stands
+    assert decide(NO_CRISIS, 0.85, TH, is_short=True) == ASK
+    assert decide(RULE, 0.9, TH, is_short=True) == CARD
+    assert decide(tier3, 0.85, TH, is_short=True) == CARD
+
+
+@pytest.mark.parametrize(
+    ("text", "brief"),
+    [
+        ("when does it end?", True),
+        ("im done. goodbye everyone!", True),
+        ("ok so when does the thing at rosies end tonight", False),
+        ("", True),
+    ],
+)
+def test_a_short_message_is_counted_in_words(text, brief):
+    assert screen_short(text) is brief
+
+
+@pytest.mark.parametrize("text", ["when does it end?", "does it end soon?", "when does it finish?"])
+def test_a_short_message_the_model_alone_alarms_at_gets_the_question(text):
+    """A trial's "when does it end?" (the end of launch drinks) had the card at p 0.97, and the
+    role-play stopped: without a rule's hit, a few words are at most a probable signal."""
+    result = screen(text)
+    assert result.action == ASK and result.rule == "model", text
+
+
+def test_a_rule_s_card_on_a_short_message_stands():
+    assert screen("i want to die").action == CARD
 
 
 @pytest.mark.parametrize(

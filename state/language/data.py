@@ -61,7 +61,8 @@ PORTRAYS_CRISIS = "portrays-crisis"
 
 
 def scenario_lines() -> list[tuple[str, str | None]]:
-    """(text, style) of every line the library puts in anyone's mouth; style for the player's.
+    """(text, style) of every line the library puts in anyone's mouth, and every button's words;
+    style for the player's lines.
 
     A node tagged `portrays-crisis` (a peer texting in crisis, say) puts danger in a character's
     mouth on purpose: its lines are not ordinary text, so they are not taught as such.
@@ -74,8 +75,19 @@ def scenario_lines() -> list[tuple[str, str | None]]:
                     out.extend((t, None) for t in line.texts)
             for choice in node.choices:
                 out.append((choice.spoken, choice.style.value))
-    seen: set[str] = set()
-    return [(t, s) for t, s in out if not (t in seen or seen.add(t))]
+                # the button's words too, as ordinary text: a participant types them ("not for me
+                # tonight", a button's, drew the crisis question in a trial). Not as a style: with
+                # them the style model read "k thanks i guess" as passive, not as a dig
+                button = choice.text.strip().strip('"\u201c\u201d').strip()
+                if button and button != choice.spoken:
+                    out.append((button, None))
+    # each text once, where it first appears (the crisis model's rows, in order), with a style
+    # if any of its appearances has one (a button's words that are also a line)
+    styles: dict[str, str | None] = {}
+    for t, s in out:
+        if styles.get(t) is None:
+            styles[t] = s
+    return list(styles.items())
 
 
 def crisis_examples() -> list[Example]:

@@ -7,6 +7,7 @@ at run time and by training when it picks the thresholds on cross-validated prob
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from state import crisis
@@ -44,14 +45,27 @@ def adjacent(result: CrisisResult) -> bool:
     )
 
 
-def decide(rule: CrisisResult, p: float, th: Thresholds) -> str | None:
-    """The response to a message the rules read as `rule` and the model scores `p`."""
+SHORT_WORDS = 6  # a message of at most this many words gets no card from the model alone
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+def short(text: str) -> bool:
+    """Too short for the model alone to call explicit: "when does it end?" (the end of launch
+    drinks, in a trial) had the card at p 0.97. Without a rule's hit such a message is at most a
+    probable signal, and the question asks. Across writers this cost no recall (0.9447 either
+    way) and card recall 0.857 to 0.854."""
+    return len(_WORD.findall(crisis.normalise(text))) <= SHORT_WORDS
+
+
+def decide(rule: CrisisResult, p: float, th: Thresholds, is_short: bool = False) -> str | None:
+    """The response to a message the rules read as `rule` and the model scores `p`; `is_short`:
+    the message is `short`."""
     if rule.crisis and p < th.dismiss:
         return None  # the model is sure the rule misfired ("kill me lol")
     if rule.crisis and rule.tier in (1, 2):
         return CARD if p >= th.veto else ASK
     if p >= th.card:
-        return CARD
+        return ASK if is_short and not rule.crisis else CARD
     if rule.crisis or p >= th.ask:
         return ASK
     return None
@@ -156,7 +170,10 @@ def screen(text: str, model: LinearModel | None = None) -> CrisisResult:
     except Exception:  # pragma: no cover - defensive: the screen must never break a chat
         r = Reading(crisis.detect_crisis(text), 0.0, crisis.CATEGORIES[0], False)
     rule, p, category = r.rule, r.p, r.category
-    action = decide(rule, p, thresholds(model))
+    th = thresholds(model)
+    # `short` reads the message again: only where the model alone would show the card
+    is_short = not rule.crisis and p >= th.card and short(text)
+    action = decide(rule, p, th, is_short)
     if action is None:  # a rule's hit the model let go is kept, not acted on (`adjacent`)
         return replace(NO_CRISIS, score=p, model=model.version, rule=rule.rule)
     return CrisisResult(

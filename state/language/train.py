@@ -23,7 +23,7 @@ from state.language import features, meaning
 from state.language.data import NONE, Example, crisis_examples, style_examples
 from state.language.features import Features
 from state.language.model import MODELS, LinearModel, meaning_columns
-from state.language.screen import Thresholds, decide, probability
+from state.language.screen import SHORT_WORDS, Thresholds, decide, probability, short
 
 RECIPE = {  # part of the version: change it and the version changes
     "features": [features.WORD_NGRAMS, features.CHAR_NGRAMS, features.RAW_NGRAMS],
@@ -68,6 +68,9 @@ RECIPE = {  # part of the version: change it and the version changes
     "any_fpr": 0.10,
     "vetoes": [0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7],
     "dismissals": [0.0, 0.01, 0.02, 0.05],
+    # the model alone shows no card on a message this short (`screen.short`): across writers,
+    # recall 0.9447 with or without, card recall 0.857 and 0.854
+    "short_words": SHORT_WORDS,
 }
 
 
@@ -201,6 +204,41 @@ def rates(rows: Sequence[tuple[Example, str | None]]) -> dict:
     }
 
 
+def _best_thresholds(measure: Callable[[Thresholds], dict], grid: list[float]) -> Thresholds | None:
+    """For each veto and dismissal, the lowest card threshold within the card's limit, then the
+    lowest question threshold within the limit on any interruption; of those, the one with the
+    best recall (then card recall). None if no setting keeps the limits."""
+    best: tuple[tuple[float, float], Thresholds] | None = None
+    for veto in RECIPE["vetoes"]:
+        for dismiss in RECIPE["dismissals"]:
+            card = next(
+                (
+                    t
+                    for t in grid
+                    if measure(Thresholds(t, 1.0, veto, dismiss))["card_fpr"] <= RECIPE["card_fpr"]
+                ),
+                None,
+            )
+            if card is None:
+                continue
+            ask = next(
+                (
+                    t
+                    for t in grid
+                    if t <= card
+                    and measure(Thresholds(card, t, veto, dismiss))["any_fpr"] <= RECIPE["any_fpr"]
+                ),
+                None,
+            )
+            if ask is None:
+                continue
+            th = Thresholds(card=card, ask=ask, veto=veto, dismiss=dismiss)
+            r = measure(th)
+            if best is None or (r["recall"], r["card_recall"]) > best[0]:
+                best = ((r["recall"], r["card_recall"]), th)
+    return best[1] if best else None
+
+
 def choose_thresholds(
     examples: list[Example], p: list[float], per_text: int = 1, at: Thresholds | None = None
 ) -> tuple[Thresholds, dict]:
@@ -209,48 +247,21 @@ def choose_thresholds(
     how many readings of each text `examples` pools (repeated cross-validation); the counts
     reported are of texts. `at`: report these thresholds instead of choosing."""
     rules = [crisis.detect_crisis(ex.text) for ex in examples]
+    brief = [short(ex.text) for ex in examples]
     tuned = [i for i, ex in enumerate(examples) if ex.group != "scenario-line"]
     grid = [round(float(x), 3) for x in np.arange(0.05, 0.96, 0.01)]
 
     def measure(th: Thresholds, idx: Sequence[int]) -> dict:
-        return rates([(examples[i], decide(rules[i], p[i], th)) for i in idx])
+        return rates([(examples[i], decide(rules[i], p[i], th, brief[i])) for i in idx])
 
-    best: tuple[tuple[float, float], Thresholds] | None = None
-    settings = [(veto, dismiss) for veto in RECIPE["vetoes"] for dismiss in RECIPE["dismissals"]]
-    for veto, dismiss in settings if at is None else []:
-        card = next(
-            (
-                t
-                for t in grid
-                if measure(Thresholds(t, 1.0, veto, dismiss), tuned)["card_fpr"]
-                <= RECIPE["card_fpr"]
-            ),
-            None,
-        )
-        ask = next(
-            (
-                t
-                for t in grid
-                if card is not None
-                and t <= card
-                and measure(Thresholds(card, t, veto, dismiss), tuned)["any_fpr"]
-                <= RECIPE["any_fpr"]
-            ),
-            None,
-        )
-        if card is None or ask is None:
-            continue
-        th = Thresholds(card=card, ask=ask, veto=veto, dismiss=dismiss)
-        r = measure(th, tuned)
-        if best is None or (r["recall"], r["card_recall"]) > best[0]:
-            best = ((r["recall"], r["card_recall"]), th)
-    if at is not None:
-        r = measure(at, tuned)
-        best = ((r["recall"], r["card_recall"]), at)
-        met = r["card_fpr"] <= RECIPE["card_fpr"] and r["any_fpr"] <= RECIPE["any_fpr"]
-    else:
+    if at is None:
+        best = _best_thresholds(lambda th: measure(th, tuned), grid)
         met = best is not None
-    chosen = best[1] if best else Thresholds(grid[-1], grid[-1], RECIPE["vetoes"][-1])
+    else:
+        best = at
+        r = measure(at, tuned)
+        met = r["card_fpr"] <= RECIPE["card_fpr"] and r["any_fpr"] <= RECIPE["any_fpr"]
+    chosen = best or Thresholds(grid[-1], grid[-1], RECIPE["vetoes"][-1])
     groups: dict[str, list[int]] = {}
     sources: dict[str, list[int]] = {}
     for i, ex in enumerate(examples):
@@ -318,7 +329,27 @@ def crisis_out_of_source(shipped: Thresholds) -> dict:
     p = [probability(m, ex.text)[0] for m, ex in zip(folds, examples, strict=True)]
     chosen, report = choose_thresholds(examples, p)
     _, at_shipped = choose_thresholds(examples, p, at=shipped)
-    return {"chosen": chosen, "at_chosen": report, "at_shipped": at_shipped}
+    # the same texts ended otherwise, at the shipped thresholds: a writer's habit (how a
+    # sentence ends) mustn't decide (`features.flat_marks`; "i want to die!" was let go)
+    tuned = [i for i, ex in enumerate(examples) if ex.group != "scenario-line"]
+    habits = {}
+    for name, spell in PUNCTUATION_HABITS.items():
+        rows = []
+        for i in tuned:
+            text = spell(examples[i].text)
+            rule = crisis.detect_crisis(text)
+            p_i = probability(folds[i], text)[0]
+            rows.append((examples[i], decide(rule, p_i, shipped, short(text))))
+        habits[name] = rates(rows)
+    return {"chosen": chosen, "at_chosen": report, "at_shipped": at_shipped, "habits": habits}
+
+
+# how a writer might end the same message (bench.crisis_sources)
+PUNCTUATION_HABITS: dict[str, Callable[[str], str]] = {
+    'with "!" added': lambda t: t.rstrip() + "!",
+    'with "?" added': lambda t: t.rstrip() + "?",
+    'with every "!" and "?" taken out': lambda t: t.replace("!", "").replace("?", ""),
+}
 
 
 def train_style() -> Trained:
