@@ -895,10 +895,6 @@ _YES_TO_USE = re.compile(
     r"a couple|two)\b(?! of\b))|"
     rf"^(?:{_YES_WORD} )*one {_USE}(?: or two)? (?:won't|wont|can't|cant) (?:hurt|kill)"
     r"(?: me)?[.!]*$|"
-    # wanting one, the whole reply: "honestly i could use a drink rn" (a fifth trial: praised as
-    # clear and direct, and played as the refusal)
-    rf"^(?:(?:honestly|ngl|tbh|lol|ugh|man|god|omg)[,.!]* )*i (?:could|can) (?:really )?(?:use|go "
-    rf"for) (?:a|one) {_USE}(?: (?:rn|right now|tonight|tbh|ngl|lol))*[.!]*$|"
     # the yes first, the drink last: "ugh fine, ill uber. one drink"
     rf"^(?:{_YES_WORD} )+[^.!?]{{1,40}}[.!?]+ (?:just )?(?:one|a|1) {_USE}"
     r"(?: (?:max|tops|only|then))?[.!]*$"
@@ -925,6 +921,11 @@ _PLAIN_YES = re.compile(
     rf"(?:i guess )?just (?:one|a little|a tiny bit|a sip|a drop)(?: (?:then|tonight|to sleep|"
     rf"for the (?:pain|toast|road)))?{_THEN_OUT}|"
     r"one for the road|pour it|"
+    # wanting one: "honestly i could use a drink rn" (a fifth trial: praised as clear and direct,
+    # and played as the refusal). Only at an offer: alone with a craving it is the craving told
+    r"(?:(?:honestly|ngl|tbh|lol|ugh|man|god|omg)[,.!]* )*i (?:could|can) (?:really )?(?:use|go "
+    r"for) (?:a|one) (?:drink|beer|shot|glass(?: of wine)?)(?: (?:rn|right now|tonight|tbh|ngl|"
+    r"lol))*|"
     # "ok sure ill have one" to a glass held out (a fourth trial: "doesn't fit")
     r"(?:i'll|ill|i will|i guess i'll|i guess ill) (?:have|take|try) (?:one|a sip|a little|"
     r"a small one|some)(?: then)?"
@@ -1226,14 +1227,30 @@ def _gives_in(choice: Choice) -> bool:
 
 
 _REFUSING = {"refusal-no-first", "clear-no", "refusal-ask-stop", "refusal-alternative"}
-_SELF_VERDICTS = {"over-apology", "self-put-down"}  # played only where the reply says one
+
+
+@lru_cache(maxsize=4096)
+def _puts_self_down(spoken: str) -> bool:
+    """The line's words put the speaker down ("I'm so useless with numbers"): never played for a
+    reply that neither apologizes nor does that (a reviewer: a filter on the skill alone lost
+    "youre right, i owe you" and sent "youre right. ill take two" down a refusal)."""
+    return CUES["self-put-down"].search(normalise(spoken)) is not None
+
+
+_SAYS_NOTHING = re.compile(
+    r"\b(?:say nothing|on read|ignore|no reply|don't reply|stay quiet|silen)"
+)
 
 
 def _silent(choice: Choice) -> bool:
-    """A line that is saying nothing ("(Leave it on read)", "(Say nothing, stare at notes)"):
-    never what typed words meant."""
+    """A line that says nothing at all ("(Leave it on read)", "(Say nothing, stare at notes)"):
+    never what typed words meant. Not an action with words ("(Type 'pass')", "(Step away)")."""
     said = choice.spoken.strip()
-    return "avoid" in choice.skills and said.startswith("(") and said.endswith(")")
+    return (
+        said.startswith("(")
+        and said.endswith(")")
+        and _SAYS_NOTHING.search(said.lower()) is not None
+    )
 
 
 def _use_at_stake(choices: list[Choice]) -> bool:
@@ -1299,11 +1316,13 @@ def match_reply(
     # report tonight" went down "I'm so sorry... I'm so useless with numbers", a fifth trial), a
     # yes aside (it goes to the line that gives in, however that is worded), nor silence played
     # for words ("yeah come thru, ill leave the door open" went down "(Leave it on read)")
-    unsaid_verdict = set() if yes_here else _SELF_VERDICTS - set(analysis.markers)
+    verdict_said = yes_here or "over-apology" in analysis.markers or _puts_self_down(text)
     playable = [
         c
         for c in normal
-        if not (refusing and _gives_in(c)) and not set(c.skills) & unsaid_verdict and not _silent(c)
+        if not (refusing and _gives_in(c))
+        and (verdict_said or _gives_in(c) or not _puts_self_down(c.spoken))
+        and not _silent(c)
     ]
     if analysis.words and playable:
         ranked = sorted(

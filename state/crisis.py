@@ -28,7 +28,7 @@ import re2
 
 from state.prefilter import Prefilter
 
-LEXICON_VERSION = "2026.12.32"
+LEXICON_VERSION = "2026.12.33"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -1558,11 +1558,11 @@ RULES: list[tuple[str, str, int, re.Pattern[str], bool]] = [
             r"living|life)\b|\bwhat is the point (of|in) (living|life|being alive|going on)\b|"
             r"\b(see|have) (a|any|no) (reason|point) to (keep )?(living|live|go on)\b|\breason to "
             r"(keep )?(living|live)\b|"
-            # the whole message, or its end ("what's the point anymore?": a fifth trial's, coached
-            # as an open question); "what's the point anymore, they never read my reports" is the
-            # model's to weigh (the question at most: tier 3)
-            r"\bwhat is (even )?the point( of (anything|any of (this|it)))? "
-            r"(anymore|any more)[.?!]*$"
+            # the whole message ("what's the point anymore?": a fifth trial's, coached as an open
+            # question); "what's the point anymore, they never read my reports" or "if they cancel
+            # the party whats the point anymore" (a reviewer) are the model's to weigh
+            r"^((honestly|tbh|ngl|idk|like|man|god|ugh|just|so|but|and)[,.]? )*what is (even )?the "
+            r"point( of (anything|any of (this|it)))? (anymore|any more)[.?!]*$"
         ),
         False,
     ),

@@ -858,3 +858,33 @@ def test_a_self_verdict_said_is_still_played_as_the_line_that_says_it():
         sc, "meeting", list(sc.nodes["meeting"].choices), "omg im so sorry, im useless at this"
     )
     assert choice_id == "sorry-spiral"
+
+
+@pytest.mark.parametrize(
+    ("scenario_id", "node", "text", "expected"),
+    [
+        # a reviewer: a filter on the line's skill alone lost these, or sent a yes down a refusal
+        ("recovery/leftover-pills", "bristle", "youre right. ill take two", "fine-give"),
+        ("social-anxiety/first-share", "invite", "im okay, ill pass tonight", "chat-pass"),
+    ],
+)
+def test_the_self_verdict_and_silence_filters_spare_what_the_reply_meant(
+    scenario_id, node, text, expected
+):
+    from shipped import shipped_library
+
+    sc = shipped_library().scenarios[scenario_id]
+    assert match_reply(sc, node, list(sc.nodes[node].choices), text)[0] == expected
+
+
+def test_a_craving_told_alone_is_never_played_as_using():
+    """ "i could use a drink" is the yes only where something is offered (a reviewer: alone with
+    a craving it went down "(Grab keys...)")."""
+    from shipped import shipped_library
+
+    sc = shipped_library().scenarios["recovery/late-night-craving"]
+    node = sc.nodes["alone-again"]
+    choice_id, _ = match_reply(
+        sc, "alone-again", list(node.choices), "honestly i could use a drink rn"
+    )
+    assert choice_id is None or not coach._gives_in(_choice(sc, "alone-again", choice_id))

@@ -785,7 +785,7 @@ def test_an_attempt_long_ago_told_or_someone_else_s_is_no_recent_attempt(text):
     ],
 )
 @pytest.mark.xfail(
-    strict=True, reason="known false cards of crisis-a723a68451e9 on 'attempt' (stop note, #15)"
+    strict=True, reason="known false cards of crisis-df23487f5909 on 'attempt' (stop note, #15)"
 )
 def test_attempt_in_an_everyday_sense_gets_no_card(text):
     """Known defects, kept visible: the model trained on recent attempts reads these as the
@@ -1167,3 +1167,15 @@ def test_what_a_participant_trial_found_in_lexicon_2026_12_32(text, rule):
     """A fifth trial's "what's the point anymore?" was coached as an open question: said as
     the whole message it is the question tier's (tier 3); said of a job, the model's to weigh."""
     assert crisis.detect_crisis(text).rule == rule
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "if they cancel the launch party whats the point anymore",
+        "whats the point anymore tbh, nobody reads my reports",
+    ],
+)
+def test_the_point_anymore_said_of_something_else_is_no_rule_s(text):
+    """A reviewer: said after or before something else, it is the model's to weigh."""
+    assert crisis.detect_crisis(text).rule is None

@@ -350,6 +350,10 @@ def test_decide_follows_the_rules_where_certain_and_the_model_elsewhere():
         ("when does it end?", True),
         ("im done. goodbye everyone!", True),
         ("ok so when does the thing at rosies end tonight", False),
+        # a word of danger makes a few words explicit without a rule (a reviewer)
+        ("took 60 tylenol", False),
+        ("gun in my mouth rn", False),
+        ("cutting again rn", False),
         ("", True),
     ],
 )
@@ -367,6 +371,12 @@ def test_a_short_message_the_model_alone_alarms_at_gets_the_question(text):
 
 def test_a_rule_s_card_on_a_short_message_stands():
     assert screen("i want to die").action == CARD
+
+
+@pytest.mark.parametrize("text", ["took 60 tylenol", "gun in my mouth rn", "cutting again rn"])
+def test_a_few_words_of_explicit_danger_keep_the_card(text):
+    """A reviewer: these had only the question under a rule that counted words alone."""
+    assert screen(text).action == CARD, text
 
 
 @pytest.mark.parametrize(

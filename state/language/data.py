@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scenarios.library import load_library
+from state.crisis import detect_crisis
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
@@ -75,11 +76,13 @@ def scenario_lines() -> list[tuple[str, str | None]]:
                     out.extend((t, None) for t in line.texts)
             for choice in node.choices:
                 out.append((choice.spoken, choice.style.value))
+                if PORTRAYS_CRISIS in node.tags:  # "Are you thinking about suicide?" (a reviewer)
+                    continue
                 # the button's words too, as ordinary text: a participant types them ("not for me
                 # tonight", a button's, drew the crisis question in a trial). Not as a style: with
                 # them the style model read "k thanks i guess" as passive, not as a dig
                 button = choice.text.strip().strip('"\u201c\u201d').strip()
-                if button and button != choice.spoken:
+                if button and button != choice.spoken and not detect_crisis(button).crisis:
                     out.append((button, None))
     # each text once, where it first appears (the crisis model's rows, in order), with a style
     # if any of its appearances has one (a button's words that are also a line)

@@ -49,12 +49,30 @@ SHORT_WORDS = 6  # a message of at most this many words gets no card from the mo
 _WORD = re.compile(r"[a-z0-9']+")
 
 
+# what makes a few words explicit without a rule: a weapon, a drug, a time, an act going on
+DANGER_CUES = (
+    "real-threat",
+    "imminent",
+    "now",
+    "ongoing",
+    "intent",
+    "drugs",
+    "finality",
+    "giving-away",
+    "saving-up",
+)
+
+
 def short(text: str) -> bool:
     """Too short for the model alone to call explicit: "when does it end?" (the end of launch
-    drinks, in a trial) had the card at p 0.97. Without a rule's hit such a message is at most a
-    probable signal, and the question asks. Across writers this cost no recall (0.9447 either
-    way) and card recall 0.857 to 0.854."""
-    return len(_WORD.findall(crisis.normalise(text))) <= SHORT_WORDS
+    drinks, in a trial) had the card at p 0.97. Without a rule's hit, and without a word of
+    danger (`DANGER_CUES`: "took 60 tylenol", "gun in my mouth rn" keep the card: a reviewer),
+    such a message is at most a probable signal, and the question asks."""
+    t = crisis.normalise(text)
+    if len(_WORD.findall(t)) > SHORT_WORDS:
+        return False
+    cues = crisis.cues(t)
+    return not any(cues[c] for c in DANGER_CUES)
 
 
 def decide(rule: CrisisResult, p: float, th: Thresholds, is_short: bool = False) -> str | None:
