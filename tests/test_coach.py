@@ -661,8 +661,8 @@ def test_a_question_about_a_skill_is_answered_not_played(birthday):
         ("workplace/after-work-drinks", "invite", "omg yes finally a drink, this week", None),
         ("recovery/old-friend-text", "push1", "ill come thru for a bit", "hang"),
         ("recovery/old-friend-text", "just-hang", "ok see u at 9", "see-you"),
-        # a fourth trial: asking where, or on the way, is the yes ("lol ok where u at, ill come
-        # thru" to Dev's first text went down "Can't tonight, busy")
+        # a fourth trial: asking where, or asking them over, is the yes ("lol ok where u at, ill
+        # come thru" to Dev's first text went down "Can't tonight, busy")
         ("recovery/old-friend-text", "text1", "lol ok where u at, ill come thru", None),
         ("recovery/old-friend-text", "text1", "sure, send me the addy", None),
         ("workplace/after-work-drinks", "bar-push", "ok sure ill have one", "sip"),
