@@ -1233,7 +1233,8 @@ _REFUSING = {"refusal-no-first", "clear-no", "refusal-ask-stop", "refusal-altern
 def _puts_self_down(spoken: str) -> bool:
     """The line's words put the speaker down ("I'm so useless with numbers"): never played for a
     reply that neither apologizes nor does that (a reviewer: a filter on the skill alone lost
-    "youre right, i owe you" and sent "youre right. ill take two" down a refusal)."""
+    "youre right, i owe you" and sent "youre right. ill take two" down a refusal). Keyed by the
+    library's lines only: a reply is read from its normalised text where it is matched."""
     return CUES["self-put-down"].search(normalise(spoken)) is not None
 
 
@@ -1316,7 +1317,11 @@ def match_reply(
     # report tonight" went down "I'm so sorry... I'm so useless with numbers", a fifth trial), a
     # yes aside (it goes to the line that gives in, however that is worded), nor silence played
     # for words ("yeah come thru, ill leave the door open" went down "(Leave it on read)")
-    verdict_said = yes_here or "over-apology" in analysis.markers or _puts_self_down(text)
+    verdict_said = (
+        yes_here
+        or "over-apology" in analysis.markers
+        or CUES["self-put-down"].search(norm) is not None
+    )
     playable = [
         c
         for c in normal
