@@ -369,6 +369,36 @@ def test_a_short_message_the_model_alone_alarms_at_gets_the_question(text):
     assert result.action == ASK and result.rule == "model", text
 
 
+_BARE_LET_GO = pytest.mark.xfail(
+    strict=True, reason="passive ideation said bare, still let go by crisis-c327240ac4c0 (#15)"
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i cant do this anymore",
+        "im tired of being a burden",
+        "i'm a burden",
+        pytest.param("ugh i cant do this anymore", marks=_BARE_LET_GO),
+        pytest.param("i feel like a burden", marks=_BARE_LET_GO),
+    ],
+)
+def test_passive_ideation_said_bare_is_asked_about(text):
+    """crisis-df23487f5909 let all five go (p 0.001 to 0.03): its ordinary rows say the same
+    words with a reason beside them, and no crisis row said them bare. Said bare, nothing reads
+    them otherwise; a clinician checks once, gently (content-review.md). `crisis-more-zp`'s
+    bare crisis rows won three back."""
+    result = screen(text)
+    assert result.action == ASK and result.tier == 3 and result.rule.startswith("s_"), text
+
+
+def test_passive_ideation_with_its_ordinary_reason_is_let_go():
+    """The same words with the reason that makes them ordinary stay the model's to read."""
+    text = "honestly cant do this anymore, the commute is 2 hours each way. looking for remote work"
+    assert screen(text).action is None
+
+
 def test_a_rule_s_card_on_a_short_message_stands():
     assert screen("i want to die").action == CARD
 
@@ -701,9 +731,10 @@ def test_crisis_adjacent_text_is_not_coached():
 
 
 def test_a_rule_hit_the_model_let_go_is_not_coached():
-    """Said to a character: no card and no question (the model lets the rule's hit go), but no
-    style either (a participant trial had it coached as aggressive)."""
-    text = "I can't do this anymore"
+    """Said to a character with its reason: no card and no question (the model lets the rule's
+    hit go), but no style either (a participant trial had "I can't do this anymore" coached as
+    aggressive; said bare, it is now asked about)."""
+    text = "I can't do this anymore with these Thursday dinners, Mom"
     screened = screen_text(text)
     assert not screened.crisis and screened.rule == "s_cant_go_on"
     assert adjacent(screened)
