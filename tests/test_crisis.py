@@ -503,6 +503,12 @@ def test_warning_signs_of_preparation_are_features_for_the_model(text, cue):
         ("nah I'm good, let's keep going", "safe"),
         ("I'm fine, just venting", "safe"),
         ("I'm not suicidal, I'm just angry", "safe"),
+        # a sixth trial, asked after a false alarm: a laugh, a saying, the role-play
+        ("no im ok, just venting lol", "safe"),
+        ("nope im ok lol its an expression", "safe"),
+        ("I'm ok, that was the role-play", "safe"),
+        ("im ok lol just tired", None),
+        ("no im ok lol but i keep thinking about it", None),
         ("ok so what do I say to her", None),
         ("yesterday was hard", None),
         ("maybe later we can talk about the schedule", None),  # not an answer: read as text

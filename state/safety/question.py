@@ -153,6 +153,11 @@ _UNSURE = frozenset(
 # though" too (tiredness can be passive ideation, "though" a hedge): only words this short and
 # this plain can't hide a yes.
 _THANKS = r"thanks|thank you|thank u|thx|ty"
+_LAUGHS = r"(?:\s+(?:lol|haha|lmao))*"
+_REASONS = (
+    r"just venting|(?:let's|lets) keep going|(?:it's|its|it was|that was|that's|thats) (?:just )?"
+    r"(?:an expression|a saying|a figure of speech|(?:for )?the (?:role play|roleplay|scene))"
+)
 _SAFE_IN_WORDS = re.compile(
     r"(?:(?:n|no|nope|nah|naw)\s+)+(?:"
     r"(?:(?:honestly|really|well|um|uh)\s+)?"
@@ -161,9 +166,12 @@ _SAFE_IN_WORDS = re.compile(
     rf"(?:\s+(?:{_THANKS}|lol|haha|rn|now|right now|today|(?:let's|lets) keep going|keep going))*"
     rf"|(?:{_THANKS}))"  # "no thanks", "no thank u"
     # ... and "I'm fine, just venting", "I'm not suicidal, I'm just angry" (a participant
-    # trial): a plain denial with a plain reason; "just tired" is still asked again
-    r"|(?:(?:n|no|nope|nah)\s+)?(?:i'm|im|i am)\s+(?:(?:ok|okay|fine|good|safe)(?:\s+(?:just "
-    r"venting|(?:let's|lets) keep going))?|not suicidal(?:\s+(?:i'm|im|i am)\s+just\s+(?:angry|"
+    # trial): a plain denial with a plain reason; "just tired" is still asked again. A laugh
+    # around the reason, and the reason that it was a saying or the role-play, are plain too
+    # ("no im ok, just venting lol", "nope im ok lol its an expression": a sixth trial, after a
+    # false alarm; content-review.md's "No, that was the role-play")
+    rf"|(?:(?:n|no|nope|nah)\s+)?(?:i'm|im|i am)\s+(?:(?:ok|okay|fine|good|safe)(?:{_LAUGHS})?"
+    rf"(?:\s+(?:{_REASONS}))?(?:{_LAUGHS})?|not suicidal(?:\s+(?:i'm|im|i am)\s+just\s+(?:angry|"
     r"mad|upset|frustrated|venting|annoyed))?)"
 )
 # Someone else's, answered: "no it's my brother", "not me, my friend", "it's my son, not me"
