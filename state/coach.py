@@ -1212,10 +1212,10 @@ YES_FEEDBACK = (
     "That's a yes, so the scene plays it out. A no can be short: say it first, then offer "
     "something else or change the subject, and it stays easy to repeat."
 )
-ADJACENT = Notice(
+ADJACENT = Notice(  # a typed reply may still go on: the prompt under it says so (a sixth trial)
     "not-understood",
     "That sounds heavy, and it isn't something I'll coach as a line in the scene. If you're "
-    "struggling, /safety shows people you can reach right now. To go on, pick one of the options.",
+    f"struggling, /safety shows people you can reach right now. {GO_ON}",
 )
 
 
