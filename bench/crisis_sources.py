@@ -42,9 +42,10 @@ def main() -> None:
         row("across writers, the shipped thresholds", at["tuned"]),
         row("across writers, thresholds chosen on them", chosen["tuned"]),
         "",
-        "The same texts ended otherwise, across writers, at the shipped thresholds (how a "
-        "sentence ends is a writer's habit and mustn't decide; before `features.flat_marks`, "
-        'recall with "!" added was 0.806 at the thresholds chosen across writers):',
+        "The same texts written otherwise, across writers, at the shipped thresholds "
+        "(`train.WRITING_HABITS`: how a sentence ends, a laugh, an emoji or capitals are a "
+        "writer's habits and mustn't decide; before `features.flat_marks`, recall with \"!\" "
+        "added was 0.806 at the thresholds chosen across writers):",
         "",
         *HEAD,
         *(row(f"across writers, {name}", r) for name, r in found["habits"].items()),

@@ -782,16 +782,20 @@ def test_an_attempt_long_ago_told_or_someone_else_s_is_no_recent_attempt(text):
     assert screen_text(text).action != crisis.CARD
 
 
+_ATTEMPT_CARD = pytest.mark.xfail(
+    strict=True, reason="known false cards of crisis-072e4dc422f7 on 'attempt' (stop note, #15)"
+)
+
+
 @pytest.mark.parametrize(
     "text",
     [
-        "I attempted a 10k on Sunday and finished it.",  # the model: "finished it" as ending it
-        "My first attempt failed today",  # s_attempt_word, and the model agrees
-        "Today I attempted, it went badly",
+        # the model read "finished it" as ending it, until crisis-072e4dc422f7
+        "I attempted a 10k on Sunday and finished it.",
+        # s_attempt_word, and the model agrees
+        pytest.param("My first attempt failed today", marks=_ATTEMPT_CARD),
+        pytest.param("Today I attempted, it went badly", marks=_ATTEMPT_CARD),
     ],
-)
-@pytest.mark.xfail(
-    strict=True, reason="known false cards of crisis-c327240ac4c0 on 'attempt' (stop note, #15)"
 )
 def test_attempt_in_an_everyday_sense_gets_no_card(text):
     """Known defects, kept visible: the model trained on recent attempts reads these as the

@@ -129,7 +129,7 @@ def read(model: LinearModel, text: str) -> Reading:
         said[w] = t
         first = len(folds)
         # an empty fold has no pieces: the join skips it alike
-        folds += [features.flat_marks(f) for _, f in pairs]
+        folds += [features.model_text(f) for _, f in pairs]
         hit = crisis.detect_normalised(t)
         if _urgency(hit) > _urgency(rule):
             rule = hit

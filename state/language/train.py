@@ -42,6 +42,9 @@ RECIPE = {  # part of the version: change it and the version changes
     "sentence_marks": features.SENTENCE_MARKS,
     # crisis: how a sentence ends ("!", "?") is not read, only that it does (`features.flat_marks`)
     "flat_marks": "!?",
+    # crisis: laughs are not read (`features.unlaughed`): across writers, recall with " lol"
+    # added 0.768 read, 0.935 unread, as written 0.946 and 0.946 (experiment L, session 25)
+    "unlaughed": [features.LAUGHS.pattern, list(features.UNREAD_CUES)],
     "cues": list(crisis.CUE_NAMES),  # the crisis model's context features
     # the rules' hits are features too: a rule changed means a model with another version (the
     # version is stored with each safety event, so it must say which rules read the message)
@@ -337,11 +340,12 @@ def crisis_out_of_source(shipped: Thresholds) -> dict:
     p = [probability(m, ex.text)[0] for m, ex in zip(folds, examples, strict=True)]
     chosen, report = choose_thresholds(examples, p)
     _, at_shipped = choose_thresholds(examples, p, at=shipped)
-    # the same texts ended otherwise, at the shipped thresholds: a writer's habit (how a
-    # sentence ends) mustn't decide (`features.flat_marks`; "i want to die!" was let go)
+    # the same texts written otherwise, at the shipped thresholds: a writer's habit (how a
+    # sentence ends, a laugh or an emoji) mustn't decide (`features.flat_marks`; "i want to
+    # die!" was let go)
     tuned = [i for i, ex in enumerate(examples) if ex.group != "scenario-line"]
     habits = {}
-    for name, spell in PUNCTUATION_HABITS.items():
+    for name, spell in WRITING_HABITS.items():
         rows = []
         for i in tuned:
             text = spell(examples[i].text)
@@ -352,11 +356,17 @@ def crisis_out_of_source(shipped: Thresholds) -> dict:
     return {"chosen": chosen, "at_chosen": report, "at_shipped": at_shipped, "habits": habits}
 
 
-# how a writer might end the same message (bench.crisis_sources)
-PUNCTUATION_HABITS: dict[str, Callable[[str], str]] = {
+# how another writer might type the same message (bench.crisis_sources): a crisis masked with a
+# laugh is still a crisis, and an ordinary message in capitals is still ordinary
+WRITING_HABITS: dict[str, Callable[[str], str]] = {
     'with "!" added': lambda t: t.rstrip() + "!",
     'with "?" added': lambda t: t.rstrip() + "?",
     'with every "!" and "?" taken out': lambda t: t.replace("!", "").replace("?", ""),
+    'with " lol" added': lambda t: t.rstrip() + " lol",
+    'with " 😭" added': lambda t: t.rstrip() + " 😭",
+    'with "ok so " before': lambda t: "ok so " + t,
+    "in capitals": str.upper,
+    "in lower case, without apostrophes": lambda t: t.lower().replace("'", "").replace("’", ""),
 }
 
 
