@@ -28,7 +28,7 @@ import re2
 
 from state.prefilter import Prefilter
 
-LEXICON_VERSION = "2026.12.34"
+LEXICON_VERSION = "2026.12.35"
 CATEGORIES = ("suicide", "self-harm", "overdose", "danger-from-others", "harm-to-others")
 
 
@@ -1945,21 +1945,18 @@ def mentions_substances(text: str) -> bool:
 # beyond danger), only what puts the SAMHSA helpline on a card ("we fought again and i want a
 # drink so bad. sometimes i think everyone would be better off without me" had no helpline: a
 # sixth participant trial). A helpline too many costs a line of the card; one too few, a door.
-_DRINKING = re.compile(  # as `normalise` spells them: doubled letters are one ("ber", "hamered")
-    r"\b(?:drinks?|bers?|wine|liquor|whiske?y|tequila|rum|sober|sobriety|cravings?|dealer|"
-    r"wasted|hamered|blacked out|blackout)\b"
+# Not the words with everyday senses ("wasted my life", "car dealer", "craving pizza").
+_DRINKING = _rx(
+    r"\b(?:drinks?|beers?|wine|liquor|whiske?y|tequila|rum|vodka|sober|sobriety|buzzed|tipsy|"
+    r"hungover|hammered|blacked out)\b"
 )
 
 
 def names_substances(t: str) -> bool:
     """`mentions_substances` of text `normalise` has already read."""
     maybe, sure = _context(t)
-    return (
-        _DRUGS_AT in sure
-        or _DRUGS_AT in maybe
-        and _DRUG_WORD.search(t) is not None
-        or _DRINKING.search(t) is not None
-    )
+    drugs = _DRUGS_AT in sure or (_DRUGS_AT in maybe and _DRUG_WORD.search(t) is not None)
+    return drugs or _DRINKING.search(t) is not None
 
 
 def detect_crisis(text: str) -> CrisisResult:

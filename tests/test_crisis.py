@@ -508,6 +508,9 @@ def test_warning_signs_of_preparation_are_features_for_the_model(text, cue):
         ("nope im ok lol its an expression", "safe"),
         ("I'm ok, that was the role-play", "safe"),
         ("im ok lol just tired", None),
+        ("im fine lmao", None),  # a laugh alone is no answer (a reviewer)
+        ("im ok lol", None),
+        ("naw im ok its an expression", "safe"),
         ("no im ok lol but i keep thinking about it", None),
         ("ok so what do I say to her", None),
         ("yesterday was hard", None),
@@ -783,14 +786,14 @@ def test_an_attempt_long_ago_told_or_someone_else_s_is_no_recent_attempt(text):
 
 
 _ATTEMPT_CARD = pytest.mark.xfail(
-    strict=True, reason="known false cards of crisis-072e4dc422f7 on 'attempt' (stop note, #15)"
+    strict=True, reason="known false cards of crisis-0c4dd35ebaf8 on 'attempt' (stop note, #15)"
 )
 
 
 @pytest.mark.parametrize(
     "text",
     [
-        # the model read "finished it" as ending it, until crisis-072e4dc422f7
+        # the model read "finished it" as ending it, until session 25's retrain
         "I attempted a 10k on Sunday and finished it.",
         # s_attempt_word, and the model agrees
         pytest.param("My first attempt failed today", marks=_ATTEMPT_CARD),

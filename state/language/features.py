@@ -117,9 +117,13 @@ def flat_marks(t: str) -> str:
     return _LOUD_MARKS.sub(".", t)
 
 
-# a laugh (`unlaughed`), as `normalise` and `crisis.fold` spell it ("lool", "kidding")
+# a laugh (`unlaughed`), as `normalise` and `crisis.fold` spell it ("lool", "kidding"): wider
+# than the rules' `crisis._LAUGH`, which decides a hyperbole; this only keeps a laugh unread.
+# Not a bare "ha" (Spanish "me ha amenazado"), nor "kidding" after "not" or "no" (sincerity:
+# "im not kidding i want to die"): a reviewer
 LAUGHS = re.compile(
-    r"\b(?:lol+|l+o+l+|(?:ha){1,}h?|hah|lmf?ao+|jk|just kid+ing|kid+ing|ja(?:ja)+|je(?:je)+|rofl)\b"
+    r"\b(?:l+(?:o+l+)+z?|lu+l|lmf?a+o+|rofl|xd|jk|b?a?h+a+(?:h+a+)+h?|hah|h+e+(?:h+e+)+h?|heh|"
+    r"just kid+ing|(?<!not )(?<!no )kid+ing|ja(?:ja)+|je(?:je)+)\b"
 )
 UNREAD_CUES = ("laugh",)  # the rules' cues the crisis model is not given (`crisis_features_of`)
 
@@ -192,7 +196,7 @@ def crisis_features_of(
     if about is None:
         about = meaning.shipped().about(model_text(folded))
     about = about * MEANING_SCALE
-    scoped = crisis.negated_words(t)
+    scoped = crisis.negated_words(unlaughed(t))  # "i cant do this anymore lol": no "n_lol"
     if not scoped:
         return Features(words, flags, meaning=about)
     # after a separator, so no n-gram spans the message and its negated words

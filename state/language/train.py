@@ -357,12 +357,14 @@ def crisis_out_of_source(shipped: Thresholds) -> dict:
 
 
 # how another writer might type the same message (bench.crisis_sources): a crisis masked with a
-# laugh is still a crisis, and an ordinary message in capitals is still ordinary
+# laugh is still a crisis, and an ordinary message in capitals is still ordinary (`normalise`
+# reads capitals, an emoji and apostrophes away today: those rows guard that it still does)
 WRITING_HABITS: dict[str, Callable[[str], str]] = {
     'with "!" added': lambda t: t.rstrip() + "!",
     'with "?" added': lambda t: t.rstrip() + "?",
     'with every "!" and "?" taken out': lambda t: t.replace("!", "").replace("?", ""),
     'with " lol" added': lambda t: t.rstrip() + " lol",
+    'with " ahaha" added': lambda t: t.rstrip() + " ahaha",
     'with " 😭" added': lambda t: t.rstrip() + " 😭",
     'with "ok so " before': lambda t: "ok so " + t,
     "in capitals": str.upper,

@@ -153,7 +153,8 @@ _UNSURE = frozenset(
 # though" too (tiredness can be passive ideation, "though" a hedge): only words this short and
 # this plain can't hide a yes.
 _THANKS = r"thanks|thank you|thank u|thx|ty"
-_LAUGHS = r"(?:\s+(?:lol|haha|lmao))*"
+_FINE = r"(?:ok|okay|fine|good|safe)"
+_LAUGHS = r"(?:\s+(?:lol|haha|lmao))*"  # around a plain reason, never alone
 _REASONS = (
     r"just venting|(?:let's|lets) keep going|(?:it's|its|it was|that was|that's|thats) (?:just )?"
     r"(?:an expression|a saying|a figure of speech|(?:for )?the (?:role play|roleplay|scene))"
@@ -170,9 +171,11 @@ _SAFE_IN_WORDS = re.compile(
     # around the reason, and the reason that it was a saying or the role-play, are plain too
     # ("no im ok, just venting lol", "nope im ok lol its an expression": a sixth trial, after a
     # false alarm; content-review.md's "No, that was the role-play")
-    rf"|(?:(?:n|no|nope|nah)\s+)?(?:i'm|im|i am)\s+(?:(?:ok|okay|fine|good|safe)(?:{_LAUGHS})?"
-    rf"(?:\s+(?:{_REASONS}))?(?:{_LAUGHS})?|not suicidal(?:\s+(?:i'm|im|i am)\s+just\s+(?:angry|"
-    r"mad|upset|frustrated|venting|annoyed))?)"
+    # A laugh alone is no answer ("im fine lol" is asked again: a laugh masks as often as not)
+    rf"|(?:n|no|nope|nah|naw)\s+(?:i'm|im|i am)\s+{_FINE}{_LAUGHS}(?:\s+(?:{_REASONS}){_LAUGHS})?"
+    rf"|(?:i'm|im|i am)\s+{_FINE}(?:{_LAUGHS}\s+(?:{_REASONS}){_LAUGHS})?"
+    r"|(?:(?:n|no|nope|nah|naw)\s+)?(?:i'm|im|i am)\s+not suicidal(?:\s+(?:i'm|im|i am)\s+just\s+"
+    r"(?:angry|mad|upset|frustrated|venting|annoyed))?"
 )
 # Someone else's, answered: "no it's my brother", "not me, my friend", "it's my son, not me"
 _THEIRS_IN_WORDS = re.compile(
