@@ -926,6 +926,36 @@ def test_the_crisis_model_does_not_read_laughs(laughing, plain):
     assert np.array_equal(a.meaning, b.meaning)
 
 
+_LAUGHY = st.sampled_from(
+    ["lol", "lool", "lolol", "lolz", "lul", "lmao", "lmfaooo", "haha", "ahaha", "hah", "ha", "hehe"]
+    + [
+        "heh",
+        "xd",
+        "jk",
+        "kidding",
+        "kiding",
+        "not",
+        "no",
+        "just",
+        "jaja",
+        "jeje",
+        "rofl",
+        "é",
+        "_",
+    ]
+    + [" ", ".", "'", "-", "1", "a", "h", "l", "o", "😂", "\u00e9lol", "lol\u00e9"]
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_LAUGHY, max_size=12).map(" ".join) | st.lists(_LAUGHY, max_size=12).map("".join))
+def test_the_fast_laugh_check_finds_every_laugh(text):
+    """`unlaughed` asks RE2 first and skips `re` where RE2 finds nothing: only safe if RE2 finds
+    a laugh wherever LAUGHS does."""
+    if features.LAUGHS.search(text) is not None:
+        assert features._MAY_LAUGH.search(text) is not None
+
+
 @pytest.mark.parametrize("text", ["this traffic is killing me lol", "kms haha", "jk i want to die"])
 def test_the_rules_still_read_laughs(text):
     assert crisis.cues(crisis.normalise(text))["laugh"]

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+import re2
 
 from state import crisis
 from state.language import meaning
@@ -125,6 +126,10 @@ LAUGHS = re.compile(
     r"\b(?:l+(?:o+l+)+z?|lu+l|lmf?a+o+|rofl|xd|jk|b?a?h+a+(?:h+a+)+h?|hah|h+e+(?:h+e+)+h?|heh|"
     r"just kid+ing|(?<!not )(?<!no )kid+ing|ja(?:ja)+|je(?:je)+)\b"
 )
+# LAUGHS without the look-behinds, in RE2: it finds whatever LAUGHS finds (RE2's word letters
+# are ASCII, a subset of Python's), about 20 times faster than `re` through text with no laugh,
+# which is most text (4 KB: 8 against 190 microseconds, and the reader passes over it thrice)
+_MAY_LAUGH = re2.compile(LAUGHS.pattern.replace("(?<!not )(?<!no )", ""))
 UNREAD_CUES = ("laugh",)  # the rules' cues the crisis model is not given (`crisis_features_of`)
 
 
@@ -135,7 +140,7 @@ def unlaughed(t: str) -> str:
     recall fell from 0.946 to 0.768; unread, 0.946 as written and 0.935 with it (thresholds
     chosen on each, limits met). The rules still read laughs: the hyperboles they know ("guess
     i'll just die lol") are theirs to let go."""
-    if LAUGHS.search(t) is None:
+    if _MAY_LAUGH.search(t) is None or LAUGHS.search(t) is None:
         return t
     return " ".join(LAUGHS.sub(" ", t).split())
 
